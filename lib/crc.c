@@ -1,0 +1,125 @@
+/*
+ * crc.c - table-driven CRC-32C and CRC-32 (interface in include/lib/crc.h).
+ *
+ * Slicing-by-8: table[0] is the classic byte table; table[k][b] is the CRC
+ * contribution of byte b followed by k zero bytes, so eight table lookups
+ * consume one 64-bit word.  Both polynomials are bit-reflected, so bytes
+ * enter at the low end and a little-endian load lines them up.
+ *
+ * The tables (8 KiB per polynomial) are computed on first use.  The first
+ * caller claims them with a compare-and-swap and builds them; anyone who
+ * arrives meanwhile (another CPU, or an interrupt on the builder's CPU)
+ * computes bit by bit instead of waiting, so there is no lock and no
+ * deadlock.  Readers see the tables only after a release store of READY.
+ */
+#include <lib/crc.h>
+#include <stdbool.h>
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "crc.c loads words little-endian"
+#endif
+
+#define CRC_SLICES   8           /* bytes consumed per step */
+#define BYTE_VALUES  256
+#define BYTE_BITS    8
+#define BYTE_MASK    0xffu
+#define CRC_INVERT   0xffffffffu /* pre- and post-conditioning */
+
+typedef uint64_t __attribute__((may_alias, aligned(1))) unaligned_u64;
+
+enum table_state { TABLES_EMPTY, TABLES_BUILDING, TABLES_READY };
+
+struct crc_kind {
+	uint32_t poly;
+	int state;                                  /* enum table_state */
+	uint32_t table[CRC_SLICES][BYTE_VALUES];
+};
+
+static struct crc_kind crc32c_kind = { .poly = CRC32C_POLY };
+static struct crc_kind ieee_kind = { .poly = CRC32_IEEE_POLY };
+
+/* Advance @crc over one byte's worth of bits, one bit at a time. */
+static uint32_t crc_byte_bitwise(uint32_t poly, uint32_t crc, uint8_t b)
+{
+	int i;
+
+	crc ^= b;
+	for (i = 0; i < BYTE_BITS; i++)
+		crc = (crc >> 1) ^ (poly & (0u - (crc & 1)));
+	return crc;
+}
+
+static void build_tables(struct crc_kind *k)
+{
+	unsigned b, s;
+
+	for (b = 0; b < BYTE_VALUES; b++)
+		k->table[0][b] = crc_byte_bitwise(k->poly, 0, (uint8_t)b);
+	for (s = 1; s < CRC_SLICES; s++) {
+		for (b = 0; b < BYTE_VALUES; b++) {
+			uint32_t prev = k->table[s - 1][b];
+
+			k->table[s][b] = (prev >> BYTE_BITS) ^
+					 k->table[0][prev & BYTE_MASK];
+		}
+	}
+}
+
+/* The tables of @k, or NULL while another caller is still building them. */
+static const uint32_t (*get_tables(struct crc_kind *k))[BYTE_VALUES]
+{
+	int expected = TABLES_EMPTY;
+
+	if (__atomic_load_n(&k->state, __ATOMIC_ACQUIRE) == TABLES_READY)
+		return k->table;
+	if (!__atomic_compare_exchange_n(&k->state, &expected, TABLES_BUILDING,
+					 false, __ATOMIC_ACQUIRE,
+					 __ATOMIC_ACQUIRE))
+		return NULL;
+	build_tables(k);
+	__atomic_store_n(&k->state, TABLES_READY, __ATOMIC_RELEASE);
+	return k->table;
+}
+
+static uint32_t crc_sliced(const uint32_t (*t)[BYTE_VALUES], uint32_t crc,
+			   const uint8_t *p, size_t len)
+{
+	for (; len >= CRC_SLICES; p += CRC_SLICES, len -= CRC_SLICES) {
+		uint64_t w = *(const unaligned_u64 *)p ^ crc;
+		int i;
+
+		/* Byte i of the word is followed by 7 - i more bytes. */
+		crc = 0;
+		for (i = 0; i < CRC_SLICES; i++)
+			crc ^= t[CRC_SLICES - 1 - i][(w >> (i * BYTE_BITS)) & BYTE_MASK];
+	}
+	for (; len; p++, len--)
+		crc = t[0][(crc ^ *p) & BYTE_MASK] ^ (crc >> BYTE_BITS);
+	return crc;
+}
+
+static uint32_t crc_update(struct crc_kind *k, uint32_t crc, const void *buf,
+			   size_t len)
+{
+	const uint32_t (*t)[BYTE_VALUES] = get_tables(k);
+	const uint8_t *p = buf;
+
+	crc ^= CRC_INVERT;
+	if (t) {
+		crc = crc_sliced(t, crc, p, len);
+	} else {
+		for (; len; p++, len--)
+			crc = crc_byte_bitwise(k->poly, crc, *p);
+	}
+	return crc ^ CRC_INVERT;
+}
+
+uint32_t crc32c(uint32_t crc, const void *buf, size_t len)
+{
+	return crc_update(&crc32c_kind, crc, buf, len);
+}
+
+uint32_t crc32_ieee(uint32_t crc, const void *buf, size_t len)
+{
+	return crc_update(&ieee_kind, crc, buf, len);
+}
