@@ -1,0 +1,192 @@
+# Holdfast build.  `make help` lists the targets.
+#
+# One build for the kernel (freestanding, kernel code model) and one for the
+# host (unit tests and tools, with ASan/UBSan).  CROSS_COMPILE=x86_64-elf-
+# selects a cross toolchain; the host gcc with freestanding flags is the
+# default.  Every object has a .d file, so header edits rebuild what uses them.
+
+CROSS_COMPILE ?=
+CC      := $(CROSS_COMPILE)gcc
+LD      := $(CROSS_COMPILE)ld
+NM      := $(CROSS_COMPILE)nm
+OBJCOPY := $(CROSS_COMPILE)objcopy
+HOSTCC  ?= cc
+PYTHON  ?= python3
+
+B := build
+
+# V=1 shows the full commands
+ifeq ($(V),1)
+Q :=
+say := @true
+else
+Q := @
+say := @printf '  %-7s %s\n'
+endif
+
+# ---------------------------------------------------------------- kernel ----
+
+KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	-ffreestanding -fno-builtin -fno-stack-protector -fno-pic -fno-pie \
+	-fno-common -fno-strict-aliasing -fno-omit-frame-pointer \
+	-mcmodel=kernel -mno-red-zone -mgeneral-regs-only \
+	-mno-mmx -mno-sse -mno-sse2 -mno-avx \
+	-Iinclude -DKERNEL $(EXTRA_CFLAGS)
+ifeq ($(DEBUG),1)
+KCFLAGS += -DKDEBUG -O1
+endif
+KASFLAGS := -Iinclude -DKERNEL -D__ASSEMBLY__ -g
+KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
+	--no-warn-rwx-segments -T linker.ld
+
+# Every .c/.S under these folders is kernel code, except host-only files
+# (named *_host.c) and anything under a host/ folder.
+KDIRS := arch kernel drivers fs lib tests/kernel
+KSRCS := $(shell find $(KDIRS) \( -name '*.c' -o -name '*.S' \) \
+	-not -name '*_host.c' -not -path '*/host/*' 2>/dev/null | sort)
+KOBJS := $(patsubst %,$(B)/k/%.o,$(basename $(KSRCS)))
+
+all: $(B)/holdfast.elf host-tests
+
+$(B)/k/%.o: %.c
+	@mkdir -p $(@D)
+	$(say) CC $<
+	$(Q)$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/k/%.o: %.S
+	@mkdir -p $(@D)
+	$(say) AS $<
+	$(Q)$(CC) $(KASFLAGS) -MMD -MP -c $< -o $@
+
+# The kernel carries its own symbol table for backtraces.  Link once with an
+# empty table, generate the table from that image, link again.  The table
+# sits after .data, so text addresses do not move between the two links;
+# scripts/ksyms.py checks that they did not.
+$(B)/ksyms0.S:
+	@mkdir -p $(@D)
+	$(Q)$(PYTHON) scripts/ksyms.py --empty > $@
+
+$(B)/ksyms0.o: $(B)/ksyms0.S
+	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
+
+$(B)/holdfast.pass1.elf: $(KOBJS) $(B)/ksyms0.o linker.ld
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(B)/ksyms0.o
+
+$(B)/ksyms.S: $(B)/holdfast.pass1.elf scripts/ksyms.py
+	$(Q)$(NM) -n $< | $(PYTHON) scripts/ksyms.py > $@
+
+$(B)/ksyms.o: $(B)/ksyms.S
+	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
+
+$(B)/holdfast.elf: $(KOBJS) $(B)/ksyms.o linker.ld scripts/check-image.py
+	$(say) LD $@
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(B)/ksyms.o
+	$(Q)$(NM) -n $@ | $(PYTHON) scripts/ksyms.py --compare $(B)/holdfast.pass1.elf
+	$(Q)$(PYTHON) scripts/check-image.py $@
+
+# ------------------------------------------------------------------- iso ----
+
+GRUB_MKRESCUE ?= grub-mkrescue
+
+# $(call mkiso,iso-path,kernel-cmdline)
+define mkiso
+	@mkdir -p $(B)/isoroot-$(notdir $(1))/boot/grub
+	$(say) ISO $(1)
+	$(Q)cp $(B)/holdfast.elf $(B)/isoroot-$(notdir $(1))/boot/holdfast.elf
+	$(Q)printf 'set timeout=0\nset default=0\nmenuentry "Holdfast" {\n  multiboot2 /boot/holdfast.elf %s\n  boot\n}\n' '$(2)' \
+		> $(B)/isoroot-$(notdir $(1))/boot/grub/grub.cfg
+	$(Q)$(GRUB_MKRESCUE) -o $(1) $(B)/isoroot-$(notdir $(1)) >$(B)/grub-mkrescue.log 2>&1 || \
+		{ cat $(B)/grub-mkrescue.log; exit 1; }
+endef
+
+iso: $(B)/holdfast.iso
+$(B)/holdfast.iso: $(B)/holdfast.elf | check-deps
+	$(call mkiso,$@,)
+
+# The test ISO boots the same kernel through GRUB with test=all.
+$(B)/holdfast-test.iso: $(B)/holdfast.elf | check-deps
+	$(call mkiso,$@,test=all)
+
+# ------------------------------------------------------------------ host ----
+
+HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
+	-fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -Iinclude -DHOST_BUILD
+
+# Each tests/host/NAME.mk adds NAME to HOST_TESTS and lists the sources of
+# build/host/test_NAME in HOST_TEST_NAME_SRCS.  tests/host/main.c and
+# lib/ktest.c are linked into every host test binary.
+HOST_TESTS :=
+-include $(wildcard tests/host/*.mk)
+
+HOST_COMMON := tests/host/main.c lib/ktest.c lib/printf.c
+host_objs = $(patsubst %.c,$(B)/h/%.o,$(sort $(HOST_COMMON) $(HOST_TEST_$(1)_SRCS)))
+
+$(B)/h/%.o: %.c
+	@mkdir -p $(@D)
+	$(say) HOSTCC $<
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) $(HOST_CFLAGS_$(subst /,_,$*)) -MMD -MP -c $< -o $@
+
+define host_test_rule
+$(B)/host/test_$(1): $(call host_objs,$(1))
+	@mkdir -p $$(@D)
+	$$(say) HOSTLD $$@
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -o $$@ $$^ $(HOST_TEST_$(1)_LIBS)
+endef
+$(foreach t,$(HOST_TESTS),$(eval $(call host_test_rule,$(t))))
+
+host-tests: $(foreach t,$(HOST_TESTS),$(B)/host/test_$(t))
+
+# ----------------------------------------------------------------- run ------
+
+PMEM      ?= $(B)/pmem.img
+PMEM_SIZE ?= 128M
+SMP       ?= 1
+MACHINE   ?= q35
+ACCEL     ?=
+QEMU      ?= qemu-system-x86_64
+
+run: $(B)/holdfast.iso | check-deps
+	@$(PYTHON) scripts/qemu.py run --iso $(B)/holdfast.iso --pmem '$(PMEM)' \
+		--pmem-size $(PMEM_SIZE) --smp $(SMP) --machine $(MACHINE) --accel '$(ACCEL)'
+
+debug: $(B)/holdfast.iso | check-deps
+	@$(PYTHON) scripts/qemu.py debug --iso $(B)/holdfast.iso --pmem '$(PMEM)' \
+		--pmem-size $(PMEM_SIZE) --smp $(SMP) --machine $(MACHINE)
+
+test: $(B)/holdfast.elf $(B)/holdfast-test.iso $(B)/holdfast.iso host-tests | check-deps
+	@$(PYTHON) tests/run.py --accel '$(if $(ACCEL),$(ACCEL),tcg)' $(if $(ONLY),--only '$(ONLY)')
+
+# --------------------------------------------------------------- set-up -----
+
+DEPS_DEBIAN := gcc make binutils python3 qemu-system-x86 grub-pc-bin grub-common \
+	xorriso mtools libc6-dev
+
+check-deps:
+	@$(PYTHON) --version >/dev/null 2>&1 || { echo "error: python3 is missing: run 'make deps' (or: sudo apt-get install python3)"; exit 1; }
+	@sh scripts/check-deps.sh
+
+deps:
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	 set -x; $$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive \
+	   apt-get install -y --no-install-recommends $(DEPS_DEBIAN)
+
+clean:
+	rm -rf $(B)
+
+help:
+	@echo "make            build build/holdfast.elf and the host tests"
+	@echo "make iso        build build/holdfast.iso (GRUB, multiboot2)"
+	@echo "make run        boot the ISO in QEMU with an NVDIMM; serial on stdio"
+	@echo "                options: PMEM=path PMEM_SIZE=128M SMP=1 MACHINE=q35|pc ACCEL=kvm|tcg"
+	@echo "make test       build everything and run every test suite (TCG; ACCEL=kvm opts in)"
+	@echo "                ONLY=name runs just the boots/host tests whose name contains it"
+	@echo "make debug      boot paused with a gdb stub; prints the gdb command to type"
+	@echo "make deps       install the Debian packages the build and QEMU need"
+	@echo "make clean      remove build/"
+	@echo "DEBUG=1         debug kernel build (kmalloc red zones, lock checks)"
+
+.PHONY: all iso run debug test deps check-deps clean help host-tests
+
+-include $(KOBJS:.o=.d)
+-include $(wildcard $(B)/h/*/*.d $(B)/h/*/*/*.d $(B)/h/*/*/*/*.d)

@@ -1,0 +1,63 @@
+/*
+ * paging.h - the page-table API: map, unmap, protect and look up 4 KiB,
+ * 2 MiB and 1 GiB pages in a 4-level x86-64 page table.
+ *
+ * Entry format: Intel SDM Vol. 3A, 4.5 (tables 4-14 to 4-20).  Callers say
+ * what they want with PROT_* flags; the PTE bits stay inside paging.c.
+ * Large pages are split automatically when a call covers only part of one.
+ * Every change invalidates the TLB for the range before returning
+ * (tlb_flush_range; with more CPUs it becomes a shootdown).
+ *
+ * Locking: each struct pgtable has a spinlock that serialises changes.
+ * Lookups (pt_lookup, the DAX fast path) may run without it: entries are
+ * written with single 64-bit stores and table pages are never freed while
+ * the page table is live.
+ */
+#ifndef ARCH_X86_64_PAGING_H
+#define ARCH_X86_64_PAGING_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <kernel/sync.h>
+
+#define PROT_READ	0x0		/* every mapping is readable */
+#define PROT_WRITE	0x1
+#define PROT_EXEC	0x2
+#define PROT_NOCACHE	0x4		/* uncached (MMIO) */
+#define PROT_USER	0x8
+
+#define PAGE_SIZE_4K	0x1000UL
+#define PAGE_SIZE_2M	0x200000UL
+#define PAGE_SIZE_1G	0x40000000UL
+
+struct pgtable {
+	uint64_t *pml4;			/* kernel virtual address */
+	uint64_t pml4_phys;
+	spinlock_t lock;
+};
+
+extern struct pgtable kernel_pgtable;
+extern size_t pt_table_frames;
+
+int pt_init(struct pgtable *pt);
+int pt_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t page_size, unsigned prot);
+/* Map [va, va+len) -> [pa, ...) with the largest pages alignment allows. */
+int pt_map_range(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t len, unsigned prot);
+int pt_unmap(struct pgtable *pt, uint64_t va, uint64_t len);
+int pt_protect(struct pgtable *pt, uint64_t va, uint64_t len, unsigned prot);
+/* Translate va.  Returns false if unmapped; outputs may be NULL. */
+bool pt_lookup(struct pgtable *pt, uint64_t va, uint64_t *pa, uint64_t *page_size, unsigned *prot);
+void pt_activate(struct pgtable *pt);
+
+/* Invalidate [va, va+len) on every CPU that may cache it.  The default
+ * flushes only this CPU; SMP start-up installs a shootdown. */
+void tlb_flush_range(uint64_t va, uint64_t len);
+extern void (*tlb_shootdown_hook)(uint64_t va, uint64_t len);
+
+/* Boot: build the kernel's own page tables and switch to them. */
+struct boot_info;
+void paging_init(const struct boot_info *bi);
+/* Add a physical range to the direct map (pmem regions). WB cacheable. */
+int direct_map_add(uint64_t pa, uint64_t len);
+
+#endif

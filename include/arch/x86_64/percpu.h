@@ -1,0 +1,56 @@
+/*
+ * percpu.h - per-CPU state, reached through the GS segment base.
+ *
+ * Each CPU's GS base points at its struct cpu, whose first field points at
+ * itself, so this_cpu() is one load from %gs:0.  The fields are only
+ * touched by their own CPU, except where a comment says otherwise.
+ */
+#ifndef ARCH_X86_64_PERCPU_H
+#define ARCH_X86_64_PERCPU_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <arch/x86_64/desc.h>
+
+#define MAX_CPUS	64
+#define IST_STACK_SIZE	(16 * 1024)
+
+struct thread;
+struct kjmp_buf;
+
+struct cpu {
+	struct cpu *self;		/* must stay first: %gs:0 */
+	unsigned id;			/* 0 = boot CPU */
+	uint32_t apic_id;
+	bool online;			/* written by the CPU itself, read by all */
+
+	struct thread *current;		/* the thread running here */
+	struct thread *idle;		/* this CPU's idle thread */
+	int preempt_count;		/* > 0: no preemption (spinlocks held) */
+	unsigned irq_depth;		/* nested hardware interrupts */
+	bool need_resched;		/* set by the timer/wake-up, read on IRQ exit */
+	uint64_t context_switches;
+	uint64_t ticks;			/* timer interrupts taken */
+
+	/* Tests that deliberately fault: when set, a page fault or GP fault
+	 * records its details here and long-jumps to fault_jmp. */
+	struct kjmp_buf *fault_jmp;
+	uint64_t fault_addr, fault_vector, fault_error;
+
+	struct gdt_table gdt;
+	struct tss tss;
+};
+
+extern struct cpu cpus[MAX_CPUS];
+extern unsigned ncpus;
+
+static inline struct cpu *this_cpu(void)
+{
+	struct cpu *c;
+	__asm__ __volatile__("movq %%gs:0, %0" : "=r"(c));
+	return c;
+}
+
+void percpu_init_boot_cpu(void);
+
+#endif

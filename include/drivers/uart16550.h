@@ -1,0 +1,24 @@
+/*
+ * uart16550.h - the PC serial port (COM1), console output and line input.
+ *
+ * Output is polled (safe from any context, including panic).  Input is
+ * interrupt driven once uart_enable_rx_irq() has run: bytes go into a ring
+ * buffer that uart_getc() drains, sleeping while it is empty.
+ */
+#ifndef DRIVERS_UART16550_H
+#define DRIVERS_UART16550_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+void uart_init(void);
+void uart_putc(char c);
+void uart_write(const char *s, size_t n);
+/* Route COM1's IRQ through the IOAPIC and enable the receive interrupt. */
+void uart_enable_rx_irq(void);
+/* Next input byte; sleeps until one arrives.  Thread context only. */
+char uart_getc(void);
+/* Next input byte if one is buffered (or waiting in the UART), else -1. */
+int uart_trygetc(void);
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * sched.h - kernel threads and the scheduler.
+ *
+ * Threads are preemptive kernel threads, each with its own stack (in the
+ * vmap area, with an unmapped guard page below it).  One shared run queue
+ * serves every CPU; a thread may be pinned to one CPU (affinity).  Time
+ * slices come from the local APIC timer; a thread is preempted on the way
+ * out of an interrupt when it holds no spinlock.
+ *
+ * Thread states: RUNNING (current on some CPU), RUNNABLE (on the run queue),
+ * BLOCKED (sleeping; somebody will wake it), DEAD (exited, not yet reaped).
+ *
+ * Locking: rq_lock (kernel/sched.c) guards every thread's state, on_cpu,
+ * rq_node and the run queue; it is held across the context switch and
+ * released by the thread switched to.  threads_lock guards the list of
+ * all threads.
+ */
+#ifndef KERNEL_SCHED_H
+#define KERNEL_SCHED_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <lib/list.h>
+#include <kernel/sync.h>
+
+enum thread_state { THREAD_RUNNING, THREAD_RUNNABLE, THREAD_BLOCKED, THREAD_DEAD };
+
+#define THREAD_NAME_MAX		24
+#define THREAD_STACK_SIZE	(32 * 1024)
+#define AFFINITY_ANY		(-1)
+
+struct thread {
+	uint64_t rsp;			/* saved stack pointer while switched out */
+
+	/* guarded by rq_lock */
+	enum thread_state state;
+	bool on_cpu;			/* its registers are live on some CPU */
+	int cpu;			/* CPU it runs or last ran on */
+	int affinity;			/* AFFINITY_ANY or a CPU id */
+	struct list_node rq_node;
+
+	/* guarded by threads_lock */
+	struct list_node all_node;
+	int refs;			/* the thread itself + a joiner */
+
+	/* set at creation, read-only after */
+	unsigned id;
+	char name[THREAD_NAME_MAX];
+	void (*fn)(void *arg);
+	void *arg;
+	void *stack_base;		/* lowest usable address */
+	size_t stack_size;
+
+	/* statistics, written by the thread's own CPU */
+	uint64_t switches;
+	uint64_t runtime_ns;
+	uint64_t slice_start_ns;
+	uint64_t slice_ticks;
+
+	struct completion exited;	/* completed by thread_exit */
+};
+
+/* Create a runnable thread.  The returned reference must be given back with
+ * thread_join() (waits for it to exit) or thread_detach().  NULL on ENOMEM. */
+struct thread *thread_create(const char *name, void (*fn)(void *), void *arg);
+struct thread *thread_create_on(int cpu, const char *name, void (*fn)(void *), void *arg);
+void thread_join(struct thread *t);
+void thread_detach(struct thread *t);
+void thread_exit(void) __attribute__((noreturn));
+
+struct thread *current_thread(void);
+const char *sched_thread_name(const struct thread *t);
+void yield(void);
+void thread_sleep_ns(uint64_t ns);
+static inline void msleep(uint64_t ms) { thread_sleep_ns(ms * 1000000ULL); }
+
+/* Make a blocked thread runnable (no-op for other states). */
+void sched_wake(struct thread *t);
+
+/* Boot: turn the running boot code into thread "main" on CPU 0 and create
+ * CPU 0's idle thread. */
+void sched_init(void);
+/* Timer interrupt hook: time slices and timers. */
+void sched_tick(void);
+/* A secondary CPU enters the scheduler (never returns). */
+void sched_run_cpu(void) __attribute__((noreturn));
+/* Preempt the current thread (interrupt return path, preempt_enable). */
+void sched_preempt(void);
+/* Internal to sync.c: mark current as sleeping / not sleeping. */
+void sched_set_blocked(void);
+void sched_set_running(void);
+/* Ask another CPU to reschedule (IPI). */
+struct cpu;
+void sched_kick_cpu(struct cpu *c);
+
+/* Called from the NMI handler when another CPU panicked: halt here. */
+void sched_nmi_stop(void);
+
+/* For the `threads` shell command: call fn for each thread, under the lock. */
+void sched_for_each_thread(void (*fn)(const struct thread *t, void *ctx), void *ctx);
+unsigned sched_thread_count(void);
+const char *thread_state_name(enum thread_state s);
+
+#define SCHED_HZ		1000	/* timer interrupts per second */
+#define SCHED_SLICE_TICKS	10	/* 10 ms time slice */
+
+#endif

@@ -1,0 +1,179 @@
+/*
+ * sync.h - spinlocks, wait queues, mutexes, reader/writer semaphores,
+ * completions and wait-on-variable.
+ *
+ * All of it is SMP-safe (real atomics; nothing relies on "interrupts off
+ * means exclusive").
+ *
+ *  spinlock_t   busy-waits; disables preemption while held.  The _irqsave
+ *               variants also disable interrupts and must be used for any
+ *               lock an interrupt handler takes.  Taking a lock the CPU
+ *               already holds panics (it would deadlock).
+ *  wait_queue   threads sleeping until a condition holds; wait_event()
+ *               re-checks the condition after every wake-up, so spurious
+ *               wake-ups are harmless.
+ *  mutex        sleeping lock with an owner; unlock by a non-owner or a
+ *               recursive lock panics.  Thread context only.
+ *  rwsem        sleeping reader/writer lock; waiting writers block new
+ *               readers (no writer starvation).  Thread context only.
+ *  completion   "this happened" events, counted.
+ *  wait_var     sleep until a condition on a variable holds, woken by
+ *               whoever changes it calling wake_up_var(&var) (a hashed table
+ *               of wait queues, so no per-variable storage is needed).
+ */
+#ifndef KERNEL_SYNC_H
+#define KERNEL_SYNC_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <lib/list.h>
+#include <lib/compiler.h>
+#include <arch/x86_64/cpu.h>
+
+struct thread;
+
+/* ------------------------------------------------------------- spinlock */
+typedef struct spinlock {
+	uint32_t next;		/* ticket handed to the next locker */
+	uint32_t serving;	/* ticket now allowed in */
+	int owner_cpu;		/* -1 when free; for the recursion check */
+	const char *name;
+} spinlock_t;
+
+#define SPINLOCK_INIT(n) { .next = 0, .serving = 0, .owner_cpu = -1, .name = (n) }
+
+void spin_lock_init(spinlock_t *l, const char *name);
+void spin_lock(spinlock_t *l);
+void spin_unlock(spinlock_t *l);
+bool spin_trylock(spinlock_t *l);
+unsigned long spin_lock_irqsave(spinlock_t *l);
+void spin_unlock_irqrestore(spinlock_t *l, unsigned long flags);
+bool spin_held_by_me(const spinlock_t *l);
+
+void preempt_disable(void);
+void preempt_enable(void);
+
+/* ----------------------------------------------------------- wait queue */
+struct wait_queue {
+	spinlock_t lock;
+	struct list_node waiters;	/* struct waiter, guarded by lock */
+};
+
+struct waiter {
+	struct thread *thread;
+	struct list_node node;
+	bool queued;			/* guarded by the queue's lock */
+};
+
+#define WAIT_QUEUE_INIT(wq, n) { .lock = SPINLOCK_INIT(n), .waiters = LIST_INIT((wq).waiters) }
+
+void wait_queue_init(struct wait_queue *wq);
+void prepare_to_wait(struct wait_queue *wq, struct waiter *w);
+void finish_wait(struct wait_queue *wq, struct waiter *w);
+void wake_up_one(struct wait_queue *wq);
+void wake_up_all(struct wait_queue *wq);
+bool wait_queue_active(struct wait_queue *wq);
+
+/* Sleep (in schedule) until woken or until the absolute deadline passes.
+ * Returns false if the deadline passed.  Internal to wait_event_timeout. */
+bool sched_sleep_until(uint64_t deadline_ns);
+void schedule(void);
+
+/*
+ * wait_event - sleep until cond is true.  Thread context, no spinlocks held.
+ * cond is evaluated with the thread already queued, so a wake-up between
+ * the check and the sleep is never lost.
+ */
+#define wait_event(wq, cond) do {					\
+	if (cond)							\
+		break;							\
+	struct waiter __w = { 0 };					\
+	for (;;) {							\
+		prepare_to_wait((wq), &__w);				\
+		if (cond)						\
+			break;						\
+		schedule();						\
+	}								\
+	finish_wait((wq), &__w);					\
+} while (0)
+
+/*
+ * wait_event_timeout - as wait_event, but give up after timeout_ns.
+ * Evaluates to 0 when cond became true, -ETIMEDOUT (-110) otherwise.
+ */
+#define wait_event_timeout(wq, cond, timeout_ns) ({			\
+	int __ret = 0;							\
+	if (!(cond)) {							\
+		uint64_t __dl = time_ns() + (timeout_ns);		\
+		struct waiter __w = { 0 };				\
+		for (;;) {						\
+			prepare_to_wait((wq), &__w);			\
+			if (cond)					\
+				break;					\
+			if (!sched_sleep_until(__dl)) {			\
+				__ret = (cond) ? 0 : -110;		\
+				break;					\
+			}						\
+		}							\
+		finish_wait((wq), &__w);				\
+	}								\
+	__ret;								\
+})
+
+uint64_t time_ns(void);
+
+/* ----------------------------------------------------------------- mutex */
+struct mutex {
+	struct thread *owner;		/* NULL when free; atomic */
+	const char *name;
+	struct wait_queue wq;
+};
+
+void mutex_init(struct mutex *m, const char *name);
+void mutex_lock(struct mutex *m);
+bool mutex_trylock(struct mutex *m);
+void mutex_unlock(struct mutex *m);
+bool mutex_held_by_me(const struct mutex *m);
+
+/* ----------------------------------------------------------------- rwsem */
+struct rwsem {
+	spinlock_t lock;		/* guards the three fields below */
+	int readers;
+	struct thread *writer;
+	unsigned writers_waiting;
+	const char *name;
+	struct wait_queue wq;
+};
+
+void rwsem_init(struct rwsem *s, const char *name);
+void down_read(struct rwsem *s);
+bool down_read_trylock(struct rwsem *s);
+void up_read(struct rwsem *s);
+void down_write(struct rwsem *s);
+bool down_write_trylock(struct rwsem *s);
+void up_write(struct rwsem *s);
+bool rwsem_is_write_locked_by_me(struct rwsem *s);
+bool rwsem_is_locked(struct rwsem *s);
+
+/* ------------------------------------------------------------ completion */
+struct completion {
+	spinlock_t lock;
+	unsigned done;
+	struct wait_queue wq;
+};
+
+void completion_init(struct completion *c);
+void complete(struct completion *c);
+void complete_all(struct completion *c);
+void wait_for_completion(struct completion *c);
+/* 0, or -ETIMEDOUT */
+int wait_for_completion_timeout(struct completion *c, uint64_t timeout_ns);
+bool completion_done(struct completion *c);
+
+/* -------------------------------------------------------------- wait_var */
+struct wait_queue *var_wait_queue(const volatile void *var);
+void wake_up_var(const volatile void *var);
+#define wait_var_event(var, cond) wait_event(var_wait_queue(var), cond)
+#define wait_var_event_timeout(var, cond, ns) wait_event_timeout(var_wait_queue(var), cond, ns)
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * timer.h - the monotonic clock and one-shot kernel timers.
+ *
+ * time_ns() counts nanoseconds since boot from the TSC, calibrated against
+ * the PIT at boot.  ktimers fire from the timer interrupt on CPU 0, at
+ * SCHED_HZ granularity (1 ms); their callbacks run in interrupt context
+ * with interrupts off and must not sleep.
+ */
+#ifndef KERNEL_TIMER_H
+#define KERNEL_TIMER_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <lib/list.h>
+
+struct ktimer {
+	uint64_t deadline_ns;
+	void (*fn)(void *arg);
+	void *arg;
+	struct list_node node;		/* timer_lock */
+	bool armed;			/* timer_lock */
+};
+
+uint64_t time_ns(void);
+uint64_t tsc_hz(void);
+/* TSC value at the first instruction of the kernel (boot.S). */
+uint64_t boot_tsc(void);
+uint64_t tsc_to_ns(uint64_t tsc_delta);
+/* Busy-wait (no sleeping): for drivers during boot and short delays. */
+void udelay(uint64_t us);
+
+void time_init(void);			/* calibrate the TSC against the PIT */
+void ktimer_init(struct ktimer *t, void (*fn)(void *), void *arg);
+void ktimer_arm(struct ktimer *t, uint64_t deadline_ns);
+/* Returns true if the timer was still pending.  After return the callback
+ * is not running and will not run. */
+bool ktimer_cancel(struct ktimer *t);
+void ktimer_run_expired(void);
+
+/* PIT channel 2 as a calibration reference (arch/x86_64/pit.c). */
+uint64_t pit_calibrate_tsc(void);	/* TSC ticks per second */
+void pit_wait_start(uint32_t us);
+bool pit_wait_done(void);
+
+#endif

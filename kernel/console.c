@@ -1,0 +1,63 @@
+/*
+ * console.c - kprintf and the console lock.
+ *
+ * Output goes to the serial port (drivers/serial).  One kprintf call is
+ * formatted into a line buffer on the stack and written under console_lock,
+ * so lines from different CPUs do not interleave.  During a panic the lock
+ * is bypassed (the CPU that died may have held it).
+ */
+#include <kernel/printk.h>
+#include <kernel/sync.h>
+#include <drivers/uart16550.h>
+#include <lib/printf.h>
+
+#define KPRINTF_BUF	512
+
+static spinlock_t console_lock = SPINLOCK_INIT("console");
+bool console_panic_mode;
+
+void console_write(const char *s, size_t n)
+{
+	if (console_panic_mode) {
+		uart_write(s, n);
+		return;
+	}
+	unsigned long f = spin_lock_irqsave(&console_lock);
+	uart_write(s, n);
+	spin_unlock_irqrestore(&console_lock, f);
+}
+
+struct kbuf {
+	char buf[KPRINTF_BUF];
+	size_t n;
+};
+
+static void kbuf_putc(void *ctx, char c)
+{
+	struct kbuf *b = ctx;
+
+	if (b->n == sizeof(b->buf)) {
+		console_write(b->buf, b->n);
+		b->n = 0;
+	}
+	b->buf[b->n++] = c;
+}
+
+void kvprintf(const char *fmt, va_list ap)
+{
+	struct kbuf b;
+
+	b.n = 0;
+	vcbprintf(kbuf_putc, &b, fmt, ap);
+	if (b.n)
+		console_write(b.buf, b.n);
+}
+
+void kprintf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kvprintf(fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,128 @@
+/*
+ * ktest_kernel.c - run in-kernel test suites and report through KTAP.
+ *
+ * test=all | test=SUITE[,SUITE] | test=probe on the command line.  The run
+ * happens in its own thread; afterwards QEMU is left through isa-debug-exit
+ * with QEMU_EXIT_PASS or QEMU_EXIT_FAIL.  Around every case the free frame
+ * count and the number of live kmalloc objects are compared, so a leak
+ * fails the case that caused it.
+ */
+#include <kernel/ktest_kernel.h>
+#include <kernel/kernel.h>
+#include <kernel/printk.h>
+#include <kernel/sched.h>
+#include <kernel/mm.h>
+#include <kernel/kmalloc.h>
+#include <arch/x86_64/percpu.h>
+#include <arch/x86_64/paging.h>
+#include <lib/string.h>
+
+static bool test_mode;
+static size_t frames_before;
+static uint64_t objects_before;
+
+bool kernel_test_mode(void)
+{
+	return test_mode;
+}
+
+static void settle(void)
+{
+	/* Let exited threads be reaped before counting. */
+	struct thread *t = thread_create("reaper", (void (*)(void *))yield, NULL);
+	if (t)
+		thread_join(t);
+}
+
+static void case_begin(const struct ktest_case *c)
+{
+	settle();
+	frames_before = pmm_free_count() + kmalloc_slab_frames() + READ_ONCE(pt_table_frames);
+	objects_before = kmalloc_in_use();
+}
+
+static void case_end(const struct ktest_case *c, struct ktest *t)
+{
+	settle();
+	size_t frames = pmm_free_count() + kmalloc_slab_frames() + READ_ONCE(pt_table_frames);
+	uint64_t objects = kmalloc_in_use();
+
+	if (objects != objects_before)
+		ktest_fail_msg(t, "leak check: %ld kmalloc objects not freed",
+			       (long)(objects - objects_before));
+	if (frames != frames_before)
+		ktest_fail_msg(t, "leak check: %ld page frames not freed",
+			       (long)(frames_before - frames));
+}
+
+static const struct ktest_env kernel_env = {
+	.write = console_write,
+	.case_begin = case_begin,
+	.case_end = case_end,
+};
+
+static void test_thread(void *arg)
+{
+	struct ktest_counts counts = { 0 };
+
+	ktest_run(&kernel_env, arg, &counts);
+	qemu_exit(counts.failed ? QEMU_EXIT_FAIL : QEMU_EXIT_PASS);
+}
+
+void ktest_kernel_main(const char *filter)
+{
+	test_mode = true;
+	if (!strcmp(filter, "probe")) {
+		kprintf("holdfast: probe ok\n");
+		qemu_exit(QEMU_EXIT_PASS);
+	}
+	struct thread *t = thread_create("ktest", test_thread, (void *)filter);
+	if (!t) {
+		kprintf("ktest: cannot create the test thread\n");
+		qemu_exit(QEMU_EXIT_FAIL);
+	}
+	thread_join(t);
+	qemu_exit(QEMU_EXIT_FAIL);
+}
+
+int probe_read(const volatile void *p, uint64_t *fault_addr)
+{
+	struct kjmp_buf jb;
+	struct cpu *c;
+
+	preempt_disable();
+	c = this_cpu();
+	if (ksetjmp(&jb) == 0) {
+		c->fault_jmp = &jb;
+		(void)*(const volatile uint8_t *)p;
+		c->fault_jmp = NULL;
+		preempt_enable();
+		return -1;
+	}
+	c = this_cpu();
+	if (fault_addr)
+		*fault_addr = c->fault_addr;
+	preempt_enable();
+	return (int)c->fault_vector;
+}
+
+int probe_write(volatile void *p, uint64_t *fault_addr)
+{
+	struct kjmp_buf jb;
+	struct cpu *c;
+
+	preempt_disable();
+	c = this_cpu();
+	if (ksetjmp(&jb) == 0) {
+		c->fault_jmp = &jb;
+		*(volatile uint8_t *)p = *(volatile uint8_t *)p;
+		c->fault_jmp = NULL;
+		preempt_enable();
+		return -1;
+	}
+	c = this_cpu();
+	if (fault_addr)
+		*fault_addr = c->fault_addr;
+	preempt_enable();
+	return (int)c->fault_vector;
+}

@@ -1,0 +1,510 @@
+/*
+ * sched.c - kernel threads, the run queue and context switching.
+ *
+ * One run queue for all CPUs (a FIFO: round robin with 10 ms slices),
+ * guarded by rq_lock.  rq_lock is taken with interrupts off, held across
+ * context_switch(), and released by the thread switched to (in
+ * finish_switch), so no other CPU can pick up a thread whose registers are
+ * still being saved.
+ *
+ * Wake-ups and the "about to sleep" race: a thread that sleeps first puts
+ * itself on a wait queue and sets THREAD_BLOCKED (prepare_to_wait, with
+ * preemption off), then checks its condition, then calls schedule().  A
+ * waker sets it back to RUNNING/RUNNABLE under rq_lock, so schedule() sees
+ * that and does not sleep.  If the thread is preempted between setting
+ * BLOCKED and checking the condition, the preemption path treats it as
+ * runnable (sched_preempt) so it goes back to check its condition; it must
+ * not sleep there, because it has not looked at the condition yet.
+ */
+#include <kernel/sched.h>
+#include <kernel/timer.h>
+#include <kernel/mm.h>
+#include <kernel/vmap.h>
+#include <kernel/panic.h>
+#include <kernel/printk.h>
+#include <arch/x86_64/percpu.h>
+#include <arch/x86_64/cpu.h>
+#include <lib/string.h>
+#include <lib/printf.h>
+#include <lib/errno.h>
+
+void context_switch(uint64_t *prev_rsp, uint64_t next_rsp);
+
+static spinlock_t rq_lock = SPINLOCK_INIT("runqueue");
+static struct list_node run_queue = LIST_INIT(run_queue);	/* rq_lock */
+
+static spinlock_t threads_lock = SPINLOCK_INIT("threads");
+static struct list_node all_threads = LIST_INIT(all_threads);	/* threads_lock */
+static struct list_node dead_threads = LIST_INIT(dead_threads); /* threads_lock */
+static unsigned nthreads;					/* threads_lock */
+static unsigned next_thread_id;					/* threads_lock */
+
+static struct thread boot_thread;
+
+/* Per-CPU: the thread we just switched away from, for finish_switch. */
+static struct thread *switch_prev[MAX_CPUS];
+
+static void thread_free(struct thread *t);
+static void thread_trampoline(void);
+
+struct thread *current_thread(void)
+{
+	return this_cpu()->current;
+}
+
+const char *sched_thread_name(const struct thread *t)
+{
+	return t ? t->name : "?";
+}
+
+const char *thread_state_name(enum thread_state s)
+{
+	static const char *const names[] = { "running", "runnable", "blocked", "dead" };
+	return (unsigned)s < ARRAY_SIZE(names) ? names[s] : "?";
+}
+
+/* Caller holds rq_lock. */
+static void enqueue(struct thread *t)
+{
+	t->state = THREAD_RUNNABLE;
+	list_add_tail(&run_queue, &t->rq_node);
+}
+
+/* First runnable thread allowed on this CPU, or the CPU's idle thread.
+ * Caller holds rq_lock. */
+static struct thread *pick_next(struct cpu *c)
+{
+	struct thread *t;
+
+	list_for_each_entry(t, &run_queue, rq_node) {
+		if (t->affinity == AFFINITY_ANY || t->affinity == (int)c->id) {
+			list_del(&t->rq_node);
+			return t;
+		}
+	}
+	return c->idle;
+}
+
+/* Caller holds rq_lock: another CPU's idle thread may have work now. */
+static void kick_idle_cpus(struct thread *t)
+{
+	for (unsigned i = 0; i < ncpus; i++) {
+		struct cpu *c = &cpus[i];
+		if (!c->online || c->current != c->idle)
+			continue;
+		if (t->affinity != AFFINITY_ANY && t->affinity != (int)i)
+			continue;
+		c->need_resched = true;
+		if (c != this_cpu())
+			sched_kick_cpu(c);
+		return;
+	}
+}
+
+/* Drop one reference; on the last, unlink the thread from the list of all
+ * threads and return true (the caller frees it or queues it for reaping). */
+static bool thread_unref(struct thread *t)
+{
+	bool last;
+
+	spin_lock(&threads_lock);
+	last = --t->refs == 0;
+	if (last) {
+		list_del(&t->all_node);
+		nthreads--;
+	}
+	spin_unlock(&threads_lock);
+	return last;
+}
+
+/*
+ * finish_switch - first thing a thread does after being switched to: let go
+ * of the previous thread and release rq_lock (taken by whoever switched).
+ * An exited thread drops its own reference here, once it is off its stack.
+ */
+static void finish_switch(void)
+{
+	struct cpu *c = this_cpu();
+	struct thread *prev = switch_prev[c->id];
+	bool dead = prev->state == THREAD_DEAD;
+
+	prev->on_cpu = false;
+	spin_unlock(&rq_lock);
+	if (dead && thread_unref(prev)) {
+		spin_lock(&threads_lock);
+		list_add_tail(&dead_threads, &prev->all_node);
+		spin_unlock(&threads_lock);
+	}
+}
+
+static void __schedule(bool preempt)
+{
+	struct cpu *c;
+	struct thread *prev, *next;
+	unsigned long flags = spin_lock_irqsave(&rq_lock);
+	uint64_t now = time_ns();
+
+	c = this_cpu();
+	prev = c->current;
+	c->need_resched = false;
+	if (prev->state == THREAD_RUNNING || (preempt && prev->state == THREAD_BLOCKED)) {
+		/* Still runnable (a time slice ran out, or a preempted sleeper
+		 * that has not checked its condition yet). */
+		if (prev != c->idle)
+			enqueue(prev);
+		else
+			prev->state = THREAD_RUNNABLE;
+	}
+	next = pick_next(c);
+	if (next == prev) {
+		prev->state = THREAD_RUNNING;
+		spin_unlock_irqrestore(&rq_lock, flags);
+		return;
+	}
+	prev->runtime_ns += now - prev->slice_start_ns;
+	next->state = THREAD_RUNNING;
+	next->on_cpu = true;
+	next->cpu = (int)c->id;
+	next->switches++;
+	next->slice_start_ns = now;
+	next->slice_ticks = 0;
+	c->current = next;
+	c->context_switches++;
+	switch_prev[c->id] = prev;
+	context_switch(&prev->rsp, next->rsp);
+	/* prev runs again here, possibly on another CPU. */
+	finish_switch();
+	irq_restore(flags);
+}
+
+/**
+ * schedule - give up the CPU.  If the current thread is RUNNING it goes to
+ * the back of the run queue; if it is BLOCKED it sleeps until sched_wake().
+ * Must not be called with a spinlock held (other than by the scheduler).
+ */
+void schedule(void)
+{
+	if (WARN_ON(this_cpu()->preempt_count > 0))
+		return;
+	__schedule(false);
+}
+
+/* Preemption from the interrupt-return path (arch/x86_64/trap.c). */
+void sched_preempt(void)
+{
+	__schedule(true);
+}
+
+void yield(void)
+{
+	schedule();
+}
+
+/**
+ * sched_wake - make a BLOCKED thread runnable.  Safe from interrupt
+ * handlers and from any CPU; a no-op for a thread that is not blocked.
+ */
+void sched_wake(struct thread *t)
+{
+	unsigned long flags = spin_lock_irqsave(&rq_lock);
+
+	if (t->state == THREAD_BLOCKED) {
+		if (t->on_cpu) {
+			/* It has not switched away yet: schedule() will see this. */
+			t->state = THREAD_RUNNING;
+		} else {
+			enqueue(t);
+			kick_idle_cpus(t);
+		}
+	}
+	spin_unlock_irqrestore(&rq_lock, flags);
+}
+
+/* Mark the current thread as about to sleep.  Caller has preemption off. */
+void sched_set_blocked(void)
+{
+	unsigned long flags = spin_lock_irqsave(&rq_lock);
+	current_thread()->state = THREAD_BLOCKED;
+	spin_unlock_irqrestore(&rq_lock, flags);
+}
+
+/* Undo sched_set_blocked when the thread decided not to sleep. */
+void sched_set_running(void)
+{
+	unsigned long flags = spin_lock_irqsave(&rq_lock);
+	current_thread()->state = THREAD_RUNNING;
+	spin_unlock_irqrestore(&rq_lock, flags);
+}
+
+static void sleep_timer_fn(void *arg)
+{
+	sched_wake(arg);
+}
+
+/**
+ * sched_sleep_until - sleep in schedule() until woken or the deadline.
+ * The caller has already marked itself BLOCKED (prepare_to_wait).
+ * Returns false when the deadline has passed.
+ */
+bool sched_sleep_until(uint64_t deadline_ns)
+{
+	struct ktimer tm;
+
+	if (time_ns() >= deadline_ns) {
+		sched_set_running();
+		return false;
+	}
+	ktimer_init(&tm, sleep_timer_fn, current_thread());
+	ktimer_arm(&tm, deadline_ns);
+	schedule();
+	ktimer_cancel(&tm);
+	return time_ns() < deadline_ns;
+}
+
+void thread_sleep_ns(uint64_t ns)
+{
+	uint64_t deadline = time_ns() + ns;
+
+	while (time_ns() < deadline) {
+		preempt_disable();
+		sched_set_blocked();
+		preempt_enable();
+		sched_sleep_until(deadline);
+	}
+}
+
+/* ------------------------------------------------------------ threads */
+
+static void thread_trampoline(void)
+{
+	finish_switch();
+	irq_enable();
+	struct thread *t = current_thread();
+	t->fn(t->arg);
+	thread_exit();
+}
+
+/* Reap exited threads nobody holds a reference to.  Thread context. */
+static void reap_dead(void)
+{
+	for (;;) {
+		struct thread *t = NULL;
+		spin_lock(&threads_lock);
+		if (!list_empty(&dead_threads)) {
+			t = list_first_entry(&dead_threads, struct thread, all_node);
+			list_del(&t->all_node);
+		}
+		spin_unlock(&threads_lock);
+		if (!t)
+			return;
+		thread_free(t);
+	}
+}
+
+static void thread_free(struct thread *t)
+{
+	vmap_free_stack(t->stack_base, t->stack_size);
+	kfree(t);
+}
+
+static struct thread *thread_alloc(int cpu, const char *name, void (*fn)(void *), void *arg)
+{
+	struct thread *t;
+	uint64_t *sp;
+
+	reap_dead();
+	t = kzalloc(sizeof(*t));
+	if (!t)
+		return NULL;
+	t->stack_size = THREAD_STACK_SIZE;
+	t->stack_base = vmap_alloc_stack(t->stack_size);
+	if (!t->stack_base) {
+		kfree(t);
+		return NULL;
+	}
+	strlcpy(t->name, name, sizeof(t->name));
+	t->fn = fn;
+	t->arg = arg;
+	t->affinity = cpu;
+	t->refs = 2;			/* the thread itself + the creator */
+	t->cpu = -1;
+	t->state = THREAD_RUNNABLE;
+	completion_init(&t->exited);
+
+	/* Initial stack: context_switch pops six registers and returns to
+	 * thread_trampoline with RSP 8 mod 16, as after a call. */
+	sp = (uint64_t *)((char *)t->stack_base + t->stack_size);
+	*--sp = 0;				/* fake return address */
+	*--sp = (uint64_t)thread_trampoline;
+	for (int i = 0; i < 6; i++)
+		*--sp = 0;			/* rbp rbx r12 r13 r14 r15 */
+	t->rsp = (uint64_t)sp;
+
+	spin_lock(&threads_lock);
+	t->id = ++next_thread_id;
+	list_add_tail(&all_threads, &t->all_node);
+	nthreads++;
+	spin_unlock(&threads_lock);
+	return t;
+}
+
+struct thread *thread_create_on(int cpu, const char *name, void (*fn)(void *), void *arg)
+{
+	struct thread *t = thread_alloc(cpu, name, fn, arg);
+
+	if (t) {
+		unsigned long flags = spin_lock_irqsave(&rq_lock);
+		enqueue(t);
+		kick_idle_cpus(t);
+		spin_unlock_irqrestore(&rq_lock, flags);
+	}
+	return t;
+}
+
+struct thread *thread_create(const char *name, void (*fn)(void *), void *arg)
+{
+	return thread_create_on(AFFINITY_ANY, name, fn, arg);
+}
+
+/**
+ * thread_join - wait for t to exit, then give back the creator's reference
+ * (freeing the thread).  t must not be used afterwards.
+ */
+void thread_join(struct thread *t)
+{
+	wait_for_completion(&t->exited);
+	/* thread_exit completes before it switches away for the last time. */
+	while (READ_ONCE(t->on_cpu) || READ_ONCE(t->state) != THREAD_DEAD)
+		yield();
+	if (thread_unref(t))
+		thread_free(t);
+}
+
+/** thread_detach - give back the creator's reference without waiting. */
+void thread_detach(struct thread *t)
+{
+	if (thread_unref(t))
+		thread_free(t);
+}
+
+void thread_exit(void)
+{
+	struct thread *t = current_thread();
+
+	complete_all(&t->exited);
+	irq_disable();
+	spin_lock(&rq_lock);
+	t->state = THREAD_DEAD;
+	spin_unlock(&rq_lock);
+	__schedule(false);
+	panic("thread_exit: dead thread '%s' ran again", t->name);
+}
+
+/* ------------------------------------------------------------ per CPU */
+
+static void idle_loop(void *unused)
+{
+	struct cpu *c = this_cpu();
+
+	for (;;) {
+		irq_disable();
+		if (!c->need_resched && list_empty(&run_queue))
+			irq_enable_and_halt();
+		else
+			irq_enable();
+		schedule();
+	}
+}
+
+static struct thread *make_idle_thread(struct cpu *c)
+{
+	char name[THREAD_NAME_MAX];
+	struct thread *t;
+
+	snprintf(name, sizeof(name), "idle/%u", c->id);
+	t = thread_alloc((int)c->id, name, idle_loop, NULL);
+	if (!t)
+		panic("sched: no memory for the idle thread of CPU %u", c->id);
+	return t;	/* never on the run queue: pick_next falls back to it */
+}
+
+void sched_init(void)
+{
+	struct cpu *c = this_cpu();
+	struct thread *t = &boot_thread;
+
+	strlcpy(t->name, "main", sizeof(t->name));
+	t->state = THREAD_RUNNING;
+	t->on_cpu = true;
+	t->cpu = 0;
+	t->affinity = AFFINITY_ANY;
+	t->refs = 1;
+	t->slice_start_ns = time_ns();
+	completion_init(&t->exited);
+	list_add_tail(&all_threads, &t->all_node);
+	nthreads = 1;
+	c->current = t;
+	c->idle = make_idle_thread(c);
+}
+
+/**
+ * sched_run_cpu - a secondary CPU's boot code becomes a placeholder thread
+ * that switches to the CPU's idle thread and is never resumed.
+ */
+void sched_run_cpu(void)
+{
+	static struct thread ap_boot[MAX_CPUS];
+	struct cpu *c = this_cpu();
+	struct thread *self = &ap_boot[c->id];
+	struct thread *idle = make_idle_thread(c);
+
+	snprintf(self->name, sizeof(self->name), "ap-boot/%u", c->id);
+	self->state = THREAD_BLOCKED;		/* nobody ever wakes it */
+	self->on_cpu = true;
+	irq_disable();
+	spin_lock(&rq_lock);
+	c->idle = idle;
+	idle->state = THREAD_RUNNING;
+	idle->on_cpu = true;
+	idle->cpu = (int)c->id;
+	idle->slice_start_ns = time_ns();
+	c->current = idle;
+	switch_prev[c->id] = self;
+	context_switch(&self->rsp, idle->rsp);
+	panic("sched_run_cpu: returned");
+}
+
+void sched_tick(void)
+{
+	struct cpu *c = this_cpu();
+	struct thread *t = c->current;
+
+	c->ticks++;
+	if (c->id == 0)
+		ktimer_run_expired();
+	if (t != c->idle && ++t->slice_ticks >= SCHED_SLICE_TICKS)
+		c->need_resched = true;
+}
+
+void sched_nmi_stop(void)
+{
+	for (;;) {
+		irq_disable();
+		cpu_halt();
+	}
+}
+
+void sched_for_each_thread(void (*fn)(const struct thread *t, void *ctx), void *ctx)
+{
+	struct thread *t;
+
+	spin_lock(&threads_lock);
+	list_for_each_entry(t, &all_threads, all_node)
+		fn(t, ctx);
+	spin_unlock(&threads_lock);
+}
+
+unsigned sched_thread_count(void)
+{
+	return nthreads;
+}
