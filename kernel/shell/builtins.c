@@ -1,0 +1,80 @@
+/*
+ * builtins.c - the shell's system commands: uptime, mem, threads, reboot,
+ * poweroff.  (help lives in cmd.c with the framework.)
+ */
+#include <kernel/kernel.h>
+#include <kernel/mm.h>
+#include <kernel/kmalloc.h>
+#include <kernel/sched.h>
+#include <kernel/timer.h>
+#include "shell.h"
+
+#define NS_PER_SEC	1000000000ULL
+
+static int cmd_uptime(int argc, char **argv)
+{
+	uint64_t ns = time_ns(), s = ns / NS_PER_SEC;
+
+	if (argc != 1)
+		return shell_usage_error(argv[0], "takes no arguments");
+	shell_printf("up %lu.%03lu s (%lu:%02lu:%02lu), boot to prompt %lu.%03lu ms, %u thread%s\n",
+		     s, (ns / 1000000) % 1000, s / 3600, (s / 60) % 60, s % 60,
+		     boot_to_prompt_ns / 1000000, (boot_to_prompt_ns / 1000) % 1000,
+		     sched_thread_count(), sched_thread_count() == 1 ? "" : "s");
+	return 0;
+}
+SHELL_CMD("uptime", "uptime", "time since boot and the boot time", cmd_uptime);
+
+static int cmd_mem(int argc, char **argv)
+{
+	size_t total = pmm_total_count(), free = pmm_free_count();
+
+	if (argc != 1)
+		return shell_usage_error(argv[0], "takes no arguments");
+	shell_printf("physical memory: %lu KiB total, %lu KiB free, %lu KiB used\n",
+		     total * 4, free * 4, (total - free) * 4);
+	shell_printf("kernel heap: %lu objects, %lu KiB in size classes\n",
+		     kmalloc_in_use(), kmalloc_slab_frames() * 4);
+	return 0;
+}
+SHELL_CMD("mem", "mem", "physical memory and kernel heap usage", cmd_mem);
+
+static void print_thread(const struct thread *t, void *ctx)
+{
+	char cpu[8] = "-";
+
+	if (t->cpu >= 0)
+		cpu[0] = (char)('0' + t->cpu % 10), cpu[1] = 0;
+	shell_printf("%4u  %-20s %-9s %3s %8lu %10lu\n", t->id, t->name,
+		     thread_state_name(t->state), cpu, t->switches, t->runtime_ns / 1000);
+}
+
+static int cmd_threads(int argc, char **argv)
+{
+	if (argc != 1)
+		return shell_usage_error(argv[0], "takes no arguments");
+	shell_printf("  id  name                 state     cpu switches    run(us)\n");
+	sched_for_each_thread(print_thread, NULL);
+	return 0;
+}
+SHELL_CMD("threads", "threads", "list kernel threads", cmd_threads);
+
+static int cmd_poweroff(int argc, char **argv)
+{
+	if (argc != 1)
+		return shell_usage_error(argv[0], "takes no arguments");
+	shell_printf("powering off\n");
+	machine_poweroff();
+	return 0;
+}
+SHELL_CMD("poweroff", "poweroff", "turn the machine off (ACPI S5)", cmd_poweroff);
+
+static int cmd_reboot(int argc, char **argv)
+{
+	if (argc != 1)
+		return shell_usage_error(argv[0], "takes no arguments");
+	shell_printf("rebooting\n");
+	machine_reboot();
+	return 0;
+}
+SHELL_CMD("reboot", "reboot", "restart the machine", cmd_reboot);
