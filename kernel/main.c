@@ -8,7 +8,8 @@
  *   4. physical frames, kernel heap, the kernel's own page tables
  *   5. TSC clock, ACPI tables, local APIC / IOAPIC, PIC off
  *   6. the scheduler (this code becomes thread "main"), timer, interrupts
- *   7. serial input, then either the test run (test=...) or the shell
+ *   7. serial input, persistent memory (NFIT), then either the test run
+ *      (test=...) or the shell
  */
 #include <kernel/kernel.h>
 #include <kernel/bootinfo.h>
@@ -25,6 +26,7 @@
 #include <arch/x86_64/paging.h>
 #include <drivers/uart16550.h>
 #include <drivers/acpi.h>
+#include <drivers/pmem.h>
 #include <lib/string.h>
 
 #define HOLDFAST_VERSION	"0.1"
@@ -103,6 +105,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	irq_enable();
 	uart_enable_rx_irq();
 	kprintf("cpu: %s, %s\n", cpu_features.vendor, cpu_features.brand);
+	pmem_init();
 
 	if (kopts.test[0])
 		ktest_kernel_main(kopts.test);	/* does not return */

@@ -1,0 +1,172 @@
+/*
+ * cmd_pmem.c - shell commands for persistent memory and firmware tables:
+ *   nvdimm                         list the pmem regions
+ *   pmem write R OFF TEXT          store TEXT at byte OFF of region R, durably
+ *   pmem fill R OFF LEN BYTE       fill LEN bytes with BYTE, durably
+ *   pmem read R OFF LEN            hex dump
+ *   pmem crc R OFF LEN             CRC-32 (zlib) of a range
+ *   acpi                           list the ACPI tables
+ */
+#include <drivers/pmem.h>
+#include <drivers/nfit.h>
+#include <drivers/acpi.h>
+#include <kernel/mm.h>
+#include <lib/string.h>
+#include <lib/crc.h>
+#include <lib/errno.h>
+#include "shell.h"
+
+#define CHUNK		4096
+#define DUMP_MAX	4096
+#define DUMP_COLS	16
+
+static int cmd_nvdimm(int argc, char **argv)
+{
+	if (argc != 1)
+		return shell_usage_error(argv[0], "takes no arguments");
+	if (pmem_region_count() == 0) {
+		shell_printf("no persistent memory found\n");
+		return 0;
+	}
+	shell_printf("region  phys base           size       NFIT handle  mapped at           pinned\n");
+	for (unsigned i = 0; i < pmem_region_count(); i++) {
+		struct pmem_region *r = pmem_region(i);
+		uint64_t pinned = 0;
+		for (uint64_t p = 0; p < r->npages; p++)
+			pinned += pmem_page_pins(&r->pages[p]) != 0;
+		shell_printf("pmem%-3u %#018lx  %6lu MiB  %#-11x  %#018lx  %lu%s\n", r->index, r->phys,
+			     r->size >> 20, r->handle, (uint64_t)r->virt, pinned,
+			     r->memdev_flags & NFIT_MEM_NOT_ARMED ? "  (not armed)" : "");
+	}
+	shell_printf("cache flush: %s\n", pmem_flush_name());
+	return 0;
+}
+SHELL_CMD("nvdimm", "nvdimm", "list persistent-memory regions", cmd_nvdimm);
+
+/* Parse "R OFF" and, if want_len, "LEN"; check the range is in the region. */
+static int parse_range(char **argv, bool want_len, struct pmem_region **r,
+		       uint64_t *off, uint64_t *len)
+{
+	uint64_t idx;
+
+	if (shell_parse_u64(argv[2], "region", &idx) ||
+	    shell_parse_size(argv[3], "offset", off) ||
+	    (want_len && shell_parse_size(argv[4], "length", len)))
+		return -EINVAL;
+	*r = pmem_region((unsigned)idx);
+	if (!*r || idx >= pmem_region_count()) {
+		shell_printf("pmem: no region %lu (there %s %u)\n", idx,
+			     pmem_region_count() == 1 ? "is" : "are", pmem_region_count());
+		return -ENODEV;
+	}
+	uint64_t l = want_len ? *len : 0;
+	if (*off > (*r)->size || l > (*r)->size - *off) {
+		shell_printf("pmem: %#lx+%#lx is outside pmem%u (size %#lx)\n", *off, l,
+			     (*r)->index, (*r)->size);
+		return -ERANGE;
+	}
+	return 0;
+}
+
+static void dump(const uint8_t *p, uint64_t off, uint64_t len)
+{
+	for (uint64_t i = 0; i < len; i += DUMP_COLS) {
+		shell_printf("%08lx ", off + i);
+		for (uint64_t j = 0; j < DUMP_COLS; j++) {
+			if (i + j < len)
+				shell_printf(" %02x", p[i + j]);
+			else
+				shell_printf("   ");
+		}
+		shell_printf("  |");
+		for (uint64_t j = 0; j < DUMP_COLS && i + j < len; j++)
+			shell_printf("%c", p[i + j] >= 0x20 && p[i + j] < 0x7f ? p[i + j] : '.');
+		shell_printf("|\n");
+	}
+}
+
+static int pmem_cmd_read(struct pmem_region *r, uint64_t off, uint64_t len)
+{
+	static uint8_t buf[DUMP_MAX];
+
+	if (len > DUMP_MAX) {
+		shell_printf("pmem read: at most %d bytes at a time\n", DUMP_MAX);
+		return -EINVAL;
+	}
+	pmem_read(r, off, buf, len);
+	dump(buf, off, len);
+	return 0;
+}
+
+static int pmem_cmd_fill(struct pmem_region *r, uint64_t off, uint64_t len, const char *b)
+{
+	static uint8_t chunk[CHUNK];
+	uint64_t v;
+
+	if (shell_parse_u64(b, "byte", &v))
+		return -EINVAL;
+	if (v > 0xff) {
+		shell_printf("pmem fill: byte %#lx is larger than 0xff\n", v);
+		return -EINVAL;
+	}
+	memset(chunk, (int)v, sizeof(chunk));
+	for (uint64_t done = 0; done < len; done += CHUNK)
+		pmem_write(r, off + done, chunk, MIN((uint64_t)CHUNK, len - done));
+	shell_printf("filled %lu bytes of pmem%u at %#lx with %#lx\n", len, r->index, off, v);
+	return 0;
+}
+
+static int pmem_cmd_crc(struct pmem_region *r, uint64_t off, uint64_t len)
+{
+	uint32_t crc = crc32_ieee(0, r->virt + off, len);
+
+	shell_printf("crc32 %08x size %lu\n", crc, len);
+	return 0;
+}
+
+static int cmd_pmem(int argc, char **argv)
+{
+	struct pmem_region *r;
+	uint64_t off, len = 0;
+	const char *op = argc > 1 ? argv[1] : "";
+	int err;
+
+	if (!strcmp(op, "write") && argc == 5) {
+		if ((err = parse_range(argv, false, &r, &off, NULL)))
+			return err;
+		len = strlen(argv[4]);
+		if (pmem_write(r, off, argv[4], len)) {
+			shell_printf("pmem write: %lu bytes at %#lx do not fit in pmem%u\n", len, off, r->index);
+			return -ERANGE;
+		}
+		shell_printf("wrote %lu bytes to pmem%u at %#lx (persisted)\n", len, r->index, off);
+		return 0;
+	}
+	if ((!strcmp(op, "read") || !strcmp(op, "crc")) && argc == 5) {
+		if ((err = parse_range(argv, true, &r, &off, &len)))
+			return err;
+		return op[0] == 'r' ? pmem_cmd_read(r, off, len) : pmem_cmd_crc(r, off, len);
+	}
+	if (!strcmp(op, "fill") && argc == 6) {
+		if ((err = parse_range(argv, true, &r, &off, &len)))
+			return err;
+		return pmem_cmd_fill(r, off, len, argv[5]);
+	}
+	return shell_usage_error(argv[0], "expected write, read, fill or crc with their arguments");
+}
+SHELL_CMD("pmem", "pmem write R OFF TEXT | read R OFF LEN | fill R OFF LEN BYTE | crc R OFF LEN",
+	  "read and write persistent memory directly", cmd_pmem);
+
+static void acpi_line(const char *line)
+{
+	shell_printf("%s\n", line);
+}
+
+static int cmd_acpi(int argc, char **argv)
+{
+	if (argc != 1)
+		return shell_usage_error(argv[0], "takes no arguments");
+	acpi_list(acpi_line);
+	return 0;
+}
+SHELL_CMD("acpi", "acpi", "list the ACPI tables (signature, address, length, OEM)", cmd_acpi);
