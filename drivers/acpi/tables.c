@@ -218,12 +218,12 @@ int acpi_sdt_validate(const void *buf, size_t avail, size_t max_len,
 	return 0;
 }
 
-/* Validate @table as a @sig table held in @len bytes; its length is then
- * in *@tlen. */
+/* Validate @table as a @sig table held in @len bytes (no other limit on
+ * its length); its length is then in *@tlen. */
 static int sdt_open(const void *table, size_t len, const char *sig,
 		    uint32_t *tlen, const struct acpi_diag *diag)
 {
-	int err = acpi_sdt_validate(table, len, len, sig, diag);
+	int err = acpi_sdt_validate(table, len, SIZE_MAX, sig, diag);
 
 	if (!err)
 		*tlen = ((const struct acpi_sdt_header *)table)->length;
