@@ -4,10 +4,10 @@
  *
  * memcpy/memset must never turn into calls to themselves: gcc recognizes a
  * copy or fill loop and replaces it with a call to memcpy/memset, which here
- * would recurse.  The kernel build uses `rep movsb`/`rep stosb` (fast on
- * every CPU with ERMSB, and correct everywhere; the ABI guarantees DF = 0 on
- * function entry).  The plain C loops (host build, and the backward memmove
- * in both builds) pass the pointer through an empty asm each iteration,
+ * would recurse.  The kernel build copies 64-byte blocks through registers
+ * (see below for why not `rep movsb`).  The plain C loops (host build, and
+ * the backward memmove in both builds) pass the pointer through an empty
+ * asm each iteration,
  * which hides the pattern from the optimizer without compiler-specific
  * optimize attributes.
  */
@@ -25,22 +25,59 @@ typedef uint64_t __attribute__((may_alias, aligned(1))) unaligned_u64;
 
 #if defined(KERNEL) && defined(__x86_64__)
 
+/*
+ * The kernel copies 64 bytes per iteration through general registers.
+ * `rep movsb` would be shorter, but QEMU's TCG (where Holdfast mostly runs)
+ * emulates string instructions one element at a time: measured 44 MB/s
+ * against ~1.5 GB/s for this loop.  Small and unaligned tails go byte-wise.
+ */
+#define BLOCK_BYTES 64
+
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
-	void *ret = dst;
+	unsigned char *d = dst;
+	const unsigned char *s = src;
 
-	__asm__ volatile("rep movsb"
-			 : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
-	return ret;
+	for (; n >= BLOCK_BYTES; n -= BLOCK_BYTES, d += BLOCK_BYTES, s += BLOCK_BYTES) {
+		const unaligned_u64 *sw = (const unaligned_u64 *)s;
+		unaligned_u64 *dw = (unaligned_u64 *)d;
+		uint64_t a = sw[0], b = sw[1], c = sw[2], e = sw[3];
+		uint64_t f = sw[4], g = sw[5], h = sw[6], i = sw[7];
+		OPAQUE(d);
+		dw[0] = a; dw[1] = b; dw[2] = c; dw[3] = e;
+		dw[4] = f; dw[5] = g; dw[6] = h; dw[7] = i;
+	}
+	for (; n >= WORD_BYTES; n -= WORD_BYTES, d += WORD_BYTES, s += WORD_BYTES) {
+		OPAQUE(d);
+		*(unaligned_u64 *)d = *(const unaligned_u64 *)s;
+	}
+	while (n--) {
+		OPAQUE(d);
+		*d++ = *s++;
+	}
+	return dst;
 }
 
 void *memset(void *dst, int c, size_t n)
 {
-	void *ret = dst;
+	unsigned char *d = dst;
+	uint64_t w = 0x0101010101010101ULL * (unsigned char)c;
 
-	__asm__ volatile("rep stosb"
-			 : "+D"(dst), "+c"(n) : "a"(c) : "memory");
-	return ret;
+	for (; n >= BLOCK_BYTES; n -= BLOCK_BYTES, d += BLOCK_BYTES) {
+		unaligned_u64 *dw = (unaligned_u64 *)d;
+		OPAQUE(d);
+		dw[0] = w; dw[1] = w; dw[2] = w; dw[3] = w;
+		dw[4] = w; dw[5] = w; dw[6] = w; dw[7] = w;
+	}
+	for (; n >= WORD_BYTES; n -= WORD_BYTES, d += WORD_BYTES) {
+		OPAQUE(d);
+		*(unaligned_u64 *)d = w;
+	}
+	while (n--) {
+		OPAQUE(d);
+		*d++ = (unsigned char)c;
+	}
+	return dst;
 }
 
 #else /* portable C, used by host builds */

@@ -7,6 +7,8 @@
 #include <kernel/kmalloc.h>
 #include <kernel/sched.h>
 #include <kernel/timer.h>
+#include <kernel/bench.h>
+#include <lib/string.h>
 #include "shell.h"
 
 #define NS_PER_SEC	1000000000ULL
@@ -78,3 +80,21 @@ static int cmd_reboot(int argc, char **argv)
 	return 0;
 }
 SHELL_CMD("reboot", "reboot", "restart the machine", cmd_reboot);
+
+static int cmd_bench(int argc, char **argv)
+{
+	struct bench_opts o = { 0 };
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-q"))
+			o.quick = true;
+		else if (!strcmp(argv[i], "-w"))
+			o.write_pmem = true;
+		else
+			return shell_usage_error(argv[0], "unknown option '%s'", argv[i]);
+	}
+	return bench_run(&o, argc - i, argv + i);
+}
+SHELL_CMD("bench", "bench [-q] [-w] [NAME...]",
+	  "run benchmarks (-q quick smoke run, -w allow overwriting pmem0)", cmd_bench);

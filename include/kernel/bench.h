@@ -1,0 +1,35 @@
+/*
+ * bench.h - in-kernel benchmarks, printed one figure per line as
+ * "bench NAME VALUE UNIT" (the format make bench and CI parse).
+ *
+ * Benchmarks measure; tests assert.  The quick mode (bench -q) runs every
+ * benchmark on small sizes so make test can prove they still work without
+ * asserting anything about speed.
+ */
+#ifndef KERNEL_BENCH_H
+#define KERNEL_BENCH_H
+
+#include <stdint.h>
+#include <stdbool.h>
+
+struct bench_opts {
+	bool quick;		/* small sizes: a smoke test */
+	bool write_pmem;	/* allowed to overwrite pmem region 0 */
+};
+
+struct bench {
+	const char *name;
+	const char *unit;
+	bool writes_pmem;	/* destroys the contents of pmem region 0 */
+	/* Returns 0 and sets *value, or a negative errno (printed as skipped). */
+	int (*run)(const struct bench_opts *o, uint64_t *value, const char **why);
+};
+
+#define BENCH(name_, unit_, writes_, fn_)					\
+	static const struct bench bench_##fn_ __attribute__((used, aligned(8),	\
+		section("benches"))) = { name_, unit_, writes_, fn_ }
+
+/* Run the benchmarks whose names are listed (all if none); prints lines. */
+int bench_run(const struct bench_opts *o, int nnames, char **names);
+
+#endif

@@ -1,0 +1,172 @@
+/*
+ * bench.c - the benchmark runner and the memory ceilings: how fast the CPU
+ * copies DRAM to DRAM, writes pmem with non-temporal stores, and reads
+ * pmem.  These are the ceilings the filesystem is measured against.
+ *
+ * Sizes follow the peer harness (../shared/peer/bench.c): a 2 MiB DRAM
+ * buffer copied to or from a 256 MiB range (the whole region if smaller).
+ * MB/s are 10^6 bytes per second.
+ */
+#include <kernel/bench.h>
+#include <kernel/mm.h>
+#include <kernel/timer.h>
+#include <kernel/printk.h>
+#include <drivers/pmem.h>
+#include <lib/string.h>
+#include <lib/errno.h>
+
+#define MIB		(1024ULL * 1024)
+#define RANGE		(256 * MIB)
+#define QUICK_RANGE	(8 * MIB)
+#define CHUNK		(2 * MIB)
+#define DRAM_DST	(64 * MIB)
+#define DRAM_PASSES	4
+
+extern const struct bench __start_benches[], __stop_benches[];
+
+static uint64_t mb_per_s(uint64_t bytes, uint64_t ns)
+{
+	return ns ? bytes * 1000 / ns : 0;
+}
+
+/* A contiguous DRAM buffer through the direct map, or NULL. */
+static uint8_t *dram_alloc(uint64_t bytes)
+{
+	uint64_t pa = pmm_alloc_pages(bytes / PAGE_SIZE);
+
+	return pa ? phys_to_virt(pa) : NULL;
+}
+
+static void dram_free(uint8_t *p, uint64_t bytes)
+{
+	pmm_free_pages(virt_to_phys(p), bytes / PAGE_SIZE);
+}
+
+static uint64_t pmem_range(const struct bench_opts *o, struct pmem_region *r)
+{
+	uint64_t want = o->quick ? QUICK_RANGE : RANGE;
+
+	return ALIGN_DOWN(MIN(want, r->size), CHUNK);
+}
+
+static int bench_dram_memcpy(const struct bench_opts *o, uint64_t *v, const char **why)
+{
+	uint64_t dst_bytes = o->quick ? QUICK_RANGE : DRAM_DST, t0, ns, done = 0;
+	uint8_t *src = dram_alloc(CHUNK), *dst = dram_alloc(dst_bytes);
+
+	if (!src || !dst) {
+		if (src)
+			dram_free(src, CHUNK);
+		if (dst)
+			dram_free(dst, dst_bytes);
+		*why = "not enough contiguous DRAM";
+		return -ENOMEM;
+	}
+	memset(src, 0x5a, CHUNK);
+	memset(dst, 0, dst_bytes);		/* prefault, as the peer does */
+	t0 = time_ns();
+	for (int pass = 0; pass < DRAM_PASSES; pass++)
+		for (uint64_t off = 0; off < dst_bytes; off += CHUNK, done += CHUNK)
+			memcpy(dst + off, src, CHUNK);
+	ns = time_ns() - t0;
+	*v = mb_per_s(done, ns);
+	dram_free(src, CHUNK);
+	dram_free(dst, dst_bytes);
+	return 0;
+}
+BENCH("dram_memcpy", "MB/s", false, bench_dram_memcpy);
+
+static int bench_pmem_write_nt(const struct bench_opts *o, uint64_t *v, const char **why)
+{
+	struct pmem_region *r = pmem_region(0);
+	uint8_t *src;
+	uint64_t len, t0;
+
+	if (!r) {
+		*why = "no persistent memory";
+		return -ENODEV;
+	}
+	if (!(src = dram_alloc(CHUNK))) {
+		*why = "not enough DRAM";
+		return -ENOMEM;
+	}
+	memset(src, 0xa5, CHUNK);
+	len = pmem_range(o, r);
+	t0 = time_ns();
+	for (uint64_t off = 0; off < len; off += CHUNK)
+		memcpy_to_pmem(r->virt + off, src, CHUNK);
+	pmem_drain();
+	*v = mb_per_s(len, time_ns() - t0);
+	dram_free(src, CHUNK);
+	return 0;
+}
+BENCH("pmem_write_nt", "MB/s", true, bench_pmem_write_nt);
+
+static int bench_pmem_read(const struct bench_opts *o, uint64_t *v, const char **why)
+{
+	struct pmem_region *r = pmem_region(0);
+	uint8_t *dst;
+	uint64_t len, t0;
+
+	if (!r) {
+		*why = "no persistent memory";
+		return -ENODEV;
+	}
+	if (!(dst = dram_alloc(CHUNK))) {
+		*why = "not enough DRAM";
+		return -ENOMEM;
+	}
+	len = pmem_range(o, r);
+	t0 = time_ns();
+	for (uint64_t off = 0; off < len; off += CHUNK)
+		memcpy(dst, r->virt + off, CHUNK);
+	*v = mb_per_s(len, time_ns() - t0);
+	dram_free(dst, CHUNK);
+	return 0;
+}
+BENCH("pmem_read", "MB/s", false, bench_pmem_read);
+
+static bool selected(const struct bench *b, int nnames, char **names)
+{
+	if (nnames == 0)
+		return true;
+	for (int i = 0; i < nnames; i++)
+		if (!strcmp(names[i], b->name))
+			return true;
+	return false;
+}
+
+/**
+ * bench_run - run the selected benchmarks and print one line each.
+ * Returns 0, or -ENOENT when a listed name matches no benchmark.
+ */
+int bench_run(const struct bench_opts *o, int nnames, char **names)
+{
+	int err = 0;
+
+	for (int i = 0; i < nnames; i++) {
+		bool known = false;
+		for (const struct bench *b = __start_benches; b < __stop_benches; b++)
+			known |= !strcmp(b->name, names[i]);
+		if (!known) {
+			kprintf("bench: no benchmark named '%s'\n", names[i]);
+			err = -ENOENT;
+		}
+	}
+	for (const struct bench *b = __start_benches; b < __stop_benches; b++) {
+		uint64_t value = 0;
+		const char *why = "";
+
+		if (!selected(b, nnames, names))
+			continue;
+		if (b->writes_pmem && !o->write_pmem) {
+			kprintf("bench %s skipped (overwrites pmem0: run 'bench -w')\n", b->name);
+			continue;
+		}
+		if (b->run(o, &value, &why))
+			kprintf("bench %s skipped (%s)\n", b->name, why);
+		else
+			kprintf("bench %s %lu %s\n", b->name, value, b->unit);
+	}
+	return err;
+}
