@@ -155,7 +155,9 @@ debug: $(B)/holdfast.iso | check-deps
 		--pmem-size $(PMEM_SIZE) --smp $(SMP) --machine $(MACHINE)
 
 test: $(B)/holdfast.elf $(B)/holdfast-test.iso $(B)/holdfast.iso host-tests | check-deps
-	@$(PYTHON) tests/run.py --accel '$(if $(ACCEL),$(ACCEL),tcg)' $(if $(ONLY),--only '$(ONLY)')
+	@$(PYTHON) -m unittest -q tests/test_runner_selftest.py 2>&1 | tail -n 1 | grep -qx OK || \
+		{ echo "error: the test runner's own tests fail: python3 -m unittest tests/test_runner_selftest.py"; exit 1; }
+	@$(PYTHON) tests/run.py --accel '$(if $(ACCEL),$(ACCEL),tcg)' --build-dir $(B) $(if $(ONLY),--only '$(ONLY)')
 
 # --------------------------------------------------------------- set-up -----
 

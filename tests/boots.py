@@ -1,0 +1,113 @@
+"""boots.py - the table of QEMU boots that `make test` runs (tests/run.py).
+
+Adding a boot is adding one entry to BOOTS.  Two kinds:
+
+  ktap(...)      the kernel runs the in-kernel suites its command line
+                 selects (test=all or test=SUITE[,SUITE]), prints flat KTAP
+                 on the serial port and leaves QEMU through isa-debug-exit:
+                 status 33 for pass, 35 for fail.  Every case is counted.
+  scenario(...)  the runner types `stdin` on the serial port and checks
+                 QEMU's exit status and the serial output against regexes.
+                 It counts as one test.
+
+Fields (see Boot):
+  name      what --only matches and what the logs are called
+            (build/test/logs/NAME.serial.log)
+  machine   "q35" or "pc"
+  iso       an ISO in the build directory (booted through GRUB), or
+  kernel    an ELF in the build directory, booted with QEMU's -kernel
+            (multiboot1), with `append` as its command line
+  smp       CPU count
+  pmem      sizes of NVDIMMs ("16M"); each gets a fresh all-zero image
+            build/test/NAME.pmemN.img; pmem_format=True runs mkfs.holdfs
+            on them first (the boot fails if it is not built)
+  edu       add the edu DMA engine (with the full 64-bit DMA mask unless
+            edu_default_mask=True)
+  timeout   seconds before QEMU is killed and the boot fails
+  stdin     (scenario) text typed on the serial port
+  feed      (scenario) "prompt": send each line after the next prompt
+            appears (a typist); "all": send it all at once at start (like
+            `printf ... | make run`)
+  prompt    (scenario) regex of the shell prompt, for feed="prompt"
+  status    (scenario) QEMU exit status expected (0 = ACPI poweroff)
+  expect    (scenario) regexes (re.MULTILINE) that must match the output
+  reject    regexes that must not match (every boot also fails on PANIC,
+            "Kernel panic" and a second boot banner)
+  extra     more QEMU arguments
+
+Regexes see the serial output with "\\r" and terminal escape sequences
+removed.
+"""
+
+from dataclasses import dataclass
+
+KTAP = "ktap"
+SCENARIO = "scenario"
+
+DEFAULT_TIMEOUT_S = 120
+SHELL_PROMPT = r"holdfast> "
+STATUS_POWEROFF = 0             # the shell's poweroff (ACPI S5)
+LONG_LINE_CHARS = 5000          # longer than the shell's line buffer
+
+
+@dataclass(frozen=True)
+class Boot:
+    name: str
+    kind: str
+    machine: str = "q35"
+    iso: str | None = None
+    kernel: str | None = None
+    append: str | None = None
+    smp: int = 1
+    pmem: tuple = ()
+    pmem_format: bool = False
+    edu: bool = True
+    edu_default_mask: bool = False
+    timeout: float = DEFAULT_TIMEOUT_S
+    stdin: str = ""
+    feed: str = "prompt"
+    prompt: str = SHELL_PROMPT
+    status: int | None = None
+    expect: tuple = ()
+    reject: tuple = ()
+    extra: tuple = ()
+
+
+def ktap(name, **fields):
+    return Boot(name=name, kind=KTAP, **fields)
+
+
+def scenario(name, **fields):
+    return Boot(name=name, kind=SCENARIO, **fields)
+
+
+BOOTS = [
+    # In-kernel suites, booted by QEMU's multiboot1 loader.
+    ktap("ktest-q35-kernel", machine="q35", kernel="holdfast.elf",
+         append="test=all", pmem=("16M",)),
+    ktap("ktest-pc-kernel", machine="pc", kernel="holdfast.elf",
+         append="test=all", pmem=("16M",)),
+    # The same through GRUB and multiboot2 (test=all is in the ISO's grub.cfg).
+    ktap("ktest-q35-iso", machine="q35", iso="holdfast-test.iso",
+         pmem=("16M",)),
+    ktap("ktest-q35-smp2", machine="q35", kernel="holdfast.elf",
+         append="test=all", smp=2, pmem=("16M",)),
+
+    # The shell on the serial port.
+    scenario("shell-help-poweroff", machine="q35", iso="holdfast.iso",
+             pmem=("16M",), stdin="help\nuptime\npoweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(SHELL_PROMPT,
+                     r"poweroff",
+                     r"\bup \d+")),
+    # Everything typed before the prompt appears, as `printf | make run`.
+    scenario("shell-pc-poweroff", machine="pc", iso="holdfast.iso",
+             pmem=("16M",), stdin="poweroff\n", feed="all",
+             status=STATUS_POWEROFF,
+             expect=(SHELL_PROMPT,)),
+    scenario("shell-bad-input", machine="q35", iso="holdfast.iso",
+             pmem=("16M",),
+             stdin="frobnicate\n" + "x" * LONG_LINE_CHARS + "\npoweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"unknown command", r"line too long")),
+]
