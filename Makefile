@@ -69,7 +69,13 @@ $(B)/ksyms0.S:
 $(B)/ksyms0.o: $(B)/ksyms0.S
 	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
 
-$(B)/holdfast.pass1.elf: $(KOBJS) $(B)/ksyms0.o linker.ld
+# The list of objects, rewritten only when it changes, so that removing a
+# source file relinks the kernel.
+$(B)/kobjs.list: FORCE
+	@mkdir -p $(@D)
+	@echo '$(KOBJS)' | cmp -s - $@ || echo '$(KOBJS)' > $@
+
+$(B)/holdfast.pass1.elf: $(KOBJS) $(B)/ksyms0.o linker.ld $(B)/kobjs.list
 	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(B)/ksyms0.o
 
 $(B)/ksyms.S: $(B)/holdfast.pass1.elf scripts/ksyms.py
@@ -78,7 +84,7 @@ $(B)/ksyms.S: $(B)/holdfast.pass1.elf scripts/ksyms.py
 $(B)/ksyms.o: $(B)/ksyms.S
 	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
 
-$(B)/holdfast.elf: $(KOBJS) $(B)/ksyms.o linker.ld scripts/check-image.py
+$(B)/holdfast.elf: $(KOBJS) $(B)/ksyms.o linker.ld scripts/check-image.py $(B)/kobjs.list
 	$(say) LD $@
 	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(B)/ksyms.o
 	$(Q)$(NM) -n $@ | $(PYTHON) scripts/ksyms.py --compare $(B)/holdfast.pass1.elf
@@ -188,7 +194,8 @@ help:
 	@echo "make clean      remove build/"
 	@echo "DEBUG=1         debug kernel build (kmalloc red zones, lock checks)"
 
-.PHONY: all iso run debug test deps check-deps clean help host-tests
+.PHONY: all iso run debug test deps check-deps clean help host-tests FORCE
+FORCE:
 
 -include $(KOBJS:.o=.d)
 -include $(wildcard $(B)/h/*/*.d $(B)/h/*/*/*.d $(B)/h/*/*/*/*.d)
