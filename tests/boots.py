@@ -39,7 +39,9 @@ Regexes see the serial output with "\\r" and terminal escape sequences
 removed.
 """
 
-from dataclasses import dataclass
+import os
+import random
+from dataclasses import dataclass, replace
 
 KTAP = "ktap"
 SCENARIO = "scenario"
@@ -71,6 +73,25 @@ class Boot:
     expect: tuple = ()
     reject: tuple = ()
     extra: tuple = ()
+    images_as: str | None = None    # set by sequence(): share images
+    keep_images: bool = False       # set by sequence(): reuse, don't recreate
+
+
+@dataclass(frozen=True)
+class Sequence:
+    name: str
+    steps: tuple
+    kind: str = "sequence"
+
+
+def sequence(name, steps):
+    out = []
+    for i, step in enumerate(steps):
+        if isinstance(step, Boot):
+            step = replace(step, name=f"{name}/{step.name}", images_as=name,
+                           keep_images=any(isinstance(s, Boot) for s in steps[:i]))
+        out.append(step)
+    return Sequence(name=name, steps=tuple(out))
 
 
 def ktap(name, **fields):
@@ -110,4 +131,60 @@ BOOTS = [
              stdin="frobnicate\n" + "x" * LONG_LINE_CHARS + "\npoweroff\n",
              status=STATUS_POWEROFF,
              expect=(r"unknown command", r"line too long")),
+]
+
+
+# ---------------------------------------------------- persistent memory ----
+
+# A token unique to this run, so a pass cannot come from an old image.
+PERSIST_TOKEN = "HOLDFAST-PERSIST-%08x" % random.getrandbits(32)
+PERSIST_OFFSET = 0x123000       # byte offset in region 0
+
+
+def persist_token_on_host(images):
+    """The token written in the first boot is in the backing file, at the
+    offset it was written to (the region is the file, byte for byte)."""
+    with open(images[0], "rb") as f:
+        f.seek(PERSIST_OFFSET)
+        got = f.read(len(PERSIST_TOKEN))
+    if got != PERSIST_TOKEN.encode():
+        return (f"expected {PERSIST_TOKEN!r} at offset {PERSIST_OFFSET:#x} "
+                f"of {images[0]}, found {got!r}")
+    return None
+
+
+BOOTS += [
+    # Two NVDIMMs, one a 4 GiB sparse file: both regions found and mapped.
+    ktap("ktest-two-nvdimms", machine="q35", kernel="holdfast.elf",
+         append="test=pmem,boot", pmem=("128M", "4G")),
+    scenario("nvdimm-two-regions", machine="q35", iso="holdfast.iso",
+             pmem=("128M", "4G"), stdin="nvdimm\npoweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"^pmem0\s+0x0000000100000000\s+128 MiB",
+                     r"^pmem1\s+0x[0-9a-f]+\s+4096 MiB")),
+    scenario("nvdimm-none", machine="q35", iso="holdfast.iso", pmem=(),
+             stdin="nvdimm\npoweroff\n", status=STATUS_POWEROFF,
+             expect=(r"no persistent memory found",)),
+    # Each cache-flush instruction: CPU models without the newer ones.
+    ktap("ktest-flush-clflushopt", machine="q35", kernel="holdfast.elf",
+         append="test=pmem", pmem=("16M",), extra=("-cpu", "max,clwb=off")),
+    ktap("ktest-flush-clflush", machine="pc", kernel="holdfast.elf",
+         append="test=pmem", pmem=("16M",),
+         extra=("-cpu", "max,clwb=off,clflushopt=off")),
+    # Data written and persisted in one boot is in the backing file and is
+    # read back by the next boot.
+    sequence("pmem-persists", (
+        scenario("write", machine="q35", iso="holdfast.iso", pmem=("64M",),
+                 stdin=f"pmem write 0 {PERSIST_OFFSET:#x} {PERSIST_TOKEN}\npoweroff\n",
+                 status=STATUS_POWEROFF,
+                 expect=(r"wrote %d bytes to pmem0 .*persisted" % len(PERSIST_TOKEN),)),
+        persist_token_on_host,
+        scenario("read", machine="pc", kernel="holdfast.elf", pmem=("64M",),
+                 stdin=f"pmem read 0 {PERSIST_OFFSET:#x} 32\npoweroff\n",
+                 status=STATUS_POWEROFF,
+                 # the dump shows 16 characters a row: the run's own
+                 # random part is on the second row
+                 expect=(r"\|" + PERSIST_TOKEN[:16] + r"\|",
+                         r"\|" + PERSIST_TOKEN[16:] + r"\.{7}\|")),
+    )),
 ]

@@ -496,8 +496,14 @@ def boot_images(boot, ctx):
     """Create fresh NVDIMM images for @boot; returns [(path, size)]."""
     images = []
     for i, size_text in enumerate(boot.pmem):
-        path = os.path.join(ctx.test_dir, f"{boot.name}.pmem{i}.img")
+        stem = (boot.images_as or boot.name).replace("/", "-")
+        path = os.path.join(ctx.test_dir, f"{stem}.pmem{i}.img")
         size = qemu.parse_size(size_text)
+        if boot.keep_images and os.path.isfile(path):
+            images.append((path, size))
+            continue
+        if os.path.exists(path):
+            os.unlink(path)         # fresh: no data from an earlier run
         qemu.create_image(path, size)
         if boot.pmem_format and not qemu.format_image(path, ctx.build_dir):
             raise qemu.QemuError(f"{qemu.mkfs_path(ctx.build_dir)} is not "
@@ -561,7 +567,7 @@ def run_boot(boot, ctx):
         return _failed_boot(boot, f"cannot prepare the NVDIMM images: {e}")
     cmd = boot_cmd(boot, ctx, images)
     os.makedirs(ctx.log_dir, exist_ok=True)
-    log = os.path.join(ctx.log_dir, boot.name)
+    log = os.path.join(ctx.log_dir, boot.name.replace("/", "-"))
     with open(log + ".cmd", "w") as f:
         f.write(qemu.shell_quote(cmd) + "\n")
     if ctx.verbose:
@@ -602,6 +608,37 @@ def run_boot(boot, ctx):
                            proc.returncode, timed_out, boot.timeout, seconds)
 
 
+def run_sequence(seq, ctx):
+    """Run the steps of a boots.Sequence in order; one case per step."""
+    out = Outcome(seq.name, cases=len(seq.steps))
+    images = []
+    start = time.monotonic()
+    for i, step in enumerate(seq.steps):
+        if isinstance(step, boots.Boot):
+            sub = run_boot(step, ctx)
+            images = [os.path.join(ctx.test_dir, f"{seq.name}.pmem{k}.img")
+                      for k in range(len(step.pmem))]
+            problem = "; ".join(sub.problems) if sub.failed else ""
+            if sub.failed and not problem:
+                problem = f"{sub.failed} case(s) failed"
+            if problem:
+                out.tail_title, out.tail = sub.tail_title, sub.tail
+        else:
+            try:
+                problem = step(images) or ""
+            except Exception as e:      # a broken check is a failed step
+                problem = f"check raised {type(e).__name__}: {e}"
+            name = getattr(step, "__name__", "check")
+            problem = f"{name}: {problem}" if problem else ""
+        if problem:
+            out.problems.append(f"step {i + 1}: {problem}")
+            out.failed = len(seq.steps) - i
+            break
+        out.passed += 1
+    out.seconds = time.monotonic() - start
+    return out
+
+
 # -------------------------------------------------------------- main ------
 
 def host_binaries(build_dir):
@@ -616,6 +653,10 @@ def host_binaries(build_dir):
 
 
 def describe_boot(boot):
+    if isinstance(boot, boots.Sequence):
+        return f"{boot.name:24} sequence  " + "\n".join(
+            (describe_boot(s) if isinstance(s, boots.Boot)
+             else f"{'':24}   host check {s.__name__}") for s in boot.steps)
     medium = f"-cdrom {boot.iso}" if boot.iso else f"-kernel {boot.kernel}"
     if boot.append is not None:
         medium += f" -append '{boot.append}'"
@@ -701,7 +742,8 @@ def main(argv=None):
     pool = ThreadPoolExecutor(max_workers=max(1, args.jobs))
     try:
         futures = [pool.submit(run_host_binary, b) for b in binaries]
-        futures += [pool.submit(run_boot, b, ctx) for b in selected]
+        futures += [pool.submit(run_sequence if isinstance(b, boots.Sequence)
+                                else run_boot, b, ctx) for b in selected]
         for future in as_completed(futures):
             out = future.result()
             print("\n".join(render(out)), flush=True)
