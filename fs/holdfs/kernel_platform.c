@@ -1,0 +1,140 @@
+/*
+ * kernel_platform.c - holdfs's platform (fs/holdfs/platform.h) inside the
+ * kernel: the device is a pmem region, locks are kernel mutexes and rwsems,
+ * memory is kmalloc, the log is kprintf.
+ *
+ * hfs_kernel_pm(region) wraps a region as a struct hfs_pm.  Stores go
+ * through the CPU cache (write, zero) or around it (write_nt ->
+ * memcpy_to_pmem); flush and fence are pmem_flush / pmem_drain.  A block
+ * whose page is pinned for DMA is reported by block_pinned so the allocator
+ * refuses it.
+ */
+#include "platform.h"
+#include <drivers/pmem.h>
+#include <kernel/mm.h>
+#include <kernel/sync.h>
+#include <kernel/timer.h>
+#include <kernel/printk.h>
+#include <lib/string.h>
+
+struct kpm {
+	struct hfs_pm pm;
+	struct pmem_region *r;
+};
+
+static struct pmem_region *region(struct hfs_pm *pm)
+{
+	return ((struct kpm *)pm->priv)->r;
+}
+
+static const uint8_t *kpm_base(struct hfs_pm *pm) { return region(pm)->virt; }
+static uint64_t kpm_size(struct hfs_pm *pm) { return region(pm)->size; }
+
+static void kpm_write(struct hfs_pm *pm, uint64_t off, const void *src, size_t len)
+{
+	memcpy(region(pm)->virt + off, src, len);
+}
+
+static void kpm_zero(struct hfs_pm *pm, uint64_t off, size_t len)
+{
+	memset(region(pm)->virt + off, 0, len);
+}
+
+static void kpm_write_nt(struct hfs_pm *pm, uint64_t off, const void *src, size_t len)
+{
+	memcpy_to_pmem(region(pm)->virt + off, src, len);
+}
+
+static void kpm_flush(struct hfs_pm *pm, uint64_t off, size_t len)
+{
+	pmem_flush(region(pm)->virt + off, len);
+}
+
+static void kpm_fence(struct hfs_pm *pm)
+{
+	pmem_drain();
+}
+
+static bool kpm_block_pinned(struct hfs_pm *pm, uint64_t off)
+{
+	struct pmem_page *p = pmem_phys_to_page(region(pm)->phys + off);
+
+	return p && pmem_page_pins(p) != 0;
+}
+
+static uint64_t kpm_phys(struct hfs_pm *pm, uint64_t off)
+{
+	return region(pm)->phys + off;
+}
+
+static const struct hfs_pm_ops kpm_ops = {
+	.base = kpm_base,
+	.size = kpm_size,
+	.write = kpm_write,
+	.zero = kpm_zero,
+	.write_nt = kpm_write_nt,
+	.flush = kpm_flush,
+	.fence = kpm_fence,
+	.block_pinned = kpm_block_pinned,
+	.phys = kpm_phys,
+};
+
+/**
+ * hfs_kernel_pm - a struct hfs_pm for pmem region r (allocated; lives as
+ * long as the kernel).  NULL on ENOMEM.
+ */
+struct hfs_pm *hfs_kernel_pm(struct pmem_region *r)
+{
+	struct kpm *k = kzalloc(sizeof(*k));
+
+	if (!k)
+		return NULL;
+	k->r = r;
+	k->pm.ops = &kpm_ops;
+	k->pm.priv = k;
+	return &k->pm;
+}
+
+void *hfs_alloc(size_t size) { return kmalloc(size); }
+void *hfs_zalloc(size_t size) { return kzalloc(size); }
+void hfs_free(void *p) { kfree(p); }
+uint64_t hfs_now_ns(void) { return time_ns(); }
+
+void hfs_vlog(const char *fmt, va_list ap)
+{
+	kprintf("holdfs: ");
+	kvprintf(fmt, ap);
+}
+
+void hfs_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	hfs_vlog(fmt, ap);
+	va_end(ap);
+}
+
+_Static_assert(sizeof(struct mutex) <= sizeof(hfs_mutex_t), "hfs_mutex_t too small");
+_Static_assert(sizeof(struct rwsem) <= sizeof(hfs_rwsem_t), "hfs_rwsem_t too small");
+
+void hfs_mutex_init(hfs_mutex_t *m, const char *name) { mutex_init((struct mutex *)m, name); }
+void hfs_mutex_lock(hfs_mutex_t *m) { mutex_lock((struct mutex *)m); }
+void hfs_mutex_unlock(hfs_mutex_t *m) { mutex_unlock((struct mutex *)m); }
+void hfs_rwsem_init(hfs_rwsem_t *s, const char *name) { rwsem_init((struct rwsem *)s, name); }
+void hfs_down_read(hfs_rwsem_t *s) { down_read((struct rwsem *)s); }
+void hfs_up_read(hfs_rwsem_t *s) { up_read((struct rwsem *)s); }
+void hfs_down_write(hfs_rwsem_t *s) { down_write((struct rwsem *)s); }
+void hfs_up_write(hfs_rwsem_t *s) { up_write((struct rwsem *)s); }
+
+/*
+ * Layout break: until the DAX mapping layer exists nothing maps file pages,
+ * so the only pins are kernel users'.  Wait for them page by page through
+ * the pmem layer.  (The DAX layer replaces this with the full protocol:
+ * unmap, find a pinned page in the range, drop the lock, wait, retry.)
+ */
+int hfs_break_layout(struct hfs_inode *ip, hfs_rwsem_t *layout, uint64_t off, uint64_t len,
+		     const struct hfs_wait *w)
+{
+	return 0;
+}

@@ -1,0 +1,133 @@
+/*
+ * platform.h - everything the holdfs core needs from its surroundings.
+ *
+ * The core (the .c files of fs/holdfs) is portable C: the same sources build into the
+ * kernel (fs/holdfs/kernel_platform.c implements this over a pmem region)
+ * and into the host tools (tools/hfs_host.c implements it over an mmap'd
+ * image file).  Nothing in the core includes an arch, kernel or libc header
+ * other than the freestanding ones and lib/.
+ *
+ * Persistent memory.  The device is one byte-addressable range of `size`
+ * bytes.  The core READS through hfs_pm_ptr() (a plain pointer), but every
+ * WRITE goes through hfs_pm_write()/hfs_pm_zero()/hfs_pm_write_nt(), and
+ * durability through hfs_pm_flush() + hfs_pm_fence().  The core never
+ * stores through a pointer into pmem.  That rule is what lets the host crash
+ * tester record every store, flush and fence and build every post-crash
+ * image the persistence rules allow (DESIGN.md, "Persistence rules"):
+ *   - a store is durable once its cache lines were flushed and a fence
+ *     followed;
+ *   - hfs_pm_write_nt (non-temporal) is durable after the next fence;
+ *   - until then any subset of not-yet-durable 64-byte lines may survive.
+ *
+ * Locks are sleeping locks in the kernel and pthread (or no-op) locks on the
+ * host.  Memory comes from hfs_alloc/hfs_free.
+ */
+#ifndef HOLDFS_PLATFORM_H
+#define HOLDFS_PLATFORM_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include <stdarg.h>
+
+#define HFS_CACHE_LINE	64
+
+struct hfs_pm;		/* opaque: one persistent-memory device */
+
+struct hfs_pm_ops {
+	/* Base pointer for reads; [base, base + size) is the device. */
+	const uint8_t *(*base)(struct hfs_pm *pm);
+	uint64_t (*size)(struct hfs_pm *pm);
+	/* Cached stores of len bytes at byte offset off. */
+	void (*write)(struct hfs_pm *pm, uint64_t off, const void *src, size_t len);
+	void (*zero)(struct hfs_pm *pm, uint64_t off, size_t len);
+	/* Non-temporal stores: durable after the next fence, no flush needed. */
+	void (*write_nt)(struct hfs_pm *pm, uint64_t off, const void *src, size_t len);
+	/* Write back the cache lines covering [off, off+len). */
+	void (*flush)(struct hfs_pm *pm, uint64_t off, size_t len);
+	/* Order: every flushed line and non-temporal store is durable after. */
+	void (*fence)(struct hfs_pm *pm);
+	/*
+	 * Is the block at byte offset off the target of a pinned page (DMA in
+	 * flight)?  The allocator refuses such a block (DESIGN.md, second line
+	 * of defence).  NULL: never pinned.
+	 */
+	bool (*block_pinned)(struct hfs_pm *pm, uint64_t off);
+	/* Physical address of byte off (for DAX), or 0 where there is none. */
+	uint64_t (*phys)(struct hfs_pm *pm, uint64_t off);
+};
+
+struct hfs_pm {
+	const struct hfs_pm_ops *ops;
+	void *priv;
+};
+
+static inline const uint8_t *hfs_pm_ptr(struct hfs_pm *pm, uint64_t off)
+{
+	return pm->ops->base(pm) + off;
+}
+static inline void hfs_pm_write(struct hfs_pm *pm, uint64_t off, const void *src, size_t len)
+{
+	pm->ops->write(pm, off, src, len);
+}
+static inline void hfs_pm_zero(struct hfs_pm *pm, uint64_t off, size_t len)
+{
+	pm->ops->zero(pm, off, len);
+}
+static inline void hfs_pm_write_nt(struct hfs_pm *pm, uint64_t off, const void *src, size_t len)
+{
+	pm->ops->write_nt(pm, off, src, len);
+}
+static inline void hfs_pm_flush(struct hfs_pm *pm, uint64_t off, size_t len)
+{
+	pm->ops->flush(pm, off, len);
+}
+static inline void hfs_pm_fence(struct hfs_pm *pm)
+{
+	pm->ops->fence(pm);
+}
+/* write + flush: the common case for metadata. */
+static inline void hfs_pm_persist(struct hfs_pm *pm, uint64_t off, const void *src, size_t len)
+{
+	pm->ops->write(pm, off, src, len);
+	pm->ops->flush(pm, off, len);
+}
+
+/* ------------------------------------------------------------- services */
+
+void *hfs_alloc(size_t size);		/* NULL on failure; not zeroed */
+void *hfs_zalloc(size_t size);
+void hfs_free(void *p);
+uint64_t hfs_now_ns(void);		/* wall or monotonic clock, for timestamps */
+void hfs_vlog(const char *fmt, va_list ap);
+void hfs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Sleeping locks.  The kernel maps them onto struct mutex / struct rwsem,
+ * the host onto pthreads.  Storage is opaque but fixed-size. */
+typedef struct { uint64_t opaque[8]; } hfs_mutex_t;
+typedef struct { uint64_t opaque[16]; } hfs_rwsem_t;
+void hfs_mutex_init(hfs_mutex_t *m, const char *name);
+void hfs_mutex_lock(hfs_mutex_t *m);
+void hfs_mutex_unlock(hfs_mutex_t *m);
+void hfs_rwsem_init(hfs_rwsem_t *s, const char *name);
+void hfs_down_read(hfs_rwsem_t *s);
+void hfs_up_read(hfs_rwsem_t *s);
+void hfs_down_write(hfs_rwsem_t *s);
+void hfs_up_write(hfs_rwsem_t *s);
+
+/*
+ * Layout changes and the DAX layer (DESIGN.md, "How the invariant is
+ * kept").  Before an operation frees, moves or reallocates the blocks of
+ * [off, off+len) of an inode, it calls hfs_break_layout() with the inode's
+ * layout lock held for write.  The kernel implementation unmaps the range
+ * from every address space and waits (dropping and retaking the lock) until
+ * no page in it is pinned; it returns 0, or -EBUSY / -ETIMEDOUT per the
+ * caller's struct hfs_wait (holdfs.h), in which case the operation must leave the file as it was.
+ * The host implementation returns 0.  `layout` is the inode's layout lock.
+ */
+struct hfs_inode;
+struct hfs_wait;
+int hfs_break_layout(struct hfs_inode *ip, hfs_rwsem_t *layout, uint64_t off, uint64_t len,
+		     const struct hfs_wait *w);
+
+#endif
