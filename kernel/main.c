@@ -8,7 +8,8 @@
  *   4. physical frames, kernel heap, the kernel's own page tables
  *   5. TSC clock, ACPI tables, local APIC / IOAPIC, PIC off
  *   6. the scheduler (this code becomes thread "main"), timer, interrupts
- *   7. serial input, persistent memory (NFIT), then either the test run
+ *   7. serial input, PCI devices and their drivers, persistent memory
+ *      (NFIT), then either the test run
  *      (test=...) or the shell
  */
 #include <kernel/kernel.h>
@@ -27,6 +28,7 @@
 #include <drivers/uart16550.h>
 #include <drivers/acpi.h>
 #include <drivers/pmem.h>
+#include <drivers/pci.h>
 #include <lib/string.h>
 
 #define HOLDFAST_VERSION	"0.1"
@@ -104,6 +106,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	lapic_timer_start(SCHED_HZ);
 	irq_enable();
 	uart_enable_rx_irq();
+	pci_init();
 	kprintf("cpu: %s, %s\n", cpu_features.vendor, cpu_features.brand);
 	pmem_init();
 

@@ -216,7 +216,18 @@ class BootTable(unittest.TestCase):
     def test_entries_are_well_formed(self):
         names = [b.name for b in boots.BOOTS]
         self.assertEqual(len(names), len(set(names)), "duplicate boot names")
+        flat = []
         for b in boots.BOOTS:
+            if isinstance(b, boots.Sequence):
+                steps = [s for s in b.steps if isinstance(s, boots.Boot)]
+                self.assertTrue(steps, f"sequence {b.name} has no boot")
+                self.assertTrue(all(callable(s) for s in b.steps
+                                    if not isinstance(s, boots.Boot)))
+                self.assertTrue(all(s.images_as == b.name for s in steps))
+                flat += steps
+            else:
+                flat.append(b)
+        for b in flat:
             with self.subTest(boot=b.name):
                 self.assertIn(b.kind, (boots.KTAP, boots.SCENARIO))
                 self.assertIn(b.machine, qemu.MACHINES)
