@@ -188,3 +188,23 @@ BOOTS += [
                          r"\|" + PERSIST_TOKEN[16:] + r"\.{7}\|")),
     )),
 ]
+
+BOOTS += [
+    # reboot resets the machine (QEMU runs with -no-reboot, so it exits 0).
+    scenario("shell-reboot", machine="q35", kernel="holdfast.elf", pmem=(),
+             stdin="reboot\n", status=0, expect=(r"^rebooting",)),
+    scenario("shell-acpi-lspci", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), stdin="acpi\nlspci\npoweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"^FACP\s+0x[0-9a-f]+\s+\d+", r"^NFIT\s", r"^MCFG\s",
+                     r"^00:0\d\.0 1234:11e8 .*\n\s+BAR0 mem32 0x[0-9a-f]+ size 1M",
+                     r"config access through ECAM")),
+    # The benchmarks still run (quick mode); their figures are not judged.
+    scenario("bench-smoke", machine="q35", kernel="holdfast.elf",
+             pmem=("64M",), stdin="bench -q -w\npoweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"^bench dram_memcpy \d+ MB/s$",
+                     r"^bench pmem_write_nt \d+ MB/s$",
+                     r"^bench pmem_read \d+ MB/s$"),
+             reject=(r"skipped",)),
+]
