@@ -170,3 +170,44 @@ int bench_run(const struct bench_opts *o, int nnames, char **names)
 	}
 	return err;
 }
+
+/* ------------------------------------------------------------- SMP */
+
+#include <arch/x86_64/smp.h>
+#include <arch/x86_64/paging.h>
+
+#define IPI_ROUNDS		2000
+#define SHOOTDOWN_ROUNDS	500
+#define SHOOTDOWN_VA		(VMAP_BASE + VMAP_SIZE - 2 * PAGE_1G)
+
+static int bench_ipi(const struct bench_opts *o, uint64_t *v, const char **why)
+{
+	if (smp_online_count() < 2) {
+		*why = "one CPU";
+		return -ENODEV;
+	}
+	/* to the highest-numbered CPU, from wherever this thread runs */
+	*v = smp_measure_ipi_ns(smp_online_count() - 1, o->quick ? 100 : IPI_ROUNDS);
+	return *v ? 0 : -EIO;
+}
+BENCH("ipi_roundtrip", "ns", false, bench_ipi);
+
+static int bench_shootdown(const struct bench_opts *o, uint64_t *v, const char **why)
+{
+	unsigned rounds = o->quick ? 50 : SHOOTDOWN_ROUNDS;
+	uint64_t pa = pmm_alloc_page(), t0;
+
+	if (!pa) {
+		*why = "no memory";
+		return -ENOMEM;
+	}
+	t0 = time_ns();
+	for (unsigned i = 0; i < rounds; i++) {
+		pt_map(&kernel_pgtable, SHOOTDOWN_VA, pa, PAGE_SIZE, PROT_WRITE);
+		pt_unmap(&kernel_pgtable, SHOOTDOWN_VA, PAGE_SIZE);	/* flush on every CPU */
+	}
+	*v = (time_ns() - t0) / rounds;
+	pmm_free_page(pa);
+	return 0;
+}
+BENCH("tlb_shootdown", "ns", false, bench_shootdown);

@@ -3,6 +3,7 @@
  *
  *   test=all | test=SUITE[,SUITE...] | test=probe   run in-kernel tests, exit QEMU
  *   quiet                                          fewer boot messages
+ *   maxcpus=N                                      start at most N CPUs (1..64)
  *
  * A first word with a '/' before any '=' is the kernel's path (QEMU and GRUB put
  * it there) and is skipped. *
@@ -28,6 +29,13 @@ static void set_option(const char *name, const char *value)
 				sizeof(kopts.test) - 1);
 			kopts.test[0] = 0;
 		}
+	} else if (!strcmp(name, "maxcpus")) {
+		uint64_t n;
+		if (!value || parse_u64(value, 10, &n) || n < 1 || n > 64)
+			kprintf("cmdline: maxcpus needs a number from 1 to 64, not '%s'; ignored\n",
+				value ? value : "");
+		else
+			kopts.maxcpus = (unsigned)n;
 	} else if (!strcmp(name, "quiet") && !value) {
 		kopts.quiet = true;
 	} else {

@@ -85,44 +85,48 @@ void ktest_kernel_main(const char *filter)
 	qemu_exit(QEMU_EXIT_FAIL);
 }
 
-int probe_read(const volatile void *p, uint64_t *fault_addr)
+enum probe_kind { PROBE_READ, PROBE_WRITE, PROBE_EXEC };
+
+static int probe(volatile void *p, enum probe_kind kind, struct probe_fault *f)
 {
 	struct kjmp_buf jb;
 	struct cpu *c;
+	volatile int vec = -1;
 
-	preempt_disable();
+	preempt_disable();		/* the fault must land on this CPU's fault_jmp */
 	c = this_cpu();
 	if (ksetjmp(&jb) == 0) {
 		c->fault_jmp = &jb;
-		(void)*(const volatile uint8_t *)p;
+		if (kind == PROBE_READ)
+			(void)*(const volatile uint8_t *)p;
+		else if (kind == PROBE_WRITE)
+			*(volatile uint8_t *)p = *(volatile uint8_t *)p;
+		else
+			((void (*)(void))p)();
 		c->fault_jmp = NULL;
-		preempt_enable();
-		return -1;
+	} else {
+		c = this_cpu();
+		vec = (int)c->fault_vector;
+		if (f) {
+			f->addr = c->fault_addr;
+			f->error = c->fault_error;
+		}
 	}
-	c = this_cpu();
-	if (fault_addr)
-		*fault_addr = c->fault_addr;
 	preempt_enable();
-	return (int)c->fault_vector;
+	return vec;
 }
 
-int probe_write(volatile void *p, uint64_t *fault_addr)
+int probe_read(const volatile void *p, struct probe_fault *f)
 {
-	struct kjmp_buf jb;
-	struct cpu *c;
+	return probe((volatile void *)p, PROBE_READ, f);
+}
 
-	preempt_disable();
-	c = this_cpu();
-	if (ksetjmp(&jb) == 0) {
-		c->fault_jmp = &jb;
-		*(volatile uint8_t *)p = *(volatile uint8_t *)p;
-		c->fault_jmp = NULL;
-		preempt_enable();
-		return -1;
-	}
-	c = this_cpu();
-	if (fault_addr)
-		*fault_addr = c->fault_addr;
-	preempt_enable();
-	return (int)c->fault_vector;
+int probe_write(volatile void *p, struct probe_fault *f)
+{
+	return probe(p, PROBE_WRITE, f);
+}
+
+int probe_exec(uint64_t va, struct probe_fault *f)
+{
+	return probe((volatile void *)va, PROBE_EXEC, f);
 }

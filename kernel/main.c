@@ -8,7 +8,7 @@
  *   4. physical frames, kernel heap, the kernel's own page tables
  *   5. TSC clock, ACPI tables, local APIC / IOAPIC, PIC off
  *   6. the scheduler (this code becomes thread "main"), timer, interrupts
- *   7. serial input, PCI devices and their drivers, persistent memory
+ *   7. serial input, the other CPUs, PCI devices and their drivers, persistent memory
  *      (NFIT), then either the test run
  *      (test=...) or the shell
  */
@@ -29,6 +29,7 @@
 #include <drivers/acpi.h>
 #include <drivers/pmem.h>
 #include <drivers/pci.h>
+#include <arch/x86_64/smp.h>
 #include <lib/string.h>
 
 #define HOLDFAST_VERSION	"0.1"
@@ -53,13 +54,15 @@ static const void *early_phys(uint64_t pa, uint64_t len)
 
 /* Local APIC, IOAPICs and ISA overrides from the MADT; without one, the
  * PC defaults (LAPIC at 0xFEE00000, one IOAPIC at 0xFEC00000). */
+static struct acpi_madt_info madt;
+static bool have_madt;
+
 static void interrupts_init(void)
 {
-	static struct acpi_madt_info madt;
-
 	ioapic_init();
 	pic_disable();
 	if (acpi_madt(&madt) == 0) {
+		have_madt = true;
 		lapic_init(madt.lapic_addr);
 		cpus[0].apic_id = lapic_id();
 		for (unsigned i = 0; i < madt.nioapics; i++)
@@ -106,6 +109,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	lapic_timer_start(SCHED_HZ);
 	irq_enable();
 	uart_enable_rx_irq();
+	smp_init(have_madt ? &madt : NULL, kopts.maxcpus ? kopts.maxcpus : MAX_CPUS);
 	pci_init();
 	kprintf("cpu: %s, %s\n", cpu_features.vendor, cpu_features.brand);
 	pmem_init();

@@ -49,7 +49,7 @@ static void thread_trampoline(void);
 
 struct thread *current_thread(void)
 {
-	return this_cpu()->current;
+	return percpu_current();
 }
 
 const char *sched_thread_name(const struct thread *t)
@@ -184,7 +184,11 @@ static void __schedule(bool preempt)
  */
 void schedule(void)
 {
-	if (WARN_ON(this_cpu()->preempt_count > 0))
+	unsigned long f = irq_save();	/* read our own CPU's count */
+	bool bad = this_cpu()->preempt_count > 0;
+
+	irq_restore(f);
+	if (WARN_ON(bad))
 		return;
 	__schedule(false);
 }
@@ -373,8 +377,10 @@ struct thread *thread_create(const char *name, void (*fn)(void *), void *arg)
 void thread_join(struct thread *t)
 {
 	wait_for_completion(&t->exited);
-	/* thread_exit completes before it switches away for the last time. */
-	while (READ_ONCE(t->on_cpu) || READ_ONCE(t->state) != THREAD_DEAD)
+	/* thread_exit completes before it switches away for the last time;
+	 * the thread drops its own reference in finish_switch, once it is off
+	 * its stack.  Then only ours is left. */
+	while (__atomic_load_n(&t->refs, __ATOMIC_ACQUIRE) > 1)
 		yield();
 	if (thread_unref(t))
 		thread_free(t);

@@ -20,7 +20,7 @@
 
 void preempt_disable(void)
 {
-	this_cpu()->preempt_count++;
+	percpu_preempt_inc();	/* one instruction: no migration half-way */
 	barrier();
 }
 
@@ -29,10 +29,11 @@ void preempt_enable(void)
 	struct cpu *c;
 
 	barrier();
-	c = this_cpu();
+	c = this_cpu();		/* stable: preemption is still off */
 	if (WARN_ON(c->preempt_count <= 0))
 		return;
-	if (--c->preempt_count == 0 && c->need_resched && c->irq_depth == 0 &&
+	percpu_preempt_dec();
+	if (c->preempt_count == 0 && c->need_resched && c->irq_depth == 0 &&
 	    irqs_enabled())
 		sched_preempt();
 }

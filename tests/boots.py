@@ -113,6 +113,17 @@ BOOTS = [
          pmem=("16M",)),
     ktap("ktest-q35-smp2", machine="q35", kernel="holdfast.elf",
          append="test=all", smp=2, pmem=("16M",)),
+    # Every suite on four CPUs (multi-threaded TCG), and on two on pc.
+    ktap("ktest-q35-smp4", machine="q35", kernel="holdfast.elf",
+         append="test=all", smp=4, pmem=("16M",)),
+    ktap("ktest-pc-smp2", machine="pc", kernel="holdfast.elf",
+         append="test=all", smp=2, pmem=("16M",)),
+    # maxcpus= limits the CPUs started.
+    scenario("smp-maxcpus", machine="q35", kernel="holdfast.elf",
+             append="maxcpus=2", smp=4, pmem=(), stdin="cpus\npoweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"smp: 2 CPUs online", r"^  1\s+1\s+yes"),
+             reject=(r"^  2\s+2\s+yes",)),
 
     # The shell on the serial port.
     scenario("shell-help-poweroff", machine="q35", iso="holdfast.iso",
@@ -201,10 +212,12 @@ BOOTS += [
                      r"config access through ECAM")),
     # The benchmarks still run (quick mode); their figures are not judged.
     scenario("bench-smoke", machine="q35", kernel="holdfast.elf",
-             pmem=("64M",), stdin="bench -q -w\npoweroff\n",
+             pmem=("64M",), smp=2, stdin="bench -q -w\npoweroff\n",
              status=STATUS_POWEROFF,
              expect=(r"^bench dram_memcpy \d+ MB/s$",
                      r"^bench pmem_write_nt \d+ MB/s$",
-                     r"^bench pmem_read \d+ MB/s$"),
+                     r"^bench pmem_read \d+ MB/s$",
+                     r"^bench ipi_roundtrip \d+ ns$",
+                     r"^bench tlb_shootdown \d+ ns$"),
              reject=(r"skipped",)),
 ]

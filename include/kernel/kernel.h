@@ -22,6 +22,7 @@ void smp_stop_others(void);
 struct kernel_options {
 	char test[256];		/* test=SUITE[,SUITE] or "all"; empty: no tests */
 	bool quiet;		/* quiet: fewer boot messages */
+	unsigned maxcpus;	/* maxcpus=N: start at most N CPUs (0: all) */
 };
 extern struct kernel_options kopts;
 void cmdline_parse(const char *cmdline);

@@ -13,11 +13,21 @@
 /* Run the suites in `filter`, print KTAP, exit QEMU with pass/fail. */
 void ktest_kernel_main(const char *filter) __attribute__((noreturn));
 
+/* What a caught fault looked like. */
+struct probe_fault {
+	uint64_t addr;		/* CR2 for a page fault, else RIP */
+	uint64_t error;		/* the error code (PF_* bits for a page fault) */
+};
+
 /*
  * Touch memory expecting a fault: returns the exception vector (EXC_PF...)
- * if the access faulted, or -1 if it did not.  *fault_addr gets CR2.
+ * if the access faulted, or -1 if it did not; *f (may be NULL) gets the
+ * details.  Safe against migration: the details are copied before
+ * preemption is allowed again.
  */
-int probe_read(const volatile void *p, uint64_t *fault_addr);
-int probe_write(volatile void *p, uint64_t *fault_addr);
+int probe_read(const volatile void *p, struct probe_fault *f);
+int probe_write(volatile void *p, struct probe_fault *f);
+/* Call code at va the same way (for no-execute tests). */
+int probe_exec(uint64_t va, struct probe_fault *f);
 
 #endif

@@ -8,6 +8,7 @@
 #include <kernel/sched.h>
 #include <kernel/timer.h>
 #include <kernel/bench.h>
+#include <arch/x86_64/percpu.h>
 #include <lib/string.h>
 #include "shell.h"
 
@@ -98,3 +99,19 @@ static int cmd_bench(int argc, char **argv)
 }
 SHELL_CMD("bench", "bench [-q] [-w] [NAME...]",
 	  "run benchmarks (-q quick smoke run, -w allow overwriting pmem0)", cmd_bench);
+
+static int cmd_cpus(int argc, char **argv)
+{
+	if (argc != 1)
+		return shell_usage_error(argv[0], "takes no arguments");
+	shell_printf("cpu  apic  online  thread               switches      ticks\n");
+	for (unsigned i = 0; i < ncpus; i++) {
+		struct cpu *c = &cpus[i];
+		struct thread *t = READ_ONCE(c->current);
+		shell_printf("%3u  %4u  %-6s  %-20s %8lu %10lu\n", c->id, c->apic_id,
+			     c->online ? "yes" : "no", t ? t->name : "-",
+			     c->context_switches, c->ticks);
+	}
+	return 0;
+}
+SHELL_CMD("cpus", "cpus", "list CPUs: APIC id, current thread, context switches", cmd_cpus);

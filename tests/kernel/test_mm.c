@@ -84,7 +84,8 @@ KTEST(pmm, stress_random)
 
 KTEST(paging, map_write_read_unmap)
 {
-	uint64_t pa = pmm_alloc_page(), got, size, fault = 0;
+	uint64_t pa = pmm_alloc_page(), got, size;
+	struct probe_fault f = { 0 };
 	volatile uint64_t *p = (volatile uint64_t *)TEST_VA;
 	unsigned prot;
 
@@ -101,15 +102,16 @@ KTEST(paging, map_write_read_unmap)
 
 	ASSERT_OK(t, pt_unmap(&kernel_pgtable, TEST_VA, PAGE_SIZE));
 	EXPECT_FALSE(t, pt_lookup(&kernel_pgtable, TEST_VA, NULL, NULL, NULL));
-	EXPECT_EQ(t, probe_read(p, &fault), EXC_PF);
-	EXPECT_EQ(t, fault, TEST_VA);
-	EXPECT_EQ(t, this_cpu()->fault_error & PF_PRESENT, 0);
+	EXPECT_EQ(t, probe_read(p, &f), EXC_PF);
+	EXPECT_EQ(t, f.addr, TEST_VA);
+	EXPECT_EQ(t, f.error & PF_PRESENT, 0);
 	pmm_free_page(pa);
 }
 
 KTEST(paging, protect_read_only_faults_on_write)
 {
-	uint64_t pa = pmm_alloc_page(), fault = 0;
+	uint64_t pa = pmm_alloc_page();
+	struct probe_fault f = { 0 };
 	volatile uint8_t *p = (volatile uint8_t *)(TEST_VA + PAGE_SIZE);
 
 	ASSERT_NE(t, pa, 0);
@@ -117,9 +119,9 @@ KTEST(paging, protect_read_only_faults_on_write)
 	EXPECT_EQ(t, probe_write(p + 100, NULL), -1);
 	ASSERT_OK(t, pt_protect(&kernel_pgtable, (uint64_t)p, PAGE_SIZE, PROT_READ));
 	EXPECT_EQ(t, probe_read(p + 100, NULL), -1);
-	EXPECT_EQ(t, probe_write(p + 100, &fault), EXC_PF);
-	EXPECT_EQ(t, fault, (uint64_t)p + 100);
-	EXPECT_EQ(t, this_cpu()->fault_error & (PF_PRESENT | PF_WRITE), PF_PRESENT | PF_WRITE);
+	EXPECT_EQ(t, probe_write(p + 100, &f), EXC_PF);
+	EXPECT_EQ(t, f.addr, (uint64_t)p + 100);
+	EXPECT_EQ(t, f.error & (PF_PRESENT | PF_WRITE), PF_PRESENT | PF_WRITE);
 	ASSERT_OK(t, pt_protect(&kernel_pgtable, (uint64_t)p, PAGE_SIZE, PROT_WRITE));
 	EXPECT_EQ(t, probe_write(p + 100, NULL), -1);
 	pt_unmap(&kernel_pgtable, (uint64_t)p, PAGE_SIZE);
@@ -173,29 +175,10 @@ KTEST(paging, map_range_uses_large_pages)
 
 static void ret_only(void) { }
 
-/* Call code at va; returns the fault vector, or -1 if it ran. */
-static int probe_exec(uint64_t va)
-{
-	struct kjmp_buf jb;
-	struct cpu *c;
-	volatile int vec = -1;
-
-	preempt_disable();
-	c = this_cpu();
-	if (ksetjmp(&jb) == 0) {
-		c->fault_jmp = &jb;
-		((void (*)(void))va)();
-		c->fault_jmp = NULL;
-	} else {
-		vec = (int)this_cpu()->fault_vector;
-	}
-	preempt_enable();
-	return vec;
-}
-
 KTEST(paging, no_execute_on_data)
 {
 	uint64_t pa, va = TEST_VA + 3 * PAGE_SIZE;
+	struct probe_fault f = { 0 };
 
 	if (!cpu_features.nx) {
 		ktest_skip(t, "this CPU has no NX bit");
@@ -205,12 +188,12 @@ KTEST(paging, no_execute_on_data)
 	ASSERT_NE(t, pa, 0);
 	ASSERT_OK(t, pt_map(&kernel_pgtable, va, pa, PAGE_SIZE, PROT_WRITE));
 	memcpy((void *)va, (const void *)ret_only, 16);
-	EXPECT_EQ(t, probe_exec(va), EXC_PF);
-	EXPECT_EQ(t, this_cpu()->fault_addr, va);
-	EXPECT_TRUE(t, this_cpu()->fault_error & PF_INSTR);
+	EXPECT_EQ(t, probe_exec(va, &f), EXC_PF);
+	EXPECT_EQ(t, f.addr, va);
+	EXPECT_TRUE(t, f.error & PF_INSTR);
 	/* the same bytes run once the page is executable */
 	ASSERT_OK(t, pt_protect(&kernel_pgtable, va, PAGE_SIZE, PROT_EXEC));
-	EXPECT_EQ(t, probe_exec(va), -1);
+	EXPECT_EQ(t, probe_exec(va, NULL), -1);
 	pt_unmap(&kernel_pgtable, va, PAGE_SIZE);
 	pmm_free_page(pa);
 }
@@ -231,11 +214,11 @@ static void noop(void *arg) { }
 KTEST(paging, thread_stack_guard_page)
 {
 	struct thread *th = thread_create("guard", noop, NULL);
-	uint64_t fault = 0;
+	struct probe_fault f = { 0 };
 
 	ASSERT_NOT_NULL(t, th);
-	EXPECT_EQ(t, probe_read((void *)vmap_stack_guard(th->stack_base), &fault), EXC_PF);
-	EXPECT_EQ(t, fault, vmap_stack_guard(th->stack_base));
+	EXPECT_EQ(t, probe_read((void *)vmap_stack_guard(th->stack_base), &f), EXC_PF);
+	EXPECT_EQ(t, f.addr, vmap_stack_guard(th->stack_base));
 	EXPECT_EQ(t, probe_read(th->stack_base, NULL), -1);
 	thread_join(th);
 }

@@ -37,6 +37,7 @@ struct cpu {
 	struct kjmp_buf *fault_jmp;
 	uint64_t fault_addr, fault_vector, fault_error;
 
+	uint64_t ist_base[IST_COUNT];	/* secondary CPUs: their IST stacks */
 	struct gdt_table gdt;
 	struct tss tss;
 };
@@ -49,6 +50,30 @@ static inline struct cpu *this_cpu(void)
 	struct cpu *c;
 	__asm__ __volatile__("movq %%gs:0, %0" : "=r"(c));
 	return c;
+}
+
+/*
+ * Single-instruction accesses to the running CPU's fields.  Needed where a
+ * thread may be preempted and moved to another CPU: "this_cpu()->x" is two
+ * instructions, and the thread may run on a different CPU between them.
+ */
+#define PERCPU_OFF(field) __builtin_offsetof(struct cpu, field)
+
+static inline struct thread *percpu_current(void)
+{
+	struct thread *t;
+	__asm__ __volatile__("movq %%gs:%c1, %0" : "=r"(t) : "i"(PERCPU_OFF(current)));
+	return t;
+}
+
+static inline void percpu_preempt_inc(void)
+{
+	__asm__ __volatile__("incl %%gs:%c0" :: "i"(PERCPU_OFF(preempt_count)) : "memory");
+}
+
+static inline void percpu_preempt_dec(void)
+{
+	__asm__ __volatile__("decl %%gs:%c0" :: "i"(PERCPU_OFF(preempt_count)) : "memory");
 }
 
 void percpu_init_boot_cpu(void);
