@@ -46,8 +46,11 @@ KSRCS := $(shell find $(KDIRS) \( -name '*.c' -o -name '*.S' \) \
 	-not -name '*_host.c' -not -path '*/host/*' 2>/dev/null | sort)
 # The holdfs core joins the kernel once the VFS layer uses it; until then
 # only its kernel platform is built in (HOLDFS=1 builds the core in too).
-ifneq ($(HOLDFS),1)
-KSRCS := $(filter-out $(filter-out fs/holdfs/kernel_platform.c,$(wildcard fs/holdfs/*.c)),$(KSRCS))
+ifeq ($(HOLDFS),1)
+KCFLAGS += -DHOLDFS_IN_KERNEL
+else
+KSRCS := $(filter-out $(filter-out fs/holdfs/kernel_platform.c,$(wildcard fs/holdfs/*.c)) \
+	fs/vfs.c kernel/shell/cmd_files.c tests/kernel/test_fs.c,$(KSRCS))
 endif
 KOBJS := $(patsubst %,$(B)/k/%.o,$(basename $(KSRCS)))
 

@@ -30,6 +30,7 @@
 #include <drivers/pmem.h>
 #include <drivers/pci.h>
 #include <arch/x86_64/smp.h>
+#include <fs/vfs.h>
 #include <lib/string.h>
 
 #define HOLDFAST_VERSION	"0.1"
@@ -113,6 +114,9 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	pci_init();
 	kprintf("cpu: %s, %s\n", cpu_features.vendor, cpu_features.brand);
 	pmem_init();
+#ifdef HOLDFS_IN_KERNEL
+	vfs_mount_root();
+#endif
 
 	if (kopts.test[0])
 		ktest_kernel_main(kopts.test);	/* does not return */

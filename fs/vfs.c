@@ -1,0 +1,328 @@
+/*
+ * vfs.c - file descriptors and path operations over the root holdfs.
+ *
+ * The root filesystem is pmem region 0, mounted at boot when it holds a
+ * holdfs image.  An fd is an index into `files`; each slot holds an inode
+ * reference, the open flags and the file offset.  Reads and writes at the
+ * offset take the slot's mutex, so a shared fd behaves like a POSIX one.
+ * Paths go straight to holdfs.  See include/fs/vfs.h.
+ */
+#include <fs/vfs.h>
+#include "holdfs/holdfs.h"
+#include <drivers/pmem.h>
+#include <kernel/sync.h>
+#include <kernel/printk.h>
+#include <lib/errno.h>
+#include <lib/string.h>
+
+struct hfs_pm *hfs_kernel_pm(struct pmem_region *r);
+
+struct file {
+	struct hfs_inode *ip;		/* NULL: slot free (fd_lock) */
+	int flags;
+	uint64_t off;			/* lock */
+	struct mutex lock;
+};
+
+static struct hfs_fs *root;
+static struct hfs_pm *root_pm;
+static spinlock_t fd_lock = SPINLOCK_INIT("fd_table");
+static struct file files[VFS_MAX_FILES];
+static unsigned nopen;			/* fd_lock */
+
+bool vfs_mounted(void) { return root != NULL; }
+struct hfs_fs *vfs_root(void) { return root; }
+
+/**
+ * vfs_mount_root - mount holdfs from pmem region 0.  Boot, thread context.
+ * Returns 0, -ENODEV without pmem, or holdfs's refusal (which it reports).
+ */
+int vfs_mount_root(void)
+{
+	struct pmem_region *r = pmem_region(0);
+	int err;
+
+	for (unsigned i = 0; i < VFS_MAX_FILES; i++)
+		mutex_init(&files[i].lock, "file");
+	if (!r)
+		return -ENODEV;
+	if (!root_pm && !(root_pm = hfs_kernel_pm(r)))
+		return -ENOMEM;
+	err = hfs_mount(root_pm, 0, &root);
+	if (err) {
+		root = NULL;
+		kprintf("vfs: pmem0 not mounted (error %d: %s)\n", err, strerror(err));
+		return err;
+	}
+	kprintf("vfs: holdfs on pmem0 mounted at /\n");
+	return 0;
+}
+
+int vfs_unmount_root(void)
+{
+	int err;
+
+	if (!root)
+		return -ENODEV;
+	if (vfs_open_count())
+		return -EBUSY;
+	err = hfs_unmount(root);
+	if (!err)
+		root = NULL;
+	return err;
+}
+
+static struct file *get_file(int fd)
+{
+	if (fd < 0 || fd >= VFS_MAX_FILES)
+		return NULL;
+	return READ_ONCE(files[fd].ip) ? &files[fd] : NULL;
+}
+
+#define NEED_ROOT() do { if (!root) return -ENODEV; } while (0)
+
+int vfs_open(const char *path, int flags, uint32_t mode)
+{
+	struct hfs_inode *ip;
+	int err, fd = -EMFILE;
+
+	NEED_ROOT();
+	err = hfs_open(root, path, flags, mode, &ip);
+	if (err)
+		return err;
+	spin_lock(&fd_lock);
+	for (int i = 0; i < VFS_MAX_FILES; i++) {
+		if (!files[i].ip) {
+			files[i].ip = ip;
+			files[i].flags = flags;
+			files[i].off = 0;
+			nopen++;
+			fd = i;
+			break;
+		}
+	}
+	spin_unlock(&fd_lock);
+	if (fd < 0)
+		hfs_iput(ip);
+	return fd;
+}
+
+int vfs_close(int fd)
+{
+	struct hfs_inode *ip = NULL;
+
+	if (fd < 0 || fd >= VFS_MAX_FILES)
+		return -EBADF;
+	spin_lock(&fd_lock);
+	if (files[fd].ip) {
+		ip = files[fd].ip;
+		files[fd].ip = NULL;
+		nopen--;
+	}
+	spin_unlock(&fd_lock);
+	if (!ip)
+		return -EBADF;
+	hfs_iput(ip);
+	return 0;
+}
+
+unsigned vfs_open_count(void)
+{
+	return READ_ONCE(nopen);
+}
+
+static bool can_read(const struct file *f)
+{
+	return (f->flags & HFS_O_ACCMODE) != HFS_O_WRONLY;
+}
+
+static bool can_write(const struct file *f)
+{
+	return (f->flags & HFS_O_ACCMODE) != HFS_O_RDONLY;
+}
+
+int64_t vfs_pread(int fd, void *buf, size_t len, uint64_t off)
+{
+	struct file *f = get_file(fd);
+
+	if (!f)
+		return -EBADF;
+	if (!can_read(f))
+		return -EBADF;
+	return hfs_read(f->ip, off, buf, len);
+}
+
+int64_t vfs_pwrite(int fd, const void *buf, size_t len, uint64_t off)
+{
+	struct file *f = get_file(fd);
+
+	if (!f)
+		return -EBADF;
+	if (!can_write(f))
+		return -EBADF;
+	return hfs_write(f->ip, off, buf, len);
+}
+
+int64_t vfs_read(int fd, void *buf, size_t len)
+{
+	struct file *f = get_file(fd);
+	int64_t n;
+
+	if (!f)
+		return -EBADF;
+	if (!can_read(f))
+		return -EBADF;
+	mutex_lock(&f->lock);
+	n = hfs_read(f->ip, f->off, buf, len);
+	if (n > 0)
+		f->off += (uint64_t)n;
+	mutex_unlock(&f->lock);
+	return n;
+}
+
+int64_t vfs_write(int fd, const void *buf, size_t len)
+{
+	struct file *f = get_file(fd);
+	struct hfs_stat st;
+	int64_t n;
+
+	if (!f)
+		return -EBADF;
+	if (!can_write(f))
+		return -EBADF;
+	mutex_lock(&f->lock);
+	if (f->flags & HFS_O_APPEND) {
+		n = hfs_getattr(f->ip, &st);
+		if (n) {
+			mutex_unlock(&f->lock);
+			return n;
+		}
+		f->off = st.size;
+	}
+	n = hfs_write(f->ip, f->off, buf, len);
+	if (n > 0)
+		f->off += (uint64_t)n;
+	mutex_unlock(&f->lock);
+	return n;
+}
+
+int64_t vfs_lseek(int fd, int64_t off, int whence)
+{
+	struct file *f = get_file(fd);
+	struct hfs_stat st;
+	int64_t base, err;
+
+	if (!f)
+		return -EBADF;
+	mutex_lock(&f->lock);
+	switch (whence) {
+	case VFS_SEEK_SET:
+		base = 0;
+		break;
+	case VFS_SEEK_CUR:
+		base = (int64_t)f->off;
+		break;
+	case VFS_SEEK_END:
+		err = hfs_getattr(f->ip, &st);
+		if (err) {
+			mutex_unlock(&f->lock);
+			return err;
+		}
+		base = (int64_t)st.size;
+		break;
+	default:
+		mutex_unlock(&f->lock);
+		return -EINVAL;
+	}
+	if ((off < 0 && base + off < 0) || (off > 0 && base + off < base)) {
+		mutex_unlock(&f->lock);
+		return -EINVAL;
+	}
+	f->off = (uint64_t)(base + off);
+	mutex_unlock(&f->lock);
+	return base + off;
+}
+
+int vfs_ftruncate(int fd, uint64_t size, const struct hfs_wait *w)
+{
+	struct file *f = get_file(fd);
+
+	if (!f)
+		return -EBADF;
+	if (!can_write(f))
+		return -EINVAL;
+	return hfs_truncate(f->ip, size, w);
+}
+
+int vfs_fallocate(int fd, int mode, uint64_t off, uint64_t len, const struct hfs_wait *w)
+{
+	struct file *f = get_file(fd);
+
+	if (!f)
+		return -EBADF;
+	if (!can_write(f))
+		return -EBADF;
+	return hfs_fallocate(f->ip, mode, off, len, w);
+}
+
+int vfs_fsync(int fd)
+{
+	struct file *f = get_file(fd);
+
+	return f ? hfs_fsync(f->ip) : -EBADF;
+}
+
+int vfs_fstat(int fd, struct hfs_stat *st)
+{
+	struct file *f = get_file(fd);
+
+	return f ? hfs_getattr(f->ip, st) : -EBADF;
+}
+
+struct hfs_inode *vfs_inode(int fd)
+{
+	struct file *f = get_file(fd);
+
+	return f ? hfs_igrab(f->ip) : NULL;
+}
+
+int vfs_truncate(const char *path, uint64_t size, const struct hfs_wait *w)
+{
+	struct hfs_inode *ip;
+	int err;
+
+	NEED_ROOT();
+	err = hfs_lookup(root, path, true, &ip);
+	if (err)
+		return err;
+	err = hfs_truncate(ip, size, w);
+	hfs_iput(ip);
+	return err;
+}
+
+int vfs_stat(const char *path, struct hfs_stat *st)
+{
+	NEED_ROOT();
+	return hfs_stat(root, path, true, st);
+}
+
+int vfs_lstat(const char *path, struct hfs_stat *st)
+{
+	NEED_ROOT();
+	return hfs_stat(root, path, false, st);
+}
+
+int vfs_statfs(struct hfs_statfs *st)
+{
+	NEED_ROOT();
+	return hfs_statfs(root, st);
+}
+
+int vfs_mkdir(const char *path, uint32_t mode) { NEED_ROOT(); return hfs_mkdir(root, path, mode); }
+int vfs_rmdir(const char *path) { NEED_ROOT(); return hfs_rmdir(root, path); }
+int vfs_unlink(const char *path) { NEED_ROOT(); return hfs_unlink(root, path, NULL); }
+int vfs_rename(const char *from, const char *to) { NEED_ROOT(); return hfs_rename(root, from, to, NULL); }
+int vfs_link(const char *a, const char *b) { NEED_ROOT(); return hfs_link(root, a, b); }
+int vfs_symlink(const char *t, const char *l) { NEED_ROOT(); return hfs_symlink(root, t, l); }
+int vfs_readlink(const char *p, char *buf, size_t n) { NEED_ROOT(); return hfs_readlink(root, p, buf, n); }
+int vfs_sync(void) { NEED_ROOT(); return hfs_sync(root); }

@@ -1,0 +1,470 @@
+/*
+ * cmd_files.c - shell commands on the root filesystem:
+ *   ls [-l] [PATH]   cat PATH   write PATH TEXT   append PATH TEXT
+ *   cp SRC DST   mv SRC DST   rm PATH   mkdir PATH   rmdir PATH   ln -s T L
+ *   stat PATH   df   truncate PATH SIZE   fallocate [-k|-p|-z|-c|-i] PATH OFF LEN
+ *   hexdump PATH [OFF LEN]   crc32 PATH   sync   fsck [-n|-y]
+ * Paths without a leading '/' are taken from the root.  Every error prints
+ * the command, the path and the reason.
+ */
+#include <fs/vfs.h>
+#include "../../fs/holdfs/holdfs.h"
+#include <drivers/pmem.h>
+#include <kernel/mm.h>
+#include <kernel/timer.h>
+#include <lib/string.h>
+#include <lib/crc.h>
+#include <lib/errno.h>
+#include "shell.h"
+
+#define IO_CHUNK	(64 * 1024)
+#define HEX_DEFAULT	256
+#define HEX_MAX		(64 * 1024)
+#define HEX_COLS	16
+#define MODE_FILE	0644
+#define MODE_DIR	0755
+
+/* Absolute form of a shell path argument, in buf.  NULL if too long. */
+static const char *abspath(const char *in, char *buf, size_t size)
+{
+	if (in[0] == '/')
+		return strlen(in) < size ? in : NULL;
+	if (strlen(in) + 2 > size)
+		return NULL;
+	buf[0] = '/';
+	strlcpy(buf + 1, in, size - 1);
+	return buf;
+}
+
+#define PATH_ARG(var, arg) \
+	char var##_buf[HFS_PATH_MAX]; \
+	const char *var = abspath((arg), var##_buf, sizeof(var##_buf)); \
+	if (!var) { shell_printf("%s: path too long\n", argv[0]); return -ENAMETOOLONG; }
+
+static int fail(const char *cmd, const char *path, int err)
+{
+	shell_printf("%s: %s: %s\n", cmd, path, strerror(err));
+	return err;
+}
+
+static int need_fs(const char *cmd)
+{
+	if (vfs_mounted())
+		return 0;
+	shell_printf("%s: no filesystem mounted (pmem0 is missing or not holdfs; format it with mkfs.holdfs)\n", cmd);
+	return -ENODEV;
+}
+
+static char type_char(uint32_t mode)
+{
+	switch (mode & HFS_S_IFMT) {
+	case HFS_S_IFDIR: return 'd';
+	case HFS_S_IFLNK: return 'l';
+	default: return '-';
+	}
+}
+
+static void ls_entry(const char *dir, const struct hfs_dirent *de, bool lng)
+{
+	char path[HFS_PATH_MAX];
+	struct hfs_stat st;
+
+	if (!lng) {
+		shell_printf("%s%s\n", de->name, de->type == HFS_S_IFDIR ? "/" : "");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", de->name);
+	if (vfs_lstat(path, &st)) {
+		shell_printf("?????????? %s\n", de->name);
+		return;
+	}
+	shell_printf("%c%03o %3u %10lu %6lu  %s\n", type_char(st.mode), st.mode & 0777,
+		     st.nlink, st.size, st.blocks, de->name);
+}
+
+static int cmd_ls(int argc, char **argv)
+{
+	bool lng = argc > 1 && !strcmp(argv[1], "-l");
+	const char *arg = argc > 1 + lng ? argv[1 + lng] : "/";
+	struct hfs_inode *ip;
+	struct hfs_dirent de;
+	struct hfs_stat st;
+	uint64_t cookie = 0;
+	int err, n;
+
+	if (argc > 2 + lng)
+		return shell_usage_error(argv[0], "too many arguments");
+	if ((err = need_fs(argv[0])))
+		return err;
+	PATH_ARG(path, arg);
+	if ((err = hfs_lookup(vfs_root(), path, true, &ip)))
+		return fail(argv[0], path, err);
+	hfs_getattr(ip, &st);
+	if ((st.mode & HFS_S_IFMT) != HFS_S_IFDIR) {
+		hfs_iput(ip);
+		shell_printf("%s\n", path);
+		return 0;
+	}
+	while ((n = hfs_readdir(ip, &cookie, &de)) > 0)
+		ls_entry(path, &de, lng);
+	hfs_iput(ip);
+	return n < 0 ? fail(argv[0], path, n) : 0;
+}
+SHELL_CMD("ls", "ls [-l] [PATH]", "list a directory", cmd_ls);
+
+static int cmd_cat(int argc, char **argv)
+{
+	static char buf[IO_CHUNK + 1];
+	int64_t n;
+	int fd, err;
+
+	if (argc != 2)
+		return shell_usage_error(argv[0], "needs one path");
+	if ((err = need_fs(argv[0])))
+		return err;
+	PATH_ARG(path, argv[1]);
+	if ((fd = vfs_open(path, HFS_O_RDONLY, 0)) < 0)
+		return fail(argv[0], path, fd);
+	while ((n = vfs_read(fd, buf, IO_CHUNK)) > 0) {
+		buf[n] = 0;
+		shell_printf("%s", buf);
+	}
+	vfs_close(fd);
+	return n < 0 ? fail(argv[0], path, (int)n) : 0;
+}
+SHELL_CMD("cat", "cat PATH", "print a file", cmd_cat);
+
+static int put_text(int argc, char **argv, int flags)
+{
+	int fd, err;
+	int64_t n;
+	size_t len;
+
+	if (argc != 3)
+		return shell_usage_error(argv[0], "needs a path and the text (quote it)");
+	if ((err = need_fs(argv[0])))
+		return err;
+	PATH_ARG(path, argv[1]);
+	if ((fd = vfs_open(path, HFS_O_WRONLY | HFS_O_CREAT | flags, MODE_FILE)) < 0)
+		return fail(argv[0], path, fd);
+	len = strlen(argv[2]);
+	n = vfs_write(fd, argv[2], len);
+	if (n >= 0)
+		n = vfs_write(fd, "\n", 1);
+	vfs_close(fd);
+	return n < 0 ? fail(argv[0], path, (int)n) : 0;
+}
+
+static int cmd_write(int argc, char **argv) { return put_text(argc, argv, HFS_O_TRUNC); }
+static int cmd_append(int argc, char **argv) { return put_text(argc, argv, HFS_O_APPEND); }
+SHELL_CMD("write", "write PATH TEXT", "replace a file's contents with TEXT and a newline", cmd_write);
+SHELL_CMD("append", "append PATH TEXT", "add TEXT and a newline at the end of a file", cmd_append);
+
+static int cmd_cp(int argc, char **argv)
+{
+	int in, out, err = 0;
+	int64_t n = 0, done = 0;
+	uint64_t t0 = time_ns();
+	char *buf;
+
+	if (argc != 3)
+		return shell_usage_error(argv[0], "needs a source and a destination");
+	if ((err = need_fs(argv[0])))
+		return err;
+	PATH_ARG(src, argv[1]);
+	PATH_ARG(dst, argv[2]);
+	if (!(buf = kmalloc(IO_CHUNK)))
+		return -ENOMEM;
+	if ((in = vfs_open(src, HFS_O_RDONLY, 0)) < 0) {
+		kfree(buf);
+		return fail(argv[0], src, in);
+	}
+	if ((out = vfs_open(dst, HFS_O_WRONLY | HFS_O_CREAT | HFS_O_TRUNC, MODE_FILE)) < 0) {
+		vfs_close(in);
+		kfree(buf);
+		return fail(argv[0], dst, out);
+	}
+	while ((n = vfs_read(in, buf, IO_CHUNK)) > 0) {
+		int64_t w = vfs_write(out, buf, (size_t)n);
+		if (w != n) {
+			err = w < 0 ? (int)w : -EIO;
+			break;
+		}
+		done += n;
+	}
+	if (n < 0)
+		err = (int)n;
+	if (!err)
+		err = vfs_fsync(out);
+	vfs_close(in);
+	vfs_close(out);
+	kfree(buf);
+	if (err)
+		return fail(argv[0], dst, err);
+	uint64_t us = (time_ns() - t0) / 1000 + 1;
+	shell_printf("copied %ld bytes in %lu.%03lu ms\n", done, us / 1000, us % 1000);
+	return 0;
+}
+SHELL_CMD("cp", "cp SRC DST", "copy a file", cmd_cp);
+
+static int two_paths(int argc, char **argv, int (*op)(const char *, const char *))
+{
+	int err;
+
+	if (argc != 3)
+		return shell_usage_error(argv[0], "needs two paths");
+	if ((err = need_fs(argv[0])))
+		return err;
+	PATH_ARG(a, argv[1]);
+	PATH_ARG(b, argv[2]);
+	err = op(a, b);
+	return err ? fail(argv[0], a, err) : 0;
+}
+
+static int cmd_mv(int argc, char **argv) { return two_paths(argc, argv, vfs_rename); }
+SHELL_CMD("mv", "mv SRC DST", "rename (replacing DST)", cmd_mv);
+
+static int cmd_ln(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "-s"))
+		return two_paths(3, argv + 1, vfs_symlink);
+	return two_paths(argc, argv, vfs_link);
+}
+SHELL_CMD("ln", "ln [-s] TARGET LINK", "make a hard or symbolic link", cmd_ln);
+
+static int one_path(int argc, char **argv, int (*op)(const char *))
+{
+	int err;
+
+	if (argc != 2)
+		return shell_usage_error(argv[0], "needs one path");
+	if ((err = need_fs(argv[0])))
+		return err;
+	PATH_ARG(path, argv[1]);
+	err = op(path);
+	return err ? fail(argv[0], path, err) : 0;
+}
+
+static int mkdir_default(const char *p) { return vfs_mkdir(p, MODE_DIR); }
+static int cmd_rm(int argc, char **argv) { return one_path(argc, argv, vfs_unlink); }
+static int cmd_mkdir(int argc, char **argv) { return one_path(argc, argv, mkdir_default); }
+static int cmd_rmdir(int argc, char **argv) { return one_path(argc, argv, vfs_rmdir); }
+SHELL_CMD("rm", "rm PATH", "remove a file", cmd_rm);
+SHELL_CMD("mkdir", "mkdir PATH", "make a directory", cmd_mkdir);
+SHELL_CMD("rmdir", "rmdir PATH", "remove an empty directory", cmd_rmdir);
+
+static int cmd_stat(int argc, char **argv)
+{
+	struct hfs_stat st;
+	char target[HFS_PATH_MAX];
+	int err;
+
+	if (argc != 2)
+		return shell_usage_error(argv[0], "needs one path");
+	if ((err = need_fs(argv[0])))
+		return err;
+	PATH_ARG(path, argv[1]);
+	if ((err = vfs_lstat(path, &st)))
+		return fail(argv[0], path, err);
+	shell_printf("  file: %s\n  inode: %lu  type: %s  mode: %03o  links: %u\n", path, st.ino,
+		     type_char(st.mode) == 'd' ? "directory" : type_char(st.mode) == 'l' ? "symlink" : "file",
+		     st.mode & 0777, st.nlink);
+	shell_printf("  size: %lu  blocks: %lu (4 KiB)\n", st.size, st.blocks);
+	shell_printf("  mtime: %lu ns  ctime: %lu ns\n", st.mtime_ns, st.ctime_ns);
+	if (type_char(st.mode) == 'l' && vfs_readlink(path, target, sizeof(target)) >= 0)
+		shell_printf("  target: %s\n", target);
+	return 0;
+}
+SHELL_CMD("stat", "stat PATH", "show a file's inode", cmd_stat);
+
+static int cmd_df(int argc, char **argv)
+{
+	struct hfs_statfs st;
+	int err;
+
+	if (argc != 1)
+		return shell_usage_error(argv[0], "takes no arguments");
+	if ((err = need_fs(argv[0])))
+		return err;
+	if ((err = vfs_statfs(&st)))
+		return fail(argv[0], "/", err);
+	shell_printf("filesystem  size(KiB)   used(KiB)   free(KiB)  inodes  free inodes\n");
+	shell_printf("pmem0       %9lu   %9lu   %9lu  %6lu  %6lu\n", st.blocks * 4,
+		     (st.blocks - st.free_blocks) * 4, st.free_blocks * 4, st.inodes, st.free_inodes);
+	return 0;
+}
+SHELL_CMD("df", "df", "space and inodes used on the root filesystem", cmd_df);
+
+static int cmd_truncate(int argc, char **argv)
+{
+	uint64_t size, t0;
+	int err;
+
+	if (argc != 3)
+		return shell_usage_error(argv[0], "needs a path and a size");
+	if ((err = need_fs(argv[0])))
+		return err;
+	if (shell_parse_size(argv[2], "size", &size))
+		return -EINVAL;
+	PATH_ARG(path, argv[1]);
+	t0 = time_ns();
+	err = vfs_truncate(path, size, NULL);
+	if (err)
+		return fail(argv[0], path, err);
+	uint64_t us = (time_ns() - t0) / 1000;
+	shell_printf("truncated %s to %lu bytes in %lu.%03lu ms\n", path, size, us / 1000, us % 1000);
+	return 0;
+}
+SHELL_CMD("truncate", "truncate PATH SIZE", "shrink or grow a file (waits for DMA into the range)", cmd_truncate);
+
+static int cmd_fallocate(int argc, char **argv)
+{
+	static const struct { const char *flag; int mode; } modes[] = {
+		{ "-k", HFS_FALLOC_KEEP_SIZE },
+		{ "-p", HFS_FALLOC_PUNCH_HOLE | HFS_FALLOC_KEEP_SIZE },
+		{ "-z", HFS_FALLOC_ZERO_RANGE },
+		{ "-c", HFS_FALLOC_COLLAPSE },
+		{ "-i", HFS_FALLOC_INSERT },
+	};
+	int mode = 0, i = 1, fd, err;
+	uint64_t off, len;
+
+	if (argc == 5) {
+		for (size_t m = 0; m < ARRAY_SIZE(modes); m++)
+			if (!strcmp(argv[1], modes[m].flag))
+				mode = modes[m].mode;
+		if (!mode)
+			return shell_usage_error(argv[0], "unknown mode '%s'", argv[1]);
+		i = 2;
+	} else if (argc != 4) {
+		return shell_usage_error(argv[0], "needs a path, an offset and a length");
+	}
+	if ((err = need_fs(argv[0])))
+		return err;
+	if (shell_parse_size(argv[i + 1], "offset", &off) || shell_parse_size(argv[i + 2], "length", &len))
+		return -EINVAL;
+	PATH_ARG(path, argv[i]);
+	if ((fd = vfs_open(path, HFS_O_RDWR, 0)) < 0)
+		return fail(argv[0], path, fd);
+	err = vfs_fallocate(fd, mode, off, len, NULL);
+	vfs_close(fd);
+	return err ? fail(argv[0], path, err) : 0;
+}
+SHELL_CMD("fallocate", "fallocate [-k|-p|-z|-c|-i] PATH OFFSET LEN",
+	  "allocate (-k keep size), punch (-p), zero (-z), collapse (-c) or insert (-i) a range",
+	  cmd_fallocate);
+
+static int cmd_hexdump(int argc, char **argv)
+{
+	uint64_t off = 0, len = HEX_DEFAULT;
+	uint8_t *buf;
+	int64_t n;
+	int fd, err;
+
+	if (argc != 2 && argc != 4)
+		return shell_usage_error(argv[0], "needs a path, and optionally an offset and a length");
+	if ((err = need_fs(argv[0])))
+		return err;
+	if (argc == 4 && (shell_parse_size(argv[2], "offset", &off) ||
+			  shell_parse_size(argv[3], "length", &len)))
+		return -EINVAL;
+	if (len > HEX_MAX) {
+		shell_printf("%s: at most %d bytes at a time\n", argv[0], HEX_MAX);
+		return -EINVAL;
+	}
+	PATH_ARG(path, argv[1]);
+	if ((fd = vfs_open(path, HFS_O_RDONLY, 0)) < 0)
+		return fail(argv[0], path, fd);
+	if (!(buf = kmalloc(len + 1))) {
+		vfs_close(fd);
+		return -ENOMEM;
+	}
+	n = vfs_pread(fd, buf, len, off);
+	vfs_close(fd);
+	for (int64_t i = 0; i < n; i += HEX_COLS) {
+		shell_printf("%08lx ", off + (uint64_t)i);
+		for (int64_t j = 0; j < HEX_COLS; j++)
+			shell_printf(i + j < n ? " %02x" : "   ", buf[i + j]);
+		shell_printf("  |");
+		for (int64_t j = 0; j < HEX_COLS && i + j < n; j++)
+			shell_printf("%c", buf[i + j] >= 0x20 && buf[i + j] < 0x7f ? buf[i + j] : '.');
+		shell_printf("|\n");
+	}
+	kfree(buf);
+	return n < 0 ? fail(argv[0], path, (int)n) : 0;
+}
+SHELL_CMD("hexdump", "hexdump PATH [OFFSET LEN]", "show bytes of a file", cmd_hexdump);
+
+static int cmd_crc32(int argc, char **argv)
+{
+	uint32_t crc = 0;
+	uint64_t size = 0;
+	uint8_t *buf;
+	int64_t n;
+	int fd, err;
+
+	if (argc != 2)
+		return shell_usage_error(argv[0], "needs one path");
+	if ((err = need_fs(argv[0])))
+		return err;
+	PATH_ARG(path, argv[1]);
+	if ((fd = vfs_open(path, HFS_O_RDONLY, 0)) < 0)
+		return fail(argv[0], path, fd);
+	if (!(buf = kmalloc(IO_CHUNK))) {
+		vfs_close(fd);
+		return -ENOMEM;
+	}
+	while ((n = vfs_read(fd, buf, IO_CHUNK)) > 0) {
+		crc = crc32_ieee(crc, buf, (size_t)n);
+		size += (uint64_t)n;
+	}
+	vfs_close(fd);
+	kfree(buf);
+	if (n < 0)
+		return fail(argv[0], path, (int)n);
+	shell_printf("%08x %lu %s\n", crc, size, path);
+	return 0;
+}
+SHELL_CMD("crc32", "crc32 PATH", "zlib CRC-32 and size of a file", cmd_crc32);
+
+static int cmd_sync(int argc, char **argv)
+{
+	int err = need_fs(argv[0]);
+
+	if (argc != 1)
+		return shell_usage_error(argv[0], "takes no arguments");
+	return err ? err : vfs_sync();
+}
+SHELL_CMD("sync", "sync", "make everything written so far durable", cmd_sync);
+
+struct hfs_pm *hfs_kernel_pm(struct pmem_region *r);
+
+static int cmd_fsck(int argc, char **argv)
+{
+	struct hfs_fsck_opts o = { .repair = false, .verbose = true };
+	struct hfs_pm *pm;
+	int err, rc;
+
+	if (argc == 2 && !strcmp(argv[1], "-y"))
+		o.repair = true;
+	else if (argc != 1 && !(argc == 2 && !strcmp(argv[1], "-n")))
+		return shell_usage_error(argv[0], "takes -n (check only, the default) or -y (repair)");
+	if (!pmem_region(0)) {
+		shell_printf("fsck: no persistent memory\n");
+		return -ENODEV;
+	}
+	if (vfs_mounted() && (err = vfs_unmount_root())) {
+		shell_printf("fsck: cannot unmount / (%s): close open files first\n", strerror(err));
+		return err;
+	}
+	pm = hfs_kernel_pm(pmem_region(0));
+	if (!pm)
+		return -ENOMEM;
+	rc = hfs_fsck(pm, &o);
+	kfree(pm);
+	shell_printf("fsck: %s\n", rc == HFS_FSCK_CLEAN ? "clean" :
+		     rc == HFS_FSCK_REPAIRED ? "errors repaired" : "errors remain");
+	vfs_mount_root();
+	return rc == HFS_FSCK_ERRORS ? -EUCLEAN : 0;
+}
+SHELL_CMD("fsck", "fsck [-n|-y]", "check (and with -y repair) the root filesystem; remounts it", cmd_fsck);
