@@ -31,6 +31,7 @@
 #include <drivers/pci.h>
 #include <arch/x86_64/smp.h>
 #include <fs/vfs.h>
+#include <fs/dax.h>
 #include <lib/string.h>
 
 #define HOLDFAST_VERSION	"0.1"
@@ -115,6 +116,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	kprintf("cpu: %s, %s\n", cpu_features.vendor, cpu_features.brand);
 	pmem_init();
 #ifdef HOLDFS_IN_KERNEL
+	dax_init();
 	vfs_mount_root();
 #endif
 

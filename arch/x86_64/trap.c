@@ -49,6 +49,7 @@ static struct {
 } handlers[IDT_ENTRIES];
 static spinlock_t vec_lock = SPINLOCK_INIT("irq_vectors");
 static int next_device_vector = VEC_DEVICE_FIRST;
+bool (*page_fault_hook)(struct trap_frame *tf, uint64_t addr);
 
 static const char *const exception_names[VEC_EXCEPTIONS] = {
 	"divide error", "debug", "NMI", "breakpoint", "overflow",
@@ -205,6 +206,8 @@ void trap_handler(struct trap_frame *tf)
 			sched_nmi_stop();	/* another CPU panicked */
 			return;
 		}
+		if (tf->vector == EXC_PF && page_fault_hook && page_fault_hook(tf, read_cr2()))
+			return;
 		if (catch_fault(tf))
 			return;
 		fatal_exception(tf);

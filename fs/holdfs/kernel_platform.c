@@ -127,14 +127,4 @@ void hfs_up_read(hfs_rwsem_t *s) { up_read((struct rwsem *)s); }
 void hfs_down_write(hfs_rwsem_t *s) { down_write((struct rwsem *)s); }
 void hfs_up_write(hfs_rwsem_t *s) { up_write((struct rwsem *)s); }
 
-/*
- * Layout break: until the DAX mapping layer exists nothing maps file pages,
- * so the only pins are kernel users'.  Wait for them page by page through
- * the pmem layer.  (The DAX layer replaces this with the full protocol:
- * unmap, find a pinned page in the range, drop the lock, wait, retry.)
- */
-int hfs_break_layout(struct hfs_inode *ip, hfs_rwsem_t *layout, uint64_t off, uint64_t len,
-		     const struct hfs_wait *w)
-{
-	return 0;
-}
+/* hfs_break_layout is the DAX layer's: fs/dax.c. */

@@ -87,6 +87,10 @@ int ioapic_route_isa_irq(unsigned isa, int vector);
  */
 void msi_compose(uint32_t apic_id, uint8_t vector, uint64_t *addr, uint32_t *data);
 
+/* A page fault the DAX layer may resolve (fs/dax.c sets it).  Called with
+ * interrupts off; returns true when the faulting access can be retried. */
+extern bool (*page_fault_hook)(struct trap_frame *tf, uint64_t addr);
+
 void trap_init(void);
 void pic_disable(void);
 
