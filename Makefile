@@ -50,7 +50,7 @@ ifeq ($(HOLDFS),1)
 KCFLAGS += -DHOLDFS_IN_KERNEL
 else
 KSRCS := $(filter-out $(filter-out fs/holdfs/kernel_platform.c,$(wildcard fs/holdfs/*.c)) \
-	fs/vfs.c fs/dax.c kernel/shell/cmd_files.c tests/kernel/test_fs.c tests/kernel/test_dax.c,$(KSRCS))
+	fs/vfs.c fs/dax.c kernel/shell/cmd_files.c tests/kernel/test_fs.c tests/kernel/test_dax.c tests/kernel/test_fs_diff.c,$(KSRCS))
 endif
 KOBJS := $(patsubst %,$(B)/k/%.o,$(basename $(KSRCS)))
 

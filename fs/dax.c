@@ -63,7 +63,8 @@ struct dax_pin {
 	char detail[DETAIL_LEN];
 };
 
-bool dax_unsafe_no_wait;
+/* dax_unsafe_no_wait lives in fs/holdfs/kernel_platform.c, which also
+ * obeys it. */
 
 static spinlock_t dax_lock = SPINLOCK_INIT("dax");
 static struct list_node mappings = LIST_INIT(mappings);	/* dax_lock */

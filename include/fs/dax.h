@@ -72,8 +72,9 @@ uint64_t dax_pin_phys(const struct dax_pin *pin, uint64_t i);
 /* Describe who holds it (DMA channel, descriptor...), shown by `pins`. */
 void dax_pin_set_detail(struct dax_pin *pin, const char *detail);
 
-/* Test-only switch that disables the layout wait: reproduces the seed's
- * corruption.  Never set outside tests and the unsafe demo. */
+/* Test-only switch that disables the layout wait AND the allocator's
+ * refusal of pinned blocks: it reproduces the seed's corruption.  Never set
+ * outside tests and the clearly labelled unsafe demo. */
 extern bool dax_unsafe_no_wait;
 
 /* Statistics and diagnostics. */

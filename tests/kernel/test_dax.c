@@ -1,0 +1,383 @@
+/*
+ * test_dax.c - DAX mappings, pins and layout changes that wait.
+ *
+ * The "device" in most cases is a kernel thread that writes into pinned
+ * pages through their physical addresses after a delay, as a DMA engine
+ * would (tests/kernel/test_dma_files.c does the same with the edu engine).
+ * The unsafe switch (dax_unsafe_no_wait) turns both defences off, and the
+ * seed's corruption must then be seen; with the protection on it must not.
+ *
+ * Every case works on the root holdfs; a scratch pmem is formatted first
+ * when nothing is mounted (test boots use a fresh image).
+ */
+#include <kernel/ktest_kernel.h>
+#include <kernel/sched.h>
+#include <kernel/timer.h>
+#include <kernel/mm.h>
+#include <fs/vfs.h>
+#include <fs/dax.h>
+#include <drivers/pmem.h>
+#include <arch/x86_64/paging.h>
+#include <arch/x86_64/smp.h>
+#include <lib/string.h>
+#include <lib/errno.h>
+#include <lib/printf.h>
+#include "../../fs/holdfs/holdfs.h"
+
+#define MS		1000000ULL
+#define BLK		4096
+
+struct hfs_pm *hfs_kernel_pm(struct pmem_region *r);
+
+/* Mount the root, formatting pmem0 first if it holds no filesystem. */
+bool fs_test_ready(struct ktest *t)
+{
+	static struct hfs_pm *pm;
+
+	if (vfs_mounted())
+		return true;
+	if (!pmem_region(0)) {
+		ktest_skip(t, "no persistent memory on this machine");
+		return false;
+	}
+	if (!pm)
+		pm = hfs_kernel_pm(pmem_region(0));
+	if (!pm || hfs_mkfs(pm, NULL) || vfs_mount_root()) {
+		ktest_fail_msg(t, "cannot format and mount pmem0");
+		return false;
+	}
+	return true;
+}
+
+/* Create path with len bytes of pattern (byte i = seed + i), fsync'd. */
+static struct hfs_inode *make_file(struct ktest *t, const char *path, uint64_t len, uint8_t seed)
+{
+	struct hfs_inode *ip;
+	static uint8_t buf[BLK];
+
+	if (hfs_open(vfs_root(), path, HFS_O_RDWR | HFS_O_CREAT | HFS_O_TRUNC, 0644, &ip)) {
+		ktest_fail_msg(t, "cannot create %s", path);
+		return NULL;
+	}
+	for (uint64_t off = 0; off < len; off += BLK) {
+		for (int i = 0; i < BLK; i++)
+			buf[i] = (uint8_t)(seed + off + i);
+		hfs_write(ip, off, buf, MIN((uint64_t)BLK, len - off));
+	}
+	hfs_fsync(ip);
+	return ip;
+}
+
+static bool file_has_pattern(struct hfs_inode *ip, uint64_t len, uint8_t seed)
+{
+	static uint8_t buf[BLK];
+
+	for (uint64_t off = 0; off < len; off += BLK) {
+		uint64_t n = MIN((uint64_t)BLK, len - off);
+		if (hfs_read(ip, off, buf, n) != (int64_t)n)
+			return false;
+		for (uint64_t i = 0; i < n; i++)
+			if (buf[i] != (uint8_t)(seed + off + i))
+				return false;
+	}
+	return true;
+}
+
+static uint64_t free_blocks(void)
+{
+	struct hfs_statfs st;
+
+	return vfs_statfs(&st) ? 0 : st.free_blocks;
+}
+
+KTEST(dax, mmap_reads_and_writes_the_file)
+{
+	struct hfs_inode *ip;
+	volatile uint8_t *p;
+	void *va;
+	uint8_t b;
+
+	if (!fs_test_ready(t) || !(ip = make_file(t, "/dax-rw", 3 * BLK, 7)))
+		return;
+	ASSERT_OK(t, dax_mmap(ip, 0, 3 * BLK, true, "test", &va));
+	p = va;
+	EXPECT_EQ(t, p[0], 7);
+	EXPECT_EQ(t, p[BLK + 5], (uint8_t)(7 + BLK + 5));
+	p[2 * BLK + 1] = 0xEE;			/* a store through the mapping */
+	ASSERT_EQ(t, hfs_read(ip, 2 * BLK + 1, &b, 1), 1);
+	EXPECT_EQ(t, b, 0xEE);			/* is the file: no page cache */
+	EXPECT_OK(t, dax_munmap(va));
+	hfs_iput(ip);
+	vfs_unlink("/dax-rw");
+}
+
+KTEST(dax, hole_reads_zero_write_allocates)
+{
+	struct hfs_inode *ip;
+	volatile uint8_t *p;
+	struct hfs_stat st;
+	void *va;
+
+	if (!fs_test_ready(t))
+		return;
+	ASSERT_OK(t, hfs_open(vfs_root(), "/dax-hole", HFS_O_RDWR | HFS_O_CREAT | HFS_O_TRUNC, 0644, &ip));
+	ASSERT_OK(t, hfs_truncate(ip, 4 * BLK, NULL));		/* sparse */
+	ASSERT_OK(t, dax_mmap(ip, 0, 4 * BLK, true, "test", &va));
+	p = va;
+	EXPECT_EQ(t, p[BLK + 9], 0);			/* the zero page */
+	hfs_getattr(ip, &st);
+	EXPECT_EQ(t, st.blocks, 0);			/* a read allocates nothing */
+	p[BLK + 9] = 0x42;				/* write fault: allocate */
+	hfs_getattr(ip, &st);
+	EXPECT_GE(t, st.blocks, 1);
+	uint8_t b = 0;
+	hfs_read(ip, BLK + 9, &b, 1);
+	EXPECT_EQ(t, b, 0x42);
+	EXPECT_OK(t, dax_munmap(va));
+	hfs_iput(ip);
+	vfs_unlink("/dax-hole");
+}
+
+KTEST(dax, huge_entries_for_2m_extents)
+{
+	struct hfs_inode *ip;
+	uint64_t size;
+	void *va;
+
+	if (!fs_test_ready(t))
+		return;
+	ASSERT_OK(t, hfs_open(vfs_root(), "/dax-huge", HFS_O_RDWR | HFS_O_CREAT | HFS_O_TRUNC, 0644, &ip));
+	ASSERT_OK(t, hfs_fallocate(ip, 0, 0, 2 * PAGE_2M, NULL));
+	ASSERT_OK(t, dax_mmap(ip, 0, 2 * PAGE_2M, true, "test", &va));
+	(void)*(volatile uint8_t *)((uint8_t *)va + 12345);
+	ASSERT_TRUE(t, pt_lookup(&kernel_pgtable, (uint64_t)va + 12345, NULL, &size, NULL));
+	EXPECT_EQ(t, size, PAGE_SIZE_2M);
+	EXPECT_OK(t, dax_munmap(va));
+	hfs_iput(ip);
+	vfs_unlink("/dax-huge");
+}
+
+KTEST(dax, pin_fast_and_slow_paths)
+{
+	struct pmem_page *pages[2];
+	struct dax_stats before, after;
+	struct hfs_inode *ip;
+	struct dax_pin *pin;
+	uint64_t pa;
+	void *va;
+	int err;
+
+	if (!fs_test_ready(t) || !(ip = make_file(t, "/dax-pin", 2 * BLK, 1)))
+		return;
+	ASSERT_OK(t, dax_mmap(ip, 0, 2 * BLK, true, "test", &va));
+	(void)*(volatile uint8_t *)va;			/* fault page 0 in only */
+	dax_get_stats(&before);
+	pin = dax_pin_pages((uint64_t)va, 2, DAX_PIN_WRITE, pages, "test", &err);
+	ASSERT_NOT_NULL(t, pin);
+	dax_get_stats(&after);
+	EXPECT_EQ(t, after.pins_fast - before.pins_fast, 1);	/* page 0: mapped */
+	EXPECT_EQ(t, after.pins_slow - before.pins_slow, 1);	/* page 1: faulted in */
+	ASSERT_TRUE(t, pt_lookup(&kernel_pgtable, (uint64_t)va, &pa, NULL, NULL));
+	EXPECT_EQ(t, pmem_phys_to_page(pa), pages[0]);
+	EXPECT_EQ(t, pmem_page_pins(pages[0]), 1);
+	dax_unpin(pin);
+	EXPECT_EQ(t, pmem_page_pins(pages[0]), 0);
+	EXPECT_OK(t, dax_munmap(va));
+	hfs_iput(ip);
+	vfs_unlink("/dax-pin");
+}
+
+struct truncator {
+	struct hfs_inode *ip;
+	uint64_t size;
+	struct hfs_wait w;
+	bool use_wait;
+	volatile int done;
+	int result;
+	uint64_t took_ns;
+};
+
+static void truncate_thread(void *arg)
+{
+	struct truncator *tr = arg;
+	uint64_t t0 = time_ns();
+
+	tr->result = hfs_truncate(tr->ip, tr->size, tr->use_wait ? &tr->w : NULL);
+	tr->took_ns = time_ns() - t0;
+	__atomic_store_n(&tr->done, 1, __ATOMIC_RELEASE);
+}
+
+KTEST(dax, truncate_waits_until_unpinned)
+{
+	struct truncator tr = { 0 };
+	struct hfs_inode *ip;
+	struct dax_pin *pin;
+	struct thread *th;
+	struct hfs_stat st;
+	int err;
+
+	if (!fs_test_ready(t) || !(ip = make_file(t, "/dax-wait", 4 * BLK, 3)))
+		return;
+	pin = dax_pin_file(ip, BLK, BLK, DAX_PIN_WRITE, "test", &err);
+	ASSERT_NOT_NULL(t, pin);
+	tr.ip = ip;
+	th = thread_create("truncator", truncate_thread, &tr);
+	ASSERT_NOT_NULL(t, th);
+	msleep(50);
+	EXPECT_EQ(t, tr.done, 0);			/* still waiting for the pin */
+	hfs_getattr(ip, &st);
+	EXPECT_EQ(t, st.size, 4 * BLK);			/* and nothing changed yet */
+	dax_unpin(pin);
+	thread_join(th);
+	EXPECT_EQ(t, tr.done, 1);
+	EXPECT_OK(t, tr.result);
+	EXPECT_GE(t, tr.took_ns, 50 * MS);
+	hfs_getattr(ip, &st);
+	EXPECT_EQ(t, st.size, 0);
+	hfs_iput(ip);
+	vfs_unlink("/dax-wait");
+}
+
+KTEST(dax, pins_outside_the_range_do_not_block)
+{
+	struct hfs_inode *ip;
+	struct dax_pin *pin;
+	struct hfs_wait nowait = { HFS_WAIT_NONE, 0 };
+	int err;
+
+	if (!fs_test_ready(t) || !(ip = make_file(t, "/dax-outside", 8 * BLK, 5)))
+		return;
+	pin = dax_pin_file(ip, 0, BLK, 0, "test", &err);	/* page 0 */
+	ASSERT_NOT_NULL(t, pin);
+	/* Cutting [4 blocks, end) does not touch page 0: no wait at all. */
+	EXPECT_OK(t, hfs_truncate(ip, 4 * BLK, &nowait));
+	EXPECT_OK(t, hfs_fallocate(ip, HFS_FALLOC_PUNCH_HOLE | HFS_FALLOC_KEEP_SIZE, 2 * BLK, BLK, &nowait));
+	/* ...but a punch over page 0 would. */
+	EXPECT_ERR(t, hfs_fallocate(ip, HFS_FALLOC_PUNCH_HOLE | HFS_FALLOC_KEEP_SIZE, 0, BLK, &nowait), -EBUSY);
+	dax_unpin(pin);
+	hfs_iput(ip);
+	vfs_unlink("/dax-outside");
+}
+
+KTEST(dax, nowait_and_timeout_leave_the_file_unchanged)
+{
+	struct hfs_wait nowait = { HFS_WAIT_NONE, 0 };
+	struct hfs_wait timeout = { HFS_WAIT_TIMEOUT, 30 * MS };
+	struct hfs_inode *ip;
+	struct dax_pin *pin;
+	struct hfs_stat st;
+	uint64_t t0;
+	int err;
+
+	if (!fs_test_ready(t) || !(ip = make_file(t, "/dax-busy", 4 * BLK, 9)))
+		return;
+	pin = dax_pin_file(ip, 2 * BLK, BLK, DAX_PIN_WRITE, "test", &err);
+	ASSERT_NOT_NULL(t, pin);
+	EXPECT_ERR(t, hfs_truncate(ip, 0, &nowait), -EBUSY);
+	t0 = time_ns();
+	EXPECT_ERR(t, hfs_truncate(ip, BLK, &timeout), -ETIMEDOUT);
+	EXPECT_GE(t, time_ns() - t0, 30 * MS);
+	EXPECT_ERR(t, hfs_fallocate(ip, HFS_FALLOC_COLLAPSE, BLK, BLK, &nowait), -EBUSY);
+	EXPECT_ERR(t, hfs_fallocate(ip, HFS_FALLOC_ZERO_RANGE, 0, 4 * BLK, &nowait), -EBUSY);
+	hfs_getattr(ip, &st);
+	EXPECT_EQ(t, st.size, 4 * BLK);
+	EXPECT_TRUE(t, file_has_pattern(ip, 4 * BLK, 9));	/* nothing half-done */
+	dax_unpin(pin);
+	EXPECT_OK(t, hfs_truncate(ip, 0, &nowait));
+	hfs_iput(ip);
+	vfs_unlink("/dax-busy");
+}
+
+KTEST(dax, unlink_of_a_pinned_file_defers_the_free)
+{
+	struct hfs_inode *ip;
+	struct dax_pin *pin;
+	uint64_t before, during;
+	int err;
+
+	if (!fs_test_ready(t) || !(ip = make_file(t, "/dax-unlink", 16 * BLK, 2)))
+		return;
+	pin = dax_pin_file(ip, 0, 16 * BLK, DAX_PIN_WRITE, "test", &err);
+	ASSERT_NOT_NULL(t, pin);
+	hfs_iput(ip);					/* only the pin holds it now */
+	before = free_blocks();
+	EXPECT_OK(t, vfs_unlink("/dax-unlink"));	/* returns at once */
+	during = free_blocks();
+	EXPECT_EQ(t, during, before);			/* the blocks stay allocated */
+	dax_unpin(pin);					/* last reference: freed now */
+	EXPECT_GE(t, free_blocks(), before + 16);
+}
+
+/* ------------------------------------------------ the seed's corruption */
+
+struct fake_dma {
+	struct dax_pin *pin;
+	uint64_t len, delay_ms;
+	uint8_t value;
+	volatile int done;
+};
+
+/* A device writing into pinned pages by physical address after a delay. */
+static void fake_dma_thread(void *arg)
+{
+	struct fake_dma *d = arg;
+
+	msleep(d->delay_ms);
+	for (uint64_t i = 0; i < d->len; i += BLK) {
+		uint8_t *dst = phys_to_virt(dax_pin_phys(d->pin, i));
+		memset(dst, d->value, BLK);
+		pmem_flush(dst, BLK);
+	}
+	pmem_drain();
+	dax_unpin(d->pin);
+	__atomic_store_n(&d->done, 1, __ATOMIC_RELEASE);
+}
+
+/* Returns true when file B was corrupted by the DMA meant for A. */
+static bool seed_scenario(struct ktest *t, bool unsafe, uint64_t blocks)
+{
+	struct fake_dma d = { .len = blocks * BLK, .delay_ms = 40, .value = 0xDD };
+	struct hfs_inode *a, *b;
+	struct thread *dev;
+	bool corrupted;
+	int err;
+
+	if (!(a = make_file(t, "/seed-a", blocks * BLK, 0x11)))
+		return false;
+	d.pin = dax_pin_file(a, 0, blocks * BLK, DAX_PIN_WRITE, "fake-dma", &err);
+	if (!d.pin) {
+		ktest_fail_msg(t, "pin failed: %d", err);
+		return false;
+	}
+	dev = thread_create("fake-dma", fake_dma_thread, &d);
+	dax_unsafe_no_wait = unsafe;
+	hfs_truncate(a, 0, NULL);			/* waits for the DMA unless unsafe */
+	if (!unsafe && !d.done)
+		ktest_fail_msg(t, "truncate returned while the DMA was in flight");
+	b = make_file(t, "/seed-b", blocks * BLK, 0x77);	/* may reuse A's blocks */
+	thread_join(dev);
+	dax_unsafe_no_wait = false;
+	corrupted = b && !file_has_pattern(b, blocks * BLK, 0x77);
+	if (b)
+		hfs_iput(b);
+	hfs_iput(a);
+	vfs_unlink("/seed-a");
+	vfs_unlink("/seed-b");
+	return corrupted;
+}
+
+KTEST(dax, seed_corruption_reproduced_when_unprotected)
+{
+	if (!fs_test_ready(t))
+		return;
+	/* The test can fail: without the protection, B must be corrupted. */
+	EXPECT_TRUE(t, seed_scenario(t, true, 8));
+}
+
+KTEST(dax, seed_corruption_prevented)
+{
+	if (!fs_test_ready(t))
+		return;
+	for (uint64_t round = 0; round < 6; round++)
+		EXPECT_FALSE(t, seed_scenario(t, false, 1 + round * 3));
+}
