@@ -221,3 +221,38 @@ BOOTS += [
                      r"^bench tlb_shootdown \d+ ns$"),
              reject=(r"skipped",)),
 ]
+
+# ------------------------------------------------------------------ DMA ----
+
+BOOTS += [
+    # The DMA suite alone, on two CPUs (the interrupt goes to one of them).
+    ktap("ktest-dma", machine="q35", kernel="holdfast.elf", append="test=dma",
+         smp=2, pmem=("16M",)),
+    # QEMU's default edu mask (28 bits) cannot reach pmem above 4 GiB: the
+    # driver's read-only self-test refuses the device, naming dma_mask, and
+    # the kernel still comes up with no DMA engine.
+    scenario("dma-edu-default-mask", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), edu_default_mask=True,
+             stdin="dma status\npoweroff\n", status=STATUS_POWEROFF,
+             expect=(r"dma: edu [0-9a-f:.]+ cannot reach memory above 4 GiB "
+                     r"\(QEMU's default dma_mask is 28 bits\): start QEMU with "
+                     r"-device edu,dma_mask=0xffffffffffffffff",
+                     r"^no DMA engine$"),
+             reject=(r"dma: edu0:",)),
+    # With the full mask: dma status, a raw pmem-to-pmem copy and its
+    # refusals.
+    scenario("dma-shell", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",),
+             stdin="pmem write 0 0x1000 HOLDFAST-DMA-SHELL\n"
+                   "dma copy 0x100001000 0x100300000 18\n"
+                   "pmem read 0 0x300000 18\n"
+                   "dma copy 0x100001000 0x1000 18\n"
+                   "dma status\npoweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"^dma: edu0: edu [0-9a-f:.]+, MSI, reaches memory above 4 GiB",
+                     r"^copied 18 bytes from 0x100001000 to 0x100300000 with edu0",
+                     r"\|HOLDFAST-DMA-SHE\|",
+                     r"must both lie inside one pmem region",
+                     r"^edu0: [0-9a-f:.]+, 4095-byte steps, completions by msi",
+                     r"^  transfers 2, bytes 4113, errors 0")),
+]

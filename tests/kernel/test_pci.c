@@ -346,9 +346,12 @@ KTEST(pci, msi_enable_refuses_bad_requests)
 
 	ASSERT_NOT_NULL(t, d);
 	ASSERT_NOT_NULL(t, host);
+	/* The edu DMA driver may own MSI: a refused request must leave the
+	 * control register as it was, whatever that is. */
+	uint16_t ctrl = pci_read16(d, d->msi_cap + PCI_MSI_CTRL);
 	EXPECT_ERR(t, pci_msi_enable(d, NO_VECTOR_BELOW - 1, 0), -EINVAL);
 	EXPECT_ERR(t, pci_msi_enable(d, VEC_DEVICE_FIRST, 0x100), -EINVAL);
-	EXPECT_EQ(t, pci_read16(d, d->msi_cap + PCI_MSI_CTRL) & PCI_MSI_CTRL_ENABLE, 0);
+	EXPECT_EQ(t, pci_read16(d, d->msi_cap + PCI_MSI_CTRL), ctrl);
 	if (!host->msi_cap)
 		EXPECT_ERR(t, pci_msi_enable(host, VEC_DEVICE_FIRST, 0), -ENODEV);
 	EXPECT_ERR(t, pci_msix_enable(d, 0, VEC_DEVICE_FIRST, 0), -ENODEV);

@@ -1,0 +1,212 @@
+/*
+ * dma.c - the generic half of DMA: the engine registry, request checks,
+ * ids and submission times, the synchronous copy and the in-flight walk.
+ * Engine drivers (edu.c) do the hardware half through struct
+ * dma_engine_ops; the interface is include/drivers/dma.h.
+ *
+ * Locking: reg_lock serialises dma_engine_register(); engines[] entries are
+ * written before nengines is raised (release) and never change afterwards,
+ * so readers need no lock.  next_id is atomic.  Descriptors belong to
+ * their engine between dma_submit() and done(), under the engine's lock.
+ */
+#include <drivers/dma.h>
+#include <drivers/pmem.h>
+#include <kernel/bootinfo.h>
+#include <kernel/printk.h>
+#include <kernel/sync.h>
+#include <kernel/timer.h>
+#include <lib/errno.h>
+#include <lib/printf.h>
+#include <lib/string.h>
+
+static spinlock_t reg_lock = SPINLOCK_INIT("dma-registry");
+static struct dma_engine *engines[DMA_MAX_ENGINES];	/* reg_lock to write */
+static unsigned nengines;				/* reg_lock; read with acquire */
+static uint64_t next_id;				/* atomic */
+
+int dma_engine_register(struct dma_engine *e)
+{
+	unsigned long f;
+	int err = 0;
+
+	if (!e || !e->ops || !e->ops->submit || !e->ops->status || !e->ops->for_each ||
+	    !e->max_seg)
+		return -EINVAL;
+	f = spin_lock_irqsave(&reg_lock);
+	if (nengines == DMA_MAX_ENGINES) {
+		err = -ENOSPC;
+	} else {
+		e->index = nengines;
+		if (!e->name[0])
+			snprintf(e->name, sizeof(e->name), "dma%u", e->index);
+		engines[nengines] = e;
+		__atomic_store_n(&nengines, nengines + 1, __ATOMIC_RELEASE);
+	}
+	spin_unlock_irqrestore(&reg_lock, f);
+	if (err)
+		kprintf("dma: no room for engine %s (%u registered)\n", e->name, DMA_MAX_ENGINES);
+	return err;
+}
+
+unsigned dma_engine_count(void)
+{
+	return __atomic_load_n(&nengines, __ATOMIC_ACQUIRE);
+}
+
+struct dma_engine *dma_get_engine(unsigned index)
+{
+	return index < dma_engine_count() ? engines[index] : NULL;
+}
+
+/* ------------------------------------------------------ request checks -- */
+
+static bool in_range(uint64_t pa, uint64_t len, uint64_t base, uint64_t size)
+{
+	return pa >= base && len <= size && pa - base <= size - len;
+}
+
+/* One usable RAM range of the boot memory map holds all of [pa, pa+len). */
+static bool in_ram(uint64_t pa, uint64_t len)
+{
+	for (unsigned i = 0; i < boot_info.nmmap; i++) {
+		const struct boot_mem_region *m = &boot_info.mmap[i];
+
+		if (m->type == MEM_AVAILABLE && in_range(pa, len, m->base, m->len))
+			return true;
+	}
+	return false;
+}
+
+static bool in_pmem(uint64_t pa, uint64_t len)
+{
+	for (unsigned i = 0; i < pmem_region_count(); i++) {
+		const struct pmem_region *r = pmem_region(i);
+
+		if (in_range(pa, len, r->phys, r->size))
+			return true;
+	}
+	return false;
+}
+
+bool dma_phys_ok(uint64_t pa, uint64_t len)
+{
+	if (len == 0 || pa + len < pa)
+		return false;
+	return in_ram(pa, len) || in_pmem(pa, len);
+}
+
+static bool overlap(uint64_t a, uint64_t b, uint64_t len)
+{
+	return a < b + len && b < a + len;
+}
+
+static int check_request(const struct dma_desc *d)
+{
+	if (!d->done || !d->len)
+		return -EINVAL;
+	if (!dma_phys_ok(d->src, d->len) || !dma_phys_ok(d->dst, d->len))
+		return -EINVAL;
+	if (overlap(d->src, d->dst, d->len))
+		return -EINVAL;
+	return 0;
+}
+
+/* ----------------------------------------------------------- submission -- */
+
+int dma_submit(struct dma_engine *e, struct dma_desc *d)
+{
+	int err;
+
+	if (!e)
+		return -ENODEV;
+	if (!d || READ_ONCE(d->state) != DMA_DESC_FREE)
+		return -EINVAL;		/* still owned by an engine */
+	err = check_request(d);
+	if (err)
+		return err;
+	d->engine = e;
+	d->id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
+	d->submit_ns = time_ns();
+	return e->ops->submit(e, d);
+}
+
+int dma_cancel(struct dma_engine *e, struct dma_desc *d)
+{
+	if (!e || !d)
+		return -ENOENT;
+	if (!e->ops->cancel)
+		return -EOPNOTSUPP;
+	return e->ops->cancel(e, d);
+}
+
+void dma_engine_status(struct dma_engine *e, struct dma_engine_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->vector = -1;
+	e->ops->status(e, st);
+}
+
+/* ------------------------------------------------------ synchronous copy -- */
+
+struct sync_wait {
+	struct completion done;
+	int status;
+};
+
+static void sync_done(struct dma_desc *d, int status)
+{
+	struct sync_wait *w = d->cookie;
+
+	w->status = status;
+	complete(&w->done);
+}
+
+int dma_copy_sync(struct dma_engine *e, uint64_t dst, uint64_t src, uint64_t len,
+		  uint64_t timeout_ns)
+{
+	struct sync_wait w;
+	struct dma_desc d = {
+		.src = src, .dst = dst, .len = len, .done = sync_done, .cookie = &w,
+	};
+	int err;
+
+	completion_init(&w.done);
+	err = dma_submit(e, &d);
+	if (err)
+		return err;
+	if (!timeout_ns) {
+		wait_for_completion(&w.done);
+		return w.status;
+	}
+	if (wait_for_completion_timeout(&w.done, timeout_ns) == 0)
+		return w.status;
+	/* d lives on this stack: the engine must let go of it before we return. */
+	dma_cancel(e, &d);
+	wait_for_completion(&w.done);
+	return w.status ? (w.status == -ECANCELED ? -ETIMEDOUT : w.status) : 0;
+}
+
+/* ------------------------------------------------------- in-flight walk -- */
+
+struct walk {
+	void (*fn)(const struct dma_desc *d, void *ctx);
+	void *ctx;
+	unsigned n;
+};
+
+static void walk_one(const struct dma_desc *d, void *ctx)
+{
+	struct walk *w = ctx;
+
+	w->n++;
+	w->fn(d, w->ctx);
+}
+
+unsigned dma_for_each_inflight(void (*fn)(const struct dma_desc *d, void *ctx), void *ctx)
+{
+	struct walk w = { .fn = fn, .ctx = ctx };
+
+	for (unsigned i = 0; i < dma_engine_count(); i++)
+		engines[i]->ops->for_each(engines[i], walk_one, &w);
+	return w.n;
+}
