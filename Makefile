@@ -44,17 +44,9 @@ KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
 KDIRS := arch kernel drivers fs lib tests/kernel
 KSRCS := $(shell find $(KDIRS) \( -name '*.c' -o -name '*.S' \) \
 	-not -name '*_host.c' -not -path '*/host/*' 2>/dev/null | sort)
-# The holdfs core joins the kernel once the VFS layer uses it; until then
-# only its kernel platform is built in (HOLDFS=1 builds the core in too).
-ifeq ($(HOLDFS),1)
-KCFLAGS += -DHOLDFS_IN_KERNEL
-else
-KSRCS := $(filter-out $(filter-out fs/holdfs/kernel_platform.c,$(wildcard fs/holdfs/*.c)) \
-	fs/vfs.c fs/dax.c kernel/shell/cmd_files.c tests/kernel/test_fs.c tests/kernel/test_dax.c tests/kernel/test_fs_diff.c,$(KSRCS))
-endif
 KOBJS := $(patsubst %,$(B)/k/%.o,$(basename $(KSRCS)))
 
-all: $(B)/holdfast.elf host-tests
+all: $(B)/holdfast.elf host-tests tools
 
 $(B)/k/%.o: %.c
 	@mkdir -p $(@D)
@@ -133,6 +125,9 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
 HOST_TESTS :=
 -include $(wildcard tests/host/*.mk)
 
+# Host tools built from the same filesystem sources: build/tools/
+include tools/tools.mk
+
 HOST_COMMON := tests/host/main.c lib/ktest.c lib/printf.c
 host_objs = $(patsubst %.c,$(B)/h/%.o,$(sort $(HOST_COMMON) $(HOST_TEST_$(1)_SRCS)))
 
@@ -160,7 +155,7 @@ MACHINE   ?= q35
 ACCEL     ?=
 QEMU      ?= qemu-system-x86_64
 
-run: $(B)/holdfast.iso | check-deps
+run: $(B)/holdfast.iso tools | check-deps
 	@$(PYTHON) scripts/qemu.py run --iso $(B)/holdfast.iso --pmem '$(PMEM)' \
 		--pmem-size $(PMEM_SIZE) --smp $(SMP) --machine $(MACHINE) --accel '$(ACCEL)'
 
@@ -168,7 +163,7 @@ debug: $(B)/holdfast.iso | check-deps
 	@$(PYTHON) scripts/qemu.py debug --iso $(B)/holdfast.iso --pmem '$(PMEM)' \
 		--pmem-size $(PMEM_SIZE) --smp $(SMP) --machine $(MACHINE)
 
-test: $(B)/holdfast.elf $(B)/holdfast-test.iso $(B)/holdfast.iso host-tests | check-deps
+test: $(B)/holdfast.elf $(B)/holdfast-test.iso $(B)/holdfast.iso host-tests tools | check-deps
 	@$(PYTHON) -m unittest -q tests/test_runner_selftest.py 2>&1 | tail -n 1 | grep -qx OK || \
 		{ echo "error: the test runner's own tests fail: python3 -m unittest tests/test_runner_selftest.py"; exit 1; }
 	@$(PYTHON) tests/run.py --accel '$(if $(ACCEL),$(ACCEL),tcg)' --build-dir $(B) $(if $(ONLY),--only '$(ONLY)')
@@ -176,7 +171,7 @@ test: $(B)/holdfast.elf $(B)/holdfast-test.iso $(B)/holdfast.iso host-tests | ch
 # --------------------------------------------------------------- set-up -----
 
 DEPS_DEBIAN := gcc make binutils python3 qemu-system-x86 grub-pc-bin grub-common \
-	xorriso mtools libc6-dev
+	xorriso mtools libc6-dev pkg-config libfuse3-dev
 
 check-deps:
 	@$(PYTHON) --version >/dev/null 2>&1 || { echo "error: python3 is missing: run 'make deps' (or: sudo apt-get install python3)"; exit 1; }

@@ -71,6 +71,7 @@ static struct list_node mappings = LIST_INIT(mappings);	/* dax_lock */
 static struct list_node pins = LIST_INIT(pins);		/* dax_lock */
 static uint64_t next_va = DAX_BASE;			/* dax_lock */
 static uint64_t zero_page_pa;
+bool dax_huge_pages = true;
 static struct dax_stats stats;
 
 void dax_get_stats(struct dax_stats *st)
@@ -204,7 +205,7 @@ static bool try_huge(const struct dax_mapping *m, uint64_t va, bool write)
 	uint64_t hva = ALIGN_DOWN(va, PAGE_2M), hoff;
 	struct hfs_mapping hm;
 
-	if (hva < m->va || hva + PAGE_2M > m->va + m->len)
+	if (!dax_huge_pages || hva < m->va || hva + PAGE_2M > m->va + m->len)
 		return false;
 	hoff = m->off + (hva - m->va);
 	if (!IS_ALIGNED(hoff, PAGE_2M) || hfs_map(m->ip, hoff, false, &hm) || hm.hole)
@@ -569,6 +570,7 @@ int hfs_break_layout(struct hfs_inode *ip, hfs_rwsem_t *layout, uint64_t off, ui
 		STAT_INC(layout_waits);
 		hfs_up_write(layout);
 		pmem_wait_page_idle(pg, wait_ns);
+		stats.last_wake_ns = time_ns();
 		hfs_down_write(layout);
 	}
 	__atomic_fetch_add(&stats.layout_wait_ns, time_ns() - start, __ATOMIC_RELAXED);

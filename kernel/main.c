@@ -115,10 +115,8 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	pci_init();
 	kprintf("cpu: %s, %s\n", cpu_features.vendor, cpu_features.brand);
 	pmem_init();
-#ifdef HOLDFS_IN_KERNEL
 	dax_init();
 	vfs_mount_root();
-#endif
 
 	if (kopts.test[0])
 		ktest_kernel_main(kopts.test);	/* does not return */

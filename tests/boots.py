@@ -212,13 +212,18 @@ BOOTS += [
                      r"config access through ECAM")),
     # The benchmarks still run (quick mode); their figures are not judged.
     scenario("bench-smoke", machine="q35", kernel="holdfast.elf",
-             pmem=("64M",), smp=2, stdin="bench -q -w\npoweroff\n",
+             pmem=("64M",), pmem_format=True, smp=2, stdin="bench -q -w\npoweroff\n",
              status=STATUS_POWEROFF,
              expect=(r"^bench dram_memcpy \d+ MB/s$",
                      r"^bench pmem_write_nt \d+ MB/s$",
                      r"^bench pmem_read \d+ MB/s$",
                      r"^bench ipi_roundtrip \d+ ns$",
-                     r"^bench tlb_shootdown \d+ ns$"),
+                     r"^bench tlb_shootdown \d+ ns$",
+                     r"^bench pin_unpin_fast \d+ ns$",
+                     r"^bench pin_unpin_slow \d+ ns$",
+                     r"^bench layout_wake_latency \d+ us$",
+                     r"^bench dax_map_write_4k \d+ MB/s$",
+                     r"^bench dax_map_write_2m \d+ MB/s$"),
              reject=(r"skipped",)),
 ]
 

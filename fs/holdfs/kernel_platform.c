@@ -103,15 +103,15 @@ struct hfs_pm *hfs_kernel_pm(struct pmem_region *r)
 	return &k->pm;
 }
 
-void *hfs_alloc(size_t size) { return kmalloc(size); }
-void *hfs_zalloc(size_t size) { return kzalloc(size); }
+/* Zero-byte requests succeed, as on the host (kmalloc(0) is NULL). */
+void *hfs_alloc(size_t size) { return kmalloc(size ? size : 1); }
+void *hfs_zalloc(size_t size) { return kzalloc(size ? size : 1); }
 void hfs_free(void *p) { kfree(p); }
 uint64_t hfs_now_ns(void) { return time_ns(); }
 
 void hfs_vlog(const char *fmt, va_list ap)
 {
-	kprintf("holdfs: ");
-	kvprintf(fmt, ap);
+	kvprintf(fmt, ap);	/* the core prefixes its own messages */
 }
 
 void hfs_log(const char *fmt, ...)

@@ -81,7 +81,12 @@ extern bool dax_unsafe_no_wait;
 struct dax_stats {
 	uint64_t faults, faults_2m, pins_fast, pins_slow, pin_retries;
 	uint64_t layout_breaks, layout_waits, layout_wait_ns;
+	uint64_t last_wake_ns;		/* when a layout wait last woke up */
 };
+
+/* Use 2 MiB entries where possible (default).  Benchmarks turn it off to
+ * measure 4 KiB entries. */
+extern bool dax_huge_pages;
 void dax_get_stats(struct dax_stats *st);
 /* Call fn for every pin record (under dax_lock: fn must not sleep). */
 void dax_for_each_pin(void (*fn)(const struct dax_pin *p, void *ctx), void *ctx);

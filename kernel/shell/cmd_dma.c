@@ -24,6 +24,7 @@
 
 /* Defined by the DMA-on-files layer when it is built in. */
 int cmd_dma_cp(int argc, char **argv) __attribute__((weak));
+int cmd_dma_jobs(int argc, char **argv) __attribute__((weak));
 
 static void print_active(const struct dma_engine_status *st, uint64_t now)
 {
@@ -136,13 +137,15 @@ static int cmd_dma(int argc, char **argv)
 		return dma_cmd_status();
 	if (!strcmp(op, "copy") && argc == 5)
 		return dma_cmd_copy(argv);
+	if (!strcmp(op, "jobs") && argc == 2 && cmd_dma_jobs)
+		return cmd_dma_jobs(argc - 1, argv + 1);
 	if (!strcmp(op, "cp")) {
 		if (cmd_dma_cp)
 			return cmd_dma_cp(argc - 1, argv + 1);
 		shell_printf("dma cp: DMA on files is not built into this kernel\n");
 		return -ENOSYS;
 	}
-	return shell_usage_error(argv[0], "expected status, copy SRC DST LEN, or cp");
+	return shell_usage_error(argv[0], "expected status, jobs, copy SRC DST LEN, or cp SRC DST [&]");
 }
-SHELL_CMD("dma", "dma status | copy SRC_PHYS DST_PHYS LEN | cp ...",
+SHELL_CMD("dma", "dma status | jobs | copy SRC_PHYS DST_PHYS LEN | cp SRC DST [&]",
 	  "the DMA engines: state and counters, raw pmem-to-pmem copies, DMA on files", cmd_dma);

@@ -14,6 +14,7 @@
 #include <kernel/timer.h>
 #include <lib/string.h>
 #include <lib/crc.h>
+#include <lib/printf.h>
 #include <lib/errno.h>
 #include "shell.h"
 

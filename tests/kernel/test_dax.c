@@ -288,12 +288,24 @@ KTEST(dax, nowait_and_timeout_leave_the_file_unchanged)
 	vfs_unlink("/dax-busy");
 }
 
-KTEST(dax, unlink_of_a_pinned_file_defers_the_free)
+static void unlink_thread(void *arg)
+{
+	*(int *)arg = vfs_unlink("/dax-unlink");
+}
+
+/*
+ * Unlink of a pinned file must not free its blocks while they are pinned.
+ * It may return at once (the pin's inode reference keeps the file alive)
+ * or wait for the pin; either way the free count must not grow until the
+ * unpin.
+ */
+KTEST(dax, unlink_of_a_pinned_file_keeps_its_blocks)
 {
 	struct hfs_inode *ip;
 	struct dax_pin *pin;
-	uint64_t before, during;
-	int err;
+	struct thread *th;
+	uint64_t before;
+	int err, result = 1;
 
 	if (!fs_test_ready(t) || !(ip = make_file(t, "/dax-unlink", 16 * BLK, 2)))
 		return;
@@ -301,11 +313,16 @@ KTEST(dax, unlink_of_a_pinned_file_defers_the_free)
 	ASSERT_NOT_NULL(t, pin);
 	hfs_iput(ip);					/* only the pin holds it now */
 	before = free_blocks();
-	EXPECT_OK(t, vfs_unlink("/dax-unlink"));	/* returns at once */
-	during = free_blocks();
-	EXPECT_EQ(t, during, before);			/* the blocks stay allocated */
-	dax_unpin(pin);					/* last reference: freed now */
+	th = thread_create("unlinker", unlink_thread, &result);
+	ASSERT_NOT_NULL(t, th);
+	msleep(50);
+	EXPECT_EQ(t, free_blocks(), before);		/* still allocated */
+	dax_unpin(pin);					/* idle: may be freed now */
+	thread_join(th);
+	EXPECT_OK(t, result);
 	EXPECT_GE(t, free_blocks(), before + 16);
+	struct hfs_stat st;
+	EXPECT_ERR(t, vfs_stat("/dax-unlink", &st), -ENOENT);
 }
 
 /* ------------------------------------------------ the seed's corruption */
@@ -333,36 +350,87 @@ static void fake_dma_thread(void *arg)
 	__atomic_store_n(&d->done, 1, __ATOMIC_RELEASE);
 }
 
-/* Returns true when file B was corrupted by the DMA meant for A. */
-static bool seed_scenario(struct ktest *t, bool unsafe, uint64_t blocks)
+#define FILL_TRIES	64
+
+/* Take (nearly) all free space, so that once A is truncated, file B can
+ * only be allocated from A's freed blocks, as on a full device. */
+static struct hfs_inode *fill_free_space(struct ktest *t)
+{
+	struct hfs_inode *f;
+
+	if (hfs_open(vfs_root(), "/seed-filler", HFS_O_RDWR | HFS_O_CREAT | HFS_O_TRUNC, 0644, &f))
+		return NULL;
+	for (int i = 0; i < FILL_TRIES && free_blocks() > 0; i++) {
+		struct hfs_stat st;
+		uint64_t want = free_blocks();
+		hfs_getattr(f, &st);
+		/* metadata may need a block or two more than is left: shrink */
+		while (want > 0 && hfs_fallocate(f, 0, st.size, want * BLK, NULL))
+			want = want > 8 ? want - want / 8 : want - 1;
+	}
+	return f;
+}
+
+/* How many of B's blocks were A's. */
+static unsigned overlap(struct hfs_inode *b, const uint64_t *a_phys, uint64_t blocks)
+{
+	unsigned n = 0;
+
+	for (uint64_t i = 0; i < blocks; i++) {
+		struct hfs_mapping hm;
+		if (hfs_map(b, i * BLK, false, &hm) || hm.hole)
+			continue;
+		for (uint64_t j = 0; j < blocks; j++)
+			n += hm.phys == a_phys[j];
+	}
+	return n;
+}
+
+/*
+ * The seed's story: a DMA into file A is in flight, A is truncated, file B
+ * is created on the freed blocks, the DMA lands.  Returns true when B was
+ * corrupted; *reused says whether B really got A's blocks.
+ */
+static bool seed_scenario(struct ktest *t, bool unsafe, uint64_t blocks, unsigned *reused)
 {
 	struct fake_dma d = { .len = blocks * BLK, .delay_ms = 40, .value = 0xDD };
-	struct hfs_inode *a, *b;
+	static uint64_t a_phys[64];
+	struct hfs_inode *a, *b, *filler;
 	struct thread *dev;
 	bool corrupted;
 	int err;
 
-	if (!(a = make_file(t, "/seed-a", blocks * BLK, 0x11)))
+	*reused = 0;
+	if (blocks > ARRAY_SIZE(a_phys) || !(a = make_file(t, "/seed-a", blocks * BLK, 0x11)))
 		return false;
 	d.pin = dax_pin_file(a, 0, blocks * BLK, DAX_PIN_WRITE, "fake-dma", &err);
 	if (!d.pin) {
 		ktest_fail_msg(t, "pin failed: %d", err);
+		hfs_iput(a);
 		return false;
 	}
+	for (uint64_t i = 0; i < blocks; i++)
+		a_phys[i] = dax_pin_phys(d.pin, i * BLK);
+	filler = fill_free_space(t);
 	dev = thread_create("fake-dma", fake_dma_thread, &d);
 	dax_unsafe_no_wait = unsafe;
 	hfs_truncate(a, 0, NULL);			/* waits for the DMA unless unsafe */
 	if (!unsafe && !d.done)
 		ktest_fail_msg(t, "truncate returned while the DMA was in flight");
-	b = make_file(t, "/seed-b", blocks * BLK, 0x77);	/* may reuse A's blocks */
+	b = make_file(t, "/seed-b", blocks * BLK, 0x77);
+	if (b)
+		*reused = overlap(b, a_phys, blocks);
 	thread_join(dev);
 	dax_unsafe_no_wait = false;
 	corrupted = b && !file_has_pattern(b, blocks * BLK, 0x77);
 	if (b)
 		hfs_iput(b);
+	if (filler)
+		hfs_iput(filler);
 	hfs_iput(a);
 	vfs_unlink("/seed-a");
 	vfs_unlink("/seed-b");
+	vfs_unlink("/seed-filler");
 	return corrupted;
 }
 
@@ -370,14 +438,21 @@ KTEST(dax, seed_corruption_reproduced_when_unprotected)
 {
 	if (!fs_test_ready(t))
 		return;
+	unsigned reused;
+
 	/* The test can fail: without the protection, B must be corrupted. */
-	EXPECT_TRUE(t, seed_scenario(t, true, 8));
+	EXPECT_TRUE(t, seed_scenario(t, true, 8, &reused));
+	EXPECT_GT(t, reused, 0);	/* B was built on A's blocks */
 }
 
 KTEST(dax, seed_corruption_prevented)
 {
 	if (!fs_test_ready(t))
 		return;
-	for (uint64_t round = 0; round < 6; round++)
-		EXPECT_FALSE(t, seed_scenario(t, false, 1 + round * 3));
+	unsigned reused;
+
+	for (uint64_t round = 0; round < 6; round++) {
+		EXPECT_FALSE(t, seed_scenario(t, false, 1 + round * 3, &reused));
+		ktest_log(t, "round %lu: B reused %u of A's blocks, intact", round, reused);
+	}
 }

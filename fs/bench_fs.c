@@ -1,0 +1,201 @@
+/*
+ * bench_fs.c - benchmarks of the DAX layer on the root filesystem:
+ *   pin_unpin_fast   ns per page to pin and unpin mapped pages (lock-free path)
+ *   pin_unpin_slow   ns per page when the page table has no entry (fault in
+ *                    under the layout lock)
+ *   layout_wake_latency  us from the last unpin until the waiting truncate
+ *                    runs again
+ *   dax_map_write_4k / dax_map_write_2m  MB/s storing through a DAX mapping
+ *                    (then flushing, as msync would) with 4 KiB / 2 MiB entries
+ * They need the root filesystem (make bench formats the image).
+ */
+#include <kernel/bench.h>
+#include <kernel/sched.h>
+#include <kernel/timer.h>
+#include <kernel/mm.h>
+#include <fs/dax.h>
+#include <fs/vfs.h>
+#include <drivers/pmem.h>
+#include <lib/string.h>
+#include <lib/errno.h>
+#include "holdfs/holdfs.h"
+
+#define PIN_PAGES	512			/* 2 MiB */
+#define PIN_ROUNDS	200
+#define WAKE_ROUNDS	20
+#define MAP_BYTES	(64ULL << 20)
+#define QUICK_DIV	16
+
+static struct hfs_inode *bench_file(const char *path, uint64_t len, const char **why)
+{
+	struct hfs_inode *ip;
+
+	if (!vfs_mounted()) {
+		*why = "no filesystem mounted";
+		return NULL;
+	}
+	if (hfs_open(vfs_root(), path, HFS_O_RDWR | HFS_O_CREAT | HFS_O_TRUNC, 0644, &ip)) {
+		*why = "cannot create the file";
+		return NULL;
+	}
+	if (hfs_fallocate(ip, 0, 0, len, NULL)) {
+		hfs_iput(ip);
+		vfs_unlink(path);
+		*why = "no room on the filesystem";
+		return NULL;
+	}
+	return ip;
+}
+
+static void bench_done(struct hfs_inode *ip, const char *path)
+{
+	hfs_iput(ip);
+	vfs_unlink(path);
+}
+
+static int pin_bench(const struct bench_opts *o, uint64_t *v, const char **why, bool slow)
+{
+	static struct pmem_page *pages[PIN_PAGES];
+	unsigned rounds = o->quick ? PIN_ROUNDS / QUICK_DIV : PIN_ROUNDS;
+	const char *path = "/.bench-pin";
+	struct hfs_inode *ip = bench_file(path, PIN_PAGES * PAGE_SIZE, why);
+	uint64_t ns = 0;
+	void *va;
+	int err;
+
+	if (!ip)
+		return -ENOSPC;
+	/* 4 KiB entries: with a 2 MiB entry one fault would serve all pages */
+	dax_huge_pages = !slow;
+	if ((err = dax_mmap(ip, 0, PIN_PAGES * PAGE_SIZE, true, "bench", &va))) {
+		dax_huge_pages = true;
+		bench_done(ip, path);
+		*why = "dax_mmap failed";
+		return err;
+	}
+	for (unsigned p = 0; p < PIN_PAGES; p++)		/* fault everything in */
+		((volatile uint8_t *)va)[p * PAGE_SIZE] = 1;
+	for (unsigned r = 0; r < rounds && !err; r++) {
+		if (slow) {					/* drop the entries first */
+			hfs_down_write(hfs_layout_lock(ip));
+			dax_unmap_range(ip, 0, PIN_PAGES * PAGE_SIZE);
+			hfs_up_write(hfs_layout_lock(ip));
+		}
+		uint64_t t0 = time_ns();
+		struct dax_pin *pin = dax_pin_pages((uint64_t)va, PIN_PAGES, DAX_PIN_WRITE,
+						    pages, "bench", &err);
+		if (pin)
+			dax_unpin(pin);
+		ns += time_ns() - t0;
+	}
+	dax_munmap(va);
+	dax_huge_pages = true;
+	bench_done(ip, path);
+	if (err) {
+		*why = "pin failed";
+		return err;
+	}
+	*v = ns / ((uint64_t)rounds * PIN_PAGES);
+	return 0;
+}
+
+static int bench_pin_fast(const struct bench_opts *o, uint64_t *v, const char **why)
+{
+	return pin_bench(o, v, why, false);
+}
+BENCH("pin_unpin_fast", "ns", false, bench_pin_fast);
+
+static int bench_pin_slow(const struct bench_opts *o, uint64_t *v, const char **why)
+{
+	return pin_bench(o, v, why, true);
+}
+BENCH("pin_unpin_slow", "ns", false, bench_pin_slow);
+
+struct waiter_arg {
+	struct hfs_inode *ip;
+	volatile int done;
+};
+
+static void truncate_waiter(void *arg)
+{
+	struct waiter_arg *w = arg;
+
+	hfs_truncate(w->ip, 0, NULL);
+	w->done = 1;
+}
+
+static int bench_wake(const struct bench_opts *o, uint64_t *v, const char **why)
+{
+	unsigned rounds = o->quick ? 3 : WAKE_ROUNDS;
+	const char *path = "/.bench-wake";
+	uint64_t total = 0;
+
+	for (unsigned r = 0; r < rounds; r++) {
+		struct hfs_inode *ip = bench_file(path, PAGE_SIZE, why);
+		struct waiter_arg w = { ip, 0 };
+		struct dax_stats st;
+		struct dax_pin *pin;
+		int err;
+
+		if (!ip)
+			return -ENOSPC;
+		pin = dax_pin_file(ip, 0, PAGE_SIZE, DAX_PIN_WRITE, "bench", &err);
+		struct thread *th = pin ? thread_create("wake-bench", truncate_waiter, &w) : NULL;
+		if (!th) {
+			if (pin)
+				dax_unpin(pin);
+			bench_done(ip, path);
+			*why = "cannot start";
+			return -ENOMEM;
+		}
+		msleep(5);				/* the truncate is waiting now */
+		uint64_t unpin_ns = time_ns();
+		dax_unpin(pin);
+		thread_join(th);
+		dax_get_stats(&st);
+		total += st.last_wake_ns > unpin_ns ? st.last_wake_ns - unpin_ns : 0;
+		bench_done(ip, path);
+	}
+	*v = total / rounds / 1000;
+	return 0;
+}
+BENCH("layout_wake_latency", "us", false, bench_wake);
+
+static int map_write(const struct bench_opts *o, uint64_t *v, const char **why, bool huge)
+{
+	uint64_t len = o->quick ? MAP_BYTES / QUICK_DIV : MAP_BYTES, t0;
+	const char *path = "/.bench-map";
+	struct hfs_inode *ip = bench_file(path, len, why);
+	void *va;
+
+	if (!ip)
+		return -ENOSPC;
+	dax_huge_pages = huge;
+	if (dax_mmap(ip, 0, len, true, "bench", &va)) {
+		dax_huge_pages = true;
+		bench_done(ip, path);
+		*why = "dax_mmap failed";
+		return -ENOMEM;
+	}
+	t0 = time_ns();
+	memset(va, 0x5a, len);			/* faults map the blocks in */
+	pmem_flush(va, len);			/* msync(MS_SYNC) */
+	pmem_drain();
+	*v = len * 1000 / (time_ns() - t0 + 1);
+	dax_munmap(va);
+	dax_huge_pages = true;
+	bench_done(ip, path);
+	return 0;
+}
+
+static int bench_map_4k(const struct bench_opts *o, uint64_t *v, const char **why)
+{
+	return map_write(o, v, why, false);
+}
+BENCH("dax_map_write_4k", "MB/s", false, bench_map_4k);
+
+static int bench_map_2m(const struct bench_opts *o, uint64_t *v, const char **why)
+{
+	return map_write(o, v, why, true);
+}
+BENCH("dax_map_write_2m", "MB/s", false, bench_map_2m);

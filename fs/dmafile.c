@@ -1,0 +1,232 @@
+/*
+ * dmafile.c - DMA on files: copy a file to another through the DMA engine
+ * (interface in include/fs/dmafile.h).
+ *
+ * One follow-the-request path, as DESIGN.md asks: shell `dma cp` ->
+ * dma_file_copy -> job thread -> dax_pin_file (both sides) -> dma_submit
+ * per page -> edu completion interrupt -> page_done -> complete -> unpin
+ * (the last unpin of a page wakes a waiting truncate) -> next chunk.
+ */
+#include <fs/dmafile.h>
+#include <fs/dax.h>
+#include <fs/vfs.h>
+#include <drivers/dma.h>
+#include <kernel/sched.h>
+#include <kernel/sync.h>
+#include <kernel/timer.h>
+#include <kernel/mm.h>
+#include <kernel/printk.h>
+#include <lib/string.h>
+#include <lib/printf.h>
+#include <lib/errno.h>
+#include "holdfs/holdfs.h"
+
+#define CHUNK_PAGES	16		/* pinned at a time per side */
+#define PAGE		4096
+#define DETAIL_LEN	64
+
+struct job {
+	struct dma_job_info info;	/* job_lock */
+	bool used;			/* job_lock */
+	struct hfs_inode *src, *dst;
+	struct completion started;	/* the first pages are pinned (or it failed) */
+	struct completion finished;
+};
+
+static spinlock_t job_lock = SPINLOCK_INIT("dma_jobs");
+static struct job jobs[DMA_JOBS_MAX];
+static unsigned next_id;
+
+struct chunk {
+	struct dma_desc desc[CHUNK_PAGES];
+	struct completion all_done;
+	unsigned outstanding;		/* atomic */
+	int error;			/* first error, atomic */
+};
+
+/* Completion callback: interrupt context, must not sleep. */
+static void page_done(struct dma_desc *d, int status)
+{
+	struct chunk *c = d->cookie;
+
+	if (status)
+		__atomic_compare_exchange_n(&c->error, &(int){ 0 }, status, false,
+					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	if (__atomic_sub_fetch(&c->outstanding, 1, __ATOMIC_ACQ_REL) == 0)
+		complete(&c->all_done);
+}
+
+static void job_update(struct job *j, uint64_t done, int error, bool over)
+{
+	spin_lock(&job_lock);
+	j->info.done = done;
+	if (error && !j->info.error)
+		j->info.error = error;
+	if (over)
+		j->info.finished_ns = time_ns();
+	spin_unlock(&job_lock);
+}
+
+/* Copy [off, off+len) (len <= CHUNK_PAGES pages) with the engine. */
+static int copy_chunk(struct job *j, struct dma_engine *e, struct chunk *c,
+		      uint64_t off, uint64_t len)
+{
+	char detail[DETAIL_LEN];
+	struct dax_pin *ps, *pd;
+	unsigned n = 0;
+	int err;
+
+	ps = dax_pin_file(j->src, off, len, 0, "dma-cp (source)", &err);
+	if (!ps)
+		return err == -ENODATA ? 0 : err;	/* a hole: the copy reads zeros */
+	pd = dax_pin_file(j->dst, off, len, DAX_PIN_WRITE, "dma-cp", &err);
+	if (!pd) {
+		dax_unpin(ps);
+		return err;
+	}
+	completion_init(&c->all_done);
+	c->error = 0;
+	c->outstanding = (unsigned)DIV_ROUND_UP(len, PAGE);
+	for (uint64_t o = 0; o < len; o += PAGE, n++) {
+		struct dma_desc *d = &c->desc[n];
+		memset(d, 0, sizeof(*d));
+		d->src = dax_pin_phys(ps, o);
+		d->dst = dax_pin_phys(pd, o);
+		d->len = MIN((uint64_t)PAGE, len - o);
+		d->done = page_done;
+		d->cookie = c;
+		if ((err = dma_submit(e, d))) {
+			/* count the ones never submitted as done */
+			unsigned left = c->outstanding - n;
+			page_done(d, err);
+			for (unsigned k = 1; k < left; k++)
+				page_done(d, err);
+			break;
+		}
+		if (n == 0) {
+			snprintf(detail, sizeof(detail), "DMA channel %s, descriptor #%lu",
+				 e->name, d->id);
+			dax_pin_set_detail(pd, detail);
+			dax_pin_set_detail(ps, detail);
+		}
+	}
+	complete_all(&j->started);
+	wait_for_completion(&c->all_done);
+	dax_unpin(pd);		/* the last unpin wakes a waiting layout change */
+	dax_unpin(ps);
+	return c->error;
+}
+
+static void job_thread(void *arg)
+{
+	struct job *j = arg;
+	struct dma_engine *e = dma_get_engine(0);
+	struct chunk *c = kzalloc(sizeof(*c));
+	uint64_t done = 0, total = j->info.total;
+	int err = e ? 0 : -ENODEV;
+
+	if (!c)
+		err = -ENOMEM;
+	while (!err && done < total) {
+		uint64_t len = MIN((uint64_t)CHUNK_PAGES * PAGE, total - done);
+		err = copy_chunk(j, e, c, done, len);
+		if (!err)
+			done += len;
+		job_update(j, done, err, false);
+	}
+	if (!err)
+		err = hfs_fsync(j->dst);
+	kfree(c);
+	hfs_iput(j->src);
+	hfs_iput(j->dst);
+	job_update(j, done, err, true);
+	complete_all(&j->started);
+	kprintf("dma job %u: %s %lu bytes %s -> %s in %lu ms%s%s\n", j->info.id,
+		err ? "failed after" : "copied", done, j->info.src, j->info.dst,
+		(j->info.finished_ns - j->info.started_ns) / 1000000,
+		err ? ": " : "", err ? strerror(err) : "");
+	complete_all(&j->finished);
+}
+
+static struct job *job_alloc(void)
+{
+	struct job *j = NULL;
+
+	spin_lock(&job_lock);
+	for (unsigned i = 0; i < DMA_JOBS_MAX; i++) {
+		bool over = jobs[i].used && jobs[i].info.finished_ns;
+		if (!jobs[i].used || over) {
+			j = &jobs[i];
+			memset(&j->info, 0, sizeof(j->info));
+			j->used = true;
+			j->info.id = ++next_id;
+			break;
+		}
+	}
+	spin_unlock(&job_lock);
+	return j;
+}
+
+int dma_file_copy(const char *src, const char *dst, bool wait, int *result)
+{
+	struct hfs_stat st;
+	struct thread *th;
+	struct job *j;
+	int err;
+
+	if (!vfs_mounted())
+		return -ENODEV;
+	if (dma_engine_count() == 0)
+		return -ENODEV;
+	if (!(j = job_alloc()))
+		return -EAGAIN;
+	strlcpy(j->info.src, src, sizeof(j->info.src));
+	strlcpy(j->info.dst, dst, sizeof(j->info.dst));
+	completion_init(&j->finished);
+	completion_init(&j->started);
+	err = hfs_open(vfs_root(), src, HFS_O_RDONLY, 0, &j->src);
+	if (!err && !(err = hfs_getattr(j->src, &st)) && (st.mode & HFS_S_IFMT) != HFS_S_IFREG)
+		err = -EISDIR;
+	if (!err) {
+		err = hfs_open(vfs_root(), dst, HFS_O_RDWR | HFS_O_CREAT | HFS_O_TRUNC, 0644, &j->dst);
+		if (!err && (err = hfs_truncate(j->dst, st.size, NULL)))
+			hfs_iput(j->dst);
+		if (err)
+			hfs_iput(j->src);
+	}
+	if (err) {
+		job_update(j, 0, err, true);
+		return err;
+	}
+	j->info.total = st.size;
+	j->info.started_ns = time_ns();
+	th = thread_create("dma-cp", job_thread, j);
+	if (!th) {
+		hfs_iput(j->src);
+		hfs_iput(j->dst);
+		job_update(j, 0, -ENOMEM, true);
+		return -ENOMEM;
+	}
+	thread_detach(th);
+	/* Return once the device has its first pages pinned, so whatever the
+	 * caller does next (a truncate...) meets the DMA in flight. */
+	wait_for_completion(&j->started);
+	if (wait) {
+		wait_for_completion(&j->finished);
+		if (result)
+			*result = j->info.error;
+	}
+	return (int)j->info.id;
+}
+
+bool dma_job_get(unsigned i, struct dma_job_info *out)
+{
+	bool used;
+
+	spin_lock(&job_lock);
+	used = i < DMA_JOBS_MAX && jobs[i].used;
+	if (used)
+		*out = jobs[i].info;
+	spin_unlock(&job_lock);
+	return used;
+}

@@ -1,0 +1,220 @@
+/*
+ * falloc.c - fallocate(2) for holdfs, with Linux's modes and errors.
+ *
+ *	0 / KEEP_SIZE        allocate zeroed blocks for the holes of the range
+ *	                     (2 MiB-aligned where the range allows), then raise
+ *	                     the size unless KEEP_SIZE
+ *	PUNCH_HOLE|KEEP_SIZE zero the partial blocks at the edges, free the
+ *	                     whole blocks (one transaction, or an intent that
+ *	                     later transactions or the next mount finish)
+ *	ZERO_RANGE           zero allocated bytes in place and fill the holes
+ *	                     with zeroed blocks; [| KEEP_SIZE]
+ *	COLLAPSE_RANGE       remove whole blocks and shift the rest down
+ *	INSERT_RANGE         shift whole blocks up, leaving a hole
+ *
+ * Every mode that frees or moves blocks breaks the DAX layout of the range
+ * first (platform.h hfs_break_layout): it waits for DMA pins to drain, or
+ * fails with -EBUSY / -ETIMEDOUT as the caller's struct hfs_wait asks,
+ * leaving the file as it was.
+ *
+ * Locking: takes the layout lock exclusive.
+ */
+#include <lib/string.h>
+#include <lib/errno.h>
+#include <lib/compiler.h>
+#include "hfs_int.h"
+
+#define MAX_BYTES	(HFS_MAX_FILE_BLOCKS << HFS_BLOCK_SHIFT)
+#define KNOWN_MODES	(HFS_FALLOC_KEEP_SIZE | HFS_FALLOC_PUNCH_HOLE | HFS_FALLOC_COLLAPSE | \
+			 HFS_FALLOC_ZERO_RANGE | HFS_FALLOC_INSERT)
+
+static int check_mode(struct hfs_inode *ip, int mode, uint64_t off, uint64_t len)
+{
+	int shift = mode & (HFS_FALLOC_COLLAPSE | HFS_FALLOC_INSERT);
+
+	if (mode & ~KNOWN_MODES)
+		return -EOPNOTSUPP;
+	if (hfs_is_dir(ip))
+		return -EISDIR;
+	if (!hfs_is_reg(ip))
+		return -ENODEV;
+	if (len == 0)
+		return -EINVAL;
+	if ((mode & HFS_FALLOC_PUNCH_HOLE) && (!(mode & HFS_FALLOC_KEEP_SIZE) ||
+					       (mode & ~(HFS_FALLOC_PUNCH_HOLE | HFS_FALLOC_KEEP_SIZE))))
+		return -EOPNOTSUPP;
+	if (shift && (mode & ~shift || shift == (HFS_FALLOC_COLLAPSE | HFS_FALLOC_INSERT)))
+		return -EINVAL;
+	if ((mode & HFS_FALLOC_ZERO_RANGE) && (mode & ~(HFS_FALLOC_ZERO_RANGE | HFS_FALLOC_KEEP_SIZE)))
+		return -EOPNOTSUPP;
+	if (off >= MAX_BYTES || len > MAX_BYTES - off)
+		return -EFBIG;
+	if (shift && (off % HFS_BLOCK_SIZE || len % HFS_BLOCK_SIZE))
+		return -EINVAL;
+	if (hfs_rdonly(ip->fs))
+		return -EROFS;
+	return 0;
+}
+
+/* Raise the size to @end after zeroing what it exposes. */
+static int extend_size(struct hfs_inode *ip, uint64_t end)
+{
+	int err;
+
+	if (end <= ip->d.size)
+		return 0;
+	err = hfs_zero_gap(ip, ip->d.size, end);
+	if (err)
+		return err;
+	hfs_pm_fence(ip->fs->pm);
+	hfs_inode_set_size(ip, end);
+	hfs_pm_fence(ip->fs->pm);	/* a size change is durable on return */
+	return 0;
+}
+
+/* Free whole file blocks [lo, hi) atomically (intent when large). */
+static int free_blocks(struct hfs_inode *ip, uint64_t lo, uint64_t hi)
+{
+	struct hfs_tx *tx;
+	bool done = true;
+	int err;
+
+	if (lo >= hi)
+		return 0;
+	tx = hfs_tx_begin(ip->fs);
+	hfs_free_range_step(tx, ip, lo, hi, &done);
+	hfs_touch(ip, true);
+	if (!done)
+		hfs_orphan_add(tx, ip);
+	err = hfs_tx_commit(tx);
+	if (!err && !done)
+		err = hfs_finish_intent(ip);
+	return err;
+}
+
+static int punch(struct hfs_inode *ip, uint64_t off, uint64_t len)
+{
+	uint64_t end = off + len;
+	uint64_t lo = DIV_ROUND_UP(off, HFS_BLOCK_SIZE), hi = end / HFS_BLOCK_SIZE;
+	int err;
+
+	if (lo > hi) {			/* inside one block */
+		err = hfs_zero_gap(ip, off, end);
+	} else {
+		err = hfs_zero_gap(ip, off, HFS_BLOCK_OFF(lo));
+		if (!err)
+			err = hfs_zero_gap(ip, HFS_BLOCK_OFF(hi), end);
+		if (!err)
+			err = free_blocks(ip, lo, hi);
+	}
+	hfs_pm_fence(ip->fs->pm);
+	return err;
+}
+
+static int collapse(struct hfs_inode *ip, uint64_t off, uint64_t len)
+{
+	uint64_t lo = off / HFS_BLOCK_SIZE, n = len / HFS_BLOCK_SIZE, removed;
+	struct hfs_tx *tx;
+	int err;
+
+	if (off + len >= ip->d.size)
+		return -EINVAL;
+	/* Usually one transaction; a huge range is punched first. */
+	tx = hfs_tx_begin(ip->fs);
+	hfs_ext_remove(tx, ip, lo, n, UINT64_MAX, &removed);
+	if (removed != n) {
+		hfs_tx_abort(tx);
+		err = free_blocks(ip, lo, lo + n);
+		if (err)
+			return err;
+		tx = hfs_tx_begin(ip->fs);
+	}
+	hfs_ext_shift(tx, ip, lo + n, -(int64_t)n);
+	ip->d.size -= len;
+	hfs_touch(ip, true);
+	return hfs_tx_commit(tx);
+}
+
+static int insert(struct hfs_inode *ip, uint64_t off, uint64_t len)
+{
+	uint64_t lo = off / HFS_BLOCK_SIZE, n = len / HFS_BLOCK_SIZE;
+	struct hfs_dext last;
+	struct hfs_tx *tx;
+	int r;
+
+	if (off >= ip->d.size)
+		return -EINVAL;
+	if (len > MAX_BYTES - ip->d.size)
+		return -EFBIG;
+	r = hfs_ext_last(ip, &last);
+	if (r < 0)
+		return r;
+	if (r == 1 && (uint64_t)last.lblk + last.len + n > HFS_MAX_FILE_BLOCKS)
+		return -EFBIG;
+	tx = hfs_tx_begin(ip->fs);
+	hfs_ext_shift(tx, ip, lo, (int64_t)n);
+	ip->d.size += len;
+	hfs_touch(ip, true);
+	return hfs_tx_commit(tx);
+}
+
+static int zero_range(struct hfs_inode *ip, int mode, uint64_t off, uint64_t len)
+{
+	uint64_t end = off + len;
+	uint64_t lo = off / HFS_BLOCK_SIZE, hi = DIV_ROUND_UP(end, HFS_BLOCK_SIZE);
+	int err = hfs_alloc_range(ip, lo, hi - lo, true, 0);
+
+	if (!err)
+		err = hfs_zero_gap(ip, off, end);
+	hfs_pm_fence(ip->fs->pm);
+	if (!err && !(mode & HFS_FALLOC_KEEP_SIZE))
+		err = extend_size(ip, end);
+	return err;
+}
+
+/**
+ * hfs_fallocate - see holdfs.h and the table above.  Returns 0 or
+ * -EOPNOTSUPP (unknown or unsupported mode combination), -EINVAL (len 0,
+ * unaligned shift, shift past EOF), -EISDIR, -ENODEV (not a regular file),
+ * -EFBIG, -ENOSPC (nothing allocated), -EROFS, -EBUSY / -ETIMEDOUT.
+ */
+int hfs_fallocate(struct hfs_inode *ip, int mode, uint64_t off, uint64_t len,
+		  const struct hfs_wait *w)
+{
+	uint64_t end = off + len;
+	int err = check_mode(ip, mode, off, len);
+
+	if (err)
+		return err;
+	hfs_down_write(&ip->layout);
+	if (mode & (HFS_FALLOC_PUNCH_HOLE | HFS_FALLOC_ZERO_RANGE | HFS_FALLOC_COLLAPSE |
+		    HFS_FALLOC_INSERT)) {
+		uint64_t from = ALIGN_DOWN(off, (uint64_t)HFS_BLOCK_SIZE);
+		uint64_t to = (mode & (HFS_FALLOC_COLLAPSE | HFS_FALLOC_INSERT)) ? MAX_BYTES : end;
+
+		err = hfs_break_layout(ip, &ip->layout, from, to - from, w);
+		if (err)
+			goto out;
+	}
+	if (mode & HFS_FALLOC_PUNCH_HOLE) {
+		err = punch(ip, off, len);
+	} else if (mode & HFS_FALLOC_COLLAPSE) {
+		err = collapse(ip, off, len);
+	} else if (mode & HFS_FALLOC_INSERT) {
+		err = insert(ip, off, len);
+	} else if (mode & HFS_FALLOC_ZERO_RANGE) {
+		err = zero_range(ip, mode, off, len);
+	} else {
+		uint64_t lo = off / HFS_BLOCK_SIZE, hi = DIV_ROUND_UP(end, HFS_BLOCK_SIZE);
+
+		err = hfs_alloc_range(ip, lo, hi - lo, true, 0);
+		hfs_pm_fence(ip->fs->pm);
+		if (!err && !(mode & HFS_FALLOC_KEEP_SIZE))
+			err = extend_size(ip, end);
+	}
+	if (!err)
+		hfs_touch(ip, false);
+out:
+	hfs_up_write(&ip->layout);
+	return err;
+}

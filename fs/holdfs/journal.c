@@ -1,0 +1,426 @@
+/*
+ * journal.c - metadata transactions: a byte-range redo journal on pmem.
+ *
+ * A transaction stages redo records {device offset, length, new bytes} in
+ * a DRAM buffer.  Nothing is written in place before commit; code that
+ * reads metadata it may have changed in the same transaction uses
+ * hfs_tx_read(), which overlays the staged records on the media.
+ *
+ * Commit (hfs_tx_commit):
+ *   0. if the caller wrote new blocks in place (a directory block, zeroed
+ *      file blocks: unreferenced until this commit), fence, so that they
+ *      are durable before anything can make the commit record valid;
+ *   1. append the images of the dirty inodes, bitmap lines and superblock;
+ *   2. write header + records at the start of the journal, flush, fence;
+ *      the header's checksum (CRC-32, see jnl_crc) covers every byte, so the transaction is
+ *      committed exactly when the fence completes (a torn one never
+ *      verifies, and its sequence number rules out a stale one);
+ *   3. apply each record in place, flush, fence;
+ *   4. clear the header's (magic, crc) word with one 8-byte store + flush.
+ *      No fence: the next transaction's fence or fsync orders it.  If a
+ *      crash loses that store, replay re-applies a transaction that was
+ *      already applied, which only rolls back in-place size/time updates
+ *      made since, and those were not fsync'ed.
+ * The journal holds one transaction at a time, so it never wraps; its size
+ * bounds the size of one transaction.  Large operations (truncating a big
+ * file) are split into bounded transactions held together by an intent in
+ * the inode (orphan.c).
+ *
+ * Locking: hfs_tx_begin() takes fs->tx_lock and hfs_tx_commit() /
+ * hfs_tx_abort() release it.  Failures inside a transaction are sticky
+ * (tx->error): callers may carry on and let commit report the first one.
+ */
+#include <lib/string.h>
+#include <lib/errno.h>
+#include <lib/crc.h>
+#include <lib/compiler.h>
+#include "hfs_int.h"
+
+#define JNL_OFF(fs)	HFS_BLOCK_OFF((fs)->jstart)
+
+static size_t rec_size(size_t len)
+{
+	return sizeof(struct hfs_djrec) + ALIGN_UP(len, (size_t)HFS_JNL_ALIGN);
+}
+
+/*
+ * The commit checksum.  It must NOT be CRC-32C: a bitmap line ends with
+ * the CRC-32C of its own bits, and a CRC run over "data, CRC(data)" is
+ * blind to any change of data that comes with the matching CRC (the
+ * register difference the data leaves is cancelled exactly by the
+ * difference of the appended CRC).  So a journal holding the previous
+ * transaction's image of a bitmap line in a line the new transaction had
+ * not yet made durable verified as the new transaction, and replay put an
+ * old bitmap line in place (a freshly allocated inode or block free
+ * again).  A CRC over another polynomial has no such blind spot for the
+ * CRC-32C values embedded in the records.
+ */
+static uint32_t jnl_crc(const void *buf, size_t len)
+{
+	return crc32_ieee(0, buf, len);
+}
+
+int hfs_journal_init(struct hfs_fs *fs)
+{
+	struct hfs_tx *tx = &fs->tx;
+
+	memset(tx, 0, sizeof(*tx));
+	tx->fs = fs;
+	tx->cap = HFS_BLOCK_OFF(fs->jblocks);
+	tx->buf = hfs_alloc(tx->cap);
+	tx->max_lines = tx->cap / (rec_size(sizeof(struct hfs_dbmline))) + 1;
+	tx->blines = hfs_alloc(tx->max_lines * sizeof(uint64_t));
+	tx->ilines = hfs_alloc(tx->max_lines * sizeof(uint64_t));
+	tx->max_undo = 4 * tx->max_lines + 64;
+	tx->undo = hfs_alloc(tx->max_undo * sizeof(*tx->undo));
+	if (!tx->buf || !tx->blines || !tx->ilines || !tx->undo) {
+		hfs_journal_destroy(fs);
+		return -ENOMEM;
+	}
+	hfs_mutex_init(&fs->tx_lock, "hfs_tx");
+	return 0;
+}
+
+void hfs_journal_destroy(struct hfs_fs *fs)
+{
+	hfs_free(fs->tx.buf);
+	hfs_free(fs->tx.blines);
+	hfs_free(fs->tx.ilines);
+	hfs_free(fs->tx.undo);
+	fs->tx.buf = NULL;
+	fs->tx.blines = fs->tx.ilines = NULL;
+	fs->tx.undo = NULL;
+}
+
+/**
+ * hfs_tx_begin - start a transaction.
+ * Takes fs->tx_lock; the caller may hold ns_lock and layout locks.
+ * Never fails: errors surface at commit.
+ */
+struct hfs_tx *hfs_tx_begin(struct hfs_fs *fs)
+{
+	struct hfs_tx *tx = &fs->tx;
+
+	hfs_mutex_lock(&fs->tx_lock);
+	fs->tx_active = true;
+	tx->used = sizeof(struct hfs_djtx);
+	tx->nrec = 0;
+	tx->error = 0;
+	tx->ninodes = 0;
+	tx->ndirs = 0;
+	tx->sb_dirty = false;
+	tx->direct = false;
+	tx->nblines = tx->nilines = 0;
+	tx->nundo = 0;
+	tx->pending_lines = 0;
+	return tx;
+}
+
+/*
+ * The caller wrote (and flushed) blocks that the transaction is about to
+ * reference, in place.  They must be durable before the commit record can
+ * be: commit fences first.
+ */
+void hfs_tx_direct(struct hfs_tx *tx)
+{
+	tx->direct = true;
+}
+
+void hfs_tx_fail(struct hfs_tx *tx, int err)
+{
+	if (!tx->error)
+		tx->error = err;
+}
+
+/* Bytes still free in the journal, before the dirty images are added. */
+size_t hfs_tx_room(const struct hfs_tx *tx)
+{
+	size_t reserve = tx->ninodes * rec_size(HFS_INODE_SIZE) +
+		(tx->nblines + tx->nilines + tx->pending_lines) *
+			rec_size(sizeof(struct hfs_dbmline)) +
+		rec_size(sizeof(struct hfs_dsuper)) +
+		HFS_TX_MAX_INODES * rec_size(HFS_INODE_SIZE);
+
+	if (tx->used + reserve >= tx->cap)
+		return 0;
+	return tx->cap - tx->used - reserve;
+}
+
+/*
+ * How many more blocks the transaction may free (their bitmap lines must
+ * fit) while keeping @reserve bytes for other records.
+ */
+uint64_t hfs_tx_free_budget(const struct hfs_tx *tx, size_t reserve)
+{
+	size_t room = hfs_tx_room(tx), lines;
+
+	if (room <= reserve)
+		return 0;
+	lines = (room - reserve) / rec_size(sizeof(struct hfs_dbmline));
+	if (lines < 3 || tx->nblines + tx->pending_lines + lines + 8 > tx->max_lines)
+		return 0;
+	return (uint64_t)(lines - 2) * HFS_BM_LINE_BITS;
+}
+
+/**
+ * hfs_tx_log - stage a redo record: bytes [off, off+len) become src.
+ * Fails the transaction with -ENOSPC when the journal cannot hold it.
+ */
+void hfs_tx_log(struct hfs_tx *tx, uint64_t off, const void *src, size_t len)
+{
+	struct hfs_djrec rec = { .off = off, .len = (uint32_t)len };
+	size_t need = rec_size(len);
+
+	if (tx->error || len == 0)
+		return;
+	if (tx->used + need > tx->cap) {
+		hfs_log("holdfs: transaction of %zu bytes does not fit the journal (%zu)\n",
+			tx->used + need, tx->cap);
+		hfs_tx_fail(tx, -ENOSPC);
+		return;
+	}
+	memcpy(tx->buf + tx->used, &rec, sizeof(rec));
+	memcpy(tx->buf + tx->used + sizeof(rec), src, len);
+	memset(tx->buf + tx->used + sizeof(rec) + len, 0, need - sizeof(rec) - len);
+	tx->used += need;
+	tx->nrec++;
+}
+
+/**
+ * hfs_tx_read - read metadata as the running transaction will leave it.
+ * Without a transaction in progress this is a plain read of the media.
+ * Caller holds tx_lock if a transaction is running.
+ */
+void hfs_tx_read(struct hfs_fs *fs, uint64_t off, void *dst, size_t len)
+{
+	struct hfs_tx *tx = &fs->tx;
+	size_t pos;
+
+	memcpy(dst, hfs_pm_ptr(fs->pm, off), len);
+	if (!fs->tx_active)
+		return;
+	for (pos = sizeof(struct hfs_djtx); pos < tx->used;) {
+		const struct hfs_djrec *r = (const void *)(tx->buf + pos);
+		uint64_t lo = MAX(off, r->off), hi = MIN(off + len, r->off + r->len);
+
+		if (lo < hi)
+			memcpy((uint8_t *)dst + (lo - off),
+			       tx->buf + pos + sizeof(*r) + (lo - r->off), hi - lo);
+		pos += rec_size(r->len);
+	}
+}
+
+/* Remember the inode's image before its first change, for abort. */
+void hfs_tx_dirty_inode(struct hfs_tx *tx, struct hfs_inode *ip)
+{
+	unsigned i;
+
+	for (i = 0; i < tx->ninodes; i++)
+		if (tx->inodes[i].ip == ip)
+			return;
+	if (tx->ninodes == HFS_TX_MAX_INODES) {
+		hfs_log("holdfs: transaction changes more than %d inodes\n",
+			HFS_TX_MAX_INODES);
+		hfs_tx_fail(tx, -ENOSPC);
+		return;
+	}
+	tx->inodes[tx->ninodes].ip = ip;
+	tx->inodes[tx->ninodes].saved = ip->d;
+	ip->in_tx = true;
+	tx->ninodes++;
+}
+
+void hfs_tx_dirty_sb(struct hfs_tx *tx)
+{
+	if (!tx->sb_dirty)
+		tx->sb_saved = tx->fs->sb;
+	tx->sb_dirty = true;
+}
+
+/* A directory whose DRAM index changes in this transaction. */
+void hfs_tx_touch_dir(struct hfs_tx *tx, struct hfs_inode *dir)
+{
+	unsigned i;
+
+	for (i = 0; i < tx->ndirs; i++)
+		if (tx->dirs[i] == dir)
+			return;
+	if (tx->ndirs == HFS_TX_MAX_DIRS) {
+		hfs_tx_fail(tx, -ENOSPC);
+		return;
+	}
+	tx->dirs[tx->ndirs++] = dir;
+}
+
+static void log_images(struct hfs_tx *tx)
+{
+	struct hfs_fs *fs = tx->fs;
+	struct hfs_dbmline line;
+	unsigned i;
+	size_t j;
+
+	for (i = 0; i < tx->ninodes; i++) {
+		struct hfs_inode *ip = tx->inodes[i].ip;
+
+		ip->d.crc = hfs_dinode_crc(&ip->d);
+		hfs_tx_log(tx, hfs_inode_off(fs, ip->ino), &ip->d, HFS_INODE_SIZE);
+	}
+	for (j = 0; j < tx->nblines; j++) {
+		hfs_bm_line_image(fs->bmap, fs->nblocks, tx->blines[j], &line);
+		hfs_tx_log(tx, HFS_BLOCK_OFF(fs->bbm_start) + tx->blines[j] * 64,
+			   &line, sizeof(line));
+	}
+	for (j = 0; j < tx->nilines; j++) {
+		hfs_bm_line_image(fs->imap, fs->ninodes, tx->ilines[j], &line);
+		hfs_tx_log(tx, HFS_BLOCK_OFF(fs->ibm_start) + tx->ilines[j] * 64,
+			   &line, sizeof(line));
+	}
+	if (tx->sb_dirty) {
+		fs->sb.crc = hfs_sb_crc(&fs->sb);
+		hfs_tx_log(tx, 0, &fs->sb, sizeof(fs->sb));
+	}
+}
+
+static void tx_end(struct hfs_tx *tx)
+{
+	unsigned i;
+
+	for (i = 0; i < tx->ninodes; i++)
+		tx->inodes[i].ip->in_tx = false;
+	tx->fs->tx_active = false;
+	hfs_mutex_unlock(&tx->fs->tx_lock);
+}
+
+/**
+ * hfs_tx_commit - make the transaction durable and apply it; releases
+ * tx_lock.  Returns 0, or the transaction's first error (-ENOSPC,
+ * -ENOMEM...) after undoing every DRAM change it made (hfs_tx_abort).
+ */
+int hfs_tx_commit(struct hfs_tx *tx)
+{
+	struct hfs_fs *fs = tx->fs;
+	struct hfs_pm *pm = fs->pm;
+	struct hfs_djtx hdr;
+	uint64_t joff = JNL_OFF(fs);
+	size_t pos;
+	int err;
+
+	hfs_alloc_commit_frees(tx);
+	if (!tx->error)
+		log_images(tx);
+	if (tx->error) {
+		err = tx->error;
+		hfs_tx_abort(tx);
+		return err;
+	}
+	if (tx->nrec == 0) {
+		tx_end(tx);
+		return 0;
+	}
+	if (tx->direct)
+		hfs_pm_fence(pm);	/* blocks written in place come first */
+	hdr.magic = HFS_JNL_MAGIC;
+	hdr.crc = 0;
+	hdr.seq = ++fs->tx_seq;
+	hdr.nrec = tx->nrec;
+	hdr.bytes = (uint32_t)(tx->used - sizeof(hdr));
+	memcpy(tx->buf, &hdr, sizeof(hdr));
+	hdr.crc = jnl_crc(tx->buf, tx->used);
+	memcpy(tx->buf, &hdr, sizeof(hdr));
+
+	hfs_pm_persist(pm, joff, tx->buf, tx->used);
+	hfs_pm_fence(pm);
+
+	for (pos = sizeof(hdr); pos < tx->used;) {
+		const struct hfs_djrec *r = (const void *)(tx->buf + pos);
+
+		hfs_pm_persist(pm, r->off, tx->buf + pos + sizeof(*r), r->len);
+		pos += rec_size(r->len);
+	}
+	hfs_pm_fence(pm);
+	hfs_pm_zero(pm, joff, sizeof(uint64_t));
+	hfs_pm_flush(pm, joff, sizeof(uint64_t));
+	fs->tx_count++;
+	tx_end(tx);
+	return 0;
+}
+
+/**
+ * hfs_tx_abort - drop the transaction: nothing reaches the media, the DRAM
+ * allocator bitmaps, inode images and superblock image are restored, and
+ * the name indexes of touched directories are dropped (rebuilt on next
+ * use).  Releases tx_lock.
+ */
+void hfs_tx_abort(struct hfs_tx *tx)
+{
+	struct hfs_fs *fs = tx->fs;
+	size_t i;
+
+	for (i = tx->nundo; i-- > 0;)
+		hfs_alloc_undo(fs, &tx->undo[i]);
+	for (i = 0; i < tx->ninodes; i++) {
+		tx->inodes[i].ip->d = tx->inodes[i].saved;
+		tx->inodes[i].ip->last.len = 0;
+	}
+	for (i = 0; i < tx->ndirs; i++)
+		hfs_dir_drop_index(tx->dirs[i]);
+	if (tx->sb_dirty)
+		fs->sb = tx->sb_saved;
+	tx_end(tx);
+}
+
+/**
+ * hfs_journal_replay - apply a committed transaction left in the journal.
+ * @pm: the device; @jstart, @jblocks: the journal; @nblocks: device blocks.
+ * Called before anything else reads the metadata (mount, fsck).  Every
+ * record is checked to lie inside the device and outside the journal.
+ * Returns 0 (with *replayed telling whether there was something to
+ * apply) or -EUCLEAN for a committed transaction with impossible records.
+ */
+int hfs_journal_replay(struct hfs_pm *pm, uint64_t jstart, uint64_t jblocks,
+		       uint64_t nblocks, bool *replayed)
+{
+	uint64_t joff = HFS_BLOCK_OFF(jstart), jend = HFS_BLOCK_OFF(jstart + jblocks);
+	uint64_t dev_end = HFS_BLOCK_OFF(nblocks);
+	const uint8_t *j = hfs_pm_ptr(pm, joff);
+	struct hfs_djtx hdr;
+	uint32_t crc, zero = 0;
+	size_t pos, end;
+
+	*replayed = false;
+	memcpy(&hdr, j, sizeof(hdr));
+	if (hdr.magic != HFS_JNL_MAGIC)
+		return 0;
+	if (hdr.bytes > jend - joff - sizeof(hdr))
+		return 0;	/* torn header: never committed */
+	crc = crc32_ieee(0, j, offsetof(struct hfs_djtx, crc));
+	crc = crc32_ieee(crc, &zero, sizeof(zero));
+	crc = crc32_ieee(crc, j + offsetof(struct hfs_djtx, seq),
+			 sizeof(hdr) - offsetof(struct hfs_djtx, seq) + hdr.bytes);
+	if (crc != hdr.crc)
+		return 0;	/* not committed */
+
+	end = sizeof(hdr) + hdr.bytes;
+	for (pos = sizeof(hdr); pos < end;) {
+		struct hfs_djrec r;
+
+		if (end - pos < sizeof(r))
+			goto bad;
+		memcpy(&r, j + pos, sizeof(r));
+		if (r.len == 0 || rec_size(r.len) > end - pos || r.off >= dev_end ||
+		    r.len > dev_end - r.off || (r.off < jend && r.off + r.len > joff))
+			goto bad;
+		hfs_pm_persist(pm, r.off, j + pos + sizeof(r), r.len);
+		pos += rec_size(r.len);
+	}
+	hfs_pm_fence(pm);
+	hfs_pm_zero(pm, joff, sizeof(uint64_t));
+	hfs_pm_flush(pm, joff, sizeof(uint64_t));
+	hfs_pm_fence(pm);
+	*replayed = true;
+	return 0;
+bad:
+	hfs_log("holdfs: journal transaction %llu has a record outside the device "
+		"or inside the journal (at byte %zu)\n", (unsigned long long)hdr.seq, pos);
+	return -EUCLEAN;
+}

@@ -1,0 +1,830 @@
+/*
+ * namei.c - path walk and the namespace operations (open/create, mkdir,
+ * rmdir, unlink, rename, link, symlink, readlink, stat).
+ *
+ * Paths are absolute; "." and ".." are resolved through the inode's
+ * parent field (directories have exactly one parent); symbolic links are
+ * followed in the middle of a path, and at the end where the call says so,
+ * at most HFS_SYMLINK_DEPTH times.
+ *
+ * Each namespace change is one transaction: the entries, the inodes whose
+ * link counts change, and (when a last link goes) the freeing of a small
+ * file, or its move to the orphan list (orphan.c).
+ *
+ * Locking: every operation holds fs->ns_lock for its whole walk: shared to
+ * look up, exclusive to change.  Freeing a file's blocks takes that file's
+ * layout lock after ns_lock, and breaks its DAX layout first.
+ */
+#include <lib/string.h>
+#include <lib/errno.h>
+#include <lib/compiler.h>
+#include "hfs_int.h"
+
+#define NLINK_LIMIT	65000
+
+/* The result of a walk. */
+struct nameidata {
+	struct hfs_inode *dir;		/* parent of the last component (ref) */
+	struct hfs_inode *ip;		/* the last component, NULL if absent (ref) */
+	char name[HFS_NAME_MAX + 1];
+	size_t len;
+	bool slash;			/* path ended with '/' */
+};
+
+#define WALK_PARENT	0x1	/* stop at the last component's parent */
+#define WALK_FOLLOW	0x2	/* follow a symlink as last component */
+
+static void nd_put(struct nameidata *nd)
+{
+	hfs_iput(nd->ip);
+	hfs_iput(nd->dir);
+	nd->ip = nd->dir = NULL;
+}
+
+/* Read the target of symlink @ip into @buf (HFS_PATH_MAX bytes). */
+static int link_target(struct hfs_inode *ip, char *buf)
+{
+	uint64_t len = ip->d.size;
+	struct hfs_dext e;
+	uint64_t hole;
+	int r;
+
+	if (len <= HFS_INLINE_LINK_MAX) {
+		memcpy(buf, ip->d.link, len);
+	} else {
+		r = hfs_ext_lookup(ip, 0, &e, &hole);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return -EUCLEAN;
+		memcpy(buf, hfs_pm_ptr(ip->fs->pm, HFS_BLOCK_OFF(e.pblk)), len);
+	}
+	buf[len] = '\0';
+	if (strlen(buf) != len)
+		return -EUCLEAN;
+	return (int)len;
+}
+
+static bool is_dot(const char *c, size_t n)
+{
+	return n == 1 && c[0] == '.';
+}
+
+static bool is_dotdot(const char *c, size_t n)
+{
+	return n == 2 && c[0] == '.' && c[1] == '.';
+}
+
+/* Step from @cur to component c of length n: "." / ".." / a name. */
+static int step(struct hfs_inode *cur, const char *c, size_t n, struct hfs_inode **next)
+{
+	uint64_t ino, pos;
+	int err;
+
+	if (!hfs_is_dir(cur))
+		return -ENOTDIR;
+	if (is_dot(c, n))
+		return *next = hfs_igrab(cur), 0;
+	if (is_dotdot(c, n))
+		return hfs_iget(cur->fs, cur->d.parent, next);
+	err = hfs_dir_lookup(cur, c, n, &ino, &pos);
+	if (err)
+		return err;
+	return hfs_iget(cur->fs, ino, next);
+}
+
+/*
+ * Walk @path.  On success nd->dir is the last component's directory and
+ * nd->ip the component itself (NULL if it does not exist, which is an
+ * error unless WALK_PARENT).  The path "/" has no last component: nd->len
+ * is 0 and nd->ip is the root.
+ */
+static int walk_at(struct hfs_fs *fs, struct hfs_inode *start, const char *path,
+		   unsigned flags, struct nameidata *nd)
+{
+	char *buf, *p;
+	unsigned links = 0;
+	struct hfs_inode *cur;
+	int err = 0;
+	size_t plen;
+
+	memset(nd, 0, sizeof(*nd));
+	if (!path)
+		return -EFAULT;
+	plen = strnlen(path, HFS_PATH_MAX);
+	if (plen == 0)
+		return -ENOENT;
+	if (plen >= HFS_PATH_MAX)
+		return -ENAMETOOLONG;
+	if (path[0] != '/' && !start)
+		return -EINVAL;
+	buf = hfs_alloc(2 * HFS_PATH_MAX);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, path, plen + 1);
+	p = buf;
+	cur = hfs_igrab(path[0] == '/' ? fs->root : start);
+	for (;;) {
+		const char *c;
+		size_t n;
+		struct hfs_inode *next = NULL;
+		bool last;
+
+		while (*p == '/')
+			p++;
+		if (*p == '\0') {		/* "/" or trailing slashes */
+			nd->ip = cur;
+			nd->dir = hfs_igrab(cur);
+			nd->len = 0;
+			cur = NULL;
+			break;
+		}
+		c = p;
+		while (*p && *p != '/')
+			p++;
+		n = (size_t)(p - c);
+		if (n > HFS_NAME_MAX) {
+			err = -ENAMETOOLONG;
+			break;
+		}
+		{
+			const char *q = p;
+
+			while (*q == '/')
+				q++;
+			last = *q == '\0';
+			nd->slash = last && *p == '/';
+		}
+		if (last && (flags & WALK_PARENT)) {
+			nd->dir = cur;
+			memcpy(nd->name, c, n);
+			nd->name[n] = '\0';
+			nd->len = n;
+			cur = NULL;
+			err = step(nd->dir, c, n, &nd->ip);
+			if (err == -ENOENT) {
+				nd->ip = NULL;
+				err = 0;
+			}
+			break;
+		}
+		err = step(cur, c, n, &next);
+		if (err)
+			break;
+		if (hfs_is_lnk(next) && (!last || (flags & WALK_FOLLOW) || nd->slash)) {
+			char *target = buf + HFS_PATH_MAX;
+			int tl;
+			size_t rest;
+
+			if (++links > HFS_SYMLINK_DEPTH) {
+				hfs_iput(next);
+				err = -ELOOP;
+				break;
+			}
+			tl = link_target(next, target);
+			hfs_iput(next);
+			if (tl < 0) {
+				err = tl;
+				break;
+			}
+			rest = strlen(p);
+			if ((size_t)tl + 1 + rest >= HFS_PATH_MAX) {
+				err = -ENAMETOOLONG;
+				break;
+			}
+			/* New path = target + rest, in place in buf. */
+			memmove(buf + tl, p, rest + 1);
+			memcpy(buf, target, (size_t)tl);
+			p = buf;
+			if (buf[0] == '/') {
+				hfs_iput(cur);
+				cur = hfs_igrab(fs->root);
+			}
+			continue;
+		}
+		hfs_iput(cur);
+		cur = next;
+		if (last) {
+			nd->ip = cur;
+			nd->dir = NULL;
+			memcpy(nd->name, c, n);
+			nd->name[n] = '\0';
+			nd->len = n;
+			cur = NULL;
+			break;
+		}
+	}
+	hfs_iput(cur);
+	hfs_free(buf);
+	if (err)
+		nd_put(nd);
+	else if (nd->slash && nd->ip && !hfs_is_dir(nd->ip))
+		err = -ENOTDIR, nd_put(nd);
+	return err;
+}
+
+static int walk(struct hfs_fs *fs, const char *path, unsigned flags, struct nameidata *nd)
+{
+	return walk_at(fs, NULL, path, flags, nd);
+}
+
+/*
+ * @nd names an existing symlink and the caller creates what it points to
+ * (open with O_CREAT through a dangling link): walk to the final target's
+ * parent, following further links.
+ */
+static int walk_link_parent(struct hfs_fs *fs, struct nameidata *nd)
+{
+	unsigned n;
+	char *target = hfs_alloc(HFS_PATH_MAX);
+	int err = 0;
+
+	if (!target)
+		return -ENOMEM;
+	for (n = 0; nd->ip && hfs_is_lnk(nd->ip); n++) {
+		struct nameidata sub;
+		int tl;
+
+		if (n >= HFS_SYMLINK_DEPTH) {
+			err = -ELOOP;
+			break;
+		}
+		tl = link_target(nd->ip, target);
+		if (tl < 0) {
+			err = tl;
+			break;
+		}
+		err = walk_at(fs, nd->dir, target, WALK_PARENT, &sub);
+		if (err)
+			break;
+		nd_put(nd);
+		*nd = sub;
+	}
+	hfs_free(target);
+	return err;
+}
+
+/* Walk to an existing object. */
+static int walk_obj(struct hfs_fs *fs, const char *path, bool follow, struct hfs_inode **out)
+{
+	struct nameidata nd;
+	int err = walk(fs, path, follow ? WALK_FOLLOW : 0, &nd);
+
+	if (err)
+		return err;
+	*out = nd.ip;
+	nd.ip = NULL;
+	nd_put(&nd);
+	return 0;
+}
+
+static int valid_new_name(const struct nameidata *nd)
+{
+	if (nd->len == 0)
+		return -EEXIST;		/* "/" */
+	if (is_dot(nd->name, nd->len) || is_dotdot(nd->name, nd->len))
+		return -EEXIST;
+	return 0;
+}
+
+/* ------------------------------------------------------------ lookups */
+
+int hfs_lookup(struct hfs_fs *fs, const char *path, bool follow, struct hfs_inode **out)
+{
+	int err;
+
+	hfs_down_read(&fs->ns_lock);
+	err = walk_obj(fs, path, follow, out);
+	hfs_up_read(&fs->ns_lock);
+	return err;
+}
+
+int hfs_stat(struct hfs_fs *fs, const char *path, bool follow, struct hfs_stat *st)
+{
+	struct hfs_inode *ip;
+	int err = hfs_lookup(fs, path, follow, &ip);
+
+	if (err)
+		return err;
+	hfs_getattr(ip, st);
+	hfs_iput(ip);
+	return 0;
+}
+
+int hfs_readlink(struct hfs_fs *fs, const char *path, char *buf, size_t size)
+{
+	struct hfs_inode *ip;
+	char *t;
+	int err = hfs_lookup(fs, path, false, &ip);
+
+	if (err)
+		return err;
+	if (!hfs_is_lnk(ip)) {
+		hfs_iput(ip);
+		return -EINVAL;
+	}
+	t = hfs_alloc(HFS_PATH_MAX);
+	if (!t) {
+		hfs_iput(ip);
+		return -ENOMEM;
+	}
+	err = link_target(ip, t);
+	if (err >= 0 && size) {
+		size_t n = MIN((size_t)err, size);
+
+		memcpy(buf, t, n);
+		if (n < size)
+			buf[n] = '\0';
+	}
+	hfs_free(t);
+	hfs_iput(ip);
+	return err;
+}
+
+/* ------------------------------------------------------------ create */
+
+/* Create @nd's last component as a new inode of @mode (ns_lock held). */
+static int create(struct nameidata *nd, uint32_t mode, const char *target,
+		  struct hfs_inode **out)
+{
+	struct hfs_fs *fs = nd->dir->fs;
+	struct hfs_inode *dir = nd->dir, *ip = NULL;
+	bool isdir = (mode & HFS_S_IFMT) == HFS_S_IFDIR;
+	struct hfs_tx *tx;
+	int err;
+
+	if (!hfs_is_dir(dir))
+		return -ENOTDIR;
+	if (dir->d.nlink == 0)
+		return -ENOENT;		/* removed directory */
+	if (isdir && dir->d.nlink >= NLINK_LIMIT)
+		return -EMLINK;
+	tx = hfs_tx_begin(fs);
+	err = hfs_inode_new(tx, dir, mode, &ip);
+	if (err) {
+		hfs_tx_abort(tx);
+		if (ip)
+			hfs_inode_discard(ip);
+		return err;
+	}
+	ip->d.nlink = isdir ? 2 : 1;
+	if (target) {
+		size_t len = strlen(target);
+
+		ip->d.size = len;
+		if (len <= HFS_INLINE_LINK_MAX) {
+			memcpy(ip->d.link, target, len);
+		} else {
+			uint64_t pb, got;
+
+			err = hfs_balloc(tx, 0, 1, 1, &pb, &got);
+			if (!err) {
+				/* Unreferenced until commit: write in place. */
+				hfs_pm_zero(fs->pm, HFS_BLOCK_OFF(pb), HFS_BLOCK_SIZE);
+				hfs_pm_write(fs->pm, HFS_BLOCK_OFF(pb), target, len);
+				hfs_pm_flush(fs->pm, HFS_BLOCK_OFF(pb), HFS_BLOCK_SIZE);
+				hfs_tx_direct(tx);
+				ip->d.blocks = 1;
+				hfs_ext_insert(tx, ip, 0, pb, 1);
+			} else {
+				hfs_tx_fail(tx, err);
+			}
+		}
+	}
+	hfs_dir_add(tx, dir, nd->name, nd->len, ip->ino, hfs_mode_ft(mode));
+	hfs_tx_dirty_inode(tx, dir);
+	if (isdir)
+		dir->d.nlink++;
+	hfs_touch(dir, true);
+	err = hfs_tx_commit(tx);
+	if (err) {
+		hfs_inode_discard(ip);
+		return err;
+	}
+	*out = ip;
+	return 0;
+}
+
+int hfs_open(struct hfs_fs *fs, const char *path, int flags, uint32_t mode,
+	     struct hfs_inode **out)
+{
+	struct nameidata nd;
+	struct hfs_inode *ip;
+	int acc = flags & HFS_O_ACCMODE, err;
+	bool writing = acc == HFS_O_WRONLY || acc == HFS_O_RDWR;
+
+	if (acc == HFS_O_ACCMODE)
+		return -EINVAL;
+	if (hfs_rdonly(fs) && (writing || (flags & (HFS_O_CREAT | HFS_O_TRUNC)))) {
+		if (!(flags & HFS_O_CREAT) || hfs_lookup(fs, path, true, &ip))
+			return -EROFS;
+		hfs_iput(ip);
+		if (writing || (flags & (HFS_O_EXCL | HFS_O_TRUNC)))
+			return -EROFS;
+		flags &= ~HFS_O_CREAT;
+	}
+	if (!(flags & HFS_O_CREAT)) {
+		hfs_down_read(&fs->ns_lock);
+		err = walk(fs, path, (flags & HFS_O_NOFOLLOW) ? 0 : WALK_FOLLOW, &nd);
+		hfs_up_read(&fs->ns_lock);
+		if (err)
+			return err;
+		ip = nd.ip;
+		nd.ip = NULL;
+		nd_put(&nd);
+	} else {
+		hfs_down_write(&fs->ns_lock);
+		err = walk(fs, path, WALK_PARENT, &nd);
+		if (!err && nd.len == 0)
+			err = -EISDIR;
+		if (!err && nd.ip && (flags & HFS_O_EXCL))
+			err = -EEXIST;
+		if (!err && nd.ip && hfs_is_lnk(nd.ip) && !(flags & HFS_O_NOFOLLOW)) {
+			/* A symlink: open (or create) what it points to. */
+			err = walk_link_parent(fs, &nd);
+			if (!err && nd.ip && (flags & HFS_O_EXCL))
+				err = -EEXIST;
+		}
+		if (!err && !nd.ip && nd.slash)
+			err = -EISDIR;
+		if (!err && nd.ip && hfs_is_dir(nd.ip))
+			err = -EISDIR;		/* O_CREAT on a directory (Linux) */
+		if (!err && !nd.ip) {
+			err = valid_new_name(&nd);
+			if (!err)
+				err = create(&nd, HFS_S_IFREG | (mode & 07777), NULL, &nd.ip);
+		}
+		hfs_up_write(&fs->ns_lock);
+		if (err) {
+			nd_put(&nd);
+			return err;
+		}
+		ip = nd.ip;
+		nd.ip = NULL;
+		nd_put(&nd);
+	}
+	if (hfs_is_lnk(ip)) {
+		hfs_iput(ip);
+		return -ELOOP;		/* O_NOFOLLOW on a symlink */
+	}
+	if (hfs_is_dir(ip) && (writing || (flags & HFS_O_TRUNC))) {
+		hfs_iput(ip);
+		return -EISDIR;
+	}
+	if ((flags & HFS_O_TRUNC) && writing && ip->d.size) {
+		err = hfs_truncate(ip, 0, NULL);
+		if (err) {
+			hfs_iput(ip);
+			return err;
+		}
+	}
+	*out = ip;
+	return 0;
+}
+
+int hfs_mkdir(struct hfs_fs *fs, const char *path, uint32_t mode)
+{
+	struct nameidata nd;
+	struct hfs_inode *ip = NULL;
+	int err;
+
+	if (hfs_rdonly(fs))
+		return -EROFS;
+	hfs_down_write(&fs->ns_lock);
+	err = walk(fs, path, WALK_PARENT, &nd);
+	if (!err && (nd.ip || nd.len == 0))
+		err = -EEXIST;
+	if (!err)
+		err = valid_new_name(&nd);
+	if (!err)
+		err = create(&nd, HFS_S_IFDIR | (mode & 07777), NULL, &ip);
+	hfs_up_write(&fs->ns_lock);
+	hfs_iput(ip);
+	nd_put(&nd);
+	return err;
+}
+
+int hfs_symlink(struct hfs_fs *fs, const char *target, const char *linkpath)
+{
+	struct nameidata nd;
+	struct hfs_inode *ip = NULL;
+	size_t tl;
+	int err;
+
+	if (!target)
+		return -EFAULT;
+	tl = strnlen(target, HFS_PATH_MAX);
+	if (tl == 0)
+		return -ENOENT;
+	if (tl >= HFS_PATH_MAX)
+		return -ENAMETOOLONG;
+	if (hfs_rdonly(fs))
+		return -EROFS;
+	hfs_down_write(&fs->ns_lock);
+	err = walk(fs, linkpath, WALK_PARENT, &nd);
+	if (!err && (nd.ip || nd.len == 0))
+		err = -EEXIST;
+	if (!err && nd.slash)
+		err = -ENOENT;
+	if (!err)
+		err = valid_new_name(&nd);
+	if (!err)
+		err = create(&nd, HFS_S_IFLNK | 0777, target, &ip);
+	hfs_up_write(&fs->ns_lock);
+	hfs_iput(ip);
+	nd_put(&nd);
+	return err;
+}
+
+int hfs_link(struct hfs_fs *fs, const char *existing, const char *newpath)
+{
+	struct nameidata nd;
+	struct hfs_inode *ip = NULL;
+	struct hfs_tx *tx;
+	int err;
+
+	if (hfs_rdonly(fs))
+		return -EROFS;
+	hfs_down_write(&fs->ns_lock);
+	err = walk_obj(fs, existing, false, &ip);
+	if (err)
+		goto out_unlock;
+	err = walk(fs, newpath, WALK_PARENT, &nd);
+	if (err)
+		goto out_iput;
+	if (hfs_is_dir(ip))
+		err = -EPERM;
+	else if (nd.ip || nd.len == 0)
+		err = -EEXIST;
+	else if (!hfs_is_dir(nd.dir))
+		err = -ENOTDIR;
+	else if (ip->d.nlink >= NLINK_LIMIT)
+		err = -EMLINK;
+	else if (nd.dir->d.nlink == 0 || ip->d.nlink == 0)
+		err = -ENOENT;
+	if (!err)
+		err = valid_new_name(&nd);
+	if (!err) {
+		tx = hfs_tx_begin(fs);
+		hfs_dir_add(tx, nd.dir, nd.name, nd.len, ip->ino, hfs_mode_ft(ip->d.mode));
+		hfs_tx_dirty_inode(tx, ip);
+		ip->d.nlink++;
+		hfs_touch(ip, true);
+		hfs_touch(nd.dir, true);
+		err = hfs_tx_commit(tx);
+	}
+	nd_put(&nd);
+out_iput:
+	hfs_iput(ip);
+out_unlock:
+	hfs_up_write(&fs->ns_lock);
+	return err;
+}
+
+/* ------------------------------------------------------------ remove */
+
+/*
+ * In @tx, take one link from @victim (a directory loses all of them).
+ * The caller holds victim's layout lock exclusive and broke its layout.
+ */
+static void drop_link(struct hfs_tx *tx, struct hfs_inode *victim)
+{
+	hfs_tx_dirty_inode(tx, victim);
+	if (hfs_is_dir(victim))
+		victim->d.nlink = 0;
+	else
+		victim->d.nlink--;
+	hfs_touch(victim, true);
+	if (victim->d.nlink == 0) {
+		bool sole;
+
+		hfs_mutex_lock(&tx->fs->icache_lock);
+		sole = victim->ref == 1;
+		hfs_mutex_unlock(&tx->fs->icache_lock);
+		hfs_drop_last_link(tx, victim, sole);
+	}
+}
+
+/* Lock @victim's layout and break it when its last link is going. */
+static int victim_lock(struct hfs_inode *victim, const struct hfs_wait *w)
+{
+	int err = 0;
+
+	hfs_down_write(&victim->layout);
+	if (hfs_is_dir(victim) || victim->d.nlink <= 1)
+		err = hfs_break_layout(victim, &victim->layout, 0,
+				       HFS_MAX_FILE_BLOCKS << HFS_BLOCK_SHIFT, w);
+	if (err)
+		hfs_up_write(&victim->layout);
+	return err;
+}
+
+static int do_remove(struct hfs_fs *fs, const char *path, bool dir, const struct hfs_wait *w)
+{
+	struct nameidata nd;
+	struct hfs_inode *ip;
+	struct hfs_tx *tx;
+	uint64_t n;
+	int err;
+
+	if (hfs_rdonly(fs))
+		return -EROFS;
+	hfs_down_write(&fs->ns_lock);
+	err = walk(fs, path, WALK_PARENT, &nd);
+	if (err)
+		goto out;
+	ip = nd.ip;
+	if (nd.len == 0)
+		err = -EBUSY;			/* the root */
+	else if (is_dot(nd.name, nd.len))
+		err = -EINVAL;
+	else if (is_dotdot(nd.name, nd.len))
+		err = -ENOTEMPTY;
+	else if (!ip)
+		err = -ENOENT;
+	else if (dir && !hfs_is_dir(ip))
+		err = -ENOTDIR;
+	else if (!dir && hfs_is_dir(ip))
+		err = -EISDIR;
+	else if (dir && ip == fs->root)
+		err = -EBUSY;
+	else if (dir && (err = hfs_dir_count(ip, &n)) == 0 && n)
+		err = -ENOTEMPTY;
+	if (err)
+		goto out_put;
+	err = victim_lock(ip, w);
+	if (err)
+		goto out_put;
+	tx = hfs_tx_begin(fs);
+	hfs_dir_remove(tx, nd.dir, nd.name, nd.len);
+	hfs_tx_dirty_inode(tx, nd.dir);
+	if (dir)
+		nd.dir->d.nlink--;
+	hfs_touch(nd.dir, true);
+	drop_link(tx, ip);
+	err = hfs_tx_commit(tx);
+	hfs_up_write(&ip->layout);
+out_put:
+	nd_put(&nd);
+out:
+	hfs_up_write(&fs->ns_lock);
+	return err;
+}
+
+int hfs_unlink(struct hfs_fs *fs, const char *path, const struct hfs_wait *w)
+{
+	return do_remove(fs, path, false, w);
+}
+
+int hfs_rmdir(struct hfs_fs *fs, const char *path)
+{
+	return do_remove(fs, path, true, NULL);
+}
+
+/* ------------------------------------------------------------ rename */
+
+/* Is @dir @anc or below it?  (Walks parent fields; bounded.) */
+static int is_below(struct hfs_fs *fs, struct hfs_inode *dir, struct hfs_inode *anc,
+		    bool *below)
+{
+	uint64_t ino = dir->ino, steps;
+
+	*below = false;
+	for (steps = 0; steps < fs->ninodes; steps++) {
+		struct hfs_inode *ip;
+		uint64_t parent;
+		int err;
+
+		if (ino == anc->ino) {
+			*below = true;
+			return 0;
+		}
+		if (ino == HFS_ROOT_INO)
+			return 0;
+		err = hfs_iget(fs, ino, &ip);
+		if (err)
+			return err;
+		parent = ip->d.parent;
+		hfs_iput(ip);
+		ino = parent;
+	}
+	hfs_log("holdfs: directory parents loop above inode %llu\n",
+		(unsigned long long)dir->ino);
+	return -EUCLEAN;
+}
+
+static int rename_check(struct hfs_fs *fs, struct nameidata *src, struct nameidata *dst)
+{
+	struct hfs_inode *s = src->ip, *d = dst->ip;
+	bool below;
+	int err;
+
+	if (src->len == 0 || dst->len == 0)
+		return -EBUSY;
+	if (is_dot(src->name, src->len) || is_dotdot(src->name, src->len) ||
+	    is_dot(dst->name, dst->len) || is_dotdot(dst->name, dst->len))
+		return -EINVAL;
+	if (!s)
+		return -ENOENT;
+	if (s == d)
+		return 0;		/* same file: rename does nothing */
+	if (!hfs_is_dir(dst->dir))
+		return -ENOTDIR;
+	if (dst->dir->d.nlink == 0)
+		return -ENOENT;
+	if ((src->slash || dst->slash) && !hfs_is_dir(s))
+		return -ENOTDIR;
+	if (hfs_is_dir(s)) {
+		err = is_below(fs, dst->dir, s, &below);
+		if (err)
+			return err;
+		if (below)
+			return -EINVAL;
+	}
+	if (!d)
+		return 0;
+	if (hfs_is_dir(d) && !hfs_is_dir(s))
+		return -EISDIR;
+	if (!hfs_is_dir(d) && hfs_is_dir(s))
+		return -ENOTDIR;
+	if (hfs_is_dir(d)) {
+		uint64_t n;
+
+		err = hfs_dir_count(d, &n);
+		if (err)
+			return err;
+		if (n)
+			return -ENOTEMPTY;
+	}
+	return 0;
+}
+
+int hfs_rename(struct hfs_fs *fs, const char *from, const char *to, const struct hfs_wait *w)
+{
+	struct nameidata src, dst;
+	struct hfs_inode *s, *victim;
+	struct hfs_tx *tx;
+	uint64_t pos, ino;
+	bool isdir;
+	int err;
+
+	if (hfs_rdonly(fs))
+		return -EROFS;
+	hfs_down_write(&fs->ns_lock);
+	err = walk(fs, from, WALK_PARENT, &src);
+	if (err)
+		goto out;
+	err = walk(fs, to, WALK_PARENT, &dst);
+	if (err)
+		goto out_src;
+	err = rename_check(fs, &src, &dst);
+	if (err)
+		goto out_dst;
+	s = src.ip;
+	victim = dst.ip;
+	if (victim == s)
+		goto out_dst;			/* same file: nothing to do */
+	isdir = hfs_is_dir(s);
+	if (victim) {
+		err = victim_lock(victim, w);
+		if (err)
+			goto out_dst;
+	}
+	tx = hfs_tx_begin(fs);
+	if (victim) {
+		err = hfs_dir_lookup(dst.dir, dst.name, dst.len, &ino, &pos);
+		if (!err)
+			err = hfs_dir_set_ino(tx, dst.dir, pos, s->ino, hfs_mode_ft(s->d.mode));
+		if (err)
+			hfs_tx_fail(tx, err);
+		if (hfs_is_dir(victim)) {
+			hfs_tx_dirty_inode(tx, dst.dir);
+			dst.dir->d.nlink--;
+		}
+		drop_link(tx, victim);
+	} else {
+		hfs_dir_add(tx, dst.dir, dst.name, dst.len, s->ino, hfs_mode_ft(s->d.mode));
+	}
+	hfs_dir_remove(tx, src.dir, src.name, src.len);
+	hfs_tx_dirty_inode(tx, s);
+	hfs_tx_dirty_inode(tx, src.dir);
+	hfs_tx_dirty_inode(tx, dst.dir);
+	if (isdir && src.dir != dst.dir) {
+		s->d.parent = dst.dir->ino;
+		src.dir->d.nlink--;
+		dst.dir->d.nlink++;
+	}
+	hfs_touch(s, true);
+	hfs_touch(src.dir, true);
+	hfs_touch(dst.dir, true);
+	err = hfs_tx_commit(tx);
+	if (victim)
+		hfs_up_write(&victim->layout);
+out_dst:
+	nd_put(&dst);
+out_src:
+	nd_put(&src);
+out:
+	hfs_up_write(&fs->ns_lock);
+	return err;
+}

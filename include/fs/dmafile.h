@@ -1,0 +1,36 @@
+/*
+ * dmafile.h - copying files with a DMA engine (DMA on files).
+ *
+ * A copy pins every page of both sides before the device is programmed
+ * (the source read-only, the destination for write, allocating its blocks)
+ * and unpins in the completion path.  While the pins are held, a layout
+ * change of either range waits (fs/dax.c): the DMA can never write into a
+ * block that has gone to another file.
+ *
+ * Jobs run in their own thread; dma_file_copy() returns a job id at once
+ * (background) or waits for it.  Locking: job_lock guards the job table.
+ */
+#ifndef FS_DMAFILE_H
+#define FS_DMAFILE_H
+
+#include <stdint.h>
+#include <stdbool.h>
+
+#define DMA_JOBS_MAX	16
+
+struct dma_job_info {
+	unsigned id;
+	char src[64], dst[64];
+	uint64_t total, done;
+	uint64_t started_ns, finished_ns;	/* finished 0: running */
+	int error;
+};
+
+/* Start copying src to dst (replacing dst).  Returns the job id (> 0) or
+ * a negative errno.  With wait, returns only when the copy is over and
+ * gives its result in *result. */
+int dma_file_copy(const char *src, const char *dst, bool wait, int *result);
+/* Copy out job i's state (0 <= i < DMA_JOBS_MAX); false if unused. */
+bool dma_job_get(unsigned i, struct dma_job_info *out);
+
+#endif

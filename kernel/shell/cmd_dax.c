@@ -1,0 +1,97 @@
+/*
+ * cmd_dax.c - shell commands on DMA into files and on pins:
+ *   dma cp SRC DST [&]   copy a file with the DMA engine (& runs it in the
+ *                        background and prints the job id)
+ *   dma jobs             copies in progress and finished
+ *   pins [PATH]          pinned pages: holder, file, offset, pages, age
+ */
+#include <fs/dmafile.h>
+#include <fs/dax.h>
+#include <fs/vfs.h>
+#include <kernel/timer.h>
+#include <lib/string.h>
+#include <lib/errno.h>
+#include "../../fs/holdfs/holdfs.h"
+#include "shell.h"
+
+int cmd_dma_cp(int argc, char **argv)
+{
+	bool background = argc == 4 && !strcmp(argv[3], "&");
+	int id, result = 0;
+
+	if (argc != 3 && !background) {
+		shell_printf("usage: dma cp SRC DST [&]\n");
+		return -EINVAL;
+	}
+	id = dma_file_copy(argv[1], argv[2], !background, &result);
+	if (id < 0) {
+		shell_printf("dma cp: %s -> %s: %s\n", argv[1], argv[2], strerror(id));
+		return id;
+	}
+	if (background)
+		shell_printf("[%d] dma cp %s %s running in the background\n", id, argv[1], argv[2]);
+	return result;
+}
+
+static int cmd_jobs(void)
+{
+	struct dma_job_info j;
+	uint64_t now = time_ns();
+
+	shell_printf(" job  state     bytes done/total        ms  copy\n");
+	for (unsigned i = 0; i < DMA_JOBS_MAX; i++) {
+		if (!dma_job_get(i, &j))
+			continue;
+		uint64_t end = j.finished_ns ? j.finished_ns : now;
+		shell_printf("%4u  %-8s %10lu/%-10lu %6lu  %s -> %s%s%s\n", j.id,
+			     !j.finished_ns ? "running" : j.error ? "failed" : "done",
+			     j.done, j.total, (end - j.started_ns) / 1000000, j.src, j.dst,
+			     j.error ? ": " : "", j.error ? strerror(j.error) : "");
+	}
+	return 0;
+}
+
+int cmd_dma_jobs(int argc, char **argv)
+{
+	return cmd_jobs();
+}
+
+struct pins_ctx {
+	uint64_t ino;		/* 0: all */
+	uint64_t now;
+	unsigned shown;
+};
+
+static void show_pin(const struct dax_pin *p, void *arg)
+{
+	struct pins_ctx *c = arg;
+
+	if (c->ino && dax_pin_ino(p) != c->ino)
+		return;
+	shell_printf("%-18s inode %-6lu offset %#-10lx %4u pages  %6lu ms  %s\n",
+		     dax_pin_holder(p), dax_pin_ino(p), dax_pin_offset(p), dax_pin_npages(p),
+		     (c->now - dax_pin_since(p)) / 1000000, dax_pin_detail(p));
+	c->shown++;
+}
+
+static int cmd_pins(int argc, char **argv)
+{
+	struct pins_ctx c = { 0, time_ns(), 0 };
+	struct hfs_stat st;
+	int err;
+
+	if (argc > 2)
+		return shell_usage_error(argv[0], "takes at most one path");
+	if (argc == 2) {
+		if ((err = vfs_stat(argv[1], &st))) {
+			shell_printf("pins: %s: %s\n", argv[1], strerror(err));
+			return err;
+		}
+		c.ino = st.ino;
+	}
+	dax_for_each_pin(show_pin, &c);
+	if (!c.shown)
+		shell_printf("no pinned pages%s%s\n", argc == 2 ? " in " : "", argc == 2 ? argv[1] : "");
+	return 0;
+}
+SHELL_CMD("pins", "pins [PATH]", "pinned pmem pages: who holds them, where, for how long", cmd_pins);

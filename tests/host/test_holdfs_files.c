@@ -1,0 +1,350 @@
+/*
+ * test_holdfs_files.c - holdfs file data: read/write, sparse files,
+ * truncate, fallocate modes, the DAX lookup.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <lib/errno.h>
+#include <lib/string.h>
+#include "holdfs_test_util.h"
+
+static struct hfs_inode *mkfile(struct ktest *t, struct hfs_fs *fs, const char *path)
+{
+	struct hfs_inode *ip = NULL;
+	int err = hfs_open(fs, path, HFS_O_RDWR | HFS_O_CREAT, 0644, &ip);
+
+	if (err)
+		ktest_fail_msg(t, "create %s: %d", path, err);
+	return ip;
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+KTEST(holdfs_files, sparse_reads_zeros)
+{
+	struct hfs_host_pm h;
+	struct hfs_fs *fs = ht_setup(t, &h, 32 * MiB);
+	struct hfs_inode *ip;
+	uint8_t *buf = malloc(3 * MiB);
+	struct hfs_stat st;
+
+	ASSERT_NOT_NULL(t, fs);
+	ip = mkfile(t, fs, "/sparse");
+	ASSERT_NOT_NULL(t, ip);
+	EXPECT_EQ(t, hfs_write(ip, 2 * MiB + 100, "tail", 4), 4);
+	hfs_getattr(ip, &st);
+	EXPECT_EQ(t, st.size, 2 * MiB + 104);
+	EXPECT_LE(t, st.blocks, 2u);
+	memset(buf, 0xaa, 3 * MiB);
+	EXPECT_EQ(t, hfs_read(ip, 0, buf, 3 * MiB), (int64_t)(2 * MiB + 104));
+	EXPECT_TRUE(t, all_zero(buf, 2 * MiB + 100));
+	EXPECT_MEMEQ(t, buf + 2 * MiB + 100, "tail", 4);
+	EXPECT_EQ(t, hfs_read(ip, 5 * MiB, buf, 10), 0);
+	/* write past EOF leaves a gap that reads as zeros */
+	EXPECT_EQ(t, hfs_write(ip, 2 * MiB + 200, "x", 1), 1);
+	EXPECT_EQ(t, hfs_read(ip, 2 * MiB + 104, buf, 96), 96);
+	EXPECT_TRUE(t, all_zero(buf, 96));
+	hfs_iput(ip);
+	free(buf);
+	ht_teardown(t, &h, fs);
+}
+
+KTEST(holdfs_files, truncate_grow_and_shrink)
+{
+	struct hfs_host_pm h;
+	struct hfs_fs *fs = ht_setup(t, &h, 32 * MiB);
+	struct hfs_inode *ip;
+	uint8_t buf[20000];
+	struct hfs_statfs s0, s1;
+	struct hfs_stat st;
+
+	ASSERT_NOT_NULL(t, fs);
+	ip = mkfile(t, fs, "/t");
+	ASSERT_NOT_NULL(t, ip);
+	hfs_statfs(fs, &s0);
+	memset(buf, 'q', sizeof(buf));
+	EXPECT_EQ(t, hfs_write(ip, 0, buf, sizeof(buf)), (int64_t)sizeof(buf));
+	ASSERT_OK(t, hfs_truncate(ip, 5000, NULL));
+	hfs_getattr(ip, &st);
+	EXPECT_EQ(t, st.size, 5000u);
+	EXPECT_EQ(t, st.blocks, 2u);
+	ASSERT_OK(t, hfs_truncate(ip, 20000, NULL));
+	EXPECT_EQ(t, hfs_read(ip, 0, buf, sizeof(buf)), 20000);
+	EXPECT_EQ(t, buf[4999], 'q');
+	EXPECT_TRUE(t, all_zero(buf + 5000, 15000));
+	ASSERT_OK(t, hfs_truncate(ip, 0, NULL));
+	hfs_getattr(ip, &st);
+	EXPECT_EQ(t, st.blocks, 0u);
+	hfs_statfs(fs, &s1);
+	EXPECT_EQ(t, s1.free_blocks, s0.free_blocks);
+	EXPECT_ERR(t, hfs_truncate(ip, HFS_MAX_FILE_BLOCKS * 4096ULL + 1, NULL), -EFBIG);
+	{
+		struct hfs_inode *d;
+
+		ASSERT_OK(t, hfs_lookup(fs, "/", true, &d));
+		EXPECT_ERR(t, hfs_truncate(d, 0, NULL), -EISDIR);
+		EXPECT_ERR(t, hfs_write(d, 0, "x", 1), -EISDIR);
+		hfs_iput(d);
+	}
+	hfs_iput(ip);
+	ht_teardown(t, &h, fs);
+}
+
+static uint64_t write_seq(struct hfs_inode *ip, uint64_t total, size_t chunk, uint64_t seed)
+{
+	uint8_t *buf = malloc(chunk);
+	uint64_t off, i;
+
+	for (off = 0; off < total; off += chunk) {
+		for (i = 0; i < chunk; i++)
+			buf[i] = ht_pat(seed, off + i);
+		if (hfs_write(ip, off, buf, chunk) != (int64_t)chunk)
+			break;
+	}
+	free(buf);
+	return off;
+}
+
+static bool check_seq(struct hfs_inode *ip, uint64_t from, uint64_t to, uint64_t seed,
+		      int64_t shift)
+{
+	uint8_t buf[4096];
+	uint64_t off, i;
+
+	for (off = from; off < to; off += sizeof(buf)) {
+		size_t n = (size_t)MIN((uint64_t)sizeof(buf), to - off);
+
+		if (hfs_read(ip, off, buf, n) != (int64_t)n)
+			return false;
+		for (i = 0; i < n; i++)
+			if (buf[i] != ht_pat(seed, (uint64_t)((int64_t)(off + i) + shift)))
+				return false;
+	}
+	return true;
+}
+
+KTEST(holdfs_files, sequential_appends_make_few_large_extents)
+{
+	struct hfs_host_pm h;
+	struct hfs_fs *fs = ht_setup(t, &h, 64 * MiB);
+	struct hfs_inode *ip;
+	uint64_t tx0, n;
+	struct hfs_mapping m;
+
+	ASSERT_NOT_NULL(t, fs);
+	ip = mkfile(t, fs, "/seq");
+	ASSERT_NOT_NULL(t, ip);
+	tx0 = fs->tx_count;
+	EXPECT_EQ(t, write_seq(ip, 16 * MiB, 4096, 1), 16 * MiB);
+	/* a transaction per 2 MiB at most, not per 4 KiB block */
+	EXPECT_LT(t, fs->tx_count - tx0, 30u);
+	ASSERT_OK(t, hfs_ext_count(ip, &n));
+	EXPECT_LE(t, n, 3u);
+	hfs_down_read(hfs_layout_lock(ip));
+	ASSERT_OK(t, hfs_map(ip, 4 * MiB, false, &m));
+	hfs_up_read(hfs_layout_lock(ip));
+	EXPECT_FALSE(t, m.hole);
+	EXPECT_GE(t, m.len, 2 * MiB);
+	/* overwrites change no metadata */
+	tx0 = fs->tx_count;
+	EXPECT_EQ(t, hfs_write(ip, 5 * MiB + 4096, "overwrite", 9), 9);
+	EXPECT_EQ(t, hfs_write(ip, 77, "o", 1), 1);
+	EXPECT_EQ(t, fs->tx_count, tx0);
+	ASSERT_OK(t, hfs_fsync(ip));
+	hfs_iput(ip);
+	fs = ht_remount(t, &h, fs);
+	ASSERT_NOT_NULL(t, fs);
+	ASSERT_OK(t, hfs_open(fs, "/seq", HFS_O_RDONLY, 0, &ip));
+	EXPECT_TRUE(t, check_seq(ip, 0, 77, 1, 0));
+	EXPECT_TRUE(t, check_seq(ip, 78, 5 * MiB, 1, 0));
+	EXPECT_TRUE(t, check_seq(ip, 6 * MiB, 16 * MiB, 1, 0));
+	{
+		struct hfs_stat st;
+
+		hfs_getattr(ip, &st);
+		EXPECT_EQ(t, st.size, 16 * MiB);
+		EXPECT_EQ(t, st.blocks, 16 * MiB / 4096);	/* preallocation returned */
+	}
+	hfs_iput(ip);
+	ht_teardown(t, &h, fs);
+}
+
+KTEST(holdfs_files, map_allocates_aligned_zeroed_blocks)
+{
+	struct hfs_host_pm h;
+	struct hfs_fs *fs = ht_setup(t, &h, 64 * MiB);
+	struct hfs_inode *ip;
+	struct hfs_mapping m;
+	uint8_t buf[64];
+
+	ASSERT_NOT_NULL(t, fs);
+	ip = mkfile(t, fs, "/dax");
+	ASSERT_NOT_NULL(t, ip);
+	ASSERT_OK(t, hfs_truncate(ip, 8 * MiB, NULL));
+	hfs_down_read(hfs_layout_lock(ip));
+	ASSERT_OK(t, hfs_map(ip, 3 * MiB, false, &m));
+	hfs_up_read(hfs_layout_lock(ip));
+	EXPECT_TRUE(t, m.hole);
+	EXPECT_GE(t, m.len, 5 * MiB);
+	hfs_down_write(hfs_layout_lock(ip));
+	ASSERT_OK(t, hfs_map(ip, 3 * MiB, true, &m));
+	hfs_up_write(hfs_layout_lock(ip));
+	EXPECT_FALSE(t, m.hole);
+	EXPECT_EQ(t, m.len, 1 * MiB);
+	EXPECT_EQ(t, (m.dev_off - 1 * MiB) % (2 * MiB), 0u);	/* chunk is 2 MiB aligned */
+	EXPECT_EQ(t, hfs_read(ip, 2 * MiB, buf, sizeof(buf)), (int64_t)sizeof(buf));
+	EXPECT_TRUE(t, all_zero(buf, sizeof(buf)));
+	hfs_iput(ip);
+	ht_teardown(t, &h, fs);
+}
+
+KTEST(holdfs_files, fallocate_modes)
+{
+	struct hfs_host_pm h;
+	struct hfs_fs *fs = ht_setup(t, &h, 64 * MiB);
+	struct hfs_inode *ip;
+	struct hfs_stat st;
+	uint8_t buf[4096];
+
+	ASSERT_NOT_NULL(t, fs);
+	ip = mkfile(t, fs, "/fa");
+	ASSERT_NOT_NULL(t, ip);
+	/* default: allocates, raises size */
+	ASSERT_OK(t, hfs_fallocate(ip, 0, 0, 4 * MiB, NULL));
+	hfs_getattr(ip, &st);
+	EXPECT_EQ(t, st.size, 4 * MiB);
+	EXPECT_EQ(t, st.blocks, 1024u);
+	/* keep size: blocks past EOF */
+	ASSERT_OK(t, hfs_fallocate(ip, HFS_FALLOC_KEEP_SIZE, 4 * MiB, 1 * MiB, NULL));
+	hfs_getattr(ip, &st);
+	EXPECT_EQ(t, st.size, 4 * MiB);
+	EXPECT_EQ(t, st.blocks, 1280u);
+	/* fill with a pattern, then punch */
+	EXPECT_EQ(t, write_seq(ip, 4 * MiB, 65536, 7), 4 * MiB);
+	ASSERT_OK(t, hfs_fallocate(ip, HFS_FALLOC_PUNCH_HOLE | HFS_FALLOC_KEEP_SIZE, 100, 3 * 4096, NULL));
+	hfs_getattr(ip, &st);
+	EXPECT_EQ(t, st.blocks, 1278u);	/* two whole blocks freed */
+	EXPECT_TRUE(t, check_seq(ip, 0, 100, 7, 0));
+	EXPECT_EQ(t, hfs_read(ip, 100, buf, 4096), 4096);
+	EXPECT_TRUE(t, all_zero(buf, 4096));
+	EXPECT_EQ(t, hfs_read(ip, 100 + 3 * 4096 - 4096, buf, 4096), 4096);
+	EXPECT_TRUE(t, all_zero(buf, 4096));
+	EXPECT_TRUE(t, check_seq(ip, 100 + 3 * 4096, 4 * MiB, 7, 0));
+	/* zero range */
+	ASSERT_OK(t, hfs_fallocate(ip, HFS_FALLOC_ZERO_RANGE, 1 * MiB + 10, 5000, NULL));
+	EXPECT_EQ(t, hfs_read(ip, 1 * MiB + 10, buf, 4096), 4096);
+	EXPECT_TRUE(t, all_zero(buf, 4096));
+	EXPECT_TRUE(t, check_seq(ip, 1 * MiB + 5010, 2 * MiB, 7, 0));
+	/* collapse 1 MiB at 2 MiB: the data after moves down */
+	ASSERT_OK(t, hfs_fallocate(ip, HFS_FALLOC_COLLAPSE, 2 * MiB, 1 * MiB, NULL));
+	hfs_getattr(ip, &st);
+	EXPECT_EQ(t, st.size, 3 * MiB);
+	EXPECT_TRUE(t, check_seq(ip, 2 * MiB, 3 * MiB, 7, 1 * MiB));
+	/* insert 64 KiB at 1 MiB: a hole appears, data moves up */
+	ASSERT_OK(t, hfs_fallocate(ip, HFS_FALLOC_INSERT, 2 * MiB, 65536, NULL));
+	hfs_getattr(ip, &st);
+	EXPECT_EQ(t, st.size, 3 * MiB + 65536);
+	EXPECT_EQ(t, hfs_read(ip, 2 * MiB, buf, 4096), 4096);
+	EXPECT_TRUE(t, all_zero(buf, 4096));
+	EXPECT_TRUE(t, check_seq(ip, 2 * MiB + 65536, 3 * MiB + 65536, 7, 1 * MiB - 65536));
+	/* errors */
+	EXPECT_ERR(t, hfs_fallocate(ip, HFS_FALLOC_PUNCH_HOLE, 0, 4096, NULL), -EOPNOTSUPP);
+	EXPECT_ERR(t, hfs_fallocate(ip, 0x40, 0, 4096, NULL), -EOPNOTSUPP);
+	EXPECT_ERR(t, hfs_fallocate(ip, HFS_FALLOC_COLLAPSE, 100, 4096, NULL), -EINVAL);
+	EXPECT_ERR(t, hfs_fallocate(ip, HFS_FALLOC_COLLAPSE, 0, 8 * MiB, NULL), -EINVAL);
+	EXPECT_ERR(t, hfs_fallocate(ip, HFS_FALLOC_INSERT, 8 * MiB, 4096, NULL), -EINVAL);
+	EXPECT_ERR(t, hfs_fallocate(ip, HFS_FALLOC_COLLAPSE | HFS_FALLOC_KEEP_SIZE, 0, 4096, NULL),
+		   -EINVAL);
+	EXPECT_ERR(t, hfs_fallocate(ip, 0, 0, 0, NULL), -EINVAL);
+	EXPECT_ERR(t, hfs_fallocate(ip, 0, 0, 1ULL << 62, NULL), -EFBIG);
+	EXPECT_ERR(t, hfs_fallocate(ip, 0, 0, 128 * MiB, NULL), -ENOSPC);
+	hfs_getattr(ip, &st);
+	EXPECT_EQ(t, st.size, 3 * MiB + 65536);
+	hfs_iput(ip);
+	ht_teardown(t, &h, fs);
+}
+
+static int busy_hook(struct hfs_inode *ip, uint64_t off, uint64_t len, const struct hfs_wait *w)
+{
+	return w && (w->flags & HFS_WAIT_NONE) ? -EBUSY : 0;
+}
+
+KTEST(holdfs_files, layout_break_refusal_changes_nothing)
+{
+	struct hfs_host_pm h;
+	struct hfs_fs *fs = ht_setup(t, &h, 16 * MiB);
+	struct hfs_inode *ip;
+	struct hfs_wait nowait = { .flags = HFS_WAIT_NONE };
+	struct hfs_stat st;
+
+	ASSERT_NOT_NULL(t, fs);
+	ip = mkfile(t, fs, "/pinned");
+	ASSERT_NOT_NULL(t, ip);
+	EXPECT_EQ(t, write_seq(ip, 65536, 4096, 3), 65536u);
+	hfs_host_break_hook = busy_hook;
+	EXPECT_ERR(t, hfs_truncate(ip, 0, &nowait), -EBUSY);
+	EXPECT_ERR(t, hfs_fallocate(ip, HFS_FALLOC_PUNCH_HOLE | HFS_FALLOC_KEEP_SIZE, 0, 8192,
+				    &nowait), -EBUSY);
+	EXPECT_ERR(t, hfs_unlink(fs, "/pinned", &nowait), -EBUSY);
+	EXPECT_ERR(t, hfs_rename(fs, "/", "/pinned", &nowait), -EBUSY);
+	hfs_host_break_hook = NULL;
+	hfs_getattr(ip, &st);
+	EXPECT_EQ(t, st.size, 65536u);
+	EXPECT_EQ(t, st.nlink, 1u);
+	EXPECT_TRUE(t, check_seq(ip, 0, 65536, 3, 0));
+	hfs_iput(ip);
+	ht_teardown(t, &h, fs);
+}
+
+KTEST(holdfs_files, full_device_enospc_changes_nothing)
+{
+	struct hfs_host_pm h;
+	struct hfs_fs *fs = ht_setup(t, &h, 8 * MiB);
+	struct hfs_inode *ip;
+	struct hfs_statfs s0, s1;
+	struct hfs_stat st;
+	uint8_t *big = calloc(1, 16 * MiB);
+	char path[32];
+	int i, err = 0;
+
+	ASSERT_NOT_NULL(t, fs);
+	ip = mkfile(t, fs, "/fill");
+	ASSERT_NOT_NULL(t, ip);
+	EXPECT_EQ(t, hfs_write(ip, 0, "head", 4), 4);
+	hfs_statfs(fs, &s0);
+	EXPECT_ERR(t, hfs_write(ip, 4, big, 16 * MiB), -ENOSPC);
+	hfs_statfs(fs, &s1);
+	EXPECT_EQ(t, s1.free_blocks, s0.free_blocks);
+	hfs_getattr(ip, &st);
+	EXPECT_EQ(t, st.size, 4u);
+	/* now fill it for real, then creates fail cleanly */
+	EXPECT_EQ(t, hfs_write(ip, 4096, big, (size_t)(s0.free_blocks - 8) * 4096),
+		  (int64_t)((s0.free_blocks - 8) * 4096));
+	for (i = 0; i < 10000 && !err; i++) {
+		struct hfs_inode *f;
+
+		snprintf(path, sizeof(path), "/f%d", i);
+		err = hfs_open(fs, path, HFS_O_RDWR | HFS_O_CREAT, 0600, &f);
+		if (!err) {
+			int64_t n = hfs_write(f, 0, big, 4096);
+
+			if (n < 0)
+				err = (int)n;
+			hfs_iput(f);
+		}
+	}
+	EXPECT_ERR(t, err, -ENOSPC);
+	hfs_statfs(fs, &s1);
+	EXPECT_ERR(t, hfs_fallocate(ip, 0, 64 * MiB, 4096 * 16, NULL), -ENOSPC);
+	hfs_statfs(fs, &s0);
+	EXPECT_EQ(t, s1.free_blocks, s0.free_blocks);
+	hfs_iput(ip);
+	free(big);
+	ht_teardown(t, &h, fs);
+}

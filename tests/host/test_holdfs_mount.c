@@ -1,0 +1,282 @@
+/*
+ * test_holdfs_files.c - holdfs file data: read/write, sparse files,
+ * truncate, fallocate modes, the DAX lookup.
+ */
+#include <stdlib.h>
+#include <lib/errno.h>
+#include <lib/string.h>
+#include "holdfs_test_util.h"
+
+static void sb_edit(struct hfs_host_pm *h, uint64_t block, void (*edit)(struct hfs_dsuper *),
+		    bool fix_crc)
+{
+	struct hfs_dsuper sb;
+
+	memcpy(&sb, h->base + block * HFS_BLOCK_SIZE, sizeof(sb));
+	edit(&sb);
+	if (fix_crc)
+		sb.crc = hfs_sb_crc(&sb);
+	memcpy(h->base + block * HFS_BLOCK_SIZE, &sb, sizeof(sb));
+}
+
+static void e_magic(struct hfs_dsuper *sb) { sb->magic ^= 1; }
+static void e_version(struct hfs_dsuper *sb) { sb->version = 99; }
+static void e_crc(struct hfs_dsuper *sb) { sb->label[3] ^= 0x55; }
+static void e_geometry(struct hfs_dsuper *sb) { sb->nblocks *= 2; }
+static void e_feature(struct hfs_dsuper *sb) { sb->feature_incompat = 0x80; }
+static void e_journal(struct hfs_dsuper *sb) { sb->journal_blocks = 1; }
+
+static int try_mount(struct hfs_host_pm *h)
+{
+	struct hfs_fs *fs;
+	int err = hfs_mount(&h->pm, 0, &fs);
+
+	if (!err)
+		hfs_unmount(fs);
+	return err;
+}
+
+KTEST(holdfs_mount, refuses_damaged_superblocks_with_a_reason)
+{
+	struct hfs_host_pm h;
+	uint64_t last;
+
+	ASSERT_OK(t, ht_mkfs(&h, 8 * MiB));
+	last = h.size / HFS_BLOCK_SIZE - 1;
+	/* A bad primary alone falls back to the backup. */
+	sb_edit(&h, 0, e_crc, false);
+	EXPECT_OK(t, try_mount(&h));
+	/* ...which also rewrote the primary. */
+	EXPECT_EQ(t, ht_fsck(&h, false), HFS_FSCK_CLEAN);
+	sb_edit(&h, 0, e_magic, true);
+	sb_edit(&h, last, e_magic, true);
+	EXPECT_ERR(t, try_mount(&h), -EINVAL);
+	EXPECT_NOT_NULL(t, strstr(hfs_host_last_log, "magic"));
+	sb_edit(&h, 0, e_magic, true);
+	sb_edit(&h, last, e_magic, true);
+	EXPECT_OK(t, try_mount(&h));
+
+	sb_edit(&h, 0, e_version, true);
+	sb_edit(&h, last, e_version, true);
+	EXPECT_ERR(t, try_mount(&h), -EOPNOTSUPP);
+	EXPECT_NOT_NULL(t, strstr(hfs_host_last_log, "version"));
+	hfs_host_close(&h);
+
+	ASSERT_OK(t, ht_mkfs(&h, 8 * MiB));
+	sb_edit(&h, 0, e_crc, false);
+	sb_edit(&h, last, e_crc, false);
+	EXPECT_ERR(t, try_mount(&h), -EUCLEAN);
+	EXPECT_NOT_NULL(t, strstr(hfs_host_last_log, "checksum"));
+	EXPECT_EQ(t, ht_fsck(&h, true), HFS_FSCK_ERRORS);
+	hfs_host_close(&h);
+
+	ASSERT_OK(t, ht_mkfs(&h, 8 * MiB));
+	sb_edit(&h, 0, e_geometry, true);
+	sb_edit(&h, last, e_geometry, true);
+	EXPECT_ERR(t, try_mount(&h), -EUCLEAN);
+	EXPECT_NOT_NULL(t, strstr(hfs_host_last_log, "larger than the device"));
+	hfs_host_close(&h);
+
+	ASSERT_OK(t, ht_mkfs(&h, 8 * MiB));
+	sb_edit(&h, 0, e_feature, true);
+	EXPECT_ERR(t, try_mount(&h), -EOPNOTSUPP);
+	EXPECT_NOT_NULL(t, strstr(hfs_host_last_log, "feature"));
+	hfs_host_close(&h);
+	ASSERT_OK(t, ht_mkfs(&h, 8 * MiB));
+	sb_edit(&h, 0, e_journal, true);
+	sb_edit(&h, last, e_journal, true);
+	EXPECT_ERR(t, try_mount(&h), -EUCLEAN);
+	hfs_host_close(&h);
+}
+
+KTEST(holdfs_mount, refuses_truncated_image)
+{
+	struct hfs_host_pm h, half;
+
+	ASSERT_OK(t, ht_mkfs(&h, 8 * MiB));
+	ASSERT_OK(t, hfs_host_mem(4 * MiB, &half));
+	memcpy(half.base, h.base, 4 * MiB);
+	EXPECT_ERR(t, try_mount(&half), -EUCLEAN);
+	EXPECT_NOT_NULL(t, strstr(hfs_host_last_log, "truncated"));
+	EXPECT_EQ(t, ht_fsck(&half, true), HFS_FSCK_ERRORS);
+	hfs_host_close(&half);
+	ASSERT_OK(t, hfs_host_mem(4096, &half));
+	EXPECT_ERR(t, try_mount(&half), -EINVAL);
+	EXPECT_ERR(t, hfs_mkfs(&half.pm, NULL), -EINVAL);
+	EXPECT_NOT_NULL(t, strstr(hfs_host_last_log, "at least"));
+	hfs_host_close(&half);
+	hfs_host_close(&h);
+}
+
+KTEST(holdfs_mount, clean_flag_and_readonly)
+{
+	struct hfs_host_pm h;
+	struct hfs_fs *fs = ht_setup(t, &h, 8 * MiB);
+	const struct hfs_dsuper *sb;
+	struct hfs_inode *ip;
+
+	ASSERT_NOT_NULL(t, fs);
+	sb = (const void *)h.base;
+	EXPECT_EQ(t, sb->state, (uint32_t)HFS_STATE_DIRTY);
+	ASSERT_OK(t, ht_put(fs, "/f", "abc", 3));
+	ASSERT_OK(t, hfs_unmount(fs));
+	EXPECT_EQ(t, sb->state, (uint32_t)HFS_STATE_CLEAN);
+	ASSERT_OK(t, hfs_mount(&h.pm, HFS_MOUNT_RDONLY, &fs));
+	EXPECT_ERR(t, hfs_mkdir(fs, "/d", 0755), -EROFS);
+	EXPECT_ERR(t, hfs_open(fs, "/f", HFS_O_RDWR, 0, &ip), -EROFS);
+	ASSERT_OK(t, hfs_open(fs, "/f", HFS_O_RDONLY, 0, &ip));
+	EXPECT_ERR(t, hfs_write(ip, 0, "x", 1), -EROFS);
+	hfs_iput(ip);
+	EXPECT_EQ(t, sb->state, (uint32_t)HFS_STATE_CLEAN);
+	ht_teardown(t, &h, fs);
+}
+
+KTEST(holdfs_mount, damaged_inode_and_directory_are_refused_not_trusted)
+{
+	struct hfs_host_pm h;
+	struct hfs_fs *fs = ht_setup(t, &h, 8 * MiB);
+	struct hfs_stat st;
+	struct hfs_inode *ip;
+	uint64_t ino, off;
+
+	ASSERT_NOT_NULL(t, fs);
+	ASSERT_OK(t, hfs_mkdir(fs, "/d", 0755));
+	ASSERT_OK(t, ht_put(fs, "/d/f", "abc", 3));
+	ASSERT_OK(t, hfs_stat(fs, "/d/f", true, &st));
+	ino = st.ino;
+	ASSERT_OK(t, hfs_unmount(fs));
+	/* flip a byte of the file's inode (inside the checksum) */
+	off = hfs_inode_off(&(struct hfs_fs){ .itable_start =
+		((const struct hfs_dsuper *)h.base)->itable_start }, ino);
+	h.base[off + 40] ^= 0x10;
+	ASSERT_OK(t, hfs_mount(&h.pm, 0, &fs));
+	EXPECT_ERR(t, hfs_open(fs, "/d/f", HFS_O_RDONLY, 0, &ip), -EUCLEAN);
+	EXPECT_NOT_NULL(t, strstr(hfs_host_last_log, "corrupt"));
+	ASSERT_OK(t, hfs_unmount(fs));
+	EXPECT_EQ(t, ht_fsck(&h, false), HFS_FSCK_ERRORS);
+	EXPECT_EQ(t, ht_fsck(&h, true), HFS_FSCK_REPAIRED);
+	EXPECT_EQ(t, ht_fsck(&h, false), HFS_FSCK_CLEAN);
+	ASSERT_OK(t, hfs_mount(&h.pm, 0, &fs));
+	EXPECT_ERR(t, hfs_stat(fs, "/d/f", true, &st), -ENOENT);
+	ht_teardown(t, &h, fs);
+}
+
+/*
+ * Crash consistency, coarsely: stop the device taking writes after the
+ * k-th store of an operation, for every k, and check that mount recovers
+ * a filesystem fsck calls clean, showing the operation done or not done.
+ */
+struct crash_pm {
+	struct hfs_host_pm h;
+	struct hfs_pm_ops ops;
+	const struct hfs_pm_ops *real;
+	long budget;			/* stores left; < 0: unlimited */
+};
+static struct crash_pm *crash_of(struct hfs_pm *pm)
+{
+	return (struct crash_pm *)pm;
+}
+static bool take(struct hfs_pm *pm)
+{
+	struct crash_pm *c = crash_of(pm);
+
+	if (c->budget < 0)
+		return true;
+	if (c->budget == 0)
+		return false;
+	c->budget--;
+	return true;
+}
+static void c_write(struct hfs_pm *pm, uint64_t off, const void *src, size_t len)
+{
+	if (take(pm))
+		crash_of(pm)->real->write(pm, off, src, len);
+}
+static void c_zero(struct hfs_pm *pm, uint64_t off, size_t len)
+{
+	if (take(pm))
+		crash_of(pm)->real->zero(pm, off, len);
+}
+
+typedef int (*crash_op)(struct hfs_fs *fs);
+
+static int op_create(struct hfs_fs *fs) { return ht_put(fs, "/d/new", "new!", 4); }
+static int op_unlink(struct hfs_fs *fs) { return hfs_unlink(fs, "/d/old", NULL); }
+static int op_rename(struct hfs_fs *fs) { return hfs_rename(fs, "/d/old", "/d/other", NULL); }
+static int op_mkdir(struct hfs_fs *fs) { return hfs_mkdir(fs, "/d/sub", 0755); }
+static int op_truncate(struct hfs_fs *fs)
+{
+	struct hfs_inode *ip;
+	int err = hfs_open(fs, "/d/old", HFS_O_RDWR, 0, &ip);
+
+	if (!err) {
+		err = hfs_truncate(ip, 100, NULL);
+		hfs_iput(ip);
+	}
+	return err;
+}
+
+static void crash_run(struct ktest *t, crash_op op, const char *name)
+{
+	long k;
+
+	for (k = 0;; k++) {
+		struct crash_pm c;
+		struct hfs_fs *fs;
+		int err;
+		static uint8_t data[300000];
+
+		memset(data, 7, sizeof(data));
+		ASSERT_OK(t, ht_mkfs(&c.h, 8 * MiB));
+		c.real = c.h.pm.ops;
+		c.ops = *c.real;
+		c.ops.write = c.ops.write_nt = c_write;
+		c.ops.zero = c_zero;
+		c.h.pm.ops = &c.ops;
+		c.budget = -1;
+		ASSERT_OK(t, hfs_mount(&c.h.pm, 0, &fs));
+		ASSERT_OK(t, hfs_mkdir(fs, "/d", 0755));
+		ASSERT_OK(t, ht_put(fs, "/d/old", data, sizeof(data)));
+		ASSERT_OK(t, hfs_link(fs, "/d/old", "/d/old2"));
+		c.budget = k;
+		err = op(fs);
+		if (c.budget > 0) {	/* the op finished within k stores */
+			ASSERT_OK(t, err);
+			hfs_unmount(fs);
+			hfs_host_close(&c.h);
+			ktest_log(t, "%s: %ld crash points, all recovered", name, k);
+			return;
+		}
+		/* Power loss: forget the mounted state, mount what is on "media". */
+		c.budget = -1;
+		c.h.pm.ops = c.real;
+		{
+			struct hfs_fs *fs2;
+
+			err = hfs_mount(&c.h.pm, 0, &fs2);
+			if (err) {
+				ktest_fail_msg(t, "%s: crash after %ld stores: mount %d (%s)",
+					       name, k, err, hfs_host_last_log);
+				return;
+			}
+			hfs_unmount(fs2);
+			err = ht_fsck(&c.h, false);
+			if (err != HFS_FSCK_CLEAN) {
+				ktest_fail_msg(t, "%s: crash after %ld stores: fsck %d (%s)",
+					       name, k, err, hfs_host_last_log);
+				return;
+			}
+		}
+		hfs_forget(fs);
+		hfs_host_close(&c.h);
+	}
+}
+
+KTEST(holdfs_mount, crash_at_every_store_recovers)
+{
+	crash_run(t, op_create, "create");
+	crash_run(t, op_unlink, "unlink");
+	crash_run(t, op_rename, "rename");
+	crash_run(t, op_mkdir, "mkdir");
+	crash_run(t, op_truncate, "truncate");
+}

@@ -1,0 +1,50 @@
+/*
+ * fsck_holdfs.c - fsck.holdfs: check (and repair) a holdfs image.
+ *
+ *	fsck.holdfs [-n|-y] [-v] IMAGE
+ *
+ * -n (the default) only reports; -y repairs what is safe to repair.
+ * Exit status (e2fsck's): 0 clean, 1 errors found and all repaired,
+ * 4 errors remain, 8 usage or I/O error.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <lib/errno.h>
+#include <lib/string.h>
+#include "hfs_host.h"
+
+#define EXIT_USAGE 8
+
+int main(int argc, char **argv)
+{
+	struct hfs_fsck_opts o = { .repair = false };
+	struct hfs_host_pm h;
+	int c, ret;
+	bool n = false, y = false;
+
+	while ((c = getopt(argc, argv, "nyvh")) != -1) {
+		switch (c) {
+		case 'n': n = true; break;
+		case 'y': y = true; break;
+		case 'v': o.verbose = true; break;
+		default:
+			fprintf(stderr, "usage: fsck.holdfs [-n|-y] [-v] IMAGE\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1 || (n && y)) {
+		fprintf(stderr, "usage: fsck.holdfs [-n|-y] [-v] IMAGE\n");
+		return EXIT_USAGE;
+	}
+	o.repair = y;
+	if (hfs_host_open(argv[optind], y ? 0 : HFS_HOST_RDONLY, &h))
+		return EXIT_USAGE;
+	ret = hfs_fsck(&h.pm, &o);
+	if (hfs_host_close(&h))
+		return EXIT_USAGE;
+	printf("fsck.holdfs: %s: %s\n", argv[optind],
+	       ret == HFS_FSCK_CLEAN ? "clean" :
+	       ret == HFS_FSCK_REPAIRED ? "errors repaired" : "errors remain");
+	return ret;
+}

@@ -1,0 +1,247 @@
+/*
+ * hfs_host.c - holdfs platform services for host tools and tests (see
+ * hfs_host.h).  Host-only: it uses libc and pthreads.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "hfs_host.h"
+
+_Static_assert(sizeof(pthread_mutex_t) <= sizeof(hfs_mutex_t), "mutex storage");
+_Static_assert(sizeof(pthread_rwlock_t) <= sizeof(hfs_rwsem_t), "rwsem storage");
+
+bool hfs_host_quiet;
+char hfs_host_last_log[512];
+int (*hfs_host_break_hook)(struct hfs_inode *ip, uint64_t off, uint64_t len,
+			   const struct hfs_wait *w);
+
+static struct hfs_host_pm *host(struct hfs_pm *pm)
+{
+	return (struct hfs_host_pm *)pm;
+}
+
+static const uint8_t *op_base(struct hfs_pm *pm)
+{
+	return host(pm)->base;
+}
+
+static uint64_t op_size(struct hfs_pm *pm)
+{
+	return host(pm)->size;
+}
+
+static void op_write(struct hfs_pm *pm, uint64_t off, const void *src, size_t len)
+{
+	memcpy(host(pm)->base + off, src, len);
+}
+
+static void op_zero(struct hfs_pm *pm, uint64_t off, size_t len)
+{
+	memset(host(pm)->base + off, 0, len);
+}
+
+static void op_flush(struct hfs_pm *pm, uint64_t off, size_t len)
+{
+	(void)off;
+	(void)len;
+	host(pm)->flushes++;
+}
+
+static void op_fence(struct hfs_pm *pm)
+{
+	host(pm)->fences++;
+}
+
+static uint64_t op_phys(struct hfs_pm *pm, uint64_t off)
+{
+	(void)pm;
+	(void)off;
+	return 0;
+}
+
+static const struct hfs_pm_ops host_ops = {
+	.base = op_base, .size = op_size, .write = op_write, .zero = op_zero,
+	.write_nt = op_write, .flush = op_flush, .fence = op_fence,
+	.block_pinned = NULL, .phys = op_phys,
+};
+
+int hfs_host_open(const char *path, unsigned flags, struct hfs_host_pm *h)
+{
+	struct stat st;
+	bool ro = flags & HFS_HOST_RDONLY;
+	void *p;
+
+	memset(h, 0, sizeof(*h));
+	h->fd = open(path, ro ? O_RDONLY : O_RDWR);
+	if (h->fd < 0) {
+		int e = errno;
+
+		fprintf(stderr, "%s: %s\n", path, strerror(e));
+		return -e;
+	}
+	if (fstat(h->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "%s: not a regular file\n", path);
+		close(h->fd);
+		return -EINVAL;
+	}
+	if (st.st_size == 0) {
+		fprintf(stderr, "%s: empty file\n", path);
+		close(h->fd);
+		return -EINVAL;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
+		 ro ? MAP_PRIVATE : MAP_SHARED, h->fd, 0);
+	if (p == MAP_FAILED) {
+		int e = errno;
+
+		fprintf(stderr, "%s: mmap: %s\n", path, strerror(e));
+		close(h->fd);
+		return -e;
+	}
+	h->base = p;
+	h->size = (uint64_t)st.st_size;
+	h->private_map = ro;
+	h->pm.ops = &host_ops;
+	h->pm.priv = h;
+	return 0;
+}
+
+int hfs_host_mem(uint64_t size, struct hfs_host_pm *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->fd = -1;
+	h->base = calloc(1, (size_t)size);
+	if (!h->base)
+		return -ENOMEM;
+	h->size = size;
+	h->pm.ops = &host_ops;
+	h->pm.priv = h;
+	return 0;
+}
+
+int hfs_host_close(struct hfs_host_pm *h)
+{
+	int err = 0;
+
+	if (h->fd < 0) {
+		free(h->base);
+	} else {
+		if (!h->private_map && msync(h->base, (size_t)h->size, MS_SYNC) < 0)
+			err = -errno;
+		munmap(h->base, (size_t)h->size);
+		close(h->fd);
+	}
+	h->base = NULL;
+	return err;
+}
+
+/* ------------------------------------------------------------ services */
+
+/* Poisoned, like recycled kernel memory: code that reads what it never
+ * wrote must not pass on the host by luck (malloc's fresh pages are zero). */
+#define HFS_ALLOC_POISON 0x3e
+
+void *hfs_alloc(size_t size)
+{
+	void *p = malloc(size ? size : 1);
+
+	if (p)
+		memset(p, HFS_ALLOC_POISON, size ? size : 1);
+	return p;
+}
+
+void *hfs_zalloc(size_t size)
+{
+	return calloc(1, size ? size : 1);
+}
+
+void hfs_free(void *p)
+{
+	free(p);
+}
+
+uint64_t hfs_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void hfs_vlog(const char *fmt, va_list ap)
+{
+	va_list copy;
+
+	va_copy(copy, ap);
+	vsnprintf(hfs_host_last_log, sizeof(hfs_host_last_log), fmt, copy);
+	va_end(copy);
+	if (!hfs_host_quiet)
+		vfprintf(stderr, fmt, ap);
+}
+
+void hfs_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	hfs_vlog(fmt, ap);
+	va_end(ap);
+}
+
+void hfs_mutex_init(hfs_mutex_t *m, const char *name)
+{
+	(void)name;
+	pthread_mutex_init((pthread_mutex_t *)m, NULL);
+}
+
+void hfs_mutex_lock(hfs_mutex_t *m)
+{
+	pthread_mutex_lock((pthread_mutex_t *)m);
+}
+
+void hfs_mutex_unlock(hfs_mutex_t *m)
+{
+	pthread_mutex_unlock((pthread_mutex_t *)m);
+}
+
+void hfs_rwsem_init(hfs_rwsem_t *s, const char *name)
+{
+	(void)name;
+	pthread_rwlock_init((pthread_rwlock_t *)s, NULL);
+}
+
+void hfs_down_read(hfs_rwsem_t *s)
+{
+	pthread_rwlock_rdlock((pthread_rwlock_t *)s);
+}
+
+void hfs_up_read(hfs_rwsem_t *s)
+{
+	pthread_rwlock_unlock((pthread_rwlock_t *)s);
+}
+
+void hfs_down_write(hfs_rwsem_t *s)
+{
+	pthread_rwlock_wrlock((pthread_rwlock_t *)s);
+}
+
+void hfs_up_write(hfs_rwsem_t *s)
+{
+	pthread_rwlock_unlock((pthread_rwlock_t *)s);
+}
+
+int hfs_break_layout(struct hfs_inode *ip, hfs_rwsem_t *layout, uint64_t off, uint64_t len,
+		     const struct hfs_wait *w)
+{
+	(void)layout;
+	return hfs_host_break_hook ? hfs_host_break_hook(ip, off, len, w) : 0;
+}

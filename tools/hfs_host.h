@@ -1,0 +1,46 @@
+/*
+ * hfs_host.h - the holdfs platform (fs/holdfs/platform.h) on a POSIX host.
+ *
+ * "pmem" is either an image file mapped with mmap (the tools) or a
+ * zeroed buffer in memory (the tests).  Stores are plain memcpy; flush and
+ * fence only count (the mapping is shared, so the kernel writes the file
+ * back; hfs_host_close() msyncs).  Locks are pthread locks; hfs_log goes
+ * to stderr unless hfs_host_quiet is set, and the last message is kept in
+ * hfs_host_last_log for tests that check what an error names.
+ */
+#ifndef TOOLS_HFS_HOST_H
+#define TOOLS_HFS_HOST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "../fs/holdfs/holdfs.h"
+
+struct hfs_host_pm {
+	struct hfs_pm pm;
+	uint8_t *base;
+	uint64_t size;
+	int fd;				/* -1: memory */
+	bool private_map;		/* changes are not written to the file */
+	uint64_t fences, flushes;	/* statistics */
+};
+
+#define HFS_HOST_RDONLY	0x1	/* map privately: nothing reaches the file */
+
+/* Map image file @path; returns 0 or -errno (message on stderr). */
+int hfs_host_open(const char *path, unsigned flags, struct hfs_host_pm *h);
+/* A zeroed in-memory device of @size bytes; 0 or -ENOMEM. */
+int hfs_host_mem(uint64_t size, struct hfs_host_pm *h);
+/* msync + unmap (or free); returns 0 or -errno. */
+int hfs_host_close(struct hfs_host_pm *h);
+
+extern bool hfs_host_quiet;
+extern char hfs_host_last_log[512];
+
+/*
+ * Test hook: when set, hfs_break_layout() returns what it returns
+ * (simulating pinned pages), else 0.
+ */
+extern int (*hfs_host_break_hook)(struct hfs_inode *ip, uint64_t off, uint64_t len,
+				  const struct hfs_wait *w);
+
+#endif

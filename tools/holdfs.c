@@ -1,0 +1,366 @@
+/*
+ * holdfs.c - the holdfs image tool, like mtools or debugfs:
+ *
+ *	holdfs IMAGE ls [-l] PATH      list a directory (or show one file)
+ *	holdfs IMAGE cat PATH          write a file to stdout
+ *	holdfs IMAGE put HOSTFILE PATH copy a host file in ("-" = stdin)
+ *	holdfs IMAGE get PATH HOSTFILE copy a file out ("-" = stdout)
+ *	holdfs IMAGE rm PATH           remove a file or symlink
+ *	holdfs IMAGE mkdir PATH        make a directory
+ *	holdfs IMAGE rmdir PATH        remove an empty directory
+ *	holdfs IMAGE mv FROM TO        rename (replaces TO)
+ *	holdfs IMAGE ln [-s] TARGET PATH  hard or symbolic link
+ *	holdfs IMAGE readlink PATH     print a symlink's target
+ *	holdfs IMAGE truncate SIZE PATH   set a file's size
+ *	holdfs IMAGE stat PATH         inode details
+ *	holdfs IMAGE df                space and inodes
+ *
+ * Every command mounts the image, does one thing and unmounts it.  Exit 0
+ * on success, 1 on an error (with a message naming it), 2 on bad usage.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+#include <lib/errno.h>
+#include <lib/string.h>
+#include "hfs_host.h"
+#include "../fs/holdfs/hfs_int.h"	/* hfs_ext_count, for stat */
+
+#define EXIT_ERR	1
+#define EXIT_USAGE	2
+#define CHUNK		(1024 * 1024)
+
+static const char *prog = "holdfs";
+
+static int fail(const char *what, int err)
+{
+	fprintf(stderr, "%s: %s: %s\n", prog, what, strerror(err));
+	return EXIT_ERR;
+}
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: holdfs IMAGE COMMAND ARGS...\n"
+		"  ls [-l] PATH | cat PATH | put HOSTFILE PATH | get PATH HOSTFILE\n"
+		"  rm PATH | mkdir PATH | rmdir PATH | mv FROM TO | ln [-s] TARGET PATH\n"
+		"  readlink PATH | truncate SIZE PATH | stat PATH | df\n");
+	return EXIT_USAGE;
+}
+
+static char type_char(uint32_t mode)
+{
+	switch (mode & HFS_S_IFMT) {
+	case HFS_S_IFDIR: return 'd';
+	case HFS_S_IFLNK: return 'l';
+	default: return '-';
+	}
+}
+
+static void print_long(struct hfs_fs *fs, const char *path, const char *name,
+		       const struct hfs_stat *st)
+{
+	char when[32] = "?";
+	time_t secs = (time_t)(st->mtime_ns / 1000000000u);
+	struct tm tm;
+
+	if (localtime_r(&secs, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	printf("%c%04o %3u %10llu %s %s", type_char(st->mode), st->mode & 07777, st->nlink,
+	       (unsigned long long)st->size, when, name);
+	if ((st->mode & HFS_S_IFMT) == HFS_S_IFLNK) {
+		char target[HFS_PATH_MAX];
+
+		if (hfs_readlink(fs, path, target, sizeof(target)) >= 0)
+			printf(" -> %s", target);
+	}
+	printf("\n");
+}
+
+static int cmd_ls(struct hfs_fs *fs, int argc, char **argv)
+{
+	bool lng = false;
+	const char *path;
+	struct hfs_inode *dir;
+	struct hfs_dirent de;
+	struct hfs_stat st;
+	uint64_t cookie = 0;
+	int r;
+
+	if (argc >= 1 && strcmp(argv[0], "-l") == 0) {
+		lng = true;
+		argc--;
+		argv++;
+	}
+	if (argc != 1)
+		return usage();
+	path = argv[0];
+	r = hfs_stat(fs, path, false, &st);
+	if (r)
+		return fail(path, r);
+	if ((st.mode & HFS_S_IFMT) != HFS_S_IFDIR) {
+		if (lng)
+			print_long(fs, path, path, &st);
+		else
+			printf("%s\n", path);
+		return 0;
+	}
+	r = hfs_lookup(fs, path, true, &dir);
+	if (r)
+		return fail(path, r);
+	while ((r = hfs_readdir(dir, &cookie, &de)) == 1) {
+		if (lng) {
+			char full[HFS_PATH_MAX];
+
+			snprintf(full, sizeof(full), "%s/%s", strcmp(path, "/") ? path : "", de.name);
+			if (hfs_stat(fs, full, false, &st) == 0)
+				print_long(fs, full, de.name, &st);
+			else
+				printf("?????  %s\n", de.name);
+		} else {
+			printf("%s\n", de.name);
+		}
+	}
+	hfs_iput(dir);
+	return r < 0 ? fail(path, r) : 0;
+}
+
+static int copy_out(struct hfs_fs *fs, const char *path, FILE *out)
+{
+	struct hfs_inode *ip;
+	uint8_t *buf = malloc(CHUNK);
+	uint64_t off = 0;
+	int64_t n;
+	int r = hfs_open(fs, path, HFS_O_RDONLY, 0, &ip);
+
+	if (r) {
+		free(buf);
+		return fail(path, r);
+	}
+	if (!buf) {
+		hfs_iput(ip);
+		return fail(path, -ENOMEM);
+	}
+	while ((n = hfs_read(ip, off, buf, CHUNK)) > 0) {
+		if (fwrite(buf, 1, (size_t)n, out) != (size_t)n) {
+			n = -EIO;
+			break;
+		}
+		off += (uint64_t)n;
+	}
+	hfs_iput(ip);
+	free(buf);
+	if (n < 0)
+		return fail(path, (int)n);
+	return fflush(out) ? fail("output", -EIO) : 0;
+}
+
+static int cmd_get(struct hfs_fs *fs, const char *path, const char *host)
+{
+	FILE *out = strcmp(host, "-") ? fopen(host, "wb") : stdout;
+	int r;
+
+	if (!out) {
+		fprintf(stderr, "%s: %s: cannot create\n", prog, host);
+		return EXIT_ERR;
+	}
+	r = copy_out(fs, path, out);
+	if (out != stdout && fclose(out))
+		r = fail(host, -EIO);
+	return r;
+}
+
+static int cmd_put(struct hfs_fs *fs, const char *host, const char *path)
+{
+	FILE *in = strcmp(host, "-") ? fopen(host, "rb") : stdin;
+	struct hfs_inode *ip;
+	uint8_t *buf;
+	uint64_t off = 0;
+	size_t n;
+	int r;
+
+	if (!in) {
+		fprintf(stderr, "%s: %s: cannot open\n", prog, host);
+		return EXIT_ERR;
+	}
+	buf = malloc(CHUNK);
+	r = buf ? hfs_open(fs, path, HFS_O_WRONLY | HFS_O_CREAT | HFS_O_TRUNC, 0644, &ip) : -ENOMEM;
+	if (r) {
+		free(buf);
+		if (in != stdin)
+			fclose(in);
+		return fail(path, r);
+	}
+	while ((n = fread(buf, 1, CHUNK, in)) > 0) {
+		int64_t w = hfs_write(ip, off, buf, n);
+
+		if (w < 0) {
+			r = (int)w;
+			break;
+		}
+		off += n;
+	}
+	if (!r && ferror(in))
+		r = -EIO;
+	if (!r)
+		r = hfs_fsync(ip);
+	hfs_iput(ip);
+	free(buf);
+	if (in != stdin)
+		fclose(in);
+	return r ? fail(path, r) : 0;
+}
+
+static int cmd_stat(struct hfs_fs *fs, const char *path)
+{
+	struct hfs_stat st;
+	struct hfs_inode *ip;
+	uint64_t extents = 0;
+	int r = hfs_stat(fs, path, false, &st);
+
+	if (r)
+		return fail(path, r);
+	if (hfs_lookup(fs, path, false, &ip) == 0) {
+		hfs_ext_count(ip, &extents);
+		hfs_iput(ip);
+	}
+	printf("  file: %s\n inode: %llu\n  type: %c\n  mode: %04o\n links: %u\n"
+	       "  size: %llu\nblocks: %llu (4 KiB)\nextents: %llu\n mtime: %llu ns\n ctime: %llu ns\n",
+	       path, (unsigned long long)st.ino, type_char(st.mode), st.mode & 07777, st.nlink,
+	       (unsigned long long)st.size, (unsigned long long)st.blocks,
+	       (unsigned long long)extents, (unsigned long long)st.mtime_ns,
+	       (unsigned long long)st.ctime_ns);
+	return 0;
+}
+
+static int cmd_df(struct hfs_fs *fs)
+{
+	struct hfs_statfs st;
+	int i;
+
+	hfs_statfs(fs, &st);
+	printf("blocks: %llu total, %llu free (%llu KiB free)\ninodes: %llu total, %llu free\n",
+	       (unsigned long long)st.blocks, (unsigned long long)st.free_blocks,
+	       (unsigned long long)(st.free_blocks * st.block_size / 1024),
+	       (unsigned long long)st.inodes, (unsigned long long)st.free_inodes);
+	printf("uuid: ");
+	for (i = 0; i < 16; i++)
+		printf("%02x%s", st.uuid[i], i == 3 || i == 5 || i == 7 || i == 9 ? "-" : "");
+	printf("\nlabel: %s\n", st.label);
+	return 0;
+}
+
+static int run(struct hfs_fs *fs, int argc, char **argv)
+{
+	const char *cmd = argv[0];
+	int r;
+
+	argc--;
+	argv++;
+	if (!strcmp(cmd, "ls"))
+		return cmd_ls(fs, argc, argv);
+	if (!strcmp(cmd, "df"))
+		return argc == 0 ? cmd_df(fs) : usage();
+	if (!strcmp(cmd, "cat"))
+		return argc == 1 ? copy_out(fs, argv[0], stdout) : usage();
+	if (!strcmp(cmd, "get"))
+		return argc == 2 ? cmd_get(fs, argv[0], argv[1]) : usage();
+	if (!strcmp(cmd, "put"))
+		return argc == 2 ? cmd_put(fs, argv[0], argv[1]) : usage();
+	if (!strcmp(cmd, "stat"))
+		return argc == 1 ? cmd_stat(fs, argv[0]) : usage();
+	if (!strcmp(cmd, "readlink")) {
+		char buf[HFS_PATH_MAX];
+
+		if (argc != 1)
+			return usage();
+		r = hfs_readlink(fs, argv[0], buf, sizeof(buf));
+		if (r < 0)
+			return fail(argv[0], r);
+		printf("%s\n", buf);
+		return 0;
+	}
+	if (!strcmp(cmd, "truncate")) {
+		struct hfs_inode *ip;
+		uint64_t size;
+
+		if (argc != 2)
+			return usage();
+		if (parse_size(argv[0], &size)) {
+			fprintf(stderr, "%s: bad size '%s'\n", prog, argv[0]);
+			return EXIT_USAGE;
+		}
+		r = hfs_open(fs, argv[1], HFS_O_WRONLY, 0, &ip);
+		if (!r) {
+			r = hfs_truncate(ip, size, NULL);
+			hfs_iput(ip);
+		}
+		return r ? fail(argv[1], r) : 0;
+	}
+	if (!strcmp(cmd, "rm") || !strcmp(cmd, "mkdir") || !strcmp(cmd, "rmdir")) {
+		if (argc != 1)
+			return usage();
+		r = !strcmp(cmd, "rm") ? hfs_unlink(fs, argv[0], NULL) :
+			!strcmp(cmd, "mkdir") ? hfs_mkdir(fs, argv[0], 0755) : hfs_rmdir(fs, argv[0]);
+		return r ? fail(argv[0], r) : 0;
+	}
+	if (!strcmp(cmd, "mv")) {
+		if (argc != 2)
+			return usage();
+		r = hfs_rename(fs, argv[0], argv[1], NULL);
+		return r ? fail(argv[0], r) : 0;
+	}
+	if (!strcmp(cmd, "ln")) {
+		bool sym = argc == 3 && !strcmp(argv[0], "-s");
+
+		if (argc != (sym ? 3 : 2))
+			return usage();
+		r = sym ? hfs_symlink(fs, argv[1], argv[2]) : hfs_link(fs, argv[0], argv[1]);
+		return r ? fail(argv[sym ? 2 : 1], r) : 0;
+	}
+	fprintf(stderr, "%s: unknown command '%s'\n", prog, cmd);
+	return usage();
+}
+
+static bool read_only(const char *cmd)
+{
+	static const char *const ro[] = { "ls", "cat", "get", "stat", "df", "readlink" };
+	size_t i;
+
+	for (i = 0; i < sizeof(ro) / sizeof(ro[0]); i++)
+		if (!strcmp(cmd, ro[i]))
+			return true;
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	struct hfs_host_pm h;
+	struct hfs_fs *fs;
+	bool ro;
+	int r, ret;
+
+	if (argc < 3)
+		return usage();
+	ro = read_only(argv[2]);
+	if (hfs_host_open(argv[1], ro ? HFS_HOST_RDONLY : 0, &h))
+		return EXIT_ERR;
+	r = hfs_mount(&h.pm, ro ? HFS_MOUNT_RDONLY : 0, &fs);
+	if (r == -EROFS && ro) {
+		/* needs journal recovery: replay into the private mapping */
+		r = hfs_mount(&h.pm, 0, &fs);
+	}
+	if (r) {
+		hfs_host_close(&h);
+		return fail(argv[1], r);
+	}
+	ret = run(fs, argc - 2, argv + 2);
+	r = hfs_unmount(fs);
+	if (hfs_host_close(&h) && !r)
+		r = -EIO;
+	if (r && ret == 0)
+		ret = fail(argv[1], r);
+	return ret;
+}
