@@ -48,20 +48,8 @@ static void print_line(void *ctx, const char *line)
 	ktest_log(ctx, "%s", line);
 }
 
-/*
- * Known open bug: inside the kernel every seed diverges from the model right
- * after a collapse-range (mode 0x8), while the same driver, model and seed
- * pass on the host.  Until it is fixed the cases say so and skip; set
- * FS_DIFF_RUN_KNOWN_BUG to 1 to reproduce.
- */
-#define FS_DIFF_RUN_KNOWN_BUG	0
-
 static void diff_run(struct ktest *t, uint64_t seed)
 {
-	if (!FS_DIFF_RUN_KNOWN_BUG) {
-		ktest_skip(t, "known bug: collapse-range diverges from the model in the kernel only (issue #4 note)");
-		return;
-	}
 	static struct ramdev dev;
 	struct hfsd_env env = { .print = print_line, .ctx = t };
 	struct hfsd_config cfg;
