@@ -261,3 +261,82 @@ BOOTS += [
                      r"^edu0: [0-9a-f:.]+, 4095-byte steps, completions by msi",
                      r"^  transfers 2, bytes 4113, errors 0")),
 ]
+
+
+# ------------------------------------------------------------------ holdfs ----
+
+import subprocess
+import zlib
+
+FS_TOKEN = "holdfs-%08x" % random.getrandbits(32)
+HOST_FILE_BYTES = bytes(random.getrandbits(8) for _ in range(70000))
+TOOLS = os.path.join("build", "tools")
+
+
+def _tool(name, *args):
+    return subprocess.run([os.path.join(TOOLS, name), *args], capture_output=True,
+                          text=False, timeout=60)
+
+
+def fs_host_side(images):
+    """After the first boot: fsck is clean, the kernel's files read back on
+    the host with the right bytes, and a file is put for the kernel."""
+    fsck = _tool("fsck.holdfs", "-n", images[0])
+    if fsck.returncode != 0:
+        return f"fsck.holdfs -n exited {fsck.returncode}: {fsck.stdout.decode()[-300:]}"
+    got = _tool("holdfs", images[0], "cat", "/notes/a.txt")
+    if got.returncode or got.stdout != (FS_TOKEN + "\nsecond line\n").encode():
+        return f"holdfs cat /notes/a.txt gave {got.stdout[:80]!r} (exit {got.returncode})"
+    copy = _tool("holdfs", images[0], "cat", "/notes/b.txt")
+    if copy.stdout != got.stdout:
+        return "the kernel's cp made /notes/b.txt differ from /notes/a.txt"
+    path = os.path.join("build", "test", "fs-host-file.bin")
+    with open(path, "wb") as f:
+        f.write(HOST_FILE_BYTES)
+    put = _tool("holdfs", images[0], "put", path, "/from-host.bin")
+    if put.returncode:
+        return f"holdfs put failed: {put.stderr.decode()[-200:]}"
+    return None
+
+
+def fs_host_fsck_after(images):
+    fsck = _tool("fsck.holdfs", "-n", images[0])
+    if fsck.returncode != 0:
+        return f"fsck.holdfs -n after the second boot exited {fsck.returncode}"
+    return None
+
+
+BOOTS += [
+    sequence("holdfs-persists", (
+        scenario("write", machine="q35", iso="holdfast.iso", pmem=("64M",),
+                 pmem_format=True,
+                 stdin=(f"mkdir /notes\nwrite /notes/a.txt {FS_TOKEN}\n"
+                        "append /notes/a.txt 'second line'\n"
+                        "cp /notes/a.txt /notes/b.txt\nls -l /notes\nsync\npoweroff\n"),
+                 status=STATUS_POWEROFF,
+                 expect=(r"vfs: holdfs on pmem0 mounted at /", r"copied \d+ bytes",
+                         r"a\.txt", r"b\.txt")),
+        fs_host_side,
+        scenario("read", machine="pc", kernel="holdfast.elf", pmem=("64M",),
+                 stdin="cat /notes/a.txt\ncrc32 /from-host.bin\nfsck\nrm /notes/b.txt\npoweroff\n",
+                 status=STATUS_POWEROFF,
+                 expect=(FS_TOKEN, r"second line",
+                         r"^%08x %d /from-host\.bin" % (zlib.crc32(HOST_FILE_BYTES),
+                                                       len(HOST_FILE_BYTES)),
+                         r"fsck: clean")),
+        fs_host_fsck_after,
+    )),
+    # The seed's scenario at the shell: a DMA into /b is in flight, and a
+    # truncate of /b visibly waits for it and says who holds the pages.
+    scenario("dma-truncate-waits", machine="q35", kernel="holdfast.elf",
+             pmem=("64M",), pmem_format=True, smp=2,
+             stdin=("fallocate /big 0 16384\ndma cp /big /b &\npins /b\n"
+                    "truncate /b 0\ndma jobs\npoweroff\n"),
+             status=STATUS_POWEROFF,
+             expect=(r"\[1\] dma cp /big /b running in the background",
+                     r"^dma-cp\s+inode \d+\s+offset 0\s+4 pages",
+                     r"dax: layout change of inode \d+ waits \d+ ms",
+                     r"held by dma-cp: DMA channel edu0",
+                     r"dma job 1: copied 16384 bytes",
+                     r"truncated /b to 0 bytes in [1-9]\d{2,}\.\d+ ms")),
+]

@@ -345,7 +345,8 @@ static int cmd_fallocate(int argc, char **argv)
 	if (shell_parse_size(argv[i + 1], "offset", &off) || shell_parse_size(argv[i + 2], "length", &len))
 		return -EINVAL;
 	PATH_ARG(path, argv[i]);
-	if ((fd = vfs_open(path, HFS_O_RDWR, 0)) < 0)
+	/* like fallocate(1), a missing file is created */
+	if ((fd = vfs_open(path, HFS_O_RDWR | HFS_O_CREAT, MODE_FILE)) < 0)
 		return fail(argv[0], path, fd);
 	err = vfs_fallocate(fd, mode, off, len, NULL);
 	vfs_close(fd);
