@@ -45,10 +45,12 @@
 
 struct dax_mapping {
 	uint64_t va, len, off;
-	struct hfs_inode *ip;			/* a reference */
+	struct hfs_inode *ip;			/* a reference, dropped at the last put */
 	bool writable;
 	char owner[NAME_LEN];
 	struct list_node node;			/* dax_lock */
+	int refs;				/* dax_lock: the list + users */
+	bool unmapped;				/* dax_lock */
 };
 
 struct dax_pin {
@@ -73,6 +75,8 @@ static uint64_t next_va = DAX_BASE;			/* dax_lock */
 static uint64_t zero_page_pa;
 bool dax_huge_pages = true;
 static struct dax_stats stats;
+
+static void put_mapping(struct dax_mapping *m);
 
 void dax_get_stats(struct dax_stats *st)
 {
@@ -109,6 +113,7 @@ int dax_mmap(struct hfs_inode *ip, uint64_t off, uint64_t len, bool writable,
 		return -ENOMEM;
 	}
 	m->va = base;
+	m->refs = 1;
 	next_va = base + span + DAX_GUARD;
 	list_add_tail(&mappings, &m->node);
 	spin_unlock(&dax_lock);
@@ -132,8 +137,7 @@ int dax_munmap(void *va)
 	if (!found)
 		return -EINVAL;
 	pt_unmap(&kernel_pgtable, found->va, ALIGN_UP(found->len, PAGE_SIZE));
-	hfs_iput(found->ip);
-	kfree(found);
+	put_mapping(found);		/* frees it once no fault uses it */
 	return 0;
 }
 
@@ -164,24 +168,35 @@ void dax_unmap_range(struct hfs_inode *ip, uint64_t off, uint64_t len)
 	spin_unlock(&dax_lock);
 }
 
-/* Find the mapping at va; copy what the fault path needs and take an inode
- * reference.  false if there is none. */
-static bool find_mapping(uint64_t va, struct dax_mapping *out)
+/* The mapping at va with a reference (put_mapping), or NULL.  No sleeping
+ * under dax_lock: the mapping's own inode reference keeps ip alive. */
+static struct dax_mapping *find_mapping(uint64_t va)
 {
-	struct dax_mapping *m;
-	bool found = false;
+	struct dax_mapping *m, *found = NULL;
 
 	spin_lock(&dax_lock);
 	list_for_each_entry(m, &mappings, node) {
 		if (va >= m->va && va < m->va + m->len) {
-			*out = *m;
-			hfs_igrab(m->ip);
-			found = true;
+			m->refs++;
+			found = m;
 			break;
 		}
 	}
 	spin_unlock(&dax_lock);
 	return found;
+}
+
+static void put_mapping(struct dax_mapping *m)
+{
+	bool last;
+
+	spin_lock(&dax_lock);
+	last = --m->refs == 0;
+	spin_unlock(&dax_lock);
+	if (last) {
+		hfs_iput(m->ip);
+		kfree(m);
+	}
 }
 
 /* ---------------------------------------------------------------- faults */
@@ -231,16 +246,30 @@ static int fault_in(const struct dax_mapping *m, uint64_t va, bool write, struct
 	bool exclusive = false;
 	int err;
 
+	struct hfs_stat st;
+
 	if (write && !m->writable)
 		return -EACCES;
 	hfs_down_read(layout);
-	err = hfs_map(m->ip, off, false, &hm);
+	/* Past the end of the file there is nothing to map (Linux: SIGBUS).
+	 * Allocating there would make a block that a later size change frees
+	 * without breaking the layout of that range. */
+	err = hfs_getattr(m->ip, &st);
+	if (!err && off >= st.size)
+		err = -EFAULT;
+	if (!err)
+		err = hfs_map(m->ip, off, false, &hm);
 	if (!err && hm.hole && write) {
-		/* Allocating changes the extent tree: take the lock for write. */
+		/* Allocating changes the extent tree: take the lock for write,
+		 * and look at the size again (it may have changed meanwhile). */
 		hfs_up_read(layout);
 		hfs_down_write(layout);
 		exclusive = true;
-		err = hfs_map(m->ip, off, true, &hm);
+		err = hfs_getattr(m->ip, &st);
+		if (!err && off >= st.size)
+			err = -EFAULT;
+		if (!err)
+			err = hfs_map(m->ip, off, true, &hm);
 	}
 	if (err)
 		goto out;
@@ -269,7 +298,8 @@ out:
 /* The page-fault hook (arch/x86_64/trap.c): true if handled. */
 static bool dax_page_fault(struct trap_frame *tf, uint64_t addr)
 {
-	struct dax_mapping m;
+	struct dax_mapping *m;
+	uint64_t off;
 	int err;
 
 	if (addr < DAX_BASE || addr >= DAX_BASE + DAX_SIZE)
@@ -281,16 +311,16 @@ static bool dax_page_fault(struct trap_frame *tf, uint64_t addr)
 	/* Interrupts on before anything else: another CPU may be waiting for
 	 * this one to answer a TLB shootdown while it holds dax_lock. */
 	irq_enable();
-	if (!find_mapping(addr, &m)) {
+	if (!(m = find_mapping(addr))) {
 		irq_disable();
 		return false;
 	}
-	err = fault_in(&m, addr, tf->error & PF_WRITE, NULL);
-	hfs_iput(m.ip);
+	err = fault_in(m, addr, tf->error & PF_WRITE, NULL);
+	off = m->off + (addr - m->va);
+	put_mapping(m);
 	irq_disable();
 	if (err)
-		kprintf("dax: cannot fault in %#lx (file offset %#lx): %s\n", addr,
-			m.off + (addr - m.va), strerror(err));
+		kprintf("dax: cannot fault in %#lx (file offset %#lx): %s\n", addr, off, strerror(err));
 	return err == 0;
 }
 
@@ -342,7 +372,7 @@ struct dax_pin *dax_pin_pages(uint64_t va, unsigned n, unsigned flags,
 			      struct pmem_page **pages, const char *holder, int *err)
 {
 	bool write = flags & DAX_PIN_WRITE;
-	struct dax_mapping m;
+	struct dax_mapping *m;
 	struct dax_pin *p;
 	unsigned i;
 
@@ -356,12 +386,12 @@ struct dax_pin *dax_pin_pages(uint64_t va, unsigned n, unsigned flags,
 			STAT_INC(pins_fast);
 			continue;
 		}
-		if (!find_mapping(a, &m)) {
+		if (!(m = find_mapping(a))) {
 			*err = -EFAULT;
 			goto undo;
 		}
-		*err = fault_in(&m, a, write, &pages[i]);
-		hfs_iput(m.ip);
+		*err = fault_in(m, a, write, &pages[i]);
+		put_mapping(m);
 		if (*err)
 			goto undo;
 		STAT_INC(pins_slow);
@@ -370,10 +400,10 @@ struct dax_pin *dax_pin_pages(uint64_t va, unsigned n, unsigned flags,
 		*err = -ENOMEM;
 		goto undo;
 	}
-	if (find_mapping(va, &m)) {
-		p->ino = hfs_ino(m.ip);
-		p->off = m.off + (va - m.va);
-		hfs_iput(m.ip);
+	if ((m = find_mapping(va))) {
+		p->ino = hfs_ino(m->ip);
+		p->off = m->off + (va - m->va);
+		put_mapping(m);
 	}
 	publish(p);
 	return p;

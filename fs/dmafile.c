@@ -230,3 +230,55 @@ bool dma_job_get(unsigned i, struct dma_job_info *out)
 	spin_unlock(&job_lock);
 	return used;
 }
+
+/* One transfer of a file-to-buffer or buffer-to-file move. */
+static void one_done(struct dma_desc *d, int status)
+{
+	struct chunk *c = d->cookie;
+
+	page_done(d, status);
+	(void)c;
+}
+
+int dma_file_buffer(struct hfs_inode *ip, uint64_t off, uint64_t buf_phys, uint64_t len,
+		    bool to_file)
+{
+	struct dma_engine *e = dma_get_engine(0);
+	struct chunk *c;
+	int err = 0;
+
+	if (!e)
+		return -ENODEV;
+	if (len == 0 || off + len < off || !dma_phys_ok(buf_phys, len))
+		return -EINVAL;
+	if (!(c = kzalloc(sizeof(*c))))
+		return -ENOMEM;
+	for (uint64_t done = 0; done < len && !err;) {
+		/* page by page within the file: its blocks need not be contiguous */
+		uint64_t fo = off + done, n = MIN(len - done, PAGE - fo % PAGE);
+		struct dax_pin *pin = dax_pin_file(ip, fo, n, to_file ? DAX_PIN_WRITE : 0,
+						   to_file ? "dma-write" : "dma-read", &err);
+		if (!pin)
+			break;
+		struct dma_desc *d = &c->desc[0];
+		memset(d, 0, sizeof(*d));
+		uint64_t fp = dax_pin_phys(pin, fo % PAGE);
+		d->src = to_file ? buf_phys + done : fp;
+		d->dst = to_file ? fp : buf_phys + done;
+		d->len = n;
+		d->done = one_done;
+		d->cookie = c;
+		completion_init(&c->all_done);
+		c->outstanding = 1;
+		c->error = 0;
+		err = dma_submit(e, d);
+		if (!err) {
+			wait_for_completion(&c->all_done);
+			err = c->error;
+		}
+		dax_unpin(pin);
+		done += n;
+	}
+	kfree(c);
+	return err;
+}

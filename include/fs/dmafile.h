@@ -30,6 +30,16 @@ struct dma_job_info {
  * a negative errno.  With wait, returns only when the copy is over and
  * gives its result in *result. */
 int dma_file_copy(const char *src, const char *dst, bool wait, int *result);
+/*
+ * Move len bytes between [off, off+len) of ip and a physically contiguous
+ * DRAM buffer at buf_phys, through the DMA engine; the file's pages are
+ * pinned for the transfer.  to_file: buffer -> file (allocating holes).
+ * Sleeps until done.  0, or -ENODEV, -ENODATA (reading a hole), -EIO...
+ */
+struct hfs_inode;
+int dma_file_buffer(struct hfs_inode *ip, uint64_t off, uint64_t buf_phys, uint64_t len,
+		    bool to_file);
+
 /* Copy out job i's state (0 <= i < DMA_JOBS_MAX); false if unused. */
 bool dma_job_get(unsigned i, struct dma_job_info *out);
 
