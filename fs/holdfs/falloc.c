@@ -92,23 +92,83 @@ static int free_blocks(struct hfs_inode *ip, uint64_t lo, uint64_t hi)
 	return err;
 }
 
-static int punch(struct hfs_inode *ip, uint64_t off, uint64_t len)
+/* Source of the zero records of zero_logged(). */
+static const uint8_t zero_block[HFS_BLOCK_SIZE];
+
+/*
+ * Zero the allocated bytes of [from, to), which lie inside one block,
+ * through the journal of @tx: they change exactly when @tx commits.
+ */
+static void zero_logged(struct hfs_tx *tx, struct hfs_inode *ip, uint64_t from, uint64_t to)
 {
-	uint64_t end = off + len;
+	struct hfs_dext e;
+	uint64_t hole;
+	int r;
+
+	if (from >= to)
+		return;
+	r = hfs_ext_lookup(ip, from / HFS_BLOCK_SIZE, &e, &hole);
+	if (r < 0)
+		hfs_tx_fail(tx, r);
+	if (r != 1)
+		return;		/* a hole reads as zeros already */
+	hfs_tx_log(tx, HFS_BLOCK_OFF(e.pblk) + (from - HFS_BLOCK_OFF(e.lblk)), zero_block,
+		   (size_t)(to - from));
+}
+
+/*
+ * Make bytes [off, end) read as zeros, atomically: one transaction zeroes
+ * the partial blocks at the edges through the journal (at most two
+ * partial blocks, < 8 KiB of records), unmaps the whole blocks between
+ * (with an intent that later transactions or the next mount finish when
+ * they are too many: the range reads as zeros from the first commit on,
+ * since an intent's blocks are never read again), and raises the size to
+ * @new_size if that is larger, in the same inode image.
+ *
+ * Why not zero the edges in place: a crash in the middle of an in-place
+ * zeroing (or between it and the transaction) leaves some lines zeroed
+ * and some not, which is neither the file before nor after.  The bytes
+ * between the old size and @off are zeroed in place: they lie past EOF
+ * until this transaction commits, and hfs_tx_direct() fences them first.
+ */
+static int zero_atomic(struct hfs_inode *ip, uint64_t off, uint64_t end, uint64_t new_size)
+{
 	uint64_t lo = DIV_ROUND_UP(off, HFS_BLOCK_SIZE), hi = end / HFS_BLOCK_SIZE;
+	struct hfs_tx *tx;
+	bool done = true;
 	int err;
 
+	tx = hfs_tx_begin(ip->fs);
+	hfs_tx_dirty_inode(tx, ip);
 	if (lo > hi) {			/* inside one block */
-		err = hfs_zero_gap(ip, off, end);
+		zero_logged(tx, ip, off, end);
 	} else {
-		err = hfs_zero_gap(ip, off, HFS_BLOCK_OFF(lo));
-		if (!err)
-			err = hfs_zero_gap(ip, HFS_BLOCK_OFF(hi), end);
-		if (!err)
-			err = free_blocks(ip, lo, hi);
+		zero_logged(tx, ip, off, HFS_BLOCK_OFF(lo));
+		zero_logged(tx, ip, HFS_BLOCK_OFF(hi), end);
 	}
-	hfs_pm_fence(ip->fs->pm);
+	if (new_size > ip->d.size) {
+		if (off > ip->d.size) {
+			err = hfs_zero_gap(ip, ip->d.size, off);
+			if (err)
+				hfs_tx_fail(tx, err);
+			hfs_tx_direct(tx);
+		}
+		ip->d.size = new_size;
+	}
+	if (lo < hi)
+		hfs_free_range_step(tx, ip, lo, hi, &done);
+	hfs_touch(ip, true);
+	if (!done)
+		hfs_orphan_add(tx, ip);
+	err = hfs_tx_commit(tx);
+	if (!err && !done)
+		err = hfs_finish_intent(ip);
 	return err;
+}
+
+static int punch(struct hfs_inode *ip, uint64_t off, uint64_t len)
+{
+	return zero_atomic(ip, off, off + len, 0);
 }
 
 static int collapse(struct hfs_inode *ip, uint64_t off, uint64_t len)
@@ -158,17 +218,33 @@ static int insert(struct hfs_inode *ip, uint64_t off, uint64_t len)
 	return hfs_tx_commit(tx);
 }
 
+/*
+ * Zero [off, end) and leave it allocated.  The zeroing is atomic
+ * (zero_atomic: journaled edges, whole blocks unmapped, size in the same
+ * transaction); then the holes of the range are filled with zeroed
+ * blocks, which changes nothing a reader or a crash can see.  The free
+ * blocks are counted first, so a lack of them fails before anything
+ * changed; if a later allocation still runs short (tree nodes), the range
+ * stays partly a hole, which reads the same, and the call succeeds.
+ */
 static int zero_range(struct hfs_inode *ip, int mode, uint64_t off, uint64_t len)
 {
 	uint64_t end = off + len;
 	uint64_t lo = off / HFS_BLOCK_SIZE, hi = DIV_ROUND_UP(end, HFS_BLOCK_SIZE);
-	int err = hfs_alloc_range(ip, lo, hi - lo, true, 0);
+	int64_t need = hfs_count_holes(ip, lo, hi - lo);
+	int err;
 
-	if (!err)
-		err = hfs_zero_gap(ip, off, end);
-	hfs_pm_fence(ip->fs->pm);
-	if (!err && !(mode & HFS_FALLOC_KEEP_SIZE))
-		err = extend_size(ip, end);
+	if (need < 0)
+		return (int)need;
+	if ((uint64_t)need > ip->fs->free_blocks)
+		return -ENOSPC;
+	err = zero_atomic(ip, off, end, (mode & HFS_FALLOC_KEEP_SIZE) ? 0 : end);
+	if (!err) {
+		err = hfs_alloc_range(ip, lo, hi - lo, true, 0);
+		if (err == -ENOSPC)
+			err = 0;
+		hfs_pm_fence(ip->fs->pm);
+	}
 	return err;
 }
 

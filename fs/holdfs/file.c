@@ -85,7 +85,7 @@ int hfs_zero_gap(struct hfs_inode *ip, uint64_t from, uint64_t to)
 }
 
 /* Blocks needed to fill the holes of [lblk, lblk + n); -errno. */
-static int64_t count_holes(struct hfs_inode *ip, uint64_t lblk, uint64_t n)
+int64_t hfs_count_holes(struct hfs_inode *ip, uint64_t lblk, uint64_t n)
 {
 	uint64_t end = lblk + n, need = 0;
 
@@ -129,7 +129,7 @@ int hfs_alloc_range(struct hfs_inode *ip, uint64_t lblk, uint64_t n, bool zero,
 {
 	struct hfs_fs *fs = ip->fs;
 	uint64_t end = lblk + n;
-	int64_t need = count_holes(ip, lblk, n);
+	int64_t need = hfs_count_holes(ip, lblk, n);
 	int err = 0;
 
 	if (need < 0)

@@ -249,6 +249,7 @@ unsigned hfs_mode_ft(uint32_t mode);
 
 /* ------------------------------------------------------------ file.c */
 int hfs_zero_gap(struct hfs_inode *ip, uint64_t from, uint64_t to);
+int64_t hfs_count_holes(struct hfs_inode *ip, uint64_t lblk, uint64_t n);
 int hfs_alloc_range(struct hfs_inode *ip, uint64_t lblk, uint64_t n, bool zero,
 		    uint64_t spec);
 int hfs_truncate_locked(struct hfs_inode *ip, uint64_t size);

@@ -12,15 +12,27 @@
  *      are durable before anything can make the commit record valid;
  *   1. append the images of the dirty inodes, bitmap lines and superblock;
  *   2. write header + records at the start of the journal, flush, fence;
- *      the header's checksum (CRC-32, see jnl_crc) covers every byte, so the transaction is
- *      committed exactly when the fence completes (a torn one never
- *      verifies, and its sequence number rules out a stale one);
+ *      the header's checksum (CRC-32, not CRC-32C: see jnl_crc) covers
+ *      the header and every record, so the transaction is committed
+ *      exactly when the fence completes: before it, any line of header or
+ *      records may be old or new independently, and a mix never verifies;
  *   3. apply each record in place, flush, fence;
  *   4. clear the header's (magic, crc) word with one 8-byte store + flush.
- *      No fence: the next transaction's fence or fsync orders it.  If a
- *      crash loses that store, replay re-applies a transaction that was
- *      already applied, which only rolls back in-place size/time updates
- *      made since, and those were not fsync'ed.
+ *      No fence: the next fence (the next transaction's first, a write's,
+ *      fsync's) orders it.
+ * Which transaction can replay.  N's clear is flushed at once, so the
+ * first fence after it (whoever issues it) makes the clear, or N+1's
+ * header written over it, durable: from then on N never verifies again.
+ * Before that fence, the header
+ * line may still hold N's valid header (the clear and N+1's header are
+ * both unfenced), and with all of N's record lines old, N verifies and is
+ * re-applied.  That is harmless: N was applied in place and fenced in its
+ * step 3, and since N's clear no fence has completed, so everything
+ * stored since (N+1's unreferenced direct blocks, in-place size and time
+ * stores) is unfenced and may be lost anyway; re-applying N only rolls
+ * such stores back to the state N left.  The sequence number is not what
+ * protects against a stale transaction (a crash image cannot know which
+ * number to expect); it is kept increasing across mounts for diagnostics.
  * The journal holds one transaction at a time, so it never wraps; its size
  * bounds the size of one transaction.  Large operations (truncating a big
  * file) are split into bounded transactions held together by an intent in
@@ -66,6 +78,9 @@ int hfs_journal_init(struct hfs_fs *fs)
 
 	memset(tx, 0, sizeof(*tx));
 	tx->fs = fs;
+	/* The clear leaves seq in place: numbers keep increasing across mounts. */
+	memcpy(&fs->tx_seq, hfs_pm_ptr(fs->pm, JNL_OFF(fs) + offsetof(struct hfs_djtx, seq)),
+	       sizeof(fs->tx_seq));
 	tx->cap = HFS_BLOCK_OFF(fs->jblocks);
 	tx->buf = hfs_alloc(tx->cap);
 	tx->max_lines = tx->cap / (rec_size(sizeof(struct hfs_dbmline))) + 1;

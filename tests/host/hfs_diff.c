@@ -764,7 +764,7 @@ static int cmp_data(struct hfsd *d, struct hfs_inode *ip, struct hfsm_node *n, b
 		    const char *what, char *why, size_t whysize)
 {
 	struct hfs_stat st;
-	uint64_t size, got = 0, i, limit = d->cfg.max_file + d->cfg.max_write + HFS_BLOCK_SIZE;
+	uint64_t size, got = 0, i;
 	int64_t r = hfs_getattr(ip, &st);
 
 	if (r) {
@@ -789,7 +789,7 @@ static int cmp_data(struct hfsd *d, struct hfs_inode *ip, struct hfsm_node *n, b
 	 * really had; only the read buffer may be too small (a script may
 	 * fallocate or truncate past cfg.max_file): grow it.
 	 */
-	if (size > limit && size + 1 > d->cmp_cap) {
+	if (size + 1 > d->cmp_cap) {
 		uint8_t *nb = hfs_alloc(size + 1);
 
 		if (!nb) {

@@ -433,8 +433,6 @@ void hfs_crashpt_build(struct hfs_memdev *d, const struct hfs_crashpt *cp,
 		uint8_t *dst = out + cp->idx[i] * LINE;
 		unsigned n = cp->nver[i];
 
-		if (getenv("HFS_DBG"))
-			fprintf(stderr, "DBG line %llu (off 0x%llx) nver %u\n", (unsigned long long)cp->idx[i], (unsigned long long)cp->idx[i]*64, n);
 		switch (mode) {
 		case HFS_CRASH_ALL_OLD:
 			memcpy(dst, v, LINE);
@@ -442,11 +440,8 @@ void hfs_crashpt_build(struct hfs_memdev *d, const struct hfs_crashpt *cp,
 		case HFS_CRASH_ALL_NEW:
 			memcpy(dst, v + (n - 1) * LINE, LINE);
 			break;
-		case HFS_CRASH_RANDOM: {
-			unsigned k = hfst_rand(rng) % n;
-			if (getenv("HFS_DBG")) { fprintf(stderr, "DBG   chose %u\n", k);
-				for (unsigned q = 0; q < n; q++) { fprintf(stderr, "DBG    v%u ", q); for (int b = 0; b < 64; b++) fprintf(stderr, "%02x", v[q*LINE+b]); fprintf(stderr, "\n"); } }
-			memcpy(dst, v + k * LINE, LINE); }
+		case HFS_CRASH_RANDOM:
+			memcpy(dst, v + (hfst_rand(rng) % n) * LINE, LINE);
 			break;
 		case HFS_CRASH_RANDOM_WORDS:
 			for (w = 0; w < LINE; w += WORD)

@@ -1,0 +1,9 @@
+# Crash-state tests of holdfs on the recording device:
+# build/host/test_hfs_crash (HFS_SEED, HFS_CRASH_OPS, HFS_CRASH_K,
+# HFS_CRASH_EVERY, HFS_CRASH_WORDS, HFS_CRASH_SAVE; see the .c).
+include tests/host/hfs_core.inc
+ifneq ($(HFS_CORE_READY),)
+HOST_TESTS += hfs_crash
+HOST_TEST_hfs_crash_SRCS := tests/host/test_hfs_crash.c tests/host/hfs_diff.c \
+	tests/host/hfs_model.c $(HFS_TEST_PLATFORM) $(HFS_CORE_SRCS)
+endif
