@@ -176,6 +176,14 @@ static void mark_blocks(struct hfs_fs *fs, uint64_t start, uint64_t len, bool us
 {
 	uint64_t b;
 
+	/* Freeing a block a device may still write is the seed's corruption
+	 * waiting to happen: a layout path skipped hfs_break_layout.  Say so. */
+	if (!used && fs->pm->ops->block_pinned) {
+		for (b = start; b < start + len; b++)
+			if (fs->pm->ops->block_pinned(fs->pm, HFS_BLOCK_OFF(b)))
+				hfs_log("holdfs: BUG: freeing block %lu while it is pinned\n",
+					(unsigned long)b);
+	}
 	if (used)
 		bitmap_set_range(fs->bmap, start, len);
 	else

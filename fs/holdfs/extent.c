@@ -151,8 +151,10 @@ int hfs_ext_lookup(struct hfs_inode *ip, uint64_t lblk, struct hfs_dext *ext,
 	uint8_t *buf = NULL;
 	int i, ret = 0;
 
-	if (ip->last.len && lblk >= ip->last.lblk && lblk < (uint64_t)ip->last.lblk + ip->last.len) {
-		*ext = ip->last;
+	struct hfs_dext cached = hfs_last_get(ip);
+
+	if (cached.len && lblk >= cached.lblk && lblk < (uint64_t)cached.lblk + cached.len) {
+		*ext = cached;
 		return 1;
 	}
 	if (depth && ip->in_tx) {
@@ -180,7 +182,7 @@ int hfs_ext_lookup(struct hfs_inode *ip, uint64_t lblk, struct hfs_dext *ext,
 	}
 	if (depth == 0 && i >= 0 && lblk < (uint64_t)e[i].lblk + e[i].len) {
 		*ext = e[i];
-		ip->last = e[i];
+		hfs_last_set(ip, &e[i]);
 		ret = 1;
 	} else {
 		*hole_len = bound == UINT64_MAX ? UINT64_MAX : bound - lblk;
@@ -457,7 +459,7 @@ static void level_delete(struct hfs_tx *tx, struct xpath *p, unsigned k, unsigne
 static void ext_changed(struct hfs_tx *tx, struct hfs_inode *ip)
 {
 	hfs_tx_dirty_inode(tx, ip);
-	ip->last.len = 0;
+	hfs_last_forget(ip);
 }
 
 /**

@@ -76,8 +76,14 @@ struct hfs_inode {
 	bool in_tx;			/* changed by the running transaction:
 					 * its tree reads overlay the journal */
 
-	/* layout lock: a cached extent for sequential and repeated lookups */
+	/*
+	 * A cached extent for sequential and repeated lookups, guarded by
+	 * last_lock (a spin flag): lookups run concurrently under the layout
+	 * lock held shared, and an unguarded 16-byte copy tears (lblk from one
+	 * extent, pblk from another).  Use hfs_last_get/set/forget.
+	 */
 	struct hfs_dext last;		/* len 0: nothing cached */
+	bool last_lock;
 	uint64_t spec_from;		/* speculative preallocation from this
 					 * file block (UINT64_MAX: none) */
 
@@ -275,6 +281,38 @@ static inline bool hfs_is_lnk(const struct hfs_inode *ip)
 static inline bool hfs_rdonly(const struct hfs_fs *fs)
 {
 	return fs->flags & HFS_MOUNT_RDONLY;
+}
+
+/* The inode's cached extent, copied under its spin flag (see last_lock). */
+static inline void hfs_last_lock(struct hfs_inode *ip)
+{
+	while (__atomic_test_and_set(&ip->last_lock, __ATOMIC_ACQUIRE))
+		;
+}
+static inline void hfs_last_unlock(struct hfs_inode *ip)
+{
+	__atomic_clear(&ip->last_lock, __ATOMIC_RELEASE);
+}
+static inline struct hfs_dext hfs_last_get(struct hfs_inode *ip)
+{
+	struct hfs_dext e;
+
+	hfs_last_lock(ip);
+	e = ip->last;
+	hfs_last_unlock(ip);
+	return e;
+}
+static inline void hfs_last_set(struct hfs_inode *ip, const struct hfs_dext *e)
+{
+	hfs_last_lock(ip);
+	ip->last = *e;
+	hfs_last_unlock(ip);
+}
+static inline void hfs_last_forget(struct hfs_inode *ip)
+{
+	hfs_last_lock(ip);
+	ip->last.len = 0;
+	hfs_last_unlock(ip);
 }
 
 #endif

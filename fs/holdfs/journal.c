@@ -375,7 +375,7 @@ void hfs_tx_abort(struct hfs_tx *tx)
 		hfs_alloc_undo(fs, &tx->undo[i]);
 	for (i = 0; i < tx->ninodes; i++) {
 		tx->inodes[i].ip->d = tx->inodes[i].saved;
-		tx->inodes[i].ip->last.len = 0;
+		hfs_last_forget(tx->inodes[i].ip);
 	}
 	for (i = 0; i < tx->ndirs; i++)
 		hfs_dir_drop_index(tx->dirs[i]);

@@ -281,7 +281,7 @@ void hfs_drop_last_link(struct hfs_tx *tx, struct hfs_inode *ip, bool sole)
 		return;
 	/* Undo the partial removal: the orphan path frees it later. */
 	ip->d = saved;
-	ip->last.len = 0;
+	hfs_last_forget(ip);
 	tx->used = used;
 	tx->nundo = nundo;
 	tx->nrec = (uint32_t)nrec;

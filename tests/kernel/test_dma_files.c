@@ -324,22 +324,10 @@ static void run_stress(struct ktest *t, struct stress *s, bool unsafe)
 	}
 }
 
-/*
- * Open bug (issue #6 note): with several CPUs this finds a few pinned
- * blocks that moved (also with the lock-free pin path disabled and with a
- * single mutator), so concurrent allocation in the holdfs core is the
- * suspect.  Set DAX_STRESS_RUN_KNOWN_BUG to 1 to reproduce.
- */
-#define DAX_STRESS_RUN_KNOWN_BUG	0
-
 KTEST(dax_stress, pinned_blocks_never_move)
 {
 	static struct stress s;
 
-	if (!DAX_STRESS_RUN_KNOWN_BUG && smp_online_count() > 1) {
-		ktest_skip(t, "known bug (issue #6 note): pinned blocks can move on several CPUs");
-		return;
-	}
 	if (!fs_test_ready(t))
 		return;
 	run_stress(t, &s, false);
