@@ -168,6 +168,12 @@ test: $(B)/holdfast.elf $(B)/holdfast-test.iso $(B)/holdfast.iso host-tests tool
 		{ echo "error: the test runner's own tests fail: python3 -m unittest tests/test_runner_selftest.py"; exit 1; }
 	@$(PYTHON) tests/run.py --accel '$(if $(ACCEL),$(ACCEL),tcg)' --build-dir $(B) $(if $(ONLY),--only '$(ONLY)')
 
+bench: $(B)/holdfast.elf $(B)/holdfast.iso tools | check-deps
+	@$(PYTHON) scripts/bench.py --build-dir $(B) --accel '$(ACCEL)'
+
+bench-linux:
+	@$(PYTHON) scripts/bench_linux.py --build-dir $(B)
+
 # --------------------------------------------------------------- set-up -----
 
 DEPS_DEBIAN := gcc make binutils python3 qemu-system-x86 grub-pc-bin grub-common \
@@ -193,11 +199,13 @@ help:
 	@echo "make test       build everything and run every test suite (TCG; ACCEL=kvm opts in)"
 	@echo "                ONLY=name runs just the boots/host tests whose name contains it"
 	@echo "make debug      boot paused with a gdb stub; prints the gdb command to type"
+	@echo "make bench      run the benchmarks in QEMU: table, build/bench/results.csv and .png"
+	@echo "make bench-linux  measure Linux DAX (ext4/xfs) for comparison: build/bench/linux.csv (downloads Debian's kernel)"
 	@echo "make deps       install the Debian packages the build and QEMU need"
 	@echo "make clean      remove build/"
 	@echo "DEBUG=1         debug kernel build (kmalloc red zones, lock checks)"
 
-.PHONY: all iso run debug test deps check-deps clean help host-tests FORCE
+.PHONY: all iso run debug test bench bench-linux deps check-deps clean help host-tests FORCE
 FORCE:
 
 -include $(KOBJS:.o=.d)

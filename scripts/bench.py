@@ -1,0 +1,1183 @@
+#!/usr/bin/env python3
+"""bench.py - the host side of `make bench`.
+
+This file owns: booting Holdfast in QEMU for the benchmark run, typing
+`bench -w` and `poweroff` on its serial port, turning the kernel's
+`bench NAME VALUE UNIT` lines (and its `boot: N ms from the first
+instruction to the prompt` line) into figures, comparing every figure
+with its ceiling from the same run and with Linux's figure for the same
+workload, judging the targets of the performance issue, and writing
+build/bench/results.csv and the chart build/bench/results.png (gnuplot).
+
+    scripts/bench.py [--build-dir build] [--iso | --kernel ELF]
+                     [--smp N] [--accel ''|auto|kvm|tcg] [--timeout S]
+                     [--quick] [--names NAME...] [--no-chart]
+    scripts/bench.py --from-log SERIAL.LOG ...   (no QEMU: re-judge a log)
+
+The kernel decides which benchmarks exist; this script takes whatever
+`bench ...` lines come.  What it knows about a figure (its unit, its
+ceiling, its Linux peer, its targets) is the FIGURES table below; a figure
+missing from the table is still printed and written, without comparisons.
+
+The machine is DESIGN.md's (scripts/qemu.py builds the command line) with
+one fresh 1 GiB NVDIMM in build/bench/pmem.img, formatted with
+build/tools/mkfs.holdfs when that is built.  KVM is used only after a
+probe boot under KVM succeeds (qemu.choose_accel()); the accelerator is
+printed and recorded in the CSV.
+
+Linux's figures come from build/bench/linux.csv (written by
+scripts/bench_linux.py, `make bench-linux`); without it, from the peer
+README's published figures, in a column labelled as such.
+
+Environment: BENCH_SMP (CPUs, default 2), BENCH_TIMEOUT (seconds for the
+whole run, default 900), ACCEL (as for make run), QEMU (binary).
+"""
+
+import argparse
+import csv
+import datetime
+import math
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+
+SCRIPTS_DIR = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(SCRIPTS_DIR)
+if SCRIPTS_DIR not in sys.path:
+    sys.path.insert(0, SCRIPTS_DIR)
+
+import qemu  # noqa: E402  (scripts/qemu.py)
+
+# ------------------------------------------------------------- settings ----
+
+DEFAULT_SMP = 2
+DEFAULT_TIMEOUT_S = 900          # the full suite takes minutes under TCG
+DEFAULT_PMEM_SIZE = "1G"         # the peer harness's NVDIMM size
+DEFAULT_MACHINE = "q35"
+BENCH_SUBDIR = "bench"
+IMAGE_NAME = "pmem.img"
+SERIAL_LOG_NAME = "serial.log"
+STDERR_LOG_NAME = "qemu-stderr.log"
+CMD_FILE_NAME = "qemu.cmd"
+CSV_NAME = "results.csv"
+PNG_NAME = "results.png"
+LINUX_CSV_NAME = "linux.csv"
+CHART_SCRIPT_NAME = "results.gp"
+
+SHELL_PROMPT = "holdfast> "
+BENCH_COMMAND = "bench"
+BENCH_WRITE_FLAG = "-w"          # allow the benchmarks that overwrite pmem
+BENCH_QUICK_FLAG = "-q"          # quick smoke mode
+POWEROFF_COMMAND = "poweroff"
+READ_CHUNK = 4096
+POWEROFF_GRACE_S = 30            # after `poweroff`, before QEMU is killed
+TAIL_LINES = 20                  # serial lines shown when the run fails
+
+GNUPLOT = "gnuplot"
+GNUPLOT_TIMEOUT_S = 60
+GNUPLOT_MISSING = ("gnuplot is not installed, so the chart is skipped; "
+                   "install it with: sudo apt-get install gnuplot-nox")
+
+CSV_COLUMNS = ("name", "value", "unit", "ceiling_name", "ceiling_value",
+               "ratio_to_ceiling", "linux_value", "ratio_to_linux",
+               "target", "met", "accel", "date")
+
+LINUX_COLUMN_MEASURED = "Linux"
+LINUX_COLUMN_PUBLISHED = "Linux (published, peer README)"
+
+# What the serial port says.  Values are integers from the kernel today;
+# decimals are accepted.
+BENCH_LINE_RE = re.compile(
+    r"^bench (?P<name>[A-Za-z0-9_.-]+) (?P<value>-?\d+(?:\.\d+)?) "
+    r"(?P<unit>\S+)\s*$")
+BENCH_SKIP_RE = re.compile(
+    r"^bench (?P<name>[A-Za-z0-9_.-]+) skipped \((?P<why>.*)\)\s*$")
+BOOT_LINE_RE = re.compile(
+    r"^boot: (?P<ms>\d+(?:\.\d+)?) ms from the first instruction to the "
+    r"prompt\s*$")
+UNKNOWN_NAME_RE = re.compile(r"^bench: no benchmark named '(?P<name>.*)'")
+BOOT_FIGURE = "boot_to_prompt"
+BOOT_UNIT = "ms"
+PANIC_RE = re.compile(r"PANIC|Kernel panic")
+ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]")
+
+# Spellings of the same unit.
+UNIT_ALIASES = {"us": "us", "usec": "us", "µs": "us", "μs": "us",
+                "kib": "KiB", "ops": "ops/s"}
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+class BenchError(Exception):
+    """A problem to report as "error: MESSAGE" (exit status 1)."""
+
+
+def canonical_unit(unit):
+    return UNIT_ALIASES.get(unit, UNIT_ALIASES.get(unit.lower(), unit))
+
+
+# --------------------------------------------------------------- targets ----
+
+CEILING = "ceiling"      # value >= factor x ceiling_value (same run)
+LINUX = "linux"          # value >= factor x Linux's figure
+AT_MOST = "at_most"      # value <= limit (in the figure's unit)
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str
+    amount: float
+
+    def text(self, unit=""):
+        if self.kind == CEILING:
+            return f">={self.amount:g}x ceiling"
+        if self.kind == LINUX:
+            return f">={self.amount:g}x Linux"
+        return f"<={self.amount:g} {unit}".rstrip()
+
+
+@dataclass(frozen=True)
+class Figure:
+    """What the script knows about one figure the kernel may print."""
+    name: str
+    unit: str
+    meaning: str
+    ceiling: str | None = None       # figure from the same run
+    linux: str | None = None         # the peer harness's test name
+    targets: tuple = ()
+    higher_is_better: bool = True
+
+
+MBS, OPS, NS, US, MS, KIB = "MB/s", "ops/s", "ns", "us", "ms", "KiB"
+
+# Targets of the performance issue.  Linux's figures are the best of ext4
+# and xfs (peer README), the ceilings come from the same Holdfast run.
+FIGURES = (
+    Figure("fs_seq_write_4k", MBS,
+           "create + write() 256 MiB in 4 KiB calls + fsync (peer seq_write_4k)",
+           ceiling="pmem_write_nt", linux="seq_write_4k",
+           targets=(Target(CEILING, 0.7), Target(LINUX, 10))),
+    Figure("fs_seq_write_2m", MBS,
+           "create + write() 256 MiB in 2 MiB calls + fsync (peer seq_write_2m)",
+           ceiling="pmem_write_nt", linux="seq_write_2m",
+           targets=(Target(CEILING, 0.9), Target(LINUX, 2))),
+    Figure("fs_seq_read_4k", MBS,
+           "read() the 256 MiB file in 4 KiB calls (peer seq_read_4k)",
+           ceiling="pmem_read", linux="seq_read_4k",
+           targets=(Target(CEILING, 0.7),)),
+    Figure("fs_seq_read_2m", MBS,
+           "read() the 256 MiB file in 2 MiB calls (peer seq_read_2m)",
+           ceiling="pmem_read", linux="seq_read_2m",
+           targets=(Target(CEILING, 0.9), Target(LINUX, 2))),
+    Figure("fs_rand_write_4k", OPS,
+           "65536 4 KiB pwrite() at random aligned offsets + fsync (peer rand_write_4k)",
+           linux="rand_write_4k", targets=(Target(LINUX, 2),)),
+    Figure("fs_mmap_write", MBS,
+           "memset a DAX mapping of the allocated 256 MiB file + msync (peer mmap_write)",
+           ceiling="pmem_write_nt", linux="mmap_write",
+           targets=(Target(LINUX, 3),)),
+    Figure("fs_create_4k", OPS,
+           "10,000 x (create, write 4 KiB, close) in one directory (peer create_4k)",
+           linux="create_4k", targets=(Target(LINUX, 20),)),
+    Figure("fs_unlink", OPS,
+           "unlink those 10,000 files (peer unlink_4k)",
+           linux="unlink_4k", targets=(Target(LINUX, 20),)),
+    Figure("fs_truncate_cycle", OPS,
+           "10,000 x (pwrite 2 MiB at 0, truncate to 0) (peer truncate_cycle)",
+           linux="truncate_cycle", targets=(Target(LINUX, 2),)),
+    Figure("dax_map_write_4k", MBS,
+           "memset a 64 MiB DAX mapping of a preallocated file, 4 KiB entries, + flush",
+           ceiling="pmem_write_nt"),
+    Figure("dax_map_write_2m", MBS,
+           "memset a 64 MiB DAX mapping of a preallocated file, 2 MiB entries, + flush",
+           ceiling="pmem_write_nt"),
+    Figure("pmem_write_nt", MBS,
+           "non-temporal copy of a 2 MiB DRAM buffer over 256 MiB of pmem + sfence",
+           linux="pmem_odirect_write_2m"),
+    Figure("pmem_read", MBS,
+           "copy 256 MiB of pmem into a 2 MiB DRAM buffer",
+           linux="pmem_odirect_read_2m"),
+    Figure("dram_memcpy", MBS,
+           "memcpy of a 2 MiB buffer over a prefaulted DRAM range, 4 passes",
+           linux="dram_memcpy"),
+    Figure("pin_unpin_fast", NS,
+           "per page: pin + unpin 512 mapped pages through the lock-free fast path",
+           targets=(Target(AT_MOST, 300),), higher_is_better=False),
+    Figure("pin_unpin_slow", NS,
+           "per page: pin + unpin 512 pages whose entries were dropped (fault path)",
+           higher_is_better=False),
+    Figure("layout_wake_latency", US,
+           "last unpin to the truncate that waited for it running again",
+           targets=(Target(AT_MOST, 200),), higher_is_better=False),
+    Figure("boot_to_prompt", MS,
+           "kernel's first instruction to the shell prompt (the boot line)",
+           targets=(Target(AT_MOST, 300),), higher_is_better=False),
+    Figure("mount_100k", MS,
+           "mount a holdfs holding 100,000 files",
+           targets=(Target(AT_MOST, 300),), higher_is_better=False),
+    Figure("dram_per_pmem_gib", KIB,
+           "DRAM the kernel spends per GiB of pmem (page descriptors, maps)",
+           targets=(Target(AT_MOST, 4096),), higher_is_better=False),
+    Figure("ipi_roundtrip", NS,
+           "IPI to the highest-numbered CPU and back", higher_is_better=False),
+    Figure("tlb_shootdown", NS,
+           "map + unmap a page with a TLB flush on every CPU",
+           higher_is_better=False),
+)
+FIGURES_BY_NAME = {f.name: f for f in FIGURES}
+
+# The peer README's "Last results (2026-11-24)", run B, TCG: the best of
+# ext4 and xfs for each test (fs: which one), and the raw figures.
+PUBLISHED_LINUX = {
+    "seq_write_4k": (76.9, MBS, "xfs"),
+    "seq_write_2m": (1241.0, MBS, "xfs"),
+    "seq_read_4k": (301.0, MBS, "xfs"),
+    "seq_read_2m": (414.0, MBS, "xfs"),
+    "rand_write_4k": (221242.0, OPS, "ext4"),
+    "mmap_write": (537.0, MBS, "ext4"),
+    "create_4k": (3338.0, OPS, "xfs"),
+    "unlink_4k": (4912.0, OPS, "ext4"),
+    "truncate_cycle": (583.0, OPS, "xfs"),
+    "dram_memcpy": (2826.0, MBS, "raw"),
+    "pmem_odirect_write_2m": (550.0, MBS, "raw"),
+    "pmem_odirect_read_2m": (400.0, MBS, "raw"),
+}
+PUBLISHED_LINUX_SOURCE = ("../shared/peer/README.md, 'Last results "
+                          "(2026-11-24)', run B, TCG")
+
+
+# --------------------------------------------------------------- parsing ----
+
+@dataclass
+class Result:
+    name: str
+    value: float | None            # None when skipped
+    unit: str = ""
+    skipped: str = ""              # the kernel's reason
+
+
+def clean_output(text):
+    """Drop carriage returns, terminal escapes and NULs from raw output."""
+    return ANSI_RE.sub("", text).replace("\r", "").replace("\0", "")
+
+
+def parse_line(line):
+    """One serial line -> a Result, or None when it is not a figure."""
+    line = clean_output(line).strip()
+    m = BENCH_LINE_RE.match(line)
+    if m:
+        return Result(m["name"], float(m["value"]), m["unit"])
+    m = BENCH_SKIP_RE.match(line)
+    if m:
+        return Result(m["name"], None, "", m["why"])
+    m = BOOT_LINE_RE.match(line)
+    if m:
+        return Result(BOOT_FIGURE, float(m["ms"]), BOOT_UNIT)
+    return None
+
+
+def parse_output(text):
+    """All figures in @text, in order of appearance (a later line for the
+    same name replaces an earlier one).  Returns {name: Result}."""
+    results = {}
+    for line in clean_output(text).split("\n"):
+        r = parse_line(line)
+        if r:
+            results.pop(r.name, None)
+            results[r.name] = r
+    return results
+
+
+VALUE_DECIMALS = 3               # the boot line has microseconds in ms
+BIG_VALUE_DECIMALS = 1           # from 1000 up
+
+
+def format_value(value):
+    """1234.0 -> "1234", 45.655 -> "45.655", 76.90 -> "76.9"."""
+    if value is None:
+        return ""
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    decimals = BIG_VALUE_DECIMALS if abs(value) >= 1000 else VALUE_DECIMALS
+    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else f"{value:.2g}"
+
+
+def format_ratio(ratio):
+    return "" if ratio is None else f"{ratio:.2f}"
+
+
+# ---------------------------------------------------------------- Linux ----
+
+@dataclass
+class LinuxFigures:
+    values: dict                   # peer test name -> value
+    label: str                     # the table's column header
+    source: str                    # where they come from (one line)
+    short: str = ""                # for the chart's title
+
+
+def published_linux():
+    return LinuxFigures({k: v for k, (v, _, _) in PUBLISHED_LINUX.items()},
+                        LINUX_COLUMN_PUBLISHED, PUBLISHED_LINUX_SOURCE,
+                        "published (peer README, TCG)")
+
+
+def load_linux_csv(path, accel):
+    """Linux's figures from @path (scripts/bench_linux.py's CSV).
+
+    Rows for @accel are preferred; when there are none, the rows of any
+    other accelerator are used and the label says which.  Returns None when
+    @path does not exist; raises BenchError when it is malformed.
+    """
+    if not os.path.exists(path):
+        return None
+    by_accel = {}
+    try:
+        with open(path, newline="") as f:
+            reader = csv.DictReader(f)
+            missing = {"name", "value", "accel"} - set(reader.fieldnames or ())
+            if missing:
+                raise BenchError(f"{path}: missing column(s) "
+                                 f"{', '.join(sorted(missing))} (remake it "
+                                 "with 'make bench-linux')")
+            for n, row in enumerate(reader, 2):
+                try:
+                    value = float(row["value"])
+                except (TypeError, ValueError):
+                    raise BenchError(f"{path} line {n}: value "
+                                     f"'{row['value']}' of {row['name']} is "
+                                     "not a number") from None
+                by_accel.setdefault(row["accel"], {})[row["name"]] = value
+    except OSError as e:
+        raise BenchError(f"cannot read {path}: {e.strerror}") from None
+    if not by_accel:
+        raise BenchError(f"{path} holds no figures (remake it with "
+                         "'make bench-linux')")
+    used = accel if accel in by_accel else sorted(by_accel)[0]
+    label = LINUX_COLUMN_MEASURED
+    if used != accel:
+        label = f"{LINUX_COLUMN_MEASURED} ({used})"
+    return LinuxFigures(by_accel[used], label,
+                        f"{path} ({used} runs of the peer harness)",
+                        f"measured ({os.path.basename(path)}, {used})")
+
+
+# ------------------------------------------------------------ evaluation ----
+
+YES, NO, NA, UNKNOWN, SKIPPED = "yes", "no", "", "?", "skipped"
+
+
+@dataclass
+class Row:
+    name: str
+    value: float | None
+    unit: str
+    skipped: str = ""
+    ceiling_name: str = ""
+    ceiling_value: float | None = None
+    ratio_to_ceiling: float | None = None
+    linux_name: str = ""
+    linux_value: float | None = None
+    ratio_to_linux: float | None = None
+    target: str = ""
+    met: str = NA
+    notes: list = field(default_factory=list)
+    figure: Figure | None = None
+
+
+def _ratio(value, reference):
+    if value is None or not reference:
+        return None
+    return value / reference
+
+
+def judge_target(target, row):
+    """True/False, or None when the figure it needs is missing."""
+    if row.value is None:
+        return None
+    if target.kind == CEILING:
+        if row.ratio_to_ceiling is None:
+            return None
+        return row.ratio_to_ceiling >= target.amount
+    if target.kind == LINUX:
+        if row.ratio_to_linux is None:
+            return None
+        return row.ratio_to_linux >= target.amount
+    return row.value <= target.amount
+
+
+def evaluate(results, linux):
+    """Rows for the table, the CSV and the chart, in the kernel's order."""
+    rows = []
+    for r in results.values():
+        fig = FIGURES_BY_NAME.get(r.name)
+        row = Row(r.name, r.value, r.unit, r.skipped, figure=fig)
+        rows.append(row)
+        if r.skipped:
+            row.met = SKIPPED
+            row.unit = fig.unit if fig else ""
+        if not fig:
+            continue
+        if r.value is not None and canonical_unit(r.unit) != fig.unit:
+            row.notes.append(f"{r.name}: the kernel says {r.unit}, this "
+                             f"script expects {fig.unit}; not compared")
+            row.met = UNKNOWN if fig.targets else NA
+            continue
+        if fig.ceiling:
+            row.ceiling_name = fig.ceiling
+            ceiling = results.get(fig.ceiling)
+            if ceiling and ceiling.value is not None:
+                row.ceiling_value = ceiling.value
+                row.ratio_to_ceiling = _ratio(r.value, ceiling.value)
+        if fig.linux:
+            row.linux_name = fig.linux
+            if linux and fig.linux in linux.values:
+                row.linux_value = linux.values[fig.linux]
+                row.ratio_to_linux = _ratio(r.value, row.linux_value)
+        row.target = "; ".join(t.text(fig.unit) for t in fig.targets)
+        if r.skipped or not fig.targets:
+            continue
+        verdicts = [judge_target(t, row) for t in fig.targets]
+        if any(v is False for v in verdicts):
+            row.met = NO
+        elif all(v is True for v in verdicts):
+            row.met = YES
+        else:
+            row.met = UNKNOWN
+    return rows
+
+
+def missing_figures(results):
+    """Figures of the issue the kernel did not report at all."""
+    return [f.name for f in FIGURES
+            if f.targets and f.name not in results]
+
+
+# ---------------------------------------------------------------- table ----
+
+def table_lines(rows, linux_label):
+    head = ("figure", "value", "unit", "ceiling", "x ceil", linux_label,
+            "x Linux", "target", "met")
+    body = []
+    for r in rows:
+        value = "-" if r.skipped else format_value(r.value)
+        ceiling = ""
+        if r.ceiling_name:
+            ceiling = (f"{r.ceiling_name} {format_value(r.ceiling_value)}"
+                       if r.ceiling_value is not None
+                       else f"{r.ceiling_name} ?")
+        linux = ""
+        if r.linux_name:
+            linux = (format_value(r.linux_value)
+                     if r.linux_value is not None else "?")
+            if r.linux_name != r.name.removeprefix("fs_"):
+                linux += f" ({r.linux_name})"
+        body.append((r.name, value, r.unit, ceiling,
+                     format_ratio(r.ratio_to_ceiling), linux,
+                     format_ratio(r.ratio_to_linux), r.target, r.met))
+    widths = [max(len(str(c)) for c in col) for col in zip(head, *body)]
+    numeric = {1, 4, 6}
+
+    def fmt(cells):
+        out = []
+        for i, (c, w) in enumerate(zip(cells, widths)):
+            out.append(str(c).rjust(w) if i in numeric else str(c).ljust(w))
+        return "  ".join(out).rstrip()
+
+    lines = [fmt(head), fmt(["-" * w for w in widths])]
+    lines += [fmt(b) for b in body]
+    return lines
+
+
+# ------------------------------------------------------------------ CSV ----
+
+def csv_rows(rows, accel, date):
+    out = []
+    for r in rows:
+        out.append({
+            "name": r.name,
+            "value": format_value(r.value),
+            "unit": r.unit,
+            "ceiling_name": r.ceiling_name,
+            "ceiling_value": format_value(r.ceiling_value),
+            "ratio_to_ceiling": (f"{r.ratio_to_ceiling:.4f}"
+                                 if r.ratio_to_ceiling is not None else ""),
+            "linux_value": format_value(r.linux_value),
+            "ratio_to_linux": (f"{r.ratio_to_linux:.4f}"
+                               if r.ratio_to_linux is not None else ""),
+            "target": r.target,
+            "met": r.met,
+            "accel": accel,
+            "date": date,
+        })
+    return out
+
+
+def write_csv(rows, path, accel, date):
+    parent = os.path.dirname(path)
+    if parent:
+        os.makedirs(parent, exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        w.writeheader()
+        w.writerows(csv_rows(rows, accel, date))
+    os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------- chart ----
+
+CHART_WIDTH_PX = 1700
+CHART_HEIGHT_PX = 760
+CHART_FONT = "DejaVu Sans,11"
+BAR_WIDTH = 0.26                 # three bars and a gap per group
+COLOUR_HOLDFS = "#1f77b4"
+COLOUR_CEILING = "#9a9a9a"
+COLOUR_LINUX = "#ff7f0e"
+COLOUR_TARGET = "#000000"
+COLOUR_OVER = "#d62728"          # a budget figure over its limit
+LOG_MARGIN_BELOW = 2.5           # y range below the lowest bar (factor)
+LOG_MARGIN_ABOVE = 8.0           # above the highest: room for the labels
+MIN_PANEL_SHARE = 0.22           # the budget panel's smallest width share
+CEILING_MARK = " *"              # a group divided by its ceiling, not Linux
+
+
+@dataclass
+class Bar:
+    series: str                  # "holdfs", "ceiling", "Linux"
+    x: float
+    height: float                # normalised
+    label: str                   # the absolute figure
+
+
+@dataclass
+class ChartData:
+    groups: list                 # [(x_centre, tic label)]
+    bars: list                   # [Bar]
+    targets: list                # [(x_centre, normalised target)]
+    budget_groups: list          # [(x, tic label)]
+    budget_bars: list            # [Bar] (value / limit)
+
+
+KILO, MEGA = 1e3, 1e6
+COMPACT_FROM = 1e4               # bar labels from here on get k / M
+
+
+def compact_value(value):
+    """A short bar label: 221242 -> "221k", 1500000 -> "1.5M", 76.9 -> "76.9"."""
+    if abs(value) >= MEGA:
+        return f"{value / MEGA:.3g}M"
+    if abs(value) >= COMPACT_FROM:
+        return f"{value / KILO:.3g}k"
+    return format_value(round(value, 1) if abs(value) >= 10 else value)
+
+
+def _normalised_target(row, reference):
+    """The level the holdfs bar must reach, relative to @reference."""
+    levels = []
+    for t in row.figure.targets:
+        if t.kind == CEILING and row.ceiling_value:
+            levels.append(t.amount * row.ceiling_value / reference)
+        elif t.kind == LINUX and row.linux_value:
+            levels.append(t.amount * row.linux_value / reference)
+    return max(levels) if levels else None
+
+
+def chart_data(rows):
+    """Which bars to draw.
+
+    Throughput panel: one group per figure with a Linux figure or a
+    ceiling; every bar is divided by Linux's figure (Linux = 1), or by the
+    ceiling when Linux has no such figure.  Budget panel: figures with an
+    upper limit, as value / limit (at most 1 meets the target).
+    """
+    data = ChartData([], [], [], [], [])
+    for r in rows:
+        if r.value is None or not r.figure or r.value <= 0:
+            continue
+        if r.figure.higher_is_better and (r.linux_value or r.ceiling_value):
+            reference = r.linux_value or r.ceiling_value
+            per = "Linux" if r.linux_value else "ceiling"
+            x = float(len(data.groups))
+            tic = f"{r.name} ({r.unit})" + ("" if per == "Linux"
+                                            else CEILING_MARK)
+            data.groups.append((x, tic))
+            series = [("holdfs", r.value)]
+            if r.ceiling_value:
+                series.append(("ceiling", r.ceiling_value))
+            if r.linux_value:
+                series.append(("Linux", r.linux_value))
+            first = x - (len(series) - 1) * BAR_WIDTH / 2
+            for i, (s, v) in enumerate(series):
+                data.bars.append(Bar(s, first + i * BAR_WIDTH, v / reference,
+                                     compact_value(v)))
+            level = _normalised_target(r, reference)
+            if level:
+                data.targets.append((x, level))
+            continue
+        limits = [t.amount for t in r.figure.targets if t.kind == AT_MOST]
+        if limits:
+            x = float(len(data.budget_groups))
+            data.budget_groups.append((x, f"{r.name} ({r.unit})"))
+            data.budget_bars.append(Bar("holdfs", x, r.value / min(limits),
+                                        compact_value(r.value)))
+    return data
+
+
+def _log_range(values):
+    lo = min(values) / LOG_MARGIN_BELOW
+    hi = max(values) * LOG_MARGIN_ABOVE
+    return 10 ** math.floor(math.log10(lo)), 10 ** math.ceil(math.log10(hi))
+
+
+def _gp_string(text):
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _datablock(name, bars, ybase):
+    lines = [f"${name} << EOD"]
+    for b in bars:
+        lines.append(f"{b.x:.3f} {b.height:.6g} {ybase:.6g} "
+                     f"{_gp_string(b.label)}")
+    lines.append("EOD")
+    return lines
+
+
+def _tics(groups):
+    return ", ".join(f"{_gp_string(label)} {x:g}" for x, label in groups)
+
+
+def chart_script(data, png, title):
+    """The gnuplot script (a string) that draws @data into @png."""
+    gp = [f"# written by scripts/bench.py: gnuplot {CHART_SCRIPT_NAME}",
+          f"set terminal pngcairo size {CHART_WIDTH_PX},{CHART_HEIGHT_PX} "
+          f"font {_gp_string(CHART_FONT)}",
+          f"set output {_gp_string(png)}",
+          "set termoption noenhanced",      # names have underscores
+          "set style fill solid 0.85 border -1",
+          "set style textbox opaque noborder margins 1,1",
+          "set grid ytics lc rgb '#dddddd'",
+          "set key top right horizontal opaque box",
+          # upright names end at their tic: none runs into the next panel
+          "set xtics rotate by 90 right nomirror",
+          "set bmargin 15"]
+    half = BAR_WIDTH / 2
+    panels = (1 if data.groups else 0) + (1 if data.budget_groups else 0)
+    gp.append(f"set multiplot title {_gp_string(title)}")
+    left_share = 1.0
+    if panels == 2:
+        share = len(data.budget_groups) / (len(data.groups)
+                                            + len(data.budget_groups))
+        left_share = 1.0 - max(MIN_PANEL_SHARE, min(share, 0.5))
+    if data.groups:
+        values = [b.height for b in data.bars] + [t for _, t in data.targets]
+        lo, hi = _log_range(values)
+        by = {s: [b for b in data.bars if b.series == s]
+              for s in ("holdfs", "ceiling", "Linux")}
+        for s, bars in by.items():
+            gp += _datablock(s, bars, lo)
+        gp += ["$target << EOD"]
+        gp += [f"{x - 1.5 * BAR_WIDTH:.3f} {t:.6g} {3 * BAR_WIDTH:.3f} 0"
+               for x, t in data.targets]
+        gp += ["EOD",
+               f"set size {left_share:.3f},0.95", "set origin 0,0",
+               "set logscale y", f"set yrange [{lo:g}:{hi:g}]",
+               f"set xrange [-0.6:{len(data.groups) - 0.4:g}]",
+               "set ylabel 'relative to Linux = 1 (*: to the ceiling); "
+               "log scale; bar labels: the figures'",
+               f"set xtics ({_tics(data.groups)})",
+               "set title 'throughput: holdfs, its ceiling (same run), "
+               "Linux DAX (best of ext4, xfs)'"]
+        plots, labels = [], []
+        for s, colour in (("holdfs", COLOUR_HOLDFS),
+                          ("ceiling", COLOUR_CEILING),
+                          ("Linux", COLOUR_LINUX)):
+            if not by[s]:
+                continue
+            plots.append(f"${s} using 1:2:($1-{half:g}):($1+{half:g}):3:2 "
+                         f"with boxxyerror lc rgb '{colour}' title '{s}'")
+            labels.append(f"${s} using 1:2:4 with labels boxed rotate by 90 "
+                          "left offset 0,0.5 font ',9' notitle")
+        if data.targets:
+            plots.append(f"$target using 1:2:3:4 with vectors nohead lw 3 "
+                         f"lc rgb '{COLOUR_TARGET}' title 'target'")
+        # labels last, on an opaque box, so that target lines pass behind
+        gp.append("plot " + ", \\\n     ".join(plots + labels))
+        gp += ["unset logscale y", "unset title", "unset ylabel"]
+    if data.budget_groups:
+        values = [b.height for b in data.budget_bars] + [1.0]
+        lo, hi = _log_range(values)
+        gp += _datablock("budget", data.budget_bars, lo)
+        n = len(data.budget_groups)
+        gp += [f"set size {1.0 - left_share if panels == 2 else 1.0:.3f},0.95",
+               f"set origin {left_share if panels == 2 else 0:.3f},0",
+               "set logscale y", f"set yrange [{lo:g}:{hi:g}]",
+               f"set xrange [-0.6:{n - 0.4:g}]",
+               "set ylabel 'value / limit (log scale; at most 1 meets it)'",
+               f"set xtics ({_tics(data.budget_groups)})",
+               "set title 'budgets: time and memory'",
+               "plot $budget using 1:2:($1-0.3):($1+0.3):3:2:($2 > 1 ? "
+               f"0x{COLOUR_OVER[1:]} : 0x{COLOUR_HOLDFS[1:]}) "
+               "with boxxyerror lc rgb variable notitle, \\\n"
+               f"     1 with lines lw 2 dt 2 lc rgb '{COLOUR_TARGET}' "
+               "title 'limit', \\\n"
+               "     $budget using 1:2:4 with labels boxed rotate by 90 left "
+               "offset 0,0.5 font ',9' notitle"]
+    gp += ["unset multiplot", "set output"]
+    return "\n".join(gp) + "\n"
+
+
+def make_chart(rows, png, title, gnuplot=None):
+    """Draw @png with gnuplot.  Returns (ok, message); never raises for a
+    missing or failing gnuplot (the CSV is what matters)."""
+    binary = gnuplot or shutil.which(GNUPLOT)
+    if not binary:
+        return False, GNUPLOT_MISSING
+    data = chart_data(rows)
+    if not data.groups and not data.budget_groups:
+        return False, ("no figure has a ceiling, a Linux figure or a limit "
+                       "yet, so there is nothing to chart")
+    script = os.path.splitext(png)[0] + ".gp"
+    with open(script, "w") as f:
+        f.write(chart_script(data, png, title))
+    try:
+        result = subprocess.run([binary, script], capture_output=True,
+                                text=True, timeout=GNUPLOT_TIMEOUT_S,
+                                check=False)
+    except OSError as e:
+        return False, f"cannot run {binary}: {e.strerror}"
+    except subprocess.TimeoutExpired:
+        return False, (f"{binary} {script} did not finish within "
+                       f"{GNUPLOT_TIMEOUT_S} s")
+    if result.returncode != 0 or not os.path.isfile(png):
+        detail = (result.stderr or result.stdout).strip().splitlines()
+        return False, (f"{binary} {script} failed with status "
+                       f"{result.returncode}"
+                       + (f": {detail[-1]}" if detail else ""))
+    return True, png
+
+
+# ----------------------------------------------------------------- QEMU ----
+
+class Serial:
+    """Reads QEMU's stdout in a thread: keeps the text, writes the log and
+    hands every complete line to @on_line as it arrives."""
+
+    def __init__(self, stream, log_path, on_line):
+        self.data = bytearray()
+        self.done = False
+        self.on_line = on_line
+        self.cond = threading.Condition()
+        self.thread = threading.Thread(target=self._pump,
+                                       args=(stream, log_path), daemon=True)
+        self.thread.start()
+
+    def _pump(self, stream, log_path):
+        pending = b""
+        with open(log_path, "wb") as log:
+            while True:
+                try:
+                    chunk = os.read(stream.fileno(), READ_CHUNK)
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    break
+                log.write(chunk)
+                log.flush()
+                pending += chunk
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    self._hand_on(line)
+                with self.cond:
+                    self.data += chunk
+                    self.cond.notify_all()
+        if pending:
+            self._hand_on(pending)
+        stream.close()
+        with self.cond:
+            self.done = True
+            self.cond.notify_all()
+
+    def _hand_on(self, line):
+        """Echo one line; a closed stdout (`make bench | head`) must not
+        stop the reading, or QEMU would block on a full pipe."""
+        if not self.on_line:
+            return
+        try:
+            self.on_line(line.decode("utf-8", "replace"))
+        except (OSError, ValueError):
+            self.on_line = None
+
+    def text(self):
+        with self.cond:
+            return clean_output(bytes(self.data).decode("utf-8", "replace"))
+
+    def wait_for(self, predicate, deadline):
+        """Wait until predicate(clean text) holds.  Returns "ok", "eof",
+        "panic" or "timeout"."""
+        with self.cond:
+            while True:
+                text = clean_output(bytes(self.data).decode("utf-8",
+                                                            "replace"))
+                if predicate(text):
+                    return "ok"
+                if PANIC_RE.search(text):
+                    return "panic"
+                if self.done:
+                    return "eof"
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return "timeout"
+                self.cond.wait(remaining)
+
+
+def echo_figure_line(line):
+    """Print the serial lines that are figures, as they come."""
+    r = parse_line(line)
+    if r is None:
+        return
+    if r.name == BOOT_FIGURE:
+        print(f"bench {BOOT_FIGURE} {format_value(r.value)} {BOOT_UNIT}",
+              flush=True)
+    else:
+        print(clean_output(line).strip(), flush=True)
+
+
+def _tail(text):
+    lines = [l for l in text.split("\n") if l.strip()]
+    return "\n".join(f"    | {l}" for l in lines[-TAIL_LINES:])
+
+
+def prompts(n):
+    return lambda text: text.count(SHELL_PROMPT) >= n
+
+
+def run_machine(cmd, out_dir, commands, timeout):
+    """Boot @cmd, type each of @commands after the next prompt.
+
+    Returns (serial text, problem): problem is "" when QEMU powered off
+    as asked, else what went wrong (QEMU is killed first when it still
+    runs, e.g. after @timeout seconds); the text then holds the figures
+    printed so far."""
+    serial_log = os.path.join(out_dir, SERIAL_LOG_NAME)
+    stderr_log = os.path.join(out_dir, STDERR_LOG_NAME)
+    with open(os.path.join(out_dir, CMD_FILE_NAME), "w") as f:
+        f.write(qemu.shell_quote(cmd) + "\n")
+    start = time.monotonic()
+    deadline = start + timeout
+    try:
+        with open(stderr_log, "wb") as err_file:
+            proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=err_file,
+                                    start_new_session=True)
+    except OSError as e:
+        raise BenchError(f"cannot run {cmd[0]}: {e.strerror}") from None
+    serial = Serial(proc.stdout, serial_log, echo_figure_line)
+    problem = ""
+    try:
+        for i, command in enumerate(commands, 1):
+            state = serial.wait_for(prompts(i), deadline)
+            if state != "ok":
+                problem = _failure(state, i, command, timeout, proc)
+                break
+            proc.stdin.write((command + "\n").encode())
+            proc.stdin.flush()
+        if not problem:
+            try:
+                proc.wait(timeout=max(0.0, min(deadline - time.monotonic(),
+                                               POWEROFF_GRACE_S)))
+            except subprocess.TimeoutExpired:
+                problem = (f"QEMU did not exit within {POWEROFF_GRACE_S} s "
+                           f"of '{POWEROFF_COMMAND}'; killed it")
+    except (BrokenPipeError, OSError):
+        problem = "QEMU closed its serial input early"
+    except KeyboardInterrupt:
+        qemu.kill_group(proc)
+        proc.wait()
+        raise
+    finally:
+        if proc.poll() is None:
+            qemu.kill_group(proc)
+            proc.wait()
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass            # QEMU is gone with our last keystrokes unread
+        serial.thread.join()
+    text = serial.text()
+    if not problem and proc.returncode != qemu.EXIT_POWEROFF:
+        problem = (f"{qemu.describe_status(proc.returncode)} after "
+                   f"'{POWEROFF_COMMAND}' (expected {qemu.EXIT_POWEROFF})")
+    if problem:
+        try:
+            with open(stderr_log, encoding="utf-8", errors="replace") as f:
+                err = f.read().strip()
+        except OSError:
+            err = ""
+        msg = (f"{problem} (after {time.monotonic() - start:.0f} s; serial "
+               f"log {serial_log})")
+        if err:
+            msg += f"\n  QEMU stderr: {err.splitlines()[0]}"
+        if text.strip():
+            msg += f"\n  last lines of the serial output:\n{_tail(text)}"
+        return text, msg
+    return text, ""
+
+
+def _failure(state, n, command, timeout, proc):
+    waiting = f"waiting for prompt {n} ('{SHELL_PROMPT.strip()}') before " \
+              f"typing '{command}'"
+    if state == "timeout":
+        return (f"timed out after {timeout:g} s {waiting}; killed QEMU "
+                "(BENCH_TIMEOUT=seconds or --timeout to allow more)")
+    if state == "panic":
+        return f"the kernel panicked while {waiting}"
+    proc.wait()
+    return f"{qemu.describe_status(proc.returncode)} while {waiting}"
+
+
+def prepare_image(out_dir, size, build_dir):
+    """A fresh image in @out_dir; returns (path, formatted?)."""
+    path = os.path.join(out_dir, IMAGE_NAME)
+    if os.path.exists(path):
+        if qemu.image_users(path):
+            raise BenchError(f"{path} is in use (another make bench?); "
+                             "stop it first")
+        os.unlink(path)
+    qemu.create_image(path, size)
+    try:
+        formatted = qemu.format_image(path, build_dir)
+    except qemu.QemuError as e:
+        raise BenchError(str(e)) from None
+    return path, formatted
+
+
+def machine_description(args, accel):
+    return (f"{args.machine}, {args.smp} CPU{'s' if args.smp != 1 else ''}, "
+            f"{qemu.DEFAULT_MEMORY} RAM, {args.pmem_size} NVDIMM, {accel}")
+
+
+# ----------------------------------------------------------------- main ----
+
+def _env_number(parser, name, cast, default):
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        return cast(text)
+    except ValueError:
+        parser.error(f"bad {name}='{text}': expected a number")
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(
+        prog="bench.py",
+        description="Run Holdfast's benchmark suite in QEMU and compare it "
+                    "with its ceilings and with Linux DAX.")
+    p.add_argument("--build-dir", default="build",
+                   help="where holdfast.elf/.iso and tools/ are (default "
+                        "build); results go to BUILD/bench/")
+    medium = p.add_mutually_exclusive_group()
+    medium.add_argument("--iso", nargs="?", const="", default=None,
+                        help="boot the GRUB ISO (default BUILD/holdfast.iso)"
+                             " instead of the ELF")
+    medium.add_argument("--kernel",
+                        help="kernel ELF to boot with -kernel (default "
+                             "BUILD/holdfast.elf)")
+    p.add_argument("--smp", type=int,
+                   default=_env_number(p, "BENCH_SMP", int, DEFAULT_SMP),
+                   help=f"CPUs (default $BENCH_SMP or {DEFAULT_SMP})")
+    p.add_argument("--machine", choices=qemu.MACHINES,
+                   default=DEFAULT_MACHINE)
+    p.add_argument("--pmem-size", default=DEFAULT_PMEM_SIZE,
+                   help=f"NVDIMM size (default {DEFAULT_PMEM_SIZE})")
+    p.add_argument("--accel", default=os.environ.get("ACCEL", ""),
+                   help="'' or auto: KVM after a successful probe boot, else "
+                        "TCG (default); tcg; kvm")
+    p.add_argument("--timeout", type=float,
+                   default=_env_number(p, "BENCH_TIMEOUT", float,
+                                       DEFAULT_TIMEOUT_S),
+                   help="seconds for the whole run before QEMU is killed "
+                        f"(default $BENCH_TIMEOUT or {DEFAULT_TIMEOUT_S})")
+    p.add_argument("--quick", action="store_true",
+                   help="type 'bench -q -w' (a quick smoke run)")
+    p.add_argument("--names", nargs="+", metavar="NAME",
+                   help="run only these benchmarks")
+    p.add_argument("--linux-csv",
+                   help="Linux's figures (default BUILD/bench/linux.csv)")
+    p.add_argument("--out-dir", help="default BUILD/bench")
+    p.add_argument("--no-chart", action="store_true")
+    p.add_argument("--from-log", metavar="SERIAL_LOG",
+                   help="do not boot: judge the figures in this serial log")
+    p.add_argument("--qemu", help="QEMU binary (default $QEMU or "
+                                  "qemu-system-x86_64)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   default=os.environ.get("V") == "1",
+                   help="print the QEMU command line (also V=1)")
+    args = p.parse_args(argv)
+    if args.smp < 1:
+        p.error(f"bad CPU count {args.smp} (BENCH_SMP): must be at least 1")
+    if args.timeout <= 0:
+        p.error(f"bad timeout {args.timeout:g} s (BENCH_TIMEOUT): must be "
+                "more than 0")
+    args.out_dir = args.out_dir or os.path.join(args.build_dir, BENCH_SUBDIR)
+    args.linux_csv = args.linux_csv or os.path.join(args.out_dir,
+                                                    LINUX_CSV_NAME)
+    return args
+
+
+def bench_command(args):
+    words = [BENCH_COMMAND]
+    if args.quick:
+        words.append(BENCH_QUICK_FLAG)
+    words.append(BENCH_WRITE_FLAG)
+    words += args.names or []
+    return " ".join(words)
+
+
+def boot_and_measure(args):
+    """Run the suite in QEMU; returns (serial text, accel, problem)."""
+    binary = qemu.find_qemu(args.qemu)
+    if not binary:
+        raise BenchError(qemu.QEMU_MISSING)
+    elf = args.kernel or os.path.join(args.build_dir, "holdfast.elf")
+    iso = None
+    if args.iso is not None:
+        iso = args.iso or os.path.join(args.build_dir, "holdfast.iso")
+        if not os.path.isfile(iso):
+            raise BenchError(f"{iso} not found (build it with 'make iso')")
+    if not os.path.isfile(elf):
+        raise BenchError(f"{elf} not found (build it with 'make')")
+    try:
+        size = qemu.parse_size(args.pmem_size)
+    except ValueError as e:
+        raise BenchError(str(e)) from None
+    os.makedirs(args.out_dir, exist_ok=True)
+    image, formatted = prepare_image(args.out_dir, size, args.build_dir)
+    print(f"pmem: {image} ({qemu.format_size(size)}, fresh, "
+          + ("formatted with " + qemu.mkfs_path(args.build_dir) if formatted
+             else f"not formatted: {qemu.mkfs_path(args.build_dir)} is not "
+                  "built ('make tools')") + ")")
+    try:
+        accel, message = qemu.choose_accel(args.accel, elf, args.machine,
+                                           binary)
+    except qemu.QemuError as e:
+        raise BenchError(str(e)) from None
+    print(message, flush=True)
+    cmd = qemu.build_cmd(qemu=binary, machine=args.machine, accel=accel,
+                         smp=args.smp, iso=iso,
+                         kernel=None if iso else elf, pmem=[(image, size)],
+                         serial="stdio", monitor="none")
+    if args.verbose:
+        print("qemu:", qemu.shell_quote(cmd))
+    typed = bench_command(args)
+    print(f"machine: {machine_description(args, accel)}; typing "
+          f"'{typed}' (timeout {args.timeout:g} s)", flush=True)
+    text, problem = run_machine(cmd, args.out_dir,
+                                [typed, POWEROFF_COMMAND], args.timeout)
+    return text, accel, problem
+
+
+def report(results, args, accel, date):
+    """Table, CSV and chart for @results.  Returns the exit status."""
+    try:
+        linux = load_linux_csv(args.linux_csv, accel)
+    except BenchError as e:
+        print(f"warning: {e}; using the published figures instead",
+              file=sys.stderr)
+        linux = None
+    linux = linux or published_linux()
+    rows = evaluate(results, linux)
+    print()
+    print(f"Linux figures: {linux.source}")
+    for line in table_lines(rows, linux.label):
+        print(line)
+    for r in rows:
+        if r.skipped:
+            print(f"skipped: {r.name} ({r.skipped})")
+        for note in r.notes:
+            print(f"note: {note}")
+    missing = missing_figures(results)
+    if missing:
+        print(f"not reported by this kernel yet: {', '.join(missing)}")
+    met = sum(r.met == YES for r in rows)
+    judged = sum(r.met in (YES, NO) for r in rows)
+    print(f"targets met: {met} of {judged} judged")
+    csv_path = os.path.join(args.out_dir, CSV_NAME)
+    write_csv(rows, csv_path, accel, date)
+    print(f"csv: {csv_path}")
+    png = os.path.join(args.out_dir, PNG_NAME)
+    if args.no_chart:
+        print("chart: skipped (--no-chart)")
+    else:
+        title = (f"Holdfast benchmarks, {date}, {accel}, {args.smp} CPUs; "
+                 f"Linux: {linux.short}")
+        ok, message = make_chart(rows, png, title)
+        print(f"chart: {message}" if ok else f"chart: skipped: {message}")
+    return EXIT_OK
+
+
+def _terminate(signum, _frame):
+    """SIGTERM/SIGHUP: unwind, so that run_machine() kills QEMU (it runs
+    in its own session and would outlive us)."""
+    raise SystemExit(f"bench.py: stopped by {qemu.signal_name(signum)}")
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    date = datetime.datetime.now(datetime.timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+    problem = ""
+    try:
+        if args.from_log:
+            try:
+                with open(args.from_log, encoding="utf-8",
+                          errors="replace") as f:
+                    text = f.read()
+            except OSError as e:
+                raise BenchError(f"cannot read {args.from_log}: "
+                                 f"{e.strerror}") from None
+            accel = (args.accel or "tcg").lower()
+            for line in clean_output(text).split("\n"):
+                echo_figure_line(line)
+        else:
+            text, accel, problem = boot_and_measure(args)
+        for line in clean_output(text).split("\n"):
+            m = UNKNOWN_NAME_RE.match(line.strip())
+            if m:
+                print(f"warning: the kernel has no benchmark named "
+                      f"'{m['name']}'", file=sys.stderr)
+        results = parse_output(text)
+        if not any(r.name != BOOT_FIGURE for r in results.values()):
+            raise BenchError(problem or "the kernel printed no 'bench NAME "
+                             "VALUE UNIT' line (is the bench command built "
+                             "in? see "
+                             f"{os.path.join(args.out_dir, SERIAL_LOG_NAME)})")
+        os.makedirs(args.out_dir, exist_ok=True)
+        if problem:
+            print(f"error: {problem}", file=sys.stderr)
+            print("the figures below are those printed before that",
+                  file=sys.stderr)
+        status = report(results, args, accel, date)
+        return EXIT_ERROR if problem else status
+    except BenchError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted; QEMU stopped", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    for _signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(_signum, _terminate)
+    sys.exit(main())
