@@ -158,11 +158,10 @@ void dax_unmap_range(struct hfs_inode *ip, uint64_t off, uint64_t len)
 		uint64_t s = MAX(off, m->off), e = MIN(end, m->off + m->len);
 		uint64_t va = m->va + ALIGN_DOWN(s - m->off, PAGE_SIZE);
 		uint64_t vend = m->va + ALIGN_UP(e - m->off, PAGE_SIZE);
-		/* Drop the lock around the unmap: it sends IPIs.  The mapping
-		 * cannot go away meanwhile only if munmap is not concurrent with
-		 * layout changes of the same file, which the layout lock (held
-		 * for write by our caller) does not guarantee; so unmap under
-		 * the spinlock: pt_unmap does not sleep. */
+		/* Under dax_lock, so a concurrent munmap cannot free m: pt_unmap
+		 * does not sleep, and the CPUs it shoots down serve the IPI even
+		 * while spinning on dax_lock (the fault path takes it with
+		 * interrupts on). */
 		pt_unmap(&kernel_pgtable, va, vend - va);
 	}
 	spin_unlock(&dax_lock);

@@ -231,15 +231,6 @@ bool dma_job_get(unsigned i, struct dma_job_info *out)
 	return used;
 }
 
-/* One transfer of a file-to-buffer or buffer-to-file move. */
-static void one_done(struct dma_desc *d, int status)
-{
-	struct chunk *c = d->cookie;
-
-	page_done(d, status);
-	(void)c;
-}
-
 int dma_file_buffer(struct hfs_inode *ip, uint64_t off, uint64_t buf_phys, uint64_t len,
 		    bool to_file)
 {
@@ -266,7 +257,7 @@ int dma_file_buffer(struct hfs_inode *ip, uint64_t off, uint64_t buf_phys, uint6
 		d->src = to_file ? buf_phys + done : fp;
 		d->dst = to_file ? fp : buf_phys + done;
 		d->len = n;
-		d->done = one_done;
+		d->done = page_done;
 		d->cookie = c;
 		completion_init(&c->all_done);
 		c->outstanding = 1;

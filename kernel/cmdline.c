@@ -2,7 +2,6 @@
  * cmdline.c - the kernel command line.
  *
  *   test=all | test=SUITE[,SUITE...] | test=probe   run in-kernel tests, exit QEMU
- *   quiet                                          fewer boot messages
  *   maxcpus=N                                      start at most N CPUs (1..64)
  *
  * A first word with a '/' before any '=' is the kernel's path (QEMU and GRUB put
@@ -36,8 +35,6 @@ static void set_option(const char *name, const char *value)
 				value ? value : "");
 		else
 			kopts.maxcpus = (unsigned)n;
-	} else if (!strcmp(name, "quiet") && !value) {
-		kopts.quiet = true;
 	} else {
 		kprintf("cmdline: unknown option '%s'; ignored\n", name);
 	}

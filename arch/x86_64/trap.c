@@ -143,13 +143,12 @@ void trap_dump(const struct trap_frame *tf)
 
 static void describe_page_fault(const struct trap_frame *tf)
 {
-	kprintf("  page fault at %016lx: %s %s in %s mode%s%s\n", read_cr2(),
+	kprintf("  page fault at %016lx: %s %s in %s mode%s\n", read_cr2(),
 		tf->error & PF_PRESENT ? "protection violation on" : "no page for",
 		tf->error & PF_INSTR ? "instruction fetch" :
 		tf->error & PF_WRITE ? "write" : "read",
 		tf->error & PF_USER ? "user" : "kernel",
-		tf->error & PF_RSVD ? ", reserved bit set" : "",
-		tf->error & PF_INSTR ? "" : "");
+		tf->error & PF_RSVD ? ", reserved bit set" : "");
 }
 
 static __noreturn void fatal_exception(struct trap_frame *tf)

@@ -21,7 +21,6 @@ void smp_stop_others(void);
 /* Command line (kernel/cmdline.c) */
 struct kernel_options {
 	char test[256];		/* test=SUITE[,SUITE] or "all"; empty: no tests */
-	bool quiet;		/* quiet: fewer boot messages */
 	unsigned maxcpus;	/* maxcpus=N: start at most N CPUs (0: all) */
 };
 extern struct kernel_options kopts;

@@ -113,25 +113,48 @@ static int cmd_ls(int argc, char **argv)
 }
 SHELL_CMD("ls", "ls [-l] [PATH]", "list a directory", cmd_ls);
 
-static int cmd_cat(int argc, char **argv)
+/*
+ * Open path (a shell argument of command cmd), read it in IO_CHUNK pieces
+ * and hand each to fn; report errors as "cmd: path: reason".
+ */
+static int read_chunks(const char *cmd, const char *arg,
+		       void (*fn)(void *ctx, const uint8_t *buf, size_t n), void *ctx)
 {
-	static char buf[IO_CHUNK + 1];
+	char path_buf[HFS_PATH_MAX];
+	const char *path = abspath(arg, path_buf, sizeof(path_buf));
+	uint8_t *buf;
 	int64_t n;
 	int fd, err;
 
+	if ((err = need_fs(cmd)))
+		return err;
+	if (!path) {
+		shell_printf("%s: path too long\n", cmd);
+		return -ENAMETOOLONG;
+	}
+	if ((fd = vfs_open(path, HFS_O_RDONLY, 0)) < 0)
+		return fail(cmd, path, fd);
+	if (!(buf = kmalloc(IO_CHUNK))) {
+		vfs_close(fd);
+		return -ENOMEM;
+	}
+	while ((n = vfs_read(fd, buf, IO_CHUNK)) > 0)
+		fn(ctx, buf, (size_t)n);
+	vfs_close(fd);
+	kfree(buf);
+	return n < 0 ? fail(cmd, path, (int)n) : 0;
+}
+
+static void print_chunk(void *ctx, const uint8_t *buf, size_t n)
+{
+	shell_printf("%.*s", (int)n, (const char *)buf);
+}
+
+static int cmd_cat(int argc, char **argv)
+{
 	if (argc != 2)
 		return shell_usage_error(argv[0], "needs one path");
-	if ((err = need_fs(argv[0])))
-		return err;
-	PATH_ARG(path, argv[1]);
-	if ((fd = vfs_open(path, HFS_O_RDONLY, 0)) < 0)
-		return fail(argv[0], path, fd);
-	while ((n = vfs_read(fd, buf, IO_CHUNK)) > 0) {
-		buf[n] = 0;
-		shell_printf("%s", buf);
-	}
-	vfs_close(fd);
-	return n < 0 ? fail(argv[0], path, (int)n) : 0;
+	return read_chunks(argv[0], argv[1], print_chunk, NULL);
 }
 SHELL_CMD("cat", "cat PATH", "print a file", cmd_cat);
 
@@ -397,34 +420,29 @@ static int cmd_hexdump(int argc, char **argv)
 }
 SHELL_CMD("hexdump", "hexdump PATH [OFFSET LEN]", "show bytes of a file", cmd_hexdump);
 
+struct crc_state {
+	uint32_t crc;
+	uint64_t size;
+};
+
+static void crc_chunk(void *ctx, const uint8_t *buf, size_t n)
+{
+	struct crc_state *c = ctx;
+
+	c->crc = crc32_ieee(c->crc, buf, n);
+	c->size += n;
+}
+
 static int cmd_crc32(int argc, char **argv)
 {
-	uint32_t crc = 0;
-	uint64_t size = 0;
-	uint8_t *buf;
-	int64_t n;
-	int fd, err;
+	struct crc_state c = { 0, 0 };
+	int err;
 
 	if (argc != 2)
 		return shell_usage_error(argv[0], "needs one path");
-	if ((err = need_fs(argv[0])))
+	if ((err = read_chunks(argv[0], argv[1], crc_chunk, &c)))
 		return err;
-	PATH_ARG(path, argv[1]);
-	if ((fd = vfs_open(path, HFS_O_RDONLY, 0)) < 0)
-		return fail(argv[0], path, fd);
-	if (!(buf = kmalloc(IO_CHUNK))) {
-		vfs_close(fd);
-		return -ENOMEM;
-	}
-	while ((n = vfs_read(fd, buf, IO_CHUNK)) > 0) {
-		crc = crc32_ieee(crc, buf, (size_t)n);
-		size += (uint64_t)n;
-	}
-	vfs_close(fd);
-	kfree(buf);
-	if (n < 0)
-		return fail(argv[0], path, (int)n);
-	shell_printf("%08x %lu %s\n", crc, size, path);
+	shell_printf("%08x %lu %s%s\n", c.crc, c.size, argv[1][0] == '/' ? "" : "/", argv[1]);
 	return 0;
 }
 SHELL_CMD("crc32", "crc32 PATH", "zlib CRC-32 and size of a file", cmd_crc32);
