@@ -11,6 +11,7 @@
 #include <kernel/kernel.h>
 #include <kernel/printk.h>
 #include <kernel/sched.h>
+#include <kernel/timer.h>
 #include <kernel/mm.h>
 #include <kernel/kmalloc.h>
 #include <arch/x86_64/percpu.h>
@@ -20,6 +21,11 @@
 static bool test_mode;
 static size_t frames_before;
 static uint64_t objects_before;
+static uint64_t case_start_ns;
+
+/* A case that runs longer than this says how long it took, so a slow
+ * machine's test log shows where the time went. */
+#define SLOW_CASE_NS (2ull * 1000 * 1000 * 1000)
 
 bool kernel_test_mode(void)
 {
@@ -39,10 +45,16 @@ static void case_begin(const struct ktest_case *c)
 	settle();
 	frames_before = pmm_free_count() + kmalloc_slab_frames() + READ_ONCE(pt_table_frames);
 	objects_before = kmalloc_in_use();
+	case_start_ns = time_ns();
 }
 
 static void case_end(const struct ktest_case *c, struct ktest *t)
 {
+	uint64_t took = time_ns() - case_start_ns;
+
+	if (took >= SLOW_CASE_NS)
+		ktest_log(t, "%s.%s took %lu ms", c->suite, c->name,
+			  (unsigned long)(took / 1000000));
 	settle();
 	size_t frames = pmm_free_count() + kmalloc_slab_frames() + READ_ONCE(pt_table_frames);
 	uint64_t objects = kmalloc_in_use();

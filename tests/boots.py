@@ -23,7 +23,10 @@ Fields (see Boot):
             on them first (the boot fails if it is not built)
   edu       add the edu DMA engine (with the full 64-bit DMA mask unless
             edu_default_mask=True)
-  timeout   seconds before QEMU is killed and the boot fails
+  timeout   (scenario) seconds before QEMU is killed and the boot fails;
+            (ktap) seconds of serial silence that count as a hang: a run
+            that keeps reporting may go on up to run.KTAP_CAP_S (or four
+            times this), so a loaded machine is slow, not failed
   stdin     (scenario) text typed on the serial port
   feed      (scenario) "prompt": send each line after the next prompt
             appears (a typist); "all": send it all at once at start (like

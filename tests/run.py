@@ -46,6 +46,7 @@ import boots  # noqa: E402  (tests/boots.py)
 import qemu   # noqa: E402  (scripts/qemu.py)
 
 HOST_TEST_TIMEOUT_S = 300
+KTAP_CAP_S = 900               # a KTAP boot's wall-clock limit
 HOST_TEST_GLOB_PREFIX = "test_"
 TAIL_LINES = 30                 # output shown when a binary or boot fails
 DIAG_LINES_MAX = 40             # lines shown before a failed/skipped case
@@ -284,7 +285,8 @@ def judge_ktap_boot(name, serial, stderr, returncode, timed_out, timeout,
     out = Outcome(name, seconds=seconds)
     kt = parse_ktap(serial)
     if timed_out:
-        out.problems.append(f"timed out after {timeout:g} s (killed QEMU)")
+        out.problems.append(timed_out if isinstance(timed_out, str) else
+                            f"timed out after {timeout:g} s (killed QEMU)")
     elif returncode not in (qemu.EXIT_PASS, qemu.EXIT_FAIL):
         problem = _status_problem(
             returncode, f"{qemu.EXIT_PASS} or {qemu.EXIT_FAIL}",
@@ -431,6 +433,7 @@ class Collector:
     def __init__(self, stream, log_path):
         self.data = bytearray()
         self.done = False
+        self.last_output = time.monotonic()
         self.cond = threading.Condition()
         self.thread = threading.Thread(target=self._pump,
                                        args=(stream, log_path), daemon=True)
@@ -449,6 +452,7 @@ class Collector:
                 log.flush()
                 with self.cond:
                     self.data += chunk
+                    self.last_output = time.monotonic()
                     self.cond.notify_all()
         stream.close()
         with self.cond:
@@ -585,12 +589,17 @@ def run_boot(boot, ctx):
     waiting_for = _feed(boot, proc, serial, deadline) if scenario else ""
     timed_out = False
     try:
-        proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        if scenario:
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        else:
+            timed_out = _wait_while_talking(proc, serial, boot.timeout,
+                                            start, ktap_cap(boot))
     except subprocess.TimeoutExpired:
         timed_out = True
-        qemu.kill_group(proc)
-        proc.wait()
     finally:
+        if timed_out:
+            qemu.kill_group(proc)
+            proc.wait()
         Live.remove(proc)
     if proc.stdin:
         try:
@@ -606,6 +615,30 @@ def run_boot(boot, ctx):
                               waiting_for if timed_out else "", seconds)
     return judge_ktap_boot(boot.name, serial.text(), errors.text(),
                            proc.returncode, timed_out, boot.timeout, seconds)
+
+
+def ktap_cap(boot):
+    """Wall-clock limit of a KTAP boot, however much it prints."""
+    return max(KTAP_CAP_S, 4 * boot.timeout)
+
+
+def _wait_while_talking(proc, serial, silence, start, cap):
+    """Wait for a KTAP boot to exit.  A run that keeps printing may take
+    as long as a loaded machine needs, up to `cap` seconds in all; one whose
+    serial port has been silent for `silence` seconds is hung.  False when
+    QEMU exited, else the reason it must be killed."""
+    while True:
+        try:
+            proc.wait(timeout=min(1.0, silence / 4))
+            return False
+        except subprocess.TimeoutExpired:
+            pass
+        now = time.monotonic()
+        if now - start >= cap:
+            return f"timed out after {cap:g} s in all (killed QEMU)"
+        if now - serial.last_output >= silence:
+            return (f"timed out: no serial output for {silence:g} s "
+                    f"(killed QEMU)")
 
 
 def run_sequence(seq, ctx):
@@ -741,9 +774,12 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, _on_sigterm)
     pool = ThreadPoolExecutor(max_workers=max(1, args.jobs))
     try:
-        futures = [pool.submit(run_host_binary, b) for b in binaries]
-        futures += [pool.submit(run_sequence if isinstance(b, boots.Sequence)
-                                else run_boot, b, ctx) for b in selected]
+        # The multi-CPU boots are the longest: start them first so they
+        # do not end up alone on a loaded machine at the end of the run.
+        heavy = sorted(selected, key=lambda b: -getattr(b, "smp", 1))
+        futures = [pool.submit(run_sequence if isinstance(b, boots.Sequence)
+                               else run_boot, b, ctx) for b in heavy]
+        futures += [pool.submit(run_host_binary, b) for b in binaries]
         for future in as_completed(futures):
             out = future.result()
             print("\n".join(render(out)), flush=True)

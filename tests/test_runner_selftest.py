@@ -306,6 +306,14 @@ print("Holdfast 0.1 booting", flush=True)
 if mode == "hang":
     subprocess.Popen(["sleep", "600"])
     time.sleep(600)
+if mode == "chatty":
+    for i in range(5):
+        time.sleep(0.7)
+        print("# still working", i, flush=True)
+if mode == "chatty-forever":
+    while True:
+        time.sleep(0.3)
+        print("# still working", flush=True)
 print("KTAP version 1\\n1..1\\nok 1 fake.case", flush=True)
 sys.exit({status})
 """
@@ -347,7 +355,31 @@ class FakeBoots(unittest.TestCase):
         out = run.run_boot(boot, self.ctx)
         self.assertLess(time.monotonic() - start, 10)
         self.assertEqual(out.failed, 1)
-        self.assertTrue(any("timed out after 1 s" in p
+        self.assertTrue(any("no serial output for 1 s" in p
+                            for p in out.problems), out.problems)
+
+    def test_a_slow_boot_that_keeps_reporting_is_not_killed(self):
+        # 3.5 s in all, never silent for more than 0.7 s: the silence
+        # limit (1.5 s) is not a limit on the whole run.
+        boot = boots.ktap("fake-chatty", kernel="holdfast.elf",
+                          append="chatty", timeout=1.5)
+        out = run.run_boot(boot, self.ctx)
+        self.assertEqual((out.passed, out.failed), (1, 0), out.problems)
+        self.assertGreater(out.seconds, 3.0)
+
+    def test_a_boot_that_talks_forever_meets_the_cap(self):
+        boot = boots.ktap("fake-forever", kernel="holdfast.elf",
+                          append="chatty-forever", timeout=1)
+        saved = run.KTAP_CAP_S
+        run.KTAP_CAP_S = 2
+        try:
+            start = time.monotonic()
+            out = run.run_boot(boot, self.ctx)
+        finally:
+            run.KTAP_CAP_S = saved
+        self.assertLess(time.monotonic() - start, 10)
+        self.assertEqual(out.failed, 1)
+        self.assertTrue(any("timed out after 4 s in all" in p
                             for p in out.problems), out.problems)
 
     def test_missing_medium(self):
