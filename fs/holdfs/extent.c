@@ -688,6 +688,99 @@ int hfs_ext_shift(struct hfs_tx *tx, struct hfs_inode *ip, uint64_t from, int64_
 	return tx->error;
 }
 
+/* Smallest key right of the path's leaf (UINT64_MAX: the leaf is the last). */
+static uint64_t next_key(const struct xpath *p)
+{
+	unsigned k;
+
+	for (k = p->n - 1; k-- > 0;) {
+		const struct xlevel *lv = &p->lv[k];
+
+		if (lv->pos + 1 < (int)lv->count)
+			return lv->e[lv->pos + 1].lblk;
+	}
+	return UINT64_MAX;
+}
+
+/* First record of the leaf at or after @from; count when there is none. */
+static int first_at_or_after(const struct xlevel *leaf, uint64_t from, unsigned *s)
+{
+	const struct hfs_dext *e;
+
+	if (leaf->pos < 0) {
+		*s = 0;
+		return 0;
+	}
+	e = &leaf->e[leaf->pos];
+	if (e->lblk >= from) {
+		*s = (unsigned)leaf->pos;
+		return 0;
+	}
+	if ((uint64_t)e->lblk + e->len > from)
+		return -EUCLEAN;	/* straddles: the caller's gap is not empty */
+	*s = (unsigned)leaf->pos + 1;
+	return 0;
+}
+
+/**
+ * hfs_ext_shift_step - move extents at or after @from by @delta, one
+ * leaf at a time (a collapse too large for one transaction, orphan.c):
+ * the records at or after @from in the leaf that holds the first of
+ * them.  *next: the lblk, not yet moved, of the first record left for
+ * later, or UINT64_MAX when none is left.  The journal cost is bounded by
+ * one leaf and its path.  The caller guarantees that no extent straddles
+ * @from and that [from + delta, from) is a hole, so that the moved
+ * records stay in order (-EUCLEAN otherwise).
+ */
+int hfs_ext_shift_step(struct hfs_tx *tx, struct hfs_inode *ip, uint64_t from,
+		       int64_t delta, uint64_t *next)
+{
+	struct xpath p;
+	struct xlevel *leaf;
+	unsigned i, s;
+	int err;
+
+	*next = UINT64_MAX;
+	ext_changed(tx, ip);
+	err = path_load(&p, ip, from);
+	if (err)
+		goto fail;
+	leaf = &p.lv[p.n - 1];
+	err = first_at_or_after(leaf, from, &s);
+	if (!err && s >= leaf->count) {
+		uint64_t key = next_key(&p);
+
+		path_free(&p);
+		if (key == UINT64_MAX)
+			return tx->error;	/* nothing at or after @from */
+		err = path_load(&p, ip, key);
+		if (err)
+			goto fail;
+		leaf = &p.lv[p.n - 1];
+		err = first_at_or_after(leaf, from, &s);
+		if (!err && s >= leaf->count)
+			err = -EUCLEAN;		/* an index key without records */
+	}
+	if (!err && s > 0 &&
+	    (int64_t)leaf->e[s - 1].lblk + leaf->e[s - 1].len > (int64_t)from + delta)
+		err = -EUCLEAN;			/* would overlap its left neighbour */
+	if (err) {
+		path_free(&p);
+		goto fail;
+	}
+	for (i = s; i < leaf->count; i++)
+		leaf->e[i].lblk = (uint32_t)((int64_t)leaf->e[i].lblk + delta);
+	level_store(tx, &p, p.n - 1);
+	if (s == 0)
+		fix_keys(tx, &p, p.n - 1);
+	*next = next_key(&p);
+	path_free(&p);
+	return tx->error;
+fail:
+	hfs_tx_fail(tx, err);
+	return err;
+}
+
 static int count_node(struct hfs_inode *ip, uint64_t pblk, unsigned depth, uint64_t *n)
 {
 	const struct hfs_dnode_hdr *h;

@@ -9,7 +9,8 @@
  *	                     later transactions or the next mount finish)
  *	ZERO_RANGE           zero allocated bytes in place and fill the holes
  *	                     with zeroed blocks; [| KEEP_SIZE]
- *	COLLAPSE_RANGE       remove whole blocks and shift the rest down
+ *	COLLAPSE_RANGE       remove whole blocks and shift the rest down (one
+ *	                     transaction, or a collapse intent: orphan.c)
  *	INSERT_RANGE         shift whole blocks up, leaving a hole
  *
  * Every mode that frees or moves blocks breaks the DAX layout of the range
@@ -70,26 +71,6 @@ static int extend_size(struct hfs_inode *ip, uint64_t end)
 	hfs_inode_set_size(ip, end);
 	hfs_pm_fence(ip->fs->pm);	/* a size change is durable on return */
 	return 0;
-}
-
-/* Free whole file blocks [lo, hi) atomically (intent when large). */
-static int free_blocks(struct hfs_inode *ip, uint64_t lo, uint64_t hi)
-{
-	struct hfs_tx *tx;
-	bool done = true;
-	int err;
-
-	if (lo >= hi)
-		return 0;
-	tx = hfs_tx_begin(ip->fs);
-	hfs_free_range_step(tx, ip, lo, hi, &done);
-	hfs_touch(ip, true);
-	if (!done)
-		hfs_orphan_add(tx, ip);
-	err = hfs_tx_commit(tx);
-	if (!err && !done)
-		err = hfs_finish_intent(ip);
-	return err;
 }
 
 /* Source of the zero records of zero_logged(). */
@@ -179,20 +160,38 @@ static int collapse(struct hfs_inode *ip, uint64_t off, uint64_t len)
 
 	if (off + len >= ip->d.size)
 		return -EINVAL;
-	/* Usually one transaction; a huge range is punched first. */
+	/* Usually one transaction: free the range, move the rest down. */
 	tx = hfs_tx_begin(ip->fs);
 	hfs_ext_remove(tx, ip, lo, n, UINT64_MAX, &removed);
-	if (removed != n) {
-		hfs_tx_abort(tx);
-		err = free_blocks(ip, lo, lo + n);
-		if (err)
-			return err;
-		tx = hfs_tx_begin(ip->fs);
+	if (removed == n)
+		hfs_ext_shift(tx, ip, lo + n, -(int64_t)n);
+	if (removed == n && !tx->error) {
+		ip->d.size -= len;
+		hfs_touch(ip, true);
+		return hfs_tx_commit(tx);
 	}
-	hfs_ext_shift(tx, ip, lo + n, -(int64_t)n);
+	err = tx->error;
+	hfs_tx_abort(tx);
+	if (err && err != -ENOSPC)
+		return err;
+	/*
+	 * Too much for one transaction.  The first one commits the new size
+	 * and a collapse intent (orphan.c); the steps that free the range and
+	 * move the extents follow, and mount finishes them after a crash, so
+	 * the collapse is all or nothing as seen after recovery.
+	 */
+	tx = hfs_tx_begin(ip->fs);
+	hfs_tx_dirty_inode(tx, ip);
+	ip->d.flags |= HFS_DI_COLLAPSE;
+	ip->d.intent_lo = lo;
+	ip->d.intent_hi = lo + n;
 	ip->d.size -= len;
 	hfs_touch(ip, true);
-	return hfs_tx_commit(tx);
+	hfs_orphan_add(tx, ip);
+	err = hfs_tx_commit(tx);
+	if (!err)
+		err = hfs_finish_intent(ip);
+	return err;
 }
 
 static int insert(struct hfs_inode *ip, uint64_t off, uint64_t len)

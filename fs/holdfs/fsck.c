@@ -450,13 +450,15 @@ static void check_orphans(struct ck *c)
 			if (c->ino[ino].state != CK_VALID)
 				continue;
 			dinode(c, ino, &d);
-			if (!(d.flags & (HFS_DI_ORPHAN | HFS_DI_INTENT)))
+			if (!(d.flags & (HFS_DI_ORPHAN | HFS_DI_INTENT | HFS_DI_COLLAPSE)))
 				continue;
 			if (d.nlink == 0) {
 				clear_inode(c, ino);
 				continue;
 			}
-			d.flags &= (uint16_t)~(HFS_DI_ORPHAN | HFS_DI_INTENT);
+			/* A half-done collapse stays unshifted: its tail
+			 * lies past the new size. */
+			d.flags &= (uint16_t)~(HFS_DI_ORPHAN | HFS_DI_INTENT | HFS_DI_COLLAPSE);
 			d.orphan_next = d.intent_lo = d.intent_hi = 0;
 			dinode_store(c, ino, &d);
 		}

@@ -146,7 +146,8 @@ struct hfs_dnode_hdr {
 /* dinode flags */
 #define HFS_DI_INTENT		0x0001	/* free [intent_lo, intent_hi) pending */
 #define HFS_DI_ORPHAN		0x0002	/* on the orphan list */
-#define HFS_DI_FLAGS_KNOWN	(HFS_DI_INTENT | HFS_DI_ORPHAN)
+#define HFS_DI_COLLAPSE		0x0004	/* collapse of [intent_lo, intent_hi) pending */
+#define HFS_DI_FLAGS_KNOWN	(HFS_DI_INTENT | HFS_DI_ORPHAN | HFS_DI_COLLAPSE)
 
 #define HFS_INLINE_LINK_MAX	(HFS_MAX_INLINE * sizeof(struct hfs_dext))
 
@@ -168,7 +169,7 @@ struct hfs_dinode {
 	uint64_t blocks;		/* data and tree blocks owned */
 	uint64_t parent;		/* directories: the parent's inode */
 	uint64_t orphan_next;		/* next inode on the orphan list */
-	uint64_t intent_lo, intent_hi;	/* file blocks; with HFS_DI_INTENT */
+	uint64_t intent_lo, intent_hi;	/* file blocks; with INTENT or COLLAPSE */
 	uint16_t depth;			/* extent tree depth (0: root holds extents) */
 	uint16_t nroot;			/* records used in root[] */
 	uint32_t reserved;

@@ -115,8 +115,13 @@ int hfs_dinode_check(const struct hfs_fs *fs, uint64_t ino, const struct hfs_din
 		*why = "block count too large";
 	else if (d->orphan_next >= fs->ninodes)
 		*why = "orphan link out of range";
-	else if ((d->flags & HFS_DI_INTENT) && d->intent_lo > d->intent_hi)
+	else if ((d->flags & (HFS_DI_INTENT | HFS_DI_COLLAPSE)) &&
+		 (d->intent_lo > d->intent_hi || d->intent_hi > HFS_MAX_FILE_BLOCKS))
 		*why = "bad intent range";
+	else if ((d->flags & HFS_DI_COLLAPSE) &&
+		 ((d->flags & HFS_DI_INTENT) || !(d->flags & HFS_DI_ORPHAN) ||
+		  d->intent_lo == d->intent_hi))
+		*why = "bad collapse intent";
 	if (*why)
 		return -EUCLEAN;
 	if (type == HFS_S_IFLNK && d->size <= HFS_INLINE_LINK_MAX) {

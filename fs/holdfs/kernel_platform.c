@@ -12,6 +12,7 @@
 #include "platform.h"
 #include <drivers/pmem.h>
 #include <kernel/mm.h>
+#include <kernel/kmalloc.h>
 #include <kernel/sync.h>
 #include <kernel/timer.h>
 #include <kernel/printk.h>
@@ -103,10 +104,28 @@ struct hfs_pm *hfs_kernel_pm(struct pmem_region *r)
 	return &k->pm;
 }
 
-/* Zero-byte requests succeed, as on the host (kmalloc(0) is NULL). */
-void *hfs_alloc(size_t size) { return kmalloc(size ? size : 1); }
-void *hfs_zalloc(size_t size) { return kzalloc(size ? size : 1); }
-void hfs_free(void *p) { kfree(p); }
+/*
+ * Zero-byte requests succeed, as on the host (kmalloc(0) is NULL).
+ * hfs_dram_bytes counts what holdfs holds (the dram_per_pmem_gib figure).
+ */
+uint64_t hfs_dram_bytes;
+
+static void *counted(void *p)
+{
+	if (p)
+		__atomic_fetch_add(&hfs_dram_bytes, ksize(p), __ATOMIC_RELAXED);
+	return p;
+}
+
+void *hfs_alloc(size_t size) { return counted(kmalloc(size ? size : 1)); }
+void *hfs_zalloc(size_t size) { return counted(kzalloc(size ? size : 1)); }
+
+void hfs_free(void *p)
+{
+	if (p)
+		__atomic_fetch_sub(&hfs_dram_bytes, ksize(p), __ATOMIC_RELAXED);
+	kfree(p);
+}
 uint64_t hfs_now_ns(void) { return time_ns(); }
 
 void hfs_vlog(const char *fmt, va_list ap)

@@ -11,7 +11,13 @@
  *   - an inode with no links left will be freed entirely;
  *   - an inode with HFS_DI_INTENT has file blocks [intent_lo, intent_hi)
  *     still to free (a truncate or punch whose size change is already
- *     committed).
+ *     committed);
+ *   - an inode with HFS_DI_COLLAPSE has a collapse-range to finish: free
+ *     [intent_lo, intent_hi), then move every extent at or after
+ *     intent_hi down by intent_hi - intent_lo (the size is already the
+ *     new one).  The move goes a leaf per transaction, and after each the
+ *     intent becomes the same collapse of the (empty) gap that is left,
+ *     next to the first extent not yet moved: see collapse_step.
  * Mount finishes every orphan (hfs_orphan_recover) before anything else
  * runs.  An unlinked file that is still open is an orphan too: it lives
  * until its last reference is dropped (hfs_evict), or the next mount.
@@ -107,9 +113,40 @@ int hfs_free_range_step(struct hfs_tx *tx, struct hfs_inode *ip, uint64_t lo,
 }
 
 /*
+ * One transaction's worth of a collapse intent: free what is left of the
+ * removed range, or, once it is a hole, move one leaf of the extents after
+ * it down.  After moving the records up to (not including) @next, the file
+ * is the same collapse with the gap [next - d, next) still to close, so
+ * the intent is rewritten to that; *done when nothing is left to move.
+ */
+static int collapse_step(struct hfs_tx *tx, struct hfs_inode *ip, bool *done)
+{
+	uint64_t lo = ip->d.intent_lo, hi = ip->d.intent_hi, removed, next;
+	int64_t d = (int64_t)(hi - lo);
+
+	*done = false;
+	hfs_tx_dirty_inode(tx, ip);
+	hfs_ext_remove(tx, ip, lo, hi - lo, UINT64_MAX, &removed);
+	if (tx->error || removed != hi - lo)
+		return tx->error;
+	hfs_ext_shift_step(tx, ip, hi, -d, &next);
+	if (tx->error)
+		return tx->error;
+	if (next == UINT64_MAX) {
+		ip->d.flags &= (uint16_t)~HFS_DI_COLLAPSE;
+		ip->d.intent_lo = ip->d.intent_hi = 0;
+		*done = true;
+	} else {
+		ip->d.intent_lo = next - (uint64_t)d;
+		ip->d.intent_hi = next;
+	}
+	return 0;
+}
+
+/*
  * Finish the intent of @ip (already on the orphan list): bounded
- * transactions until the range is free, the last one taking the inode off
- * the list.
+ * transactions until the range is free (and, for a collapse, the rest of
+ * the file moved down), the last one taking the inode off the list.
  */
 static int finish_intent(struct hfs_inode *ip)
 {
@@ -120,7 +157,10 @@ static int finish_intent(struct hfs_inode *ip)
 	while (!done && !err) {
 		struct hfs_tx *tx = hfs_tx_begin(fs);
 
-		hfs_free_range_step(tx, ip, ip->d.intent_lo, ip->d.intent_hi, &done);
+		if (ip->d.flags & HFS_DI_COLLAPSE)
+			collapse_step(tx, ip, &done);
+		else
+			hfs_free_range_step(tx, ip, ip->d.intent_lo, ip->d.intent_hi, &done);
 		if (done)
 			hfs_orphan_remove(tx, ip);
 		err = hfs_tx_commit(tx);
@@ -216,7 +256,7 @@ int hfs_orphan_recover(struct hfs_fs *fs)
 			hfs_iput(ip);		/* last reference: hfs_evict */
 		} else {
 			hfs_down_write(&ip->layout);
-			if (ip->d.flags & HFS_DI_INTENT) {
+			if (ip->d.flags & (HFS_DI_INTENT | HFS_DI_COLLAPSE)) {
 				err = finish_intent(ip);
 			} else {
 				struct hfs_tx *tx = hfs_tx_begin(fs);

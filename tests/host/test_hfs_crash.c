@@ -41,8 +41,9 @@
 #include "hfs_diff.h"
 #include "hfs_memdev.h"
 #include "hfs_services_test.h"
+#include "../../fs/holdfs/hfs_int.h"
 
-#define DEV_SIZE	(2ull * 1024 * 1024)
+#define DEV_SIZE	(2ull * 1024 * 1024)	/* unless a case asks for more */
 #define MAX_POINTS	4096
 
 struct crash {
@@ -51,6 +52,7 @@ struct crash {
 	struct hfs_memdev *chk;		/* plain: crash images are mounted here */
 	struct hfsd *d;
 	struct hfsm *before;
+	uint64_t size;			/* device bytes */
 	struct hfs_crashpt *pt[MAX_POINTS];
 	uint32_t npt;
 	uint64_t fences, every, k, rng;
@@ -105,7 +107,7 @@ static void save_image(struct crash *c, const char *why)
 	f = fopen(path, "wb");
 	if (!f)
 		return;
-	fwrite(c->img, 1, DEV_SIZE, f);
+	fwrite(c->img, 1, c->size, f);
 	fclose(f);
 	hfsd_print(c->d, "image saved to %s (%s)", path, why);
 }
@@ -120,7 +122,7 @@ static int check_image(struct crash *c, struct hfsm *after, bool after_only, con
 	int r;
 
 	c->images++;
-	hfs_memdev_load(c->chk, c->img, DEV_SIZE);
+	hfs_memdev_load(c->chk, c->img, c->size);
 	hfsd_describe(c->op, desc, sizeof(desc));
 	r = hfs_mount(pm, 0, &fs);
 	if (r) {
@@ -143,7 +145,7 @@ static int check_image(struct crash *c, struct hfsm *after, bool after_only, con
 	r = hfs_fsck(pm, &o);
 	if (r != HFS_FSCK_CLEAN) {
 		save_image(c, "fsck");
-		hfs_memdev_load(c->chk, c->img, DEV_SIZE);
+		hfs_memdev_load(c->chk, c->img, c->size);
 		if (hfs_mount(pm, 0, &fs) == 0)
 			hfs_unmount(fs);
 		o.verbose = true;
@@ -214,22 +216,23 @@ static void post_exec(void *ctx, struct hfsd *d, const struct hfsd_op *op)
 	c->before = NULL;
 }
 
-static int crash_setup(struct crash *c, struct ktest *t, uint64_t seed)
+static int crash_setup(struct crash *c, struct ktest *t, uint64_t seed, uint64_t size)
 {
 	struct hfsd_env env = { .print = print_line, .ctx = t };
 	struct hfsd_config cfg;
 
 	memset(c, 0, sizeof(*c));
 	c->t = t;
+	c->size = size;
 	c->every = env_u64("HFS_CRASH_EVERY", 1);
 	c->k = env_u64("HFS_CRASH_K", 3);
 	c->words = env_u64("HFS_CRASH_WORDS", 0) != 0;
 	c->rng = seed ^ 0x5eed;
 	if (!c->every)
 		c->every = 1;
-	c->dev = hfs_memdev_new(DEV_SIZE, true);
-	c->chk = hfs_memdev_new(DEV_SIZE, false);
-	c->img = malloc(DEV_SIZE);
+	c->dev = hfs_memdev_new(size, true);
+	c->chk = hfs_memdev_new(size, false);
+	c->img = malloc(size);
 	c->d = calloc(1, sizeof(*c->d));
 	if (!c->dev || !c->chk || !c->img || !c->d)
 		return -1;
@@ -237,7 +240,7 @@ static int crash_setup(struct crash *c, struct ktest *t, uint64_t seed)
 	cfg.seed = seed;
 	cfg.remount_every = 0;
 	cfg.fullcheck_every = 25;
-	cfg.max_file = 160 * 1024;
+	cfg.max_file = size > DEV_SIZE ? size / 2 : 160 * 1024;
 	cfg.max_write = 20 * 1024;
 	cfg.max_nodes = 40;
 	cfg.crash_data = true;
@@ -276,7 +279,7 @@ static void random_case(struct ktest *t, uint64_t seed)
 
 	seed = env_u64("HFS_SEED", seed);
 	ops = env_u64("HFS_CRASH_OPS", 150);
-	if (crash_setup(&c, t, seed)) {
+	if (crash_setup(&c, t, seed, DEV_SIZE)) {
 		ktest_fail_msg(t, "setup failed (seed %llu)", (unsigned long long)seed);
 		crash_teardown(&c);
 		free(op);
@@ -304,6 +307,8 @@ struct sop {
 	const char *path, *path2;
 	int flags;
 	uint64_t off, len;
+	bool setup;		/* run it, but do not crash-test it */
+	uint64_t min_tx;	/* with tiny nodes: at least this many transactions */
 };
 
 #define RW	(HFS_O_CREAT | HFS_O_RDWR)
@@ -311,14 +316,15 @@ struct sop {
 /* The scripts below leave trailing fields out on purpose. */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
-static void script_case(struct ktest *t, const struct sop *s, size_t n)
+static void script_case_on(struct ktest *t, const struct sop *s, size_t n, uint64_t size)
 {
 	struct crash c;
 	struct hfsd_op *op = malloc(sizeof(*op));
+	uint64_t tx0;
 	size_t i;
 	int r = 0;
 
-	if (crash_setup(&c, t, 7)) {
+	if (crash_setup(&c, t, 7, size)) {
 		ktest_fail_msg(t, "setup failed");
 		crash_teardown(&c);
 		free(op);
@@ -337,12 +343,27 @@ static void script_case(struct ktest *t, const struct sop *s, size_t n)
 		op->data_seed = i + 1;
 		if (op->kind == HFSD_STAT || op->kind == HFSD_READLINK)
 			op->len = HFS_PATH_MAX;
+		c.d->pre_exec = s[i].setup ? NULL : pre_exec;
+		c.d->post_exec = s[i].setup ? NULL : post_exec;
+		tx0 = c.d->fs->tx_seq;
 		r = hfsd_exec(c.d, op);
 		c.d->st.steps++;
+		if (s[i].min_tx) {
+			uint64_t ntx = c.d->fs->tx_seq - tx0;
+
+			ktest_log(t, "step %zu took %llu transactions", i, (unsigned long long)ntx);
+			if (c.d->fs->node_max <= 8)	/* the tiny-node build */
+				EXPECT_GE(t, ntx, s[i].min_tx);
+		}
 	}
 	EXPECT_OK(t, r);
 	crash_teardown(&c);
 	free(op);
+}
+
+static void script_case(struct ktest *t, const struct sop *s, size_t n)
+{
+	script_case_on(t, s, n, DEV_SIZE);
 }
 
 KTEST(hfs_crash, script_files)
@@ -429,4 +450,30 @@ KTEST(hfs_crash, script_big_directory)
 		s[80 + i] = (struct sop){ i % 2 ? HFSD_RMDIR : HFSD_UNLINK, -1, names[i] };
 	}
 	script_case(t, s, 160);
+}
+
+/*
+ * A collapse over a range too fragmented for one transaction (in the
+ * tiny-node build, test_hfs_crash_tiny, whose journal is small): it runs
+ * as a collapse intent over many transactions, and a crash at any fence
+ * must still mount as the file before the collapse or after it.  The
+ * ordinary build runs the same script (there it is one transaction).
+ */
+KTEST(hfs_crash, script_fragmented_collapse)
+{
+	enum { N = 400 };		/* one-block extents, a block apart */
+	static struct sop s[N + 5];
+	size_t i, k = 0;
+
+	s[k++] = (struct sop){ HFSD_OPEN, 0, "/f", NULL, RW, .setup = true };
+	for (i = 0; i < N; i++)
+		s[k++] = (struct sop){ HFSD_WRITE, 0, NULL, NULL, 0, 2 * i * 4096, 4096,
+				       .setup = true };
+	s[k++] = (struct sop){ HFSD_FSYNC, 0, .setup = true };
+	/* remove blocks [6, 6 + 600): 300 extents; the rest moves down */
+	s[k++] = (struct sop){ HFSD_FALLOCATE, 0, NULL, NULL, HFS_FALLOC_COLLAPSE,
+			       6 * 4096, 600 * 4096, .min_tx = 3 };
+	s[k++] = (struct sop){ HFSD_FSYNC, 0 };
+	s[k++] = (struct sop){ HFSD_CLOSE, 0 };
+	script_case_on(t, s, k, 8ull * 1024 * 1024);
 }
