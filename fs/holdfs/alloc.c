@@ -142,10 +142,11 @@ void hfs_alloc_destroy(struct hfs_fs *fs)
 	fs->group_free = NULL;
 }
 
-static void note_lines(struct hfs_tx *tx, uint64_t *lines, size_t *n,
+static void note_lines(struct hfs_tx *tx, uint64_t **linesp, size_t *cap, size_t *n,
 		       uint64_t first, uint64_t count)
 {
 	uint64_t l, lo = first / HFS_BM_LINE_BITS, hi = (first + count - 1) / HFS_BM_LINE_BITS;
+	uint64_t *lines = *linesp;
 	size_t i;
 
 	for (l = lo; l <= hi; l++) {
@@ -155,20 +156,19 @@ static void note_lines(struct hfs_tx *tx, uint64_t *lines, size_t *n,
 			dup |= lines[i] == l;
 		if (dup)
 			continue;
-		if (*n == tx->max_lines) {
-			hfs_tx_fail(tx, -ENOSPC);
+		if (!hfs_tx_grow(tx, (void **)linesp, cap, sizeof(uint64_t), *n + 1,
+				 tx->max_lines))
 			return;
-		}
+		lines = *linesp;
 		lines[(*n)++] = l;
 	}
 }
 
 static void note_undo(struct hfs_tx *tx, uint8_t kind, uint64_t start, uint64_t len)
 {
-	if (tx->nundo == tx->max_undo) {
-		hfs_tx_fail(tx, -ENOSPC);
+	if (!hfs_tx_grow(tx, (void **)&tx->undo, &tx->undo_cap, sizeof(*tx->undo),
+			 tx->nundo + 1, tx->max_undo))
 		return;
-	}
 	tx->undo[tx->nundo++] = (struct hfs_undo){ start, len, kind };
 }
 
@@ -314,7 +314,7 @@ int hfs_balloc(struct hfs_tx *tx, uint64_t goal, uint64_t want, uint64_t align,
 		return -ENOSPC;
 	mark_blocks(fs, b, n, true);
 	note_undo(tx, HFS_UNDO_BALLOC, b, n);
-	note_lines(tx, tx->blines, &tx->nblines, b, n);
+	note_lines(tx, &tx->blines, &tx->blines_cap, &tx->nblines, b, n);
 	fs->block_hint = b + n < fs->nblocks - 1 ? b + n : fs->data_start;
 	*start = b;
 	*got = n;
@@ -370,7 +370,7 @@ void hfs_alloc_commit_frees(struct hfs_tx *tx)
 		}
 		mark_blocks(fs, u->start, u->len, false);
 		u->kind = HFS_UNDO_BFREE;
-		note_lines(tx, tx->blines, &tx->nblines, u->start, u->len);
+		note_lines(tx, &tx->blines, &tx->blines_cap, &tx->nblines, u->start, u->len);
 	}
 }
 
@@ -391,7 +391,7 @@ int hfs_ialloc(struct hfs_tx *tx, uint64_t *ino)
 	fs->free_inodes--;
 	fs->inode_hint = i + 1;
 	note_undo(tx, HFS_UNDO_IALLOC, i, 1);
-	note_lines(tx, tx->ilines, &tx->nilines, i, 1);
+	note_lines(tx, &tx->ilines, &tx->ilines_cap, &tx->nilines, i, 1);
 	*ino = i;
 	return tx->error;
 }
@@ -409,5 +409,5 @@ void hfs_ifree(struct hfs_tx *tx, uint64_t ino)
 	if (ino < fs->inode_hint)
 		fs->inode_hint = ino;
 	note_undo(tx, HFS_UNDO_IFREE, ino, 1);
-	note_lines(tx, tx->ilines, &tx->nilines, ino, 1);
+	note_lines(tx, &tx->ilines, &tx->ilines_cap, &tx->nilines, ino, 1);
 }

@@ -95,7 +95,8 @@ struct hfs_inode {
 struct hfs_tx {
 	struct hfs_fs *fs;
 	uint8_t *buf;			/* header + records */
-	size_t cap, used;
+	size_t cap, used;		/* cap: the journal's size */
+	size_t buf_size;		/* bytes at buf: grows on demand up to cap */
 	uint32_t nrec;
 	int error;			/* sticky: the first failure */
 
@@ -113,8 +114,9 @@ struct hfs_tx {
 	/* bitmap lines to log at commit; DRAM bitmap changes to undo */
 	uint64_t *blines, *ilines;
 	size_t nblines, nilines, max_lines;
+	size_t blines_cap, ilines_cap;	/* entries allocated (<= max_lines) */
 	struct hfs_undo { uint64_t start, len; uint8_t kind; } *undo;
-	size_t nundo, max_undo;
+	size_t nundo, max_undo, undo_cap;
 	size_t pending_lines;		/* bitmap lines deferred frees will dirty */
 };
 
@@ -219,6 +221,8 @@ int hfs_free_blocks_from(struct hfs_inode *ip, uint64_t lblk);
 int hfs_evict(struct hfs_inode *ip);
 int hfs_orphan_recover(struct hfs_fs *fs);
 int hfs_finish_intent(struct hfs_inode *ip);
+bool hfs_tx_grow(struct hfs_tx *tx, void **arr, size_t *cap, size_t elem, size_t need,
+		 size_t limit);
 void hfs_drop_last_link(struct hfs_tx *tx, struct hfs_inode *ip, bool sole);
 int hfs_free_range_step(struct hfs_tx *tx, struct hfs_inode *ip, uint64_t lo,
 			uint64_t hi, bool *done);

@@ -72,6 +72,73 @@ static uint32_t jnl_crc(const void *buf, size_t len)
 	return crc32_ieee(0, buf, len);
 }
 
+#define TX_BUF_START	(64 * 1024)
+#define TX_LINES_START	1024
+#define TX_UNDO_START	1024
+#define TX_KEEP		4	/* tx_end shrinks buffers over 4x their start */
+
+/**
+ * hfs_tx_grow - make room for @need elements of @elem bytes in *@arr
+ * (*@cap allocated), doubling, never beyond @limit.  False (and the
+ * transaction failed with -ENOSPC or -ENOMEM) when that is impossible.
+ */
+bool hfs_tx_grow(struct hfs_tx *tx, void **arr, size_t *cap, size_t elem, size_t need,
+		 size_t limit)
+{
+	size_t n = *cap;
+	void *p;
+
+	if (need <= n)
+		return true;
+	if (need > limit) {
+		hfs_tx_fail(tx, -ENOSPC);
+		return false;
+	}
+	while (n < need)
+		n = MIN(n * 2, limit);
+	p = hfs_alloc(n * elem);
+	if (!p) {
+		hfs_tx_fail(tx, -ENOMEM);
+		return false;
+	}
+	memcpy(p, *arr, *cap * elem);
+	hfs_free(*arr);
+	*arr = p;
+	*cap = n;
+	return true;
+}
+
+/* Give back staging memory a big transaction took (between transactions). */
+static void tx_shrink(struct hfs_tx *tx)
+{
+	void *p;
+
+	if (tx->buf_size > TX_KEEP * TX_BUF_START &&
+	    (p = hfs_alloc(TX_BUF_START)) != NULL) {
+		hfs_free(tx->buf);
+		tx->buf = p;
+		tx->buf_size = TX_BUF_START;
+	}
+	if (tx->blines_cap > TX_KEEP * TX_LINES_START &&
+	    (p = hfs_alloc(TX_LINES_START * sizeof(uint64_t))) != NULL) {
+		hfs_free(tx->blines);
+		tx->blines = p;
+		tx->blines_cap = TX_LINES_START;
+	}
+	if (tx->ilines_cap > TX_KEEP * TX_LINES_START &&
+	    (p = hfs_alloc(TX_LINES_START * sizeof(uint64_t))) != NULL) {
+		hfs_free(tx->ilines);
+		tx->ilines = p;
+		tx->ilines_cap = TX_LINES_START;
+	}
+	if (tx->undo_cap > TX_KEEP * TX_UNDO_START &&
+	    (p = hfs_alloc(TX_UNDO_START * sizeof(*tx->undo))) != NULL) {
+		hfs_free(tx->undo);
+		tx->undo = p;
+		tx->undo_cap = TX_UNDO_START;
+	}
+}
+
 int hfs_journal_init(struct hfs_fs *fs)
 {
 	struct hfs_tx *tx = &fs->tx;
@@ -82,12 +149,21 @@ int hfs_journal_init(struct hfs_fs *fs)
 	memcpy(&fs->tx_seq, hfs_pm_ptr(fs->pm, JNL_OFF(fs) + offsetof(struct hfs_djtx, seq)),
 	       sizeof(fs->tx_seq));
 	tx->cap = HFS_BLOCK_OFF(fs->jblocks);
-	tx->buf = hfs_alloc(tx->cap);
 	tx->max_lines = tx->cap / (rec_size(sizeof(struct hfs_dbmline))) + 1;
-	tx->blines = hfs_alloc(tx->max_lines * sizeof(uint64_t));
-	tx->ilines = hfs_alloc(tx->max_lines * sizeof(uint64_t));
 	tx->max_undo = 4 * tx->max_lines + 64;
-	tx->undo = hfs_alloc(tx->max_undo * sizeof(*tx->undo));
+	/*
+	 * The staging buffers start small and grow while a transaction needs
+	 * more (up to what the journal can hold): DRAM is paid for the
+	 * largest recent transaction, not for the journal's size, and
+	 * tx_end() gives back what a rare big one took.
+	 */
+	tx->buf_size = MIN(tx->cap, (size_t)TX_BUF_START);
+	tx->blines_cap = tx->ilines_cap = MIN(tx->max_lines, (size_t)TX_LINES_START);
+	tx->undo_cap = MIN(tx->max_undo, (size_t)TX_UNDO_START);
+	tx->buf = hfs_alloc(tx->buf_size);
+	tx->blines = hfs_alloc(tx->blines_cap * sizeof(uint64_t));
+	tx->ilines = hfs_alloc(tx->ilines_cap * sizeof(uint64_t));
+	tx->undo = hfs_alloc(tx->undo_cap * sizeof(*tx->undo));
 	if (!tx->buf || !tx->blines || !tx->ilines || !tx->undo) {
 		hfs_journal_destroy(fs);
 		return -ENOMEM;
@@ -194,6 +270,8 @@ void hfs_tx_log(struct hfs_tx *tx, uint64_t off, const void *src, size_t len)
 		hfs_tx_fail(tx, -ENOSPC);
 		return;
 	}
+	if (!hfs_tx_grow(tx, (void **)&tx->buf, &tx->buf_size, 1, tx->used + need, tx->cap))
+		return;
 	memcpy(tx->buf + tx->used, &rec, sizeof(rec));
 	memcpy(tx->buf + tx->used + sizeof(rec), src, len);
 	memset(tx->buf + tx->used + sizeof(rec) + len, 0, need - sizeof(rec) - len);
@@ -302,6 +380,7 @@ static void tx_end(struct hfs_tx *tx)
 
 	for (i = 0; i < tx->ninodes; i++)
 		tx->inodes[i].ip->in_tx = false;
+	tx_shrink(tx);
 	tx->fs->tx_active = false;
 	hfs_mutex_unlock(&tx->fs->tx_lock);
 }
