@@ -103,13 +103,13 @@ static int bench_pin_fast(const struct bench_opts *o, uint64_t *v, const char **
 {
 	return pin_bench(o, v, why, false);
 }
-BENCH("pin_unpin_fast", "ns", false, bench_pin_fast);
+BENCH(40, "pin_unpin_fast", "ns", false, bench_pin_fast);
 
 static int bench_pin_slow(const struct bench_opts *o, uint64_t *v, const char **why)
 {
 	return pin_bench(o, v, why, true);
 }
-BENCH("pin_unpin_slow", "ns", false, bench_pin_slow);
+BENCH(41, "pin_unpin_slow", "ns", false, bench_pin_slow);
 
 struct waiter_arg {
 	struct hfs_inode *ip;
@@ -159,7 +159,7 @@ static int bench_wake(const struct bench_opts *o, uint64_t *v, const char **why)
 	*v = total / rounds / 1000;
 	return 0;
 }
-BENCH("layout_wake_latency", "us", false, bench_wake);
+BENCH(42, "layout_wake_latency", "us", false, bench_wake);
 
 static int map_write(const struct bench_opts *o, uint64_t *v, const char **why, bool huge)
 {
@@ -192,10 +192,10 @@ static int bench_map_4k(const struct bench_opts *o, uint64_t *v, const char **wh
 {
 	return map_write(o, v, why, false);
 }
-BENCH("dax_map_write_4k", "MB/s", false, bench_map_4k);
+BENCH(43, "dax_map_write_4k", "MB/s", false, bench_map_4k);
 
 static int bench_map_2m(const struct bench_opts *o, uint64_t *v, const char **why)
 {
 	return map_write(o, v, why, true);
 }
-BENCH("dax_map_write_2m", "MB/s", false, bench_map_2m);
+BENCH(44, "dax_map_write_2m", "MB/s", false, bench_map_2m);

@@ -72,6 +72,32 @@ int vfs_unmount_root(void)
 	return err;
 }
 
+/**
+ * vfs_format_root - make a fresh, empty holdfs on pmem0 and mount it
+ * (unmounting first), with @inodes inodes (0: as many as the mounted one
+ * has, or mkfs's default).  For benchmarks that overwrite pmem0 and for
+ * scratch test machines.  -EBUSY while files are open.
+ */
+int vfs_format_root(uint64_t inodes)
+{
+	struct pmem_region *r = pmem_region(0);
+	struct hfs_mkfs_opts opts = { 0 };
+	struct hfs_statfs st;
+	int err;
+
+	if (!r)
+		return -ENODEV;
+	opts.inodes = inodes;
+	if (!inodes && root && hfs_statfs(root, &st) == 0)
+		opts.inodes = st.inodes;
+	if (root && (err = vfs_unmount_root()) != 0)
+		return err;
+	if (!root_pm && !(root_pm = hfs_kernel_pm(r)))
+		return -ENOMEM;
+	err = hfs_mkfs(root_pm, &opts);
+	return err ? err : vfs_mount_root();
+}
+
 static struct file *get_file(int fd)
 {
 	if (fd < 0 || fd >= VFS_MAX_FILES)

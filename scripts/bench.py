@@ -20,7 +20,8 @@ ceiling, its Linux peer, its targets) is the FIGURES table below; a figure
 missing from the table is still printed and written, without comparisons.
 
 The machine is DESIGN.md's (scripts/qemu.py builds the command line) with
-one fresh 1 GiB NVDIMM in build/bench/pmem.img, formatted with
+one fresh 1 GiB NVDIMM in build/bench/pmem.img (fully allocated, as the
+peer's is), formatted with
 build/tools/mkfs.holdfs when that is built.  KVM is used only after a
 probe boot under KVM succeeds (qemu.choose_accel()); the accelerator is
 printed and recorded in the CSV.
@@ -62,6 +63,7 @@ DEFAULT_PMEM_SIZE = "1G"         # the peer harness's NVDIMM size
 DEFAULT_MACHINE = "q35"
 BENCH_SUBDIR = "bench"
 IMAGE_NAME = "pmem.img"
+BENCH_INODES = 131072            # room for mount_100k's 100,000 files
 SERIAL_LOG_NAME = "serial.log"
 STDERR_LOG_NAME = "qemu-stderr.log"
 CMD_FILE_NAME = "qemu.cmd"
@@ -953,9 +955,11 @@ def prepare_image(out_dir, size, build_dir):
             raise BenchError(f"{path} is in use (another make bench?); "
                              "stop it first")
         os.unlink(path)
-    qemu.create_image(path, size)
+    # Fully allocated and in the host's page cache, like the peer's image.
+    qemu.create_image(path, size, allocate=True)
     try:
-        formatted = qemu.format_image(path, build_dir)
+        formatted = qemu.format_image(path, build_dir,
+                                      ("-i", str(BENCH_INODES)))
     except qemu.QemuError as e:
         raise BenchError(str(e)) from None
     return path, formatted

@@ -299,7 +299,7 @@ def choose_accel(requested, kernel, machine="q35", qemu=None,
 
 # ---------------------------------------------------------- pmem image ----
 
-def format_image(path, build_dir="build"):
+def format_image(path, build_dir="build", args=()):
     """Put an empty holdfs on the new image @path, if mkfs.holdfs is built.
 
     Hook for build/tools/mkfs.holdfs: it is called as `mkfs.holdfs PATH` on
@@ -310,7 +310,7 @@ def format_image(path, build_dir="build"):
     mkfs = mkfs_path(build_dir)
     if not os.access(mkfs, os.X_OK):
         return False
-    result = subprocess.run([mkfs, path], stdin=subprocess.DEVNULL,
+    result = subprocess.run([mkfs, *args, path], stdin=subprocess.DEVNULL,
                             capture_output=True, text=True,
                             timeout=MKFS_TIMEOUT_S, check=False)
     if result.returncode != 0:
@@ -326,13 +326,24 @@ def mkfs_path(build_dir="build"):
     return os.path.join(build_dir, "tools", "mkfs.holdfs")
 
 
-def create_image(path, size):
-    """Create (or recreate) @path as a sparse, all-zero file of @size bytes."""
+def create_image(path, size, allocate=False):
+    """Create (or recreate) @path as an all-zero file of @size bytes:
+    sparse, or with @allocate every block written (as the peer harness's
+    `dd if=/dev/zero`), so that the guest's first store to a page does not
+    wait for the host to allocate it - what make bench wants."""
     parent = os.path.dirname(path)
     if parent:
         os.makedirs(parent, exist_ok=True)
     with open(path, "wb") as f:
-        f.truncate(size)
+        if not allocate:
+            f.truncate(size)
+            return
+        zeros = bytes(1 << 20)
+        left = size
+        while left:
+            n = min(left, len(zeros))
+            f.write(zeros[:n])
+            left -= n
 
 
 def prepare_image(path, size, build_dir="build"):

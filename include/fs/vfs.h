@@ -31,6 +31,7 @@ struct hfs_wait;
 /* Mount the root filesystem from pmem region 0 (boot).  0 or -errno. */
 int vfs_mount_root(void);
 int vfs_unmount_root(void);
+int vfs_format_root(uint64_t inodes);
 bool vfs_mounted(void);
 struct hfs_fs *vfs_root(void);
 

@@ -18,6 +18,7 @@ struct bench_opts {
 };
 
 struct bench {
+	int order;		/* runs in ascending order (the peer's order) */
 	const char *name;
 	const char *unit;
 	bool writes_pmem;	/* destroys the contents of pmem region 0 */
@@ -25,9 +26,9 @@ struct bench {
 	int (*run)(const struct bench_opts *o, uint64_t *value, const char **why);
 };
 
-#define BENCH(name_, unit_, writes_, fn_)					\
+#define BENCH(order_, name_, unit_, writes_, fn_)				\
 	static const struct bench bench_##fn_ __attribute__((used, aligned(8),	\
-		section("benches"))) = { name_, unit_, writes_, fn_ }
+		section("benches"))) = { order_, name_, unit_, writes_, fn_ }
 
 /* Run the benchmarks whose names are listed (all if none); prints lines. */
 int bench_run(const struct bench_opts *o, int nnames, char **names);
