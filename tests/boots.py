@@ -21,6 +21,9 @@ Fields (see Boot):
   pmem      sizes of NVDIMMs ("16M"); each gets a fresh all-zero image
             build/test/NAME.pmemN.img; pmem_format=True runs mkfs.holdfs
             on them first (the boot fails if it is not built)
+  prepare   a function called with the image paths after they are made
+            (and formatted), before QEMU starts, to damage them on
+            purpose; it returns None or what went wrong
   edu       add the edu DMA engine (with the full 64-bit DMA mask unless
             edu_default_mask=True)
   timeout   seconds before QEMU is killed and the boot fails
@@ -63,6 +66,7 @@ class Boot:
     smp: int = 1
     pmem: tuple = ()
     pmem_format: bool = False
+    prepare: object = None          # callable(image paths) -> None | problem
     edu: bool = True
     edu_default_mask: bool = False
     timeout: float = DEFAULT_TIMEOUT_S
@@ -339,4 +343,45 @@ BOOTS += [
                      r"held by dma-cp: DMA channel edu0",
                      r"dma job 1: copied 16384 bytes",
                      r"truncated /b to 0 bytes in [1-9]\d{2,}\.\d+ ms")),
+]
+
+
+# ------------------------------------------------ images the kernel refuses ----
+
+SB_VERSION_OFFSET = 8           # struct hfs_dsuper: magic (8 bytes), version
+NEWER_VERSION = 2               # fs/holdfs/hfs_format.h HFS_VERSION is 1
+
+
+def make_version_newer(images):
+    """Stamp a format version this build does not read into both
+    superblocks (the version is checked before the checksum)."""
+    with open(images[0], "r+b") as f:
+        size = f.seek(0, os.SEEK_END)
+        for block in (0, size // 4096 - 1):
+            f.seek(block * 4096 + SB_VERSION_OFFSET)
+            f.write(NEWER_VERSION.to_bytes(4, "little"))
+    return None
+
+
+BOOTS += [
+    # An image that is not holdfs: the boot log says so and what to do.
+    scenario("holdfs-not-holdfs", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), stdin="poweroff\n", status=STATUS_POWEROFF,
+             expect=(r"^holdfs: not a holdfs filesystem \(no holdfs magic in the "
+                     r"superblock or in its backup in the last block\): format "
+                     r"it with mkfs\.holdfs \(this erases the image\)$",
+                     r"^vfs: pmem0 not mounted: it holds no usable holdfs; on "
+                     r"the host, format the image with build/tools/mkfs\.holdfs "
+                     r"IMAGE \(this erases it\), or boot with a new image "
+                     r"\(make run PMEM=new\.img\)$"),
+             reject=(r"mounted at /",)),
+    # A newer format version: named, with the version this build reads.
+    scenario("holdfs-newer-version", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True, prepare=make_version_newer,
+             stdin="poweroff\n", status=STATUS_POWEROFF,
+             expect=(r"^holdfs: this filesystem is format version %d; this "
+                     r"build reads version 1 only" % NEWER_VERSION,
+                     r"^vfs: pmem0 not mounted: its holdfs format is not one "
+                     r"this kernel reads"),
+             reject=(r"mounted at /",)),
 ]

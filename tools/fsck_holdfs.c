@@ -5,7 +5,9 @@
  *
  * -n (the default) only reports; -y repairs what is safe to repair.
  * Exit status (e2fsck's): 0 clean, 1 errors found and all repaired,
- * 4 errors remain, 8 usage or I/O error.
+ * 4 errors remain, 8 usage or I/O error, or nothing to check (the image
+ * is too small, not holdfs, or of a format version this build does not
+ * read: the message above the last line says which).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +47,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	printf("fsck.holdfs: %s: %s\n", argv[optind],
 	       ret == HFS_FSCK_CLEAN ? "clean" :
-	       ret == HFS_FSCK_REPAIRED ? "errors repaired" : "errors remain");
+	       ret == HFS_FSCK_REPAIRED ? "errors repaired" :
+	       ret == HFS_FSCK_NOT_HOLDFS ? "not checked" : "errors remain");
 	return ret;
 }

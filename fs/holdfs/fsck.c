@@ -536,6 +536,8 @@ static int setup(struct ck *c, struct hfs_pm *pm)
 	bool backup, replayed;
 	int err = hfs_sb_read(pm, &sb, &backup);
 
+	if (err == -EINVAL || err == -EOPNOTSUPP)
+		return err;	/* hfs_sb_read said why: nothing to check */
 	if (err) {
 		hfs_log("fsck: no usable superblock (primary and backup are bad)\n");
 		return err;
@@ -597,12 +599,15 @@ int hfs_fsck(struct hfs_pm *pm, const struct hfs_fsck_opts *opts)
 	struct ck c;
 	uint64_t *iwant = NULL, ino;
 	unsigned before;
-	int ret = HFS_FSCK_ERRORS;
+	int ret = HFS_FSCK_ERRORS, err;
 
 	memset(&c, 0, sizeof(c));
 	c.pm = pm;
 	c.o = opts ? opts : &defaults;
-	if (setup(&c, pm))
+	err = setup(&c, pm);
+	if (err == -EINVAL || err == -EOPNOTSUPP)
+		ret = HFS_FSCK_NOT_HOLDFS;
+	if (err)
 		goto out;
 	load_imap(&c);
 	check_inodes(&c);

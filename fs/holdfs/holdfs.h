@@ -174,6 +174,8 @@ int hfs_map(struct hfs_inode *ip, uint64_t off, bool alloc, struct hfs_mapping *
 #define HFS_FSCK_CLEAN		0
 #define HFS_FSCK_REPAIRED	1
 #define HFS_FSCK_ERRORS		4
+#define HFS_FSCK_NOT_HOLDFS	8	/* too small, not holdfs, or another format
+					 * version: nothing was checked */
 struct hfs_fsck_opts {
 	bool repair;			/* fix what is safe to fix */
 	bool verbose;

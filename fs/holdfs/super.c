@@ -100,9 +100,30 @@ int hfs_sb_check(const struct hfs_dsuper *sb, uint64_t dev_size, const char **wh
 	return *why ? -EUCLEAN : 0;
 }
 
+/*
+ * Why a superblock of another format is refused, and what to do: the
+ * version, or the feature bits this build does not know.
+ */
+static void report_unsupported(const struct hfs_dsuper *sb)
+{
+	if (sb->version != HFS_VERSION)
+		hfs_log("holdfs: this filesystem is format version %u; this build reads "
+			"version %u only: use a Holdfast build that reads version %u "
+			"(mkfs.holdfs would erase the data)\n",
+			(unsigned)sb->version, HFS_VERSION, (unsigned)sb->version);
+	else
+		hfs_log("holdfs: this filesystem uses features this build does not know "
+			"(incompat %#x, ro_compat %#x): use a newer Holdfast build\n",
+			(unsigned)(sb->feature_incompat & ~HFS_FEATURE_INCOMPAT_SUPP),
+			(unsigned)(sb->feature_ro_compat & ~HFS_FEATURE_RO_COMPAT_SUPP));
+}
+
 /**
  * hfs_sb_read - read and check the superblock of @pm, falling back to the
- * backup in the last block.  Returns 0 or the primary's error (logged).
+ * backup in the last block.  Returns 0 or the primary's error: -EINVAL
+ * (device too small, or no holdfs on it), -EOPNOTSUPP (another format
+ * version or unknown features), -EUCLEAN (damaged).  Each refusal is
+ * logged with what was wrong and what to do about it.
  */
 int hfs_sb_read(struct hfs_pm *pm, struct hfs_dsuper *sb, bool *used_backup)
 {
@@ -112,7 +133,8 @@ int hfs_sb_read(struct hfs_pm *pm, struct hfs_dsuper *sb, bool *used_backup)
 
 	*used_backup = false;
 	if (size < HFS_MIN_BLOCKS * (uint64_t)HFS_BLOCK_SIZE) {
-		hfs_log("holdfs: device of %llu bytes is too small for holdfs (minimum %llu)\n",
+		hfs_log("holdfs: the device is %llu bytes, too small for holdfs (it needs at "
+			"least %llu): use a larger image and format it with mkfs.holdfs\n",
 			(unsigned long long)size,
 			(unsigned long long)HFS_MIN_BLOCKS * HFS_BLOCK_SIZE);
 		return -EINVAL;
@@ -121,11 +143,19 @@ int hfs_sb_read(struct hfs_pm *pm, struct hfs_dsuper *sb, bool *used_backup)
 	err = hfs_sb_check(sb, size, &why);
 	if (!err)
 		return 0;
-	hfs_log("holdfs: superblock: %s\n", why);
-	if (err == -EOPNOTSUPP)
+	if (err == -EOPNOTSUPP) {
+		report_unsupported(sb);
 		return err;	/* a newer format: an older backup cannot stand in */
+	}
 	memcpy(sb, hfs_pm_ptr(pm, HFS_BLOCK_OFF(size / HFS_BLOCK_SIZE - 1)), sizeof(*sb));
 	berr = hfs_sb_check(sb, size, &bwhy);
+	if (err == -EINVAL && berr == -EINVAL) {
+		hfs_log("holdfs: not a holdfs filesystem (no holdfs magic in the superblock "
+			"or in its backup in the last block): format it with mkfs.holdfs "
+			"(this erases the image)\n");
+		return err;
+	}
+	hfs_log("holdfs: superblock: %s\n", why);
 	if (berr || sb->nblocks != size / HFS_BLOCK_SIZE) {
 		hfs_log("holdfs: backup superblock: %s\n", bwhy ? bwhy : "wrong size");
 		hfs_log("holdfs: refusing the device: %s\n", why);
@@ -170,7 +200,8 @@ int hfs_mkfs(struct hfs_pm *pm, const struct hfs_mkfs_opts *opts)
 	if (!opts)
 		opts = &none;
 	if (n < HFS_MIN_BLOCKS) {
-		hfs_log("holdfs: device of %llu bytes is too small: mkfs needs at least %llu bytes\n",
+		hfs_log("holdfs: device of %llu bytes is too small: mkfs needs at least %llu bytes "
+			"(make the image larger first, e.g. truncate -s 128M IMAGE)\n",
 			(unsigned long long)size,
 			(unsigned long long)HFS_MIN_BLOCKS * HFS_BLOCK_SIZE);
 		return -EINVAL;
