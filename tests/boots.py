@@ -233,6 +233,12 @@ BOOTS += [
 
 # ------------------------------------------------------------------ DMA ----
 
+# include/drivers/dma.h DMA_HOW_TO_ADD, and dma.c's message for no device.
+DMA_HOW_TO_ADD_RE = (r"start QEMU with -device edu,dma_mask=0xffffffffffffffff "
+                     r"\(make run adds it\)")
+DMA_NO_DEVICE_RE = (r"no DMA device found \(QEMU's edu, PCI 1234:11e8\): "
+                    + DMA_HOW_TO_ADD_RE)
+
 BOOTS += [
     # The DMA suite alone, on two CPUs (the interrupt goes to one of them).
     ktap("ktest-dma", machine="q35", kernel="holdfast.elf", append="test=dma",
@@ -246,8 +252,22 @@ BOOTS += [
              expect=(r"dma: edu [0-9a-f:.]+ cannot reach memory above 4 GiB "
                      r"\(QEMU's default dma_mask is 28 bits\): start QEMU with "
                      r"-device edu,dma_mask=0xffffffffffffffff",
-                     r"^no DMA engine$"),
+                     r"^dma: no DMA engine: edu [0-9a-f:.]+ was refused: it "
+                     r"cannot reach memory above 4 GiB \(QEMU's default "
+                     r"dma_mask is 28 bits\); " + DMA_HOW_TO_ADD_RE + "$",
+                     r"^no DMA engine: edu [0-9a-f:.]+ was refused: it cannot "
+                     r"reach memory above 4 GiB .*; " + DMA_HOW_TO_ADD_RE + "$"),
              reject=(r"dma: edu0:",)),
+    # No edu at all: the boot log and the dma command say how to add it.
+    scenario("dma-no-edu", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True, edu=False,
+             stdin="dma status\ndma copy 0x100001000 0x100300000 18\n"
+                   "write /a x\ndma cp /a /b\npoweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"^dma: no DMA engine: " + DMA_NO_DEVICE_RE + "$",
+                     r"^no DMA engine: " + DMA_NO_DEVICE_RE + "$",
+                     r"^dma copy: no DMA engine: " + DMA_NO_DEVICE_RE + "$",
+                     r"^dma cp: no DMA engine: " + DMA_NO_DEVICE_RE + "$")),
     # With the full mask: dma status, a raw pmem-to-pmem copy and its
     # refusals.
     scenario("dma-shell", machine="q35", kernel="holdfast.elf",
