@@ -11,6 +11,8 @@ Command line (used by `make run` and `make debug`):
     --iso PATH | --kernel ELF [--append CMDLINE]   what to boot (multiboot2
                           through GRUB, or multiboot1 through QEMU's loader)
     --pmem PATH           NVDIMM backing image; repeat for more; '' for none
+    --nvdimms N           N NVDIMMs: the first --pmem image and N-1 more
+                          beside it (pmem.img -> pmem1.img, pmem2.img ...)
     --pmem-size SIZE      size of images created here (128M, 1G, 4096K ...)
     --smp N  --machine q35|pc  --memory 512M
     --accel ''|auto|kvm|tcg    '' and auto: KVM only when a probe boot under
@@ -71,6 +73,7 @@ PROBE_OK_LINE = "holdfast: probe ok"
 GDB_PORT = 1234
 GDB_BREAK_SYMBOL = "kmain"
 
+MAX_NVDIMMS = 8
 EXIT_USAGE = 2
 EXIT_ERROR = 1
 
@@ -485,6 +488,18 @@ continue
 """)
 
 
+def nvdimm_images(first, count):
+    """The backing images of @count NVDIMMs: @first, then the same name
+    with 1, 2 ... before the extension (build/pmem.img -> build/pmem1.img)."""
+    if not 0 <= count <= MAX_NVDIMMS:
+        raise ValueError(f"bad NVDIMM count {count}: expected 0 to "
+                         f"{MAX_NVDIMMS}")
+    if count == 0:
+        return []
+    stem, ext = os.path.splitext(first)
+    return [first] + [f"{stem}{i}{ext}" for i in range(1, count)]
+
+
 def _pmem_list(args, build_dir):
     default_size = parse_size(args.pmem_size)
     images = []
@@ -621,6 +636,9 @@ def parse_args(argv):
         p.add_argument("--append", help="kernel command line (--kernel)")
         p.add_argument("--pmem", action="append",
                        help="NVDIMM image; repeat for more; '' for none")
+        p.add_argument("--nvdimms", type=int, default=None,
+                       help="how many NVDIMMs: the first --pmem image and "
+                            "more named after it (default: one per --pmem)")
         p.add_argument("--pmem-size", default="128M",
                        help="size of newly created images (default 128M)")
         p.add_argument("--smp", type=int, default=1)
@@ -644,6 +662,17 @@ def parse_args(argv):
                        help="print the QEMU command line (also V=1)")
     args = parser.parse_args(argv)
     args.extra = extra
+    if args.nvdimms is not None:
+        first = next((p for p in args.pmem or [] if p), None)
+        if args.nvdimms > 1 and not first:
+            parser.error("--nvdimms needs a --pmem image to name the others "
+                         "after")
+        if not first:
+            args.nvdimms = 0        # PMEM='': no NVDIMM
+        try:
+            args.pmem = nvdimm_images(first, args.nvdimms) or [""]
+        except ValueError as e:
+            parser.error(str(e))
     if args.build_dir is None:
         args.build_dir = os.path.dirname(args.iso or "") or "build"
     return args

@@ -7,7 +7,7 @@ Covers `make check-deps` and scripts/qemu.py with a PATH that lacks a tool
 (nothing is uninstalled: PATH points at a folder of links to the tools
 that are kept), an NVDIMM image held by another QEMU, images the tools and
 `make run` refuse (too small, not holdfs, a newer format version) and
-`make help`.  Tests that need QEMU or the built tools skip without them.
+`make help` with the `make run` options.  Tests that need QEMU or the built tools skip without them.
 """
 
 import os
@@ -301,6 +301,81 @@ class BadImages(unittest.TestCase):
                               "start afresh, remove it (make run creates and "
                               "formats a new one) or choose another image "
                               "with PMEM=path", r.stderr)
+
+
+class RunOptions(unittest.TestCase):
+    """`make help` documents every `make run` option, and each one reaches
+    the QEMU command line."""
+
+    def test_make_help_lists_the_run_options(self):
+        if not MAKE:
+            self.skipTest("make is not installed here")
+        out = subprocess.run([MAKE, "-s", "-C", ROOT, "help"],
+                             capture_output=True, text=True, timeout=30,
+                             check=True).stdout
+        for option in ("PMEM=build/pmem.img", "PMEM_SIZE=128M", "NVDIMMS=1",
+                       "SMP=1", "MEMORY=512M", "MACHINE=q35", "ACCEL="):
+            with self.subTest(option=option):
+                lines = [l for l in out.split("\n")
+                         if l.strip().startswith(option + " ")]
+                self.assertEqual(len(lines), 1, f"{option} in:\n{out}")
+        self.assertIn("q35 or pc", out)
+        self.assertIn("ACCEL=tcg or ACCEL=kvm", out)
+
+    def test_make_run_passes_every_option(self):
+        if not MAKE:
+            self.skipTest("make is not installed here")
+        out = subprocess.run(
+            [MAKE, "-n", "-C", ROOT, "run", "PMEM=/tmp/x.img", "NVDIMMS=3",
+             "PMEM_SIZE=1G", "SMP=2", "MEMORY=1G", "MACHINE=pc", "ACCEL=tcg"],
+            capture_output=True, text=True, timeout=60).stdout
+        line = [l for l in out.split("\n") if "scripts/qemu.py run" in l]
+        self.assertEqual(len(line), 1, out)
+        for arg in ("--pmem '/tmp/x.img'", "--nvdimms 3", "--pmem-size 1G",
+                    "--smp 2", "--memory 1G", "--machine pc", "--accel 'tcg'"):
+            self.assertIn(arg, line[0])
+
+    def qemu_cmd(self, *argv):
+        r = subprocess.run([sys.executable, QEMU_PY, "cmd", *argv],
+                           capture_output=True, text=True, timeout=30)
+        return r.returncode, r.stdout, r.stderr
+
+    def test_nvdimms_names_the_images_after_the_first(self):
+        status, out, _ = self.qemu_cmd("--pmem", "build/p.img", "--nvdimms",
+                                       "3", "--pmem-size", "64M")
+        self.assertEqual(status, 0)
+        for i, name in enumerate(("p.img", "p1.img", "p2.img")):
+            self.assertIn(f"-object memory-backend-file,id=pm{i},share=on,"
+                          f"mem-path=build/{name},size={64 * MIB} "
+                          f"-device nvdimm,id=nv{i},memdev=pm{i}", out)
+        self.assertNotIn("id=pm3", out)
+        self.assertEqual(qemu.nvdimm_images("a/pmem.img", 2),
+                         ["a/pmem.img", "a/pmem1.img"])
+
+    def test_nvdimms_zero_and_bad_counts(self):
+        status, out, _ = self.qemu_cmd("--pmem", "build/p.img", "--nvdimms",
+                                       "0")
+        self.assertEqual(status, 0)
+        self.assertNotIn("memory-backend-file", out)
+        status, _, err = self.qemu_cmd("--pmem", "build/p.img", "--nvdimms",
+                                       "9")
+        self.assertEqual(status, qemu.EXIT_USAGE)
+        self.assertIn("bad NVDIMM count 9: expected 0 to 8", err)
+        status, _, err = self.qemu_cmd("--pmem", "", "--nvdimms", "2")
+        self.assertEqual(status, qemu.EXIT_USAGE)
+        self.assertIn("--nvdimms needs a --pmem image", err)
+        status, out, _ = self.qemu_cmd("--pmem", "", "--nvdimms", "1")
+        self.assertEqual(status, 0)
+        self.assertNotIn("memory-backend-file", out)
+
+    def test_smp_memory_machine_accel(self):
+        status, out, _ = self.qemu_cmd("--pmem", "", "--smp", "2", "--memory",
+                                       "1G", "--machine", "pc", "--accel",
+                                       "kvm")
+        self.assertEqual(status, 0)
+        for arg in ("-machine pc,nvdimm=on", "-accel kvm -cpu host",
+                    "-smp 2", "-m 1G,"):
+            self.assertIn(arg, out)
 
 
 if __name__ == "__main__":
