@@ -7,10 +7,13 @@ Covers `make check-deps` and scripts/qemu.py with a PATH that lacks a tool
 (nothing is uninstalled: PATH points at a folder of links to the tools
 that are kept), an NVDIMM image held by another QEMU, images the tools and
 `make run` refuse (too small, not holdfs, a newer format version) and
-`make help` with the `make run` options.  Tests that need QEMU or the built tools skip without them.
+`make help` with the `make run` options, and the progress lines of the
+host tools (quiet unless stderr is a terminal).  Tests that need QEMU or the built tools skip without them.
 """
 
 import os
+import pty
+import re
 import shutil
 import subprocess
 import sys
@@ -376,6 +379,94 @@ class RunOptions(unittest.TestCase):
         for arg in ("-machine pc,nvdimm=on", "-accel kvm -cpu host",
                     "-smp 2", "-m 1G,"):
             self.assertIn(arg, out)
+
+
+# tools/progress.c: "\rTOOL: IMAGE: PCT% (N of M UNITS, R UNITS/s)"
+PROGRESS_RE = re.compile(r"^(?P<tool>[a-z.]+): (?P<image>\S+): +(?P<pct>\d{1,3})% "
+                         r"\((?P<done>\d+) of (?P<total>\d+) (?P<unit>[a-z ]+), "
+                         r"\d+ (?P=unit)/s\) *$")
+
+
+class ToolProgress(unittest.TestCase):
+    """mkfs.holdfs and fsck.holdfs show progress on a terminal only."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.img = os.path.join(self.tmp.name, "p.img")
+        qemu.create_image(self.img, 512 * MIB)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def runs(self, *flags):
+        """(mkfs, fsck) CompletedProcess with stderr a pipe; bytes decoded
+        by hand, as text mode would turn each \\r into a newline."""
+        runs = []
+        for name in ("mkfs.holdfs", "fsck.holdfs"):
+            r = subprocess.run([tool(name), *flags, self.img],
+                               capture_output=True, timeout=60)
+            r.stdout, r.stderr = r.stdout.decode(), r.stderr.decode()
+            runs.append(r)
+        return runs
+
+    def check_lines(self, stderr, tool_name, unit):
+        self.assertTrue(stderr.endswith("\n"), repr(stderr[-80:]))
+        line, rest = stderr.split("\n", 1)
+        self.assertEqual(rest, "")
+        self.assertTrue(line.startswith("\r"))
+        pcts = []
+        for part in line[1:].split("\r"):
+            m = PROGRESS_RE.match(part)
+            self.assertIsNotNone(m, repr(part))
+            self.assertEqual((m["tool"], m["image"], m["unit"]),
+                             (tool_name, self.img, unit))
+            done, total = int(m["done"]), int(m["total"])
+            self.assertLessEqual(done, total)
+            self.assertEqual(int(m["pct"]), done * 100 // total)
+            pcts.append(int(m["pct"]))
+        self.assertEqual(pcts, sorted(pcts))
+        self.assertEqual(pcts[-1], 100)
+
+    def test_quiet_when_not_a_terminal(self):
+        mkfs, fsck = self.runs()
+        self.assertEqual((mkfs.returncode, mkfs.stderr), (0, ""))
+        self.assertEqual((fsck.returncode, fsck.stderr), (0, ""))
+        self.assertNotIn("\r", mkfs.stdout + fsck.stdout)
+
+    def test_forced_progress_is_well_formed(self):
+        mkfs, fsck = self.runs("-P")
+        self.assertEqual((mkfs.returncode, fsck.returncode), (0, 0))
+        self.check_lines(mkfs.stderr, "mkfs.holdfs", "metadata blocks")
+        self.check_lines(fsck.stderr, "fsck.holdfs", "inodes")
+        self.assertEqual(fsck.stdout, f"fsck.holdfs: {self.img}: clean\n")
+
+    def test_shown_on_a_terminal(self):
+        tool("mkfs.holdfs")
+        subprocess.run([tool("mkfs.holdfs"), self.img], check=True,
+                       capture_output=True, timeout=60)
+        master, slave = pty.openpty()
+        try:
+            r = subprocess.run([tool("fsck.holdfs"), self.img],
+                               stdout=subprocess.PIPE, stderr=slave,
+                               timeout=60)
+            os.close(slave)
+            slave = None
+            got = b""
+            while True:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                got += chunk
+        finally:
+            if slave is not None:
+                os.close(slave)
+            os.close(master)
+        self.assertEqual(r.returncode, 0)
+        text = got.decode().replace("\r\n", "\n")   # the tty's ONLCR
+        self.check_lines(text, "fsck.holdfs", "inodes")
 
 
 if __name__ == "__main__":

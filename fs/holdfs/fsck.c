@@ -198,6 +198,8 @@ static void clear_inode(struct ck *c, uint64_t ino)
 	hfs_pm_persist(c->pm, hfs_inode_off(&c->fs, ino), &d, sizeof(d));
 }
 
+#define FSCK_PROGRESS_INODES	4096	/* inodes between progress reports */
+
 static void check_inodes(struct ck *c)
 {
 	uint64_t ino;
@@ -207,6 +209,8 @@ static void check_inodes(struct ck *c)
 		struct walk w = { .c = c, .ino = ino, .claim = true };
 		const char *why;
 
+		if (c->o->progress && (ino % FSCK_PROGRESS_INODES == 0 || ino == c->fs.ninodes - 1))
+			c->o->progress(c->o->progress_arg, "inodes", ino + 1, c->fs.ninodes);
 		if (!bitmap_test(c->imap, ino))
 			continue;
 		dinode(c, ino, &d);

@@ -182,6 +182,27 @@ static void write_bitmap(struct hfs_pm *pm, uint64_t start, uint64_t nbits,
 	hfs_pm_flush(pm, HFS_BLOCK_OFF(start), HFS_BLOCK_OFF(blocks));
 }
 
+#define MKFS_PROGRESS_BLOCKS	4096	/* journal blocks zeroed between reports */
+
+static void mkfs_progress(const struct hfs_mkfs_opts *opts, uint64_t done, uint64_t total)
+{
+	if (opts->progress)
+		opts->progress(opts->progress_arg, "metadata blocks", done, total);
+}
+
+/* Zero the journal (blocks 1 .. jb) in steps, reporting each. */
+static void mkfs_zero_journal(struct hfs_pm *pm, uint64_t jb, const struct hfs_mkfs_opts *opts,
+			      uint64_t total)
+{
+	for (uint64_t b = 0; b < jb; b += MKFS_PROGRESS_BLOCKS) {
+		uint64_t k = MIN((uint64_t)MKFS_PROGRESS_BLOCKS, jb - b);
+
+		hfs_pm_zero(pm, HFS_BLOCK_OFF(1 + b), HFS_BLOCK_OFF(k));
+		mkfs_progress(opts, b + k, total);
+	}
+	hfs_pm_flush(pm, 0, HFS_BLOCK_OFF(1 + jb));
+}
+
 /**
  * hfs_mkfs - write an empty filesystem over the whole device.
  * Returns 0, -EINVAL (device too small: the minimum is logged; bad
@@ -272,10 +293,12 @@ int hfs_mkfs(struct hfs_pm *pm, const struct hfs_mkfs_opts *opts)
 	bitmap_set(imap, HFS_ROOT_INO);
 
 	hfs_pm_zero(pm, 0, HFS_BLOCK_SIZE);
-	hfs_pm_zero(pm, HFS_BLOCK_OFF(1), HFS_BLOCK_OFF(jb));	/* the journal */
-	hfs_pm_flush(pm, 0, HFS_BLOCK_OFF(1 + jb));
+	mkfs_zero_journal(pm, jb, opts, jb + sb.bbitmap_blocks + sb.ibitmap_blocks);
 	write_bitmap(pm, sb.bbitmap_start, n, bmap, sb.bbitmap_blocks);
+	mkfs_progress(opts, jb + sb.bbitmap_blocks, jb + sb.bbitmap_blocks + sb.ibitmap_blocks);
 	write_bitmap(pm, sb.ibitmap_start, ninodes, imap, sb.ibitmap_blocks);
+	mkfs_progress(opts, jb + sb.bbitmap_blocks + sb.ibitmap_blocks,
+		      jb + sb.bbitmap_blocks + sb.ibitmap_blocks);
 	/* Free inode records need no zeroing: the bitmap says they are free. */
 	memset(&root, 0, sizeof(root));
 	root.mode = HFS_S_IFDIR | 0755;
