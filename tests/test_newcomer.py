@@ -11,6 +11,7 @@ that are kept), an NVDIMM image held by another QEMU, images the tools and
 host tools (quiet unless stderr is a terminal).  Tests that need QEMU or the built tools skip without them.
 """
 
+import io
 import os
 import pty
 import re
@@ -24,8 +25,11 @@ import unittest
 TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(TESTS_DIR)
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
+sys.path.insert(0, TESTS_DIR)
 
+import bench  # noqa: E402
 import qemu  # noqa: E402
+from test_bench_selftest import FAKE_MACHINE  # noqa: E402
 
 BUILD = os.path.join(ROOT, "build")
 TOOLS = os.path.join(BUILD, "tools")
@@ -467,6 +471,70 @@ class ToolProgress(unittest.TestCase):
         self.assertEqual(r.returncode, 0)
         text = got.decode().replace("\r\n", "\n")   # the tty's ONLCR
         self.check_lines(text, "fsck.holdfs", "inodes")
+
+
+BENCH_STATUS_RE = re.compile(
+    r"^bench: (booting QEMU, waiting for the holdfast> prompt|running the "
+    r"benchmarks: \d+ figures? so far|'poweroff' typed, waiting for QEMU "
+    r"to exit) \(\d+ s\)$")
+FIGURES = ["bench boot_to_prompt 12.5 ms", "bench pmem_read 1043 MB/s",
+           "bench pmem_write_nt 563 MB/s"]
+
+
+class BenchProgress(unittest.TestCase):
+    """`make bench` says which step runs, on a terminal only."""
+
+    def run_fake(self, on):
+        out = io.StringIO()
+        status = bench.Status(stream=out, on=on)
+        with tempfile.TemporaryDirectory() as tmp:
+            fake = os.path.join(tmp, "fake_qemu.py")
+            with open(fake, "w") as f:
+                f.write(FAKE_MACHINE)
+            old, bench.STATUS = bench.STATUS, status
+            try:
+                _, problem = bench.run_machine([sys.executable, fake], tmp,
+                                               ["bench -w", "poweroff"], 20)
+            finally:
+                bench.STATUS = old
+        self.assertEqual(problem, "")
+        return out.getvalue()
+
+    def test_quiet_when_off(self):
+        self.assertEqual(self.run_fake(False), "\n".join(FIGURES) + "\n")
+
+    def test_status_lines_are_well_formed(self):
+        text = self.run_fake(True)
+        figures, statuses = [], []
+        for line in text.split("\n"):
+            parts = [p.strip() for p in line.split("\r") if p.strip()]
+            for part in parts:
+                (figures if part.startswith("bench ") and
+                 not part.startswith("bench: ") else statuses).append(part)
+        self.assertEqual(figures, FIGURES)
+        self.assertTrue(statuses)
+        for st in statuses:
+            self.assertRegex(st, BENCH_STATUS_RE)
+        self.assertTrue(statuses[0].startswith("bench: booting QEMU"))
+        self.assertIn("bench: running the benchmarks: 3 figures so far",
+                      " ".join(statuses))
+        # Every figure line starts a line of its own (the status was wiped).
+        for fig in FIGURES:
+            self.assertRegex(text, r"(^|\r)" + re.escape(fig) + "\n")
+        self.assertTrue(text.endswith("\r"), repr(text[-40:]))
+
+    def test_auto_follows_the_terminal(self):
+        r = subprocess.run(
+            [sys.executable, "-c",
+             "import sys; sys.path.insert(0, sys.argv[1]); import bench; "
+             "bench.parse_args([]); print(bench.STATUS.on)",
+             os.path.join(ROOT, "scripts")],
+            capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.stdout.strip(), "False")
+        for flag, want in (("on", True), ("off", False)):
+            bench.parse_args(["--progress", flag])
+            self.assertIs(bench.STATUS.on, want)
+        bench.STATUS.on = False
 
 
 if __name__ == "__main__":
