@@ -148,24 +148,30 @@ host-tests: $(foreach t,$(HOST_TESTS),$(B)/host/test_$(t))
 
 # ----------------------------------------------------------------- run ------
 
+# The machine `make run` and `make debug` boot (`make help` lists these).
 PMEM      ?= $(B)/pmem.img
 PMEM_SIZE ?= 128M
+NVDIMMS   ?= 1
 SMP       ?= 1
+MEMORY    ?= 512M
 MACHINE   ?= q35
 ACCEL     ?=
 QEMU      ?= qemu-system-x86_64
 
+QEMU_PY_MACHINE = --pmem '$(PMEM)' --nvdimms $(NVDIMMS) --pmem-size $(PMEM_SIZE) \
+	--smp $(SMP) --memory $(MEMORY) --machine $(MACHINE)
+
 run: $(B)/holdfast.iso tools | check-deps
-	@$(PYTHON) scripts/qemu.py run --iso $(B)/holdfast.iso --pmem '$(PMEM)' \
-		--pmem-size $(PMEM_SIZE) --smp $(SMP) --machine $(MACHINE) --accel '$(ACCEL)'
+	@$(PYTHON) scripts/qemu.py run --iso $(B)/holdfast.iso $(QEMU_PY_MACHINE) --accel '$(ACCEL)'
 
 debug: $(B)/holdfast.iso | check-deps
-	@$(PYTHON) scripts/qemu.py debug --iso $(B)/holdfast.iso --pmem '$(PMEM)' \
-		--pmem-size $(PMEM_SIZE) --smp $(SMP) --machine $(MACHINE)
+	@$(PYTHON) scripts/qemu.py debug --iso $(B)/holdfast.iso $(QEMU_PY_MACHINE)
 
 test: $(B)/holdfast.elf $(B)/holdfast-test.iso $(B)/holdfast.iso host-tests tools | check-deps
 	@$(PYTHON) -m unittest -q tests/test_runner_selftest.py 2>&1 | tail -n 1 | grep -qx OK || \
 		{ echo "error: the test runner's own tests fail: python3 -m unittest tests/test_runner_selftest.py"; exit 1; }
+	@$(PYTHON) -m unittest -q tests/test_newcomer.py 2>&1 | tail -n 1 | grep -q '^OK' || \
+		{ echo "error: the newcomer's error messages are wrong: python3 -m unittest tests/test_newcomer.py"; exit 1; }
 	@$(PYTHON) tests/run.py --accel '$(if $(ACCEL),$(ACCEL),tcg)' --build-dir $(B) $(if $(ONLY),--only '$(ONLY)')
 
 bench: $(B)/holdfast.elf $(B)/holdfast.iso tools | check-deps
@@ -194,8 +200,19 @@ clean:
 help:
 	@echo "make            build build/holdfast.elf and the host tests"
 	@echo "make iso        build build/holdfast.iso (GRUB, multiboot2)"
-	@echo "make run        boot the ISO in QEMU with an NVDIMM; serial on stdio"
-	@echo "                options: PMEM=path PMEM_SIZE=128M SMP=1 MACHINE=q35|pc ACCEL=kvm|tcg"
+	@echo "make run        boot the ISO in QEMU with an NVDIMM and edu; serial on stdio"
+	@echo "  options (also for make debug; defaults shown):"
+	@echo "    PMEM=$(B)/pmem.img  the NVDIMM's image; created and formatted when missing,"
+	@echo "                     kept between runs (PMEM= with nothing: no NVDIMM)"
+	@echo "    PMEM_SIZE=128M   size of a newly created image (K, M, G suffixes)"
+	@echo "    NVDIMMS=1        how many NVDIMMs; the others are PMEM's name + 1, 2 ..."
+	@echo "                     (NVDIMMS=2: $(B)/pmem.img and $(B)/pmem1.img)"
+	@echo "    SMP=1            number of CPUs"
+	@echo "    MEMORY=512M      RAM"
+	@echo "    MACHINE=q35      machine type: q35 or pc (i440fx)"
+	@echo "    ACCEL=           accelerator: empty = KVM if a probe boot works, else TCG;"
+	@echo "                     ACCEL=tcg or ACCEL=kvm to choose"
+	@echo "  e.g. make run NVDIMMS=2 SMP=2 PMEM=/tmp/mine.img PMEM_SIZE=1G"
 	@echo "make test       build everything and run every test suite (TCG; ACCEL=kvm opts in)"
 	@echo "                ONLY=name runs just the boots/host tests whose name contains it"
 	@echo "make debug      boot paused with a gdb stub; prints the gdb command to type"

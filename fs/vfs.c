@@ -33,6 +33,31 @@ static unsigned nopen;			/* fd_lock */
 bool vfs_mounted(void) { return root != NULL; }
 struct hfs_fs *vfs_root(void) { return root; }
 
+/*
+ * Why pmem0 is not mounted (holdfs logged the details just before) and
+ * what to do on the host, where the image file is.
+ */
+static void report_not_mounted(int err)
+{
+	switch (err) {
+	case -EINVAL:
+		kprintf("vfs: pmem0 not mounted: it holds no usable holdfs; on the host, "
+			"format the image with build/tools/mkfs.holdfs IMAGE (this erases it), "
+			"or boot with a new image (make run PMEM=new.img)\n");
+		break;
+	case -EOPNOTSUPP:
+		kprintf("vfs: pmem0 not mounted: its holdfs format is not one this kernel reads; "
+			"boot a Holdfast build that reads it\n");
+		break;
+	case -EUCLEAN:
+		kprintf("vfs: pmem0 not mounted: the holdfs on it is damaged; on the host, "
+			"run build/tools/fsck.holdfs -y IMAGE\n");
+		break;
+	default:
+		kprintf("vfs: pmem0 not mounted (error %d: %s)\n", err, strerror(err));
+	}
+}
+
 /**
  * vfs_mount_root - mount holdfs from pmem region 0.  Boot, thread context.
  * Returns 0, -ENODEV without pmem, or holdfs's refusal (which it reports).
@@ -51,7 +76,7 @@ int vfs_mount_root(void)
 	err = hfs_mount(root_pm, 0, &root);
 	if (err) {
 		root = NULL;
-		kprintf("vfs: pmem0 not mounted (error %d: %s)\n", err, strerror(err));
+		report_not_mounted(err);
 		return err;
 	}
 	kprintf("vfs: holdfs on pmem0 mounted at /\n");

@@ -29,6 +29,7 @@
 #include <drivers/acpi.h>
 #include <drivers/pmem.h>
 #include <drivers/pci.h>
+#include <drivers/dma.h>
 #include <arch/x86_64/smp.h>
 #include <fs/vfs.h>
 #include <fs/dax.h>
@@ -113,6 +114,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	uart_enable_rx_irq();
 	smp_init(have_madt ? &madt : NULL, kopts.maxcpus ? kopts.maxcpus : MAX_CPUS);
 	pci_init();
+	dma_report();
 	kprintf("cpu: %s, %s\n", cpu_features.vendor, cpu_features.brand);
 	pmem_init();
 	dax_init();

@@ -12,7 +12,12 @@ build/bench/results.csv and the chart build/bench/results.png (gnuplot).
     scripts/bench.py [--build-dir build] [--iso | --kernel ELF]
                      [--smp N] [--accel ''|auto|kvm|tcg] [--timeout S]
                      [--quick] [--names NAME...] [--no-chart]
+                     [--progress auto|on|off]
     scripts/bench.py --from-log SERIAL.LOG ...   (no QEMU: re-judge a log)
+
+On a terminal a status line says which step runs (booting, running the
+benchmarks with the count of figures so far, powering off); through a
+pipe only the figure lines appear (--progress on|off overrides).
 
 The kernel decides which benchmarks exist; this script takes whatever
 `bench ...` lines come.  What it knows about a figure (its unit, its
@@ -842,16 +847,87 @@ class Serial:
                 self.cond.wait(remaining)
 
 
+class Status:
+    """Which step of the run is going on, on one line redrawn with \\r.
+
+    Shown only when @stream is a terminal (or @on forces it), so that
+    logs and pipes get the figure lines alone.  Other output goes through
+    say(), which wipes the status line, prints, and draws it again.
+    Thread-safe: the serial reader and the main thread both use it."""
+
+    def __init__(self, stream=None, on=None):
+        self._stream = stream
+        self.on = self.stream.isatty() if on is None else on
+        self.lock = threading.Lock()
+        self.text = ""
+        self.width = 0
+        self.start = time.monotonic()
+        self.figures = 0
+
+    @property
+    def stream(self):
+        """The given stream, else sys.stdout as it is now (tests replace
+        it)."""
+        return self._stream or sys.stdout
+
+    def _wipe(self):
+        if self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.width = 0
+
+    def _draw(self):
+        if not self.text:
+            return
+        line = f"bench: {self.text} ({time.monotonic() - self.start:.0f} s)"
+        self.stream.write("\r" + line)
+        self.width = len(line)
+        self.stream.flush()
+
+    def step(self, text):
+        """The run has moved on to @text ("booting QEMU ...")."""
+        if not self.on:
+            return
+        with self.lock:
+            self._wipe()
+            self.text = text
+            self._draw()
+
+    def say(self, line):
+        """Print @line (a figure) above the status line."""
+        with self.lock:
+            if self.on:
+                self._wipe()
+            print(line, file=self.stream, flush=True)
+            self.figures += 1
+            if self.on:
+                if self.text.startswith(RUNNING_STEP):
+                    self.text = (f"{RUNNING_STEP}: {self.figures} "
+                                 f"figure{'s' if self.figures != 1 else ''} "
+                                 "so far")
+                self._draw()
+
+    def done(self):
+        """Wipe the status line for good."""
+        if self.on:
+            with self.lock:
+                self._wipe()
+                self.text = ""
+                self.stream.flush()
+
+
+RUNNING_STEP = "running the benchmarks"
+STATUS = Status(on=False)       # main() turns it on for a terminal
+
+
 def echo_figure_line(line):
     """Print the serial lines that are figures, as they come."""
     r = parse_line(line)
     if r is None:
         return
     if r.name == BOOT_FIGURE:
-        print(f"bench {BOOT_FIGURE} {format_value(r.value)} {BOOT_UNIT}",
-              flush=True)
+        STATUS.say(f"bench {BOOT_FIGURE} {format_value(r.value)} {BOOT_UNIT}")
     else:
-        print(clean_output(line).strip(), flush=True)
+        STATUS.say(clean_output(line).strip())
 
 
 def _tail(text):
@@ -861,6 +937,13 @@ def _tail(text):
 
 def prompts(n):
     return lambda text: text.count(SHELL_PROMPT) >= n
+
+
+def step_text(n, command):
+    """The status while waiting for prompt @n, before typing @command."""
+    if n == 1:
+        return "booting QEMU, waiting for the holdfast> prompt"
+    return f"{RUNNING_STEP}: {STATUS.figures} figures so far"
 
 
 def run_machine(cmd, out_dir, commands, timeout):
@@ -887,6 +970,7 @@ def run_machine(cmd, out_dir, commands, timeout):
     problem = ""
     try:
         for i, command in enumerate(commands, 1):
+            STATUS.step(step_text(i, command))
             state = serial.wait_for(prompts(i), deadline)
             if state != "ok":
                 problem = _failure(state, i, command, timeout, proc)
@@ -894,6 +978,7 @@ def run_machine(cmd, out_dir, commands, timeout):
             proc.stdin.write((command + "\n").encode())
             proc.stdin.flush()
         if not problem:
+            STATUS.step(f"'{POWEROFF_COMMAND}' typed, waiting for QEMU to exit")
             try:
                 proc.wait(timeout=max(0.0, min(deadline - time.monotonic(),
                                                POWEROFF_GRACE_S)))
@@ -907,6 +992,7 @@ def run_machine(cmd, out_dir, commands, timeout):
         proc.wait()
         raise
     finally:
+        STATUS.done()
         if proc.poll() is None:
             qemu.kill_group(proc)
             proc.wait()
@@ -1027,7 +1113,13 @@ def parse_args(argv):
     p.add_argument("-v", "--verbose", action="store_true",
                    default=os.environ.get("V") == "1",
                    help="print the QEMU command line (also V=1)")
+    p.add_argument("--progress", choices=("auto", "on", "off"),
+                   default="auto",
+                   help="the status line saying which step runs: auto (on "
+                        "a terminal only, the default), on, off")
     args = p.parse_args(argv)
+    STATUS.on = (sys.stdout.isatty() if args.progress == "auto"
+                 else args.progress == "on")
     if args.smp < 1:
         p.error(f"bad CPU count {args.smp} (BENCH_SMP): must be at least 1")
     if args.timeout <= 0:

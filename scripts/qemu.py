@@ -11,6 +11,8 @@ Command line (used by `make run` and `make debug`):
     --iso PATH | --kernel ELF [--append CMDLINE]   what to boot (multiboot2
                           through GRUB, or multiboot1 through QEMU's loader)
     --pmem PATH           NVDIMM backing image; repeat for more; '' for none
+    --nvdimms N           N NVDIMMs: the first --pmem image and N-1 more
+                          beside it (pmem.img -> pmem1.img, pmem2.img ...)
     --pmem-size SIZE      size of images created here (128M, 1G, 4096K ...)
     --smp N  --machine q35|pc  --memory 512M
     --accel ''|auto|kvm|tcg    '' and auto: KVM only when a probe boot under
@@ -18,7 +20,9 @@ Command line (used by `make run` and `make debug`):
     --no-edu  --edu-default-mask  --debug-exit  --qemu PATH  --build-dir DIR
 
 `run` creates a missing image (format_image()), refuses an image another
-QEMU is using, and exec's QEMU, so QEMU's exit status is the caller's.
+QEMU is using, warns when an existing image holds no holdfs the kernel can
+mount (check_image(): too small, not holdfs, another format version), and
+exec's QEMU, so QEMU's exit status is the caller's.
 `debug` adds a gdb stub (-s -S), writes build/gdbinit and prints the gdb
 command to type in a second terminal.  `probe` boots the kernel with
 test=probe under KVM and says whether KVM works.
@@ -59,6 +63,7 @@ MIN_MEM_SLOTS = 4
 EDU_FULL_DMA_MASK = "0xffffffffffffffff"  # edu's default mask is 28 bits
 PAGE_SIZE = 4096
 MKFS_TIMEOUT_S = 120
+CHECK_TIMEOUT_S = 60
 GIB = 1 << 30
 
 KVM_DEVICE = "/dev/kvm"
@@ -68,6 +73,7 @@ PROBE_OK_LINE = "holdfast: probe ok"
 GDB_PORT = 1234
 GDB_BREAK_SYMBOL = "kmain"
 
+MAX_NVDIMMS = 8
 EXIT_USAGE = 2
 EXIT_ERROR = 1
 
@@ -326,6 +332,34 @@ def mkfs_path(build_dir="build"):
     return os.path.join(build_dir, "tools", "mkfs.holdfs")
 
 
+def check_image(path, build_dir="build"):
+    """Can the kernel mount the holdfs on @path?  None when it can (or when
+    build/tools/holdfs is not built to tell), else the warning to print:
+    what holdfs said was wrong, and how to start afresh.
+
+    Asks `holdfs PATH df`, which mounts the image read-only (changes stay
+    in a private mapping), so the one program that reads the format decides.
+    """
+    tool = os.path.join(build_dir, "tools", "holdfs")
+    if not os.access(tool, os.X_OK):
+        return None
+    try:
+        result = subprocess.run([tool, path, "df"], stdin=subprocess.DEVNULL,
+                                capture_output=True, text=True,
+                                timeout=CHECK_TIMEOUT_S, check=False)
+    except subprocess.TimeoutExpired:
+        return None
+    if result.returncode == 0:
+        return None
+    said = [line.strip() for line in result.stderr.splitlines()
+            if line.startswith("holdfs: ") and "(see above)" not in line]
+    return (f"{path}: " + ("; ".join(said) or
+                           f"holdfs df exited {result.returncode}")
+            + f"\nwarning: the kernel will not mount {path}; to start "
+              f"afresh, remove it (make run creates and formats a new one) "
+              f"or choose another image with PMEM=path")
+
+
 def create_image(path, size, allocate=False):
     """Create (or recreate) @path as an all-zero file of @size bytes:
     sparse, or with @allocate every block written (as the peer harness's
@@ -414,30 +448,33 @@ def _process_name(pid):
         return "?"
 
 
+def in_use_message(path, users):
+    """The error for @path held by the processes @users (PIDs)."""
+    who = ", ".join(f"{_process_name(p)} (pid {p})" for p in users)
+    kill = " or kill " + " ".join(str(p) for p in users) if users else ""
+    return (f"pmem image {path} is in use by another QEMU"
+            f"{': ' + who if who else ''} (another 'make run'?): stop it "
+            f"first (type poweroff at its holdfast> prompt{kill}) or choose "
+            "another image with PMEM=other.img")
+
+
 def lock_image(path):
     """Take an exclusive flock on @path; return the (inheritable) fd.
 
     The fd survives exec, so the lock lasts as long as QEMU runs.  Raises
-    QemuError naming the image and the process when it is in use.
+    QemuError naming the image and the process when it is in use: another
+    `make run` (its flock), or any QEMU that has the file open.
     """
     fd = os.open(path, os.O_RDWR)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
-        users = image_users(path)
-        who = ", ".join(f"{_process_name(p)} (pid {p})" for p in users)
-        raise QemuError(f"pmem image {path} is in use by another QEMU"
-                        f"{': ' + who if who else ''}; stop it first or "
-                        "choose another image with PMEM=path") from None
+        raise QemuError(in_use_message(path, image_users(path))) from None
     users = [p for p in image_users(path) if "qemu" in _process_name(p)]
     if users:
         os.close(fd)
-        raise QemuError(f"pmem image {path} is open in "
-                        + ", ".join(f"{_process_name(p)} (pid {p})"
-                                    for p in users)
-                        + "; stop it first or choose another image with "
-                          "PMEM=path")
+        raise QemuError(in_use_message(path, users))
     os.set_inheritable(fd, True)
     return fd
 
@@ -460,6 +497,18 @@ target remote :{GDB_PORT}
 hbreak {GDB_BREAK_SYMBOL}
 continue
 """)
+
+
+def nvdimm_images(first, count):
+    """The backing images of @count NVDIMMs: @first, then the same name
+    with 1, 2 ... before the extension (build/pmem.img -> build/pmem1.img)."""
+    if not 0 <= count <= MAX_NVDIMMS:
+        raise ValueError(f"bad NVDIMM count {count}: expected 0 to "
+                         f"{MAX_NVDIMMS}")
+    if count == 0:
+        return []
+    stem, ext = os.path.splitext(first)
+    return [first] + [f"{stem}{i}{ext}" for i in range(1, count)]
 
 
 def _pmem_list(args, build_dir):
@@ -517,9 +566,14 @@ def _exec(cmd, verbose):
 def cmd_run(args):
     _require_qemu(args)
     _check_boot_medium(args)
+    existing = [p for p in args.pmem or [] if p and os.path.exists(p)]
     pmem = _pmem_list(args, args.build_dir)
     for path, _ in pmem:
         lock_image(path)
+    for path in existing:
+        problem = check_image(path, args.build_dir)
+        if problem:
+            print(f"warning: {problem}", file=sys.stderr)
     elf = args.kernel or os.path.join(args.build_dir, "holdfast.elf")
     accel, message = choose_accel(args.accel, elf, args.machine, args.qemu)
     print(message)
@@ -593,6 +647,9 @@ def parse_args(argv):
         p.add_argument("--append", help="kernel command line (--kernel)")
         p.add_argument("--pmem", action="append",
                        help="NVDIMM image; repeat for more; '' for none")
+        p.add_argument("--nvdimms", type=int, default=None,
+                       help="how many NVDIMMs: the first --pmem image and "
+                            "more named after it (default: one per --pmem)")
         p.add_argument("--pmem-size", default="128M",
                        help="size of newly created images (default 128M)")
         p.add_argument("--smp", type=int, default=1)
@@ -616,6 +673,17 @@ def parse_args(argv):
                        help="print the QEMU command line (also V=1)")
     args = parser.parse_args(argv)
     args.extra = extra
+    if args.nvdimms is not None:
+        first = next((p for p in args.pmem or [] if p), None)
+        if args.nvdimms > 1 and not first:
+            parser.error("--nvdimms needs a --pmem image to name the others "
+                         "after")
+        if not first:
+            args.nvdimms = 0        # PMEM='': no NVDIMM
+        try:
+            args.pmem = nvdimm_images(first, args.nvdimms) or [""]
+        except ValueError as e:
+            parser.error(str(e))
     if args.build_dir is None:
         args.build_dir = os.path.dirname(args.iso or "") or "build"
     return args

@@ -21,6 +21,9 @@ Fields (see Boot):
   pmem      sizes of NVDIMMs ("16M"); each gets a fresh all-zero image
             build/test/NAME.pmemN.img; pmem_format=True runs mkfs.holdfs
             on them first (the boot fails if it is not built)
+  prepare   a function called with the image paths after they are made
+            (and formatted), before QEMU starts, to damage them on
+            purpose; it returns None or what went wrong
   edu       add the edu DMA engine (with the full 64-bit DMA mask unless
             edu_default_mask=True)
   timeout   (scenario) seconds before QEMU is killed and the boot fails;
@@ -66,6 +69,7 @@ class Boot:
     smp: int = 1
     pmem: tuple = ()
     pmem_format: bool = False
+    prepare: object = None          # callable(image paths) -> None | problem
     edu: bool = True
     edu_default_mask: bool = False
     timeout: float = DEFAULT_TIMEOUT_S
@@ -247,6 +251,12 @@ BOOTS += [
 
 # ------------------------------------------------------------------ DMA ----
 
+# include/drivers/dma.h DMA_HOW_TO_ADD, and dma.c's message for no device.
+DMA_HOW_TO_ADD_RE = (r"start QEMU with -device edu,dma_mask=0xffffffffffffffff "
+                     r"\(make run adds it\)")
+DMA_NO_DEVICE_RE = (r"no DMA device found \(QEMU's edu, PCI 1234:11e8\): "
+                    + DMA_HOW_TO_ADD_RE)
+
 BOOTS += [
     # The DMA suite alone, on two CPUs (the interrupt goes to one of them).
     ktap("ktest-dma", machine="q35", kernel="holdfast.elf", append="test=dma",
@@ -260,8 +270,22 @@ BOOTS += [
              expect=(r"dma: edu [0-9a-f:.]+ cannot reach memory above 4 GiB "
                      r"\(QEMU's default dma_mask is 28 bits\): start QEMU with "
                      r"-device edu,dma_mask=0xffffffffffffffff",
-                     r"^no DMA engine$"),
+                     r"^dma: no DMA engine: edu [0-9a-f:.]+ was refused: it "
+                     r"cannot reach memory above 4 GiB \(QEMU's default "
+                     r"dma_mask is 28 bits\); " + DMA_HOW_TO_ADD_RE + "$",
+                     r"^no DMA engine: edu [0-9a-f:.]+ was refused: it cannot "
+                     r"reach memory above 4 GiB .*; " + DMA_HOW_TO_ADD_RE + "$"),
              reject=(r"dma: edu0:",)),
+    # No edu at all: the boot log and the dma command say how to add it.
+    scenario("dma-no-edu", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True, edu=False,
+             stdin="dma status\ndma copy 0x100001000 0x100300000 18\n"
+                   "write /a x\ndma cp /a /b\npoweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"^dma: no DMA engine: " + DMA_NO_DEVICE_RE + "$",
+                     r"^no DMA engine: " + DMA_NO_DEVICE_RE + "$",
+                     r"^dma copy: no DMA engine: " + DMA_NO_DEVICE_RE + "$",
+                     r"^dma cp: no DMA engine: " + DMA_NO_DEVICE_RE + "$")),
     # With the full mask: dma status, a raw pmem-to-pmem copy and its
     # refusals.
     scenario("dma-shell", machine="q35", kernel="holdfast.elf",
@@ -357,4 +381,45 @@ BOOTS += [
                      r"held by dma-cp: DMA channel edu0",
                      r"dma job 1: copied 16384 bytes",
                      r"truncated /b to 0 bytes in [1-9]\d{2,}\.\d+ ms")),
+]
+
+
+# ------------------------------------------------ images the kernel refuses ----
+
+SB_VERSION_OFFSET = 8           # struct hfs_dsuper: magic (8 bytes), version
+NEWER_VERSION = 2               # fs/holdfs/hfs_format.h HFS_VERSION is 1
+
+
+def make_version_newer(images):
+    """Stamp a format version this build does not read into both
+    superblocks (the version is checked before the checksum)."""
+    with open(images[0], "r+b") as f:
+        size = f.seek(0, os.SEEK_END)
+        for block in (0, size // 4096 - 1):
+            f.seek(block * 4096 + SB_VERSION_OFFSET)
+            f.write(NEWER_VERSION.to_bytes(4, "little"))
+    return None
+
+
+BOOTS += [
+    # An image that is not holdfs: the boot log says so and what to do.
+    scenario("holdfs-not-holdfs", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), stdin="poweroff\n", status=STATUS_POWEROFF,
+             expect=(r"^holdfs: not a holdfs filesystem \(no holdfs magic in the "
+                     r"superblock or in its backup in the last block\): format "
+                     r"it with mkfs\.holdfs \(this erases the image\)$",
+                     r"^vfs: pmem0 not mounted: it holds no usable holdfs; on "
+                     r"the host, format the image with build/tools/mkfs\.holdfs "
+                     r"IMAGE \(this erases it\), or boot with a new image "
+                     r"\(make run PMEM=new\.img\)$"),
+             reject=(r"mounted at /",)),
+    # A newer format version: named, with the version this build reads.
+    scenario("holdfs-newer-version", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True, prepare=make_version_newer,
+             stdin="poweroff\n", status=STATUS_POWEROFF,
+             expect=(r"^holdfs: this filesystem is format version %d; this "
+                     r"build reads version 1 only" % NEWER_VERSION,
+                     r"^vfs: pmem0 not mounted: its holdfs format is not one "
+                     r"this kernel reads"),
+             reject=(r"mounted at /",)),
 ]

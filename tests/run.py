@@ -497,7 +497,8 @@ def boot_medium(boot, build_dir):
 
 
 def boot_images(boot, ctx):
-    """Create fresh NVDIMM images for @boot; returns [(path, size)]."""
+    """Create fresh NVDIMM images for @boot (kept ones in a sequence),
+    then let boot.prepare damage them; returns [(path, size)]."""
     images = []
     for i, size_text in enumerate(boot.pmem):
         stem = (boot.images_as or boot.name).replace("/", "-")
@@ -514,6 +515,10 @@ def boot_images(boot, ctx):
                                  "built, and this boot needs a formatted "
                                  "image")
         images.append((path, size))
+    if boot.prepare:
+        problem = boot.prepare([p for p, _ in images])
+        if problem:
+            raise qemu.QemuError(f"{boot.prepare.__name__}: {problem}")
     return images
 
 

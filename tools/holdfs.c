@@ -40,6 +40,25 @@ static int fail(const char *what, int err)
 	return EXIT_ERR;
 }
 
+/* The mount refused the image; the core has logged why.  Say what next. */
+static int mount_failed(const char *image, int err)
+{
+	switch (err) {
+	case -EINVAL:
+		fprintf(stderr, "%s: %s: not a usable holdfs image (see above)\n", prog, image);
+		return EXIT_ERR;
+	case -EOPNOTSUPP:
+		fprintf(stderr, "%s: %s: a holdfs format this build cannot read (see above)\n",
+			prog, image);
+		return EXIT_ERR;
+	case -EUCLEAN:
+		fprintf(stderr, "%s: %s: the filesystem is damaged: try fsck.holdfs -y %s\n",
+			prog, image, image);
+		return EXIT_ERR;
+	}
+	return fail(image, err);
+}
+
 static int usage(void)
 {
 	fprintf(stderr,
@@ -354,7 +373,7 @@ int main(int argc, char **argv)
 	}
 	if (r) {
 		hfs_host_close(&h);
-		return fail(argv[1], r);
+		return mount_failed(argv[1], r);
 	}
 	ret = run(fs, argc - 2, argv + 2);
 	r = hfs_unmount(fs);

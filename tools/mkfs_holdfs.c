@@ -1,12 +1,13 @@
 /*
  * mkfs_holdfs.c - mkfs.holdfs: put an empty holdfs on an image file.
  *
- *	mkfs.holdfs [-L LABEL] [-i INODES] [-j JOURNAL_BLOCKS] IMAGE
+ *	mkfs.holdfs [-P] [-L LABEL] [-i INODES] [-j JOURNAL_BLOCKS] IMAGE
  *
  * The image file must exist and already have its final size (the whole
  * file becomes the device, as QEMU's NVDIMM without a label area sees
  * it).  Prints one line describing the result.  Exit 0 on success, 1 on
- * bad usage or failure.
+ * bad usage or failure.  On a terminal (or with -P) stderr shows the
+ * progress of the metadata writes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,11 +15,12 @@
 #include <lib/errno.h>
 #include <lib/string.h>
 #include "hfs_host.h"
+#include "progress.h"
 #include "../fs/holdfs/hfs_format.h"
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: mkfs.holdfs [-L LABEL] [-i INODES] [-j JOURNAL_BLOCKS] IMAGE\n");
+	fprintf(stderr, "usage: mkfs.holdfs [-P] [-L LABEL] [-i INODES] [-j JOURNAL_BLOCKS] IMAGE\n");
 	return 1;
 }
 
@@ -28,10 +30,15 @@ int main(int argc, char **argv)
 	struct hfs_host_pm h;
 	struct hfs_statfs st;
 	struct hfs_fs *fs;
+	struct progress prog;
+	enum progress_mode pmode = PROGRESS_AUTO;
 	int c, err;
 
-	while ((c = getopt(argc, argv, "L:i:j:h")) != -1) {
+	while ((c = getopt(argc, argv, "PL:i:j:h")) != -1) {
 		switch (c) {
+		case 'P':
+			pmode = PROGRESS_ON;
+			break;
 		case 'L':
 			if (strlen(optarg) >= sizeof(st.label)) {
 				fprintf(stderr, "mkfs.holdfs: label longer than %zu bytes\n",
@@ -61,7 +68,11 @@ int main(int argc, char **argv)
 		return usage();
 	if (hfs_host_open(argv[optind], 0, &h))
 		return 1;
+	progress_init(&prog, "mkfs.holdfs", argv[optind], pmode);
+	o.progress = progress_cb;
+	o.progress_arg = &prog;
 	err = hfs_mkfs(&h.pm, &o);
+	progress_end(&prog);
 	if (!err)
 		err = hfs_mount(&h.pm, 0, &fs);
 	if (err) {

@@ -31,11 +31,11 @@ $(B)/tools/obj/tools/holdfs_fuse.o: tools/holdfs_fuse.c
 	@printf '  %-7s %s\n' HOSTCC $<
 	@$(HOSTCC) $(TOOLS_CFLAGS) $(FUSE_CFLAGS) -MMD -MP -c $< -o $@
 
-$(B)/tools/mkfs.holdfs: $(B)/tools/obj/tools/mkfs_holdfs.o $(TOOLS_CORE_OBJS)
+$(B)/tools/mkfs.holdfs: $(B)/tools/obj/tools/mkfs_holdfs.o $(B)/tools/obj/tools/progress.o $(TOOLS_CORE_OBJS)
 	@printf '  %-7s %s\n' HOSTLD $@
 	@$(HOSTCC) -o $@ $^ -lpthread
 
-$(B)/tools/fsck.holdfs: $(B)/tools/obj/tools/fsck_holdfs.o $(TOOLS_CORE_OBJS)
+$(B)/tools/fsck.holdfs: $(B)/tools/obj/tools/fsck_holdfs.o $(B)/tools/obj/tools/progress.o $(TOOLS_CORE_OBJS)
 	@printf '  %-7s %s\n' HOSTLD $@
 	@$(HOSTCC) -o $@ $^ -lpthread
 

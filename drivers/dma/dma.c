@@ -1,5 +1,6 @@
 /*
- * dma.c - the generic half of DMA: the engine registry, request checks,
+ * dma.c - the generic half of DMA: the engine registry (and why it is
+ * empty, for the boot log and `dma status`), request checks,
  * ids and submission times, the synchronous copy and the in-flight walk.
  * Engine drivers (edu.c) do the hardware half through struct
  * dma_engine_ops; the interface is include/drivers/dma.h.
@@ -9,6 +10,7 @@
  * so readers need no lock.  next_id is atomic.  Descriptors belong to
  * their engine between dma_submit() and done(), under the engine's lock.
  */
+#include <stdarg.h>
 #include <drivers/dma.h>
 #include <drivers/pmem.h>
 #include <kernel/bootinfo.h>
@@ -23,6 +25,33 @@ static spinlock_t reg_lock = SPINLOCK_INIT("dma-registry");
 static struct dma_engine *engines[DMA_MAX_ENGINES];	/* reg_lock to write */
 static unsigned nengines;				/* reg_lock; read with acquire */
 static uint64_t next_id;				/* atomic */
+
+#define REFUSAL_MAX	256
+static char refusal[REFUSAL_MAX];	/* written while drivers probe, then read-only */
+static const char no_device[] = "no DMA device found (QEMU's edu, PCI 1234:11e8): "
+				DMA_HOW_TO_ADD;
+
+void dma_note_refusal(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (refusal[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(refusal, sizeof(refusal), fmt, ap);
+	va_end(ap);
+}
+
+const char *dma_why_none(void)
+{
+	return refusal[0] ? refusal : no_device;
+}
+
+void dma_report(void)
+{
+	if (dma_engine_count() == 0)
+		kprintf("dma: no DMA engine: %s\n", dma_why_none());
+}
 
 int dma_engine_register(struct dma_engine *e)
 {

@@ -613,13 +613,19 @@ static int edu_selftest(struct edu *e)
 
 static void selftest_report(struct edu *e, int err)
 {
-	if (err == -ENODEV)
+	if (err == -ENODEV) {
 		kprintf("dma: edu %s cannot reach memory above 4 GiB (QEMU's default dma_mask "
 			"is 28 bits): start QEMU with -device edu,dma_mask=0xffffffffffffffff\n",
 			e->pci->name);
-	else if (err)
+		dma_note_refusal("edu %s was refused: it cannot reach memory above 4 GiB "
+				 "(QEMU's default dma_mask is 28 bits); " DMA_HOW_TO_ADD,
+				 e->pci->name);
+	} else if (err) {
 		kprintf("dma: edu %s: the self-test DMA failed (error %d); device refused\n",
 			e->pci->name, err);
+		dma_note_refusal("edu %s was refused: its self-test DMA failed (error %d)",
+				 e->pci->name, err);
+	}
 }
 
 /* ----------------------------------------------------------- probe ---- */

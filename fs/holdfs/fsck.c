@@ -198,6 +198,8 @@ static void clear_inode(struct ck *c, uint64_t ino)
 	hfs_pm_persist(c->pm, hfs_inode_off(&c->fs, ino), &d, sizeof(d));
 }
 
+#define FSCK_PROGRESS_INODES	4096	/* inodes between progress reports */
+
 static void check_inodes(struct ck *c)
 {
 	uint64_t ino;
@@ -207,6 +209,8 @@ static void check_inodes(struct ck *c)
 		struct walk w = { .c = c, .ino = ino, .claim = true };
 		const char *why;
 
+		if (c->o->progress && (ino % FSCK_PROGRESS_INODES == 0 || ino == c->fs.ninodes - 1))
+			c->o->progress(c->o->progress_arg, "inodes", ino + 1, c->fs.ninodes);
 		if (!bitmap_test(c->imap, ino))
 			continue;
 		dinode(c, ino, &d);
@@ -538,6 +542,8 @@ static int setup(struct ck *c, struct hfs_pm *pm)
 	bool backup, replayed;
 	int err = hfs_sb_read(pm, &sb, &backup);
 
+	if (err == -EINVAL || err == -EOPNOTSUPP)
+		return err;	/* hfs_sb_read said why: nothing to check */
 	if (err) {
 		hfs_log("fsck: no usable superblock (primary and backup are bad)\n");
 		return err;
@@ -599,12 +605,15 @@ int hfs_fsck(struct hfs_pm *pm, const struct hfs_fsck_opts *opts)
 	struct ck c;
 	uint64_t *iwant = NULL, ino;
 	unsigned before;
-	int ret = HFS_FSCK_ERRORS;
+	int ret = HFS_FSCK_ERRORS, err;
 
 	memset(&c, 0, sizeof(c));
 	c.pm = pm;
 	c.o = opts ? opts : &defaults;
-	if (setup(&c, pm))
+	err = setup(&c, pm);
+	if (err == -EINVAL || err == -EOPNOTSUPP)
+		ret = HFS_FSCK_NOT_HOLDFS;
+	if (err)
 		goto out;
 	load_imap(&c);
 	check_inodes(&c);

@@ -107,11 +107,20 @@ struct hfs_mapping {
 	bool hole;			/* nothing allocated: reads as zeros */
 };
 
+/*
+ * Progress of long work (mkfs, fsck): @done of @total units of @phase
+ * ("blocks", "inodes").  Called now and then, and once with done == total
+ * at the end of each phase; the caller decides whether to show it.
+ */
+typedef void (*hfs_progress_fn)(void *arg, const char *phase, uint64_t done, uint64_t total);
+
 struct hfs_mkfs_opts {
 	uint64_t inodes;		/* 0: one per 16 KiB, at least 64 */
 	uint64_t journal_blocks;	/* 0: chosen from the device size */
 	const char *label;		/* NULL: none */
 	const uint8_t *uuid;		/* NULL: derived from the clock */
+	hfs_progress_fn progress;	/* NULL: none; phase "metadata blocks" */
+	void *progress_arg;
 };
 
 /* ------------------------------------------------------------ filesystem */
@@ -174,9 +183,13 @@ int hfs_map(struct hfs_inode *ip, uint64_t off, bool alloc, struct hfs_mapping *
 #define HFS_FSCK_CLEAN		0
 #define HFS_FSCK_REPAIRED	1
 #define HFS_FSCK_ERRORS		4
+#define HFS_FSCK_NOT_HOLDFS	8	/* too small, not holdfs, or another format
+					 * version: nothing was checked */
 struct hfs_fsck_opts {
 	bool repair;			/* fix what is safe to fix */
 	bool verbose;
+	hfs_progress_fn progress;	/* NULL: none; phase "inodes" */
+	void *progress_arg;
 };
 /* Check an unmounted image; returns HFS_FSCK_* (e2fsck's exit codes). */
 int hfs_fsck(struct hfs_pm *pm, const struct hfs_fsck_opts *opts);

@@ -100,9 +100,30 @@ int hfs_sb_check(const struct hfs_dsuper *sb, uint64_t dev_size, const char **wh
 	return *why ? -EUCLEAN : 0;
 }
 
+/*
+ * Why a superblock of another format is refused, and what to do: the
+ * version, or the feature bits this build does not know.
+ */
+static void report_unsupported(const struct hfs_dsuper *sb)
+{
+	if (sb->version != HFS_VERSION)
+		hfs_log("holdfs: this filesystem is format version %u; this build reads "
+			"version %u only: use a Holdfast build that reads version %u "
+			"(mkfs.holdfs would erase the data)\n",
+			(unsigned)sb->version, HFS_VERSION, (unsigned)sb->version);
+	else
+		hfs_log("holdfs: this filesystem uses features this build does not know "
+			"(incompat %#x, ro_compat %#x): use a newer Holdfast build\n",
+			(unsigned)(sb->feature_incompat & ~HFS_FEATURE_INCOMPAT_SUPP),
+			(unsigned)(sb->feature_ro_compat & ~HFS_FEATURE_RO_COMPAT_SUPP));
+}
+
 /**
  * hfs_sb_read - read and check the superblock of @pm, falling back to the
- * backup in the last block.  Returns 0 or the primary's error (logged).
+ * backup in the last block.  Returns 0 or the primary's error: -EINVAL
+ * (device too small, or no holdfs on it), -EOPNOTSUPP (another format
+ * version or unknown features), -EUCLEAN (damaged).  Each refusal is
+ * logged with what was wrong and what to do about it.
  */
 int hfs_sb_read(struct hfs_pm *pm, struct hfs_dsuper *sb, bool *used_backup)
 {
@@ -112,7 +133,8 @@ int hfs_sb_read(struct hfs_pm *pm, struct hfs_dsuper *sb, bool *used_backup)
 
 	*used_backup = false;
 	if (size < HFS_MIN_BLOCKS * (uint64_t)HFS_BLOCK_SIZE) {
-		hfs_log("holdfs: device of %llu bytes is too small for holdfs (minimum %llu)\n",
+		hfs_log("holdfs: the device is %llu bytes, too small for holdfs (it needs at "
+			"least %llu): use a larger image and format it with mkfs.holdfs\n",
 			(unsigned long long)size,
 			(unsigned long long)HFS_MIN_BLOCKS * HFS_BLOCK_SIZE);
 		return -EINVAL;
@@ -121,11 +143,19 @@ int hfs_sb_read(struct hfs_pm *pm, struct hfs_dsuper *sb, bool *used_backup)
 	err = hfs_sb_check(sb, size, &why);
 	if (!err)
 		return 0;
-	hfs_log("holdfs: superblock: %s\n", why);
-	if (err == -EOPNOTSUPP)
+	if (err == -EOPNOTSUPP) {
+		report_unsupported(sb);
 		return err;	/* a newer format: an older backup cannot stand in */
+	}
 	memcpy(sb, hfs_pm_ptr(pm, HFS_BLOCK_OFF(size / HFS_BLOCK_SIZE - 1)), sizeof(*sb));
 	berr = hfs_sb_check(sb, size, &bwhy);
+	if (err == -EINVAL && berr == -EINVAL) {
+		hfs_log("holdfs: not a holdfs filesystem (no holdfs magic in the superblock "
+			"or in its backup in the last block): format it with mkfs.holdfs "
+			"(this erases the image)\n");
+		return err;
+	}
+	hfs_log("holdfs: superblock: %s\n", why);
 	if (berr || sb->nblocks != size / HFS_BLOCK_SIZE) {
 		hfs_log("holdfs: backup superblock: %s\n", bwhy ? bwhy : "wrong size");
 		hfs_log("holdfs: refusing the device: %s\n", why);
@@ -152,6 +182,27 @@ static void write_bitmap(struct hfs_pm *pm, uint64_t start, uint64_t nbits,
 	hfs_pm_flush(pm, HFS_BLOCK_OFF(start), HFS_BLOCK_OFF(blocks));
 }
 
+#define MKFS_PROGRESS_BLOCKS	4096	/* journal blocks zeroed between reports */
+
+static void mkfs_progress(const struct hfs_mkfs_opts *opts, uint64_t done, uint64_t total)
+{
+	if (opts->progress)
+		opts->progress(opts->progress_arg, "metadata blocks", done, total);
+}
+
+/* Zero the journal (blocks 1 .. jb) in steps, reporting each. */
+static void mkfs_zero_journal(struct hfs_pm *pm, uint64_t jb, const struct hfs_mkfs_opts *opts,
+			      uint64_t total)
+{
+	for (uint64_t b = 0; b < jb; b += MKFS_PROGRESS_BLOCKS) {
+		uint64_t k = MIN((uint64_t)MKFS_PROGRESS_BLOCKS, jb - b);
+
+		hfs_pm_zero(pm, HFS_BLOCK_OFF(1 + b), HFS_BLOCK_OFF(k));
+		mkfs_progress(opts, b + k, total);
+	}
+	hfs_pm_flush(pm, 0, HFS_BLOCK_OFF(1 + jb));
+}
+
 /**
  * hfs_mkfs - write an empty filesystem over the whole device.
  * Returns 0, -EINVAL (device too small: the minimum is logged; bad
@@ -170,7 +221,8 @@ int hfs_mkfs(struct hfs_pm *pm, const struct hfs_mkfs_opts *opts)
 	if (!opts)
 		opts = &none;
 	if (n < HFS_MIN_BLOCKS) {
-		hfs_log("holdfs: device of %llu bytes is too small: mkfs needs at least %llu bytes\n",
+		hfs_log("holdfs: device of %llu bytes is too small: mkfs needs at least %llu bytes "
+			"(make the image larger first, e.g. truncate -s 128M IMAGE)\n",
 			(unsigned long long)size,
 			(unsigned long long)HFS_MIN_BLOCKS * HFS_BLOCK_SIZE);
 		return -EINVAL;
@@ -241,10 +293,12 @@ int hfs_mkfs(struct hfs_pm *pm, const struct hfs_mkfs_opts *opts)
 	bitmap_set(imap, HFS_ROOT_INO);
 
 	hfs_pm_zero(pm, 0, HFS_BLOCK_SIZE);
-	hfs_pm_zero(pm, HFS_BLOCK_OFF(1), HFS_BLOCK_OFF(jb));	/* the journal */
-	hfs_pm_flush(pm, 0, HFS_BLOCK_OFF(1 + jb));
+	mkfs_zero_journal(pm, jb, opts, jb + sb.bbitmap_blocks + sb.ibitmap_blocks);
 	write_bitmap(pm, sb.bbitmap_start, n, bmap, sb.bbitmap_blocks);
+	mkfs_progress(opts, jb + sb.bbitmap_blocks, jb + sb.bbitmap_blocks + sb.ibitmap_blocks);
 	write_bitmap(pm, sb.ibitmap_start, ninodes, imap, sb.ibitmap_blocks);
+	mkfs_progress(opts, jb + sb.bbitmap_blocks + sb.ibitmap_blocks,
+		      jb + sb.bbitmap_blocks + sb.ibitmap_blocks);
 	/* Free inode records need no zeroing: the bitmap says they are free. */
 	memset(&root, 0, sizeof(root));
 	root.mode = HFS_S_IFDIR | 0755;

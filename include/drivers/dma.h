@@ -158,6 +158,30 @@ struct dma_engine {
  */
 int dma_engine_register(struct dma_engine *e);
 
+/* What a user must add to QEMU's command line to get a DMA engine. */
+#define DMA_HOW_TO_ADD \
+	"start QEMU with -device edu,dma_mask=0xffffffffffffffff (make run adds it)"
+
+/**
+ * dma_note_refusal() - a driver found a device but refused it: remember why,
+ * for dma_why_none().  @fmt says what and what to do, without a newline.
+ * Context: thread context, while drivers probe.  The first note is kept.
+ */
+void dma_note_refusal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/**
+ * dma_why_none() - why no engine is registered, and how to get one: the
+ * first refusal a driver noted, else that no device was found and
+ * DMA_HOW_TO_ADD.  Any context, after drivers probed.
+ */
+const char *dma_why_none(void);
+
+/**
+ * dma_report() - log "dma: no DMA engine: <why>" when none registered.
+ * Boot, once, after pci_init() probed the drivers.
+ */
+void dma_report(void);
+
 /* dma_engine_count() - how many engines are registered.  Any context. */
 unsigned dma_engine_count(void);
 

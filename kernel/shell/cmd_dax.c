@@ -5,6 +5,7 @@
  *   dma jobs             copies in progress and finished
  *   pins [PATH]          pinned pages: holder, file, offset, pages, age
  */
+#include <drivers/dma.h>
 #include <fs/dmafile.h>
 #include <fs/dax.h>
 #include <fs/vfs.h>
@@ -24,6 +25,10 @@ int cmd_dma_cp(int argc, char **argv)
 		return -EINVAL;
 	}
 	id = dma_file_copy(argv[1], argv[2], !background, &result);
+	if (id < 0 && dma_engine_count() == 0) {
+		shell_printf("dma cp: no DMA engine: %s\n", dma_why_none());
+		return id;
+	}
 	if (id < 0) {
 		shell_printf("dma cp: %s -> %s: %s\n", argv[1], argv[2], strerror(id));
 		return id;

@@ -58,7 +58,7 @@ static void print_engine(struct dma_engine *e)
 static int dma_cmd_status(void)
 {
 	if (dma_engine_count() == 0) {
-		shell_printf("no DMA engine\n");
+		shell_printf("no DMA engine: %s\n", dma_why_none());
 		return 0;
 	}
 	for (unsigned i = 0; i < dma_engine_count(); i++)
@@ -101,7 +101,7 @@ static int dma_cmd_copy(char **argv)
 	    shell_parse_size(argv[4], "length", &len))
 		return -EINVAL;
 	if (!e) {
-		shell_printf("dma copy: no DMA engine\n");
+		shell_printf("dma copy: no DMA engine: %s\n", dma_why_none());
 		return -ENODEV;
 	}
 	if (!len || !in_one_region(src, len) || !in_one_region(dst, len)) {

@@ -483,8 +483,12 @@ static int cmd_fsck(int argc, char **argv)
 	rc = hfs_fsck(pm, &o);
 	kfree(pm);
 	shell_printf("fsck: %s\n", rc == HFS_FSCK_CLEAN ? "clean" :
-		     rc == HFS_FSCK_REPAIRED ? "errors repaired" : "errors remain");
+		     rc == HFS_FSCK_REPAIRED ? "errors repaired" :
+		     rc == HFS_FSCK_NOT_HOLDFS ? "not checked (no holdfs this build can read)" :
+		     "errors remain");
 	vfs_mount_root();
+	if (rc == HFS_FSCK_NOT_HOLDFS)
+		return -EINVAL;
 	return rc == HFS_FSCK_ERRORS ? -EUCLEAN : 0;
 }
 SHELL_CMD("fsck", "fsck [-n|-y]", "check (and with -y repair) the root filesystem; remounts it", cmd_fsck);

@@ -255,9 +255,10 @@ int hfs_fuzz_one(const uint8_t *data, size_t size)
 	/* 2. fsck with repair on the original, then it must be clean and usable */
 	hfs_memdev_load(dev, img, DEV_SIZE);
 	r = hfs_fsck(pm, &fix);
-	if (r != HFS_FSCK_CLEAN && r != HFS_FSCK_REPAIRED && r != HFS_FSCK_ERRORS)
+	if (r != HFS_FSCK_CLEAN && r != HFS_FSCK_REPAIRED && r != HFS_FSCK_ERRORS &&
+	    r != HFS_FSCK_NOT_HOLDFS)
 		finding("fsck returned an unknown code", NULL, r);
-	if (r == HFS_FSCK_ERRORS)
+	if (r == HFS_FSCK_ERRORS || r == HFS_FSCK_NOT_HOLDFS)
 		return 0;
 	r = hfs_fsck(pm, &check);
 	if (r != HFS_FSCK_CLEAN)
