@@ -249,6 +249,21 @@ BOOTS += [
              reject=(r"skipped", r"could not format", r"holdfs: .*(bad|corrupt)")),
 ]
 
+# The sampling profiler: `prof COMMAND` runs it and names the functions
+# where the time went (the benchmark's own loop among them).
+BOOTS += [
+    scenario("shell-prof", machine="q35", kernel="holdfast.elf",
+             pmem=("64M",), pmem_format=True, smp=2,
+             stdin="prof\nprof prof ls\nprof bench -q fs_seq_write_2m\npoweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"prof: which command should it profile\?",
+                     r"prof: prof cannot profile itself",
+                     r"^bench fs_seq_write_2m \d+ MB/s$",
+                     r"^prof: [1-9]\d* samples \(\d+ in the idle loop, not shown\)",
+                     r"^\s+\d+\.\d\s+[1-9]\d*\s+(memcpy_to_pmem|copy_nt|hfs_write|"
+                     r"seq_write|write_file|memcpy)$")),
+]
+
 # ------------------------------------------------------------------ DMA ----
 
 # include/drivers/dma.h DMA_HOW_TO_ADD, and dma.c's message for no device.

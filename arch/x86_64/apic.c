@@ -11,6 +11,7 @@
  * Locking: the IOAPIC's select/window pair is guarded by ioapic_lock.
  * LAPIC registers are per CPU and touched only by their own CPU.
  */
+#include <kernel/prof.h>
 #include <arch/x86_64/irq.h>
 #include <arch/x86_64/io.h>
 #include <arch/x86_64/cpu.h>
@@ -153,6 +154,9 @@ void lapic_init_ap(void)
 
 static void timer_irq(struct trap_frame *tf, void *ctx)
 {
+	struct cpu *c = this_cpu();
+
+	prof_sample(tf->rip, c->current == c->idle);
 	sched_tick();
 }
 

@@ -2,6 +2,7 @@
  * builtins.c - the shell's system commands: uptime, mem, threads, reboot,
  * poweroff.  (help lives in cmd.c with the framework.)
  */
+#include <kernel/prof.h>
 #include <kernel/kernel.h>
 #include <kernel/mm.h>
 #include <kernel/kmalloc.h>
@@ -11,6 +12,7 @@
 #include <arch/x86_64/percpu.h>
 #include <lib/string.h>
 #include "shell.h"
+#include "lineedit.h"
 
 #define NS_PER_SEC	1000000000ULL
 
@@ -97,6 +99,38 @@ static int cmd_bench(int argc, char **argv)
 	}
 	return bench_run(&o, argc - i, argv + i);
 }
+/* prof COMMAND...: run one shell command with the sampling profiler on. */
+static int cmd_prof(int argc, char **argv)
+{
+	char line[LE_LINE_MAX];
+	size_t len = 0;
+	int ret;
+
+	if (argc < 2)
+		return shell_usage_error(argv[0], "which command should it profile?");
+	if (!strcmp(argv[1], "prof"))
+		return shell_usage_error(argv[0], "prof cannot profile itself");
+	line[0] = 0;
+	for (int i = 1; i < argc; i++) {
+		size_t n = strlen(argv[i]);
+
+		if (len + n + 2 > sizeof(line))
+			return shell_usage_error(argv[0], "command too long");
+		if (i > 1)
+			line[len++] = ' ';
+		memcpy(line + len, argv[i], n + 1);
+		len += n;
+	}
+	prof_start();
+	ret = shell_exec(line);
+	prof_stop();
+	prof_report(20);
+	return ret;
+}
+SHELL_CMD("prof", "prof COMMAND [ARG...]",
+	  "run a command with the sampling profiler on, then show where the time went",
+	  cmd_prof);
+
 SHELL_CMD("bench", "bench [-q] [-w] [NAME...]",
 	  "run benchmarks (-q quick smoke run, -w allow overwriting pmem0)", cmd_bench);
 
