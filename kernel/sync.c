@@ -143,6 +143,12 @@ void prepare_to_wait(struct wait_queue *wq, struct waiter *w)
 	}
 	sched_set_blocked();
 	spin_unlock_irqrestore(&wq->lock, flags);
+	/*
+	 * Order the queueing before the caller's test of its condition even
+	 * when that test is a plain load (a failed trylock): wakers that look
+	 * for waiters without the lock (maybe_waiters) rely on it.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 /** finish_wait - leave wq and become RUNNING again. */
@@ -175,6 +181,19 @@ static void wake_waiters(struct wait_queue *wq, bool all)
 
 void wake_up_one(struct wait_queue *wq) { wake_waiters(wq, false); }
 void wake_up_all(struct wait_queue *wq) { wake_waiters(wq, true); }
+
+/*
+ * Without taking wq->lock: may someone be queued?  Only for a waker that
+ * made its change visible with a full barrier (an atomic read-modify-write
+ * or the waiter's own lock) before asking, while every waiter queues
+ * itself before testing the condition with such a barrier: then either
+ * the waiter sees the change, or this sees the waiter.  The common,
+ * uncontended unlock then costs no lock at all.
+ */
+static bool maybe_waiters(struct wait_queue *wq)
+{
+	return READ_ONCE(wq->waiters.next) != &wq->waiters;
+}
 
 bool wait_queue_active(struct wait_queue *wq)
 {
@@ -215,8 +234,12 @@ void mutex_unlock(struct mutex *m)
 	if (unlikely(READ_ONCE(m->owner) != current_thread()))
 		panic("mutex '%s' unlocked by '%s', which does not hold it",
 		      m->name, current_thread()->name);
-	__atomic_store_n(&m->owner, NULL, __ATOMIC_RELEASE);
-	wake_up_one(&m->wq);
+	/* An exchange, not a store: a full barrier before maybe_waiters(),
+	 * against mutex_trylock()'s compare-exchange in a waiter that has
+	 * already queued itself. */
+	(void)__atomic_exchange_n(&m->owner, NULL, __ATOMIC_SEQ_CST);
+	if (maybe_waiters(&m->wq))
+		wake_up_one(&m->wq);
 }
 
 bool mutex_held_by_me(const struct mutex *m)
@@ -228,23 +251,24 @@ bool mutex_held_by_me(const struct mutex *m)
 
 void rwsem_init(struct rwsem *s, const char *name)
 {
-	spin_lock_init(&s->lock, "rwsem");
-	s->readers = 0;
+	s->state = 0;
 	s->writer = NULL;
-	s->writers_waiting = 0;
 	s->name = name;
 	wait_queue_init(&s->wq);
 }
 
 bool down_read_trylock(struct rwsem *s)
 {
-	unsigned long f = spin_lock_irqsave(&s->lock);
-	bool ok = !s->writer && s->writers_waiting == 0;
+	uint64_t v = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
 
-	if (ok)
-		s->readers++;
-	spin_unlock_irqrestore(&s->lock, f);
-	return ok;
+	do {
+		if (v & ~RWSEM_READERS)		/* a writer holds or waits */
+			return false;
+		if ((v & RWSEM_READERS) == RWSEM_READERS)
+			panic("rwsem '%s': too many readers", s->name);
+	} while (!__atomic_compare_exchange_n(&s->state, &v, v + 1, true,
+					      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+	return true;
 }
 
 void down_read(struct rwsem *s)
@@ -256,31 +280,29 @@ void down_read(struct rwsem *s)
 
 void up_read(struct rwsem *s)
 {
-	unsigned long f = spin_lock_irqsave(&s->lock);
-	bool wake;
+	/* A fetch-sub: a full barrier before maybe_waiters(). */
+	uint64_t old = __atomic_fetch_sub(&s->state, 1, __ATOMIC_RELEASE);
 
-	if (unlikely(s->readers <= 0))
+	if (unlikely((old & RWSEM_READERS) == 0))
 		panic("rwsem '%s': up_read without readers", s->name);
-	wake = --s->readers == 0;
-	spin_unlock_irqrestore(&s->lock, f);
-	if (wake)
+	if ((old & RWSEM_READERS) == 1 && maybe_waiters(&s->wq))
 		wake_up_all(&s->wq);
 }
 
-/* Take it for write if free; `queued` says this writer is counted in
- * writers_waiting. */
+/* Take it for write if free; `queued` says this writer is counted among
+ * the waiting ones (and stops being counted when it gets the lock). */
 static bool write_trylock(struct rwsem *s, bool queued)
 {
-	unsigned long f = spin_lock_irqsave(&s->lock);
-	bool ok = !s->writer && s->readers == 0;
+	uint64_t v = __atomic_load_n(&s->state, __ATOMIC_RELAXED), nv;
 
-	if (ok) {
-		s->writer = current_thread();
-		if (queued)
-			s->writers_waiting--;
-	}
-	spin_unlock_irqrestore(&s->lock, f);
-	return ok;
+	do {
+		if (v & (RWSEM_WRITER | RWSEM_READERS))
+			return false;
+		nv = (v | RWSEM_WRITER) - (queued ? RWSEM_WAITING_ONE : 0);
+	} while (!__atomic_compare_exchange_n(&s->state, &v, nv, true,
+					      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+	s->writer = current_thread();
+	return true;
 }
 
 bool down_write_trylock(struct rwsem *s)
@@ -290,28 +312,24 @@ bool down_write_trylock(struct rwsem *s)
 
 void down_write(struct rwsem *s)
 {
-	unsigned long f;
-
 	if (unlikely(READ_ONCE(s->writer) == current_thread()))
 		panic("rwsem '%s' write-locked twice by '%s'", s->name,
 		      current_thread()->name);
 	if (write_trylock(s, false))
 		return;
-	f = spin_lock_irqsave(&s->lock);
-	s->writers_waiting++;
-	spin_unlock_irqrestore(&s->lock, f);
+	__atomic_fetch_add(&s->state, RWSEM_WAITING_ONE, __ATOMIC_RELAXED);
 	wait_event(&s->wq, write_trylock(s, true));
 }
 
 void up_write(struct rwsem *s)
 {
-	unsigned long f = spin_lock_irqsave(&s->lock);
-
 	if (unlikely(s->writer != current_thread()))
 		panic("rwsem '%s': up_write by a thread that does not hold it", s->name);
 	s->writer = NULL;
-	spin_unlock_irqrestore(&s->lock, f);
-	wake_up_all(&s->wq);
+	/* A fetch-and: a full barrier before maybe_waiters(). */
+	__atomic_fetch_and(&s->state, ~RWSEM_WRITER, __ATOMIC_RELEASE);
+	if (maybe_waiters(&s->wq))
+		wake_up_all(&s->wq);
 }
 
 bool rwsem_is_write_locked_by_me(struct rwsem *s)
@@ -321,7 +339,7 @@ bool rwsem_is_write_locked_by_me(struct rwsem *s)
 
 bool rwsem_is_locked(struct rwsem *s)
 {
-	return READ_ONCE(s->writer) || READ_ONCE(s->readers) > 0;
+	return __atomic_load_n(&s->state, __ATOMIC_RELAXED) & (RWSEM_WRITER | RWSEM_READERS);
 }
 
 /* ---------------------------------------------------------- completion */

@@ -136,11 +136,20 @@ void mutex_unlock(struct mutex *m);
 bool mutex_held_by_me(const struct mutex *m);
 
 /* ----------------------------------------------------------------- rwsem */
+/*
+ * One atomic word holds the whole state, so an uncontended down_read /
+ * up_read is one compare-exchange / one fetch-sub (no lock, interrupts
+ * untouched): bits 0-31 count readers, bit 32 is the writer, bits 33-63
+ * count writers waiting (which keep new readers out: writers are not
+ * starved).  writer is for the owner checks only.
+ */
+#define RWSEM_READERS		0xffffffffull
+#define RWSEM_WRITER		(1ull << 32)
+#define RWSEM_WAITING_ONE	(1ull << 33)
+
 struct rwsem {
-	spinlock_t lock;		/* guards the three fields below */
-	int readers;
-	struct thread *writer;
-	unsigned writers_waiting;
+	uint64_t state;			/* atomic: see above */
+	struct thread *writer;		/* the holder for write, or NULL */
 	const char *name;
 	struct wait_queue wq;
 };
