@@ -13,8 +13,10 @@
  *
  * Search: first the goal block (so a file grows its last extent in
  * place), then whole free 2 MiB groups for aligned requests, then next
- * fit from a rotating hint, skipping full groups by their summary.  No
- * allocation scans the device bitmap from the start.
+ * fit from a rotating hint, skipping full groups by their summary; freeing
+ * moves the hint back to the lowest block freed, so freed space is reused
+ * before untouched space.  No allocation scans the device bitmap from the
+ * start.
  *
  * A block whose page is pinned for DMA (platform.h block_pinned) is never
  * handed out: it is skipped and reported.
@@ -369,6 +371,11 @@ void hfs_alloc_commit_frees(struct hfs_tx *tx)
 			return;
 		}
 		mark_blocks(fs, u->start, u->len, false);
+		/* Hand freed blocks out again first: the device stays compact
+		 * and the pages were touched recently (under a hypervisor a
+		 * page's first store costs a host fault). */
+		if (u->start < fs->block_hint && u->start >= fs->data_start)
+			fs->block_hint = u->start;
 		u->kind = HFS_UNDO_BFREE;
 		note_lines(tx, &tx->blines, &tx->blines_cap, &tx->nblines, u->start, u->len);
 	}

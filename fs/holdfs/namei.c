@@ -31,6 +31,7 @@ struct nameidata {
 	bool slash;			/* path ended with '/' */
 };
 
+#define WALK_SMALL	256	/* paths shorter than this walk on the stack */
 #define WALK_PARENT	0x1	/* stop at the last component's parent */
 #define WALK_FOLLOW	0x2	/* follow a symlink as last component */
 
@@ -102,7 +103,7 @@ static int step(struct hfs_inode *cur, const char *c, size_t n, struct hfs_inode
 static int walk_at(struct hfs_fs *fs, struct hfs_inode *start, const char *path,
 		   unsigned flags, struct nameidata *nd)
 {
-	char *buf, *p;
+	char small[WALK_SMALL], *buf, *heap = NULL, *p;
 	unsigned links = 0;
 	struct hfs_inode *cur;
 	int err = 0;
@@ -118,9 +119,14 @@ static int walk_at(struct hfs_fs *fs, struct hfs_inode *start, const char *path,
 		return -ENAMETOOLONG;
 	if (path[0] != '/' && !start)
 		return -EINVAL;
-	buf = hfs_alloc(2 * HFS_PATH_MAX);
-	if (!buf)
-		return -ENOMEM;
+	/* Short paths (nearly all) are walked in a stack copy; a long one, or
+	 * the first symlink, moves to a heap buffer with room for expansion. */
+	buf = small;
+	if (plen >= sizeof(small)) {
+		buf = heap = hfs_alloc(2 * HFS_PATH_MAX);
+		if (!buf)
+			return -ENOMEM;
+	}
 	memcpy(buf, path, plen + 1);
 	p = buf;
 	cur = hfs_igrab(path[0] == '/' ? fs->root : start);
@@ -172,9 +178,22 @@ static int walk_at(struct hfs_fs *fs, struct hfs_inode *start, const char *path,
 		if (err)
 			break;
 		if (hfs_is_lnk(next) && (!last || (flags & WALK_FOLLOW) || nd->slash)) {
-			char *target = buf + HFS_PATH_MAX;
+			char *target;
 			int tl;
 			size_t rest;
+
+			if (!heap) {
+				heap = hfs_alloc(2 * HFS_PATH_MAX);
+				if (!heap) {
+					hfs_iput(next);
+					err = -ENOMEM;
+					break;
+				}
+				memcpy(heap, buf, plen + 1);
+				p = heap + (p - buf);
+				buf = heap;
+			}
+			target = buf + HFS_PATH_MAX;
 
 			if (++links > HFS_SYMLINK_DEPTH) {
 				hfs_iput(next);
@@ -215,7 +234,7 @@ static int walk_at(struct hfs_fs *fs, struct hfs_inode *start, const char *path,
 		}
 	}
 	hfs_iput(cur);
-	hfs_free(buf);
+	hfs_free(heap);
 	if (err)
 		nd_put(nd);
 	else if (nd->slash && nd->ip && !hfs_is_dir(nd->ip))

@@ -26,6 +26,9 @@
 /* crc32c() - continue CRC-32C @crc (0 to start) over @len bytes at @buf. */
 uint32_t crc32c(uint32_t crc, const void *buf, size_t len);
 
+/* crc32c_sw() - the same from the tables, never the CPU's instruction. */
+uint32_t crc32c_sw(uint32_t crc, const void *buf, size_t len);
+
 /* crc32_ieee() - continue zlib's CRC-32 @crc (0 to start) over @buf. */
 uint32_t crc32_ieee(uint32_t crc, const void *buf, size_t len);
 
