@@ -254,7 +254,8 @@ BOOTS += [
 BOOTS += [
     scenario("shell-prof", machine="q35", kernel="holdfast.elf",
              pmem=("64M",), pmem_format=True, smp=2,
-             stdin="prof\nprof prof ls\nprof bench -q fs_seq_write_2m\npoweroff\n",
+             stdin=("prof\nprof prof ls\nprof bench -q fs_seq_write_4k fs_seq_write_2m "
+                    "fs_rand_write_4k fs_truncate_cycle\npoweroff\n"),
              status=STATUS_POWEROFF,
              expect=(r"prof: which command should it profile\?",
                      r"prof: prof cannot profile itself",
