@@ -343,3 +343,37 @@ BOOTS += [
                      r"dma job 1: copied 16384 bytes",
                      r"truncated /b to 0 bytes in [1-9]\d{2,}\.\d+ ms")),
 ]
+
+# ------------------------------------------------------------ the demo ----
+
+# `pattern` writes TEXT and a newline, repeated, cut at SIZE.
+PATTERN_TEXT = "abc-%04x" % random.getrandbits(16)
+PATTERN_BYTES = ((PATTERN_TEXT + "\n").encode() * 1000)[:1000]
+
+BOOTS += [
+    # The unsafe demo switch: off at boot and saying so, loud when turned
+    # on, refusing anything but on/off; and `pattern`, which the demo
+    # writes its files with, including its refusals.
+    scenario("shell-unsafe-demo-pattern", machine="q35",
+             kernel="holdfast.elf", pmem=("16M",), pmem_format=True,
+             stdin=("unsafe-demo\nunsafe-demo maybe\nunsafe-demo on off\n"
+                    "unsafe-demo on\nunsafe-demo\nunsafe-demo off\n"
+                    f"pattern /p 1000 {PATTERN_TEXT}\ncrc32 /p\n"
+                    "pattern /p 10\npattern /p 1x0 abc\npattern /p 100 ''\n"
+                    "poweroff\n"),
+             status=STATUS_POWEROFF,
+             expect=(r"^unsafe-demo: off \(the default\): layout changes wait "
+                     r"for DMA(.|\n)*unsafe-demo: expected on or off, not "
+                     r"'maybe'",
+                     r"^unsafe-demo: takes at most one argument",
+                     r"WARNING: UNSAFE DEMO MODE\.(.|\n)*"
+                     r"^unsafe-demo: ON: the protection is OFF(.|\n)*"
+                     r"^unsafe-demo: ON: (.|\n)*"
+                     r"^unsafe-demo: off \(the default\)",
+                     r"^%08x 1000 /p$" % zlib.crc32(PATTERN_BYTES),
+                     r"^pattern: needs a path, a size and the text",
+                     r"size: '1x0' is not a size",
+                     r"^pattern: the text is empty"),
+             reject=(r"^unsafe-demo: ON(.|\n)*unsafe-demo: ON(.|\n)*"
+                     r"unsafe-demo: ON",)),
+]
