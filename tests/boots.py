@@ -38,6 +38,11 @@ Fields (see Boot):
             "Kernel panic" and a second boot banner)
   extra     more QEMU arguments
 
+sequence(name, steps) runs boots and host checks (functions of the list of
+image paths, returning None or what went wrong) in order, sharing images;
+a sequence of host checks alone is a check that boots QEMU itself (the
+demo).
+
 Regexes see the serial output with "\\r" and terminal escape sequences
 removed.
 """
@@ -376,4 +381,23 @@ BOOTS += [
                      r"^pattern: the text is empty"),
              reject=(r"^unsafe-demo: ON(.|\n)*unsafe-demo: ON(.|\n)*"
                      r"unsafe-demo: ON",)),
+]
+
+
+def demo_story(images):
+    """`make demo`'s driver (scripts/demo.py), which boots its own QEMU on
+    a scratch image in build/test/demo/: protected, the truncate waits for
+    the DMA channel and the new file is intact; unprotected, the new file
+    is corrupted; the unsafe switch is off by default."""
+    import demo     # scripts/demo.py (run.py puts scripts/ on the path)
+    build = os.path.join(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))), "build")
+    result = demo.run_demo(build, "tcg", narrator=demo.Narrator(quiet=True),
+                           out_dir=os.path.join(build, "test", "demo"))
+    return "; ".join(demo.judge(result)) or None
+
+
+BOOTS += [
+    # A sequence of one host check: the demo's driver is the test.
+    sequence("demo", (demo_story,)),
 ]
