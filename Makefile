@@ -174,6 +174,11 @@ test: $(B)/holdfast.elf $(B)/holdfast-test.iso $(B)/holdfast.iso host-tests tool
 		{ echo "error: the newcomer's error messages are wrong: python3 -m unittest tests/test_newcomer.py"; exit 1; }
 	@$(PYTHON) tests/run.py --accel '$(if $(ACCEL),$(ACCEL),tcg)' --build-dir $(B) $(if $(ONLY),--only '$(ONLY)')
 
+# The seed's story at the shell, with the protection and without; TCG
+# unless ACCEL says otherwise.  Scratch image: build/demo/pmem.img.
+demo: $(B)/holdfast.iso tools | check-deps
+	@$(PYTHON) scripts/demo.py --build-dir $(B) --accel '$(if $(ACCEL),$(ACCEL),tcg)'
+
 bench: $(B)/holdfast.elf $(B)/holdfast.iso tools | check-deps
 	@$(PYTHON) scripts/bench.py --build-dir $(B) --accel '$(ACCEL)'
 
@@ -215,6 +220,8 @@ help:
 	@echo "  e.g. make run NVDIMMS=2 SMP=2 PMEM=/tmp/mine.img PMEM_SIZE=1G"
 	@echo "make test       build everything and run every test suite (TCG; ACCEL=kvm opts in)"
 	@echo "                ONLY=name runs just the boots/host tests whose name contains it"
+	@echo "make demo       play the seed's race at the shell: a truncate waits for DMA into"
+	@echo "                the file; then, unprotected, a new file is corrupted (~10 s)"
 	@echo "make debug      boot paused with a gdb stub; prints the gdb command to type"
 	@echo "make bench      run the benchmarks in QEMU: table, build/bench/results.csv and .png"
 	@echo "make bench-linux  measure Linux DAX (ext4/xfs) for comparison: build/bench/linux.csv (downloads Debian's kernel)"
@@ -222,7 +229,7 @@ help:
 	@echo "make clean      remove build/"
 	@echo "DEBUG=1         debug kernel build (kmalloc red zones, lock checks)"
 
-.PHONY: all iso run debug test bench bench-linux deps check-deps clean help host-tests FORCE
+.PHONY: all iso run demo debug test bench bench-linux deps check-deps clean help host-tests FORCE
 FORCE:
 
 -include $(KOBJS:.o=.d)

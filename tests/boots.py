@@ -41,6 +41,11 @@ Fields (see Boot):
             "Kernel panic" and a second boot banner)
   extra     more QEMU arguments
 
+sequence(name, steps) runs boots and host checks (functions of the list of
+image paths, returning None or what went wrong) in order, sharing images;
+a sequence of host checks alone is a check that boots QEMU itself (the
+demo).
+
 Regexes see the serial output with "\\r" and terminal escape sequences
 removed.
 """
@@ -438,4 +443,57 @@ BOOTS += [
                      r"^vfs: pmem0 not mounted: its holdfs format is not one "
                      r"this kernel reads"),
              reject=(r"mounted at /",)),
+]
+
+# ------------------------------------------------------------ the demo ----
+
+# `pattern` writes TEXT and a newline, repeated, cut at SIZE.
+PATTERN_TEXT = "abc-%04x" % random.getrandbits(16)
+PATTERN_BYTES = ((PATTERN_TEXT + "\n").encode() * 1000)[:1000]
+
+BOOTS += [
+    # The unsafe demo switch: off at boot and saying so, loud when turned
+    # on, refusing anything but on/off; and `pattern`, which the demo
+    # writes its files with, including its refusals.
+    scenario("shell-unsafe-demo-pattern", machine="q35",
+             kernel="holdfast.elf", pmem=("16M",), pmem_format=True,
+             stdin=("unsafe-demo\nunsafe-demo maybe\nunsafe-demo on off\n"
+                    "unsafe-demo on\nunsafe-demo\nunsafe-demo off\n"
+                    f"pattern /p 1000 {PATTERN_TEXT}\ncrc32 /p\n"
+                    "pattern /p 10\npattern /p 1x0 abc\npattern /p 100 ''\n"
+                    "poweroff\n"),
+             status=STATUS_POWEROFF,
+             expect=(r"^unsafe-demo: off \(the default\): layout changes wait "
+                     r"for DMA(.|\n)*unsafe-demo: expected on or off, not "
+                     r"'maybe'",
+                     r"^unsafe-demo: takes at most one argument",
+                     r"WARNING: UNSAFE DEMO MODE\.(.|\n)*"
+                     r"^unsafe-demo: ON: the protection is OFF(.|\n)*"
+                     r"^unsafe-demo: ON: (.|\n)*"
+                     r"^unsafe-demo: off \(the default\)",
+                     r"^%08x 1000 /p$" % zlib.crc32(PATTERN_BYTES),
+                     r"^pattern: needs a path, a size and the text",
+                     r"size: '1x0' is not a size",
+                     r"^pattern: the text is empty"),
+             reject=(r"^unsafe-demo: ON(.|\n)*unsafe-demo: ON(.|\n)*"
+                     r"unsafe-demo: ON",)),
+]
+
+
+def demo_story(images):
+    """`make demo`'s driver (scripts/demo.py), which boots its own QEMU on
+    a scratch image in build/test/demo/: protected, the truncate waits for
+    the DMA channel and the new file is intact; unprotected, the new file
+    is corrupted; the unsafe switch is off by default."""
+    import demo     # scripts/demo.py (run.py puts scripts/ on the path)
+    build = os.path.join(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))), "build")
+    result = demo.run_demo(build, "tcg", narrator=demo.Narrator(quiet=True),
+                           out_dir=os.path.join(build, "test", "demo"))
+    return "; ".join(demo.judge(result)) or None
+
+
+BOOTS += [
+    # A sequence of one host check: the demo's driver is the test.
+    sequence("demo", (demo_story,)),
 ]

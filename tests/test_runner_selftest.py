@@ -220,7 +220,8 @@ class BootTable(unittest.TestCase):
         for b in boots.BOOTS:
             if isinstance(b, boots.Sequence):
                 steps = [s for s in b.steps if isinstance(s, boots.Boot)]
-                self.assertTrue(steps, f"sequence {b.name} has no boot")
+                # host checks alone: a check that boots QEMU itself
+                self.assertTrue(b.steps, f"sequence {b.name} is empty")
                 self.assertTrue(all(callable(s) for s in b.steps
                                     if not isinstance(s, boots.Boot)))
                 self.assertTrue(all(s.images_as == b.name for s in steps))

@@ -4,6 +4,7 @@
  *   cp SRC DST   mv SRC DST   rm PATH   mkdir PATH   rmdir PATH   ln -s T L
  *   stat PATH   df   truncate PATH SIZE   fallocate [-k|-p|-z|-c|-i] PATH OFF LEN
  *   hexdump PATH [OFF LEN]   crc32 PATH   sync   fsck [-n|-y]
+ *   pattern PATH SIZE TEXT   (SIZE bytes of TEXT and a newline, repeated)
  * Paths without a leading '/' are taken from the root.  Every error prints
  * the command, the path and the reason.
  */
@@ -183,6 +184,63 @@ static int cmd_write(int argc, char **argv) { return put_text(argc, argv, HFS_O_
 static int cmd_append(int argc, char **argv) { return put_text(argc, argv, HFS_O_APPEND); }
 SHELL_CMD("write", "write PATH TEXT", "replace a file's contents with TEXT and a newline", cmd_write);
 SHELL_CMD("append", "append PATH TEXT", "add TEXT and a newline at the end of a file", cmd_append);
+
+/*
+ * pattern PATH SIZE TEXT: replace PATH's contents with SIZE bytes made of
+ * TEXT and a newline, repeated (the last copy cut short).  Files of a known,
+ * recognisable content, larger than one command line: `make demo` writes
+ * the DMA source and the new file with it, so that a page of one found in
+ * the other is plain to see.
+ */
+static int cmd_pattern(int argc, char **argv)
+{
+	uint64_t size, off = 0;
+	size_t unit, fill;
+	int64_t n = 0;
+	char *buf;
+	int fd, err;
+
+	if (argc != 4)
+		return shell_usage_error(argv[0], "needs a path, a size and the text (quote it)");
+	if ((err = need_fs(argv[0])))
+		return err;
+	if (shell_parse_size(argv[2], "size", &size))
+		return -EINVAL;
+	unit = strlen(argv[3]) + 1;		/* the text and its newline */
+	if (unit == 1)
+		return shell_usage_error(argv[0], "the text is empty");
+	if (unit > IO_CHUNK / 2)
+		return shell_usage_error(argv[0], "the text is longer than %d characters", IO_CHUNK / 2 - 1);
+	PATH_ARG(path, argv[1]);
+	if (!(buf = kmalloc(IO_CHUNK)))
+		return -ENOMEM;
+	/* a whole number of copies per chunk, so every chunk starts a copy */
+	fill = IO_CHUNK - IO_CHUNK % unit;
+	for (size_t i = 0; i < fill; i++)
+		buf[i] = i % unit == unit - 1 ? '\n' : argv[3][i % unit];
+	if ((fd = vfs_open(path, HFS_O_WRONLY | HFS_O_CREAT | HFS_O_TRUNC, MODE_FILE)) < 0) {
+		kfree(buf);
+		return fail(argv[0], path, fd);
+	}
+	while (off < size) {
+		size_t want = (size_t)MIN((uint64_t)fill, size - off);
+
+		n = vfs_write(fd, buf, want);
+		if (n != (int64_t)want) {
+			if (n >= 0)
+				n = -EIO;
+			break;
+		}
+		off += want;
+	}
+	if (off == size)
+		n = vfs_fsync(fd);
+	vfs_close(fd);
+	kfree(buf);
+	return n < 0 ? fail(argv[0], path, (int)n) : 0;
+}
+SHELL_CMD("pattern", "pattern PATH SIZE TEXT",
+	  "replace a file's contents with SIZE bytes of TEXT and a newline, repeated", cmd_pattern);
 
 static int cmd_cp(int argc, char **argv)
 {
