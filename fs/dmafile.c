@@ -86,7 +86,9 @@ static int copy_chunk(struct job *j, struct dma_engine *e, struct chunk *c,
 	}
 	completion_init(&c->all_done);
 	c->error = 0;
-	c->outstanding = (unsigned)DIV_ROUND_UP(len, PAGE);
+	unsigned pages = (unsigned)DIV_ROUND_UP(len, PAGE);
+
+	c->outstanding = pages;
 	for (uint64_t o = 0; o < len; o += PAGE, n++) {
 		struct dma_desc *d = &c->desc[n];
 		memset(d, 0, sizeof(*d));
@@ -96,10 +98,13 @@ static int copy_chunk(struct job *j, struct dma_engine *e, struct chunk *c,
 		d->done = page_done;
 		d->cookie = c;
 		if ((err = dma_submit(e, d))) {
-			/* count the ones never submitted as done */
-			unsigned left = c->outstanding - n;
-			page_done(d, err);
-			for (unsigned k = 1; k < left; k++)
+			/*
+			 * Count descriptors n.. (never submitted) as done.  Not
+			 * from c->outstanding: pages submitted earlier may have
+			 * completed meanwhile and lowered it already, and then
+			 * the count would never reach 0 (and the pins never go).
+			 */
+			for (unsigned k = n; k < pages; k++)
 				page_done(d, err);
 			break;
 		}
