@@ -270,6 +270,35 @@ BOOTS += [
                      r"seq_write|write_file|memcpy)$")),
 ]
 
+# Progress lines of long commands: never in a script (nobody answers the
+# cursor-position query, and what the script typed ahead still runs), on a
+# terminal (which answers ESC[row;colR), and when forced.
+BOOTS += [
+    scenario("shell-progress-script", machine="q35", kernel="holdfast.elf",
+             pmem=("64M",), pmem_format=True, feed="all",
+             stdin=("fallocate /big 0 4194304\ncp /big /c\nprogress\n"
+                    "write /after typed-ahead-survived\ncat /after\npoweroff\n"),
+             status=STATUS_POWEROFF,
+             expect=(r"copied 4194304 bytes",
+                     r"^progress: auto \(no terminal answered: quiet\)$",
+                     r"^typed-ahead-survived$"),
+             reject=(r"cp: +\d+%",)),
+    scenario("shell-progress-terminal", machine="q35", kernel="holdfast.elf",
+             pmem=("64M",), pmem_format=True, feed="all",
+             stdin=("fallocate /big 0 4194304\ncp /big /c\n\x1b[24;80R\n"
+                    "progress\nprogress off\ncp /big /d\nprogress on\n"
+                    "cp /big /e\nfallocate /s 0 8192\ndma cp /s /t\n"
+                    "progress sideways\npoweroff\n"),
+             status=STATUS_POWEROFF,
+             expect=(r"cp: 100% 4/4 MiB, \d+ MB/s\n(.|\n)*copied 4194304 bytes",
+                     r"^progress: auto \(a terminal answered: shown\)$",
+                     r"^progress: off$(.|\n)*copied 4194304 bytes(.|\n)*"
+                     r"^progress: on$(.|\n)*cp: 100% 4/4 MiB",
+                     r"dma cp: 100% 0/0 MiB(.|\n)*dma job \d+: copied 8192 bytes|"
+                     r"dma job \d+: copied 8192 bytes(.|\n)*dma cp: 100% 0/0 MiB",
+                     r"expected on, off or auto, not 'sideways'")),
+]
+
 # ------------------------------------------------------------------ DMA ----
 
 # include/drivers/dma.h DMA_HOW_TO_ADD, and dma.c's message for no device.

@@ -13,7 +13,43 @@
 #include <lib/string.h>
 #include <lib/errno.h>
 #include "../../fs/holdfs/holdfs.h"
+#include "progress.h"
+#include <kernel/sched.h>
 #include "shell.h"
+
+/* The job with this id, copied out; false if it is not in the table. */
+static bool find_job(int id, struct dma_job_info *j)
+{
+	for (unsigned i = 0; i < DMA_JOBS_MAX; i++)
+		if (dma_job_get(i, j) && (int)j->id == id)
+			return true;
+	return false;
+}
+
+static int watch_copy(const char *src, const char *dst)
+{
+	struct dma_job_info j;
+	struct progress prog;
+	int result = 0, id = dma_file_copy(src, dst, false, &result);
+
+	if (id < 0) {
+		if (dma_engine_count() == 0)
+			shell_printf("dma cp: no DMA engine: %s\n", dma_why_none());
+		else
+			shell_printf("dma cp: %s -> %s: %s\n", src, dst, strerror(id));
+		return id;
+	}
+	if (!find_job(id, &j))
+		return 0;
+	progress_begin(&prog, "dma cp", j.total);
+	while (find_job(id, &j) && !j.finished_ns) {
+		progress_update(&prog, j.done);
+		msleep(50);
+	}
+	progress_end(&prog, j.done);
+	/* The job thread prints its own "dma job N: copied ..." line. */
+	return find_job(id, &j) ? j.error : 0;
+}
 
 int cmd_dma_cp(int argc, char **argv)
 {
@@ -24,6 +60,9 @@ int cmd_dma_cp(int argc, char **argv)
 		shell_printf("usage: dma cp SRC DST [&]\n");
 		return -EINVAL;
 	}
+	/* In the foreground on a terminal: run it as a job and watch it. */
+	if (!background && progress_wanted())
+		return watch_copy(argv[1], argv[2]);
 	id = dma_file_copy(argv[1], argv[2], !background, &result);
 	if (id < 0 && dma_engine_count() == 0) {
 		shell_printf("dma cp: no DMA engine: %s\n", dma_why_none());

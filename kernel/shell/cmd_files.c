@@ -17,6 +17,7 @@
 #include <lib/crc.h>
 #include <lib/printf.h>
 #include <lib/errno.h>
+#include "progress.h"
 #include "shell.h"
 
 #define IO_CHUNK	(64 * 1024)
@@ -247,6 +248,7 @@ static int cmd_cp(int argc, char **argv)
 	int in, out, err = 0;
 	int64_t n = 0, done = 0;
 	uint64_t t0 = time_ns();
+	struct progress prog;
 	char *buf;
 
 	if (argc != 3)
@@ -266,6 +268,11 @@ static int cmd_cp(int argc, char **argv)
 		kfree(buf);
 		return fail(argv[0], dst, out);
 	}
+	{
+		struct hfs_stat st;
+
+		progress_begin(&prog, "cp", vfs_fstat(in, &st) ? 0 : st.size);
+	}
 	while ((n = vfs_read(in, buf, IO_CHUNK)) > 0) {
 		int64_t w = vfs_write(out, buf, (size_t)n);
 		if (w != n) {
@@ -273,7 +280,9 @@ static int cmd_cp(int argc, char **argv)
 			break;
 		}
 		done += n;
+		progress_update(&prog, (uint64_t)done);
 	}
+	progress_end(&prog, (uint64_t)done);
 	if (n < 0)
 		err = (int)n;
 	if (!err)

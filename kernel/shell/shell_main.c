@@ -2,8 +2,9 @@
  * shell_main.c - the shell loop on the serial console: prompt, line
  * editing (lineedit.c), command dispatch (cmd.c).
  *
- * Runs in the "main" thread after boot; reads bytes with uart_getc(),
- * which sleeps until the receive interrupt brings input.
+ * Runs in the "main" thread after boot; reads bytes with shell_getc()
+ * (progress.c: bytes a terminal query read ahead, then uart_getc(), which
+ * sleeps until the receive interrupt brings input).
  */
 #include <kernel/kernel.h>
 #include <kernel/printk.h>
@@ -11,6 +12,7 @@
 #include <drivers/uart16550.h>
 #include "shell.h"
 #include "lineedit.h"
+#include "progress.h"
 
 static struct lineedit editor;
 static char line[LE_LINE_MAX];
@@ -31,7 +33,7 @@ void shell_main(void)
 	for (;;) {
 		console_write(SHELL_PROMPT, sizeof(SHELL_PROMPT) - 1);
 		for (;;) {
-			int r = le_feed(&editor, uart_getc(), line, sizeof(line));
+			int r = le_feed(&editor, shell_getc(), line, sizeof(line));
 			if (r == LE_TOO_LONG) {
 				kprintf("error: line too long (max %d characters)\n", LE_LINE_MAX - 1);
 				break;

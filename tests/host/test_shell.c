@@ -720,3 +720,43 @@ KTEST(shell_input, overlong_line_reported)
 		shell_input(&le, "greet ok\n"[i]);
 	EXPECT_STREQ(t, out.buf, "[ok]\n" SHELL_PROMPT);
 }
+
+/* ------------------------------------------------ terminal detection */
+
+#include "../../kernel/shell/term.h"
+
+KTEST(term, finds_the_cursor_report_and_keeps_the_rest)
+{
+	static const char in[] = "ls\n\x1b[24;80Rcat /a\n";
+	char rest[sizeof(in)];
+	size_t n;
+
+	EXPECT_TRUE(t, term_scan(in, sizeof(in) - 1, rest, &n));
+	EXPECT_EQ(t, n, strlen("ls\ncat /a\n"));
+	EXPECT_TRUE(t, memcmp(rest, "ls\ncat /a\n", n) == 0);
+}
+
+KTEST(term, no_report_no_terminal)
+{
+	/* Script input, an arrow key, a half report, a report without digits. */
+	static const char *cases[] = { "cp /a /b\n", "\x1b[A", "\x1b[24;80", "\x1b[;R", "\x1b[12R" };
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char rest[32];
+		size_t n, len = strlen(cases[i]);
+
+		EXPECT_FALSE(t, term_scan(cases[i], len, rest, &n));
+		EXPECT_EQ(t, n, len);
+		EXPECT_TRUE(t, memcmp(rest, cases[i], len) == 0);
+	}
+}
+
+KTEST(term, only_the_first_report_is_taken)
+{
+	static const char in[] = "\x1b[1;1R\x1b[2;2R";
+	char rest[sizeof(in)];
+	size_t n;
+
+	EXPECT_TRUE(t, term_scan(in, sizeof(in) - 1, rest, &n));
+	EXPECT_EQ(t, n, strlen("\x1b[2;2R"));
+}
