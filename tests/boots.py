@@ -344,9 +344,11 @@ BOOTS += [
                    "dma copy 0x100001000 0x100300000 18\n"
                    "pmem read 0 0x300000 18\n"
                    "dma copy 0x100001000 0x1000 18\n"
-                   "dma status\npoweroff\n",
+                   "dma status\ndma stauts\ndma frob\npoweroff\n",
              status=STATUS_POWEROFF,
              expect=(r"^dma: edu0: edu [0-9a-f:.]+, MSI, reaches memory above 4 GiB",
+                     r"dma: no subcommand 'stauts' \(did you mean 'status'\?\)",
+                     r"dma: no subcommand 'frob'$",
                      r"^copied 18 bytes from 0x100001000 to 0x100300000 with edu0",
                      r"\|HOLDFAST-DMA-SHE\|",
                      r"must both lie inside one pmem region",

@@ -277,6 +277,31 @@ static const struct shell_cmd *suggest(const char *word)
 	return best;
 }
 
+/**
+ * shell_suggest_word - the word of @choices (NULL-terminated) that @word
+ * is most likely a typo of, by the same rules as for command names, or
+ * NULL.  For subcommands ("dma stauts" -> "status").
+ */
+const char *shell_suggest_word(const char *word, const char *const *choices)
+{
+	size_t len = strlen(word);
+	unsigned int limit = MIN((unsigned int)(len / 2), SUGGEST_DIST);
+	unsigned int best_d = DIST_FAR;
+	const char *best = NULL;
+
+	if (len == 0)
+		return NULL;
+	for (; *choices; choices++) {
+		unsigned int d = edit_distance(word, *choices);
+
+		if (d <= limit && (d < best_d || (d == best_d && strcmp(*choices, best) < 0))) {
+			best = *choices;
+			best_d = d;
+		}
+	}
+	return best;
+}
+
 /* "<what> 'X' (did you mean 'Y'?)" and the hint, newline-terminated. */
 static void report_unknown(const char *what, const char *word)
 {

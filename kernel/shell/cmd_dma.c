@@ -145,6 +145,19 @@ static int cmd_dma(int argc, char **argv)
 		shell_printf("dma cp: DMA on files is not built into this kernel\n");
 		return -ENOSYS;
 	}
+	{
+		static const char *const ops[] = { "status", "jobs", "copy", "cp", NULL };
+		const char *guess = shell_suggest_word(op, ops);
+		bool known = false;
+
+		for (const char *const *o = ops; *o; o++)
+			known |= !strcmp(op, *o);
+		if (*op && !known && guess)
+			return shell_usage_error(argv[0], "no subcommand '%s' (did you mean '%s'?)",
+						 op, guess);
+		if (*op && !known)
+			return shell_usage_error(argv[0], "no subcommand '%s'", op);
+	}
 	return shell_usage_error(argv[0], "expected status, jobs, copy SRC DST LEN, or cp SRC DST [&]");
 }
 SHELL_CMD("dma", "dma status | jobs | copy SRC_PHYS DST_PHYS LEN | cp SRC DST [&]",

@@ -115,6 +115,9 @@ int shell_parse_u64(const char *arg, const char *what, uint64_t *out);
 /* shell_parse_size - as shell_parse_u64, also taking K/M/G/T suffixes. */
 int shell_parse_size(const char *arg, const char *what, uint64_t *out);
 
+/* The one of @choices (NULL-terminated) @word is likely a typo of, or NULL. */
+const char *shell_suggest_word(const char *word, const char *const *choices);
+
 /* shell_set_output - where shell_printf() writes; NULL discards output. */
 void shell_set_output(void (*write)(const char *s, size_t n));
 

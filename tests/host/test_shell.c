@@ -760,3 +760,17 @@ KTEST(term, only_the_first_report_is_taken)
 	EXPECT_TRUE(t, term_scan(in, sizeof(in) - 1, rest, &n));
 	EXPECT_EQ(t, n, strlen("\x1b[2;2R"));
 }
+
+/* ------------------------------------------------ subcommand suggestions */
+
+KTEST(suggest, subcommand_typos)
+{
+	static const char *const ops[] = { "status", "jobs", "copy", "cp", NULL };
+
+	EXPECT_STREQ(t, shell_suggest_word("stauts", ops), "status");	/* swap */
+	EXPECT_STREQ(t, shell_suggest_word("job", ops), "jobs");		/* missing letter */
+	EXPECT_STREQ(t, shell_suggest_word("cpy", ops), "copy");
+	EXPECT_NULL(t, shell_suggest_word("x", ops));			/* too short to guess */
+	EXPECT_NULL(t, shell_suggest_word("frobnicate", ops));
+	EXPECT_NULL(t, shell_suggest_word("", ops));
+}
