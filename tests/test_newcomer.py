@@ -282,6 +282,16 @@ class BadImages(unittest.TestCase):
                          (0, f"fsck.holdfs: {path}: clean\n"))
         self.assertIsNone(qemu.check_image(path, BUILD))
 
+    def test_an_image_larger_than_memory(self):
+        # 64 GiB, sparse: the read-only tools must not ask the kernel to
+        # reserve memory for the whole private mapping (MAP_NORESERVE).
+        path = self.image("huge.img", 64 << 30, mkfs=True)
+        r = self.run_tool(tool("fsck.holdfs"), "-n", path)
+        self.assertEqual((r.returncode, r.stdout, r.stderr),
+                         (0, f"fsck.holdfs: {path}: clean\n", ""))
+        r = self.run_tool(tool("holdfs"), path, "ls", "/")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
     def test_mkfs_on_a_tiny_image(self):
         path = self.image("tiny.img", 64 << 10)
         r = self.run_tool(tool("mkfs.holdfs"), path)

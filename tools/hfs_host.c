@@ -98,8 +98,15 @@ int hfs_host_open(const char *path, unsigned flags, struct hfs_host_pm *h)
 		close(h->fd);
 		return -EINVAL;
 	}
+	/*
+	 * Read-only: a private writable mapping (journal replay and orphan
+	 * recovery may change the copy, never the file).  MAP_NORESERVE: the
+	 * kernel must not reserve memory for the whole image up front, which
+	 * fails for images larger than memory; only pages actually changed
+	 * cost memory.
+	 */
 	p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
-		 ro ? MAP_PRIVATE : MAP_SHARED, h->fd, 0);
+		 ro ? MAP_PRIVATE | MAP_NORESERVE : MAP_SHARED, h->fd, 0);
 	if (p == MAP_FAILED) {
 		int e = errno;
 
