@@ -435,6 +435,21 @@ struct dax_pin *dax_pin_file(struct hfs_inode *ip, uint64_t off, uint64_t len,
 		hfs_down_write(layout);
 	else
 		hfs_down_read(layout);
+	if (flags & DAX_PIN_IN_SIZE) {
+		struct hfs_stat st;
+
+		*err = hfs_getattr(ip, &st);
+		if (!*err && off + len > st.size)
+			*err = -ESTALE;		/* shrunk since the caller looked */
+		if (*err) {
+			if (write)
+				hfs_up_write(layout);
+			else
+				hfs_up_read(layout);
+			kfree(pages);
+			return NULL;
+		}
+	}
 	for (; i < n; i++) {
 		struct hfs_mapping hm;
 		uint64_t o = ALIGN_DOWN(off, PAGE_SIZE) + (uint64_t)i * PAGE_SIZE;

@@ -79,7 +79,10 @@ static int copy_chunk(struct job *j, struct dma_engine *e, struct chunk *c,
 	ps = dax_pin_file(j->src, off, len, 0, "dma-cp (source)", &err);
 	if (!ps)
 		return err == -ENODATA ? 0 : err;	/* a hole: the copy reads zeros */
-	pd = dax_pin_file(j->dst, off, len, DAX_PIN_WRITE, "dma-cp", &err);
+	/* The destination was sized at the start: a chunk past its end now
+	 * means it was truncated under the copy, which then stops (-ESTALE)
+	 * instead of allocating blocks past the new end of file. */
+	pd = dax_pin_file(j->dst, off, len, DAX_PIN_WRITE | DAX_PIN_IN_SIZE, "dma-cp", &err);
 	if (!pd) {
 		dax_unpin(ps);
 		return err;
@@ -149,7 +152,8 @@ static void job_thread(void *arg)
 	kprintf("dma job %u: %s %lu bytes %s -> %s in %lu ms%s%s\n", j->info.id,
 		err ? "failed after" : "copied", done, j->info.src, j->info.dst,
 		(j->info.finished_ns - j->info.started_ns) / 1000000,
-		err ? ": " : "", err ? strerror(err) : "");
+		err ? ": " : "", err == -ESTALE ? "the destination was truncated under the copy" :
+		err ? strerror(err) : "");
 	complete_all(&j->finished);
 }
 

@@ -436,6 +436,32 @@ BOOTS += [
 ]
 
 
+# A dma cp whose destination is truncated under it: the truncate waits for
+# the chunk in flight, then the copy stops (its next chunk would lie past
+# the new end of file) instead of allocating blocks there.
+BOOTS += [
+    scenario("dma-destination-truncated", machine="q35", kernel="holdfast.elf",
+             pmem=("64M",), pmem_format=True, smp=2,
+             stdin=("fallocate /big 0 69632\ndma cp /big /b &\nsleep 100\n"
+                    "truncate /b 0\nsleep 600\ndma jobs\nstat /b\n"
+                    "sleep 0x\npoweroff\n"),
+             status=STATUS_POWEROFF,
+             expect=(r"dax: layout change of inode \d+ waits \d+ ms",
+                     r"truncated /b to 0 bytes in [1-9]\d{3,}\.\d+ ms",
+                     # When the last unpin of the first chunk wakes both, the
+                     # truncate may run first (the copy then stops) or the
+                     # copy may pin its last chunk first (the truncate waits
+                     # for it too).  Either way nothing is left past EOF.
+                     r"dma job 1: failed after 65536 bytes /big -> /b in \d+ ms: "
+                     r"the destination was truncated under the copy|"
+                     r"dma job 1: copied 69632 bytes /big -> /b",
+                     r"^\s+1\s+(failed\s+65536/69632 .*/big -> /b: Stale file handle|"
+                     r"done\s+69632/69632)",
+                     r"^  size: 0  blocks: 0 \(4 KiB\)$",
+                     r"milliseconds: '0x' is not a number"),
+             timeout=180),
+]
+
 # ------------------------------------------------ images the kernel refuses ----
 
 SB_VERSION_OFFSET = 8           # struct hfs_dsuper: magic (8 bytes), version

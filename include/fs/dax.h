@@ -39,6 +39,8 @@ struct hfs_inode;
 struct pmem_page;
 
 #define DAX_PIN_WRITE		0x1	/* the device will write the pages */
+#define DAX_PIN_IN_SIZE		0x2	/* file pins: -ESTALE if the range is no
+					 * longer inside the file (it shrank) */
 
 /* A layout wait longer than this prints which pins hold it. */
 #define DAX_REPORT_AFTER_NS	(1000ULL * 1000 * 1000)

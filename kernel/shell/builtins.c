@@ -99,6 +99,23 @@ static int cmd_bench(int argc, char **argv)
 	}
 	return bench_run(&o, argc - i, argv + i);
 }
+/* sleep MS: wait (scripts and demos pace themselves with it). */
+static int cmd_sleep(int argc, char **argv)
+{
+	uint64_t ms;
+	int err;
+
+	if (argc != 2)
+		return shell_usage_error(argv[0], "needs a number of milliseconds");
+	if ((err = shell_parse_u64(argv[1], "milliseconds", &ms)))
+		return err;
+	if (ms > 60000)
+		return shell_usage_error(argv[0], "at most 60000 ms");
+	msleep(ms);
+	return 0;
+}
+SHELL_CMD("sleep", "sleep MS", "wait MS milliseconds (at most a minute)", cmd_sleep);
+
 /* prof COMMAND...: run one shell command with the sampling profiler on. */
 static int cmd_prof(int argc, char **argv)
 {
