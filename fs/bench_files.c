@@ -181,28 +181,41 @@ static int big_file_ready(const struct bench_opts *o, uint8_t *buf, const char *
 	return ns < 0 ? (int)ns : 0;
 }
 
+/*
+ * The start of every benchmark on the big file: the pattern buffer in
+ * *@buf and @flags' descriptor of the file (written first if missing).
+ * Returns the descriptor, or a negative errno with *@why set and nothing
+ * left to free.
+ */
+static int open_big(const struct bench_opts *o, int flags, uint8_t **buf, const char **why)
+{
+	int fd, err;
+
+	if (need_fs(why))
+		return -ENODEV;
+	if (!(*buf = pattern_buf())) {
+		*why = "not enough DRAM";
+		return -ENOMEM;
+	}
+	err = big_file_ready(o, *buf, why);
+	fd = err ? err : vfs_open(BIG, flags, 0);
+	if (fd < 0) {
+		if (!err)
+			*why = "cannot open the file";
+		buf_free(*buf);
+	}
+	return fd;
+}
+
 static int seq_read(const struct bench_opts *o, uint64_t *v, const char **why, uint64_t bs)
 {
 	uint8_t *buf;
 	uint64_t t0, ns, total = 0;
 	int64_t r;
-	int fd, err;
+	int fd = open_big(o, HFS_O_RDONLY, &buf, why), err = 0;
 
-	if (need_fs(why))
-		return -ENODEV;
-	if (!(buf = pattern_buf())) {
-		*why = "not enough DRAM";
-		return -ENOMEM;
-	}
-	err = big_file_ready(o, buf, why);
-	if (err)
-		goto out;
-	fd = vfs_open(BIG, HFS_O_RDONLY, 0);
-	if (fd < 0) {
-		*why = "cannot open the file";
-		err = fd;
-		goto out;
-	}
+	if (fd < 0)
+		return fd;
 	t0 = time_ns();
 	while ((r = vfs_read(fd, buf, bs)) > 0)
 		total += (uint64_t)r;
@@ -211,10 +224,9 @@ static int seq_read(const struct bench_opts *o, uint64_t *v, const char **why, u
 	if (r < 0 || total != file_bytes(o)) {
 		*why = r < 0 ? "read failed" : "short read";
 		err = -EIO;
-		goto out;
+	} else {
+		*v = mb_per_s(total, ns);
 	}
-	*v = mb_per_s(total, ns);
-out:
 	buf_free(buf);
 	return err;
 }
@@ -236,23 +248,10 @@ static int bench_rand_write(const struct bench_opts *o, uint64_t *v, const char 
 	uint64_t x = 0x9E3779B97F4A7C15ULL, nblk = file_bytes(o) / (4 * KIB), t0, ns;
 	long ops = o->quick ? Q_RAND_OPS : RAND_OPS;
 	uint8_t *buf;
-	int fd, err;
+	int fd = open_big(o, HFS_O_WRONLY, &buf, why), err = 0;
 
-	if (need_fs(why))
-		return -ENODEV;
-	if (!(buf = pattern_buf())) {
-		*why = "not enough DRAM";
-		return -ENOMEM;
-	}
-	err = big_file_ready(o, buf, why);
-	if (err)
-		goto out;
-	fd = vfs_open(BIG, HFS_O_WRONLY, 0);
-	if (fd < 0) {
-		*why = "cannot open the file";
-		err = fd;
-		goto out;
-	}
+	if (fd < 0)
+		return fd;
 	t0 = time_ns();
 	for (long i = 0; i < ops; i++) {
 		x ^= x << 13;
@@ -272,7 +271,6 @@ static int bench_rand_write(const struct bench_opts *o, uint64_t *v, const char 
 	vfs_close(fd);
 	if (!err)
 		*v = per_s((uint64_t)ops, ns);
-out:
 	buf_free(buf);
 	return err;
 }
@@ -284,23 +282,11 @@ static int bench_mmap_write(const struct bench_opts *o, uint64_t *v, const char 
 	struct hfs_inode *ip;
 	uint8_t *buf;
 	void *va;
-	int fd, err;
+	int fd = open_big(o, HFS_O_RDWR, &buf, why), err;
 
-	if (need_fs(why))
-		return -ENODEV;
-	if (!(buf = pattern_buf())) {
-		*why = "not enough DRAM";
-		return -ENOMEM;
-	}
-	err = big_file_ready(o, buf, why);
-	buf_free(buf);
-	if (err)
-		return err;
-	fd = vfs_open(BIG, HFS_O_RDWR, 0);
-	if (fd < 0) {
-		*why = "cannot open the file";
+	if (fd < 0)
 		return fd;
-	}
+	buf_free(buf);
 	ip = vfs_inode(fd);		/* a reference of our own */
 	err = ip ? dax_mmap(ip, 0, len, true, "bench", &va) : -EBADF;
 	if (ip)
