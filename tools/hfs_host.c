@@ -1,28 +1,18 @@
 /*
- * hfs_host.c - holdfs platform services for host tools and tests (see
- * hfs_host.h).  Host-only: it uses libc and pthreads.
+ * hfs_host.c - "pmem" for holdfs on a POSIX host (see hfs_host.h): an
+ * image file mapped with mmap (the tools) or a buffer in memory (tests).
+ * The other platform services are in hfs_services.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include "hfs_host.h"
-
-_Static_assert(sizeof(pthread_mutex_t) <= sizeof(hfs_mutex_t), "mutex storage");
-_Static_assert(sizeof(pthread_rwlock_t) <= sizeof(hfs_rwsem_t), "rwsem storage");
-
-bool hfs_host_quiet;
-char hfs_host_last_log[512];
-int (*hfs_host_break_hook)(struct hfs_inode *ip, uint64_t off, uint64_t len,
-			   const struct hfs_wait *w);
 
 static struct hfs_host_pm *host(struct hfs_pm *pm)
 {
@@ -149,106 +139,4 @@ int hfs_host_close(struct hfs_host_pm *h)
 	}
 	h->base = NULL;
 	return err;
-}
-
-/* ------------------------------------------------------------ services */
-
-/* Poisoned, like recycled kernel memory: code that reads what it never
- * wrote must not pass on the host by luck (malloc's fresh pages are zero). */
-#define HFS_ALLOC_POISON 0x3e
-
-void *hfs_alloc(size_t size)
-{
-	void *p = malloc(size ? size : 1);
-
-	if (p)
-		memset(p, HFS_ALLOC_POISON, size ? size : 1);
-	return p;
-}
-
-void *hfs_zalloc(size_t size)
-{
-	return calloc(1, size ? size : 1);
-}
-
-void hfs_free(void *p)
-{
-	free(p);
-}
-
-uint64_t hfs_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-void hfs_vlog(const char *fmt, va_list ap)
-{
-	va_list copy;
-
-	va_copy(copy, ap);
-	vsnprintf(hfs_host_last_log, sizeof(hfs_host_last_log), fmt, copy);
-	va_end(copy);
-	if (!hfs_host_quiet)
-		vfprintf(stderr, fmt, ap);
-}
-
-void hfs_log(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	hfs_vlog(fmt, ap);
-	va_end(ap);
-}
-
-void hfs_mutex_init(hfs_mutex_t *m, const char *name)
-{
-	(void)name;
-	pthread_mutex_init((pthread_mutex_t *)m, NULL);
-}
-
-void hfs_mutex_lock(hfs_mutex_t *m)
-{
-	pthread_mutex_lock((pthread_mutex_t *)m);
-}
-
-void hfs_mutex_unlock(hfs_mutex_t *m)
-{
-	pthread_mutex_unlock((pthread_mutex_t *)m);
-}
-
-void hfs_rwsem_init(hfs_rwsem_t *s, const char *name)
-{
-	(void)name;
-	pthread_rwlock_init((pthread_rwlock_t *)s, NULL);
-}
-
-void hfs_down_read(hfs_rwsem_t *s)
-{
-	pthread_rwlock_rdlock((pthread_rwlock_t *)s);
-}
-
-void hfs_up_read(hfs_rwsem_t *s)
-{
-	pthread_rwlock_unlock((pthread_rwlock_t *)s);
-}
-
-void hfs_down_write(hfs_rwsem_t *s)
-{
-	pthread_rwlock_wrlock((pthread_rwlock_t *)s);
-}
-
-void hfs_up_write(hfs_rwsem_t *s)
-{
-	pthread_rwlock_unlock((pthread_rwlock_t *)s);
-}
-
-int hfs_break_layout(struct hfs_inode *ip, hfs_rwsem_t *layout, uint64_t off, uint64_t len,
-		     const struct hfs_wait *w)
-{
-	(void)layout;
-	return hfs_host_break_hook ? hfs_host_break_hook(ip, off, len, w) : 0;
 }

@@ -1,12 +1,13 @@
 /*
  * hfs_host.h - the holdfs platform (fs/holdfs/platform.h) on a POSIX host.
  *
- * "pmem" is either an image file mapped with mmap (the tools) or a
- * zeroed buffer in memory (the tests).  Stores are plain memcpy; flush and
- * fence only count (the mapping is shared, so the kernel writes the file
- * back; hfs_host_close() msyncs).  Locks are pthread locks; hfs_log goes
- * to stderr unless hfs_host_quiet is set, and the last message is kept in
- * hfs_host_last_log for tests that check what an error names.
+ * hfs_host.c: "pmem" is either an image file mapped with mmap (the tools)
+ * or a zeroed buffer in memory (tests).  Stores are plain memcpy; flush
+ * and fence only count (the mapping is shared, so the kernel writes the
+ * file back; hfs_host_close() msyncs).
+ * hfs_services.c: memory, clock, locks (pthread), the log and the layout
+ * break, for the tools and every host test binary (whose pmem may come
+ * from tests/host/hfs_memdev.c instead).
  */
 #ifndef TOOLS_HFS_HOST_H
 #define TOOLS_HFS_HOST_H
@@ -33,8 +34,16 @@ int hfs_host_mem(uint64_t size, struct hfs_host_pm *h);
 /* msync + unmap (or free); returns 0 or -errno. */
 int hfs_host_close(struct hfs_host_pm *h);
 
+/* The log: dropped while quiet; to stderr, or with a prefix each message
+ * as one line on stdout; the last message and a count are kept. */
 extern bool hfs_host_quiet;
+extern const char *hfs_host_log_prefix;
 extern char hfs_host_last_log[512];
+extern uint64_t hfs_host_log_lines;
+
+/* hfs_now_ns() becomes a deterministic counter (restarted by each call),
+ * so that images made by the fuzz and regression harnesses repeat. */
+void hfs_host_fake_clock(bool on);
 
 /*
  * Test hook: when set, hfs_break_layout() returns what it returns

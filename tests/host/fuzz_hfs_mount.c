@@ -27,7 +27,7 @@
 #include <lib/string.h>
 #include "../../fs/holdfs/holdfs.h"
 #include "hfs_memdev.h"
-#include "hfs_services_test.h"
+#include "../../tools/hfs_host.h"
 #include "fuzz_hfs_mount.h"
 
 #define DEV_SIZE	(256 * 1024)
@@ -59,7 +59,7 @@ static void make_base(void)
 
 	memset(iobuf, 0, DEV_SIZE);
 	hfs_memdev_load(dev, iobuf, DEV_SIZE);
-	hfs_test_fake_clock(true);
+	hfs_host_fake_clock(true);
 	if ((r = hfs_mkfs(pm, &o)) || (r = hfs_mount(pm, 0, &fs)))
 		finding("cannot make the base image", NULL, r);
 	memset(iobuf, 'a', 9000);
@@ -84,7 +84,7 @@ static void make_base(void)
 	if ((r = hfs_unmount(fs)))
 		finding("cannot unmount the base image", NULL, r);
 	memcpy(base, hfs_memdev_data(dev), DEV_SIZE);
-	hfs_test_fake_clock(true);
+	hfs_host_fake_clock(true);
 }
 
 static void setup(void)
@@ -97,7 +97,7 @@ static void setup(void)
 	iobuf = malloc(DEV_SIZE);
 	if (!dev || !base || !img || !iobuf)
 		abort();
-	hfs_test_log_quiet(!getenv("HFS_FUZZ_VERBOSE"));
+	hfs_host_quiet = !getenv("HFS_FUZZ_VERBOSE");
 	make_base();
 }
 
@@ -245,7 +245,7 @@ int hfs_fuzz_one(const uint8_t *data, size_t size)
 	struct hfs_fsck_opts fix = { .repair = true }, check = { .repair = false };
 	int r;
 
-	hfs_test_fake_clock(true);
+	hfs_host_fake_clock(true);
 	build_image(data, size);
 
 	/* 1. the image as given */

@@ -7,7 +7,7 @@
 #                                paths run; built from one wrapper file
 #                                that includes the core sources.
 HOLDFS_CORE := $(filter-out fs/holdfs/kernel_platform.c,$(sort $(wildcard fs/holdfs/*.c)))
-HOLDFS_HOST_LIB := tools/hfs_host.c lib/string.c lib/crc.c lib/bitmap.c lib/errno.c
+HOLDFS_HOST_LIB := tools/hfs_host.c tools/hfs_services.c lib/string.c lib/crc.c lib/bitmap.c lib/errno.c
 HOLDFS_TESTS := tests/host/test_holdfs_tiny.c tests/host/test_holdfs_ops.c tests/host/test_holdfs_files.c \
 	tests/host/test_holdfs_mount.c tests/host/test_holdfs_fsck.c \
 	tests/host/holdfs_test_util.c

@@ -24,9 +24,16 @@ static void host_write(const char *s, size_t n)
 
 static const struct ktest_env host_env = { .write = host_write };
 
+/* Binaries with the holdfs services (tools/hfs_services.c) log holdfs's
+ * messages as KTAP diagnostics; the others do not have the variable. */
+extern const char *hfs_host_log_prefix __attribute__((weak));
+
 int main(int argc, char **argv)
 {
 	const char *filter = argc > 1 ? argv[1] : "all";
+
+	if (&hfs_host_log_prefix)
+		hfs_host_log_prefix = "# holdfs: ";
 
 	if (argc > 1 && strcmp(argv[1], "--list") == 0) {
 		ktest_list(&host_env, argc > 2 ? argv[2] : "all");

@@ -40,7 +40,7 @@
 #include <lib/string.h>
 #include "hfs_diff.h"
 #include "hfs_memdev.h"
-#include "hfs_services_test.h"
+#include "../../tools/hfs_host.h"
 #include "../../fs/holdfs/hfs_int.h"
 
 #define DEV_SIZE	(2ull * 1024 * 1024)	/* unless a case asks for more */
@@ -149,9 +149,9 @@ static int check_image(struct crash *c, struct hfsm *after, bool after_only, con
 		if (hfs_mount(pm, 0, &fs) == 0)
 			hfs_unmount(fs);
 		o.verbose = true;
-		hfs_test_log_quiet(false);
+		hfs_host_quiet = false;
 		hfs_fsck(pm, &o);
-		hfs_test_log_quiet(true);
+		hfs_host_quiet = true;
 		return hfsd_fail(c->d, "crash during '%s' (%s): fsck after mount+unmount "
 				 "returned %d", desc, what, r);
 	}
@@ -201,12 +201,12 @@ static void post_exec(void *ctx, struct hfsd *d, const struct hfsd_op *op)
 	ret = hfs_memdev_capture(c->dev);
 	after = hfsm_clone(d->m);
 	hfsm_forget_opens(after);
-	hfs_test_log_quiet(true);
+	hfs_host_quiet = true;
 	for (i = 0; i < c->npt && !r; i++)
 		r = check_point(c, c->pt[i], after, false, i);
 	if (!r)
 		check_point(c, ret, after, true, c->npt);
-	hfs_test_log_quiet(false);
+	hfs_host_quiet = false;
 	for (i = 0; i < c->npt; i++)
 		hfs_crashpt_free(c->pt[i]);
 	c->npt = 0;

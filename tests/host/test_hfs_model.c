@@ -18,7 +18,7 @@
 #include <lib/errno.h>
 #include "hfs_diff.h"
 #include "hfs_memdev.h"
-#include "hfs_services_test.h"
+#include "../../tools/hfs_host.h"
 
 #define MiB (1024ull * 1024)
 
