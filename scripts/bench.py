@@ -82,7 +82,6 @@ BENCH_COMMAND = "bench"
 BENCH_WRITE_FLAG = "-w"          # allow the benchmarks that overwrite pmem
 BENCH_QUICK_FLAG = "-q"          # quick smoke mode
 POWEROFF_COMMAND = "poweroff"
-READ_CHUNK = 4096
 POWEROFF_GRACE_S = 30            # after `poweroff`, before QEMU is killed
 TAIL_LINES = 20                  # serial lines shown when the run fails
 
@@ -111,8 +110,7 @@ BOOT_LINE_RE = re.compile(
 UNKNOWN_NAME_RE = re.compile(r"^bench: no benchmark named '(?P<name>.*)'")
 BOOT_FIGURE = "boot_to_prompt"
 BOOT_UNIT = "ms"
-PANIC_RE = re.compile(r"PANIC|Kernel panic")
-ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]")
+PANIC_RE = qemu.PANIC_RE
 
 # Spellings of the same unit.
 UNIT_ALIASES = {"us": "us", "usec": "us", "µs": "us", "μs": "us",
@@ -271,9 +269,7 @@ class Result:
     skipped: str = ""              # the kernel's reason
 
 
-def clean_output(text):
-    """Drop carriage returns, terminal escapes and NULs from raw output."""
-    return ANSI_RE.sub("", text).replace("\r", "").replace("\0", "")
+clean_output = qemu.clean_output
 
 
 def parse_line(line):
@@ -775,76 +771,15 @@ def make_chart(rows, png, title, gnuplot=None):
 
 # ----------------------------------------------------------------- QEMU ----
 
-class Serial:
-    """Reads QEMU's stdout in a thread: keeps the text, writes the log and
-    hands every complete line to @on_line as it arrives."""
-
-    def __init__(self, stream, log_path, on_line):
-        self.data = bytearray()
-        self.done = False
-        self.on_line = on_line
-        self.cond = threading.Condition()
-        self.thread = threading.Thread(target=self._pump,
-                                       args=(stream, log_path), daemon=True)
-        self.thread.start()
-
-    def _pump(self, stream, log_path):
-        pending = b""
-        with open(log_path, "wb") as log:
-            while True:
-                try:
-                    chunk = os.read(stream.fileno(), READ_CHUNK)
-                except OSError:
-                    chunk = b""
-                if not chunk:
-                    break
-                log.write(chunk)
-                log.flush()
-                pending += chunk
-                *lines, pending = pending.split(b"\n")
-                for line in lines:
-                    self._hand_on(line)
-                with self.cond:
-                    self.data += chunk
-                    self.cond.notify_all()
-        if pending:
-            self._hand_on(pending)
-        stream.close()
-        with self.cond:
-            self.done = True
-            self.cond.notify_all()
-
-    def _hand_on(self, line):
-        """Echo one line; a closed stdout (`make bench | head`) must not
-        stop the reading, or QEMU would block on a full pipe."""
-        if not self.on_line:
-            return
-        try:
-            self.on_line(line.decode("utf-8", "replace"))
-        except (OSError, ValueError):
-            self.on_line = None
-
-    def text(self):
-        with self.cond:
-            return clean_output(bytes(self.data).decode("utf-8", "replace"))
-
-    def wait_for(self, predicate, deadline):
-        """Wait until predicate(clean text) holds.  Returns "ok", "eof",
-        "panic" or "timeout"."""
-        with self.cond:
-            while True:
-                text = clean_output(bytes(self.data).decode("utf-8",
-                                                            "replace"))
-                if predicate(text):
-                    return "ok"
-                if PANIC_RE.search(text):
-                    return "panic"
-                if self.done:
-                    return "eof"
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return "timeout"
-                self.cond.wait(remaining)
+def wait_for(serial, predicate, deadline):
+    """Wait until predicate(clean text) holds.  Returns "ok", "eof",
+    "panic" or "timeout"."""
+    def check(raw):
+        text = clean_output(raw)
+        if predicate(text):
+            return "ok"
+        return "panic" if PANIC_RE.search(text) else None
+    return serial.wait_until(check, deadline)
 
 
 class Status:
@@ -966,12 +901,12 @@ def run_machine(cmd, out_dir, commands, timeout):
                                     start_new_session=True)
     except OSError as e:
         raise BenchError(f"cannot run {cmd[0]}: {e.strerror}") from None
-    serial = Serial(proc.stdout, serial_log, echo_figure_line)
+    serial = qemu.SerialLog(proc.stdout, serial_log, echo_figure_line)
     problem = ""
     try:
         for i, command in enumerate(commands, 1):
             STATUS.step(step_text(i, command))
-            state = serial.wait_for(prompts(i), deadline)
+            state = wait_for(serial, prompts(i), deadline)
             if state != "ok":
                 problem = _failure(state, i, command, timeout, proc)
                 break
@@ -1001,7 +936,7 @@ def run_machine(cmd, out_dir, commands, timeout):
         except OSError:
             pass            # QEMU is gone with our last keystrokes unread
         serial.thread.join()
-    text = serial.text()
+    text = clean_output(serial.text())
     if not problem and proc.returncode != qemu.EXIT_POWEROFF:
         problem = (f"{qemu.describe_status(proc.returncode)} after "
                    f"'{POWEROFF_COMMAND}' (expected {qemu.EXIT_POWEROFF})")

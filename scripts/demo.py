@@ -37,7 +37,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
 import zlib
 from dataclasses import dataclass, field
@@ -62,7 +61,6 @@ SMP = 1
 DEFAULT_TIMEOUT_S = 120         # the whole demo; it takes ~8 s under TCG
 COMMAND_TIMEOUT_S = 60          # one command (a truncate waits for the DMA)
 POWEROFF_GRACE_S = 15
-READ_CHUNK = 4096
 
 SHELL_PROMPT = "holdfast> "
 PAGE = 4096
@@ -74,9 +72,7 @@ SRC_TEXT = "DMA DATA from /src, written into /b by the edu DMA engine"
 B_TEXT = "/b before the copy"
 C_TEXT = "new file /c: its own data, written after the truncate"
 
-ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]"
-                     r"|\x1b[=>78cDEHMZ]")
-PANIC_RE = re.compile(r"PANIC|Kernel panic")
+PANIC_RE = qemu.PANIC_RE
 DEFAULT_OFF_RE = re.compile(r"^unsafe-demo: off \(the default\)", re.M)
 UNSAFE_ON_RE = re.compile(r"^unsafe-demo: ON\b", re.M)
 DF_RE = re.compile(r"^pmem0\s+(\d+)\s+(\d+)\s+(\d+)\s", re.M)
@@ -112,8 +108,7 @@ def pattern_bytes(text, size=FILE_SIZE):
     return (unit * (size // len(unit) + 1))[:size]
 
 
-def clean_output(text):
-    return ANSI_RE.sub("", text).replace("\r", "").replace("\0", "")
+clean_output = qemu.clean_output
 
 
 # ------------------------------------------------------------- results ----
@@ -191,9 +186,6 @@ class Console:
 
     def __init__(self, cmd, out_dir, deadline):
         self.deadline = deadline
-        self.data = bytearray()
-        self.done = False
-        self.cond = threading.Condition()
         self.consumed = 0           # clean text already handed out
         self.shown = set()          # kernel messages already reported
         with open(os.path.join(out_dir, CMD_FILE_NAME), "w") as f:
@@ -207,31 +199,10 @@ class Console:
         except OSError as e:
             raise DemoError(f"cannot run {cmd[0]}: {e.strerror}") from None
         self.log_path = os.path.join(out_dir, SERIAL_LOG_NAME)
-        self.thread = threading.Thread(target=self._pump, daemon=True)
-        self.thread.start()
-
-    def _pump(self):
-        with open(self.log_path, "wb") as log:
-            while True:
-                try:
-                    chunk = os.read(self.proc.stdout.fileno(), READ_CHUNK)
-                except OSError:
-                    chunk = b""
-                if not chunk:
-                    break
-                log.write(chunk)
-                log.flush()
-                with self.cond:
-                    self.data += chunk
-                    self.cond.notify_all()
-        self.proc.stdout.close()
-        with self.cond:
-            self.done = True
-            self.cond.notify_all()
+        self.serial = qemu.SerialLog(self.proc.stdout, self.log_path)
 
     def text(self):
-        with self.cond:
-            return clean_output(bytes(self.data).decode("utf-8", "replace"))
+        return clean_output(self.serial.text())
 
     def wait_for(self, regex, what, timeout=COMMAND_TIMEOUT_S, since=None):
         """Wait for @regex in the output not handed out yet; returns the
@@ -239,29 +210,31 @@ class Console:
         @since (an earlier self.consumed), look from there and hand out
         nothing: for kernel messages that come between commands."""
         limit = min(self.deadline, time.monotonic() + timeout)
-        with self.cond:
-            while True:
-                text = clean_output(bytes(self.data).decode("utf-8",
-                                                            "replace"))
-                m = regex.search(text, self.consumed if since is None
-                                 else since)
-                if m and since is not None:
-                    return text[since:m.end()], m
-                if m:
-                    out = text[self.consumed:m.end()]
-                    self.consumed = m.end()
-                    return out, m
-                if PANIC_RE.search(text, self.consumed):
-                    raise DemoError(f"the kernel panicked while {what}; "
-                                    f"see {self.log_path}")
-                if self.done:
-                    raise DemoError(f"QEMU exited while {what}; "
-                                    f"see {self.log_path}")
-                remaining = limit - time.monotonic()
-                if remaining <= 0:
-                    raise DemoError(f"timed out while {what}; "
-                                    f"see {self.log_path}")
-                self.cond.wait(remaining)
+        start = self.consumed if since is None else since
+        found = []
+
+        def check(raw):
+            text = clean_output(raw)
+            m = regex.search(text, start)
+            if m:
+                found.append((text, m))
+                return "match"
+            return "panic" if PANIC_RE.search(text, self.consumed) else None
+
+        state = self.serial.wait_until(check, limit)
+        if state == "panic":
+            raise DemoError(f"the kernel panicked while {what}; "
+                            f"see {self.log_path}")
+        if state == "eof":
+            raise DemoError(f"QEMU exited while {what}; see {self.log_path}")
+        if state == "timeout":
+            raise DemoError(f"timed out while {what}; see {self.log_path}")
+        text, m = found[0]
+        if since is not None:
+            return text[since:m.end()], m
+        out = text[self.consumed:m.end()]
+        self.consumed = m.end()
+        return out, m
 
     def boot(self):
         self.wait_for(re.compile(re.escape(SHELL_PROMPT)),
@@ -306,7 +279,7 @@ class Console:
             self.proc.stdin.close()
         except OSError:
             pass
-        self.thread.join()
+        self.serial.thread.join()
 
 
 # ----------------------------------------------------------- the story ----

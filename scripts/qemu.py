@@ -41,6 +41,8 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
+import time
 
 QEMU_DEFAULT = "qemu-system-x86_64"
 QEMU_MISSING = ("qemu-system-x86_64 not found: run 'make deps' "
@@ -65,6 +67,13 @@ PAGE_SIZE = 4096
 MKFS_TIMEOUT_S = 120
 CHECK_TIMEOUT_S = 60
 GIB = 1 << 30
+
+SERIAL_READ_CHUNK = 65536
+
+# Terminal escape sequences (GRUB draws with them) and other noise.
+ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]"
+                     r"|\x1b[=>78cDEHMZ]")
+PANIC_RE = re.compile(r"PANIC|Kernel panic")
 
 KVM_DEVICE = "/dev/kvm"
 PROBE_TIMEOUT_S = 5.0
@@ -703,6 +712,92 @@ def main(argv=None):
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
 
+
+
+# ------------------------------------------------------------ serial ----
+
+def clean_output(text):
+    """Drop carriage returns, terminal escapes and NULs from raw output."""
+    return ANSI_RE.sub("", text).replace("\r", "").replace("\0", "")
+
+
+class SerialLog:
+    """Reads one of QEMU's output pipes in a thread: keeps the bytes, mirrors
+    them to @log_path, hands each complete line to @on_line (if given) and
+    notes when output last came.  One reader for the test runner, make
+    bench and make demo.
+
+    data, done and last_output change under cond; wait_until() and text()
+    take it."""
+
+    def __init__(self, stream, log_path, on_line=None):
+        self.data = bytearray()
+        self.done = False
+        self.last_output = time.monotonic()
+        self.on_line = on_line
+        self.cond = threading.Condition()
+        self.thread = threading.Thread(target=self._pump,
+                                       args=(stream, log_path), daemon=True)
+        self.thread.start()
+
+    def _pump(self, stream, log_path):
+        pending = b""
+        with open(log_path, "wb") as log:
+            while True:
+                try:
+                    chunk = os.read(stream.fileno(), SERIAL_READ_CHUNK)
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    break
+                log.write(chunk)
+                log.flush()
+                if self.on_line:
+                    pending += chunk
+                    *lines, pending = pending.split(b"\n")
+                    for line in lines:
+                        self._hand_on(line)
+                with self.cond:
+                    self.data += chunk
+                    self.last_output = time.monotonic()
+                    self.cond.notify_all()
+        if pending:
+            self._hand_on(pending)
+        stream.close()
+        with self.cond:
+            self.done = True
+            self.cond.notify_all()
+
+    def _hand_on(self, line):
+        """A closed stdout (`make bench | head`) must not stop the reading,
+        or QEMU would block on a full pipe."""
+        if not self.on_line:
+            return
+        try:
+            self.on_line(line.decode("utf-8", "replace"))
+        except (OSError, ValueError):
+            self.on_line = None
+
+    def text(self):
+        with self.cond:
+            return bytes(self.data).decode("utf-8", "replace")
+
+    def wait_until(self, predicate, deadline):
+        """Wait until predicate(text so far) is true: then return what it
+        returned.  "eof" when QEMU closed the pipe first, "timeout" at
+        @deadline (time.monotonic())."""
+        with self.cond:
+            while True:
+                result = predicate(bytes(self.data).decode("utf-8",
+                                                           "replace"))
+                if result:
+                    return result
+                if self.done:
+                    return "eof"
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return "timeout"
+                self.cond.wait(remaining)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -51,7 +51,6 @@ HOST_TEST_GLOB_PREFIX = "test_"
 TAIL_LINES = 30                 # output shown when a binary or boot fails
 DIAG_LINES_MAX = 40             # lines shown before a failed/skipped case
 STDERR_LINES_MAX = 5            # QEMU stderr lines quoted in a reason
-READ_CHUNK = 65536
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -59,16 +58,13 @@ EXIT_INTERRUPTED = 130
 
 PASS, FAIL, SKIP = "pass", "fail", "skip"
 
-# Terminal escape sequences (GRUB draws with them) and other noise.
-ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]"
-                     r"|\x1b[=>78cDEHMZ]")
 VERSION_RE = re.compile(r"\bK?TAP version \d+")
 PLAN_RE = re.compile(r"^1\.\.(\d+)\s*$")
 RESULT_RE = re.compile(r"^(not ok|ok)\s+(\d+)\b\s*(?:-\s*)?(.*?)\s*$")
 DIRECTIVE_RE = re.compile(r"^(.*?)\s*(?<!\\)#\s*(SKIP|TODO)\b\s*(.*)$",
                           re.IGNORECASE)
 DIAG_RE = re.compile(r"^#")
-PANIC_RE = re.compile(r"PANIC|Kernel panic")
+PANIC_RE = qemu.PANIC_RE
 BANNER_RE = re.compile(r"^Holdfast\b")
 
 
@@ -116,10 +112,7 @@ class Ktap:
         return max(0, self.plan - len(self.cases))
 
 
-def clean_output(text):
-    """Drop carriage returns, terminal escapes and NULs from raw output."""
-    text = ANSI_RE.sub("", text)
-    return text.replace("\r", "").replace("\0", "")
+clean_output = qemu.clean_output
 
 
 def parse_ktap(text):
@@ -427,55 +420,6 @@ def run_host_binary(path, timeout=HOST_TEST_TIMEOUT_S):
                       timed_out, timeout, time.monotonic() - start)
 
 
-class Collector:
-    """Reads a pipe in a thread, keeps the bytes and mirrors them to a log."""
-
-    def __init__(self, stream, log_path):
-        self.data = bytearray()
-        self.done = False
-        self.last_output = time.monotonic()
-        self.cond = threading.Condition()
-        self.thread = threading.Thread(target=self._pump,
-                                       args=(stream, log_path), daemon=True)
-        self.thread.start()
-
-    def _pump(self, stream, log_path):
-        with open(log_path, "wb") as log:
-            while True:
-                try:
-                    chunk = os.read(stream.fileno(), READ_CHUNK)
-                except OSError:
-                    chunk = b""
-                if not chunk:
-                    break
-                log.write(chunk)
-                log.flush()
-                with self.cond:
-                    self.data += chunk
-                    self.last_output = time.monotonic()
-                    self.cond.notify_all()
-        stream.close()
-        with self.cond:
-            self.done = True
-            self.cond.notify_all()
-
-    def text(self):
-        with self.cond:
-            return bytes(self.data).decode("utf-8", "replace")
-
-    def wait_until(self, predicate, deadline):
-        """Wait until predicate(text) holds; False on EOF or deadline."""
-        with self.cond:
-            while True:
-                text = bytes(self.data).decode("utf-8", "replace")
-                if predicate(text):
-                    return True
-                remaining = deadline - time.monotonic()
-                if self.done or remaining <= 0:
-                    return False
-                self.cond.wait(remaining)
-
-
 @dataclass
 class Context:
     build_dir: str
@@ -549,7 +493,7 @@ def _feed(boot, proc, serial, deadline):
             for i, line in enumerate(lines):
                 def prompts(text, want=i + 1):
                     return len(prompt.findall(clean_output(text))) >= want
-                if not serial.wait_until(prompts, deadline):
+                if serial.wait_until(prompts, deadline) is not True:
                     shown = line.rstrip("\n")
                     if len(shown) > 40:
                         shown = shown[:40] + f"... ({len(shown)} characters)"
@@ -589,8 +533,8 @@ def run_boot(boot, ctx):
         proc = _spawn(cmd, subprocess.PIPE if scenario else subprocess.DEVNULL)
     except OSError as e:
         return _failed_boot(boot, f"cannot run {cmd[0]}: {e.strerror}")
-    serial = Collector(proc.stdout, log + ".serial.log")
-    errors = Collector(proc.stderr, log + ".stderr.log")
+    serial = qemu.SerialLog(proc.stdout, log + ".serial.log")
+    errors = qemu.SerialLog(proc.stderr, log + ".stderr.log")
     waiting_for = _feed(boot, proc, serial, deadline) if scenario else ""
     timed_out = False
     try:
