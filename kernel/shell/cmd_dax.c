@@ -26,19 +26,12 @@ static bool find_job(int id, struct dma_job_info *j)
 	return false;
 }
 
-static int watch_copy(const char *src, const char *dst)
+/* Show job @id's progress until it ends; its error, or 0. */
+static int watch_job(int id)
 {
 	struct dma_job_info j;
 	struct progress prog;
-	int result = 0, id = dma_file_copy(src, dst, false, &result);
 
-	if (id < 0) {
-		if (dma_engine_count() == 0)
-			shell_printf("dma cp: no DMA engine: %s\n", dma_why_none());
-		else
-			shell_printf("dma cp: %s -> %s: %s\n", src, dst, strerror(id));
-		return id;
-	}
 	if (!find_job(id, &j))
 		return 0;
 	progress_begin(&prog, "dma cp", j.total);
@@ -54,6 +47,7 @@ static int watch_copy(const char *src, const char *dst)
 int cmd_dma_cp(int argc, char **argv)
 {
 	bool background = argc == 4 && !strcmp(argv[3], "&");
+	bool watch;
 	int id, result = 0;
 
 	if (argc != 3 && !background) {
@@ -61,9 +55,8 @@ int cmd_dma_cp(int argc, char **argv)
 		return -EINVAL;
 	}
 	/* In the foreground on a terminal: run it as a job and watch it. */
-	if (!background && progress_wanted())
-		return watch_copy(argv[1], argv[2]);
-	id = dma_file_copy(argv[1], argv[2], !background, &result);
+	watch = !background && progress_wanted();
+	id = dma_file_copy(argv[1], argv[2], !background && !watch, &result);
 	if (id < 0 && dma_engine_count() == 0) {
 		shell_printf("dma cp: no DMA engine: %s\n", dma_why_none());
 		return id;
@@ -74,7 +67,7 @@ int cmd_dma_cp(int argc, char **argv)
 	}
 	if (background)
 		shell_printf("[%d] dma cp %s %s running in the background\n", id, argv[1], argv[2]);
-	return result;
+	return watch ? watch_job(id) : result;
 }
 
 static int cmd_jobs(void)
