@@ -556,20 +556,11 @@ static int setup(struct ck *c, struct hfs_pm *pm)
 		}
 	}
 	if (c->o->repair) {
-		err = hfs_journal_replay(pm, sb.journal_start, sb.journal_blocks, sb.nblocks,
-					 &replayed);
+		err = hfs_sb_replay(pm, &sb, &replayed, "fsck");
 		if (err)
 			return err;
-		if (replayed) {
-			const char *why;
-
+		if (replayed)
 			hfs_log("fsck: replayed the journal\n");
-			memcpy(&sb, hfs_pm_ptr(pm, 0), sizeof(sb));
-			if (hfs_sb_check(&sb, pm->ops->size(pm), &why)) {
-				hfs_log("fsck: superblock after replay: %s\n", why);
-				return -EUCLEAN;
-			}
-		}
 	} else {
 		const struct hfs_djtx *j = (const void *)hfs_pm_ptr(pm, HFS_BLOCK_OFF(sb.journal_start));
 

@@ -268,6 +268,7 @@ int hfs_truncate_locked(struct hfs_inode *ip, uint64_t size);
 
 /* ------------------------------------------------------------ super.c */
 int hfs_sb_check(const struct hfs_dsuper *sb, uint64_t dev_size, const char **why);
+int hfs_sb_replay(struct hfs_pm *pm, struct hfs_dsuper *sb, bool *replayed, const char *who);
 uint32_t hfs_sb_crc(const struct hfs_dsuper *sb);
 int hfs_sb_read(struct hfs_pm *pm, struct hfs_dsuper *sb, bool *used_backup);
 void hfs_forget(struct hfs_fs *fs);

@@ -108,35 +108,26 @@ bool hfs_tx_grow(struct hfs_tx *tx, void **arr, size_t *cap, size_t elem, size_t
 	return true;
 }
 
-/* Give back staging memory a big transaction took (between transactions). */
-static void tx_shrink(struct hfs_tx *tx)
+/* Back to @start elements if a big transaction grew *@arr past TX_KEEP
+ * times that (kept as it is if the smaller allocation fails). */
+static void shrink(void **arr, size_t *cap, size_t elem, size_t start)
 {
 	void *p;
 
-	if (tx->buf_size > TX_KEEP * TX_BUF_START &&
-	    (p = hfs_alloc(TX_BUF_START)) != NULL) {
-		hfs_free(tx->buf);
-		tx->buf = p;
-		tx->buf_size = TX_BUF_START;
-	}
-	if (tx->blines_cap > TX_KEEP * TX_LINES_START &&
-	    (p = hfs_alloc(TX_LINES_START * sizeof(uint64_t))) != NULL) {
-		hfs_free(tx->blines);
-		tx->blines = p;
-		tx->blines_cap = TX_LINES_START;
-	}
-	if (tx->ilines_cap > TX_KEEP * TX_LINES_START &&
-	    (p = hfs_alloc(TX_LINES_START * sizeof(uint64_t))) != NULL) {
-		hfs_free(tx->ilines);
-		tx->ilines = p;
-		tx->ilines_cap = TX_LINES_START;
-	}
-	if (tx->undo_cap > TX_KEEP * TX_UNDO_START &&
-	    (p = hfs_alloc(TX_UNDO_START * sizeof(*tx->undo))) != NULL) {
-		hfs_free(tx->undo);
-		tx->undo = p;
-		tx->undo_cap = TX_UNDO_START;
-	}
+	if (*cap <= TX_KEEP * start || !(p = hfs_alloc(start * elem)))
+		return;
+	hfs_free(*arr);
+	*arr = p;
+	*cap = start;
+}
+
+/* Give back staging memory a big transaction took (between transactions). */
+static void tx_shrink(struct hfs_tx *tx)
+{
+	shrink((void **)&tx->buf, &tx->buf_size, 1, TX_BUF_START);
+	shrink((void **)&tx->blines, &tx->blines_cap, sizeof(uint64_t), TX_LINES_START);
+	shrink((void **)&tx->ilines, &tx->ilines_cap, sizeof(uint64_t), TX_LINES_START);
+	shrink((void **)&tx->undo, &tx->undo_cap, sizeof(*tx->undo), TX_UNDO_START);
 }
 
 int hfs_journal_init(struct hfs_fs *fs)

@@ -347,6 +347,27 @@ static int set_state(struct hfs_fs *fs, uint32_t state)
 }
 
 /**
+ * hfs_sb_replay - apply a committed transaction left in the journal of
+ * superblock @sb, and read @sb again if one was (it may be part of it).
+ * *@replayed says which.  0, or -EUCLEAN for an impossible journal or a
+ * bad superblock after the replay (logged with @who, "holdfs" or "fsck").
+ */
+int hfs_sb_replay(struct hfs_pm *pm, struct hfs_dsuper *sb, bool *replayed, const char *who)
+{
+	const char *why;
+	int err = hfs_journal_replay(pm, sb->journal_start, sb->journal_blocks, sb->nblocks,
+				     replayed);
+
+	if (err || !*replayed)
+		return err;
+	memcpy(sb, hfs_pm_ptr(pm, 0), sizeof(*sb));
+	if (!hfs_sb_check(sb, pm->ops->size(pm), &why))
+		return 0;
+	hfs_log("%s: superblock after journal replay: %s\n", who, why);
+	return -EUCLEAN;		/* the journal itself made it bad */
+}
+
+/**
  * hfs_mount - see holdfs.h.  Also -EROFS when a read-only mount finds a
  * journal to replay (mount read-write or run fsck first), -ENOMEM.
  */
@@ -372,20 +393,9 @@ int hfs_mount(struct hfs_pm *pm, unsigned flags, struct hfs_fs **out)
 			hfs_pm_persist(pm, 0, &sb, sizeof(sb));
 			hfs_pm_fence(pm);
 		}
-		err = hfs_journal_replay(pm, sb.journal_start, sb.journal_blocks, sb.nblocks,
-					 &replayed);
+		err = hfs_sb_replay(pm, &sb, &replayed, "holdfs");
 		if (err)
 			return err;
-		if (replayed) {
-			const char *why;
-
-			memcpy(&sb, hfs_pm_ptr(pm, 0), sizeof(sb));
-			err = hfs_sb_check(&sb, pm->ops->size(pm), &why);
-			if (err) {
-				hfs_log("holdfs: superblock after journal replay: %s\n", why);
-				return err;
-			}
-		}
 	}
 	fs = hfs_zalloc(sizeof(*fs));
 	if (!fs)
