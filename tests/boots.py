@@ -292,7 +292,8 @@ BOOTS += [
              status=STATUS_POWEROFF,
              expect=(r"cp: 100% 4/4 MiB, \d+ MB/s\n(.|\n)*copied 4194304 bytes",
                      r"^progress: auto \(a terminal answered: shown\)$",
-                     r"^progress: off$(.|\n)*copied 4194304 bytes(.|\n)*"
+                     # off: no progress line before that cp's result
+                     r"^progress: off$\n(?:(?!cp: ).*\n)*?copied 4194304 bytes(.|\n)*"
                      r"^progress: on$(.|\n)*cp: 100% 4/4 MiB",
                      r"dma cp: 100% 0/0 MiB(.|\n)*dma job \d+: copied 8192 bytes|"
                      r"dma job \d+: copied 8192 bytes(.|\n)*dma cp: 100% 0/0 MiB",
