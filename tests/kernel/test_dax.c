@@ -331,15 +331,23 @@ struct fake_dma {
 	struct dax_pin *pin;
 	uint64_t len, delay_ms;
 	uint8_t value;
+	bool wait_go;		/* write only once go is set, not after the delay */
+	volatile int go;
 	volatile int done;
 };
 
-/* A device writing into pinned pages by physical address after a delay. */
+/* A device writing into pinned pages by physical address after a delay
+ * (or, with wait_go, when the test says: the unprotected seed scenario
+ * needs the write to land after file B took the blocks, however slowly
+ * the test's own CPU runs on a loaded host). */
 static void fake_dma_thread(void *arg)
 {
 	struct fake_dma *d = arg;
 
-	msleep(d->delay_ms);
+	if (d->wait_go)
+		wait_var_event(&d->go, READ_ONCE(d->go));
+	else
+		msleep(d->delay_ms);
 	for (uint64_t i = 0; i < d->len; i += BLK) {
 		uint8_t *dst = phys_to_virt(dax_pin_phys(d->pin, i));
 		memset(dst, d->value, BLK);
@@ -393,7 +401,8 @@ static unsigned overlap(struct hfs_inode *b, const uint64_t *a_phys, uint64_t bl
  */
 static bool seed_scenario(struct ktest *t, bool unsafe, uint64_t blocks, unsigned *reused)
 {
-	struct fake_dma d = { .len = blocks * BLK, .delay_ms = 40, .value = 0xDD };
+	struct fake_dma d = { .len = blocks * BLK, .delay_ms = 40, .value = 0xDD,
+			      .wait_go = unsafe };
 	static uint64_t a_phys[64];
 	struct hfs_inode *a, *b, *filler;
 	struct thread *dev;
@@ -420,6 +429,8 @@ static bool seed_scenario(struct ktest *t, bool unsafe, uint64_t blocks, unsigne
 	b = make_file(t, "/seed-b", blocks * BLK, 0x77);
 	if (b)
 		*reused = overlap(b, a_phys, blocks);
+	__atomic_store_n(&d.go, 1, __ATOMIC_RELEASE);	/* the device may write now */
+	wake_up_var(&d.go);
 	thread_join(dev);
 	dax_unsafe_no_wait = false;
 	corrupted = b && !file_has_pattern(b, blocks * BLK, 0x77);
