@@ -75,7 +75,6 @@ static uint32_t jnl_crc(const void *buf, size_t len)
 #define TX_BUF_START	(64 * 1024)
 #define TX_LINES_START	1024
 #define TX_UNDO_START	1024
-#define TX_KEEP		4	/* tx_end shrinks buffers over 4x their start */
 
 /**
  * hfs_tx_grow - make room for @need elements of @elem bytes in *@arr
@@ -108,13 +107,18 @@ bool hfs_tx_grow(struct hfs_tx *tx, void **arr, size_t *cap, size_t elem, size_t
 	return true;
 }
 
-/* Back to @start elements if a big transaction grew *@arr past TX_KEEP
- * times that (kept as it is if the smaller allocation fails). */
+/*
+ * Back to @start elements if a transaction grew *@arr (kept as it is if
+ * the smaller allocation fails).  Always all the way back: between
+ * transactions a mount holds the same DRAM whatever ran before, which the
+ * kernel tests' leak checks rely on, and a big transaction is rare enough
+ * to pay for its growth each time.
+ */
 static void shrink(void **arr, size_t *cap, size_t elem, size_t start)
 {
 	void *p;
 
-	if (*cap <= TX_KEEP * start || !(p = hfs_alloc(start * elem)))
+	if (*cap <= start || !(p = hfs_alloc(start * elem)))
 		return;
 	hfs_free(*arr);
 	*arr = p;
@@ -145,8 +149,8 @@ int hfs_journal_init(struct hfs_fs *fs)
 	/*
 	 * The staging buffers start small and grow while a transaction needs
 	 * more (up to what the journal can hold): DRAM is paid for the
-	 * largest recent transaction, not for the journal's size, and
-	 * tx_end() gives back what a rare big one took.
+	 * transaction being built, not for the journal's size: tx_end()
+	 * gives back what a big one took.
 	 */
 	tx->buf_size = MIN(tx->cap, (size_t)TX_BUF_START);
 	tx->blines_cap = tx->ilines_cap = MIN(tx->max_lines, (size_t)TX_LINES_START);
