@@ -24,6 +24,7 @@
 #include <kernel/printk.h>
 #include <arch/x86_64/percpu.h>
 #include <arch/x86_64/cpu.h>
+#include <arch/x86_64/boot.h>
 #include <lib/string.h>
 #include <lib/printf.h>
 #include <lib/errno.h>
@@ -40,6 +41,7 @@ static unsigned nthreads;					/* threads_lock */
 static unsigned next_thread_id;					/* threads_lock */
 
 static struct thread boot_thread;
+extern char boot_stack_bottom[];	/* boot.S */
 
 /* Per-CPU: the thread we just switched away from, for finish_switch. */
 static struct thread *switch_prev[MAX_CPUS];
@@ -440,6 +442,9 @@ void sched_init(void)
 	struct thread *t = &boot_thread;
 
 	strlcpy(t->name, "main", sizeof(t->name));
+	/* It runs on the boot stack (boot.S); never freed. */
+	t->stack_base = boot_stack_bottom;
+	t->stack_size = BOOT_STACK_SIZE;
 	t->state = THREAD_RUNNING;
 	t->on_cpu = true;
 	t->cpu = 0;

@@ -260,14 +260,17 @@ BOOTS += [
     scenario("shell-prof", machine="q35", kernel="holdfast.elf",
              pmem=("64M",), pmem_format=True, smp=2,
              stdin=("prof\nprof prof ls\nprof bench -q fs_seq_write_4k fs_seq_write_2m "
-                    "fs_rand_write_4k fs_truncate_cycle\npoweroff\n"),
+                    "fs_rand_write_4k fs_truncate_cycle\n"
+                    "prof -c bench -q fs_seq_write_2m fs_rand_write_4k\npoweroff\n"),
              status=STATUS_POWEROFF,
              expect=(r"prof: which command should it profile\?",
                      r"prof: prof cannot profile itself",
                      r"^bench fs_seq_write_2m \d+ MB/s$",
                      r"^prof: [1-9]\d* samples \(\d+ in the idle loop, not shown\)",
                      r"^\s+\d+\.\d\s+[1-9]\d*\s+(memcpy_to_pmem|copy_nt|hfs_write|"
-                     r"seq_write|write_file|memcpy)$")),
+                     r"seq_write|write_file|memcpy)$",
+                     # -c: a caller found through the interrupted frame
+                     r"^\s+\d+\.\d% from [a-z_]\w*$")),
 ]
 
 # Progress lines of long commands: never in a script (nobody answers the

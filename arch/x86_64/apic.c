@@ -156,7 +156,7 @@ static void timer_irq(struct trap_frame *tf, void *ctx)
 {
 	struct cpu *c = this_cpu();
 
-	prof_sample(tf->rip, c->current == c->idle);
+	prof_sample(c->current, tf->rip, tf->rbp, c->current == c->idle);
 	sched_tick();
 }
 

@@ -8,9 +8,12 @@
 #include <stdint.h>
 #include <stdbool.h>
 
-void prof_sample(uint64_t rip, bool idle);	/* timer interrupt */
+struct thread;
+
+/* timer interrupt: @rip, @rbp interrupted in @t */
+void prof_sample(const struct thread *t, uint64_t rip, uint64_t rbp, bool idle);
 void prof_start(void);
 void prof_stop(void);
-uint64_t prof_report(unsigned top);
+uint64_t prof_report(unsigned top, bool callers);
 
 #endif

@@ -116,13 +116,22 @@ static int cmd_sleep(int argc, char **argv)
 }
 SHELL_CMD("sleep", "sleep MS", "wait MS milliseconds (at most a minute)", cmd_sleep);
 
-/* prof COMMAND...: run one shell command with the sampling profiler on. */
+/*
+ * prof [-c] COMMAND...: run one shell command with the sampling profiler
+ * on (-c: name each busy function's callers too).
+ */
 static int cmd_prof(int argc, char **argv)
 {
 	char line[LE_LINE_MAX];
 	size_t len = 0;
+	bool callers = false;
 	int ret;
 
+	if (argc >= 2 && !strcmp(argv[1], "-c")) {
+		callers = true;
+		argv++;
+		argc--;
+	}
 	if (argc < 2)
 		return shell_usage_error(argv[0], "which command should it profile?");
 	if (!strcmp(argv[1], "prof"))
@@ -141,11 +150,12 @@ static int cmd_prof(int argc, char **argv)
 	prof_start();
 	ret = shell_exec(line);
 	prof_stop();
-	prof_report(20);
+	prof_report(callers ? 12 : 20, callers);
 	return ret;
 }
-SHELL_CMD("prof", "prof COMMAND [ARG...]",
-	  "run a command with the sampling profiler on, then show where the time went",
+SHELL_CMD("prof", "prof [-c] COMMAND [ARG...]",
+	  "run a command with the sampling profiler on, then show where the time went "
+	  "(-c: and which callers brought it there)",
 	  cmd_prof);
 
 SHELL_CMD("bench", "bench [-q] [-w] [NAME...]",
