@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdbool.h>
 
 #define CRC32C_POLY      0x82F63B78u   /* Castagnoli, bit-reflected */
 #define CRC32_IEEE_POLY  0xEDB88320u   /* IEEE 802.3, bit-reflected */
@@ -28,6 +29,19 @@ uint32_t crc32c(uint32_t crc, const void *buf, size_t len);
 
 /* crc32c_sw() - the same from the tables, never the CPU's instruction. */
 uint32_t crc32c_sw(uint32_t crc, const void *buf, size_t len);
+
+#if defined(__x86_64__)
+/*
+ * crc32c() takes whichever of the tables and SSE4.2's crc32 instruction is
+ * faster on this machine (timed on first use: under emulation the
+ * instruction can be the slower).  crc32c_hw() is the instruction, to be
+ * called only when crc32c_hw_available(); crc32c_impl_name() says which
+ * one crc32c() uses.
+ */
+bool crc32c_hw_available(void);
+uint32_t crc32c_hw(uint32_t crc, const void *buf, size_t len);
+const char *crc32c_impl_name(void);
+#endif
 
 /* crc32_ieee() - continue zlib's CRC-32 @crc (0 to start) over @buf. */
 uint32_t crc32_ieee(uint32_t crc, const void *buf, size_t len);
