@@ -197,8 +197,13 @@ static int write_alloc(struct hfs_inode *ip, uint64_t off, uint64_t end)
 		return 0;			/* all allocated: the fast path */
 	if (r < 0)
 		return r;
-	if (end > ip->d.size && first <= eof && nblk < HFS_LARGE_ALIGN) {
-		/* Appending in small pieces: allocate ahead. */
+	if (end > ip->d.size && eof > 0 && first <= eof && nblk < HFS_LARGE_ALIGN) {
+		/*
+		 * Appending in small pieces to a file that already has data:
+		 * allocate ahead.  Not on a file's first write: most files
+		 * written once in one piece end there, and blocks allocated
+		 * ahead of them would cost a transaction to give back at close.
+		 */
 		uint64_t want = MIN(last + 1, (uint64_t)HFS_LARGE_ALIGN), stop = last + 1 + want;
 
 		if (stop > HFS_LARGE_ALIGN)

@@ -175,6 +175,43 @@ KTEST(holdfs_files, sequential_appends_make_few_large_extents)
 	ht_teardown(t, &h, fs);
 }
 
+/*
+ * A file written once in one small piece gets exactly the blocks it needs:
+ * one transaction for them, none at close (nothing allocated ahead to give
+ * back).  The next append does allocate ahead, and close returns it.
+ */
+KTEST(holdfs_files, first_write_allocates_nothing_ahead)
+{
+	struct hfs_host_pm h;
+	struct hfs_fs *fs = ht_setup(t, &h, 16 * MiB);
+	struct hfs_statfs s0, s1, s2;
+	struct hfs_inode *ip;
+	uint8_t data[4096];
+	uint64_t tx0;
+
+	ASSERT_NOT_NULL(t, fs);
+	memset(data, 0xa5, sizeof(data));
+	ip = mkfile(t, fs, "/small");
+	ASSERT_NOT_NULL(t, ip);
+	ASSERT_OK(t, hfs_statfs(fs, &s0));
+	tx0 = fs->tx_count;
+	EXPECT_EQ(t, hfs_write(ip, 0, data, sizeof(data)), (int64_t)sizeof(data));
+	EXPECT_EQ(t, fs->tx_count - tx0, 1u);
+	ASSERT_OK(t, hfs_statfs(fs, &s1));
+	EXPECT_EQ(t, s0.free_blocks - s1.free_blocks, 1u);
+	hfs_iput(ip);
+	EXPECT_EQ(t, fs->tx_count - tx0, 1u);	/* close: nothing to give back */
+
+	ASSERT_OK(t, hfs_open(fs, "/small", HFS_O_RDWR, 0, &ip));
+	EXPECT_EQ(t, hfs_write(ip, 4096, data, sizeof(data)), (int64_t)sizeof(data));
+	ASSERT_OK(t, hfs_statfs(fs, &s2));
+	EXPECT_GT(t, s1.free_blocks - s2.free_blocks, 1u);	/* allocated ahead */
+	hfs_iput(ip);
+	ASSERT_OK(t, hfs_statfs(fs, &s2));
+	EXPECT_EQ(t, s1.free_blocks - s2.free_blocks, 1u);	/* and given back */
+	ht_teardown(t, &h, fs);
+}
+
 KTEST(holdfs_files, map_allocates_aligned_zeroed_blocks)
 {
 	struct hfs_host_pm h;
