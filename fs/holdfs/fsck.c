@@ -564,7 +564,7 @@ static int setup(struct ck *c, struct hfs_pm *pm)
 	} else {
 		const struct hfs_djtx *j = (const void *)hfs_pm_ptr(pm, HFS_BLOCK_OFF(sb.journal_start));
 
-		if (j->magic == HFS_JNL_MAGIC)
+		if (HFS_JNL_MAGIC_KNOWN(j->magic))
 			hfs_log("fsck: the journal may hold a transaction to replay (mount or fsck -y will)\n");
 	}
 	c->fs.sb = sb;

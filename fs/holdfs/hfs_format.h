@@ -72,8 +72,14 @@ struct hfs_dsuper {
 
 /* ------------------------------------------------------------ journal */
 
-#define HFS_JNL_MAGIC		0x4a534648u	/* "HFSJ" */
+#define HFS_JNL_MAGIC		0x4b534648u	/* "HFSK": crc is hfs_journal_sum */
+#define HFS_JNL_MAGIC_CRC32	0x4a534648u	/* "HFSJ": crc is a CRC-32
+						   (written before 2026-11;
+						   still replayed) */
 #define HFS_JNL_ALIGN		8
+
+/* A header that may hold a transaction to replay (checksum unchecked). */
+#define HFS_JNL_MAGIC_KNOWN(m)	((m) == HFS_JNL_MAGIC || (m) == HFS_JNL_MAGIC_CRC32)
 
 /*
  * One committed transaction sits at the start of the journal.  The header's

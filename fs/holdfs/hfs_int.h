@@ -162,6 +162,8 @@ struct hfs_fs {
 /* ------------------------------------------------------------ journal.c */
 int hfs_journal_init(struct hfs_fs *fs);
 void hfs_journal_destroy(struct hfs_fs *fs);
+/* The commit checksum of a transaction image (crc field zero). */
+uint32_t hfs_journal_sum(const void *buf, size_t len);
 int hfs_journal_replay(struct hfs_pm *pm, uint64_t jstart, uint64_t jblocks,
 		       uint64_t nblocks, bool *replayed);
 struct hfs_tx *hfs_tx_begin(struct hfs_fs *fs);

@@ -384,7 +384,7 @@ int hfs_mount(struct hfs_pm *pm, unsigned flags, struct hfs_fs **out)
 	if (flags & HFS_MOUNT_RDONLY) {
 		const struct hfs_djtx *j = (const void *)hfs_pm_ptr(pm, HFS_BLOCK_OFF(sb.journal_start));
 
-		if (j->magic == HFS_JNL_MAGIC) {
+		if (HFS_JNL_MAGIC_KNOWN(j->magic)) {
 			hfs_log("holdfs: the journal may need recovery: not mounting read-only\n");
 			return -EROFS;
 		}
