@@ -235,6 +235,7 @@ BOOTS += [
                      r"^bench pin_unpin_fast \d+ ns$",
                      r"^bench pin_unpin_slow \d+ ns$",
                      r"^bench layout_wake_latency \d+ us$",
+                     r"^bench layout_wake_latency_max \d+ us$",
                      r"^bench dax_map_write_4k \d+ MB/s$",
                      r"^bench dax_map_write_2m \d+ MB/s$",
                      r"^bench fs_seq_write_4k \d+ MB/s$",
