@@ -338,12 +338,12 @@ bad:
 /* Up to 9 slots: the largest entry. */
 #define ENTRY_BUF	(HFS_DIRENT_SLOTS(HFS_NAME_MAX) * HFS_DSLOT_SIZE)
 
+/* Find @name: its inode, its slot position and device offset, the entry. */
 static int find(struct hfs_inode *dir, const char *name, size_t len, uint64_t *ino,
-		uint64_t *pos, struct hfs_ddirent *de)
+		uint64_t *pos, uint64_t *off, struct hfs_ddirent *de)
 {
 	struct hfs_dirindex *x;
 	uint32_t hash = hfs_name_hash(name, len);
-	uint64_t off;
 	size_t i;
 	int err = index_get(dir, &x);
 
@@ -354,7 +354,7 @@ static int find(struct hfs_inode *dir, const char *name, size_t len, uint64_t *i
 		if ((uint32_t)(x->tab[i] >> 32) != hash)
 			continue;
 		*pos = (x->tab[i] & 0xffffffffu) - 1;
-		err = entry_read(dir, *pos, de, &off);
+		err = entry_read(dir, *pos, de, off);
 		if (err)
 			return err;
 		if (de->name_len == len && memcmp(dname(de), name, len) == 0) {
@@ -374,8 +374,9 @@ int hfs_dir_lookup(struct hfs_inode *dir, const char *name, size_t len,
 		   uint64_t *ino, uint64_t *pos)
 {
 	uint8_t buf[ENTRY_BUF];
+	uint64_t off;
 
-	return find(dir, name, len, ino, pos, (void *)buf);
+	return find(dir, name, len, ino, pos, &off, (void *)buf);
 }
 
 /* A block with @n free consecutive slots, or UINT64_MAX; *slot set. */
@@ -454,7 +455,7 @@ int hfs_dir_add(struct hfs_tx *tx, struct hfs_inode *dir, const char *name,
 	struct hfs_dirindex *x;
 	unsigned n = HFS_DIRENT_SLOTS(len), slot = 1;
 	uint64_t lblk, off, pos, found;
-	int err = find(dir, name, len, &found, &pos, de);
+	int err = find(dir, name, len, &found, &pos, &off, de);
 
 	if (err != -ENOENT)
 		return err ? err : -EEXIST;
@@ -491,24 +492,28 @@ int hfs_dir_add(struct hfs_tx *tx, struct hfs_inode *dir, const char *name,
 }
 
 /**
- * hfs_dir_remove - remove entry @name from @dir in @tx.
+ * hfs_dir_remove - remove entry @name from @dir in @tx.  @pos is where a
+ * lookup under the same hold of ns_lock found it (UINT64_MAX: unknown),
+ * which saves a second search; it is checked, not trusted.
  * Returns 0, -ENOENT, -EUCLEAN.  Caller holds ns_lock exclusive.
  */
 int hfs_dir_remove(struct hfs_tx *tx, struct hfs_inode *dir, const char *name,
-		   size_t len)
+		   size_t len, uint64_t pos)
 {
 	uint8_t buf[ENTRY_BUF];
 	struct hfs_ddirent *de = (void *)buf;
-	uint64_t pos, ino, off;
+	uint64_t ino, off;
 	unsigned n;
-	int err = find(dir, name, len, &ino, &pos, de);
+	int err = -ENOENT;
 
+	if (pos != UINT64_MAX && entry_read(dir, pos, de, &off) == 0 &&
+	    de->name_len == len && memcmp(dname(de), name, len) == 0)
+		err = 0;
+	if (err)
+		err = find(dir, name, len, &ino, &pos, &off, de);
 	if (err)
 		return err;
 	n = de->nslots;
-	err = entry_read(dir, pos, de, &off);
-	if (err)
-		return err;
 	hfs_tx_dirty_inode(tx, dir);
 	hfs_tx_touch_dir(tx, dir);
 	memset(buf, 0, n * HFS_DSLOT_SIZE);

@@ -251,7 +251,7 @@ int hfs_dir_lookup(struct hfs_inode *dir, const char *name, size_t len,
 int hfs_dir_add(struct hfs_tx *tx, struct hfs_inode *dir, const char *name,
 		size_t len, uint64_t ino, unsigned type);
 int hfs_dir_remove(struct hfs_tx *tx, struct hfs_inode *dir, const char *name,
-		   size_t len);
+		   size_t len, uint64_t pos);
 int hfs_dir_set_ino(struct hfs_tx *tx, struct hfs_inode *dir, uint64_t pos,
 		    uint64_t ino, unsigned type);
 int hfs_dir_count(struct hfs_inode *dir, uint64_t *count);

@@ -28,6 +28,8 @@ struct nameidata {
 	struct hfs_inode *ip;		/* the last component, NULL if absent (ref) */
 	char name[HFS_NAME_MAX + 1];
 	size_t len;
+	uint64_t pos;			/* the name's slot in dir (WALK_PARENT, if
+					 * it exists): UINT64_MAX if unknown */
 	bool slash;			/* path ended with '/' */
 };
 
@@ -76,19 +78,22 @@ static bool is_dotdot(const char *c, size_t n)
 	return n == 2 && c[0] == '.' && c[1] == '.';
 }
 
-/* Step from @cur to component c of length n: "." / ".." / a name. */
-static int step(struct hfs_inode *cur, const char *c, size_t n, struct hfs_inode **next)
+/* Step from @cur to component c of length n: "." / ".." / a name (*pos:
+ * its slot in @cur, UINT64_MAX for "." and ".."). */
+static int step(struct hfs_inode *cur, const char *c, size_t n, struct hfs_inode **next,
+		uint64_t *pos)
 {
-	uint64_t ino, pos;
+	uint64_t ino;
 	int err;
 
+	*pos = UINT64_MAX;
 	if (!hfs_is_dir(cur))
 		return -ENOTDIR;
 	if (is_dot(c, n))
 		return *next = hfs_igrab(cur), 0;
 	if (is_dotdot(c, n))
 		return hfs_iget(cur->fs, cur->d.parent, next);
-	err = hfs_dir_lookup(cur, c, n, &ino, &pos);
+	err = hfs_dir_lookup(cur, c, n, &ino, pos);
 	if (err)
 		return err;
 	return hfs_iget(cur->fs, ino, next);
@@ -110,6 +115,7 @@ static int walk_at(struct hfs_fs *fs, struct hfs_inode *start, const char *path,
 	size_t plen;
 
 	memset(nd, 0, sizeof(*nd));
+	nd->pos = UINT64_MAX;
 	if (!path)
 		return -EFAULT;
 	plen = strnlen(path, HFS_PATH_MAX);
@@ -167,14 +173,15 @@ static int walk_at(struct hfs_fs *fs, struct hfs_inode *start, const char *path,
 			nd->name[n] = '\0';
 			nd->len = n;
 			cur = NULL;
-			err = step(nd->dir, c, n, &nd->ip);
+			err = step(nd->dir, c, n, &nd->ip, &nd->pos);
 			if (err == -ENOENT) {
 				nd->ip = NULL;
+				nd->pos = UINT64_MAX;
 				err = 0;
 			}
 			break;
 		}
-		err = step(cur, c, n, &next);
+		err = step(cur, c, n, &next, &nd->pos);
 		if (err)
 			break;
 		if (hfs_is_lnk(next) && (!last || (flags & WALK_FOLLOW) || nd->slash)) {
@@ -675,7 +682,7 @@ static int do_remove(struct hfs_fs *fs, const char *path, bool dir, const struct
 	if (err)
 		goto out_put;
 	tx = hfs_tx_begin(fs);
-	hfs_dir_remove(tx, nd.dir, nd.name, nd.len);
+	hfs_dir_remove(tx, nd.dir, nd.name, nd.len, nd.pos);
 	hfs_tx_dirty_inode(tx, nd.dir);
 	if (dir)
 		nd.dir->d.nlink--;
@@ -824,7 +831,7 @@ int hfs_rename(struct hfs_fs *fs, const char *from, const char *to, const struct
 	} else {
 		hfs_dir_add(tx, dst.dir, dst.name, dst.len, s->ino, hfs_mode_ft(s->d.mode));
 	}
-	hfs_dir_remove(tx, src.dir, src.name, src.len);
+	hfs_dir_remove(tx, src.dir, src.name, src.len, src.pos);
 	hfs_tx_dirty_inode(tx, s);
 	hfs_tx_dirty_inode(tx, src.dir);
 	hfs_tx_dirty_inode(tx, dst.dir);

@@ -185,6 +185,52 @@ KTEST(holdfs_ops, rename_cases)
 	ht_teardown(t, &h, fs);
 }
 
+/*
+ * unlink passes hfs_dir_remove the slot its lookup found, to skip a second
+ * search; a position that holds another name must not remove that name.
+ */
+KTEST(holdfs_ops, dir_remove_checks_its_position_hint)
+{
+	struct hfs_host_pm h;
+	struct hfs_fs *fs = ht_setup(t, &h, 8 * MiB);
+	struct hfs_inode *d;
+	struct hfs_tx *tx;
+	uint64_t d_ino, a_ino, a_pos, b_ino, b_pos, ino, pos;
+
+	ASSERT_NOT_NULL(t, fs);
+	ASSERT_OK(t, hfs_mkdir(fs, "/d", 0755));
+	ASSERT_OK(t, ht_put(fs, "/d/a", "a", 1));
+	ASSERT_OK(t, ht_put(fs, "/d/b", "b", 1));
+	hfs_down_write(&fs->ns_lock);
+	ASSERT_OK(t, hfs_dir_lookup(fs->root, "d", 1, &d_ino, &pos));
+	ASSERT_OK(t, hfs_iget(fs, d_ino, &d));
+	ASSERT_OK(t, hfs_dir_lookup(d, "a", 1, &a_ino, &a_pos));
+	ASSERT_OK(t, hfs_dir_lookup(d, "b", 1, &b_ino, &b_pos));
+	ASSERT_NE(t, a_pos, b_pos);
+
+	tx = hfs_tx_begin(fs);
+	EXPECT_OK(t, hfs_dir_remove(tx, d, "a", 1, b_pos));	/* wrong hint */
+	EXPECT_OK(t, hfs_tx_commit(tx));
+	EXPECT_ERR(t, hfs_dir_lookup(d, "a", 1, &ino, &pos), -ENOENT);
+	EXPECT_OK(t, hfs_dir_lookup(d, "b", 1, &ino, &pos));
+	EXPECT_EQ(t, ino, b_ino);
+
+	tx = hfs_tx_begin(fs);				/* put "a" back */
+	EXPECT_OK(t, hfs_dir_add(tx, d, "a", 1, a_ino, HFS_FT_REG));
+	EXPECT_OK(t, hfs_tx_commit(tx));
+	EXPECT_OK(t, hfs_dir_lookup(d, "a", 1, &ino, &a_pos));
+	tx = hfs_tx_begin(fs);
+	EXPECT_ERR(t, hfs_dir_remove(tx, d, "zz", 2, a_pos), -ENOENT);
+	hfs_tx_abort(tx);
+	EXPECT_OK(t, hfs_dir_lookup(d, "a", 1, &ino, &pos));
+	hfs_iput(d);
+	hfs_up_write(&fs->ns_lock);
+	EXPECT_OK(t, hfs_unlink(fs, "/d/a", NULL));
+	EXPECT_OK(t, hfs_unlink(fs, "/d/b", NULL));
+	EXPECT_OK(t, hfs_rmdir(fs, "/d"));
+	ht_teardown(t, &h, fs);
+}
+
 KTEST(holdfs_ops, links_and_symlinks)
 {
 	struct hfs_host_pm h;
