@@ -461,6 +461,41 @@ class FromLog(unittest.TestCase):
         self.assertIn("no 'bench NAME VALUE UNIT' line", err)
 
 
+class ImageDir(unittest.TestCase):
+    """Where the bench image goes: tmpfs when it can, else the build tree."""
+    GIB = 1 << 30
+    SHM = "tmpfs /dev/shm tmpfs rw,nosuid,nodev 0 0\n"
+
+    def test_tmpfs_with_room(self):
+        d, why = bench.image_dir("b/bench", self.GIB, env={},
+                                 mounts_text=self.SHM, free_bytes=4 * self.GIB)
+        self.assertEqual(d, "/dev/shm")
+        self.assertIn("tmpfs", why)
+
+    def test_tmpfs_too_small(self):
+        d, why = bench.image_dir("b/bench", self.GIB, env={},
+                                 mounts_text=self.SHM, free_bytes=self.GIB)
+        self.assertEqual(d, "b/bench")
+        self.assertIn("free", why)
+
+    def test_not_tmpfs(self):
+        d, why = bench.image_dir("b/bench", self.GIB, env={},
+                                 mounts_text="/dev/sda1 / ext4 rw 0 0\n",
+                                 free_bytes=8 * self.GIB)
+        self.assertEqual(d, "b/bench")
+        self.assertIn("not a tmpfs", why)
+
+    def test_environment_wins(self):
+        d, _ = bench.image_dir("b/bench", self.GIB,
+                               env={"BENCH_IMAGE_DIR": "/scratch"},
+                               mounts_text=self.SHM, free_bytes=8 * self.GIB)
+        self.assertEqual(d, "/scratch")
+
+    def test_names(self):
+        self.assertEqual(bench.image_name("b/bench"), "pmem.img")
+        self.assertIn(str(os.getuid()), bench.image_name("/dev/shm"))
+
+
 class Commands(unittest.TestCase):
     def test_bench_command(self):
         args = bench.parse_args(["--quick", "--names", "pmem_read"])
