@@ -194,14 +194,6 @@ static int choose_impl(void)
 	return impl;
 }
 
-const char *crc32c_impl_name(void)
-{
-	int impl = __atomic_load_n(&chosen_impl, __ATOMIC_RELAXED);
-
-	if (impl == IMPL_UNKNOWN)
-		impl = choose_impl();
-	return impl == IMPL_INSTRUCTION ? "the SSE4.2 crc32 instruction" : "tables";
-}
 #endif
 
 uint32_t crc32c(uint32_t crc, const void *buf, size_t len)

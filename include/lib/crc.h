@@ -35,12 +35,10 @@ uint32_t crc32c_sw(uint32_t crc, const void *buf, size_t len);
  * crc32c() takes whichever of the tables and SSE4.2's crc32 instruction is
  * faster on this machine (timed on first use: under emulation the
  * instruction can be the slower).  crc32c_hw() is the instruction, to be
- * called only when crc32c_hw_available(); crc32c_impl_name() says which
- * one crc32c() uses.
+ * called only when crc32c_hw_available().
  */
 bool crc32c_hw_available(void);
 uint32_t crc32c_hw(uint32_t crc, const void *buf, size_t len);
-const char *crc32c_impl_name(void);
 #endif
 
 /* crc32_ieee() - continue zlib's CRC-32 @crc (0 to start) over @buf. */
