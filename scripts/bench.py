@@ -531,16 +531,22 @@ def csv_rows(rows, accel, date):
     return out
 
 
-def write_csv(rows, path, accel, date):
+def write_csv_file(path, columns, dict_rows):
+    """Write @dict_rows under the header @columns to @path, all or nothing
+    (a temporary file renamed over it).  Also used by bench_linux.py."""
     parent = os.path.dirname(path)
     if parent:
         os.makedirs(parent, exist_ok=True)
     tmp = path + ".tmp"
     with open(tmp, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        w = csv.DictWriter(f, fieldnames=columns, lineterminator="\n")
         w.writeheader()
-        w.writerows(csv_rows(rows, accel, date))
+        w.writerows(dict_rows)
     os.replace(tmp, path)
+
+
+def write_csv(rows, path, accel, date):
+    write_csv_file(path, CSV_COLUMNS, csv_rows(rows, accel, date))
 
 
 # ---------------------------------------------------------------- chart ----

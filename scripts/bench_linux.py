@@ -26,7 +26,6 @@ per-filesystem medians follow.  Every figure is a higher-is-better rate
 """
 
 import argparse
-import csv
 import datetime
 import os
 import re
@@ -35,6 +34,10 @@ import sys
 
 SCRIPTS_DIR = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(SCRIPTS_DIR)
+if SCRIPTS_DIR not in sys.path:
+    sys.path.insert(0, SCRIPTS_DIR)
+
+import bench  # noqa: E402  (scripts/bench.py: the CSV writer)
 
 PEER_DIR_DEFAULT = os.path.join(os.path.dirname(ROOT), "shared", "peer")
 PEER_SCRIPT = "run-linux-dax.sh"
@@ -145,15 +148,7 @@ def csv_rows(rows, date):
 
 
 def write_csv(rows, path, date):
-    parent = os.path.dirname(path)
-    if parent:
-        os.makedirs(parent, exist_ok=True)
-    tmp = path + ".tmp"
-    with open(tmp, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=CSV_COLUMNS, lineterminator="\n")
-        w.writeheader()
-        w.writerows(csv_rows(rows, date))
-    os.replace(tmp, path)
+    bench.write_csv_file(path, CSV_COLUMNS, csv_rows(rows, date))
 
 
 def run_harness(peer_dir, peer_build, results):
