@@ -134,7 +134,7 @@ static int zero_atomic(struct hfs_inode *ip, uint64_t off, uint64_t end, uint64_
 				hfs_tx_fail(tx, err);
 			hfs_tx_direct(tx);
 		}
-		ip->d.size = new_size;
+		hfs_tx_set_size(tx, ip, new_size);
 	}
 	if (lo < hi)
 		hfs_free_range_step(tx, ip, lo, hi, &done);
@@ -166,7 +166,7 @@ static int collapse(struct hfs_inode *ip, uint64_t off, uint64_t len)
 	if (removed == n)
 		hfs_ext_shift(tx, ip, lo + n, -(int64_t)n);
 	if (removed == n && !tx->error) {
-		ip->d.size -= len;
+		hfs_tx_set_size(tx, ip, ip->d.size - len);
 		hfs_touch(ip, true);
 		return hfs_tx_commit(tx);
 	}
@@ -185,7 +185,7 @@ static int collapse(struct hfs_inode *ip, uint64_t off, uint64_t len)
 	ip->d.flags |= HFS_DI_COLLAPSE;
 	ip->d.intent_lo = lo;
 	ip->d.intent_hi = lo + n;
-	ip->d.size -= len;
+	hfs_tx_set_size(tx, ip, ip->d.size - len);
 	hfs_touch(ip, true);
 	hfs_orphan_add(tx, ip);
 	err = hfs_tx_commit(tx);
@@ -212,7 +212,7 @@ static int insert(struct hfs_inode *ip, uint64_t off, uint64_t len)
 		return -EFBIG;
 	tx = hfs_tx_begin(ip->fs);
 	hfs_ext_shift(tx, ip, lo, (int64_t)n);
-	ip->d.size += len;
+	hfs_tx_set_size(tx, ip, ip->d.size + len);
 	hfs_touch(ip, true);
 	return hfs_tx_commit(tx);
 }

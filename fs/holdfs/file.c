@@ -8,13 +8,24 @@
  * chunks) so that a file written 4 KiB at a time costs a transaction per
  * 2 MiB, not per block, and its extents grow in place.
  *
- * Size: i_size is raised after the data it exposes was fenced, with one
- * 8-byte in-place store (hfs_inode_set_size): no transaction.  Bytes at or
- * past i_size inside allocated blocks are undefined (speculative blocks
- * hold whatever was there); whatever raises i_size over them zeroes them
- * first (hfs_zero_gap).  Blocks that become part of the file below i_size
- * are zeroed before the transaction that maps them commits, so a crash
- * never exposes another file's old data.
+ * Size: a write raises i_size in DRAM only, after fencing the data it
+ * exposes, and marks the inode; the size reaches the media with mtime in
+ * one in-place line store at fsync, close or sync, or inside any
+ * transaction that logs the inode (hfs_inode_persist_attrs, journal.c).
+ * Like the data, an appended size is durable after fsync; a crash before
+ * loses the tail, never more.  Because every size that reaches the media
+ * was raised after a fence, a crash never shows bytes the write had not
+ * yet made durable.  Bytes at or past i_size inside allocated blocks are
+ * undefined (speculative blocks hold whatever was there); whatever raises
+ * i_size over them zeroes them first (hfs_zero_gap).  Blocks that become
+ * part of the file below i_size are zeroed before the transaction that
+ * maps them commits, so a crash never exposes another file's old data.
+ *
+ * The write path takes no tx_lock: a 4 KiB append is the layout lock,
+ * one extent lookup, the copy, a fence and two DRAM stores.  A
+ * transaction that logs the inode meanwhile (a link, a rename) logs
+ * whichever size it reads; abort leaves the size alone unless it set it
+ * (hfs_tx_set_size).
  *
  * Overwrites of allocated blocks change no metadata (mtime is kept in DRAM
  * and stored lazily), and are durable after hfs_fsync(), which fences.
@@ -276,7 +287,7 @@ int64_t hfs_write(struct hfs_inode *ip, uint64_t off, const void *buf, size_t le
 		copy_out(ip, off, buf, len, &err);
 	if (!err && end > size) {
 		hfs_pm_fence(fs->pm);		/* data before the size that shows it */
-		hfs_inode_set_size(ip, end);
+		__atomic_store_n(&ip->d.size, end, __ATOMIC_RELAXED);
 	}
 	if (!err)
 		hfs_touch(ip, false);
@@ -349,14 +360,12 @@ int hfs_truncate_locked(struct hfs_inode *ip, uint64_t size)
 			return err;
 		hfs_pm_fence(fs->pm);
 		tx = hfs_tx_begin(fs);
-		hfs_tx_dirty_inode(tx, ip);
-		ip->d.size = size;
+		hfs_tx_set_size(tx, ip, size);
 		hfs_touch(ip, true);
 		return hfs_tx_commit(tx);
 	}
 	tx = hfs_tx_begin(fs);
-	hfs_tx_dirty_inode(tx, ip);
-	ip->d.size = size;
+	hfs_tx_set_size(tx, ip, size);
 	hfs_touch(ip, true);
 	hfs_free_range_step(tx, ip, DIV_ROUND_UP(size, HFS_BLOCK_SIZE), HFS_MAX_FILE_BLOCKS,
 			    &done);
@@ -394,10 +403,10 @@ int hfs_truncate(struct hfs_inode *ip, uint64_t size, const struct hfs_wait *w)
 	return err;
 }
 
-/** hfs_fsync - make @ip's data and times durable (flush + fence). */
+/** hfs_fsync - make @ip's data, size and times durable (flush + fence). */
 int hfs_fsync(struct hfs_inode *ip)
 {
-	hfs_inode_persist_times(ip);
+	hfs_inode_persist_attrs(ip);
 	hfs_pm_fence(ip->fs->pm);
 	return 0;
 }

@@ -69,10 +69,13 @@ struct hfs_inode {
 
 	/*
 	 * The inode's image.  size and the extent root change under layout
-	 * (exclusive) + tx_lock; everything else under tx_lock.
+	 * (exclusive); the extent root and a size a transaction sets also
+	 * under tx_lock, but hfs_write raises size without it (file.c).
+	 * Everything else changes under tx_lock.
 	 */
 	struct hfs_dinode d;
-	bool times_dirty;		/* mtime/atime newer in DRAM than on media */
+	bool attrs_dirty;		/* size, mtime or atime newer in DRAM than
+					 * on media (hfs_inode_persist_attrs) */
 	bool in_tx;			/* changed by the running transaction:
 					 * its tree reads overlay the journal */
 
@@ -103,6 +106,7 @@ struct hfs_tx {
 	struct {
 		struct hfs_inode *ip;
 		struct hfs_dinode saved;	/* for abort */
+		bool sets_size;			/* hfs_tx_set_size: abort restores size */
 	} inodes[HFS_TX_MAX_INODES];
 	unsigned ninodes;
 	struct hfs_inode *dirs[HFS_TX_MAX_DIRS];	/* index dropped on abort */
@@ -170,6 +174,7 @@ struct hfs_tx *hfs_tx_begin(struct hfs_fs *fs);
 void hfs_tx_log(struct hfs_tx *tx, uint64_t off, const void *src, size_t len);
 void hfs_tx_read(struct hfs_fs *fs, uint64_t off, void *dst, size_t len);
 void hfs_tx_dirty_inode(struct hfs_tx *tx, struct hfs_inode *ip);
+void hfs_tx_set_size(struct hfs_tx *tx, struct hfs_inode *ip, uint64_t size);
 void hfs_tx_dirty_sb(struct hfs_tx *tx);
 void hfs_tx_touch_dir(struct hfs_tx *tx, struct hfs_inode *dir);
 size_t hfs_tx_room(const struct hfs_tx *tx);
@@ -211,7 +216,8 @@ uint64_t hfs_inode_off(const struct hfs_fs *fs, uint64_t ino);
 int hfs_inode_new(struct hfs_tx *tx, struct hfs_inode *dir, uint32_t mode,
 		  struct hfs_inode **out);
 void hfs_inode_discard(struct hfs_inode *ip);
-void hfs_inode_persist_times(struct hfs_inode *ip);
+void hfs_inode_persist_attrs(struct hfs_inode *ip);
+void hfs_inode_persist_all_locked(struct hfs_fs *fs);
 void hfs_inode_set_size(struct hfs_inode *ip, uint64_t size);
 void hfs_touch(struct hfs_inode *ip, bool ctime);
 int hfs_inode_release_all(struct hfs_fs *fs);

@@ -4,9 +4,12 @@
  * Inodes live in a table of fixed 256-byte records (hfs_format.h).  An
  * in-core inode (struct hfs_inode) holds a DRAM copy of its record; the
  * copy is the truth while the inode is cached, and transactions log it
- * whole (journal.c).  size, mtime and atime are also updated in place with
- * single 8-byte stores (hfs_inode_set_size, hfs_inode_persist_times),
- * which is why they sit outside the record's checksum.
+ * whole (journal.c).  size, mtime and atime sit outside the record's
+ * checksum, in its first cache line, so that they can also be stored in
+ * place: a write raises size and mtime in DRAM only and marks the inode
+ * (attrs_dirty); hfs_inode_persist_attrs() stores all three with one
+ * line write at fsync, at close, at sync and when the inode leaves the
+ * cache, as Linux writes back an inode's size after its data.
  *
  * Every record read from the media passes hfs_dinode_check() before use.
  *
@@ -337,24 +340,58 @@ void hfs_touch(struct hfs_inode *ip, bool ctime)
 	ip->d.mtime_ns = now;
 	if (ctime)
 		ip->d.ctime_ns = now;
-	ip->times_dirty = true;
+	__atomic_store_n(&ip->attrs_dirty, true, __ATOMIC_RELEASE);
 }
 
-/**
- * hfs_inode_persist_times - store mtime and atime in place (no fence:
- * the next fence or fsync makes them durable).  Takes tx_lock.
+/*
+ * Store size, mtime and atime in place, one cache line.  The flag is
+ * cleared with a full barrier before the values are read: a write that
+ * raises them after that sets it again, so nothing newer is forgotten.
+ * A write fenced its data before it raised size in DRAM, so storing the
+ * size needs no fence of its own.  Caller holds tx_lock, so that no
+ * commit applies an older image over these stores.
  */
-void hfs_inode_persist_times(struct hfs_inode *ip)
+static void persist_attrs_locked(struct hfs_inode *ip)
 {
 	struct hfs_fs *fs = ip->fs;
 
-	if (!ip->times_dirty || hfs_rdonly(fs))
+	if (!__atomic_exchange_n(&ip->attrs_dirty, false, __ATOMIC_SEQ_CST))
+		return;
+	hfs_pm_persist(fs->pm, hfs_inode_off(fs, ip->ino), &ip->d.size,
+		       HFS_DINODE_CRC_START);
+}
+
+/**
+ * hfs_inode_persist_attrs - store a size, mtime and atime newer than the
+ * media's in place (no fence: the next fence or fsync makes them
+ * durable).  Takes tx_lock.
+ */
+void hfs_inode_persist_attrs(struct hfs_inode *ip)
+{
+	struct hfs_fs *fs = ip->fs;
+
+	if (!__atomic_load_n(&ip->attrs_dirty, __ATOMIC_ACQUIRE) || hfs_rdonly(fs))
 		return;
 	hfs_mutex_lock(&fs->tx_lock);
-	hfs_pm_persist(fs->pm, hfs_inode_off(fs, ip->ino) + offsetof(struct hfs_dinode, mtime_ns),
-		       &ip->d.mtime_ns, 2 * sizeof(uint64_t));
-	ip->times_dirty = false;
+	persist_attrs_locked(ip);
 	hfs_mutex_unlock(&fs->tx_lock);
+}
+
+/* hfs_sync: every cached inode's attributes.  Caller holds tx_lock. */
+void hfs_inode_persist_all_locked(struct hfs_fs *fs)
+{
+	size_t i;
+
+	if (hfs_rdonly(fs))
+		return;
+	hfs_mutex_lock(&fs->icache_lock);
+	for (i = 0; i < fs->ihash_size; i++) {
+		struct hfs_inode *ip;
+
+		list_for_each_entry(ip, &fs->ihash[i], hash_link)
+			persist_attrs_locked(ip);
+	}
+	hfs_mutex_unlock(&fs->icache_lock);
 }
 
 /**
@@ -386,7 +423,7 @@ static void inode_release(struct hfs_inode *ip)
 		ip->spec_from = UINT64_MAX;
 		hfs_up_write(&ip->layout);
 	}
-	hfs_inode_persist_times(ip);
+	hfs_inode_persist_attrs(ip);
 }
 
 /**
@@ -433,7 +470,7 @@ void hfs_iput(struct hfs_inode *ip)
 	}
 	hfs_mutex_unlock(&fs->icache_lock);
 	if (victim) {
-		hfs_inode_persist_times(victim);
+		hfs_inode_persist_attrs(victim);
 		inode_destroy(victim);
 	}
 }
@@ -461,7 +498,7 @@ int hfs_inode_release_all(struct hfs_fs *fs)
 
 			list_del(&ip->hash_link);
 			list_del(&ip->lru_link);
-			hfs_inode_persist_times(ip);
+			hfs_inode_persist_attrs(ip);
 			inode_destroy(ip);
 		}
 	}

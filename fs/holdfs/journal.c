@@ -342,23 +342,45 @@ void hfs_tx_read(struct hfs_fs *fs, uint64_t off, void *dst, size_t len)
 }
 
 /* Remember the inode's image before its first change, for abort. */
-void hfs_tx_dirty_inode(struct hfs_tx *tx, struct hfs_inode *ip)
+static int dirty_slot(struct hfs_tx *tx, struct hfs_inode *ip)
 {
 	unsigned i;
 
 	for (i = 0; i < tx->ninodes; i++)
 		if (tx->inodes[i].ip == ip)
-			return;
+			return (int)i;
 	if (tx->ninodes == HFS_TX_MAX_INODES) {
 		hfs_log("holdfs: transaction changes more than %d inodes\n",
 			HFS_TX_MAX_INODES);
 		hfs_tx_fail(tx, -ENOSPC);
-		return;
+		return -1;
 	}
 	tx->inodes[tx->ninodes].ip = ip;
 	tx->inodes[tx->ninodes].saved = ip->d;
+	tx->inodes[tx->ninodes].sets_size = false;
 	ip->in_tx = true;
-	tx->ninodes++;
+	return (int)tx->ninodes++;
+}
+
+void hfs_tx_dirty_inode(struct hfs_tx *tx, struct hfs_inode *ip)
+{
+	(void)dirty_slot(tx, ip);
+}
+
+/*
+ * Set a regular file's size inside the transaction (caller holds its
+ * layout lock exclusive).  Only such a size is undone by abort: a file's
+ * size may also rise under a transaction that merely touches the inode
+ * (a link, a rename) from hfs_write, which does not take tx_lock, and
+ * abort must not take that back.
+ */
+void hfs_tx_set_size(struct hfs_tx *tx, struct hfs_inode *ip, uint64_t size)
+{
+	int i = dirty_slot(tx, ip);
+
+	if (i >= 0)
+		tx->inodes[i].sets_size = true;
+	ip->d.size = size;
 }
 
 void hfs_tx_dirty_sb(struct hfs_tx *tx)
@@ -499,8 +521,13 @@ void hfs_tx_abort(struct hfs_tx *tx)
 	for (i = tx->nundo; i-- > 0;)
 		hfs_alloc_undo(fs, &tx->undo[i]);
 	for (i = 0; i < tx->ninodes; i++) {
-		tx->inodes[i].ip->d = tx->inodes[i].saved;
-		hfs_last_forget(tx->inodes[i].ip);
+		struct hfs_inode *ip = tx->inodes[i].ip;
+		uint64_t size = ip->d.size;
+
+		ip->d = tx->inodes[i].saved;
+		if (hfs_is_reg(ip) && !tx->inodes[i].sets_size)
+			ip->d.size = size;	/* hfs_write's, not ours */
+		hfs_last_forget(ip);
 	}
 	for (i = 0; i < tx->ndirs; i++)
 		hfs_dir_drop_index(tx->dirs[i]);

@@ -497,19 +497,9 @@ void hfs_forget(struct hfs_fs *fs)
 /** hfs_sync - make every change so far durable. */
 int hfs_sync(struct hfs_fs *fs)
 {
-	size_t i;
-
-	hfs_mutex_lock(&fs->icache_lock);
-	for (i = 0; i < fs->ihash_size; i++) {
-		struct hfs_inode *ip;
-
-		list_for_each_entry(ip, &fs->ihash[i], hash_link)
-			if (ip->times_dirty && !hfs_rdonly(fs))
-				hfs_pm_persist(fs->pm, hfs_inode_off(fs, ip->ino) +
-					       offsetof(struct hfs_dinode, mtime_ns),
-					       &ip->d.mtime_ns, 2 * sizeof(uint64_t));
-	}
-	hfs_mutex_unlock(&fs->icache_lock);
+	hfs_mutex_lock(&fs->tx_lock);
+	hfs_inode_persist_all_locked(fs);
+	hfs_mutex_unlock(&fs->tx_lock);
 	hfs_pm_fence(fs->pm);
 	return 0;
 }

@@ -212,6 +212,92 @@ KTEST(holdfs_files, first_write_allocates_nothing_ahead)
 	ht_teardown(t, &h, fs);
 }
 
+/* The size recorded in @ip's inode record on the media. */
+static uint64_t media_size(struct hfs_fs *fs, struct hfs_inode *ip)
+{
+	const struct hfs_dinode *d = (const void *)hfs_pm_ptr(fs->pm,
+		hfs_inode_off(fs, hfs_ino(ip)));
+
+	return d->size;
+}
+
+/*
+ * An append raises the size in DRAM only; fsync and close store it (file.c).
+ * An append into blocks allocated ahead costs no transaction at all.
+ */
+KTEST(holdfs_files, append_size_reaches_media_at_fsync_and_close)
+{
+	struct hfs_host_pm h;
+	struct hfs_fs *fs = ht_setup(t, &h, 16 * MiB);
+	struct hfs_inode *ip;
+	struct hfs_stat st;
+	uint8_t data[4096], back[4096];
+	uint64_t tx0;
+
+	ASSERT_NOT_NULL(t, fs);
+	memset(data, 0x3c, sizeof(data));
+	ip = mkfile(t, fs, "/log");
+	ASSERT_NOT_NULL(t, ip);
+	EXPECT_EQ(t, hfs_write(ip, 0, data, sizeof(data)), (int64_t)sizeof(data));
+	ASSERT_OK(t, hfs_getattr(ip, &st));
+	EXPECT_EQ(t, st.size, 4096u);
+	EXPECT_EQ(t, media_size(fs, ip), 0u);
+	ASSERT_OK(t, hfs_fsync(ip));
+	EXPECT_EQ(t, media_size(fs, ip), 4096u);
+
+	EXPECT_EQ(t, hfs_write(ip, 4096, data, sizeof(data)), (int64_t)sizeof(data));
+	tx0 = fs->tx_count;
+	EXPECT_EQ(t, hfs_write(ip, 8192, data, sizeof(data)), (int64_t)sizeof(data));
+	EXPECT_EQ(t, fs->tx_count, tx0);	/* into blocks allocated ahead */
+	EXPECT_LT(t, media_size(fs, ip), 12288u);
+	hfs_iput(ip);				/* close */
+	ASSERT_OK(t, hfs_open(fs, "/log", HFS_O_RDWR, 0, &ip));
+	EXPECT_EQ(t, media_size(fs, ip), 12288u);
+	EXPECT_EQ(t, hfs_read(ip, 8192, back, sizeof(back)), (int64_t)sizeof(back));
+	EXPECT_EQ(t, memcmp(back, data, sizeof(back)), 0);
+	hfs_iput(ip);
+	ht_teardown(t, &h, fs);
+}
+
+/*
+ * A transaction that only touches a file (a link, a rename) may run while
+ * a write raises its size; aborting it must not take the size back.  One
+ * that set the size itself (truncate) does restore it.
+ */
+KTEST(holdfs_files, abort_restores_only_a_size_it_set)
+{
+	struct hfs_host_pm h;
+	struct hfs_fs *fs = ht_setup(t, &h, 16 * MiB);
+	struct hfs_inode *ip;
+	struct hfs_tx *tx;
+	uint8_t data[4096];
+
+	ASSERT_NOT_NULL(t, fs);
+	memset(data, 0x5a, sizeof(data));
+	ip = mkfile(t, fs, "/f");
+	ASSERT_NOT_NULL(t, ip);
+	EXPECT_EQ(t, hfs_write(ip, 0, data, sizeof(data)), (int64_t)sizeof(data));
+	EXPECT_EQ(t, hfs_write(ip, 4096, data, sizeof(data)), (int64_t)sizeof(data));
+
+	tx = hfs_tx_begin(fs);
+	hfs_tx_dirty_inode(tx, ip);
+	ip->d.nlink++;
+	/* into blocks allocated ahead: no transaction, so no tx_lock */
+	EXPECT_EQ(t, hfs_write(ip, 8192, data, sizeof(data)), (int64_t)sizeof(data));
+	hfs_tx_fail(tx, -EIO);
+	EXPECT_EQ(t, hfs_tx_commit(tx), -EIO);
+	EXPECT_EQ(t, ip->d.size, 12288u);
+	EXPECT_EQ(t, ip->d.nlink, 1u);
+
+	tx = hfs_tx_begin(fs);
+	hfs_tx_set_size(tx, ip, 100);
+	hfs_tx_fail(tx, -EIO);
+	EXPECT_EQ(t, hfs_tx_commit(tx), -EIO);
+	EXPECT_EQ(t, ip->d.size, 12288u);
+	hfs_iput(ip);
+	ht_teardown(t, &h, fs);
+}
+
 KTEST(holdfs_files, map_allocates_aligned_zeroed_blocks)
 {
 	struct hfs_host_pm h;
