@@ -44,6 +44,15 @@ void hfs_bm_line_image(const uint64_t *map, uint64_t nbits, uint64_t line,
 	uint64_t bit = line * HFS_BM_LINE_BITS;
 	unsigned i;
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* A whole line: the DRAM words' bytes are the media bytes (a line
+	 * starts on a byte, 480 bits in), so copy them. */
+	if (bit + HFS_BM_LINE_BITS <= nbits) {
+		memcpy(out->bits, (const uint8_t *)map + bit / 8, HFS_BM_LINE_BYTES);
+		out->crc = hfs_bm_line_crc(line, out);
+		return;
+	}
+#endif
 	for (i = 0; i < HFS_BM_LINE_BYTES; i++, bit += 8) {
 		uint8_t v = 0;
 

@@ -142,6 +142,36 @@ KTEST(holdfs_mount, journal_sum_tells_bitmap_line_versions_apart)
 	EXPECT_NE(t, crc32_ieee(0, tx_a, end), crc32_ieee(0, tx_b, end));
 }
 
+/*
+ * A bitmap line's media image holds bit (line * 480 + 8 * i + k) in bit k
+ * of byte i, and nothing past the map's last bit.  Whole lines are copied
+ * from the DRAM words, the last partial one bit by bit: both must agree
+ * with the bits one at a time.
+ */
+KTEST(holdfs_mount, bitmap_line_image_holds_the_bits_in_order)
+{
+	uint64_t map[32], nbits = 32 * 64 - 37, seed = 12345;
+	struct hfs_dbmline l;
+
+	for (size_t i = 0; i < 32; i++) {
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		map[i] = seed ^ (seed >> 29);
+	}
+	for (uint64_t line = 0; line * HFS_BM_LINE_BITS < nbits; line++) {
+		int bad = 0;
+
+		hfs_bm_line_image(map, nbits, line, &l);
+		for (unsigned b = 0; b < HFS_BM_LINE_BITS; b++) {
+			uint64_t bit = line * HFS_BM_LINE_BITS + b;
+			bool want = bit < nbits && (map[bit / 64] >> (bit % 64) & 1);
+
+			bad += ((l.bits[b / 8] >> (b % 8)) & 1) != want;
+		}
+		EXPECT_EQ(t, bad, 0);
+		EXPECT_EQ(t, l.crc, hfs_bm_line_crc(line, &l));
+	}
+}
+
 KTEST(holdfs_mount, refuses_damaged_superblocks_with_a_reason)
 {
 	struct hfs_host_pm h;
