@@ -22,10 +22,10 @@
  * maps them commits, so a crash never exposes another file's old data.
  *
  * The write path takes no tx_lock: a 4 KiB append is the layout lock,
- * one extent lookup, the copy, a fence and two DRAM stores.  A
- * transaction that logs the inode meanwhile (a link, a rename) logs
- * whichever size it reads; abort leaves the size alone unless it set it
- * (hfs_tx_set_size).
+ * one extent lookup, the copy, a fence and DRAM stores of size and mtime.
+ * A transaction that logs the inode meanwhile (a link, a rename) logs
+ * whichever size it reads; its abort leaves size and times alone unless
+ * it set the size itself (hfs_tx_set_size).
  *
  * Overwrites of allocated blocks change no metadata (mtime is kept in DRAM
  * and stored lazily), and are durable after hfs_fsync(), which fences.

@@ -522,11 +522,20 @@ void hfs_tx_abort(struct hfs_tx *tx)
 		hfs_alloc_undo(fs, &tx->undo[i]);
 	for (i = 0; i < tx->ninodes; i++) {
 		struct hfs_inode *ip = tx->inodes[i].ip;
-		uint64_t size = ip->d.size;
+		const struct hfs_dinode *saved = &tx->inodes[i].saved;
 
-		ip->d = tx->inodes[i].saved;
+		/*
+		 * A regular file's size, mtime and atime (all before the
+		 * checksummed part) may be hfs_write's, raised meanwhile
+		 * without tx_lock: unless this transaction set the size,
+		 * leave that line alone, without so much as rewriting it.
+		 */
 		if (hfs_is_reg(ip) && !tx->inodes[i].sets_size)
-			ip->d.size = size;	/* hfs_write's, not ours */
+			memcpy((uint8_t *)&ip->d + HFS_DINODE_CRC_START,
+			       (const uint8_t *)saved + HFS_DINODE_CRC_START,
+			       sizeof(*saved) - HFS_DINODE_CRC_START);
+		else
+			ip->d = *saved;
 		hfs_last_forget(ip);
 	}
 	for (i = 0; i < tx->ndirs; i++)
