@@ -356,8 +356,10 @@ static void fake_dma_thread(void *arg)
 		pmem_flush(dst, BLK);
 	}
 	pmem_drain();
-	dax_unpin(d->pin);
+	/* Done before the unpin: the unpin lets a waiting truncate run at
+	 * once on the other CPU, and it reads done. */
 	__atomic_store_n(&d->done, 1, __ATOMIC_RELEASE);
+	dax_unpin(d->pin);
 }
 
 #define FILL_TRIES	64
