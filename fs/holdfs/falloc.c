@@ -67,8 +67,10 @@ static int extend_size(struct hfs_inode *ip, uint64_t end)
 	err = hfs_zero_gap(ip, ip->d.size, end);
 	if (err)
 		return err;
-	hfs_pm_fence(ip->fs->pm);
-	hfs_inode_set_size(ip, end);
+	hfs_pm_fence(ip->fs->pm);	/* the zeroes before the size that shows them */
+	__atomic_store_n(&ip->d.size, end, __ATOMIC_RELAXED);
+	hfs_touch(ip, false);
+	hfs_inode_persist_attrs(ip);
 	hfs_pm_fence(ip->fs->pm);	/* a size change is durable on return */
 	return 0;
 }

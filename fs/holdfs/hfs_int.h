@@ -218,7 +218,6 @@ int hfs_inode_new(struct hfs_tx *tx, struct hfs_inode *dir, uint32_t mode,
 void hfs_inode_discard(struct hfs_inode *ip);
 void hfs_inode_persist_attrs(struct hfs_inode *ip);
 void hfs_inode_persist_all_locked(struct hfs_fs *fs);
-void hfs_inode_set_size(struct hfs_inode *ip, uint64_t size);
 void hfs_touch(struct hfs_inode *ip, bool ctime);
 int hfs_inode_release_all(struct hfs_fs *fs);
 

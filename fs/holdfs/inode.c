@@ -394,23 +394,7 @@ void hfs_inode_persist_all_locked(struct hfs_fs *fs)
 	hfs_mutex_unlock(&fs->icache_lock);
 }
 
-/**
- * hfs_inode_set_size - store a new size in place with one 8-byte store.
- * The caller holds the layout lock exclusive and has fenced the data the
- * new size exposes.  Takes tx_lock so that no commit applies an older
- * image over it.
- */
-void hfs_inode_set_size(struct hfs_inode *ip, uint64_t size)
-{
-	struct hfs_fs *fs = ip->fs;
-
-	hfs_mutex_lock(&fs->tx_lock);
-	ip->d.size = size;
-	hfs_pm_persist(fs->pm, hfs_inode_off(fs, ip->ino), &ip->d.size, sizeof(uint64_t));
-	hfs_mutex_unlock(&fs->tx_lock);
-}
-
-/* Give back speculative preallocation past EOF; persist times. */
+/* Give back speculative preallocation past EOF; persist size and times. */
 static void inode_release(struct hfs_inode *ip)
 {
 	if (hfs_rdonly(ip->fs))

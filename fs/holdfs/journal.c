@@ -378,8 +378,9 @@ void hfs_tx_set_size(struct hfs_tx *tx, struct hfs_inode *ip, uint64_t size)
 {
 	int i = dirty_slot(tx, ip);
 
-	if (i >= 0)
-		tx->inodes[i].sets_size = true;
+	if (i < 0)
+		return;		/* the transaction failed: nothing to change */
+	tx->inodes[i].sets_size = true;
 	ip->d.size = size;
 }
 
