@@ -49,11 +49,6 @@ static struct thread *switch_prev[MAX_CPUS];
 static void thread_free(struct thread *t);
 static void thread_trampoline(void);
 
-struct thread *current_thread(void)
-{
-	return percpu_current();
-}
-
 const char *sched_thread_name(const struct thread *t)
 {
 	return t ? t->name : "?";

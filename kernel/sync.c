@@ -213,15 +213,8 @@ void mutex_init(struct mutex *m, const char *name)
 	wait_queue_init(&m->wq);
 }
 
-bool mutex_trylock(struct mutex *m)
-{
-	struct thread *none = NULL;
-
-	return __atomic_compare_exchange_n(&m->owner, &none, current_thread(), false,
-					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
-}
-
-void mutex_lock(struct mutex *m)
+/* The inline mutex_lock's try failed: a recursion, or a wait. */
+void mutex_lock_slow(struct mutex *m)
 {
 	if (unlikely(READ_ONCE(m->owner) == current_thread()))
 		panic("mutex '%s' locked twice by thread '%s'", m->name,
@@ -229,17 +222,10 @@ void mutex_lock(struct mutex *m)
 	wait_event(&m->wq, mutex_trylock(m));
 }
 
-void mutex_unlock(struct mutex *m)
+void mutex_not_owner(const struct mutex *m)
 {
-	if (unlikely(READ_ONCE(m->owner) != current_thread()))
-		panic("mutex '%s' unlocked by '%s', which does not hold it",
-		      m->name, current_thread()->name);
-	/* An exchange, not a store: a full barrier before maybe_waiters(),
-	 * against mutex_trylock()'s compare-exchange in a waiter that has
-	 * already queued itself. */
-	(void)__atomic_exchange_n(&m->owner, NULL, __ATOMIC_SEQ_CST);
-	if (maybe_waiters(&m->wq))
-		wake_up_one(&m->wq);
+	panic("mutex '%s' unlocked by '%s', which does not hold it",
+	      m->name, current_thread()->name);
 }
 
 bool mutex_held_by_me(const struct mutex *m)
@@ -310,7 +296,8 @@ bool down_write_trylock(struct rwsem *s)
 	return write_trylock(s, false);
 }
 
-void down_write(struct rwsem *s)
+/* The inline down_write found the lock taken or wanted. */
+void down_write_slow(struct rwsem *s)
 {
 	if (unlikely(READ_ONCE(s->writer) == current_thread()))
 		panic("rwsem '%s' write-locked twice by '%s'", s->name,
@@ -321,15 +308,9 @@ void down_write(struct rwsem *s)
 	wait_event(&s->wq, write_trylock(s, true));
 }
 
-void up_write(struct rwsem *s)
+void rwsem_not_writer(const struct rwsem *s)
 {
-	if (unlikely(s->writer != current_thread()))
-		panic("rwsem '%s': up_write by a thread that does not hold it", s->name);
-	s->writer = NULL;
-	/* A fetch-and: a full barrier before maybe_waiters(). */
-	__atomic_fetch_and(&s->state, ~RWSEM_WRITER, __ATOMIC_RELEASE);
-	if (maybe_waiters(&s->wq))
-		wake_up_all(&s->wq);
+	panic("rwsem '%s': up_write by a thread that does not hold it", s->name);
 }
 
 bool rwsem_is_write_locked_by_me(struct rwsem *s)

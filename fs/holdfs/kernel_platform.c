@@ -146,12 +146,8 @@ _Static_assert(sizeof(struct mutex) <= sizeof(hfs_mutex_t), "hfs_mutex_t too sma
 _Static_assert(sizeof(struct rwsem) <= sizeof(hfs_rwsem_t), "hfs_rwsem_t too small");
 
 void hfs_mutex_init(hfs_mutex_t *m, const char *name) { mutex_init((struct mutex *)m, name); }
-void hfs_mutex_lock(hfs_mutex_t *m) { mutex_lock((struct mutex *)m); }
-void hfs_mutex_unlock(hfs_mutex_t *m) { mutex_unlock((struct mutex *)m); }
 void hfs_rwsem_init(hfs_rwsem_t *s, const char *name) { rwsem_init((struct rwsem *)s, name); }
 void hfs_down_read(hfs_rwsem_t *s) { down_read((struct rwsem *)s); }
 void hfs_up_read(hfs_rwsem_t *s) { up_read((struct rwsem *)s); }
-void hfs_down_write(hfs_rwsem_t *s) { down_write((struct rwsem *)s); }
-void hfs_up_write(hfs_rwsem_t *s) { up_write((struct rwsem *)s); }
 
 /* hfs_break_layout is the DAX layer's: fs/dax.c. */

@@ -107,13 +107,23 @@ void hfs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 typedef struct { uint64_t opaque[8]; } hfs_mutex_t;
 typedef struct { uint64_t opaque[16]; } hfs_rwsem_t;
 void hfs_mutex_init(hfs_mutex_t *m, const char *name);
-void hfs_mutex_lock(hfs_mutex_t *m);
-void hfs_mutex_unlock(hfs_mutex_t *m);
 void hfs_rwsem_init(hfs_rwsem_t *s, const char *name);
 void hfs_down_read(hfs_rwsem_t *s);
 void hfs_up_read(hfs_rwsem_t *s);
+#ifdef KERNEL
+/* Inline in the kernel: the uncontended lock is a few instructions there
+ * (include/kernel/sync.h), and a call would cost more than the lock. */
+#include <kernel/sync.h>
+static inline void hfs_mutex_lock(hfs_mutex_t *m) { mutex_lock((struct mutex *)m); }
+static inline void hfs_mutex_unlock(hfs_mutex_t *m) { mutex_unlock((struct mutex *)m); }
+static inline void hfs_down_write(hfs_rwsem_t *s) { down_write((struct rwsem *)s); }
+static inline void hfs_up_write(hfs_rwsem_t *s) { up_write((struct rwsem *)s); }
+#else
+void hfs_mutex_lock(hfs_mutex_t *m);
+void hfs_mutex_unlock(hfs_mutex_t *m);
 void hfs_down_write(hfs_rwsem_t *s);
 void hfs_up_write(hfs_rwsem_t *s);
+#endif
 
 /*
  * Layout changes and the DAX layer (DESIGN.md, "How the invariant is

@@ -69,7 +69,11 @@ void thread_join(struct thread *t);
 void thread_detach(struct thread *t);
 void thread_exit(void) __attribute__((noreturn));
 
-struct thread *current_thread(void);
+/* One load from this CPU's block (%gs). */
+static inline struct thread *current_thread(void)
+{
+	return percpu_current();
+}
 const char *sched_thread_name(const struct thread *t);
 void yield(void);
 void thread_sleep_ns(uint64_t ns);

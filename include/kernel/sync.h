@@ -29,6 +29,7 @@
 #include <lib/list.h>
 #include <lib/compiler.h>
 #include <arch/x86_64/cpu.h>
+#include <arch/x86_64/percpu.h>
 
 struct thread;
 
@@ -130,10 +131,43 @@ struct mutex {
 };
 
 void mutex_init(struct mutex *m, const char *name);
-void mutex_lock(struct mutex *m);
-bool mutex_trylock(struct mutex *m);
-void mutex_unlock(struct mutex *m);
 bool mutex_held_by_me(const struct mutex *m);
+void mutex_lock_slow(struct mutex *m);
+void mutex_not_owner(const struct mutex *m) __attribute__((noreturn));
+
+/*
+ * The uncontended paths of the mutex and the rwsem are inline: under
+ * QEMU's TCG every call and return costs a trip through its translation
+ * lookup (~20 cycles each), and a 4 KiB file write takes two of these
+ * locks.  Waiting, waking and the panics for misuse are out of line, in
+ * sync.c.
+ */
+static inline bool mutex_trylock(struct mutex *m)
+{
+	struct thread *none = NULL;
+
+	return __atomic_compare_exchange_n(&m->owner, &none, percpu_current(), false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+/* A failed try is either a wait or a recursion (the slow path panics). */
+static inline void mutex_lock(struct mutex *m)
+{
+	if (unlikely(!mutex_trylock(m)))
+		mutex_lock_slow(m);
+}
+
+static inline void mutex_unlock(struct mutex *m)
+{
+	if (unlikely(READ_ONCE(m->owner) != percpu_current()))
+		mutex_not_owner(m);
+	/* An exchange, not a store: a full barrier before the waiter check,
+	 * against mutex_trylock()'s compare-exchange in a waiter that has
+	 * already queued itself (maybe_waiters() in sync.c says why). */
+	(void)__atomic_exchange_n(&m->owner, NULL, __ATOMIC_SEQ_CST);
+	if (unlikely(READ_ONCE(m->wq.waiters.next) != &m->wq.waiters))
+		wake_up_one(&m->wq);
+}
 
 /* ----------------------------------------------------------------- rwsem */
 /*
@@ -158,9 +192,33 @@ void rwsem_init(struct rwsem *s, const char *name);
 void down_read(struct rwsem *s);
 bool down_read_trylock(struct rwsem *s);
 void up_read(struct rwsem *s);
-void down_write(struct rwsem *s);
 bool down_write_trylock(struct rwsem *s);
-void up_write(struct rwsem *s);
+void down_write_slow(struct rwsem *s);
+void rwsem_not_writer(const struct rwsem *s) __attribute__((noreturn));
+
+/* Free (no reader, no writer, none waiting): one compare-exchange.  Else
+ * the slow path waits, or panics on a recursion. */
+static inline void down_write(struct rwsem *s)
+{
+	uint64_t free = 0;
+
+	if (likely(__atomic_compare_exchange_n(&s->state, &free, RWSEM_WRITER, false,
+					       __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)))
+		s->writer = percpu_current();
+	else
+		down_write_slow(s);
+}
+
+static inline void up_write(struct rwsem *s)
+{
+	if (unlikely(s->writer != percpu_current()))
+		rwsem_not_writer(s);
+	s->writer = NULL;
+	/* A fetch-and: a full barrier before the waiter check. */
+	__atomic_fetch_and(&s->state, ~RWSEM_WRITER, __ATOMIC_RELEASE);
+	if (unlikely(READ_ONCE(s->wq.waiters.next) != &s->wq.waiters))
+		wake_up_all(&s->wq);
+}
 bool rwsem_is_write_locked_by_me(struct rwsem *s);
 bool rwsem_is_locked(struct rwsem *s);
 
