@@ -193,8 +193,12 @@ int hfs_alloc_range(struct hfs_inode *ip, uint64_t lblk, uint64_t n, bool zero,
 	return err;
 }
 
-/* Allocation for a write of [off, end): holes, plus speculative blocks. */
-static int write_alloc(struct hfs_inode *ip, uint64_t off, uint64_t end)
+/*
+ * Allocation for a write of [off, end): holes, plus speculative blocks.
+ * When the range was already allocated (the common case), *@found is the
+ * extent holding its first block, for copy_out(); else found->len is 0.
+ */
+static int write_alloc(struct hfs_inode *ip, uint64_t off, uint64_t end, struct hfs_dext *found)
 {
 	struct hfs_fs *fs = ip->fs;
 	uint64_t first = BLK(off), last = BLK(end - 1), eof = DIV_ROUND_UP(ip->d.size, HFS_BLOCK_SIZE);
@@ -203,9 +207,12 @@ static int write_alloc(struct hfs_inode *ip, uint64_t off, uint64_t end)
 	uint64_t hole;
 	int r;
 
+	found->len = 0;
 	r = hfs_ext_lookup(ip, first, &e, &hole);
-	if (r == 1 && (uint64_t)e.lblk + e.len > last)
+	if (r == 1 && (uint64_t)e.lblk + e.len > last) {
+		*found = e;
 		return 0;			/* all allocated: the fast path */
+	}
 	if (r < 0)
 		return r;
 	if (end > ip->d.size && eof > 0 && first <= eof && nblk < HFS_LARGE_ALIGN) {
@@ -235,17 +242,22 @@ static int write_alloc(struct hfs_inode *ip, uint64_t off, uint64_t end)
 	return r;
 }
 
+/* @e: the extent of BLK(@off) if the caller has it (e->len != 0). */
 static void copy_out(struct hfs_inode *ip, uint64_t off, const uint8_t *src, size_t len,
-		     int *err)
+		     const struct hfs_dext *e_in, int *err)
 {
-	while (len && !*err) {
-		struct hfs_dext e;
-		uint64_t hole, n;
-		int r = hfs_ext_lookup(ip, BLK(off), &e, &hole);
+	struct hfs_dext e = *e_in;
 
-		if (r != 1) {
-			*err = r < 0 ? r : -EIO;
-			return;
+	while (len && !*err) {
+		uint64_t hole, n;
+
+		if (!(e.len && BLK(off) >= e.lblk && BLK(off) < (uint64_t)e.lblk + e.len)) {
+			int r = hfs_ext_lookup(ip, BLK(off), &e, &hole);
+
+			if (r != 1) {
+				*err = r < 0 ? r : -EIO;
+				return;
+			}
 		}
 		n = MIN((uint64_t)len, HFS_BLOCK_OFF((uint64_t)e.lblk + e.len) - off);
 		data_store(ip->fs->pm, HFS_BLOCK_OFF(e.pblk) + (off - HFS_BLOCK_OFF(e.lblk)),
@@ -265,6 +277,7 @@ int64_t hfs_write(struct hfs_inode *ip, uint64_t off, const void *buf, size_t le
 {
 	struct hfs_fs *fs = ip->fs;
 	uint64_t end, size;
+	struct hfs_dext e = { 0 };
 	int err;
 
 	if (hfs_is_dir(ip))
@@ -280,11 +293,11 @@ int64_t hfs_write(struct hfs_inode *ip, uint64_t off, const void *buf, size_t le
 	end = off + len;
 	hfs_down_write(&ip->layout);
 	size = ip->d.size;
-	err = write_alloc(ip, off, end);
+	err = write_alloc(ip, off, end, &e);
 	if (!err && off > size)
 		err = hfs_zero_gap(ip, size, off);
 	if (!err)
-		copy_out(ip, off, buf, len, &err);
+		copy_out(ip, off, buf, len, &e, &err);
 	if (!err && end > size) {
 		hfs_pm_fence(fs->pm);		/* data before the size that shows it */
 		__atomic_store_n(&ip->d.size, end, __ATOMIC_RELAXED);
