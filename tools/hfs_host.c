@@ -61,7 +61,7 @@ static uint64_t op_phys(struct hfs_pm *pm, uint64_t off)
 static const struct hfs_pm_ops host_ops = {
 	.base = op_base, .size = op_size, .write = op_write, .zero = op_zero,
 	.write_nt = op_write, .flush = op_flush, .fence = op_fence,
-	.block_pinned = NULL, .phys = op_phys,
+	.unpinned_blocks = NULL, .phys = op_phys,
 };
 
 int hfs_host_open(const char *path, unsigned flags, struct hfs_host_pm *h)

@@ -18,7 +18,7 @@
  * before untouched space.  No allocation scans the device bitmap from the
  * start.
  *
- * A block whose page is pinned for DMA (platform.h block_pinned) is never
+ * A block whose page is pinned for DMA (platform.h unpinned_blocks) is never
  * handed out: it is skipped and reported.
  *
  * Locking: everything here runs inside a transaction (fs->tx_lock).
@@ -183,17 +183,27 @@ static void note_undo(struct hfs_tx *tx, uint8_t kind, uint64_t start, uint64_t 
 	tx->undo[tx->nundo++] = (struct hfs_undo){ start, len, kind };
 }
 
+/* Of the @n blocks from @b, how many come before the first pinned one. */
+static uint64_t unpinned(struct hfs_fs *fs, uint64_t b, uint64_t n)
+{
+	if (n == 0 || !fs->pm->ops->unpinned_blocks)
+		return n;
+	return MIN(n, fs->pm->ops->unpinned_blocks(fs->pm, HFS_BLOCK_OFF(b), n));
+}
+
 static void mark_blocks(struct hfs_fs *fs, uint64_t start, uint64_t len, bool used)
 {
-	uint64_t b;
+	uint64_t b, end = start + len;
 
 	/* Freeing a block a device may still write is the seed's corruption
 	 * waiting to happen: a layout path skipped hfs_break_layout.  Say so. */
-	if (!used && fs->pm->ops->block_pinned) {
-		for (b = start; b < start + len; b++)
-			if (fs->pm->ops->block_pinned(fs->pm, HFS_BLOCK_OFF(b)))
+	if (!used) {
+		for (b = start; b < end; b++) {
+			b += unpinned(fs, b, end - b);
+			if (b < end)
 				hfs_log("holdfs: BUG: freeing block %lu while it is pinned\n",
 					(unsigned long)b);
+		}
 	}
 	if (used)
 		bitmap_set_range(fs->bmap, start, len);
@@ -226,24 +236,22 @@ void hfs_alloc_undo(struct hfs_fs *fs, const struct hfs_undo *u)
 	}
 }
 
-static bool pinned(struct hfs_fs *fs, uint64_t b)
-{
-	if (!fs->pm->ops->block_pinned || !fs->pm->ops->block_pinned(fs->pm, HFS_BLOCK_OFF(b)))
-		return false;
-	hfs_log("holdfs: block %llu is pinned for DMA: not handing it out\n",
-		(unsigned long long)b);
-	return true;
-}
-
-/* Length of the free, unpinned run at @b, at most @want. */
+/*
+ * Length of the free, unpinned run at @b, at most @want: the bitmap a
+ * word at a time, then the pins in one call for the whole free run.
+ */
 static uint64_t run_at(struct hfs_fs *fs, uint64_t b, uint64_t want)
 {
-	uint64_t n = 0;
+	uint64_t n, ok;
 
-	while (n < want && b + n < fs->nblocks && !bitmap_test(fs->bmap, b + n) &&
-	       !pinned(fs, b + n))
-		n++;
-	return n;
+	if (b >= fs->nblocks)
+		return 0;
+	n = bitmap_find_next_set(fs->bmap, b + MIN(want, fs->nblocks - b), b) - b;
+	ok = unpinned(fs, b, n);
+	if (ok < n)
+		hfs_log("holdfs: block %llu is pinned for DMA: not handing it out\n",
+			(unsigned long long)(b + ok));
+	return ok;
 }
 
 /* A run of whole free groups for a 2 MiB-aligned request. */

@@ -6,10 +6,11 @@
  * hfs_kernel_pm(region) wraps a region as a struct hfs_pm.  Stores go
  * through the CPU cache (write, zero) or around it (write_nt ->
  * memcpy_to_pmem); flush and fence are pmem_flush / pmem_drain.  A block
- * whose page is pinned for DMA is reported by block_pinned so the allocator
+ * whose page is pinned for DMA is reported by unpinned_blocks so the allocator
  * refuses it.
  */
 #include "platform.h"
+#include "holdfs.h"
 #include <drivers/pmem.h>
 #include <kernel/mm.h>
 #include <kernel/kmalloc.h>
@@ -62,13 +63,21 @@ static void kpm_fence(struct hfs_pm *pm)
  */
 bool dax_unsafe_no_wait;
 
-static bool kpm_block_pinned(struct hfs_pm *pm, uint64_t off)
-{
-	struct pmem_page *p = pmem_phys_to_page(region(pm)->phys + off);
+_Static_assert(HFS_BLOCK_SIZE == PMEM_BLOCK_SIZE, "a block is one pmem page");
 
-	if (dax_unsafe_no_wait)
-		return false;
-	return p && pmem_page_pins(p) != 0;
+/* A loop over the region's page descriptors: no lookup per block. */
+static uint64_t kpm_unpinned_blocks(struct hfs_pm *pm, uint64_t off, uint64_t nblocks)
+{
+	struct pmem_region *r = region(pm);
+	uint64_t first = off / PMEM_BLOCK_SIZE, n, i;
+
+	if (dax_unsafe_no_wait || first >= r->npages)
+		return nblocks;
+	n = MIN(nblocks, r->npages - first);
+	for (i = 0; i < n; i++)
+		if (pmem_page_pins(&r->pages[first + i]))
+			return i;
+	return nblocks;
 }
 
 static uint64_t kpm_phys(struct hfs_pm *pm, uint64_t off)
@@ -84,7 +93,7 @@ static const struct hfs_pm_ops kpm_ops = {
 	.write_nt = kpm_write_nt,
 	.flush = kpm_flush,
 	.fence = kpm_fence,
-	.block_pinned = kpm_block_pinned,
+	.unpinned_blocks = kpm_unpinned_blocks,
 	.phys = kpm_phys,
 };
 

@@ -48,11 +48,13 @@ struct hfs_pm_ops {
 	/* Order: every flushed line and non-temporal store is durable after. */
 	void (*fence)(struct hfs_pm *pm);
 	/*
-	 * Is the block at byte offset off the target of a pinned page (DMA in
-	 * flight)?  The allocator refuses such a block (DESIGN.md, second line
-	 * of defence).  NULL: never pinned.
+	 * Of the nblocks blocks from byte offset off, how many come before
+	 * the first one whose page is pinned (DMA in flight)?  nblocks when
+	 * none is.  The allocator refuses pinned blocks (DESIGN.md, second
+	 * line of defence).  One call per run, not per block: an allocation
+	 * of 2 MiB asks about 512 blocks.  NULL: nothing is ever pinned.
 	 */
-	bool (*block_pinned)(struct hfs_pm *pm, uint64_t off);
+	uint64_t (*unpinned_blocks)(struct hfs_pm *pm, uint64_t off, uint64_t nblocks);
 	/* Physical address of byte off (for DAX), or 0 where there is none. */
 	uint64_t (*phys)(struct hfs_pm *pm, uint64_t off);
 };

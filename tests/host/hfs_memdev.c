@@ -234,7 +234,7 @@ static const struct hfs_pm_ops memdev_ops = {
 	.write_nt = md_write_nt,
 	.flush = md_flush,
 	.fence = md_fence,
-	.block_pinned = NULL,
+	.unpinned_blocks = NULL,
 	.phys = md_phys,
 };
 
