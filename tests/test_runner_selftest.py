@@ -273,6 +273,13 @@ class BuildCmd(unittest.TestCase):
         self.assertNotIn("-monitor", cmd)
         self.assertNotIn("isa-debug-exit", line)
 
+    def test_pmem_prealloc(self):
+        img = [("a.img", 16 << 20)]
+        self.assertIn("memory-backend-file,id=pm0,share=on,prealloc=on,"
+                      "mem-path=a.img,size=16777216",
+                      qemu.build_cmd(qemu="q", pmem=img, pmem_prealloc=True))
+        self.assertNotIn("prealloc", " ".join(qemu.build_cmd(qemu="q", pmem=img)))
+
     def test_tcg_smp_is_multithreaded(self):
         cmd = qemu.build_cmd(qemu="q", smp=2)
         self.assertEqual(cmd[cmd.index("-accel") + 1], "tcg,thread=multi")
