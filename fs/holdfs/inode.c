@@ -28,7 +28,7 @@
 #include <lib/compiler.h>
 #include "hfs_int.h"
 
-#define IHASH_SIZE	1024
+#define IHASH_SIZE	4096	/* chains of ~4 with the LRU full */
 #define NLINK_MAX	65000
 
 uint64_t hfs_inode_off(const struct hfs_fs *fs, uint64_t ino)
