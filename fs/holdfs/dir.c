@@ -494,9 +494,29 @@ int hfs_dir_add(struct hfs_tx *tx, struct hfs_inode *dir, const char *name,
 /**
  * hfs_dir_remove - remove entry @name from @dir in @tx.  @pos is where a
  * lookup under the same hold of ns_lock found it (UINT64_MAX: unknown),
- * which saves a second search; it is checked, not trusted.
+ * which saves a second search; it is checked, not trusted (entry_is()).
  * Returns 0, -ENOENT, -EUCLEAN.  Caller holds ns_lock exclusive.
  */
+/*
+ * Does the entry at @pos still hold @name?  For a @pos that a lookup found
+ * under the same hold of ns_lock: that lookup checked the entry's CRC, so
+ * this compares the header and the name and does not compute it again.
+ */
+static bool entry_is(struct hfs_inode *dir, uint64_t pos, const char *name, size_t len,
+		     struct hfs_ddirent *de, uint64_t *off)
+{
+	unsigned slots = HFS_DIRENT_SLOTS(len);
+	uint64_t boff;
+
+	if (len == 0 || len > HFS_NAME_MAX || slots > HFS_DSLOTS - pos % HFS_DSLOTS ||
+	    dir_block(dir, pos / HFS_DSLOTS, &boff))
+		return false;
+	*off = boff + (pos % HFS_DSLOTS) * HFS_DSLOT_SIZE;
+	dir_read(dir, *off, de, slots * HFS_DSLOT_SIZE);
+	return de->ino != 0 && de->name_len == len && de->nslots == slots &&
+	       memcmp(dname(de), name, len) == 0;
+}
+
 int hfs_dir_remove(struct hfs_tx *tx, struct hfs_inode *dir, const char *name,
 		   size_t len, uint64_t pos)
 {
@@ -506,8 +526,7 @@ int hfs_dir_remove(struct hfs_tx *tx, struct hfs_inode *dir, const char *name,
 	unsigned n;
 	int err = -ENOENT;
 
-	if (pos != UINT64_MAX && entry_read(dir, pos, de, &off) == 0 &&
-	    de->name_len == len && memcmp(dname(de), name, len) == 0)
+	if (pos != UINT64_MAX && entry_is(dir, pos, name, len, de, &off))
 		err = 0;
 	if (err)
 		err = find(dir, name, len, &ino, &pos, &off, de);
