@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 struct bench_opts {
 	bool quick;		/* small sizes: a smoke test */
@@ -29,6 +30,9 @@ struct bench {
 #define BENCH(order_, name_, unit_, writes_, fn_)				\
 	static const struct bench bench_##fn_ __attribute__((used, aligned(8),	\
 		section("benches"))) = { order_, name_, unit_, writes_, fn_ }
+
+/* The name of file @i of fs_create_4k in @dir: the peer's "DIR/f%06ld". */
+void bench_file_name(char *out, size_t size, const char *dir, long i);
 
 /* Run the benchmarks whose names are listed (all if none); prints lines. */
 int bench_run(const struct bench_opts *o, int nnames, char **names);
