@@ -55,6 +55,7 @@ static struct kclass {
 static size_t slab_frames;		/* frames kept by the size classes */
 
 _Static_assert(sizeof(struct kmhdr) == HEADER_SIZE, "kmalloc header size");
+_Static_assert(KMALLOC_OVERHEAD == HEADER_SIZE + REDZONE_SIZE, "kmalloc.h's overhead");
 
 void kmalloc_init(void)
 {

@@ -10,7 +10,7 @@
  * refuses it.
  */
 #include "platform.h"
-#include "holdfs.h"
+#include "hfs_int.h"
 #include <drivers/pmem.h>
 #include <kernel/mm.h>
 #include <kernel/kmalloc.h>
@@ -64,6 +64,8 @@ static void kpm_fence(struct hfs_pm *pm)
 bool dax_unsafe_no_wait;
 
 _Static_assert(HFS_BLOCK_SIZE == PMEM_BLOCK_SIZE, "a block is one pmem page");
+/* A cached inode fits kmalloc's 512-byte class (hfs_int.h says why). */
+_Static_assert(sizeof(struct hfs_inode) + KMALLOC_OVERHEAD <= 512, "struct hfs_inode grew");
 
 /* A loop over the region's page descriptors: no lookup per block. */
 static uint64_t kpm_unpinned_blocks(struct hfs_pm *pm, uint64_t off, uint64_t nblocks)

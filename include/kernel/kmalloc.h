@@ -8,6 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Bytes kmalloc adds to every small object (header and red zone): an
+ * object of n bytes takes a slot of the class holding n + this. */
+#define KMALLOC_OVERHEAD	24
+
 void kmalloc_init(void);
 /* 0, -EALREADY (double free), -EFAULT (not from kmalloc), -EOVERFLOW (red zone hit). */
 int kfree_checked(void *p);
