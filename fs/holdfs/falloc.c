@@ -284,7 +284,11 @@ int hfs_fallocate(struct hfs_inode *ip, int mode, uint64_t off, uint64_t len,
 	} else {
 		uint64_t lo = off / HFS_BLOCK_SIZE, hi = DIV_ROUND_UP(end, HFS_BLOCK_SIZE);
 
-		err = hfs_alloc_range(ip, lo, hi - lo, true, 0);
+		/* A lone speculative block (a new file's first) would keep the
+		 * range from starting a 2 MiB-aligned extent: give it back. */
+		err = hfs_spec_trim(ip, w);
+		if (!err)
+			err = hfs_alloc_range(ip, lo, hi - lo, true, 0);
 		hfs_pm_fence(ip->fs->pm);
 		if (!err && !(mode & HFS_FALLOC_KEEP_SIZE))
 			err = extend_size(ip, end);

@@ -408,8 +408,12 @@ int hfs_truncate(struct hfs_inode *ip, uint64_t size, const struct hfs_wait *w)
 	if (size > MAX_BYTES)
 		return -EFBIG;
 	hfs_down_write(&ip->layout);
-	err = hfs_break_layout(ip, &ip->layout, ALIGN_DOWN(size, (uint64_t)HFS_BLOCK_SIZE),
-			       MAX_BYTES - ALIGN_DOWN(size, (uint64_t)HFS_BLOCK_SIZE), w);
+	/* Growing: speculative blocks would become the file's, zeroed, and
+	 * a new file truncated up would not be sparse.  Give them back. */
+	err = size > ip->d.size ? hfs_spec_trim(ip, w) : 0;
+	if (!err)
+		err = hfs_break_layout(ip, &ip->layout, ALIGN_DOWN(size, (uint64_t)HFS_BLOCK_SIZE),
+				       MAX_BYTES - ALIGN_DOWN(size, (uint64_t)HFS_BLOCK_SIZE), w);
 	if (!err)
 		err = hfs_truncate_locked(ip, size);
 	hfs_up_write(&ip->layout);

@@ -233,6 +233,7 @@ int hfs_inode_release_all(struct hfs_fs *fs);
 void hfs_orphan_add(struct hfs_tx *tx, struct hfs_inode *ip);
 int hfs_orphan_remove(struct hfs_tx *tx, struct hfs_inode *ip);
 int hfs_free_blocks_from(struct hfs_inode *ip, uint64_t lblk);
+int hfs_spec_trim(struct hfs_inode *ip, const struct hfs_wait *w);
 int hfs_evict(struct hfs_inode *ip);
 int hfs_orphan_recover(struct hfs_fs *fs);
 int hfs_finish_intent(struct hfs_inode *ip);

@@ -394,17 +394,42 @@ void hfs_inode_persist_all_locked(struct hfs_fs *fs)
 	hfs_mutex_unlock(&fs->icache_lock);
 }
 
-/* Give back speculative preallocation past EOF; persist size and times. */
+/**
+ * hfs_spec_trim - give back the speculative blocks past EOF (an append's
+ * allocate-ahead, a new file's first block) that are still there: a
+ * transaction, but only when there are some (a new file's first block is
+ * usually written by then).  @w: as for hfs_break_layout.  Caller holds
+ * the layout lock exclusive.  Returns 0 or what freeing returned.
+ */
+int hfs_spec_trim(struct hfs_inode *ip, const struct hfs_wait *w)
+{
+	uint64_t from, maxb = (uint64_t)HFS_MAX_FILE_BLOCKS << HFS_BLOCK_SHIFT;
+	struct hfs_dext last;
+	int r, err = 0;
+
+	if (ip->spec_from == UINT64_MAX || !hfs_is_reg(ip))
+		return 0;
+	from = MAX(DIV_ROUND_UP(ip->d.size, HFS_BLOCK_SIZE), ip->spec_from);
+	r = hfs_ext_last(ip, &last);
+	if (r < 0 || (r == 1 && (uint64_t)last.lblk + last.len > from)) {
+		err = hfs_break_layout(ip, &ip->layout, HFS_BLOCK_OFF(from),
+				       maxb - HFS_BLOCK_OFF(from), w);
+		if (err)
+			return err;
+		err = hfs_free_blocks_from(ip, from);
+	}
+	ip->spec_from = UINT64_MAX;
+	return err;
+}
+
+/* Give back speculative blocks past EOF; persist size and times. */
 static void inode_release(struct hfs_inode *ip)
 {
 	if (hfs_rdonly(ip->fs))
 		return;
-	if (ip->spec_from != UINT64_MAX && hfs_is_reg(ip)) {
-		uint64_t eof = DIV_ROUND_UP(ip->d.size, HFS_BLOCK_SIZE);
-
+	if (ip->spec_from != UINT64_MAX) {
 		hfs_down_write(&ip->layout);
-		hfs_free_blocks_from(ip, MAX(eof, ip->spec_from));
-		ip->spec_from = UINT64_MAX;
+		hfs_spec_trim(ip, NULL);
 		hfs_up_write(&ip->layout);
 	}
 	hfs_inode_persist_attrs(ip);

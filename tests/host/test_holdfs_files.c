@@ -18,6 +18,16 @@ static struct hfs_inode *mkfile(struct ktest *t, struct hfs_fs *fs, const char *
 	return ip;
 }
 
+/* Give the root directory its first entry block, so that block counts
+ * taken afterwards see only a file's own blocks. */
+static void root_gets_a_block(struct ktest *t, struct hfs_fs *fs)
+{
+	struct hfs_inode *ip = mkfile(t, fs, "/.warm");
+
+	hfs_iput(ip);
+	EXPECT_OK(t, hfs_unlink(fs, "/.warm", NULL));
+}
+
 static bool all_zero(const uint8_t *p, size_t n)
 {
 	while (n--)
@@ -65,9 +75,10 @@ KTEST(holdfs_files, truncate_grow_and_shrink)
 	struct hfs_stat st;
 
 	ASSERT_NOT_NULL(t, fs);
+	root_gets_a_block(t, fs);
+	hfs_statfs(fs, &s0);		/* before the file (and its first block) */
 	ip = mkfile(t, fs, "/t");
 	ASSERT_NOT_NULL(t, ip);
-	hfs_statfs(fs, &s0);
 	memset(buf, 'q', sizeof(buf));
 	EXPECT_EQ(t, hfs_write(ip, 0, buf, sizeof(buf)), (int64_t)sizeof(buf));
 	ASSERT_OK(t, hfs_truncate(ip, 5000, NULL));
@@ -176,9 +187,10 @@ KTEST(holdfs_files, sequential_appends_make_few_large_extents)
 }
 
 /*
- * A file written once in one small piece gets exactly the blocks it needs:
- * one transaction for them, none at close (nothing allocated ahead to give
- * back).  The next append does allocate ahead, and close returns it.
+ * A file created for writing gets its first block in the create
+ * transaction, so a first write of one block needs no transaction, and
+ * the close none either (nothing left past EOF to give back).  The next
+ * append does allocate ahead, and close returns it.
  */
 KTEST(holdfs_files, first_write_allocates_nothing_ahead)
 {
@@ -191,14 +203,18 @@ KTEST(holdfs_files, first_write_allocates_nothing_ahead)
 
 	ASSERT_NOT_NULL(t, fs);
 	memset(data, 0xa5, sizeof(data));
-	ip = mkfile(t, fs, "/small");
-	ASSERT_NOT_NULL(t, ip);
+	root_gets_a_block(t, fs);
 	ASSERT_OK(t, hfs_statfs(fs, &s0));
 	tx0 = fs->tx_count;
-	EXPECT_EQ(t, hfs_write(ip, 0, data, sizeof(data)), (int64_t)sizeof(data));
-	EXPECT_EQ(t, fs->tx_count - tx0, 1u);
+	ip = mkfile(t, fs, "/small");
+	ASSERT_NOT_NULL(t, ip);
+	EXPECT_EQ(t, fs->tx_count - tx0, 1u);	/* the create */
 	ASSERT_OK(t, hfs_statfs(fs, &s1));
 	EXPECT_EQ(t, s0.free_blocks - s1.free_blocks, 1u);
+	EXPECT_EQ(t, hfs_write(ip, 0, data, sizeof(data)), (int64_t)sizeof(data));
+	EXPECT_EQ(t, fs->tx_count - tx0, 1u);	/* the write: into that block */
+	ASSERT_OK(t, hfs_statfs(fs, &s2));
+	EXPECT_EQ(t, s2.free_blocks, s1.free_blocks);
 	hfs_iput(ip);
 	EXPECT_EQ(t, fs->tx_count - tx0, 1u);	/* close: nothing to give back */
 
@@ -209,6 +225,63 @@ KTEST(holdfs_files, first_write_allocates_nothing_ahead)
 	hfs_iput(ip);
 	ASSERT_OK(t, hfs_statfs(fs, &s2));
 	EXPECT_EQ(t, s1.free_blocks - s2.free_blocks, 1u);	/* and given back */
+	ht_teardown(t, &h, fs);
+}
+
+/*
+ * A file created for writing and closed unwritten gives its first block
+ * back at close; one created read-only never takes one; and the block a
+ * new file was given holds nothing of an earlier file where a read or a
+ * growing truncate can see it.
+ */
+KTEST(holdfs_files, unwritten_new_file_gives_its_block_back)
+{
+	struct hfs_host_pm h;
+	struct hfs_fs *fs = ht_setup(t, &h, 16 * MiB);
+	struct hfs_statfs s0, s1;
+	struct hfs_inode *ip;
+	struct hfs_stat st;
+	uint8_t data[4096], back[4096];
+
+	ASSERT_NOT_NULL(t, fs);
+	/* Leave an old file's bytes in a freed block the next create may get. */
+	memset(data, 0x77, sizeof(data));
+	ip = mkfile(t, fs, "/old");
+	ASSERT_NOT_NULL(t, ip);
+	EXPECT_EQ(t, hfs_write(ip, 0, data, sizeof(data)), (int64_t)sizeof(data));
+	hfs_iput(ip);
+	ASSERT_OK(t, hfs_unlink(fs, "/old", NULL));
+
+	ASSERT_OK(t, hfs_statfs(fs, &s0));
+	ip = mkfile(t, fs, "/empty");
+	ASSERT_NOT_NULL(t, ip);
+	ASSERT_OK(t, hfs_statfs(fs, &s1));
+	EXPECT_EQ(t, s0.free_blocks - s1.free_blocks, 1u);	/* taken ahead */
+	hfs_getattr(ip, &st);
+	EXPECT_EQ(t, st.size, 0u);
+	EXPECT_EQ(t, hfs_read(ip, 0, back, sizeof(back)), 0);
+	ASSERT_OK(t, hfs_truncate(ip, 100, NULL));		/* exposes 100 bytes */
+	EXPECT_EQ(t, hfs_read(ip, 0, back, sizeof(back)), 100);
+	EXPECT_TRUE(t, all_zero(back, 100));
+	ASSERT_OK(t, hfs_truncate(ip, 0, NULL));
+	hfs_iput(ip);
+	ASSERT_OK(t, hfs_statfs(fs, &s1));
+	EXPECT_EQ(t, s1.free_blocks, s0.free_blocks);		/* given back */
+
+	ASSERT_OK(t, hfs_open(fs, "/quiet", HFS_O_RDONLY | HFS_O_CREAT, 0644, &ip));
+	ASSERT_OK(t, hfs_statfs(fs, &s1));
+	EXPECT_EQ(t, s1.free_blocks, s0.free_blocks);		/* none taken */
+	hfs_iput(ip);
+
+	ip = mkfile(t, fs, "/closed");
+	ASSERT_NOT_NULL(t, ip);
+	hfs_iput(ip);						/* never written */
+	ASSERT_OK(t, hfs_statfs(fs, &s1));
+	EXPECT_EQ(t, s1.free_blocks, s0.free_blocks);
+	ASSERT_OK(t, hfs_lookup(fs, "/closed", true, &ip));
+	hfs_getattr(ip, &st);
+	EXPECT_EQ(t, st.blocks, 0u);
+	hfs_iput(ip);
 	ht_teardown(t, &h, fs);
 }
 
