@@ -160,7 +160,7 @@ def shell_quote(cmd):
 def build_cmd(*, qemu=None, machine="q35", accel="tcg", smp=1,
               memory=DEFAULT_MEMORY, iso=None, kernel=None, append=None,
               pmem=(), edu=True, edu_dma_mask=EDU_FULL_DMA_MASK,
-              pmem_prealloc=False, debug_exit=False, serial="stdio",
+              prealloc=False, debug_exit=False, serial="stdio",
               monitor=None, gdb=False, extra=()):
     """Return the QEMU command line (a list) for one Holdfast machine.
 
@@ -170,10 +170,11 @@ def build_cmd(*, qemu=None, machine="q35", accel="tcg", smp=1,
     iso: boot this ISO from the CD drive; or kernel (+ append): boot this
         multiboot1 ELF with QEMU's loader.  Neither: no boot medium.
     pmem: a list of (path, size_in_bytes), one NVDIMM each; may be empty.
-    pmem_prealloc: have QEMU back every page of each image before the guest
-        starts (prealloc=on), so that no first store to a page waits for a
-        host page fault.  make bench wants that: a real NVDIMM has no such
-        cost.  Invisible to the guest.
+    prealloc: have QEMU back every page of guest memory, RAM
+        (-mem-prealloc) and each NVDIMM image (prealloc=on), before the
+        guest starts, so that no first store to a page waits for a host
+        page fault.  make bench wants that: real DRAM and NVDIMMs have no
+        such cost.  Invisible to the guest.
     edu: add the edu DMA engine; edu_dma_mask None keeps edu's 28-bit default.
     debug_exit: add isa-debug-exit at 0xf4 (tests leave QEMU through it).
     serial: the -serial chardev ("stdio", "mon:stdio", "file:PATH", ...).
@@ -210,9 +211,11 @@ def build_cmd(*, qemu=None, machine="q35", accel="tcg", smp=1,
     cmd += ["-smp", str(int(smp)),
             "-m", f"{format_size(ram)},slots={slots},"
                   f"maxmem={format_size(maxmem)}"]
+    if prealloc:
+        cmd += ["-mem-prealloc"]
     for i, (path, size) in enumerate(pmem):
         cmd += ["-object", f"memory-backend-file,id=pm{i},share=on,"
-                           + ("prealloc=on," if pmem_prealloc else "")
+                           + ("prealloc=on," if prealloc else "")
                            + f"mem-path={qemu_opt_value(path)},size={size}",
                 "-device", f"nvdimm,id=nv{i},memdev=pm{i}"]
     if edu:

@@ -503,9 +503,9 @@ class Commands(unittest.TestCase):
         self.assertEqual(bench.bench_command(bench.parse_args([])),
                          "bench -w")
 
-    def test_full_runs_preallocate_the_image(self):
-        self.assertTrue(bench.prealloc_pmem(bench.parse_args([])))
-        self.assertFalse(bench.prealloc_pmem(bench.parse_args(["--quick"])))
+    def test_full_runs_preallocate_guest_memory(self):
+        self.assertTrue(bench.prealloc_memory(bench.parse_args([])))
+        self.assertFalse(bench.prealloc_memory(bench.parse_args(["--quick"])))
 
     def test_environment_defaults(self):
         with mock.patch.dict(os.environ, {"BENCH_SMP": "4",

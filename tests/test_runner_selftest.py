@@ -273,11 +273,12 @@ class BuildCmd(unittest.TestCase):
         self.assertNotIn("-monitor", cmd)
         self.assertNotIn("isa-debug-exit", line)
 
-    def test_pmem_prealloc(self):
+    def test_prealloc(self):
         img = [("a.img", 16 << 20)]
+        cmd = qemu.build_cmd(qemu="q", pmem=img, prealloc=True)
         self.assertIn("memory-backend-file,id=pm0,share=on,prealloc=on,"
-                      "mem-path=a.img,size=16777216",
-                      qemu.build_cmd(qemu="q", pmem=img, pmem_prealloc=True))
+                      "mem-path=a.img,size=16777216", cmd)
+        self.assertIn("-mem-prealloc", cmd)
         self.assertNotIn("prealloc", " ".join(qemu.build_cmd(qemu="q", pmem=img)))
 
     def test_tcg_smp_is_multithreaded(self):
