@@ -6,7 +6,9 @@
  * plus a flush for the ragged edges); only block allocation is a
  * transaction.  Appends allocate ahead (doubling, then 2 MiB-aligned
  * chunks) so that a file written 4 KiB at a time costs a transaction per
- * 2 MiB, not per block, and its extents grow in place.
+ * 2 MiB, not per block, and its extents grow in place.  A file created
+ * for writing already has its first block (namei.c), so its first write
+ * of up to 4 KiB is no transaction at all.
  *
  * Size: a write raises i_size in DRAM only, after fencing the data it
  * exposes, and marks the inode; the size reaches the media with mtime in
@@ -220,7 +222,8 @@ static int write_alloc(struct hfs_inode *ip, uint64_t off, uint64_t end, struct 
 		 * Appending in small pieces to a file that already has data:
 		 * allocate ahead.  Not on a file's first write: most files
 		 * written once in one piece end there, and blocks allocated
-		 * ahead of them would cost a transaction to give back at close.
+		 * ahead of them would cost a transaction to give back at close
+		 * (the one block the create gave it is what they need).
 		 */
 		uint64_t want = MIN(last + 1, (uint64_t)HFS_LARGE_ALIGN), stop = last + 1 + want;
 
