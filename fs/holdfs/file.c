@@ -210,6 +210,17 @@ static int write_alloc(struct hfs_inode *ip, uint64_t off, uint64_t end, struct 
 	int r;
 
 	found->len = 0;
+	/*
+	 * A new file's first block (namei.c) is for a first write that fits
+	 * it.  One that goes further would start the file's extent there,
+	 * off the 2 MiB alignment DAX huge pages need, or leave it allocated
+	 * in front of a hole: give it back first.
+	 */
+	if (ip->d.size == 0 && ip->spec_from == 0 && end > HFS_BLOCK_SIZE) {
+		r = hfs_spec_trim(ip, NULL);
+		if (r)
+			return r;
+	}
 	r = hfs_ext_lookup(ip, first, &e, &hole);
 	if (r == 1 && (uint64_t)e.lblk + e.len > last) {
 		*found = e;

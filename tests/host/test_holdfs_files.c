@@ -229,6 +229,42 @@ KTEST(holdfs_files, first_write_allocates_nothing_ahead)
 }
 
 /*
+ * A new file's first block is only for a first write that fits it: a
+ * first write of 2 MiB still starts a 2 MiB-aligned extent (what DAX
+ * huge pages need), and a first write further in leaves a hole at 0.
+ */
+KTEST(holdfs_files, first_block_gives_way_to_bigger_first_writes)
+{
+	struct hfs_host_pm h;
+	struct hfs_fs *fs = ht_setup(t, &h, 32 * MiB);
+	static uint8_t big[2 * MiB];
+	struct hfs_mapping m;
+	struct hfs_inode *ip;
+	struct hfs_stat st;
+
+	ASSERT_NOT_NULL(t, fs);
+	memset(big, 0x3c, sizeof(big));
+	ip = mkfile(t, fs, "/big");
+	ASSERT_NOT_NULL(t, ip);
+	EXPECT_EQ(t, hfs_write(ip, 0, big, sizeof(big)), (int64_t)sizeof(big));
+	ASSERT_OK(t, hfs_map(ip, 0, false, &m));
+	EXPECT_FALSE(t, m.hole);
+	EXPECT_EQ(t, m.dev_off % (2 * MiB), 0u);
+	EXPECT_EQ(t, m.len, 2 * MiB);
+	hfs_iput(ip);
+
+	ip = mkfile(t, fs, "/far");
+	ASSERT_NOT_NULL(t, ip);
+	EXPECT_EQ(t, hfs_write(ip, 8192, big, 100), 100);
+	ASSERT_OK(t, hfs_map(ip, 0, false, &m));
+	EXPECT_TRUE(t, m.hole);
+	hfs_getattr(ip, &st);
+	EXPECT_EQ(t, st.blocks, 1u);
+	hfs_iput(ip);
+	ht_teardown(t, &h, fs);
+}
+
+/*
  * A file created for writing and closed unwritten gives its first block
  * back at close; one created read-only never takes one; and the block a
  * new file was given holds nothing of an earlier file where a read or a
