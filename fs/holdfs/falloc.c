@@ -25,7 +25,6 @@
 #include <lib/compiler.h>
 #include "hfs_int.h"
 
-#define MAX_BYTES	(HFS_MAX_FILE_BLOCKS << HFS_BLOCK_SHIFT)
 #define KNOWN_MODES	(HFS_FALLOC_KEEP_SIZE | HFS_FALLOC_PUNCH_HOLE | HFS_FALLOC_COLLAPSE | \
 			 HFS_FALLOC_ZERO_RANGE | HFS_FALLOC_INSERT)
 
@@ -48,7 +47,7 @@ static int check_mode(struct hfs_inode *ip, int mode, uint64_t off, uint64_t len
 		return -EINVAL;
 	if ((mode & HFS_FALLOC_ZERO_RANGE) && (mode & ~(HFS_FALLOC_ZERO_RANGE | HFS_FALLOC_KEEP_SIZE)))
 		return -EOPNOTSUPP;
-	if (off >= MAX_BYTES || len > MAX_BYTES - off)
+	if (off >= HFS_MAX_FILE_BYTES || len > HFS_MAX_FILE_BYTES - off)
 		return -EFBIG;
 	if (shift && (off % HFS_BLOCK_SIZE || len % HFS_BLOCK_SIZE))
 		return -EINVAL;
@@ -205,7 +204,7 @@ static int insert(struct hfs_inode *ip, uint64_t off, uint64_t len)
 
 	if (off >= ip->d.size)
 		return -EINVAL;
-	if (len > MAX_BYTES - ip->d.size)
+	if (len > HFS_MAX_FILE_BYTES - ip->d.size)
 		return -EFBIG;
 	r = hfs_ext_last(ip, &last);
 	if (r < 0)
@@ -267,7 +266,7 @@ int hfs_fallocate(struct hfs_inode *ip, int mode, uint64_t off, uint64_t len,
 	if (mode & (HFS_FALLOC_PUNCH_HOLE | HFS_FALLOC_ZERO_RANGE | HFS_FALLOC_COLLAPSE |
 		    HFS_FALLOC_INSERT)) {
 		uint64_t from = ALIGN_DOWN(off, (uint64_t)HFS_BLOCK_SIZE);
-		uint64_t to = (mode & (HFS_FALLOC_COLLAPSE | HFS_FALLOC_INSERT)) ? MAX_BYTES : end;
+		uint64_t to = (mode & (HFS_FALLOC_COLLAPSE | HFS_FALLOC_INSERT)) ? HFS_MAX_FILE_BYTES : end;
 
 		err = hfs_break_layout(ip, &ip->layout, from, to - from, w);
 		if (err)

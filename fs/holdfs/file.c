@@ -40,7 +40,6 @@
 #include <lib/compiler.h>
 #include "hfs_int.h"
 
-#define MAX_BYTES	(HFS_MAX_FILE_BLOCKS << HFS_BLOCK_SHIFT)
 #define BLK(off)	((off) >> HFS_BLOCK_SHIFT)
 #define LINE_MASK	((uint64_t)HFS_CACHE_LINE - 1)
 
@@ -302,7 +301,7 @@ int64_t hfs_write(struct hfs_inode *ip, uint64_t off, const void *buf, size_t le
 		return -EROFS;
 	if (len == 0)
 		return 0;
-	if (off >= MAX_BYTES || len > MAX_BYTES - off)
+	if (off >= HFS_MAX_FILE_BYTES || len > HFS_MAX_FILE_BYTES - off)
 		return -EFBIG;
 	end = off + len;
 	hfs_down_write(&ip->layout);
@@ -419,7 +418,7 @@ int hfs_truncate(struct hfs_inode *ip, uint64_t size, const struct hfs_wait *w)
 		return -EINVAL;
 	if (hfs_rdonly(ip->fs))
 		return -EROFS;
-	if (size > MAX_BYTES)
+	if (size > HFS_MAX_FILE_BYTES)
 		return -EFBIG;
 	hfs_down_write(&ip->layout);
 	/* Growing: speculative blocks would become the file's, zeroed, and
@@ -427,7 +426,7 @@ int hfs_truncate(struct hfs_inode *ip, uint64_t size, const struct hfs_wait *w)
 	err = size > ip->d.size ? hfs_spec_trim(ip, w) : 0;
 	if (!err)
 		err = hfs_break_layout(ip, &ip->layout, ALIGN_DOWN(size, (uint64_t)HFS_BLOCK_SIZE),
-				       MAX_BYTES - ALIGN_DOWN(size, (uint64_t)HFS_BLOCK_SIZE), w);
+				       HFS_MAX_FILE_BYTES - ALIGN_DOWN(size, (uint64_t)HFS_BLOCK_SIZE), w);
 	if (!err)
 		err = hfs_truncate_locked(ip, size);
 	hfs_up_write(&ip->layout);
@@ -455,7 +454,7 @@ int hfs_map(struct hfs_inode *ip, uint64_t off, bool alloc, struct hfs_mapping *
 	uint64_t hole, lblk = BLK(off);
 	int r;
 
-	if (off >= MAX_BYTES)
+	if (off >= HFS_MAX_FILE_BYTES)
 		return -EFBIG;
 	r = hfs_ext_lookup(ip, lblk, &e, &hole);
 	if (r == 0 && alloc) {
@@ -492,7 +491,7 @@ int hfs_map(struct hfs_inode *ip, uint64_t off, bool alloc, struct hfs_mapping *
 	if (r == 0) {
 		m->hole = true;
 		m->dev_off = m->phys = 0;
-		m->len = hole == UINT64_MAX || hole > BLK(MAX_BYTES) ? MAX_BYTES - off :
+		m->len = hole == UINT64_MAX || hole > BLK(HFS_MAX_FILE_BYTES) ? HFS_MAX_FILE_BYTES - off :
 			HFS_BLOCK_OFF(lblk + hole) - off;
 		return 0;
 	}

@@ -33,6 +33,7 @@
 #define HFS_MIN_BLOCKS		64	/* smallest device mkfs accepts */
 #define HFS_ROOT_INO		1
 #define HFS_MAX_FILE_BLOCKS	0xffffffffULL	/* extents use 32-bit block numbers */
+#define HFS_MAX_FILE_BYTES	(HFS_MAX_FILE_BLOCKS << HFS_BLOCK_SHIFT)
 #define HFS_LARGE_ALIGN		512	/* blocks in 2 MiB: DAX huge-page extents */
 
 /* ------------------------------------------------------------ superblock */

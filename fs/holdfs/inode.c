@@ -107,7 +107,7 @@ int hfs_dinode_check(const struct hfs_fs *fs, uint64_t ino, const struct hfs_din
 		*why = "extent tree too deep";
 	else if (d->nroot > fs->inline_max || (d->depth > 0 && d->nroot == 0))
 		*why = "bad extent root count";
-	else if (d->size > (HFS_MAX_FILE_BLOCKS << HFS_BLOCK_SHIFT))
+	else if (d->size > HFS_MAX_FILE_BYTES)
 		*why = "size too large";
 	else if (type == HFS_S_IFDIR && (d->size % HFS_BLOCK_SIZE ||
 					 d->parent == 0 || d->parent >= fs->ninodes))
@@ -403,7 +403,7 @@ void hfs_inode_persist_all_locked(struct hfs_fs *fs)
  */
 int hfs_spec_trim(struct hfs_inode *ip, const struct hfs_wait *w)
 {
-	uint64_t from, maxb = (uint64_t)HFS_MAX_FILE_BLOCKS << HFS_BLOCK_SHIFT;
+	uint64_t from;
 	struct hfs_dext last;
 	int r, err = 0;
 
@@ -413,7 +413,7 @@ int hfs_spec_trim(struct hfs_inode *ip, const struct hfs_wait *w)
 	r = hfs_ext_last(ip, &last);
 	if (r < 0 || (r == 1 && (uint64_t)last.lblk + last.len > from)) {
 		err = hfs_break_layout(ip, &ip->layout, HFS_BLOCK_OFF(from),
-				       maxb - HFS_BLOCK_OFF(from), w);
+				       HFS_MAX_FILE_BYTES - HFS_BLOCK_OFF(from), w);
 		if (err)
 			return err;
 		err = hfs_free_blocks_from(ip, from);

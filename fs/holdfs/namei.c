@@ -668,7 +668,7 @@ static int victim_lock(struct hfs_inode *victim, const struct hfs_wait *w)
 	hfs_down_write(&victim->layout);
 	if (hfs_is_dir(victim) || victim->d.nlink <= 1)
 		err = hfs_break_layout(victim, &victim->layout, 0,
-				       HFS_MAX_FILE_BLOCKS << HFS_BLOCK_SHIFT, w);
+				       HFS_MAX_FILE_BYTES, w);
 	if (err)
 		hfs_up_write(&victim->layout);
 	return err;
