@@ -72,19 +72,34 @@ KTEST(crc, chaining_any_split)
 		  crc32c(crc32c(crc32c(0, "1", 1), "2345", 4), "6789", 4));
 }
 
+/*
+ * crc32c(), the table walk crc32c_sw() and crc32_ieee(), from zero and
+ * from other start values, match the reference on @buf at every
+ * alignment below MAX_ALIGN, every length below 40 and every @stride-th
+ * length up to BUF.  Stops at the first mismatch.
+ */
+static void tables_match_reference(struct ktest *t, const uint8_t *buf, size_t stride)
+{
+	for (size_t off = 0; off < MAX_ALIGN; off++)
+		for (size_t len = 0; len <= BUF; len += (len < 40 ? 1 : stride)) {
+			const uint8_t *p = buf + off;
+
+			ASSERT_EQ(t, crc32c(0, p, len), ref_crc(CRC32C_POLY, 0, p, len));
+			ASSERT_EQ(t, crc32c_sw(0, p, len), ref_crc(CRC32C_POLY, 0, p, len));
+			ASSERT_EQ(t, crc32c_sw(0xdeadbeef, p, len),
+				  ref_crc(CRC32C_POLY, 0xdeadbeef, p, len));
+			ASSERT_EQ(t, crc32_ieee(0, p, len), ref_crc(CRC32_IEEE_POLY, 0, p, len));
+			ASSERT_EQ(t, crc32_ieee(0x1234, p, len),
+				  ref_crc(CRC32_IEEE_POLY, 0x1234, p, len));
+		}
+}
+
 KTEST(crc, sliced_matches_bitwise)
 {
 	uint8_t buf[BUF + MAX_ALIGN];
-	size_t off, len;
 
 	fill(buf, sizeof(buf));
-	for (off = 0; off < MAX_ALIGN; off++)
-		for (len = 0; len <= BUF; len += (len < 40 ? 1 : 17)) {
-			ASSERT_EQ(t, crc32c(0, buf + off, len),
-				  ref_crc(CRC32C_POLY, 0, buf + off, len));
-			ASSERT_EQ(t, crc32_ieee(0x1234, buf + off, len),
-				  ref_crc(CRC32_IEEE_POLY, 0x1234, buf + off, len));
-		}
+	tables_match_reference(t, buf, 17);
 }
 
 /*
@@ -95,21 +110,12 @@ KTEST(crc, sliced_matches_bitwise)
 KTEST(crc, sliced_matches_bitwise_on_sparse_words)
 {
 	uint8_t buf[BUF + MAX_ALIGN];
-	size_t off, len, i;
 
 	fill(buf, sizeof(buf));
-	for (i = 0; i < sizeof(buf); i++)
+	for (size_t i = 0; i < sizeof(buf); i++)
 		if ((i / 8) % 3 != 2 && i % 8 >= (i / 8) % 3 * 4)
 			buf[i] = 0;		/* whole zero words, zero high halves */
-	for (off = 0; off < MAX_ALIGN; off++)
-		for (len = 0; len <= BUF; len += (len < 40 ? 1 : 13)) {
-			ASSERT_EQ(t, crc32c_sw(0, buf + off, len),
-				  ref_crc(CRC32C_POLY, 0, buf + off, len));
-			ASSERT_EQ(t, crc32c_sw(0xdeadbeef, buf + off, len),
-				  ref_crc(CRC32C_POLY, 0xdeadbeef, buf + off, len));
-			ASSERT_EQ(t, crc32_ieee(0, buf + off, len),
-				  ref_crc(CRC32_IEEE_POLY, 0, buf + off, len));
-		}
+	tables_match_reference(t, buf, 13);
 }
 
 /* The CPU's crc32 instruction and the tables agree, at every alignment and
