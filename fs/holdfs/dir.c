@@ -311,17 +311,26 @@ static int index_get(struct hfs_inode *dir, struct hfs_dirindex **out)
 
 /* ------------------------------------------------------------ entries */
 
+/* Device offset of slot @pos in @dir; 0 or dir_block()'s error. */
+static int entry_off(struct hfs_inode *dir, uint64_t pos, uint64_t *off)
+{
+	uint64_t boff;
+	int err = dir_block(dir, pos / HFS_DSLOTS, &boff);
+
+	if (!err)
+		*off = boff + (pos % HFS_DSLOTS) * HFS_DSLOT_SIZE;
+	return err;
+}
+
 /* Read the entry at @pos (header and name) into @de; 0 or -EUCLEAN. */
 static int entry_read(struct hfs_inode *dir, uint64_t pos, struct hfs_ddirent *de,
 		      uint64_t *off)
 {
-	uint64_t boff;
-	int err = dir_block(dir, pos / HFS_DSLOTS, &boff);
+	int err = entry_off(dir, pos, off);
 	const char *why;
 
 	if (err)
 		return err;
-	*off = boff + (pos % HFS_DSLOTS) * HFS_DSLOT_SIZE;
 	dir_read(dir, *off, de, HFS_DSLOT_SIZE);
 	if (de->ino == 0 || de->nslots > HFS_DSLOTS - pos % HFS_DSLOTS || de->nslots == 0)
 		goto bad;
@@ -491,12 +500,6 @@ int hfs_dir_add(struct hfs_tx *tx, struct hfs_inode *dir, const char *name,
 	return tx->error;
 }
 
-/**
- * hfs_dir_remove - remove entry @name from @dir in @tx.  @pos is where a
- * lookup under the same hold of ns_lock found it (UINT64_MAX: unknown),
- * which saves a second search; it is checked, not trusted (entry_is()).
- * Returns 0, -ENOENT, -EUCLEAN.  Caller holds ns_lock exclusive.
- */
 /*
  * Does the entry at @pos still hold @name?  For a @pos that a lookup found
  * under the same hold of ns_lock: that lookup checked the entry's CRC, so
@@ -506,17 +509,21 @@ static bool entry_is(struct hfs_inode *dir, uint64_t pos, const char *name, size
 		     struct hfs_ddirent *de, uint64_t *off)
 {
 	unsigned slots = HFS_DIRENT_SLOTS(len);
-	uint64_t boff;
 
 	if (len == 0 || len > HFS_NAME_MAX || slots > HFS_DSLOTS - pos % HFS_DSLOTS ||
-	    dir_block(dir, pos / HFS_DSLOTS, &boff))
+	    entry_off(dir, pos, off))
 		return false;
-	*off = boff + (pos % HFS_DSLOTS) * HFS_DSLOT_SIZE;
 	dir_read(dir, *off, de, slots * HFS_DSLOT_SIZE);
 	return de->ino != 0 && de->name_len == len && de->nslots == slots &&
 	       memcmp(dname(de), name, len) == 0;
 }
 
+/**
+ * hfs_dir_remove - remove entry @name from @dir in @tx.  @pos is where a
+ * lookup under the same hold of ns_lock found it (UINT64_MAX: unknown),
+ * which saves a second search; it is checked, not trusted (entry_is()).
+ * Returns 0, -ENOENT, -EUCLEAN.  Caller holds ns_lock exclusive.
+ */
 int hfs_dir_remove(struct hfs_tx *tx, struct hfs_inode *dir, const char *name,
 		   size_t len, uint64_t pos)
 {
