@@ -146,7 +146,7 @@ void prepare_to_wait(struct wait_queue *wq, struct waiter *w)
 	/*
 	 * Order the queueing before the caller's test of its condition even
 	 * when that test is a plain load (a failed trylock): wakers that look
-	 * for waiters without the lock (maybe_waiters) rely on it.
+	 * for waiters without the lock (wait_queue_maybe_active) rely on it.
 	 */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
@@ -181,19 +181,6 @@ static void wake_waiters(struct wait_queue *wq, bool all)
 
 void wake_up_one(struct wait_queue *wq) { wake_waiters(wq, false); }
 void wake_up_all(struct wait_queue *wq) { wake_waiters(wq, true); }
-
-/*
- * Without taking wq->lock: may someone be queued?  Only for a waker that
- * made its change visible with a full barrier (an atomic read-modify-write
- * or the waiter's own lock) before asking, while every waiter queues
- * itself before testing the condition with such a barrier: then either
- * the waiter sees the change, or this sees the waiter.  The common,
- * uncontended unlock then costs no lock at all.
- */
-static bool maybe_waiters(struct wait_queue *wq)
-{
-	return READ_ONCE(wq->waiters.next) != &wq->waiters;
-}
 
 bool wait_queue_active(struct wait_queue *wq)
 {
@@ -266,12 +253,12 @@ void down_read(struct rwsem *s)
 
 void up_read(struct rwsem *s)
 {
-	/* A fetch-sub: a full barrier before maybe_waiters(). */
+	/* A fetch-sub: a full barrier before wait_queue_maybe_active(). */
 	uint64_t old = __atomic_fetch_sub(&s->state, 1, __ATOMIC_RELEASE);
 
 	if (unlikely((old & RWSEM_READERS) == 0))
 		panic("rwsem '%s': up_read without readers", s->name);
-	if ((old & RWSEM_READERS) == 1 && maybe_waiters(&s->wq))
+	if ((old & RWSEM_READERS) == 1 && wait_queue_maybe_active(&s->wq))
 		wake_up_all(&s->wq);
 }
 

@@ -75,6 +75,19 @@ void wake_up_one(struct wait_queue *wq);
 void wake_up_all(struct wait_queue *wq);
 bool wait_queue_active(struct wait_queue *wq);
 
+/*
+ * Without taking wq->lock: may someone be queued?  Only for a waker that
+ * made its change visible with a full barrier (an atomic read-modify-write
+ * or the waiter's own lock) before asking, while every waiter queues
+ * itself before testing the condition with such a barrier: then either
+ * the waiter sees the change, or this sees the waiter.  The common,
+ * uncontended unlock then costs no lock at all.
+ */
+static inline bool wait_queue_maybe_active(struct wait_queue *wq)
+{
+	return READ_ONCE(wq->waiters.next) != &wq->waiters;
+}
+
 /* Sleep (in schedule) until woken or until the absolute deadline passes.
  * Returns false if the deadline passed.  Internal to wait_event_timeout. */
 bool sched_sleep_until(uint64_t deadline_ns);
@@ -163,9 +176,9 @@ static inline void mutex_unlock(struct mutex *m)
 		mutex_not_owner(m);
 	/* An exchange, not a store: a full barrier before the waiter check,
 	 * against mutex_trylock()'s compare-exchange in a waiter that has
-	 * already queued itself (maybe_waiters() in sync.c says why). */
+	 * already queued itself (wait_queue_maybe_active() says why). */
 	(void)__atomic_exchange_n(&m->owner, NULL, __ATOMIC_SEQ_CST);
-	if (unlikely(READ_ONCE(m->wq.waiters.next) != &m->wq.waiters))
+	if (unlikely(wait_queue_maybe_active(&m->wq)))
 		wake_up_one(&m->wq);
 }
 
@@ -216,7 +229,7 @@ static inline void up_write(struct rwsem *s)
 	s->writer = NULL;
 	/* A fetch-and: a full barrier before the waiter check. */
 	__atomic_fetch_and(&s->state, ~RWSEM_WRITER, __ATOMIC_RELEASE);
-	if (unlikely(READ_ONCE(s->wq.waiters.next) != &s->wq.waiters))
+	if (unlikely(wait_queue_maybe_active(&s->wq)))
 		wake_up_all(&s->wq);
 }
 bool rwsem_is_write_locked_by_me(struct rwsem *s);
