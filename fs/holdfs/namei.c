@@ -155,6 +155,10 @@ static int walk_at(struct hfs_fs *fs, struct hfs_inode *start, const char *path,
 		while (*p && *p != '/')
 			p++;
 		n = (size_t)(p - c);
+		if (!hfs_is_dir(cur)) {		/* before the name's length, as Linux */
+			err = -ENOTDIR;
+			break;
+		}
 		if (n > HFS_NAME_MAX) {
 			err = -ENAMETOOLONG;
 			break;
