@@ -15,6 +15,7 @@
  *	file.c     read, write, map (DAX), truncate, fsync
  *	falloc.c   fallocate modes
  *	fsck.c     the checker
+ *	fsck_lost.c  fsck's reconnection of lost inodes under /lost+found
  *
  * Lock order (outer first):
  *	fs->ns_lock (rwsem)  >  ip->layout (rwsem)  >  fs->tx_lock (mutex)
@@ -274,6 +275,16 @@ int hfs_dirent_check(const struct hfs_ddirent *de, unsigned slot, const char **w
 int hfs_dirblk_check(uint64_t owner, uint64_t index, const struct hfs_ddirblk *h,
 		     const char **why);
 unsigned hfs_mode_ft(uint32_t mode);
+
+/* ------------------------------------------------------------ fsck_lost.c */
+#define HFS_LOST_FOUND		"lost+found"	/* in the root; made by mkfs */
+
+struct hfs_lost {
+	uint64_t ino;
+	bool is_dir;
+};
+uint64_t hfs_fsck_reconnect(struct hfs_pm *pm, uint64_t lf, const struct hfs_lost *lost,
+			    uint64_t n);
 
 /* ------------------------------------------------------------ file.c */
 int hfs_zero_gap(struct hfs_inode *ip, uint64_t from, uint64_t to);

@@ -203,8 +203,23 @@ static void mkfs_zero_journal(struct hfs_pm *pm, uint64_t jb, const struct hfs_m
 	hfs_pm_flush(pm, 0, HFS_BLOCK_OFF(1 + jb));
 }
 
+/* /lost+found, where fsck reconnects what it finds in no directory. */
+static int mkfs_lost_found(struct hfs_pm *pm)
+{
+	struct hfs_fs *fs;
+	int err = hfs_mount(pm, 0, &fs);
+
+	if (err)
+		return err;
+	err = hfs_mkdir(fs, "/" HFS_LOST_FOUND, 0700);
+	if (err)
+		hfs_log("holdfs: mkfs: cannot create /%s (error %d)\n", HFS_LOST_FOUND, err);
+	return hfs_unmount(fs) ?: err;
+}
+
 /**
- * hfs_mkfs - write an empty filesystem over the whole device.
+ * hfs_mkfs - write an empty filesystem over the whole device: the root
+ * and /lost+found in it.
  * Returns 0, -EINVAL (device too small: the minimum is logged; bad
  * options), -ENOMEM.
  */
@@ -318,7 +333,7 @@ int hfs_mkfs(struct hfs_pm *pm, const struct hfs_mkfs_opts *opts)
 	/* The primary last: until it is durable, the device is not holdfs. */
 	hfs_pm_persist(pm, 0, &sb, sizeof(sb));
 	hfs_pm_fence(pm);
-	err = 0;
+	err = mkfs_lost_found(pm);
 out:
 	hfs_free(bmap);
 	hfs_free(imap);

@@ -1641,7 +1641,13 @@ static int leak_check(struct hfsd *d)
 	struct hfs_statfs sf;
 	int r;
 
-	if (remove_all(d) || hfsd_remount(d, d->cfg.fsck_every != 0))
+	if (remove_all(d))
+		return -1;
+	/* back to the state after mkfs: an empty /lost+found */
+	r = hfs_mkdir(d->fs, "/lost+found", 0700);
+	if (r != hfsm_mkdir(d->m, "/lost+found", 0700))
+		return hfsd_fail(d, "cleanup mkdir /lost+found: holdfs %s", ename(r));
+	if (hfsd_remount(d, d->cfg.fsck_every != 0))
 		return -1;
 	r = hfs_statfs(d->fs, &sf);
 	if (r)

@@ -86,6 +86,7 @@ struct hfsm *hfsm_new(void)
 	m->root = node_new(m, HFS_S_IFDIR, 0755);
 	N(m, m->root)->nlink = 2;
 	N(m, m->root)->parent = m->root;
+	hfsm_mkdir(m, "/lost+found", 0700);	/* as hfs_mkfs makes it */
 	return m;
 }
 
