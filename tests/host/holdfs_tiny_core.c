@@ -10,6 +10,7 @@
 #include "../../fs/holdfs/falloc.c"
 #include "../../fs/holdfs/file.c"
 #include "../../fs/holdfs/fsck.c"
+#include "../../fs/holdfs/fsck_lost.c"
 #include "../../fs/holdfs/inode.c"
 #include "../../fs/holdfs/journal.c"
 #include "../../fs/holdfs/namei.c"
