@@ -193,6 +193,10 @@ int dma_file_copy(const char *src, const char *dst, bool wait, int *result)
 	strlcpy(j->info.dst, dst, sizeof(j->info.dst));
 	completion_init(&j->finished);
 	completion_init(&j->started);
+	if (vfs_same_file(src, dst, true)) {
+		job_update(j, 0, -EINVAL, true);
+		return -EINVAL;		/* truncating DST would empty SRC */
+	}
 	err = hfs_open(vfs_root(), src, HFS_O_RDONLY, 0, &j->src);
 	if (!err && !(err = hfs_getattr(j->src, &st)) && (st.mode & HFS_S_IFMT) != HFS_S_IFREG)
 		err = -EISDIR;

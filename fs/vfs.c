@@ -363,6 +363,21 @@ int vfs_lstat(const char *path, struct hfs_stat *st)
 	return hfs_stat(root, path, false, st);
 }
 
+/**
+ * vfs_same_file - do @a and @b name one file (one inode, through the same
+ * path, a hard link or a symlink when @follow)?
+ * Context: may sleep.  False when either does not exist.
+ */
+bool vfs_same_file(const char *a, const char *b, bool follow)
+{
+	struct hfs_stat sa, sb;
+
+	if (!root)
+		return false;
+	return hfs_stat(root, a, follow, &sa) == 0 && hfs_stat(root, b, follow, &sb) == 0 &&
+	       sa.ino == sb.ino;
+}
+
 int vfs_statfs(struct hfs_statfs *st)
 {
 	NEED_ROOT();

@@ -559,3 +559,114 @@ BOOTS += [
     # A sequence of one host check: the demo's driver is the test.
     sequence("demo", (demo_story,)),
 ]
+
+# ------------------------------------------------------- nothing lost ----
+
+SAME_TEXT = "same-%08x" % random.getrandbits(32)
+SAME_CRC = zlib.crc32((SAME_TEXT + "\n").encode())
+
+BOOTS += [
+    # cp, mv and dma cp onto the same file (by path, hard link or symlink)
+    # refuse and change nothing; cp of a directory names the source and
+    # leaves no destination behind.
+    scenario("shell-cp-same-file", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True,
+             stdin=(f"write /x {SAME_TEXT}\nln /x /y\nln -s /x /s\n"
+                    "cp /x /x\ncp /x /y\ncp /s /x\nmv /x /y\ndma cp /x /y\n"
+                    "cp / /z\nls /z\ncrc32 /x\ncrc32 /y\npoweroff\n"),
+             status=STATUS_POWEROFF,
+             expect=(r"^cp: /x and /x are the same file$",
+                     r"^cp: /x and /y are the same file$",
+                     r"^cp: /s and /x are the same file$",
+                     r"^mv: /x and /y are the same file$",
+                     r"^dma cp: /x and /y are the same file$",
+                     r"^cp: /: Is a directory$",
+                     r"^ls: /z: No such file or directory$",
+                     r"^%08x %d /x$" % (SAME_CRC, len(SAME_TEXT) + 1),
+                     r"^%08x %d /y$" % (SAME_CRC, len(SAME_TEXT) + 1)),
+             reject=(r"^copied ",)),
+]
+
+# The file fsck must save: its directory entry is damaged on the host.
+LOST_TEXT = ("lost-%08x\n" % random.getrandbits(32)).encode() * 300
+SB_ITABLE_START = 8 + 4 + 4 + 12 + 4 + 8 * 8    # struct hfs_dsuper
+DIRENT_SLOT = 32                                 # FORMAT.md, Directories
+DIRENT_NAME = 20                                 # the entry header's size
+
+
+def _find_entry(img, dir_ino, name):
+    """Device offset of the entry @name in directory @dir_ino (depth-0
+    extent root only: small test directories), or None."""
+    import struct
+    itable = struct.unpack_from("<Q", img, SB_ITABLE_START)[0]
+    dino = itable * 4096 + dir_ino * 256
+    size = struct.unpack_from("<Q", img, dino)[0]
+    nroot = struct.unpack_from("<H", img, dino + 90)[0]
+    for e in range(nroot):
+        lblk, length, pblk = struct.unpack_from("<IIQ", img, dino + 128 + 16 * e)
+        for k in range(length):
+            if (lblk + k) * 4096 >= size:
+                break
+            blk = (pblk + k) * 4096
+            for s in range(1, 128):
+                off = blk + s * DIRENT_SLOT
+                n = img[off + 16]
+                if struct.unpack_from("<Q", img, off)[0] and \
+                        img[off + DIRENT_NAME:off + DIRENT_NAME + n] == name:
+                    return off
+    return None
+
+
+def damage_an_entry(images):
+    """Put /keep/lost.txt with the host tool, then flip two bytes of its
+    name in /keep: the file's inode and data stay intact."""
+    path = os.path.join("build", "test", "lost.txt")
+    with open(path, "wb") as f:
+        f.write(LOST_TEXT)
+    for args in (("mkdir", "/keep"), ("put", path, "/keep/lost.txt")):
+        r = _tool("holdfs", images[0], *args)
+        if r.returncode:
+            return f"holdfs {' '.join(args)}: {r.stderr.decode()[-200:]}"
+    with open(images[0], "r+b") as f:
+        img = bytearray(f.read())
+        root_entry = _find_entry(img, 1, b"keep")
+        if root_entry is None:
+            return "no /keep entry in the root directory"
+        keep = int.from_bytes(img[root_entry:root_entry + 8], "little")
+        off = _find_entry(img, keep, b"lost.txt")
+        if off is None:
+            return "no lost.txt entry in /keep"
+        img[off + DIRENT_NAME] ^= 0x21
+        img[off + DIRENT_NAME + 1] ^= 0x40
+        f.seek(off + DIRENT_NAME)
+        f.write(img[off + DIRENT_NAME:off + DIRENT_NAME + 2])
+    return None
+
+
+def fsck_saved_it(images):
+    r = _tool("fsck.holdfs", "-n", images[0])
+    if r.returncode != 0:
+        return f"fsck.holdfs -n after the kernel's fsck -y exited {r.returncode}"
+    return None
+
+
+BOOTS += [
+    # The kernel's fsck (the same code as fsck.holdfs) reconnects a file
+    # whose directory entry is damaged under /lost+found, with its bytes.
+    sequence("fsck-reconnects", (
+        scenario("kernel", machine="q35", kernel="holdfast.elf",
+                 pmem=("16M",), pmem_format=True, prepare=damage_an_entry,
+                 stdin=("fsck\nfsck -y\nfsck\nls /lost+found\nls /keep\n"
+                        "crc32 /lost+found/#4\npoweroff\n"),
+                 status=STATUS_POWEROFF,
+                 expect=(r"^/keep: directory block 0: 1 slot holds no valid entry \(bad entry "
+                         r"checksum\); clearing it$",
+                         r"inode 4 \(file, %d bytes\) is in no directory; "
+                         r"reconnecting it as /lost\+found/#4" % len(LOST_TEXT),
+                         r"^fsck: errors remain$(.|\n)*^fsck: errors repaired$"
+                         r"(.|\n)*^fsck: clean$",
+                         r"^%08x %d /lost\+found/#4$" % (zlib.crc32(LOST_TEXT),
+                                                         len(LOST_TEXT)))),
+        fsck_saved_it,
+    )),
+]

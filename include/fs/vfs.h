@@ -52,6 +52,7 @@ struct hfs_inode *vfs_inode(int fd);
 int vfs_truncate(const char *path, uint64_t size, const struct hfs_wait *w);
 int vfs_stat(const char *path, struct hfs_stat *st);
 int vfs_lstat(const char *path, struct hfs_stat *st);
+bool vfs_same_file(const char *a, const char *b, bool follow);
 int vfs_statfs(struct hfs_statfs *st);
 int vfs_mkdir(const char *path, uint32_t mode);
 int vfs_rmdir(const char *path);

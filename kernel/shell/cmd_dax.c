@@ -54,6 +54,10 @@ int cmd_dma_cp(int argc, char **argv)
 		shell_printf("usage: dma cp SRC DST [&]\n");
 		return -EINVAL;
 	}
+	if (vfs_same_file(argv[1], argv[2], true)) {
+		shell_printf("dma cp: %s and %s are the same file\n", argv[1], argv[2]);
+		return -EINVAL;
+	}
 	/* In the foreground on a terminal: run it as a job and watch it. */
 	watch = !background && progress_wanted();
 	id = dma_file_copy(argv[1], argv[2], !background && !watch, &result);

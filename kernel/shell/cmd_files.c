@@ -243,13 +243,54 @@ static int cmd_pattern(int argc, char **argv)
 SHELL_CMD("pattern", "pattern PATH SIZE TEXT",
 	  "replace a file's contents with SIZE bytes of TEXT and a newline, repeated", cmd_pattern);
 
+/* Copy @in to @out; on failure *@bad is the path that failed. */
+static int copy_fd(int in, int out, const char *src, const char *dst, int64_t *done,
+		   const char **bad)
+{
+	struct progress prog;
+	struct hfs_stat st;
+	int64_t n;
+	int err = 0;
+	char *buf = kmalloc(IO_CHUNK);
+
+	if (!buf)
+		return -ENOMEM;
+	progress_begin(&prog, "cp", vfs_fstat(in, &st) ? 0 : st.size);
+	while ((n = vfs_read(in, buf, IO_CHUNK)) > 0) {
+		int64_t w = vfs_write(out, buf, (size_t)n);
+
+		if (w != n) {
+			err = w < 0 ? (int)w : -EIO;
+			*bad = dst;
+			break;
+		}
+		*done += n;
+		progress_update(&prog, (uint64_t)*done);
+	}
+	progress_end(&prog, (uint64_t)*done);
+	if (n < 0) {
+		err = (int)n;
+		*bad = src;
+	}
+	if (!err && (err = vfs_fsync(out)))
+		*bad = dst;
+	kfree(buf);
+	return err;
+}
+
+/*
+ * cp SRC DST.  SRC is checked before DST is touched: a directory or the
+ * same file (by path, hard link or symlink) is refused with nothing
+ * changed, and a DST that cp made is removed again if the copy fails.
+ */
 static int cmd_cp(int argc, char **argv)
 {
-	int in, out, err = 0;
-	int64_t n = 0, done = 0;
-	uint64_t t0 = time_ns();
-	struct progress prog;
-	char *buf;
+	struct hfs_stat st;
+	const char *bad = NULL;
+	int64_t done = 0;
+	uint64_t t0 = time_ns(), us;
+	bool existed;
+	int in, out, err;
 
 	if (argc != 3)
 		return shell_usage_error(argv[0], "needs a source and a destination");
@@ -257,42 +298,33 @@ static int cmd_cp(int argc, char **argv)
 		return err;
 	PATH_ARG(src, argv[1]);
 	PATH_ARG(dst, argv[2]);
-	if (!(buf = kmalloc(IO_CHUNK)))
-		return -ENOMEM;
-	if ((in = vfs_open(src, HFS_O_RDONLY, 0)) < 0) {
-		kfree(buf);
+	if ((in = vfs_open(src, HFS_O_RDONLY, 0)) < 0)
 		return fail(argv[0], src, in);
+	if ((err = vfs_fstat(in, &st)) || (st.mode & HFS_S_IFMT) == HFS_S_IFDIR) {
+		vfs_close(in);
+		return fail(argv[0], src, err ? err : -EISDIR);
 	}
+	if (vfs_same_file(src, dst, true)) {
+		vfs_close(in);
+		shell_printf("%s: %s and %s are the same file\n", argv[0], src, dst);
+		return -EINVAL;
+	}
+	existed = vfs_stat(dst, &st) == 0;
 	if ((out = vfs_open(dst, HFS_O_WRONLY | HFS_O_CREAT | HFS_O_TRUNC, MODE_FILE)) < 0) {
 		vfs_close(in);
-		kfree(buf);
 		return fail(argv[0], dst, out);
 	}
-	{
-		struct hfs_stat st;
-
-		progress_begin(&prog, "cp", vfs_fstat(in, &st) ? 0 : st.size);
-	}
-	while ((n = vfs_read(in, buf, IO_CHUNK)) > 0) {
-		int64_t w = vfs_write(out, buf, (size_t)n);
-		if (w != n) {
-			err = w < 0 ? (int)w : -EIO;
-			break;
-		}
-		done += n;
-		progress_update(&prog, (uint64_t)done);
-	}
-	progress_end(&prog, (uint64_t)done);
-	if (n < 0)
-		err = (int)n;
-	if (!err)
-		err = vfs_fsync(out);
+	err = copy_fd(in, out, src, dst, &done, &bad);
 	vfs_close(in);
 	vfs_close(out);
-	kfree(buf);
-	if (err)
-		return fail(argv[0], dst, err);
-	uint64_t us = (time_ns() - t0) / 1000 + 1;
+	if (err) {
+		if (!existed)
+			vfs_unlink(dst);	/* no half-made copy */
+		else
+			shell_printf("%s: %s holds only the first %ld bytes\n", argv[0], dst, done);
+		return fail(argv[0], bad, err);
+	}
+	us = (time_ns() - t0) / 1000 + 1;
 	shell_printf("copied %ld bytes in %lu.%03lu ms\n", done, us / 1000, us % 1000);
 	return 0;
 }
@@ -312,7 +344,20 @@ static int two_paths(int argc, char **argv, int (*op)(const char *, const char *
 	return err ? fail(argv[0], a, err) : 0;
 }
 
-static int cmd_mv(int argc, char **argv) { return two_paths(argc, argv, vfs_rename); }
+static int cmd_mv(int argc, char **argv)
+{
+	/* rename(2) of two links to one file does nothing and succeeds;
+	 * at the shell that is a mistake worth saying. */
+	if (argc == 3 && vfs_mounted()) {
+		PATH_ARG(a, argv[1]);
+		PATH_ARG(b, argv[2]);
+		if (vfs_same_file(a, b, false)) {
+			shell_printf("%s: %s and %s are the same file\n", argv[0], a, b);
+			return -EINVAL;
+		}
+	}
+	return two_paths(argc, argv, vfs_rename);
+}
 SHELL_CMD("mv", "mv SRC DST", "rename (replacing DST)", cmd_mv);
 
 static int cmd_ln(int argc, char **argv)
