@@ -182,8 +182,10 @@ demo: $(B)/holdfast.iso tools | check-deps
 bench: $(B)/holdfast.elf $(B)/holdfast.iso tools | check-deps
 	@$(PYTHON) scripts/bench.py --build-dir $(B) --accel '$(ACCEL)'
 
+# The Linux peer harness is not part of this repository: PEER=DIR names
+# its folder (default: PEER_DIR_DEFAULT in scripts/bench_linux.py).
 bench-linux:
-	@$(PYTHON) scripts/bench_linux.py --build-dir $(B)
+	@$(PYTHON) scripts/bench_linux.py --build-dir $(B) $(if $(PEER),--peer-dir '$(PEER)')
 
 # --------------------------------------------------------------- set-up -----
 
@@ -225,6 +227,7 @@ help:
 	@echo "make debug      boot paused with a gdb stub; prints the gdb command to type"
 	@echo "make bench      run the benchmarks in QEMU: table, build/bench/results.csv and .png"
 	@echo "make bench-linux  measure Linux DAX (ext4/xfs) for comparison: build/bench/linux.csv (downloads Debian's kernel)"
+	@echo "                PEER=DIR: the Linux peer harness's folder (not part of this repository)"
 	@echo "make deps       install the Debian packages the build and QEMU need"
 	@echo "make clean      remove build/"
 	@echo "DEBUG=1         debug kernel build (kmalloc red zones, lock checks)"

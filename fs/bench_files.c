@@ -1,6 +1,6 @@
 /*
  * bench_files.c - the filesystem workloads of `make bench`, one for one
- * with the Linux peer harness (../shared/peer/bench.c, "bench fs DIR"), so
+ * with the Linux peer harness's file workloads ("bench fs DIR"), so
  * that the figures compare directly.  Everything goes through the kernel's
  * file API (fs/vfs.c), as the shell's commands do:
  *

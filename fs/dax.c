@@ -1,6 +1,6 @@
 /*
  * dax.c - DAX mappings, page pins and the layout-break wait (the mechanism
- * of DESIGN.md "How the invariant is kept"; interface in include/fs/dax.h).
+ * of docs/design.md "How the invariant is kept"; interface in include/fs/dax.h).
  *
  * Why the lock-free pin cannot race a layout change (the seed's argument,
  * for our structures):

@@ -2,7 +2,7 @@
  * dmafile.c - DMA on files: copy a file to another through the DMA engine
  * (interface in include/fs/dmafile.h).
  *
- * One follow-the-request path, as DESIGN.md asks: shell `dma cp` ->
+ * One follow-the-request path, as docs/design.md asks: shell `dma cp` ->
  * dma_file_copy -> job thread -> dax_pin_file (both sides) -> dma_submit
  * per page -> edu completion interrupt -> page_done -> complete -> unpin
  * (the last unpin of a page wakes a waiting truncate) -> next chunk.

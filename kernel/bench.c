@@ -3,7 +3,7 @@
  * copies DRAM to DRAM, writes pmem with non-temporal stores, and reads
  * pmem.  These are the ceilings the filesystem is measured against.
  *
- * Sizes follow the peer harness (../shared/peer/bench.c): a 2 MiB DRAM
+ * Sizes follow the Linux peer harness's memory workloads: a 2 MiB DRAM
  * buffer copied to or from a 256 MiB range (the whole region if smaller).
  * MB/s are 10^6 bytes per second.
  */

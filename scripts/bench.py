@@ -24,7 +24,7 @@ The kernel decides which benchmarks exist; this script takes whatever
 ceiling, its Linux peer, its targets) is the FIGURES table below; a figure
 missing from the table is still printed and written, without comparisons.
 
-The machine is DESIGN.md's (scripts/qemu.py builds the command line) with
+The machine is docs/design.md's (scripts/qemu.py builds the command line) with
 one fresh 1 GiB NVDIMM image (fully allocated, as the peer's is) in
 /dev/shm when that is a tmpfs with room (see image_dir(): a disk-backed
 image made the figures depend on the host's writeback), else in
@@ -261,7 +261,7 @@ PUBLISHED_LINUX = {
     "pmem_odirect_write_2m": (550.0, MBS, "raw"),
     "pmem_odirect_read_2m": (400.0, MBS, "raw"),
 }
-PUBLISHED_LINUX_SOURCE = ("../shared/peer/README.md, 'Last results "
+PUBLISHED_LINUX_SOURCE = ("the Linux peer harness's README, 'Last results "
                           "(2026-11-24)', run B, TCG")
 
 

@@ -1,11 +1,19 @@
 #!/usr/bin/env python3
 """bench_linux.py - the host side of `make bench-linux`.
 
-This file owns: running the Linux peer harness (../shared/peer/
-run-linux-dax.sh: Debian's Linux 6.1 with ext4 and xfs mounted -o dax on
-the same emulated NVDIMM, running the peer's bench.c) and turning its
-results.txt into build/bench/linux.csv, which scripts/bench.py reads to
-set each Holdfast figure beside Linux's figure for the same workload.
+This file owns: running the Linux peer harness (its run-linux-dax.sh
+boots Debian's Linux 6.1 with ext4 and xfs mounted -o dax on the same
+emulated NVDIMM and runs the same file workloads as `make bench`) and
+turning its results.txt into build/bench/linux.csv, which scripts/bench.py
+reads to set each Holdfast figure beside Linux's figure for the same
+workload.
+
+The harness is NOT part of this repository.  Its folder comes from
+--peer-dir DIR (`make bench-linux PEER=DIR`), else $PEER_DIR, else
+PEER_DIR_DEFAULT below, the one path outside the repository that anything
+in it names: where the harness sat beside the checkout on the machines
+Holdfast was built on.  When run-linux-dax.sh is not there, the error says
+what the harness is and how to point at it.
 
     scripts/bench_linux.py [--build-dir build] [--peer-dir DIR]
     scripts/bench_linux.py --no-run [--results build/peer/results.txt]
@@ -39,7 +47,8 @@ if SCRIPTS_DIR not in sys.path:
 
 import bench  # noqa: E402  (scripts/bench.py: the CSV writer)
 
-PEER_DIR_DEFAULT = os.path.join(os.path.dirname(ROOT), "shared", "peer")
+# Relative to the top of the repository (see the top of this file).
+PEER_DIR_DEFAULT = "../shared/peer"
 PEER_SCRIPT = "run-linux-dax.sh"
 # Its "all" action ends with `[ "$STRETCH" = 1 ] && seed`, so it exits 1
 # whenever STRETCH is not 1; "build" and then "bench" report honestly.
@@ -151,12 +160,22 @@ def write_csv(rows, path, date):
     bench.write_csv_file(path, CSV_COLUMNS, csv_rows(rows, date))
 
 
+def default_peer_dir():
+    """$PEER_DIR, else PEER_DIR_DEFAULT resolved from the repository."""
+    return (os.environ.get("PEER_DIR") or
+            os.path.normpath(os.path.join(ROOT, PEER_DIR_DEFAULT)))
+
+
 def run_harness(peer_dir, peer_build, results):
     script = os.path.join(peer_dir, PEER_SCRIPT)
     if not os.path.isfile(script):
-        raise PeerError(f"the peer harness {script} is missing (set "
-                        "PEER_DIR or --peer-dir to the folder holding "
-                        f"{PEER_SCRIPT})")
+        raise PeerError(
+            f"{script} is missing: the Linux peer harness is not in "
+            f"{peer_dir}.  It is not part of this repository (it boots "
+            "Debian's Linux with ext4 and xfs mounted -o dax to measure the "
+            "same workloads as make bench); point at the folder holding "
+            f"its {PEER_SCRIPT} with make bench-linux PEER=DIR (or "
+            "scripts/bench_linux.py --peer-dir DIR, or PEER_DIR=DIR)")
     env = dict(os.environ, BUILD=os.path.abspath(peer_build),
                RESULTS=os.path.abspath(results))
     print(f"running: bash {script} {' then '.join(PEER_ACTIONS)} "
@@ -183,10 +202,11 @@ def parse_args(argv):
         description="Run the Linux DAX peer harness and store its figures "
                     "as build/bench/linux.csv.")
     p.add_argument("--build-dir", default="build")
-    p.add_argument("--peer-dir",
-                   default=os.environ.get("PEER_DIR") or PEER_DIR_DEFAULT,
-                   help="the harness's folder (default $PEER_DIR or "
-                        "../shared/peer)")
+    p.add_argument("--peer-dir", default=default_peer_dir(),
+                   help="the Linux peer harness's folder, not part of this "
+                        "repository (default: $PEER_DIR, else "
+                        + os.path.normpath(os.path.join(ROOT, PEER_DIR_DEFAULT))
+                        + ")")
     p.add_argument("--no-run", action="store_true",
                    help="only convert an existing results.txt")
     p.add_argument("--results",

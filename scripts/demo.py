@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """demo.py - `make demo`: the seed's story, played at Holdfast's shell.
 
-This file owns the demo: it boots Holdfast in QEMU (DESIGN.md's machine,
+This file owns the demo: it boots Holdfast in QEMU (docs/design.md's machine,
 built by scripts/qemu.py) on a fresh, formatted scratch image in
 build/demo/, types the story's commands at the serial shell, prints a
 line of narration before each step and the kernel's own replies, reads
@@ -11,7 +11,7 @@ whether the new file is intact) and ends with a summary and `poweroff`.
     scripts/demo.py [--build-dir build] [--accel tcg|kvm|auto]
                     [--iso PATH | --kernel ELF] [--timeout S] [--quiet]
 
-The story (from ../shared/seed/, the Linux review thread), played twice:
+The story (the seed, the Linux review thread in docs/design.md), played twice:
 
   1. /src (the DMA source) and /b (the DMA target) are written; the rest
      of the device is filled, so that the next new file can only get

@@ -60,7 +60,7 @@ EXIT_POWEROFF = 0                       # ACPI S5 (the shell's `poweroff`)
 MACHINES = ("q35", "pc")
 ACCELS = ("tcg", "kvm")
 DEFAULT_MEMORY = "512M"
-MIN_MAXMEM = 64 << 30                   # DESIGN.md: maxmem=64G
+MIN_MAXMEM = 64 << 30                   # docs/design.md: maxmem=64G
 MIN_MEM_SLOTS = 4
 EDU_FULL_DMA_MASK = "0xffffffffffffffff"  # edu's default mask is 28 bits
 PAGE_SIZE = 4096

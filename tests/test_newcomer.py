@@ -9,6 +9,13 @@ that are kept), an NVDIMM image held by another QEMU, images the tools and
 `make run` refuse (too small, not holdfs, a newer format version) and
 `make help` with the `make run` options, and the progress lines of the
 host tools (quiet unless stderr is a terminal).  Tests that need QEMU or the built tools skip without them.
+
+And that a clone is all a newcomer needs to read: no tracked file points
+outside the repository (the one documented exception is where
+`make bench-linux` looks for the Linux peer harness by default), every
+relative link in README.md and docs/*.md opens a file of the repository,
+and `make bench-linux PEER=DIR` says what is missing when the harness is
+not there.
 """
 
 import io
@@ -545,6 +552,242 @@ class BenchProgress(unittest.TestCase):
             bench.parse_args(["--progress", flag])
             self.assertIs(bench.STATUS.on, want)
         bench.STATUS.on = False
+
+
+# ------------------------------------------------- the repository alone ----
+
+# Names of things that live outside the repository: the folder beside the
+# checkout that held the design, style guide, seed and peer harness, and
+# the two documents that are now docs/design.md and docs/style.md.
+OUTSIDE_RE = re.compile(r"\.\./shared\b|/work/shared\b|\b(?:DESIGN|STYLE)\.md\b")
+# A relative path that climbs: "../x", "../../include/y.h" (not the "/./../"
+# inside a longer path, which is a path being tested, not a reference).
+UP_PATH_RE = re.compile(r"(?<![\w./-])((?:\.\./)+[\w.\-/]*)")
+# The one documented reference outside the repository (scripts/bench_linux.py
+# and docs/performance.md explain it): file, and how its line starts.
+PEER_DEFAULT = ("scripts/bench_linux.py", "PEER_DIR_DEFAULT = ")
+# Files that are data, not text that refers to anything; and this file,
+# which spells out the names it looks for.
+DATA_PREFIXES = ("tests/host/fuzz_corpus/",)
+SELF = os.path.relpath(os.path.abspath(__file__), ROOT)
+# [text](target "title") and [label]: target
+MD_LINK_RE = re.compile(r"\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+MD_REF_RE = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)", re.M)
+MD_SCHEME_RE = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
+
+
+def tracked_files():
+    """The repository's tracked files (paths relative to ROOT), or skip."""
+    git = shutil.which("git")
+    if not git:
+        raise unittest.SkipTest("git is not installed here")
+    r = subprocess.run([git, "-C", ROOT, "ls-files", "-z"],
+                       capture_output=True, timeout=60)
+    if r.returncode != 0:
+        raise unittest.SkipTest("not a git checkout: "
+                                + r.stderr.decode(errors="replace").strip())
+    return [f for f in r.stdout.decode().split("\0") if f]
+
+
+def read_text(rel, root=ROOT):
+    """The text of tracked file @rel, or None for binary data."""
+    try:
+        with open(os.path.join(root, rel), "rb") as f:
+            data = f.read()
+    except OSError:
+        return None                     # deleted in the work tree
+    if b"\0" in data:
+        return None
+    return data.decode("utf-8", errors="replace")
+
+
+def in_repo(rel_from_root):
+    """Is this normalised path inside the repository (not above it)?"""
+    return rel_from_root != ".." and not rel_from_root.startswith("../")
+
+
+def files_and_folders(files):
+    """(set of files, set of every folder holding one, "" for the top)."""
+    folders = set()
+    for f in files:
+        d = os.path.dirname(f)
+        while d not in folders:
+            folders.add(d)
+            if not d:
+                break
+            d = os.path.dirname(d)
+    return set(files), folders
+
+
+def github_anchor(heading):
+    """The #fragment GitHub gives a markdown heading."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def md_anchors(text):
+    return {github_anchor(m.group(1))
+            for m in re.finditer(r"^#{1,6}\s+(.*?)\s*#*\s*$", text, re.M)}
+
+
+def outside_references(files, root=ROOT):
+    """[(file, line number, why)] for every reference to a path outside
+    the repository, or to a ../ path that names nothing in it."""
+    known, folders = files_and_folders(files)
+    found = []
+    for rel in files:
+        if rel.startswith(DATA_PREFIXES) or rel == SELF:
+            continue
+        text = read_text(rel, root)
+        if text is None:
+            continue
+        for n, line in enumerate(text.split("\n"), 1):
+            if rel == PEER_DEFAULT[0] and line.startswith(PEER_DEFAULT[1]):
+                continue                # the documented exception
+            m = OUTSIDE_RE.search(line)
+            if m:
+                found.append((rel, n, f"names {m.group(0)!r}, which is not "
+                                      "in the repository"))
+            for m in UP_PATH_RE.finditer(line):
+                if not m.group(1).strip("./"):
+                    continue            # "../" alone names no file
+                target = os.path.normpath(os.path.join(os.path.dirname(rel),
+                                                       m.group(1)))
+                if not in_repo(target):
+                    found.append((rel, n, f"{m.group(1)!r} climbs out of "
+                                          "the repository"))
+                elif target not in known and target not in folders:
+                    found.append((rel, n, f"{m.group(1)!r} is {target}, "
+                                          "which the repository does not hold"))
+    return found
+
+
+def broken_md_links(files, root=ROOT):
+    """[(file, target, why)] for the relative links of README.md and
+    docs/*.md that do not open a tracked file (or heading)."""
+    known, folders = files_and_folders(files)
+    docs = [f for f in files if f == "README.md" or
+            (f.startswith("docs/") and f.endswith(".md"))]
+    found = []
+    for rel in docs:
+        text = read_text(rel, root) or ""
+        targets = MD_LINK_RE.findall(text) + MD_REF_RE.findall(text)
+        for target in targets:
+            if MD_SCHEME_RE.match(target):
+                continue                # http:, https:, mailto:
+            path, _, fragment = target.partition("#")
+            dest = os.path.normpath(os.path.join(os.path.dirname(rel), path)) \
+                if path else rel
+            if not in_repo(dest):
+                found.append((rel, target, "climbs out of the repository"))
+            elif dest not in known and dest not in folders:
+                found.append((rel, target, f"{dest} is not in the repository"))
+            elif fragment and dest.endswith(".md") and dest in known and \
+                    fragment not in md_anchors(read_text(dest, root) or ""):
+                found.append((rel, target, f"{dest} has no heading "
+                                           f"#{fragment}"))
+    return found
+
+
+class RepositoryStandsAlone(unittest.TestCase):
+    """What a newcomer clones is everything the docs and sources refer to."""
+
+    def test_nothing_tracked_points_outside(self):
+        found = outside_references(tracked_files())
+        self.assertEqual(found, [], "references outside the repository:\n" +
+                         "\n".join(f"  {f}:{n}: {why}" for f, n, why in found))
+
+    def test_the_peer_default_is_the_one_exception(self):
+        """The exception above is a single, named line; if it moves, the
+        scan must not quietly let other lines through."""
+        rel, start = PEER_DEFAULT
+        lines = [l for l in (read_text(rel) or "").split("\n")
+                 if l.startswith(start)]
+        self.assertEqual(len(lines), 1, f"{rel}: lines starting {start!r}")
+        self.assertIn("../shared/peer", lines[0])
+
+    @staticmethod
+    def fake_repo(tmp, files):
+        for rel, text in files.items():
+            os.makedirs(os.path.join(tmp, os.path.dirname(rel)), exist_ok=True)
+            with open(os.path.join(tmp, rel), "w") as f:
+                f.write(text)
+        return list(files)
+
+    def test_the_scan_sees_what_it_must(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            files = self.fake_repo(tmp, {
+                "include/a.h": "",
+                "src/deep/x.c": '#include "../../include/a.h"\n',
+                "src/x.c": '#include "../include/a.h"\n'
+                           "/* see ../shared/DESIGN.md */\n"
+                           '#include "../../elsewhere/b.h"\n'
+                           '#include "../include/gone.h"\n'
+                           'path("/d//./../d/"); up("../")\n'})
+            found = outside_references(files, tmp)
+        self.assertEqual([(f, n, why.split()[0]) for f, n, why in found],
+                         [("src/x.c", 2, "names"),
+                          ("src/x.c", 2, "'../shared/DESIGN.md'"),
+                          ("src/x.c", 3, "'../../elsewhere/b.h'"),
+                          ("src/x.c", 4, "'../include/gone.h'")])
+
+    def test_the_link_check_sees_what_it_must(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            files = self.fake_repo(tmp, {
+                "README.md": "[a](docs/a.md) [b](docs/b.md) "
+                             "[web](https://example.org/x)\n",
+                "docs/a.md": "# A title (\"quoted\")\n"
+                             "[up](../README.md) [here](#a-title-quoted) "
+                             "[there](a.md#nope) [out](../../x.md)\n"
+                             "[ref]: ../src/\n"
+                             "[deep]: ../src/deep/x.c\n",
+                "src/deep/x.c": "",
+                "src/x.c": ""})
+            found = broken_md_links(files, tmp)
+        self.assertEqual(found, [
+            ("README.md", "docs/b.md", "docs/b.md is not in the repository"),
+            ("docs/a.md", "a.md#nope", "docs/a.md has no heading #nope"),
+            ("docs/a.md", "../../x.md", "climbs out of the repository")])
+
+    def test_markdown_links_open_files_of_the_repo(self):
+        found = broken_md_links(tracked_files())
+        self.assertEqual(found, [], "broken links:\n" + "\n".join(
+            f"  {f}: ({t}): {why}" for f, t, why in found))
+
+    def test_the_guide_starts_with_the_design(self):
+        text = read_text("docs/README.md") or ""
+        first = MD_LINK_RE.search(text)
+        self.assertIsNotNone(first)
+        self.assertEqual(first.group(1), "design.md")
+        self.assertIn("](docs/design.md)", read_text("README.md") or "")
+
+    def test_bench_linux_names_the_missing_harness(self):
+        """PEER=DIR reaches the script, and an empty DIR is explained.
+        PEER_DIR points at the empty folder too, so that nothing here can
+        start the real harness (it downloads and boots Linux)."""
+        if not MAKE:
+            self.skipTest("make is not installed here")
+        with tempfile.TemporaryDirectory() as tmp:
+            empty = os.path.join(tmp, "no-harness-here")
+            os.mkdir(empty)
+            env = dict(os.environ, PEER_DIR=empty)
+            dry = subprocess.run([MAKE, "-n", "-C", ROOT, "bench-linux",
+                                  f"PEER={empty}", f"B={tmp}"], env=env,
+                                 capture_output=True, text=True, timeout=60)
+            line = [l for l in dry.stdout.split("\n")
+                    if "scripts/bench_linux.py" in l]
+            self.assertEqual(len(line), 1, dry.stdout)
+            self.assertIn(f"--peer-dir '{empty}'", line[0])
+            r = subprocess.run([sys.executable,
+                                os.path.join(ROOT, "scripts", "bench_linux.py"),
+                                "--build-dir", tmp, "--peer-dir", empty],
+                               env=env, stdin=subprocess.DEVNULL,
+                               capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(f"error: {empty}/run-linux-dax.sh is missing: the "
+                      f"Linux peer harness is not in {empty}.", r.stderr)
+        self.assertIn("not part of this repository", r.stderr)
+        self.assertIn("make bench-linux PEER=DIR", r.stderr)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-# Host tools built from the holdfs sources (see DESIGN.md, "Host tools"):
+# Host tools built from the holdfs sources (see docs/design.md, "Host tools"):
 #   build/tools/mkfs.holdfs  build/tools/fsck.holdfs  build/tools/holdfs
 #   build/tools/holdfs-fuse  (only when pkg-config finds fuse3)
 # Included by the root Makefile (`include tools/tools.mk`, target `tools`);

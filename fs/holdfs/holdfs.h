@@ -62,7 +62,7 @@
 #define HFS_MOUNT_RDONLY	0x1
 
 /*
- * How a layout change may wait for pinned pages (DESIGN.md): by default it
+ * How a layout change may wait for pinned pages (docs/design.md): by default it
  * waits as long as it takes; HFS_WAIT_NONE fails at once with -EBUSY;
  * HFS_WAIT_TIMEOUT fails with -ETIMEDOUT after timeout_ns.  NULL = default.
  */

@@ -13,7 +13,7 @@
  * durability through hfs_pm_flush() + hfs_pm_fence().  The core never
  * stores through a pointer into pmem.  That rule is what lets the host crash
  * tester record every store, flush and fence and build every post-crash
- * image the persistence rules allow (DESIGN.md, "Persistence rules"):
+ * image the persistence rules allow (docs/design.md, "Persistence rules"):
  *   - a store is durable once its cache lines were flushed and a fence
  *     followed;
  *   - hfs_pm_write_nt (non-temporal) is durable after the next fence;
@@ -50,7 +50,7 @@ struct hfs_pm_ops {
 	/*
 	 * Of the nblocks blocks from byte offset off, how many come before
 	 * the first one whose page is pinned (DMA in flight)?  nblocks when
-	 * none is.  The allocator refuses pinned blocks (DESIGN.md, second
+	 * none is.  The allocator refuses pinned blocks (docs/design.md, second
 	 * line of defence).  One call per run, not per block: an allocation
 	 * of 2 MiB asks about 512 blocks.  NULL: nothing is ever pinned.
 	 */
@@ -128,7 +128,7 @@ void hfs_up_write(hfs_rwsem_t *s);
 #endif
 
 /*
- * Layout changes and the DAX layer (DESIGN.md, "How the invariant is
+ * Layout changes and the DAX layer (docs/design.md, "How the invariant is
  * kept").  Before an operation frees, moves or reallocates the blocks of
  * [off, off+len) of an inode, it calls hfs_break_layout() with the inode's
  * layout lock held for write.  The kernel implementation unmaps the range

@@ -9,7 +9,7 @@
  * descriptors with dma_submit(); dma_copy_sync() is the sleeping wrapper.
  * Nothing here knows about files: DMA on files (fs/) sits on top.
  *
- * The pin rule (DESIGN.md, "How the invariant is kept", point 3): an engine
+ * The pin rule (docs/design.md, "How the invariant is kept", point 3): an engine
  * works on physical addresses only and never touches pmem pins.  A caller
  * whose source or destination is pmem pins every page of the range
  * (pmem_pin_page(), or pin_pages() for a file) BEFORE dma_submit() and

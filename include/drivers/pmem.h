@@ -8,7 +8,7 @@
  * device may be writing to it; the DAX layer builds on pmem_pin_page /
  * pmem_unpin_page and on waiting for a page to become idle.
  *
- * Durability (DESIGN.md, "Persistence rules"): a store reaches the NVDIMM
+ * Durability (docs/design.md, "Persistence rules"): a store reaches the NVDIMM
  * only after pmem_flush() of its cache lines and pmem_drain().  The flush
  * instruction is chosen once from CPUID: clwb, else clflushopt, else
  * clflush.  memcpy_to_pmem() uses non-temporal stores for large copies,

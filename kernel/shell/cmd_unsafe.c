@@ -1,6 +1,6 @@
 /*
  * cmd_unsafe.c - the `unsafe-demo` shell command: the clearly labelled
- * switch that turns the protection of DESIGN.md's invariant off, so that
+ * switch that turns the protection of docs/design.md's invariant off, so that
  * `make demo` can show the corruption it prevents.
  *
  *   unsafe-demo          say whether the protection is on (it is by default)

@@ -1,6 +1,6 @@
 /*
  * fuzz_hfs_mount.c - fuzz target for holdfs's mount and fsck: a damaged
- * image must be refused or handled, never trusted (DESIGN.md "Bad input").
+ * image must be refused or handled, never trusted (docs/design.md "Bad input").
  *
  * Input, two formats:
  *   "HFSP" + patches   each patch is off (u32 LE, taken modulo the device

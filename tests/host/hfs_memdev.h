@@ -8,7 +8,7 @@
  * so a store through hfs_pm_ptr() - which platform.h forbids - faults at
  * once instead of escaping the recorder.
  *
- * Recording model (DESIGN.md "Persistence rules"), per 64-byte line:
+ * Recording model (docs/design.md "Persistence rules"), per 64-byte line:
  *   write/zero       line becomes DIRTY (newest content only in the cache)
  *   flush            a DIRTY line is written back: PENDING, with a snapshot
  *                    of its content at the flush
