@@ -201,9 +201,19 @@ class JudgeScenario(unittest.TestCase):
 
 class Summary(unittest.TestCase):
     def test_summary_line(self):
-        self.assertEqual(run.summary_line(5, 0, 0), "5 passed, 0 failed")
+        self.assertEqual(run.summary_line(5, 0, 0),
+                         "5 passed, 0 failed, 0 skipped")
         self.assertEqual(run.summary_line(5, 1, 2),
                          "5 passed, 1 failed, 2 skipped")
+
+    def test_readme_quotes_the_summary_line(self):
+        """README.md's "The last line is `...`" has the shape of what
+        summary_line() prints, with N for each count."""
+        with open(os.path.join(os.path.dirname(TESTS_DIR), "README.md")) as f:
+            readme = " ".join(f.read().split())
+        quoted = re.findall(r"The last line is `([^`]*)`", readme)
+        self.assertEqual(quoted, [re.sub(r"\d+", "N",
+                                         run.summary_line(1, 2, 3))])
 
     def test_render_pass_line(self):
         out = run.Outcome("ktest-q35-kernel", cases=57, passed=57,
