@@ -39,6 +39,10 @@ Fields (see Boot):
   expect    (scenario) regexes (re.MULTILINE) that must match the output
   reject    regexes that must not match (every boot also fails on PANIC,
             "Kernel panic" and a second boot banner)
+  reboots   (scenario) how many times the machine is meant to reboot: 0
+            (the default) runs QEMU with -no-reboot and fails on a second
+            boot banner; N lets the guest reset and expects exactly N + 1
+            banners
   extra     more QEMU arguments
 
 sequence(name, steps) runs boots and host checks (functions of the list of
@@ -85,6 +89,7 @@ class Boot:
     expect: tuple = ()
     reject: tuple = ()
     extra: tuple = ()
+    reboots: int = 0
     images_as: str | None = None    # set by sequence(): share images
     keep_images: bool = False       # set by sequence(): reuse, don't recreate
 
@@ -213,9 +218,16 @@ BOOTS += [
 ]
 
 BOOTS += [
-    # reboot resets the machine (QEMU runs with -no-reboot, so it exits 0).
-    scenario("shell-reboot", machine="q35", kernel="holdfast.elf", pmem=(),
-             stdin="reboot\n", status=0, expect=(r"^rebooting",)),
+    # reboot resets the machine and it boots again, as under `make run`
+    # (no -no-reboot here): back to the prompt, and the file written
+    # before the reboot is still there.
+    scenario("shell-reboot", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True, reboots=1,
+             stdin="write /kept survived-the-reboot\nreboot\ncat /kept\n"
+                   "poweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"^rebooting\n(.|\n)*^Holdfast \S+ booting(.|\n)*"
+                     r"^survived-the-reboot$",)),
     scenario("shell-acpi-lspci", machine="q35", kernel="holdfast.elf",
              pmem=("16M",), stdin="acpi\nlspci\npoweroff\n",
              status=STATUS_POWEROFF,

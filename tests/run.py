@@ -245,8 +245,10 @@ def judge_host(name, stdout, stderr, returncode, timed_out,
     return out.finish()
 
 
-def serial_problems(text):
-    """Panics and reboots in a serial log (every boot fails on these)."""
+def serial_problems(text, reboots=0):
+    """Panics and reboots in a serial log (every boot fails on these); a
+    boot that is meant to reboot @reboots times must show exactly that many
+    more banners."""
     problems = []
     lines = clean_output(text).split("\n")
     for i, line in enumerate(lines, 1):
@@ -255,10 +257,15 @@ def serial_problems(text):
                             f"{line.strip()}")
             break
     banners = [i for i, line in enumerate(lines, 1) if BANNER_RE.match(line)]
-    if len(banners) > 1:
-        problems.append(f"the kernel booted {len(banners)} times (a second "
-                        f"'Holdfast' banner at serial line {banners[1]}): "
-                        "it rebooted")
+    if len(banners) > 1 + reboots:
+        problems.append(f"the kernel booted {len(banners)} times (a "
+                        f"'Holdfast' banner at serial line "
+                        f"{banners[1 + reboots]}): it rebooted"
+                        + (f" more than the {reboots} time(s) expected"
+                           if reboots else ""))
+    elif reboots and len(banners) < 1 + reboots:
+        problems.append(f"the kernel booted {len(banners)} time(s), "
+                        f"expected {1 + reboots} ({reboots} reboot(s))")
     return problems
 
 
@@ -327,7 +334,7 @@ def judge_scenario(boot, serial, stderr, returncode, timed_out,
         if m:
             out.problems.append(f"output matches the rejected /{pattern}/: "
                                 f"'{m.group(0).strip()}'")
-    out.problems.extend(serial_problems(serial))
+    out.problems.extend(serial_problems(serial, boot.reboots))
     if out.problems:
         out.tail_title = f"last {TAIL_LINES} lines of the serial output"
         out.tail = tail_lines(serial)
@@ -474,7 +481,8 @@ def boot_cmd(boot, ctx, images):
         kernel=boot_medium(boot, ctx.build_dir) if boot.kernel else None,
         append=boot.append, pmem=images, edu=boot.edu,
         edu_dma_mask=None if boot.edu_default_mask else qemu.EDU_FULL_DMA_MASK,
-        debug_exit=True, serial="stdio", monitor="none", extra=boot.extra)
+        debug_exit=True, serial="stdio", monitor="none",
+        no_reboot=not boot.reboots, extra=boot.extra)
 
 
 def _failed_boot(boot, problem):

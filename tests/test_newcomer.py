@@ -385,6 +385,33 @@ class RunOptions(unittest.TestCase):
         self.assertEqual(status, 0)
         self.assertNotIn("memory-backend-file", out)
 
+    def echoed_cmd(self, mode, *argv):
+        """The QEMU command line `qemu.py MODE` runs, with echo as QEMU."""
+        with tempfile.TemporaryDirectory() as tmp:
+            elf = os.path.join(tmp, "k.elf")
+            open(elf, "w").close()
+            r = subprocess.run(
+                [sys.executable, QEMU_PY, mode, "--kernel", elf, "--pmem", "",
+                 "--qemu", shutil.which("echo"), "--build-dir", tmp, *argv],
+                stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout.split("\n")
+
+    def test_run_and_debug_let_the_guest_reboot(self):
+        # `reboot` at the prompt comes back to the prompt under make run
+        # and make debug; a test= run still ends at a reset.
+        for mode in ("run", "debug"):
+            with self.subTest(mode=mode):
+                qemu_line = [l for l in self.echoed_cmd(mode, "--accel", "tcg")
+                             if "-machine" in l]
+                self.assertEqual(len(qemu_line), 1)
+                self.assertNotIn("-no-reboot", qemu_line[0].split())
+        qemu_line = [l for l in self.echoed_cmd("run", "--accel", "tcg",
+                                                "--append", "test=locks")
+                     if "-machine" in l]
+        self.assertIn("-no-reboot", qemu_line[0].split())
+
     def test_smp_memory_machine_accel(self):
         status, out, _ = self.qemu_cmd("--pmem", "", "--smp", "2", "--memory",
                                        "1G", "--machine", "pc", "--accel",
