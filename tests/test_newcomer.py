@@ -7,8 +7,9 @@ Covers `make check-deps` and scripts/qemu.py with a PATH that lacks a tool
 (nothing is uninstalled: PATH points at a folder of links to the tools
 that are kept), an NVDIMM image held by another QEMU, images the tools and
 `make run` refuse (too small, not holdfs, a newer format version) and
-`make help` with the `make run` options, and the progress lines of the
-host tools (quiet unless stderr is a terminal).  Tests that need QEMU or the built tools skip without them.
+`make help` with the `make run` options (and that `make run` lets the
+guest reboot), the holdfs tool's arguments in the shell's order, and the
+progress lines of the host tools (quiet unless stderr is a terminal).  Tests that need QEMU or the built tools skip without them.
 """
 
 import io
@@ -318,6 +319,58 @@ class BadImages(unittest.TestCase):
                               "start afresh, remove it (make run creates and "
                               "formats a new one) or choose another image "
                               "with PMEM=path", r.stderr)
+
+
+class HostTool(unittest.TestCase):
+    """build/tools/holdfs takes its arguments as the kernel's shell does."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.img = os.path.join(self.tmp.name, "t.img")
+        qemu.create_image(self.img, 8 * MIB)
+        subprocess.run([tool("mkfs.holdfs"), self.img], check=True,
+                       capture_output=True, timeout=60)
+        self.holdfs("put", "-", "/f", stdin=b"x" * 5000)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def holdfs(self, *argv, stdin=b""):
+        r = subprocess.run([tool("holdfs"), self.img, *argv], input=stdin,
+                           capture_output=True, timeout=60)
+        return r.returncode, r.stdout.decode(), r.stderr.decode()
+
+    def size(self, path):
+        status, out, err = self.holdfs("stat", path)
+        self.assertEqual(status, 0, err)
+        return int(re.search(r"^\s*size: (\d+)$", out, re.M).group(1))
+
+    def test_truncate_path_size(self):
+        self.assertEqual(self.holdfs("truncate", "/f", "100"), (0, "", ""))
+        self.assertEqual(self.size("/f"), 100)
+        self.assertEqual(self.holdfs("truncate", "/f", "8K")[0], 0)
+        self.assertEqual(self.size("/f"), 8192)
+
+    def test_truncate_old_order_only_when_unambiguous(self):
+        status, _, err = self.holdfs("truncate", "300", "/f")
+        self.assertEqual(status, 0)
+        self.assertIn("the order is now PATH SIZE (truncate /f 300)", err)
+        self.assertEqual(self.size("/f"), 300)
+        for args, why in ((("/f", "/g"), "bad size '/g'"),
+                          (("/f", "lots"), "bad size 'lots'"),
+                          (("f", "10"), "expected PATH SIZE"),
+                          (("10", "20"), "expected PATH SIZE")):
+            with self.subTest(args=args):
+                status, _, err = self.holdfs("truncate", *args)
+                self.assertEqual(status, 2)
+                self.assertIn(why, err)
+        self.assertEqual(self.size("/f"), 300)
+
+    def test_usage_documents_the_order(self):
+        status, _, err = self.holdfs("truncate", "/f")
+        self.assertEqual(status, 2)
+        self.assertIn("truncate PATH SIZE", err)
+        self.assertIn("old order SIZE PATH", err)
 
 
 class RunOptions(unittest.TestCase):

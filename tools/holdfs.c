@@ -11,7 +11,10 @@
  *	holdfs IMAGE mv FROM TO        rename (replaces TO)
  *	holdfs IMAGE ln [-s] TARGET PATH  hard or symbolic link
  *	holdfs IMAGE readlink PATH     print a symlink's target
- *	holdfs IMAGE truncate SIZE PATH   set a file's size
+ *	holdfs IMAGE truncate PATH SIZE   set a file's size (the shell's
+ *	                               order; the old SIZE PATH order is still
+ *	                               taken when it cannot be misread: see
+ *	                               truncate_args)
  *	holdfs IMAGE stat PATH         inode details
  *	holdfs IMAGE df                space and inodes
  *
@@ -65,7 +68,9 @@ static int usage(void)
 		"usage: holdfs IMAGE COMMAND ARGS...\n"
 		"  ls [-l] PATH | cat PATH | put HOSTFILE PATH | get PATH HOSTFILE\n"
 		"  rm PATH | mkdir PATH | rmdir PATH | mv FROM TO | ln [-s] TARGET PATH\n"
-		"  readlink PATH | truncate SIZE PATH | stat PATH | df\n");
+		"  readlink PATH | truncate PATH SIZE | stat PATH | df\n"
+		"PATH starts with '/'.  truncate also takes the old order SIZE PATH\n"
+		"when one argument is a path and the other a size (4096, 64K, 0x1000).\n");
 	return EXIT_USAGE;
 }
 
@@ -271,6 +276,52 @@ static int cmd_df(struct hfs_fs *fs)
 	return 0;
 }
 
+/*
+ * truncate's two arguments: PATH SIZE, as the kernel shell takes them.
+ * The tool used to take SIZE PATH; that order is still accepted when it
+ * cannot be misread (the first argument is a size and does not start with
+ * '/', the second starts with '/'), with a note.  Returns 0 or EXIT_USAGE
+ * after saying what was wrong.
+ */
+static int truncate_args(const char *a, const char *b, const char **path, uint64_t *size)
+{
+	if (a[0] == '/') {
+		if (!parse_size(b, size)) {
+			*path = a;
+			return 0;
+		}
+		fprintf(stderr, "%s: truncate: bad size '%s' (expected truncate PATH SIZE, "
+			"e.g. truncate /f 64K)\n", prog, b);
+		return EXIT_USAGE;
+	}
+	if (b[0] == '/' && !parse_size(a, size)) {
+		fprintf(stderr, "%s: truncate: note: the order is now PATH SIZE "
+			"(truncate %s %s)\n", prog, b, a);
+		*path = b;
+		return 0;
+	}
+	fprintf(stderr, "%s: truncate: expected PATH SIZE with PATH starting with '/', "
+		"not '%s' '%s'\n", prog, a, b);
+	return EXIT_USAGE;
+}
+
+static int cmd_truncate(struct hfs_fs *fs, const char *a, const char *b)
+{
+	struct hfs_inode *ip;
+	const char *path;
+	uint64_t size;
+	int r;
+
+	if ((r = truncate_args(a, b, &path, &size)))
+		return r;
+	r = hfs_open(fs, path, HFS_O_WRONLY, 0, &ip);
+	if (!r) {
+		r = hfs_truncate(ip, size, NULL);
+		hfs_iput(ip);
+	}
+	return r ? fail(path, r) : 0;
+}
+
 static int run(struct hfs_fs *fs, int argc, char **argv)
 {
 	const char *cmd = argv[0];
@@ -301,23 +352,8 @@ static int run(struct hfs_fs *fs, int argc, char **argv)
 		printf("%s\n", buf);
 		return 0;
 	}
-	if (!strcmp(cmd, "truncate")) {
-		struct hfs_inode *ip;
-		uint64_t size;
-
-		if (argc != 2)
-			return usage();
-		if (parse_size(argv[0], &size)) {
-			fprintf(stderr, "%s: bad size '%s'\n", prog, argv[0]);
-			return EXIT_USAGE;
-		}
-		r = hfs_open(fs, argv[1], HFS_O_WRONLY, 0, &ip);
-		if (!r) {
-			r = hfs_truncate(ip, size, NULL);
-			hfs_iput(ip);
-		}
-		return r ? fail(argv[1], r) : 0;
-	}
+	if (!strcmp(cmd, "truncate"))
+		return argc == 2 ? cmd_truncate(fs, argv[0], argv[1]) : usage();
 	if (!strcmp(cmd, "rm") || !strcmp(cmd, "mkdir") || !strcmp(cmd, "rmdir")) {
 		if (argc != 1)
 			return usage();
