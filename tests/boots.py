@@ -217,7 +217,37 @@ BOOTS += [
     )),
 ]
 
+# `pmem` names regions as every message does (pmem0, or 0), and will not
+# store into the mounted root filesystem without -w.
+PMEM_FREE_OFF = 0x800000        # a data block nothing uses on a fresh 16M fs
+
 BOOTS += [
+    scenario("shell-pmem-region-guard", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True,
+             stdin=(f"pmem write 0 {PMEM_FREE_OFF:#x} NOT-WRITTEN\n"
+                    f"pmem fill pmem0 {PMEM_FREE_OFF:#x} 16 0x41\n"
+                    f"pmem write -w pmem0 {PMEM_FREE_OFF:#x} FORCED-WRITE\n"
+                    f"pmem read pmem0 {PMEM_FREE_OFF:#x} 16\n"
+                    "pmem crc 0 0 4096\npmem read pmem7 0 16\n"
+                    "pmem read disk0 0 16\npmem read pmem 0 16\n"
+                    "pmem read -w pmem0 0 16\npoweroff\n"),
+             status=STATUS_POWEROFF,
+             expect=(r"^pmem write: pmem0\+0x800000 holds the mounted root "
+                     r"filesystem; storing there bypasses holdfs and may "
+                     r"destroy it: pass -w to do it anyway \(pmem write -w "
+                     r"\.\.\.\)$",
+                     r"^pmem fill: pmem0\+0x800000 holds the mounted root "
+                     r"filesystem; .*\(pmem fill -w \.\.\.\)$",
+                     r"^wrote 12 bytes to pmem0 at 0x800000 \(persisted\)$",
+                     r"^00800000  46 4f 52 43 45 44 2d 57 52 49 54 45 00 00 00 00"
+                     r"  \|FORCED-WRITE\.\.\.\.\|$",
+                     r"^crc32 [0-9a-f]{8} size 4096$",
+                     r"^pmem: no region pmem7 \(there is 1: pmem0\)$",
+                     r"^pmem: 'disk0' is not a region: expected a name as "
+                     r"nvdimm lists them \(pmem0\), or its number \(0\)$",
+                     r"^pmem: 'pmem' is not a region",
+                     r"^pmem: -w is for write and fill only$"),
+             reject=(r"^wrote 11 bytes", r"^filled ")),
     # reboot resets the machine and it boots again, as under `make run`
     # (no -no-reboot here): back to the prompt, and the file written
     # before the reboot is still there.
