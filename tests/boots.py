@@ -483,6 +483,22 @@ BOOTS += [
 ]
 
 
+# ln -s: an empty target is ENOENT (it used to become "/"), and a
+# relative target is stored as typed, so it resolves from the link's
+# directory.
+BOOTS += [
+    scenario("shell-ln-symlink", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True,
+             stdin=('ln -s "" /e\nstat /e\nmkdir /d\nwrite /d/a.txt in-d\n'
+                    "ln -s a.txt /d/l\ncat /d/l\nstat /d/l\npoweroff\n"),
+             status=STATUS_POWEROFF,
+             expect=(r"^ln: /e: No such file or directory \(the target is "
+                     r"empty\)$",
+                     r"^stat: /e: No such file or directory$",
+                     r"^in-d$",
+                     r"^  target: a\.txt$")),
+]
+
 # A dma cp whose destination is truncated under it: the truncate waits for
 # the chunk in flight, then the copy stops (its next chunk would lie past
 # the new end of file) instead of allocating blocks there.

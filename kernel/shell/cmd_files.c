@@ -315,13 +315,43 @@ static int two_paths(int argc, char **argv, int (*op)(const char *, const char *
 static int cmd_mv(int argc, char **argv) { return two_paths(argc, argv, vfs_rename); }
 SHELL_CMD("mv", "mv SRC DST", "rename (replacing DST)", cmd_mv);
 
+/*
+ * ln -s TARGET LINK: the target is the link's content, stored as typed
+ * (a relative one is resolved from the link's directory when followed);
+ * only LINK is a path of the shell.  An empty target names nothing:
+ * ENOENT, as POSIX says (holdfs refuses it).
+ */
+static int symlink_cmd(const char *cmd, const char *target, const char *link)
+{
+	char link_buf[HFS_PATH_MAX];
+	const char *path = abspath(link, link_buf, sizeof(link_buf));
+	int err;
+
+	if (!path) {
+		shell_printf("%s: path too long\n", cmd);
+		return -ENAMETOOLONG;
+	}
+	err = vfs_symlink(target, path);
+	if (err == -ENOENT && !target[0]) {
+		shell_printf("%s: %s: %s (the target is empty)\n", cmd, path, strerror(err));
+		return err;
+	}
+	return err ? fail(cmd, path, err) : 0;
+}
+
 static int cmd_ln(int argc, char **argv)
 {
-	if (argc == 4 && !strcmp(argv[1], "-s"))
-		return two_paths(3, argv + 1, vfs_symlink);
+	int err;
+
+	if (argc == 4 && !strcmp(argv[1], "-s")) {
+		if ((err = need_fs(argv[0])))
+			return err;
+		return symlink_cmd(argv[0], argv[2], argv[3]);
+	}
 	return two_paths(argc, argv, vfs_link);
 }
-SHELL_CMD("ln", "ln [-s] TARGET LINK", "make a hard or symbolic link", cmd_ln);
+SHELL_CMD("ln", "ln [-s] TARGET LINK",
+	  "make a hard or symbolic link (a symlink's TARGET is stored as typed)", cmd_ln);
 
 static int one_path(int argc, char **argv, int (*op)(const char *))
 {
