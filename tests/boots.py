@@ -499,6 +499,38 @@ BOOTS += [
                      r"^  target: a\.txt$")),
 ]
 
+# Out of inodes with blocks to spare: the error says it was the inode
+# table, and df shows inodes in use.  mkfs -i 16: 15 usable, the root one.
+TINY_INODES = 16
+
+
+def mkfs_tiny_inode_table(images):
+    r = _tool("mkfs.holdfs", "-i", str(TINY_INODES), images[0])
+    if r.returncode:
+        return f"mkfs.holdfs -i {TINY_INODES} exited {r.returncode}: " \
+               f"{r.stderr.decode()[-200:]}"
+    return None
+
+
+BOOTS += [
+    scenario("holdfs-out-of-inodes", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), prepare=mkfs_tiny_inode_table,
+             stdin=("".join(f"write /f{i} x\n" for i in range(TINY_INODES - 1))
+                    + "mkdir /d\ndf\nrm /f3\nwrite /again x\ncat /again\n"
+                    "poweroff\n"),
+             status=STATUS_POWEROFF,
+             expect=(r"^write: /f14: No space left on device \(no free "
+                     r"inodes: 15 of 15 in use; see df\)$",
+                     r"^mkdir: /d: No space left on device \(no free inodes: "
+                     r"15 of 15 in use; see df\)$",
+                     r"^filesystem\s+size\(KiB\)\s+used\(KiB\)\s+free\(KiB\)"
+                     r"\s+inodes\s+iused\s+ifree$",
+                     # blocks to spare, every inode in use
+                     r"^pmem0\s+\d+\s+\d+\s+[1-9]\d{3,}\s+15\s+15\s+0$",
+                     r"^x$"),
+             reject=(r"^write: /f(\d|1[0-3]): ", r"^write: /again")),
+]
+
 # A dma cp whose destination is truncated under it: the truncate waits for
 # the chunk in flight, then the copy stops (its next chunk would lie past
 # the new end of file) instead of allocating blocks there.

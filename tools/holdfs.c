@@ -265,10 +265,12 @@ static int cmd_df(struct hfs_fs *fs)
 	int i;
 
 	hfs_statfs(fs, &st);
-	printf("blocks: %llu total, %llu free (%llu KiB free)\ninodes: %llu total, %llu free\n",
+	printf("blocks: %llu total, %llu free (%llu KiB free)\n"
+	       "inodes: %llu total, %llu used, %llu free\n",
 	       (unsigned long long)st.blocks, (unsigned long long)st.free_blocks,
 	       (unsigned long long)(st.free_blocks * st.block_size / 1024),
-	       (unsigned long long)st.inodes, (unsigned long long)st.free_inodes);
+	       (unsigned long long)st.inodes, (unsigned long long)(st.inodes - st.free_inodes),
+	       (unsigned long long)st.free_inodes);
 	printf("uuid: ");
 	for (i = 0; i < 16; i++)
 		printf("%02x%s", st.uuid[i], i == 3 || i == 5 || i == 7 || i == 9 ? "-" : "");

@@ -44,9 +44,39 @@ static const char *abspath(const char *in, char *buf, size_t size)
 	const char *var = abspath((arg), var##_buf, sizeof(var##_buf)); \
 	if (!var) { shell_printf("%s: path too long\n", argv[0]); return -ENAMETOOLONG; }
 
+/*
+ * After -ENOSPC: what ran out, as holdfs recorded it (hfs_statfs.last_nospc),
+ * with the figures, in buf as " (...)"; empty when it cannot say.
+ */
+static void nospc_why(char *buf, size_t size)
+{
+	struct hfs_statfs st;
+
+	buf[0] = '\0';
+	if (vfs_statfs(&st))
+		return;
+	switch (st.last_nospc) {
+	case HFS_NOSPC_INODES:
+		snprintf(buf, size, " (no free inodes: %lu of %lu in use; see df)",
+			 st.inodes - st.free_inodes, st.inodes);
+		break;
+	case HFS_NOSPC_BLOCKS:
+		snprintf(buf, size, " (not enough free blocks: %lu KiB free)",
+			 st.free_blocks * st.block_size / 1024);
+		break;
+	case HFS_NOSPC_JOURNAL:
+		snprintf(buf, size, " (one operation larger than the journal holds)");
+		break;
+	}
+}
+
 static int fail(const char *cmd, const char *path, int err)
 {
-	shell_printf("%s: %s: %s\n", cmd, path, strerror(err));
+	char why[96] = "";
+
+	if (err == -ENOSPC)
+		nospc_why(why, sizeof(why));
+	shell_printf("%s: %s: %s%s\n", cmd, path, strerror(err), why);
 	return err;
 }
 
@@ -409,12 +439,18 @@ static int cmd_df(int argc, char **argv)
 		return err;
 	if ((err = vfs_statfs(&st)))
 		return fail(argv[0], "/", err);
-	shell_printf("filesystem  size(KiB)   used(KiB)   free(KiB)  inodes  free inodes\n");
-	shell_printf("pmem0       %9lu   %9lu   %9lu  %6lu  %6lu\n", st.blocks * 4,
-		     (st.blocks - st.free_blocks) * 4, st.free_blocks * 4, st.inodes, st.free_inodes);
+	/* like df and df -i side by side: KiB, then inodes (each file,
+	 * directory and symlink takes one; the table's size is fixed by mkfs) */
+	shell_printf("filesystem  size(KiB)   used(KiB)   free(KiB)    inodes     iused     ifree\n");
+	shell_printf("pmem0       %9lu   %9lu   %9lu  %8lu  %8lu  %8lu\n",
+		     st.blocks * st.block_size / 1024,
+		     (st.blocks - st.free_blocks) * st.block_size / 1024,
+		     st.free_blocks * st.block_size / 1024,
+		     st.inodes, st.inodes - st.free_inodes, st.free_inodes);
 	return 0;
 }
-SHELL_CMD("df", "df", "space and inodes used on the root filesystem", cmd_df);
+SHELL_CMD("df", "df", "space (KiB) and inodes (total, used, free) of the root filesystem",
+	  cmd_df);
 
 static int cmd_truncate(int argc, char **argv)
 {
