@@ -557,6 +557,57 @@ BOOTS += [
              timeout=180),
 ]
 
+# ------------------------------------------------------------ real time ----
+
+# QEMU's RTC starts at the host's time in UTC (-rtc base=utc, the default),
+# so a file made in the kernel is dated today, give or take a day for a run
+# across midnight or a host clock that is a little off: a value check with a
+# generous margin, not a timing assertion.
+RTC_MARGIN_DAYS = 1
+
+
+def host_dates_re(margin_days=RTC_MARGIN_DAYS):
+    """Regex of the host's UTC dates from margin_days before to after now."""
+    import datetime
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    days = (today + datetime.timedelta(days=d)
+            for d in range(-margin_days, margin_days + 1))
+    return "(?:" + "|".join(str(d) for d in days) + ")"
+
+
+HOST_DATES = host_dates_re()
+STAT_TIME = r" \d\d:\d\d:\d\d\.\d{9} \+0000$"
+
+BOOTS += [
+    scenario("rtc-file-dates", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True,
+             stdin="write /dated x\nstat /dated\nls -l /\ndate\npoweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"^time: " + HOST_DATES + r" \d\d:\d\d:\d\d\.000000000 "
+                     r"\+0000 from the CMOS RTC$",
+                     r"^  access: " + HOST_DATES + STAT_TIME,
+                     r"^  modify: " + HOST_DATES + STAT_TIME,
+                     r"^  change: " + HOST_DATES + STAT_TIME,
+                     r"^-644\s+1\s+2\s+1  " + HOST_DATES + r" \d\d:\d\d  dated$",
+                     r"^" + HOST_DATES + r" \d\d:\d\d:\d\d\.\d{9} \+0000\n"
+                     r"\(from the CMOS RTC at boot, plus the TSC since\)$"),
+             reject=(r"^rtc: ", r"1970-01-01")),
+    # An RTC date before the Unix epoch is refused with the reason, and the
+    # wall clock falls back to the documented epoch-at-boot.
+    scenario("rtc-out-of-range", machine="pc", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True,
+             extra=("-rtc", "base=1960-01-01T00:00:00"),
+             stdin="write /old x\nstat /old\ndate\npoweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"^rtc: the year 1960 is outside 1970-2554 \(from the "
+                     r"century register\)$",
+                     r"^time: no date from the RTC \(above\); dates count "
+                     r"from 1970-01-01 00:00:00 UTC at boot$",
+                     r"^  modify: 1970-01-01 00:00:\d\d\.\d{9} \+0000$",
+                     r"^\(no usable CMOS RTC: counted from the Unix epoch at "
+                     r"boot\)$")),
+]
+
 # ------------------------------------------------ images the kernel refuses ----
 
 SB_VERSION_OFFSET = 8           # struct hfs_dsuper: magic (8 bytes), version

@@ -366,6 +366,21 @@ class HostTool(unittest.TestCase):
                 self.assertIn(why, err)
         self.assertEqual(self.size("/f"), 300)
 
+    def test_times_print_as_dates_like_the_shell(self):
+        # UTC dates as the kernel's stat and ls -l print them (lib/date.h);
+        # the file was put just now, so it is dated today, give or take a
+        # day (a run across midnight): a value check, not a timing one.
+        import boots
+        status, out, err = self.holdfs("stat", "/f")
+        self.assertEqual(status, 0, err)
+        for what in ("access", "modify", "change"):
+            self.assertRegex(out, rf"(?m)^{what}: {boots.HOST_DATES} "
+                                  r"\d\d:\d\d:\d\d\.\d{9} \+0000$")
+        status, out, err = self.holdfs("ls", "-l", "/")
+        self.assertEqual(status, 0, err)
+        self.assertRegex(out, rf"(?m)^-0644 +1 +5000 {boots.HOST_DATES} "
+                              r"\d\d:\d\d f$")
+
     def test_usage_documents_the_order(self):
         status, _, err = self.holdfs("truncate", "/f")
         self.assertEqual(status, 2)

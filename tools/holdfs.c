@@ -20,12 +20,14 @@
  *
  * Every command mounts the image, does one thing and unmounts it.  Exit 0
  * on success, 1 on an error (with a message naming it), 2 on bad usage.
+ * Times print as the kernel's shell prints them (lib/date.h), in UTC: ls -l
+ * "2026-12-04 16:27", stat "2026-12-04 16:27:15.123456789 +0000".
  */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
+#include <lib/date.h>
 #include <lib/errno.h>
 #include <lib/string.h>
 #include "hfs_host.h"
@@ -86,12 +88,9 @@ static char type_char(uint32_t mode)
 static void print_long(struct hfs_fs *fs, const char *path, const char *name,
 		       const struct hfs_stat *st)
 {
-	char when[32] = "?";
-	time_t secs = (time_t)(st->mtime_ns / 1000000000u);
-	struct tm tm;
+	char when[DATE_SHORT_SIZE];
 
-	if (localtime_r(&secs, &tm))
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	date_format_short(when, sizeof(when), st->mtime_ns);
 	printf("%c%04o %3u %10llu %s %s", type_char(st->mode), st->mode & 07777, st->nlink,
 	       (unsigned long long)st->size, when, name);
 	if ((st->mode & HFS_S_IFMT) == HFS_S_IFLNK) {
@@ -239,6 +238,7 @@ static int cmd_put(struct hfs_fs *fs, const char *host, const char *path)
 
 static int cmd_stat(struct hfs_fs *fs, const char *path)
 {
+	char atime[DATE_FULL_SIZE], mtime[DATE_FULL_SIZE], ctime[DATE_FULL_SIZE];
 	struct hfs_stat st;
 	struct hfs_inode *ip;
 	uint64_t extents = 0;
@@ -250,12 +250,15 @@ static int cmd_stat(struct hfs_fs *fs, const char *path)
 		hfs_ext_count(ip, &extents);
 		hfs_iput(ip);
 	}
+	date_format_full(atime, sizeof(atime), st.atime_ns);
+	date_format_full(mtime, sizeof(mtime), st.mtime_ns);
+	date_format_full(ctime, sizeof(ctime), st.ctime_ns);
 	printf("  file: %s\n inode: %llu\n  type: %c\n  mode: %04o\n links: %u\n"
-	       "  size: %llu\nblocks: %llu (4 KiB)\nextents: %llu\n mtime: %llu ns\n ctime: %llu ns\n",
+	       "  size: %llu\nblocks: %llu (4 KiB)\nextents: %llu\naccess: %s\nmodify: %s\n"
+	       "change: %s\n",
 	       path, (unsigned long long)st.ino, type_char(st.mode), st.mode & 07777, st.nlink,
 	       (unsigned long long)st.size, (unsigned long long)st.blocks,
-	       (unsigned long long)extents, (unsigned long long)st.mtime_ns,
-	       (unsigned long long)st.ctime_ns);
+	       (unsigned long long)extents, atime, mtime, ctime);
 	return 0;
 }
 

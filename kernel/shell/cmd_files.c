@@ -6,7 +6,8 @@
  *   hexdump PATH [OFF LEN]   crc32 PATH   sync   fsck [-n|-y]
  *   pattern PATH SIZE TEXT   (SIZE bytes of TEXT and a newline, repeated)
  * Paths without a leading '/' are taken from the root.  Every error prints
- * the command, the path and the reason.
+ * the command, the path and the reason.  Times print as UTC dates
+ * (lib/date.h): stat like coreutils' stat, ls -l like --time-style=long-iso.
  */
 #include <fs/vfs.h>
 #include "../../fs/holdfs/holdfs.h"
@@ -15,6 +16,7 @@
 #include <kernel/timer.h>
 #include <lib/string.h>
 #include <lib/crc.h>
+#include <lib/date.h>
 #include <lib/printf.h>
 #include <lib/errno.h>
 #include "progress.h"
@@ -97,9 +99,13 @@ static char type_char(uint32_t mode)
 	}
 }
 
+/*
+ * ls -l: type and mode, links, size in bytes, 4 KiB blocks, the modify
+ * time as `ls -l --time-style=long-iso` prints it (UTC), name.
+ */
 static void ls_entry(const char *dir, const struct hfs_dirent *de, bool lng)
 {
-	char path[HFS_PATH_MAX];
+	char path[HFS_PATH_MAX], when[DATE_SHORT_SIZE];
 	struct hfs_stat st;
 
 	if (!lng) {
@@ -111,8 +117,9 @@ static void ls_entry(const char *dir, const struct hfs_dirent *de, bool lng)
 		shell_printf("?????????? %s\n", de->name);
 		return;
 	}
-	shell_printf("%c%03o %3u %10lu %6lu  %s\n", type_char(st.mode), st.mode & 0777,
-		     st.nlink, st.size, st.blocks, de->name);
+	date_format_short(when, sizeof(when), st.mtime_ns);
+	shell_printf("%c%03o %3u %10lu %6lu  %s  %s\n", type_char(st.mode), st.mode & 0777,
+		     st.nlink, st.size, st.blocks, when, de->name);
 }
 
 static int cmd_ls(int argc, char **argv)
@@ -143,7 +150,8 @@ static int cmd_ls(int argc, char **argv)
 	hfs_iput(ip);
 	return n < 0 ? fail(argv[0], path, n) : 0;
 }
-SHELL_CMD("ls", "ls [-l] [PATH]", "list a directory", cmd_ls);
+SHELL_CMD("ls", "ls [-l] [PATH]", "list a directory (-l: mode, links, size, blocks, "
+	  "modified YYYY-MM-DD HH:MM UTC, name)", cmd_ls);
 
 /*
  * Open path (a shell argument of command cmd), read it in IO_CHUNK pieces
@@ -404,6 +412,15 @@ SHELL_CMD("rm", "rm PATH", "remove a file", cmd_rm);
 SHELL_CMD("mkdir", "mkdir PATH", "make a directory", cmd_mkdir);
 SHELL_CMD("rmdir", "rmdir PATH", "remove an empty directory", cmd_rmdir);
 
+/* One of stat's times, as coreutils' stat prints it in UTC. */
+static void print_time(const char *what, uint64_t ns)
+{
+	char date[DATE_FULL_SIZE];
+
+	date_format_full(date, sizeof(date), ns);
+	shell_printf("  %s: %s\n", what, date);
+}
+
 static int cmd_stat(int argc, char **argv)
 {
 	struct hfs_stat st;
@@ -421,12 +438,14 @@ static int cmd_stat(int argc, char **argv)
 		     type_char(st.mode) == 'd' ? "directory" : type_char(st.mode) == 'l' ? "symlink" : "file",
 		     st.mode & 0777, st.nlink);
 	shell_printf("  size: %lu  blocks: %lu (4 KiB)\n", st.size, st.blocks);
-	shell_printf("  mtime: %lu ns  ctime: %lu ns\n", st.mtime_ns, st.ctime_ns);
+	print_time("access", st.atime_ns);
+	print_time("modify", st.mtime_ns);
+	print_time("change", st.ctime_ns);
 	if (type_char(st.mode) == 'l' && vfs_readlink(path, target, sizeof(target)) >= 0)
 		shell_printf("  target: %s\n", target);
 	return 0;
 }
-SHELL_CMD("stat", "stat PATH", "show a file's inode", cmd_stat);
+SHELL_CMD("stat", "stat PATH", "show a file's inode, with its times as UTC dates", cmd_stat);
 
 static int cmd_df(int argc, char **argv)
 {
