@@ -211,8 +211,9 @@ static int cmd_pmem(int argc, char **argv)
 	return shell_usage_error(argv[0], "expected write, read, fill or crc with their arguments");
 }
 SHELL_CMD("pmem", "pmem write [-w] R OFF TEXT | read R OFF LEN | fill [-w] R OFF LEN BYTE | "
-	  "crc R OFF LEN  (R: pmem0 or 0; -w: store even into the mounted filesystem)",
-	  "read and write persistent memory directly", cmd_pmem);
+	  "crc R OFF LEN",
+	  "read and write persistent memory directly (R: pmem0 or 0; -w: store even where the "
+	  "mounted filesystem lives)", cmd_pmem);
 
 static void acpi_line(const char *line)
 {
