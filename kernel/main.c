@@ -6,7 +6,8 @@
  *   2. serial console (kprintf)
  *   3. boot information (multiboot1/2), command line
  *   4. physical frames, kernel heap, the kernel's own page tables
- *   5. TSC clock, ACPI tables, local APIC / IOAPIC, PIC off
+ *   5. TSC clock, ACPI tables, the wall clock (CMOS RTC; the FADT names its
+ *      century register), local APIC / IOAPIC, PIC off
  *   6. the scheduler (this code becomes thread "main"), timer, interrupts
  *   7. serial input, the other CPUs, PCI devices and their drivers, persistent memory
  *      (NFIT), then either the test run
@@ -82,6 +83,15 @@ static void interrupts_init(void)
 	}
 }
 
+/* The date from the CMOS RTC, with the century register the FADT names. */
+static void wall_clock_init(void)
+{
+	const struct acpi_fadt_info *fadt = acpi_fadt();
+
+	time_wall_init(fadt ? fadt->century : 0,
+		       fadt && (fadt->boot_arch & ACPI_BOOT_ARCH_NO_CMOS_RTC));
+}
+
 void kmain(uint32_t magic, uint32_t info_pa)
 {
 	int err;
@@ -106,6 +116,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	sync_init();
 
 	acpi_init(boot_info.rsdp_len ? boot_info.rsdp : NULL, boot_info.rsdp_len);
+	wall_clock_init();
 	interrupts_init();
 
 	sched_init();

@@ -1,9 +1,14 @@
 /*
- * time.c - the monotonic nanosecond clock (TSC) and kernel timers.
+ * time.c - the monotonic nanosecond clock (TSC), the wall clock, and
+ * kernel timers.
  *
  * The TSC rate is measured once against the PIT.  time_ns() converts TSC
  * ticks to nanoseconds with a 64x64->128-bit multiply by a fixed-point
  * factor (ns per tick << 32), so it never overflows and needs no division.
+ *
+ * The wall clock is one offset: the CMOS RTC's date at boot minus
+ * time_ns() then (arch/x86_64/rtc.c reads and checks it).  Written once
+ * by time_wall_init() before the other CPUs start, read-only after.
  *
  * Timers sit on one list sorted by deadline, guarded by timer_lock (taken
  * with interrupts off: the timer interrupt takes it too).  Expired timers
@@ -15,6 +20,8 @@
 #include <kernel/printk.h>
 #include <kernel/panic.h>
 #include <arch/x86_64/cpu.h>
+#include <arch/x86_64/rtc.h>
+#include <lib/date.h>
 
 uint64_t kernel_entry_tsc;		/* TSC at _start, copied by kmain */
 
@@ -42,6 +49,44 @@ void time_init(void)
 	ns_per_tick_fp32 = (uint64_t)(((unsigned __int128)1000000000ULL << 32) / tsc_freq);
 	tsc_base = kernel_entry_tsc ? kernel_entry_tsc : rdtsc();
 	kprintf("time: TSC %lu.%03lu MHz\n", tsc_freq / 1000000, (tsc_freq / 1000) % 1000);
+}
+
+/* Wall-clock time when time_ns() was 0; 0 (the epoch) without an RTC. */
+static uint64_t wall_at_zero_ns;
+static const char *wall_source = "no RTC read yet: counted from the Unix epoch at boot";
+
+void time_wall_init(uint8_t century_index, bool no_rtc)
+{
+	char date[DATE_FULL_SIZE];
+	uint64_t rtc_ns, now;
+
+	if (no_rtc) {
+		wall_source = "the FADT says there is no CMOS RTC: counted from the Unix epoch at boot";
+		kprintf("time: %s\n", wall_source);
+		return;
+	}
+	if (rtc_read_time(century_index, &rtc_ns)) {
+		wall_source = "no usable CMOS RTC: counted from the Unix epoch at boot";
+		kprintf("time: no date from the RTC (above); dates count from "
+			"1970-01-01 00:00:00 UTC at boot\n");
+		return;
+	}
+	now = time_ns();
+	wall_at_zero_ns = rtc_ns > now ? rtc_ns - now : 0;
+	wall_source = "from the CMOS RTC at boot, plus the TSC since";
+	date_format_full(date, sizeof(date), rtc_ns);
+	kprintf("time: %s from the CMOS RTC%s\n", date,
+		century_index ? "" : " (no century register: 20xx)");
+}
+
+uint64_t time_wall_ns(void)
+{
+	return wall_at_zero_ns + time_ns();
+}
+
+const char *time_wall_source(void)
+{
+	return wall_source;
 }
 
 /* Nanoseconds since the kernel's first instruction. */

@@ -23,6 +23,10 @@ Command line (used by `make run` and `make debug`):
 QEMU is using, warns when an existing image holds no holdfs the kernel can
 mount (check_image(): too small, not holdfs, another format version), and
 exec's QEMU, so QEMU's exit status is the caller's.
+`run` and `debug` let the guest reboot (the shell's `reboot` comes back to
+the prompt, and the images stay); with a test= command line, as in tests,
+they keep -no-reboot, so that a reset ends QEMU instead of running the
+tests again.  `cmd` prints the command line `run` would use.
 `debug` adds a gdb stub (-s -S), writes build/gdbinit and prints the gdb
 command to type in a second terminal.  `probe` boots the kernel with
 test=probe under KVM and says whether KVM works.
@@ -161,7 +165,7 @@ def build_cmd(*, qemu=None, machine="q35", accel="tcg", smp=1,
               memory=DEFAULT_MEMORY, iso=None, kernel=None, append=None,
               pmem=(), edu=True, edu_dma_mask=EDU_FULL_DMA_MASK,
               prealloc=False, debug_exit=False, serial="stdio",
-              monitor=None, gdb=False, extra=()):
+              monitor=None, gdb=False, no_reboot=True, extra=()):
     """Return the QEMU command line (a list) for one Holdfast machine.
 
     machine: "q35" or "pc" (always with nvdimm=on).
@@ -180,6 +184,9 @@ def build_cmd(*, qemu=None, machine="q35", accel="tcg", smp=1,
     serial: the -serial chardev ("stdio", "mon:stdio", "file:PATH", ...).
     monitor: the -monitor chardev; None means "none" unless serial is mon:.
     gdb: add the gdb stub on :1234 and start paused (-s -S).
+    no_reboot: a guest reset ends QEMU (-no-reboot), as tests want (a
+        reboot in a test is a failure the runner reports, not a second
+        run); False lets the machine reset and boot again (make run).
     extra: more arguments appended as they are.
     """
     if machine not in MACHINES:
@@ -235,7 +242,8 @@ def build_cmd(*, qemu=None, machine="q35", accel="tcg", smp=1,
     cmd += ["-display", "none", "-serial", serial]
     if monitor is not None:
         cmd += ["-monitor", monitor]
-    cmd += ["-no-reboot"]
+    if no_reboot:
+        cmd += ["-no-reboot"]
     if gdb:
         cmd += ["-s", "-S"]
     cmd += list(extra)
@@ -539,9 +547,12 @@ def _pmem_list(args, build_dir):
 
 
 def _machine_cmd(args, accel, gdb=False, pmem=()):
+    """The command line of `run`, `debug` and `cmd`: the guest may reboot,
+    unless its command line runs tests (test=...)."""
     tty = sys.stdin.isatty()
     kernel = args.kernel
-    debug_exit = args.debug_exit or "test=" in (args.append or "")
+    testing = "test=" in (args.append or "")
+    debug_exit = args.debug_exit or testing
     return build_cmd(qemu=args.qemu, machine=args.machine, accel=accel,
                      smp=args.smp, memory=args.memory, iso=args.iso,
                      kernel=kernel, append=args.append, pmem=pmem,
@@ -550,7 +561,7 @@ def _machine_cmd(args, accel, gdb=False, pmem=()):
                      else EDU_FULL_DMA_MASK,
                      debug_exit=debug_exit,
                      serial="mon:stdio" if tty else "stdio", gdb=gdb,
-                     extra=args.extra)
+                     no_reboot=testing, extra=args.extra)
 
 
 def _require_qemu(args):

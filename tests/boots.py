@@ -39,6 +39,10 @@ Fields (see Boot):
   expect    (scenario) regexes (re.MULTILINE) that must match the output
   reject    regexes that must not match (every boot also fails on PANIC,
             "Kernel panic" and a second boot banner)
+  reboots   (scenario) how many times the machine is meant to reboot: 0
+            (the default) runs QEMU with -no-reboot and fails on a second
+            boot banner; N lets the guest reset and expects exactly N + 1
+            banners
   extra     more QEMU arguments
 
 sequence(name, steps) runs boots and host checks (functions of the list of
@@ -85,6 +89,7 @@ class Boot:
     expect: tuple = ()
     reject: tuple = ()
     extra: tuple = ()
+    reboots: int = 0
     images_as: str | None = None    # set by sequence(): share images
     keep_images: bool = False       # set by sequence(): reuse, don't recreate
 
@@ -212,10 +217,47 @@ BOOTS += [
     )),
 ]
 
+# `pmem` names regions as every message does (pmem0, or 0), and will not
+# store into the mounted root filesystem without -w.
+PMEM_FREE_OFF = 0x800000        # a data block nothing uses on a fresh 16M fs
+
 BOOTS += [
-    # reboot resets the machine (QEMU runs with -no-reboot, so it exits 0).
-    scenario("shell-reboot", machine="q35", kernel="holdfast.elf", pmem=(),
-             stdin="reboot\n", status=0, expect=(r"^rebooting",)),
+    scenario("shell-pmem-region-guard", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True,
+             stdin=(f"pmem write 0 {PMEM_FREE_OFF:#x} NOT-WRITTEN\n"
+                    f"pmem fill pmem0 {PMEM_FREE_OFF:#x} 16 0x41\n"
+                    f"pmem write -w pmem0 {PMEM_FREE_OFF:#x} FORCED-WRITE\n"
+                    f"pmem read pmem0 {PMEM_FREE_OFF:#x} 16\n"
+                    "pmem crc 0 0 4096\npmem read pmem7 0 16\n"
+                    "pmem read disk0 0 16\npmem read pmem 0 16\n"
+                    "pmem read -w pmem0 0 16\npoweroff\n"),
+             status=STATUS_POWEROFF,
+             expect=(r"^pmem write: pmem0\+0x800000 holds the mounted root "
+                     r"filesystem; storing there bypasses holdfs and may "
+                     r"destroy it: pass -w to do it anyway \(pmem write -w "
+                     r"\.\.\.\)$",
+                     r"^pmem fill: pmem0\+0x800000 holds the mounted root "
+                     r"filesystem; .*\(pmem fill -w \.\.\.\)$",
+                     r"^wrote 12 bytes to pmem0 at 0x800000 \(persisted\)$",
+                     r"^00800000  46 4f 52 43 45 44 2d 57 52 49 54 45 00 00 00 00"
+                     r"  \|FORCED-WRITE\.\.\.\.\|$",
+                     r"^crc32 [0-9a-f]{8} size 4096$",
+                     r"^pmem: no region pmem7 \(there is 1: pmem0\)$",
+                     r"^pmem: 'disk0' is not a region: expected a name as "
+                     r"nvdimm lists them \(pmem0\), or its number \(0\)$",
+                     r"^pmem: 'pmem' is not a region",
+                     r"^pmem: -w is for write and fill only$"),
+             reject=(r"^wrote 11 bytes", r"^filled ")),
+    # reboot resets the machine and it boots again, as under `make run`
+    # (no -no-reboot here): back to the prompt, and the file written
+    # before the reboot is still there.
+    scenario("shell-reboot", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True, reboots=1,
+             stdin="write /kept survived-the-reboot\nreboot\ncat /kept\n"
+                   "poweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"^rebooting\n(.|\n)*^Holdfast \S+ booting(.|\n)*"
+                     r"^survived-the-reboot$",)),
     scenario("shell-acpi-lspci", machine="q35", kernel="holdfast.elf",
              pmem=("16M",), stdin="acpi\nlspci\npoweroff\n",
              status=STATUS_POWEROFF,
@@ -441,6 +483,54 @@ BOOTS += [
 ]
 
 
+# ln -s: an empty target is ENOENT (it used to become "/"), and a
+# relative target is stored as typed, so it resolves from the link's
+# directory.
+BOOTS += [
+    scenario("shell-ln-symlink", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True,
+             stdin=('ln -s "" /e\nstat /e\nmkdir /d\nwrite /d/a.txt in-d\n'
+                    "ln -s a.txt /d/l\ncat /d/l\nstat /d/l\npoweroff\n"),
+             status=STATUS_POWEROFF,
+             expect=(r"^ln: /e: No such file or directory \(the target is "
+                     r"empty\)$",
+                     r"^stat: /e: No such file or directory$",
+                     r"^in-d$",
+                     r"^  target: a\.txt$")),
+]
+
+# Out of inodes with blocks to spare: the error says it was the inode
+# table, and df shows inodes in use.  mkfs -i 16: 15 usable, the root one.
+TINY_INODES = 16
+
+
+def mkfs_tiny_inode_table(images):
+    r = _tool("mkfs.holdfs", "-i", str(TINY_INODES), images[0])
+    if r.returncode:
+        return f"mkfs.holdfs -i {TINY_INODES} exited {r.returncode}: " \
+               f"{r.stderr.decode()[-200:]}"
+    return None
+
+
+BOOTS += [
+    scenario("holdfs-out-of-inodes", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), prepare=mkfs_tiny_inode_table,
+             stdin=("".join(f"write /f{i} x\n" for i in range(TINY_INODES - 1))
+                    + "mkdir /d\ndf\nrm /f3\nwrite /again x\ncat /again\n"
+                    "poweroff\n"),
+             status=STATUS_POWEROFF,
+             expect=(r"^write: /f14: No space left on device \(no free "
+                     r"inodes: 15 of 15 in use; see df\)$",
+                     r"^mkdir: /d: No space left on device \(no free inodes: "
+                     r"15 of 15 in use; see df\)$",
+                     r"^filesystem\s+size\(KiB\)\s+used\(KiB\)\s+free\(KiB\)"
+                     r"\s+inodes\s+iused\s+ifree$",
+                     # blocks to spare, every inode in use
+                     r"^pmem0\s+\d+\s+\d+\s+[1-9]\d{3,}\s+15\s+15\s+0$",
+                     r"^x$"),
+             reject=(r"^write: /f(\d|1[0-3]): ", r"^write: /again")),
+]
+
 # A dma cp whose destination is truncated under it: the truncate waits for
 # the chunk in flight, then the copy stops (its next chunk would lie past
 # the new end of file) instead of allocating blocks there.
@@ -465,6 +555,57 @@ BOOTS += [
                      r"^  size: 0  blocks: 0 \(4 KiB\)$",
                      r"milliseconds: '0x' is not a number"),
              timeout=180),
+]
+
+# ------------------------------------------------------------ real time ----
+
+# QEMU's RTC starts at the host's time in UTC (-rtc base=utc, the default),
+# so a file made in the kernel is dated today, give or take a day for a run
+# across midnight or a host clock that is a little off: a value check with a
+# generous margin, not a timing assertion.
+RTC_MARGIN_DAYS = 1
+
+
+def host_dates_re(margin_days=RTC_MARGIN_DAYS):
+    """Regex of the host's UTC dates from margin_days before to after now."""
+    import datetime
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    days = (today + datetime.timedelta(days=d)
+            for d in range(-margin_days, margin_days + 1))
+    return "(?:" + "|".join(str(d) for d in days) + ")"
+
+
+HOST_DATES = host_dates_re()
+STAT_TIME = r" \d\d:\d\d:\d\d\.\d{9} \+0000$"
+
+BOOTS += [
+    scenario("rtc-file-dates", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True,
+             stdin="write /dated x\nstat /dated\nls -l /\ndate\npoweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"^time: " + HOST_DATES + r" \d\d:\d\d:\d\d\.000000000 "
+                     r"\+0000 from the CMOS RTC$",
+                     r"^  access: " + HOST_DATES + STAT_TIME,
+                     r"^  modify: " + HOST_DATES + STAT_TIME,
+                     r"^  change: " + HOST_DATES + STAT_TIME,
+                     r"^-644\s+1\s+2\s+1  " + HOST_DATES + r" \d\d:\d\d  dated$",
+                     r"^" + HOST_DATES + r" \d\d:\d\d:\d\d\.\d{9} \+0000\n"
+                     r"\(from the CMOS RTC at boot, plus the TSC since\)$"),
+             reject=(r"^rtc: ", r"1970-01-01")),
+    # An RTC date before the Unix epoch is refused with the reason, and the
+    # wall clock falls back to the documented epoch-at-boot.
+    scenario("rtc-out-of-range", machine="pc", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True,
+             extra=("-rtc", "base=1960-01-01T00:00:00"),
+             stdin="write /old x\nstat /old\ndate\npoweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"^rtc: the year 1960 is outside 1970-2554 \(from the "
+                     r"century register\)$",
+                     r"^time: no date from the RTC \(above\); dates count "
+                     r"from 1970-01-01 00:00:00 UTC at boot$",
+                     r"^  modify: 1970-01-01 00:00:\d\d\.\d{9} \+0000$",
+                     r"^\(no usable CMOS RTC: counted from the Unix epoch at "
+                     r"boot\)$")),
 ]
 
 # ------------------------------------------------ images the kernel refuses ----

@@ -7,7 +7,7 @@
 Runs every host test binary build/host/test_* and every QEMU boot in
 tests/boots.py (in parallel, up to --jobs at once, default the CPU count),
 counts the KTAP cases they report and ends with exactly one line
-"N passed, N failed" (", N skipped" when some were skipped).  Exit status 1
+"N passed, N failed, N skipped" (README.md quotes it).  Exit status 1
 when anything failed or nothing ran, 0 otherwise.
 
 Output: a line per failed or skipped case (with the diagnostics and log
@@ -245,8 +245,10 @@ def judge_host(name, stdout, stderr, returncode, timed_out,
     return out.finish()
 
 
-def serial_problems(text):
-    """Panics and reboots in a serial log (every boot fails on these)."""
+def serial_problems(text, reboots=0):
+    """Panics and reboots in a serial log (every boot fails on these); a
+    boot that is meant to reboot @reboots times must show exactly that many
+    more banners."""
     problems = []
     lines = clean_output(text).split("\n")
     for i, line in enumerate(lines, 1):
@@ -255,10 +257,15 @@ def serial_problems(text):
                             f"{line.strip()}")
             break
     banners = [i for i, line in enumerate(lines, 1) if BANNER_RE.match(line)]
-    if len(banners) > 1:
-        problems.append(f"the kernel booted {len(banners)} times (a second "
-                        f"'Holdfast' banner at serial line {banners[1]}): "
-                        "it rebooted")
+    if len(banners) > 1 + reboots:
+        problems.append(f"the kernel booted {len(banners)} times (a "
+                        f"'Holdfast' banner at serial line "
+                        f"{banners[1 + reboots]}): it rebooted"
+                        + (f" more than the {reboots} time(s) expected"
+                           if reboots else ""))
+    elif reboots and len(banners) < 1 + reboots:
+        problems.append(f"the kernel booted {len(banners)} time(s), "
+                        f"expected {1 + reboots} ({reboots} reboot(s))")
     return problems
 
 
@@ -327,7 +334,7 @@ def judge_scenario(boot, serial, stderr, returncode, timed_out,
         if m:
             out.problems.append(f"output matches the rejected /{pattern}/: "
                                 f"'{m.group(0).strip()}'")
-    out.problems.extend(serial_problems(serial))
+    out.problems.extend(serial_problems(serial, boot.reboots))
     if out.problems:
         out.tail_title = f"last {TAIL_LINES} lines of the serial output"
         out.tail = tail_lines(serial)
@@ -359,8 +366,9 @@ def render(out):
 
 
 def summary_line(passed, failed, skipped):
-    line = f"{passed} passed, {failed} failed"
-    return line + (f", {skipped} skipped" if skipped else "")
+    """The last line of a run, always with all three counts, so that it
+    reads the same as README.md says whether or not anything skipped."""
+    return f"{passed} passed, {failed} failed, {skipped} skipped"
 
 
 # ---------------------------------------------------------- running -------
@@ -473,7 +481,8 @@ def boot_cmd(boot, ctx, images):
         kernel=boot_medium(boot, ctx.build_dir) if boot.kernel else None,
         append=boot.append, pmem=images, edu=boot.edu,
         edu_dma_mask=None if boot.edu_default_mask else qemu.EDU_FULL_DMA_MASK,
-        debug_exit=True, serial="stdio", monitor="none", extra=boot.extra)
+        debug_exit=True, serial="stdio", monitor="none",
+        no_reboot=not boot.reboots, extra=boot.extra)
 
 
 def _failed_boot(boot, problem):

@@ -7,8 +7,9 @@ Covers `make check-deps` and scripts/qemu.py with a PATH that lacks a tool
 (nothing is uninstalled: PATH points at a folder of links to the tools
 that are kept), an NVDIMM image held by another QEMU, images the tools and
 `make run` refuse (too small, not holdfs, a newer format version) and
-`make help` with the `make run` options, and the progress lines of the
-host tools (quiet unless stderr is a terminal).  Tests that need QEMU or the built tools skip without them.
+`make help` with the `make run` options (and that `make run` lets the
+guest reboot), the holdfs tool's arguments in the shell's order, and the
+progress lines of the host tools (quiet unless stderr is a terminal).  Tests that need QEMU or the built tools skip without them.
 
 And that a clone is all a newcomer needs to read: no tracked file points
 outside the repository (the one documented exception is where
@@ -327,6 +328,73 @@ class BadImages(unittest.TestCase):
                               "with PMEM=path", r.stderr)
 
 
+class HostTool(unittest.TestCase):
+    """build/tools/holdfs takes its arguments as the kernel's shell does."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.img = os.path.join(self.tmp.name, "t.img")
+        qemu.create_image(self.img, 8 * MIB)
+        subprocess.run([tool("mkfs.holdfs"), self.img], check=True,
+                       capture_output=True, timeout=60)
+        self.holdfs("put", "-", "/f", stdin=b"x" * 5000)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def holdfs(self, *argv, stdin=b""):
+        r = subprocess.run([tool("holdfs"), self.img, *argv], input=stdin,
+                           capture_output=True, timeout=60)
+        return r.returncode, r.stdout.decode(), r.stderr.decode()
+
+    def size(self, path):
+        status, out, err = self.holdfs("stat", path)
+        self.assertEqual(status, 0, err)
+        return int(re.search(r"^\s*size: (\d+)$", out, re.M).group(1))
+
+    def test_truncate_path_size(self):
+        self.assertEqual(self.holdfs("truncate", "/f", "100"), (0, "", ""))
+        self.assertEqual(self.size("/f"), 100)
+        self.assertEqual(self.holdfs("truncate", "/f", "8K")[0], 0)
+        self.assertEqual(self.size("/f"), 8192)
+
+    def test_truncate_old_order_only_when_unambiguous(self):
+        status, _, err = self.holdfs("truncate", "300", "/f")
+        self.assertEqual(status, 0)
+        self.assertIn("the order is now PATH SIZE (truncate /f 300)", err)
+        self.assertEqual(self.size("/f"), 300)
+        for args, why in ((("/f", "/g"), "bad size '/g'"),
+                          (("/f", "lots"), "bad size 'lots'"),
+                          (("f", "10"), "expected PATH SIZE"),
+                          (("10", "20"), "expected PATH SIZE")):
+            with self.subTest(args=args):
+                status, _, err = self.holdfs("truncate", *args)
+                self.assertEqual(status, 2)
+                self.assertIn(why, err)
+        self.assertEqual(self.size("/f"), 300)
+
+    def test_times_print_as_dates_like_the_shell(self):
+        # UTC dates as the kernel's stat and ls -l print them (lib/date.h);
+        # the file was put just now, so it is dated today, give or take a
+        # day (a run across midnight): a value check, not a timing one.
+        import boots
+        status, out, err = self.holdfs("stat", "/f")
+        self.assertEqual(status, 0, err)
+        for what in ("access", "modify", "change"):
+            self.assertRegex(out, rf"(?m)^{what}: {boots.HOST_DATES} "
+                                  r"\d\d:\d\d:\d\d\.\d{9} \+0000$")
+        status, out, err = self.holdfs("ls", "-l", "/")
+        self.assertEqual(status, 0, err)
+        self.assertRegex(out, rf"(?m)^-0644 +1 +5000 {boots.HOST_DATES} "
+                              r"\d\d:\d\d f$")
+
+    def test_usage_documents_the_order(self):
+        status, _, err = self.holdfs("truncate", "/f")
+        self.assertEqual(status, 2)
+        self.assertIn("truncate PATH SIZE", err)
+        self.assertIn("old order SIZE PATH", err)
+
+
 class RunOptions(unittest.TestCase):
     """`make help` documents every `make run` option, and each one reaches
     the QEMU command line."""
@@ -391,6 +459,33 @@ class RunOptions(unittest.TestCase):
         status, out, _ = self.qemu_cmd("--pmem", "", "--nvdimms", "1")
         self.assertEqual(status, 0)
         self.assertNotIn("memory-backend-file", out)
+
+    def echoed_cmd(self, mode, *argv):
+        """The QEMU command line `qemu.py MODE` runs, with echo as QEMU."""
+        with tempfile.TemporaryDirectory() as tmp:
+            elf = os.path.join(tmp, "k.elf")
+            open(elf, "w").close()
+            r = subprocess.run(
+                [sys.executable, QEMU_PY, mode, "--kernel", elf, "--pmem", "",
+                 "--qemu", shutil.which("echo"), "--build-dir", tmp, *argv],
+                stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout.split("\n")
+
+    def test_run_and_debug_let_the_guest_reboot(self):
+        # `reboot` at the prompt comes back to the prompt under make run
+        # and make debug; a test= run still ends at a reset.
+        for mode in ("run", "debug"):
+            with self.subTest(mode=mode):
+                qemu_line = [l for l in self.echoed_cmd(mode, "--accel", "tcg")
+                             if "-machine" in l]
+                self.assertEqual(len(qemu_line), 1)
+                self.assertNotIn("-no-reboot", qemu_line[0].split())
+        qemu_line = [l for l in self.echoed_cmd("run", "--accel", "tcg",
+                                                "--append", "test=locks")
+                     if "-machine" in l]
+        self.assertIn("-no-reboot", qemu_line[0].split())
 
     def test_smp_memory_machine_accel(self):
         status, out, _ = self.qemu_cmd("--pmem", "", "--smp", "2", "--memory",

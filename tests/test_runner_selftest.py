@@ -176,6 +176,18 @@ class JudgeBoot(unittest.TestCase):
                          qemu.EXIT_PASS)
         self.assertTrue(any("rebooted" in p for p in out.problems))
 
+    def test_expected_reboot(self):
+        boot = boots.scenario("r", iso="holdfast.iso", status=0, reboots=1)
+        twice = self.BANNER + "rebooting\n" + self.BANNER
+        out = run.judge_scenario(boot, twice, "", 0, False)
+        self.assertEqual((out.passed, out.problems), (1, []))
+        out = run.judge_scenario(boot, self.BANNER, "", 0, False)
+        self.assertEqual(out.failed, 1)
+        self.assertIn("expected 2", " ".join(out.problems))
+        out = run.judge_scenario(boot, twice + self.BANNER, "", 0, False)
+        self.assertIn("more than the 1 time(s) expected",
+                      " ".join(out.problems))
+
     def test_timeout_shows_the_serial_tail(self):
         serial = "".join(f"line {i}\n" for i in range(100))
         out = self.judge(serial, -9, timed_out=True)
@@ -201,9 +213,19 @@ class JudgeScenario(unittest.TestCase):
 
 class Summary(unittest.TestCase):
     def test_summary_line(self):
-        self.assertEqual(run.summary_line(5, 0, 0), "5 passed, 0 failed")
+        self.assertEqual(run.summary_line(5, 0, 0),
+                         "5 passed, 0 failed, 0 skipped")
         self.assertEqual(run.summary_line(5, 1, 2),
                          "5 passed, 1 failed, 2 skipped")
+
+    def test_readme_quotes_the_summary_line(self):
+        """README.md's "The last line is `...`" has the shape of what
+        summary_line() prints, with N for each count."""
+        with open(os.path.join(os.path.dirname(TESTS_DIR), "README.md")) as f:
+            readme = " ".join(f.read().split())
+        quoted = re.findall(r"The last line is `([^`]*)`", readme)
+        self.assertEqual(quoted, [re.sub(r"\d+", "N",
+                                         run.summary_line(1, 2, 3))])
 
     def test_render_pass_line(self):
         out = run.Outcome("ktest-q35-kernel", cases=57, passed=57,
@@ -257,6 +279,16 @@ class BuildCmd(unittest.TestCase):
                      "-display none", "-serial stdio", "-monitor none",
                      "-no-reboot", "-accel tcg", "-cdrom h.iso"):
             self.assertIn(part, line)
+
+    def test_no_reboot_only_where_asked(self):
+        self.assertIn("-no-reboot", qemu.build_cmd(qemu="q"))
+        self.assertNotIn("-no-reboot", qemu.build_cmd(qemu="q",
+                                                      no_reboot=False))
+        ctx = run.Context("build", "tcg", "q")
+        plain = boots.scenario("a", kernel="holdfast.elf")
+        self.assertIn("-no-reboot", run.boot_cmd(plain, ctx, []))
+        rebooting = boots.scenario("b", kernel="holdfast.elf", reboots=1)
+        self.assertNotIn("-no-reboot", run.boot_cmd(rebooting, ctx, []))
 
     def test_variants(self):
         cmd = qemu.build_cmd(qemu="q", machine="pc", accel="kvm", smp=2,

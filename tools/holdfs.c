@@ -11,18 +11,23 @@
  *	holdfs IMAGE mv FROM TO        rename (replaces TO)
  *	holdfs IMAGE ln [-s] TARGET PATH  hard or symbolic link
  *	holdfs IMAGE readlink PATH     print a symlink's target
- *	holdfs IMAGE truncate SIZE PATH   set a file's size
+ *	holdfs IMAGE truncate PATH SIZE   set a file's size (the shell's
+ *	                               order; the old SIZE PATH order is still
+ *	                               taken when it cannot be misread: see
+ *	                               truncate_args)
  *	holdfs IMAGE stat PATH         inode details
  *	holdfs IMAGE df                space and inodes
  *
  * Every command mounts the image, does one thing and unmounts it.  Exit 0
  * on success, 1 on an error (with a message naming it), 2 on bad usage.
+ * Times print as the kernel's shell prints them (lib/date.h), in UTC: ls -l
+ * "2026-12-04 16:27", stat "2026-12-04 16:27:15.123456789 +0000".
  */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
+#include <lib/date.h>
 #include <lib/errno.h>
 #include <lib/string.h>
 #include "hfs_host.h"
@@ -65,7 +70,9 @@ static int usage(void)
 		"usage: holdfs IMAGE COMMAND ARGS...\n"
 		"  ls [-l] PATH | cat PATH | put HOSTFILE PATH | get PATH HOSTFILE\n"
 		"  rm PATH | mkdir PATH | rmdir PATH | mv FROM TO | ln [-s] TARGET PATH\n"
-		"  readlink PATH | truncate SIZE PATH | stat PATH | df\n");
+		"  readlink PATH | truncate PATH SIZE | stat PATH | df\n"
+		"PATH starts with '/'.  truncate also takes the old order SIZE PATH\n"
+		"when one argument is a path and the other a size (4096, 64K, 0x1000).\n");
 	return EXIT_USAGE;
 }
 
@@ -81,12 +88,9 @@ static char type_char(uint32_t mode)
 static void print_long(struct hfs_fs *fs, const char *path, const char *name,
 		       const struct hfs_stat *st)
 {
-	char when[32] = "?";
-	time_t secs = (time_t)(st->mtime_ns / 1000000000u);
-	struct tm tm;
+	char when[DATE_SHORT_SIZE];
 
-	if (localtime_r(&secs, &tm))
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	date_format_short(when, sizeof(when), st->mtime_ns);
 	printf("%c%04o %3u %10llu %s %s", type_char(st->mode), st->mode & 07777, st->nlink,
 	       (unsigned long long)st->size, when, name);
 	if ((st->mode & HFS_S_IFMT) == HFS_S_IFLNK) {
@@ -234,6 +238,7 @@ static int cmd_put(struct hfs_fs *fs, const char *host, const char *path)
 
 static int cmd_stat(struct hfs_fs *fs, const char *path)
 {
+	char atime[DATE_FULL_SIZE], mtime[DATE_FULL_SIZE], ctime[DATE_FULL_SIZE];
 	struct hfs_stat st;
 	struct hfs_inode *ip;
 	uint64_t extents = 0;
@@ -245,12 +250,15 @@ static int cmd_stat(struct hfs_fs *fs, const char *path)
 		hfs_ext_count(ip, &extents);
 		hfs_iput(ip);
 	}
+	date_format_full(atime, sizeof(atime), st.atime_ns);
+	date_format_full(mtime, sizeof(mtime), st.mtime_ns);
+	date_format_full(ctime, sizeof(ctime), st.ctime_ns);
 	printf("  file: %s\n inode: %llu\n  type: %c\n  mode: %04o\n links: %u\n"
-	       "  size: %llu\nblocks: %llu (4 KiB)\nextents: %llu\n mtime: %llu ns\n ctime: %llu ns\n",
+	       "  size: %llu\nblocks: %llu (4 KiB)\nextents: %llu\naccess: %s\nmodify: %s\n"
+	       "change: %s\n",
 	       path, (unsigned long long)st.ino, type_char(st.mode), st.mode & 07777, st.nlink,
 	       (unsigned long long)st.size, (unsigned long long)st.blocks,
-	       (unsigned long long)extents, (unsigned long long)st.mtime_ns,
-	       (unsigned long long)st.ctime_ns);
+	       (unsigned long long)extents, atime, mtime, ctime);
 	return 0;
 }
 
@@ -260,15 +268,63 @@ static int cmd_df(struct hfs_fs *fs)
 	int i;
 
 	hfs_statfs(fs, &st);
-	printf("blocks: %llu total, %llu free (%llu KiB free)\ninodes: %llu total, %llu free\n",
+	printf("blocks: %llu total, %llu free (%llu KiB free)\n"
+	       "inodes: %llu total, %llu used, %llu free\n",
 	       (unsigned long long)st.blocks, (unsigned long long)st.free_blocks,
 	       (unsigned long long)(st.free_blocks * st.block_size / 1024),
-	       (unsigned long long)st.inodes, (unsigned long long)st.free_inodes);
+	       (unsigned long long)st.inodes, (unsigned long long)(st.inodes - st.free_inodes),
+	       (unsigned long long)st.free_inodes);
 	printf("uuid: ");
 	for (i = 0; i < 16; i++)
 		printf("%02x%s", st.uuid[i], i == 3 || i == 5 || i == 7 || i == 9 ? "-" : "");
 	printf("\nlabel: %s\n", st.label);
 	return 0;
+}
+
+/*
+ * truncate's two arguments: PATH SIZE, as the kernel shell takes them.
+ * The tool used to take SIZE PATH; that order is still accepted when it
+ * cannot be misread (the first argument is a size and does not start with
+ * '/', the second starts with '/'), with a note.  Returns 0 or EXIT_USAGE
+ * after saying what was wrong.
+ */
+static int truncate_args(const char *a, const char *b, const char **path, uint64_t *size)
+{
+	if (a[0] == '/') {
+		if (!parse_size(b, size)) {
+			*path = a;
+			return 0;
+		}
+		fprintf(stderr, "%s: truncate: bad size '%s' (expected truncate PATH SIZE, "
+			"e.g. truncate /f 64K)\n", prog, b);
+		return EXIT_USAGE;
+	}
+	if (b[0] == '/' && !parse_size(a, size)) {
+		fprintf(stderr, "%s: truncate: note: the order is now PATH SIZE "
+			"(truncate %s %s)\n", prog, b, a);
+		*path = b;
+		return 0;
+	}
+	fprintf(stderr, "%s: truncate: expected PATH SIZE with PATH starting with '/', "
+		"not '%s' '%s'\n", prog, a, b);
+	return EXIT_USAGE;
+}
+
+static int cmd_truncate(struct hfs_fs *fs, const char *a, const char *b)
+{
+	struct hfs_inode *ip;
+	const char *path;
+	uint64_t size;
+	int r;
+
+	if ((r = truncate_args(a, b, &path, &size)))
+		return r;
+	r = hfs_open(fs, path, HFS_O_WRONLY, 0, &ip);
+	if (!r) {
+		r = hfs_truncate(ip, size, NULL);
+		hfs_iput(ip);
+	}
+	return r ? fail(path, r) : 0;
 }
 
 static int run(struct hfs_fs *fs, int argc, char **argv)
@@ -301,23 +357,8 @@ static int run(struct hfs_fs *fs, int argc, char **argv)
 		printf("%s\n", buf);
 		return 0;
 	}
-	if (!strcmp(cmd, "truncate")) {
-		struct hfs_inode *ip;
-		uint64_t size;
-
-		if (argc != 2)
-			return usage();
-		if (parse_size(argv[0], &size)) {
-			fprintf(stderr, "%s: bad size '%s'\n", prog, argv[0]);
-			return EXIT_USAGE;
-		}
-		r = hfs_open(fs, argv[1], HFS_O_WRONLY, 0, &ip);
-		if (!r) {
-			r = hfs_truncate(ip, size, NULL);
-			hfs_iput(ip);
-		}
-		return r ? fail(argv[1], r) : 0;
-	}
+	if (!strcmp(cmd, "truncate"))
+		return argc == 2 ? cmd_truncate(fs, argv[0], argv[1]) : usage();
 	if (!strcmp(cmd, "rm") || !strcmp(cmd, "mkdir") || !strcmp(cmd, "rmdir")) {
 		if (argc != 1)
 			return usage();

@@ -9,7 +9,8 @@ HOSTCC  ?= cc
 TOOLS_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Iinclude -DHOST_BUILD
 TOOLS_CORE := $(filter-out fs/holdfs/kernel_platform.c,$(sort $(wildcard fs/holdfs/*.c))) \
-	tools/hfs_host.c tools/hfs_services.c lib/string.c lib/crc.c lib/bitmap.c lib/errno.c lib/printf.c
+	tools/hfs_host.c tools/hfs_services.c lib/string.c lib/crc.c lib/bitmap.c lib/errno.c lib/printf.c \
+	lib/date.c
 TOOLS_CORE_OBJS := $(patsubst %.c,$(B)/tools/obj/%.o,$(TOOLS_CORE))
 FUSE_CFLAGS := $(shell pkg-config --cflags fuse3 2>/dev/null)
 FUSE_LIBS := $(shell pkg-config --libs fuse3 2>/dev/null)

@@ -319,7 +319,7 @@ int hfs_balloc(struct hfs_tx *tx, uint64_t goal, uint64_t want, uint64_t align,
 	if (tx->error)
 		return tx->error;
 	if (want == 0 || fs->free_blocks == 0)
-		return -ENOSPC;
+		return hfs_nospc(fs, HFS_NOSPC_BLOCKS);
 	if (goal && hfs_block_in_data(fs, goal, 1)) {
 		n = run_at(fs, goal, want);
 		if (n)
@@ -330,7 +330,7 @@ int hfs_balloc(struct hfs_tx *tx, uint64_t goal, uint64_t want, uint64_t align,
 	if (b == UINT64_MAX)
 		b = find_any(fs, want, &n);
 	if (b == UINT64_MAX)
-		return -ENOSPC;
+		return hfs_nospc(fs, HFS_NOSPC_BLOCKS);
 	mark_blocks(fs, b, n, true);
 	note_undo(tx, HFS_UNDO_BALLOC, b, n);
 	note_lines(tx, &tx->blines, &tx->blines_cap, &tx->nblines, b, n);
@@ -405,12 +405,12 @@ int hfs_ialloc(struct hfs_tx *tx, uint64_t *ino)
 	uint64_t i;
 
 	if (fs->free_inodes == 0)
-		return -ENOSPC;
+		return hfs_nospc(fs, HFS_NOSPC_INODES);
 	i = bitmap_find_next_zero(fs->imap, fs->ninodes, fs->inode_hint);
 	if (i >= fs->ninodes)
 		i = bitmap_find_next_zero(fs->imap, fs->ninodes, 1);
 	if (i >= fs->ninodes)
-		return -ENOSPC;
+		return hfs_nospc(fs, HFS_NOSPC_INODES);
 	bitmap_set(fs->imap, i);
 	fs->free_inodes--;
 	fs->inode_hint = i + 1;

@@ -659,7 +659,7 @@ static void shift_node(struct hfs_tx *tx, struct hfs_inode *ip, struct hfs_dext 
 				if (sub)
 					level_store(tx, &tmp, 1);
 				if (hfs_tx_room(tx) == 0)
-					hfs_tx_fail(tx, -ENOSPC);
+					hfs_tx_fail(tx, hfs_nospc(tx->fs, HFS_NOSPC_JOURNAL));
 			}
 			hfs_free(tmp.lv[1].blk);
 		}

@@ -237,7 +237,7 @@ static int zero_range(struct hfs_inode *ip, int mode, uint64_t off, uint64_t len
 	if (need < 0)
 		return (int)need;
 	if ((uint64_t)need > ip->fs->free_blocks)
-		return -ENOSPC;
+		return hfs_nospc(ip->fs, HFS_NOSPC_BLOCKS);
 	err = zero_atomic(ip, off, end, (mode & HFS_FALLOC_KEEP_SIZE) ? 0 : end);
 	if (!err) {
 		err = hfs_alloc_range(ip, lo, hi - lo, true, 0);

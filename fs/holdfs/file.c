@@ -149,7 +149,7 @@ int hfs_alloc_range(struct hfs_inode *ip, uint64_t lblk, uint64_t n, bool zero,
 	if (need == 0)
 		return 0;
 	if ((uint64_t)need > fs->free_blocks)
-		return -ENOSPC;
+		return hfs_nospc(fs, HFS_NOSPC_BLOCKS);
 	if (zero)
 		zero_below = UINT64_MAX;
 	while (lblk < end && !err) {

@@ -30,6 +30,7 @@
 #define HOLDFS_HFS_INT_H
 
 #include <lib/list.h>
+#include <lib/errno.h>
 #include "holdfs.h"
 #include "hfs_format.h"
 
@@ -170,7 +171,20 @@ struct hfs_fs {
 	hfs_mutex_t dir_lock;		/* building directory indexes */
 	struct hfs_inode *root;
 	uint64_t dir_probes;		/* statistics: name-index probes */
+	uint32_t last_nospc;		/* enum hfs_nospc; atomic, no lock: hfs_nospc() */
 };
+
+/*
+ * hfs_nospc - note that an operation ran out of @what, and return -ENOSPC
+ * for it to return.  Every -ENOSPC of the core comes through here, so that
+ * statfs can say which resource it was (struct hfs_statfs.last_nospc).  A
+ * relaxed atomic store: any context, any lock held or none.
+ */
+static inline int hfs_nospc(struct hfs_fs *fs, enum hfs_nospc what)
+{
+	__atomic_store_n(&fs->last_nospc, (uint32_t)what, __ATOMIC_RELAXED);
+	return -ENOSPC;
+}
 
 /* ------------------------------------------------------------ journal.c */
 int hfs_journal_init(struct hfs_fs *fs);

@@ -85,9 +85,22 @@ struct hfs_stat {
 	uint64_t atime_ns, mtime_ns, ctime_ns;
 };
 
+/*
+ * What an -ENOSPC ran out of.  The errno stays ENOSPC (callers and the
+ * system-call ABI know only that); the reason is for messages.
+ */
+enum hfs_nospc {
+	HFS_NOSPC_NONE = 0,		/* no -ENOSPC since mount */
+	HFS_NOSPC_BLOCKS,		/* not enough free data blocks */
+	HFS_NOSPC_INODES,		/* the inode table is full */
+	HFS_NOSPC_JOURNAL,		/* one operation needs more journal than there is */
+};
+
 struct hfs_statfs {
 	uint64_t block_size, blocks, free_blocks;
 	uint64_t inodes, free_inodes;
+	uint32_t last_nospc;		/* enum hfs_nospc: what the latest -ENOSPC
+					 * of this filesystem ran out of */
 	uint32_t name_max;
 	uint8_t uuid[16];
 	char label[32];

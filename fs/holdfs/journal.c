@@ -133,7 +133,7 @@ bool hfs_tx_grow(struct hfs_tx *tx, void **arr, size_t *cap, size_t elem, size_t
 	if (need <= n)
 		return true;
 	if (need > limit) {
-		hfs_tx_fail(tx, -ENOSPC);
+		hfs_tx_fail(tx, hfs_nospc(tx->fs, HFS_NOSPC_JOURNAL));
 		return false;
 	}
 	while (n < need)
@@ -305,7 +305,7 @@ void hfs_tx_log(struct hfs_tx *tx, uint64_t off, const void *src, size_t len)
 	if (tx->used + need > tx->cap) {
 		hfs_log("holdfs: transaction of %zu bytes does not fit the journal (%zu)\n",
 			tx->used + need, tx->cap);
-		hfs_tx_fail(tx, -ENOSPC);
+		hfs_tx_fail(tx, hfs_nospc(tx->fs, HFS_NOSPC_JOURNAL));
 		return;
 	}
 	if (!hfs_tx_grow(tx, (void **)&tx->buf, &tx->buf_size, 1, tx->used + need, tx->cap))
@@ -352,7 +352,7 @@ static int dirty_slot(struct hfs_tx *tx, struct hfs_inode *ip)
 	if (tx->ninodes == HFS_TX_MAX_INODES) {
 		hfs_log("holdfs: transaction changes more than %d inodes\n",
 			HFS_TX_MAX_INODES);
-		hfs_tx_fail(tx, -ENOSPC);
+		hfs_tx_fail(tx, hfs_nospc(tx->fs, HFS_NOSPC_JOURNAL));
 		return -1;
 	}
 	tx->inodes[tx->ninodes].ip = ip;
@@ -400,7 +400,7 @@ void hfs_tx_touch_dir(struct hfs_tx *tx, struct hfs_inode *dir)
 		if (tx->dirs[i] == dir)
 			return;
 	if (tx->ndirs == HFS_TX_MAX_DIRS) {
-		hfs_tx_fail(tx, -ENOSPC);
+		hfs_tx_fail(tx, hfs_nospc(tx->fs, HFS_NOSPC_JOURNAL));
 		return;
 	}
 	tx->dirs[tx->ndirs++] = dir;

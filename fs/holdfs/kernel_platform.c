@@ -137,7 +137,8 @@ void hfs_free(void *p)
 		__atomic_fetch_sub(&hfs_dram_bytes, ksize(p), __ATOMIC_RELAXED);
 	kfree(p);
 }
-uint64_t hfs_now_ns(void) { return time_ns(); }
+/* File times are dates: nanoseconds since the Unix epoch (kernel/time.c). */
+uint64_t hfs_now_ns(void) { return time_wall_ns(); }
 
 void hfs_vlog(const char *fmt, va_list ap)
 {

@@ -187,8 +187,8 @@ int hfs_free_blocks_from(struct hfs_inode *ip, uint64_t lblk)
 		hfs_ext_remove(tx, ip, lblk, end - lblk, UINT64_MAX, &removed);
 		end -= removed;
 		err = hfs_tx_commit(tx);
-		if (!err && removed == 0)
-			err = -ENOSPC;	/* no progress: journal too small */
+		if (!err && removed == 0)	/* no progress: journal too small */
+			err = hfs_nospc(ip->fs, HFS_NOSPC_JOURNAL);
 	}
 	return err;
 }

@@ -100,7 +100,8 @@ static inline void hfs_pm_persist(struct hfs_pm *pm, uint64_t off, const void *s
 void *hfs_alloc(size_t size);		/* NULL on failure; not zeroed */
 void *hfs_zalloc(size_t size);
 void hfs_free(void *p);
-uint64_t hfs_now_ns(void);		/* wall or monotonic clock, for timestamps */
+uint64_t hfs_now_ns(void);		/* wall clock: ns since 1970-01-01 00:00:00 UTC,
+					 * for timestamps */
 void hfs_vlog(const char *fmt, va_list ap);
 void hfs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -527,6 +527,7 @@ int hfs_statfs(struct hfs_fs *fs, struct hfs_statfs *st)
 	st->free_blocks = fs->free_blocks;
 	st->inodes = fs->ninodes - 1;
 	st->free_inodes = fs->free_inodes;
+	st->last_nospc = __atomic_load_n(&fs->last_nospc, __ATOMIC_RELAXED);
 	st->name_max = HFS_NAME_MAX;
 	memcpy(st->uuid, fs->sb.uuid, sizeof(st->uuid));
 	memcpy(st->label, fs->sb.label, sizeof(st->label));

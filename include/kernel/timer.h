@@ -1,10 +1,15 @@
 /*
- * timer.h - the monotonic clock and one-shot kernel timers.
+ * timer.h - the monotonic clock, the wall clock and one-shot kernel timers.
  *
  * time_ns() counts nanoseconds since boot from the TSC, calibrated against
- * the PIT at boot.  ktimers fire from the timer interrupt on CPU 0, at
- * SCHED_HZ granularity (1 ms); their callbacks run in interrupt context
- * with interrupts off and must not sleep.
+ * the PIT at boot.  time_wall_ns() is the date: the CMOS real-time clock's
+ * time read once at boot (time_wall_init) plus time_ns() since, in
+ * nanoseconds since 1970-01-01 00:00:00 UTC; it never steps.  Without a
+ * usable RTC (none, or a value out of range: a console line says which)
+ * it counts from the Unix epoch at boot, so dates read 1970-01-01.
+ * ktimers fire from the timer interrupt on CPU 0, at SCHED_HZ granularity
+ * (1 ms); their callbacks run in interrupt context with interrupts off and
+ * must not sleep.
  */
 #ifndef KERNEL_TIMER_H
 #define KERNEL_TIMER_H
@@ -30,6 +35,23 @@ uint64_t tsc_to_ns(uint64_t tsc_delta);
 void udelay(uint64_t us);
 
 void time_init(void);			/* calibrate the TSC against the PIT */
+
+/**
+ * time_wall_init() - set the wall clock from the CMOS RTC.
+ * @century_index: the ACPI FADT's CENTURY field (the CMOS index of the
+ *                 century register), 0 when it names none: years are 20xx.
+ * @no_rtc: the FADT says the machine has no CMOS RTC (IAPC_BOOT_ARCH).
+ *
+ * Prints one "time: " line with the date, or with why there is none and
+ * the fallback (the Unix epoch at boot).  Boot CPU, once, after
+ * time_init() and before the other CPUs start; nothing locks the clock.
+ */
+void time_wall_init(uint8_t century_index, bool no_rtc);
+/* Nanoseconds since the Unix epoch, UTC.  Any context. */
+uint64_t time_wall_ns(void);
+/* Where the wall clock came from, for `date`: "from the CMOS RTC at boot,
+ * plus the TSC since", or why there is no date. */
+const char *time_wall_source(void);
 void ktimer_init(struct ktimer *t, void (*fn)(void *), void *arg);
 void ktimer_arm(struct ktimer *t, uint64_t deadline_ns);
 /* Returns true if the timer was still pending.  After return the callback

@@ -1,6 +1,6 @@
 /*
- * builtins.c - the shell's system commands: uptime, mem, threads, reboot,
- * poweroff.  (help lives in cmd.c with the framework.)
+ * builtins.c - the shell's system commands: uptime, date, mem, threads,
+ * reboot, poweroff.  (help lives in cmd.c with the framework.)
  */
 #include <kernel/prof.h>
 #include <kernel/kernel.h>
@@ -11,6 +11,7 @@
 #include <kernel/bench.h>
 #include <arch/x86_64/percpu.h>
 #include <lib/string.h>
+#include <lib/date.h>
 #include "shell.h"
 #include "lineedit.h"
 
@@ -29,6 +30,19 @@ static int cmd_uptime(int argc, char **argv)
 	return 0;
 }
 SHELL_CMD("uptime", "uptime", "time since boot and the boot time", cmd_uptime);
+
+static int cmd_date(int argc, char **argv)
+{
+	char date[DATE_FULL_SIZE];
+
+	if (argc != 1)
+		return shell_usage_error(argv[0], "takes no arguments (the clock is set from the "
+					 "RTC at boot)");
+	date_format_full(date, sizeof(date), time_wall_ns());
+	shell_printf("%s\n(%s)\n", date, time_wall_source());
+	return 0;
+}
+SHELL_CMD("date", "date", "the date and time, UTC, and where the clock came from", cmd_date);
 
 static int cmd_mem(int argc, char **argv)
 {

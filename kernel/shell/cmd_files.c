@@ -6,7 +6,8 @@
  *   hexdump PATH [OFF LEN]   crc32 PATH   sync   fsck [-n|-y]
  *   pattern PATH SIZE TEXT   (SIZE bytes of TEXT and a newline, repeated)
  * Paths without a leading '/' are taken from the root.  Every error prints
- * the command, the path and the reason.
+ * the command, the path and the reason.  Times print as UTC dates
+ * (lib/date.h): stat like coreutils' stat, ls -l like --time-style=long-iso.
  */
 #include <fs/vfs.h>
 #include "../../fs/holdfs/holdfs.h"
@@ -15,6 +16,7 @@
 #include <kernel/timer.h>
 #include <lib/string.h>
 #include <lib/crc.h>
+#include <lib/date.h>
 #include <lib/printf.h>
 #include <lib/errno.h>
 #include "progress.h"
@@ -44,9 +46,39 @@ static const char *abspath(const char *in, char *buf, size_t size)
 	const char *var = abspath((arg), var##_buf, sizeof(var##_buf)); \
 	if (!var) { shell_printf("%s: path too long\n", argv[0]); return -ENAMETOOLONG; }
 
+/*
+ * After -ENOSPC: what ran out, as holdfs recorded it (hfs_statfs.last_nospc),
+ * with the figures, in buf as " (...)"; empty when it cannot say.
+ */
+static void nospc_why(char *buf, size_t size)
+{
+	struct hfs_statfs st;
+
+	buf[0] = '\0';
+	if (vfs_statfs(&st))
+		return;
+	switch (st.last_nospc) {
+	case HFS_NOSPC_INODES:
+		snprintf(buf, size, " (no free inodes: %lu of %lu in use; see df)",
+			 st.inodes - st.free_inodes, st.inodes);
+		break;
+	case HFS_NOSPC_BLOCKS:
+		snprintf(buf, size, " (not enough free blocks: %lu KiB free)",
+			 st.free_blocks * st.block_size / 1024);
+		break;
+	case HFS_NOSPC_JOURNAL:
+		snprintf(buf, size, " (one operation larger than the journal holds)");
+		break;
+	}
+}
+
 static int fail(const char *cmd, const char *path, int err)
 {
-	shell_printf("%s: %s: %s\n", cmd, path, strerror(err));
+	char why[96] = "";
+
+	if (err == -ENOSPC)
+		nospc_why(why, sizeof(why));
+	shell_printf("%s: %s: %s%s\n", cmd, path, strerror(err), why);
 	return err;
 }
 
@@ -67,9 +99,13 @@ static char type_char(uint32_t mode)
 	}
 }
 
+/*
+ * ls -l: type and mode, links, size in bytes, 4 KiB blocks, the modify
+ * time as `ls -l --time-style=long-iso` prints it (UTC), name.
+ */
 static void ls_entry(const char *dir, const struct hfs_dirent *de, bool lng)
 {
-	char path[HFS_PATH_MAX];
+	char path[HFS_PATH_MAX], when[DATE_SHORT_SIZE];
 	struct hfs_stat st;
 
 	if (!lng) {
@@ -81,8 +117,9 @@ static void ls_entry(const char *dir, const struct hfs_dirent *de, bool lng)
 		shell_printf("?????????? %s\n", de->name);
 		return;
 	}
-	shell_printf("%c%03o %3u %10lu %6lu  %s\n", type_char(st.mode), st.mode & 0777,
-		     st.nlink, st.size, st.blocks, de->name);
+	date_format_short(when, sizeof(when), st.mtime_ns);
+	shell_printf("%c%03o %3u %10lu %6lu  %s  %s\n", type_char(st.mode), st.mode & 0777,
+		     st.nlink, st.size, st.blocks, when, de->name);
 }
 
 static int cmd_ls(int argc, char **argv)
@@ -113,7 +150,8 @@ static int cmd_ls(int argc, char **argv)
 	hfs_iput(ip);
 	return n < 0 ? fail(argv[0], path, n) : 0;
 }
-SHELL_CMD("ls", "ls [-l] [PATH]", "list a directory", cmd_ls);
+SHELL_CMD("ls", "ls [-l] [PATH]", "list a directory (-l: mode, links, size, blocks, "
+	  "modified YYYY-MM-DD HH:MM UTC, name)", cmd_ls);
 
 /*
  * Open path (a shell argument of command cmd), read it in IO_CHUNK pieces
@@ -360,13 +398,43 @@ static int cmd_mv(int argc, char **argv)
 }
 SHELL_CMD("mv", "mv SRC DST", "rename (replacing DST)", cmd_mv);
 
+/*
+ * ln -s TARGET LINK: the target is the link's content, stored as typed
+ * (a relative one is resolved from the link's directory when followed);
+ * only LINK is a path of the shell.  An empty target names nothing:
+ * ENOENT, as POSIX says (holdfs refuses it).
+ */
+static int symlink_cmd(const char *cmd, const char *target, const char *link)
+{
+	char link_buf[HFS_PATH_MAX];
+	const char *path = abspath(link, link_buf, sizeof(link_buf));
+	int err;
+
+	if (!path) {
+		shell_printf("%s: path too long\n", cmd);
+		return -ENAMETOOLONG;
+	}
+	err = vfs_symlink(target, path);
+	if (err == -ENOENT && !target[0]) {
+		shell_printf("%s: %s: %s (the target is empty)\n", cmd, path, strerror(err));
+		return err;
+	}
+	return err ? fail(cmd, path, err) : 0;
+}
+
 static int cmd_ln(int argc, char **argv)
 {
-	if (argc == 4 && !strcmp(argv[1], "-s"))
-		return two_paths(3, argv + 1, vfs_symlink);
+	int err;
+
+	if (argc == 4 && !strcmp(argv[1], "-s")) {
+		if ((err = need_fs(argv[0])))
+			return err;
+		return symlink_cmd(argv[0], argv[2], argv[3]);
+	}
 	return two_paths(argc, argv, vfs_link);
 }
-SHELL_CMD("ln", "ln [-s] TARGET LINK", "make a hard or symbolic link", cmd_ln);
+SHELL_CMD("ln", "ln [-s] TARGET LINK",
+	  "make a hard or symbolic link (a symlink's TARGET is stored as typed)", cmd_ln);
 
 static int one_path(int argc, char **argv, int (*op)(const char *))
 {
@@ -389,6 +457,15 @@ SHELL_CMD("rm", "rm PATH", "remove a file", cmd_rm);
 SHELL_CMD("mkdir", "mkdir PATH", "make a directory", cmd_mkdir);
 SHELL_CMD("rmdir", "rmdir PATH", "remove an empty directory", cmd_rmdir);
 
+/* One of stat's times, as coreutils' stat prints it in UTC. */
+static void print_time(const char *what, uint64_t ns)
+{
+	char date[DATE_FULL_SIZE];
+
+	date_format_full(date, sizeof(date), ns);
+	shell_printf("  %s: %s\n", what, date);
+}
+
 static int cmd_stat(int argc, char **argv)
 {
 	struct hfs_stat st;
@@ -406,12 +483,14 @@ static int cmd_stat(int argc, char **argv)
 		     type_char(st.mode) == 'd' ? "directory" : type_char(st.mode) == 'l' ? "symlink" : "file",
 		     st.mode & 0777, st.nlink);
 	shell_printf("  size: %lu  blocks: %lu (4 KiB)\n", st.size, st.blocks);
-	shell_printf("  mtime: %lu ns  ctime: %lu ns\n", st.mtime_ns, st.ctime_ns);
+	print_time("access", st.atime_ns);
+	print_time("modify", st.mtime_ns);
+	print_time("change", st.ctime_ns);
 	if (type_char(st.mode) == 'l' && vfs_readlink(path, target, sizeof(target)) >= 0)
 		shell_printf("  target: %s\n", target);
 	return 0;
 }
-SHELL_CMD("stat", "stat PATH", "show a file's inode", cmd_stat);
+SHELL_CMD("stat", "stat PATH", "show a file's inode, with its times as UTC dates", cmd_stat);
 
 static int cmd_df(int argc, char **argv)
 {
@@ -424,12 +503,18 @@ static int cmd_df(int argc, char **argv)
 		return err;
 	if ((err = vfs_statfs(&st)))
 		return fail(argv[0], "/", err);
-	shell_printf("filesystem  size(KiB)   used(KiB)   free(KiB)  inodes  free inodes\n");
-	shell_printf("pmem0       %9lu   %9lu   %9lu  %6lu  %6lu\n", st.blocks * 4,
-		     (st.blocks - st.free_blocks) * 4, st.free_blocks * 4, st.inodes, st.free_inodes);
+	/* like df and df -i side by side: KiB, then inodes (each file,
+	 * directory and symlink takes one; the table's size is fixed by mkfs) */
+	shell_printf("filesystem  size(KiB)   used(KiB)   free(KiB)    inodes     iused     ifree\n");
+	shell_printf("pmem0       %9lu   %9lu   %9lu  %8lu  %8lu  %8lu\n",
+		     st.blocks * st.block_size / 1024,
+		     (st.blocks - st.free_blocks) * st.block_size / 1024,
+		     st.free_blocks * st.block_size / 1024,
+		     st.inodes, st.inodes - st.free_inodes, st.free_inodes);
 	return 0;
 }
-SHELL_CMD("df", "df", "space and inodes used on the root filesystem", cmd_df);
+SHELL_CMD("df", "df", "space (KiB) and inodes (total, used, free) of the root filesystem",
+	  cmd_df);
 
 static int cmd_truncate(int argc, char **argv)
 {

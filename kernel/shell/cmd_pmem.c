@@ -1,15 +1,19 @@
 /*
  * cmd_pmem.c - shell commands for persistent memory and firmware tables:
  *   nvdimm                         list the pmem regions
- *   pmem write R OFF TEXT          store TEXT at byte OFF of region R, durably
- *   pmem fill R OFF LEN BYTE       fill LEN bytes with BYTE, durably
+ *   pmem write [-w] R OFF TEXT     store TEXT at byte OFF of region R, durably
+ *   pmem fill [-w] R OFF LEN BYTE  fill LEN bytes with BYTE, durably
  *   pmem read R OFF LEN            hex dump
  *   pmem crc R OFF LEN             CRC-32 (zlib) of a range
  *   acpi                           list the ACPI tables
+ * R is a region's name as `nvdimm` prints it (pmem0) or its number (0).
+ * write and fill store behind the filesystem's back: on the region that
+ * holds the mounted root filesystem they need -w (as `bench -w` does).
  */
 #include <drivers/pmem.h>
 #include <drivers/nfit.h>
 #include <drivers/acpi.h>
+#include <fs/vfs.h>
 #include <kernel/mm.h>
 #include <lib/string.h>
 #include <lib/crc.h>
@@ -43,22 +47,46 @@ static int cmd_nvdimm(int argc, char **argv)
 }
 SHELL_CMD("nvdimm", "nvdimm", "list persistent-memory regions", cmd_nvdimm);
 
+#define REGION_PREFIX	"pmem"
+
+/* "pmem0" .. "pmemN", or the bare number: the region, or an error said. */
+static int parse_region(const char *arg, struct pmem_region **r)
+{
+	const char *num = arg;
+	unsigned n = pmem_region_count();
+	uint64_t idx;
+
+	if (!strncmp(arg, REGION_PREFIX, strlen(REGION_PREFIX)))
+		num = arg + strlen(REGION_PREFIX);
+	if (!num[0] || parse_u64(num, 10, &idx)) {
+		shell_printf("pmem: '%s' is not a region: expected a name as nvdimm lists them "
+			     "(pmem0), or its number (0)\n", arg);
+		return -EINVAL;
+	}
+	if (idx >= n || !(*r = pmem_region((unsigned)idx))) {
+		if (n == 0)
+			shell_printf("pmem: no region %s: there is no persistent memory\n", arg);
+		else if (n == 1)
+			shell_printf("pmem: no region %s (there is 1: pmem0)\n", arg);
+		else
+			shell_printf("pmem: no region %s (there are %u: pmem0 to pmem%u)\n", arg,
+				     n, n - 1);
+		return -ENODEV;
+	}
+	return 0;
+}
+
 /* Parse "R OFF" and, if want_len, "LEN"; check the range is in the region. */
 static int parse_range(char **argv, bool want_len, struct pmem_region **r,
 		       uint64_t *off, uint64_t *len)
 {
-	uint64_t idx;
+	int err;
 
-	if (shell_parse_u64(argv[2], "region", &idx) ||
-	    shell_parse_size(argv[3], "offset", off) ||
+	if ((err = parse_region(argv[2], r)))
+		return err;
+	if (shell_parse_size(argv[3], "offset", off) ||
 	    (want_len && shell_parse_size(argv[4], "length", len)))
 		return -EINVAL;
-	*r = pmem_region((unsigned)idx);
-	if (!*r || idx >= pmem_region_count()) {
-		shell_printf("pmem: no region %lu (there %s %u)\n", idx,
-			     pmem_region_count() == 1 ? "is" : "are", pmem_region_count());
-		return -ENODEV;
-	}
 	uint64_t l = want_len ? *len : 0;
 	if (*off > (*r)->size || l > (*r)->size - *off) {
 		shell_printf("pmem: %#lx+%#lx is outside pmem%u (size %#lx)\n", *off, l,
@@ -124,17 +152,43 @@ static int pmem_cmd_crc(struct pmem_region *r, uint64_t off, uint64_t len)
 	return 0;
 }
 
+/*
+ * The mounted root filesystem is holdfs on region 0, all of it (vfs.h):
+ * a store there goes behind its back, and may destroy it.  Refuse unless
+ * the user said -w, and say why and how.
+ */
+static int guard_mounted(const char *op, bool force, struct pmem_region *r, uint64_t off,
+			 uint64_t len)
+{
+	if (force || len == 0 || r->index != 0 || !vfs_mounted())
+		return 0;
+	shell_printf("pmem %s: %s%u+%#lx holds the mounted root filesystem; storing there "
+		     "bypasses holdfs and may destroy it: pass -w to do it anyway "
+		     "(pmem %s -w ...)\n", op, REGION_PREFIX, r->index, off, op);
+	return -EBUSY;
+}
+
 static int cmd_pmem(int argc, char **argv)
 {
 	struct pmem_region *r;
 	uint64_t off, len = 0;
 	const char *op = argc > 1 ? argv[1] : "";
+	bool force = argc > 2 && !strcmp(argv[2], "-w");
 	int err;
 
+	if (force) {		/* drop -w: the arguments follow as without it */
+		for (int i = 2; i < argc; i++)
+			argv[i] = argv[i + 1];
+		argc--;
+		if (strcmp(op, "write") && strcmp(op, "fill"))
+			return shell_usage_error(argv[0], "-w is for write and fill only");
+	}
 	if (!strcmp(op, "write") && argc == 5) {
 		if ((err = parse_range(argv, false, &r, &off, NULL)))
 			return err;
 		len = strlen(argv[4]);
+		if ((err = guard_mounted(op, force, r, off, len)))
+			return err;
 		if (pmem_write(r, off, argv[4], len)) {
 			shell_printf("pmem write: %lu bytes at %#lx do not fit in pmem%u\n", len, off, r->index);
 			return -ERANGE;
@@ -150,12 +204,16 @@ static int cmd_pmem(int argc, char **argv)
 	if (!strcmp(op, "fill") && argc == 6) {
 		if ((err = parse_range(argv, true, &r, &off, &len)))
 			return err;
+		if ((err = guard_mounted(op, force, r, off, len)))
+			return err;
 		return pmem_cmd_fill(r, off, len, argv[5]);
 	}
 	return shell_usage_error(argv[0], "expected write, read, fill or crc with their arguments");
 }
-SHELL_CMD("pmem", "pmem write R OFF TEXT | read R OFF LEN | fill R OFF LEN BYTE | crc R OFF LEN",
-	  "read and write persistent memory directly", cmd_pmem);
+SHELL_CMD("pmem", "pmem write [-w] R OFF TEXT | read R OFF LEN | fill [-w] R OFF LEN BYTE | "
+	  "crc R OFF LEN",
+	  "read and write persistent memory directly (R: pmem0 or 0; -w: store even where the "
+	  "mounted filesystem lives)", cmd_pmem);
 
 static void acpi_line(const char *line)
 {

@@ -403,3 +403,54 @@ KTEST(holdfs_ops, alternating_symlinks_and_dirs_small_device)
 	}
 	ht_teardown(t, &h, fs);
 }
+
+/*
+ * A full inode table fails a create with -ENOSPC while blocks are free, and
+ * statfs says it was the inodes; a write larger than the free space says
+ * blocks.  The errno is ENOSPC either way.
+ */
+KTEST(holdfs_ops, enospc_names_what_ran_out)
+{
+	struct hfs_host_pm h;
+	struct hfs_fs *fs = ht_setup_inodes(t, &h, 8 * MiB, 16);
+	struct hfs_statfs st;
+	struct hfs_inode *ip;
+	uint64_t created = 0;
+	char path[32];
+	uint8_t *big;
+	int err = 0;
+
+	ASSERT_NOT_NULL(t, fs);
+	hfs_statfs(fs, &st);
+	EXPECT_EQ(t, st.last_nospc, (uint32_t)HFS_NOSPC_NONE);
+	EXPECT_EQ(t, st.inodes, 15u);		/* inode 0 is not one */
+	EXPECT_EQ(t, st.free_inodes, 14u);	/* the root is in use */
+	while (!err && created < 100) {
+		snprintf(path, sizeof(path), "/f%llu", (unsigned long long)created);
+		err = hfs_open(fs, path, HFS_O_RDWR | HFS_O_CREAT, 0644, &ip);
+		if (!err) {
+			hfs_iput(ip);
+			created++;
+		}
+	}
+	EXPECT_ERR(t, err, -ENOSPC);
+	EXPECT_EQ(t, created, 14u);
+	hfs_statfs(fs, &st);
+	EXPECT_EQ(t, st.free_inodes, 0u);
+	EXPECT_GT(t, st.free_blocks, 1000u);
+	EXPECT_EQ(t, st.last_nospc, (uint32_t)HFS_NOSPC_INODES);
+	EXPECT_ERR(t, hfs_mkdir(fs, "/d", 0755), -ENOSPC);
+	EXPECT_ERR(t, hfs_symlink(fs, "/f0", "/l"), -ENOSPC);
+
+	/* one inode back: a create works; then a write too large for the blocks */
+	ASSERT_OK(t, hfs_unlink(fs, "/f0", NULL));
+	ASSERT_OK(t, hfs_open(fs, "/big", HFS_O_RDWR | HFS_O_CREAT, 0644, &ip));
+	big = calloc(1, 16 * MiB);
+	ASSERT_NOT_NULL(t, big);
+	EXPECT_ERR(t, hfs_write(ip, 0, big, 16 * MiB), -ENOSPC);
+	hfs_statfs(fs, &st);
+	EXPECT_EQ(t, st.last_nospc, (uint32_t)HFS_NOSPC_BLOCKS);
+	free(big);
+	hfs_iput(ip);
+	ht_teardown(t, &h, fs);
+}
