@@ -35,10 +35,18 @@ Fields (see Boot):
             appears (a typist); "all": send it all at once at start (like
             `printf ... | make run`)
   prompt    (scenario) regex of the shell prompt, for feed="prompt"
+  then      (scenario) (regex, text) pairs, in order, after stdin: wait
+            until the regex matches output that came after the previous
+            pair's match (the first: anywhere), then type the text at once.
+            The text may hold control bytes ("\\x03" is Ctrl-C); stdin is
+            closed after the last pair
   status    (scenario) QEMU exit status expected (0 = ACPI poweroff)
   expect    (scenario) regexes (re.MULTILINE) that must match the output
   reject    regexes that must not match (every boot also fails on PANIC,
             "Kernel panic" and a second boot banner)
+  check     (scenario) a function of the output (cleaned as for the
+            regexes) returning None or what is wrong with it: for verdicts a
+            regex cannot give (every one of 3000 commands ran once, in order)
   extra     more QEMU arguments
 
 sequence(name, steps) runs boots and host checks (functions of the list of
@@ -84,6 +92,8 @@ class Boot:
     status: int | None = None
     expect: tuple = ()
     reject: tuple = ()
+    then: tuple = ()                # ((regex, text), ...) after stdin
+    check: object = None            # callable(output) -> None | problem
     extra: tuple = ()
     images_as: str | None = None    # set by sequence(): share images
     keep_images: bool = False       # set by sequence(): reuse, don't recreate
