@@ -60,6 +60,7 @@ removed.
 
 import os
 import random
+import re
 from dataclasses import dataclass, replace
 
 KTAP = "ktap"
@@ -568,4 +569,49 @@ def demo_story(images):
 BOOTS += [
     # A sequence of one host check: the demo's driver is the test.
     sequence("demo", (demo_story,)),
+]
+
+# ------------------------------------------------------------ the console ----
+
+# `printf ... | make run` with more input than the kernel buffers: the
+# receive path stops draining the UART while its ring is full, so QEMU
+# keeps the rest in the pipe and nothing is dropped or merged.  Each
+# command names a path of its own, so a lost, merged or repeated line shows.
+CONSOLE_BURST_COMMANDS = 3000
+CONSOLE_BURST_RE = re.compile(r"^stat: /burst-(\d+): No such file or directory$",
+                              re.MULTILINE)
+
+
+def console_burst_input(count=CONSOLE_BURST_COMMANDS):
+    return "".join(f"stat /burst-{i:04d}\n" for i in range(count)) + "poweroff\n"
+
+
+def every_burst_command_ran_once_in_order(text, count=CONSOLE_BURST_COMMANDS):
+    """Each of the piped commands answered exactly once, in order: a line
+    lost, cut or merged into its neighbour would be missing (or turn into
+    a usage error), a repeated one would show twice."""
+    got = [int(n) for n in CONSOLE_BURST_RE.findall(text)]
+    if got == list(range(count)):
+        return None
+    ran = set(got)
+    missing = [i for i in range(count) if i not in ran]
+    for pos, n in enumerate(got):
+        if n != pos:
+            break
+    else:
+        pos = len(got)
+    first = f"; the first difference at answer {pos}: expected /burst-{pos:04d}, " + \
+        (f"got /burst-{got[pos]:04d}" if pos < len(got) else "got nothing")
+    return (f"{len(got)} answers for {count} commands; never answered: "
+            f"{len(missing)} (the first: {missing[:5]}); answered twice: "
+            f"{len(got) - len(ran)}{first}")
+
+
+BOOTS += [
+    scenario("console-burst-lossless", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True, feed="all",
+             stdin=console_burst_input(), status=STATUS_POWEROFF,
+             check=every_burst_command_ran_once_in_order,
+             reject=(r"unknown command", r"^usage:", r"line too long"),
+             timeout=240),
 ]
