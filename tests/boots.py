@@ -615,3 +615,82 @@ BOOTS += [
              reject=(r"unknown command", r"^usage:", r"line too long"),
              timeout=240),
 ]
+
+# Ctrl-C (the byte 0x03 on the serial line) interrupts the shell's command
+# where it waits: a truncate held by DMA pins gives up with EINTR and leaves
+# the file as it was, while the background copies (threads of their own)
+# go on and finish correctly; then a foreground sleep and a foreground
+# dma cp are interrupted too, and the shell goes on.
+CTRL_C_TEXT = "ctrl-c-%08x" % random.getrandbits(32)
+CTRL_C_BYTES = 16384            # 4 pages: ~1.6 s of edu time per copy
+CTRL_C_COPIES = 6               # the last one waits ~8 s behind the others
+CTRL_C_LAST = f"/c{CTRL_C_COPIES}"
+CTRL_C_BIG2 = 65536 + 4096      # one page more than a chunk (16 pages)
+CTRL_C_FG_JOB = CTRL_C_COPIES + 1
+
+
+def _pattern_bytes(size, text=CTRL_C_TEXT):
+    unit = (text + "\n").encode()
+    return (unit * (size // len(unit) + 1))[:size]
+
+
+CTRL_C_CRC_RE = re.compile(r"^([0-9a-f]{8}) (\d+) /(big|c\d+)$", re.MULTILINE)
+CTRL_C_NAMES = ["big"] + [f"c{i}" for i in range(1, CTRL_C_COPIES + 1)]
+
+
+def ctrl_c_copies_intact(text):
+    """Every background copy finished, and each is byte for byte the
+    source: the interrupted truncate changed nothing under them."""
+    # (a job's line may follow a prompt: it is printed when the job ends)
+    copied = {int(n) for n in re.findall(
+        r"\bdma job (\d+): copied %d bytes /big -> /c\1 " % CTRL_C_BYTES, text)}
+    if copied != set(range(1, CTRL_C_COPIES + 1)):
+        return f"background jobs that copied all {CTRL_C_BYTES} bytes: " \
+               f"{sorted(copied)}, expected 1-{CTRL_C_COPIES}"
+    want = ("%08x" % zlib.crc32(_pattern_bytes(CTRL_C_BYTES)), CTRL_C_BYTES)
+    crcs = {name: (crc, int(size)) for crc, size, name in CTRL_C_CRC_RE.findall(text)}
+    for name in CTRL_C_NAMES:
+        if crcs.get(name) != want:
+            return f"crc32 /{name} gave {crcs.get(name)}, expected {want}"
+    return None
+
+
+BOOTS += [
+    scenario("console-ctrl-c", machine="q35", kernel="holdfast.elf",
+             pmem=("64M",), pmem_format=True, smp=2,
+             stdin=(f"pattern /big {CTRL_C_BYTES} {CTRL_C_TEXT}\n"
+                    f"pattern /big2 {CTRL_C_BIG2} {CTRL_C_TEXT}\n"
+                    + "".join(f"dma cp /big /c{i} &\n"
+                              for i in range(1, CTRL_C_COPIES + 1))
+                    + f"truncate {CTRL_C_LAST} 0\n"),
+             then=(
+                 # the truncate waits for the copy into the last file
+                 # (behind the others on the one engine): interrupt it
+                 (r"dax: layout change of inode \d+ waits \d+ ms", "\x03"),
+                 (r"^truncate: %s: Interrupted system call$" % CTRL_C_LAST,
+                  f"stat {CTRL_C_LAST}\nsleep 60000\n"),
+                 (r"^holdfast> sleep 60000$", "\x03"),
+                 (r"^sleep: Interrupted system call$", "dma jobs\n"),
+                 (r"\bdma job %d: copied" % CTRL_C_COPIES,
+                  "".join(f"crc32 /{n}\n" for n in CTRL_C_NAMES)
+                  + "dma cp /big2 /fg\n"),
+                 # a foreground copy stops after its chunk in flight
+                 (r"^holdfast> dma cp /big2 /fg$", "\x03"),
+                 (r"\bdma job %d: " % CTRL_C_FG_JOB,
+                  f"stat {CTRL_C_LAST}\ndma jobs\npoweroff\n"),
+             ),
+             status=STATUS_POWEROFF,
+             check=ctrl_c_copies_intact,
+             expect=(r"\[%d\] dma cp /big %s running in the background"
+                     % (CTRL_C_COPIES, CTRL_C_LAST),
+                     # the Ctrl-C the shell reads after the interrupted
+                     # command goes silently: no "^C", no empty prompt
+                     r"^truncate: %s: Interrupted system call\nholdfast> stat %s$"
+                     % (CTRL_C_LAST, CTRL_C_LAST),
+                     r"^  file: %s\n.*\n  size: %d " % (CTRL_C_LAST, CTRL_C_BYTES),
+                     r"\bdma job %d: failed after 65536 bytes /big2 -> /fg in \d+ ms: "
+                     r"Interrupted system call$" % CTRL_C_FG_JOB,
+                     r"^\s+%d\s+failed\s+65536/%d\s" % (CTRL_C_FG_JOB, CTRL_C_BIG2)),
+             reject=(r"^truncated /c", r"dma job \d+: failed after \d+ bytes /big -> "),
+             timeout=180),
+]

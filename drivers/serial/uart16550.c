@@ -27,15 +27,31 @@
  * with data left in the UART and ERBFI set, the (edge-triggered) line
  * would stay raised and never interrupt again.
  *
+ * Ctrl-C is acted on as it is received: for every CONSOLE_INTR_CHAR,
+ * rx_drain_locked() tells the console (console_interrupt(), which
+ * interrupts the shell's command) before it puts the byte in the ring, in
+ * order, for the shell.  Before, so that the shell, which clears the
+ * interrupt when it reads the byte, cannot read it first.  So the
+ * shell sees Ctrl-C while it is busy, and while its line is full: a
+ * person's type-ahead sits in the 4 KiB ring and the Ctrl-C right behind
+ * it.  Only a Ctrl-C sent behind more than 4 KiB of unread input waits in
+ * the UART with the rest, to be seen when the shell has read its way to
+ * it; without dropping input, no receiver can look past bytes it has no
+ * room for.  (Input from a pipe cannot hit this by accident: there, a
+ * Ctrl-C at the terminal goes to the host, not to the serial line.)
+ *
  * Locking: output is serialised by the console lock in kernel/console.c;
- * the input ring is single-producer (the IRQ handler, or a reader polling
- * before the interrupt is on) single-consumer (the shell thread); rx.lock
- * guards the ring, rx.throttled and the writes of IER.
+ * the input ring is filled by the IRQ handler and by the reader itself
+ * (polling before the interrupt is on, draining when it unthrottles) and
+ * emptied by one reader (the shell thread); rx.lock
+ * guards the ring, rx.throttled and the writes of IER.  Lock order:
+ * rx.lock, then the scheduler's (console_interrupt() wakes a thread).
  */
 #include <drivers/uart16550.h>
 #include <arch/x86_64/io.h>
 #include <arch/x86_64/irq.h>
 #include <kernel/sync.h>
+#include <kernel/printk.h>
 #include <lib/compiler.h>
 
 #define COM1_BASE	0x3F8
@@ -124,8 +140,13 @@ static void rx_drain_locked(void)
 {
 	if (rx.throttled)
 		return;
-	while (rx_used() < RX_RING_SIZE && (reg_read(UART_LSR) & LSR_DR))
-		rx.buf[rx.head++ & (RX_RING_SIZE - 1)] = (char)reg_read(UART_RBR);
+	while (rx_used() < RX_RING_SIZE && (reg_read(UART_LSR) & LSR_DR)) {
+		char c = (char)reg_read(UART_RBR);
+
+		if (c == CONSOLE_INTR_CHAR)
+			console_interrupt();
+		rx.buf[rx.head++ & (RX_RING_SIZE - 1)] = c;
+	}
 	if (rx_used() == RX_RING_SIZE) {
 		rx.throttled = true;
 		rx_update_ier_locked();
