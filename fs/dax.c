@@ -30,6 +30,7 @@
 #include <arch/x86_64/cpu.h>
 #include <kernel/mm.h>
 #include <kernel/sync.h>
+#include <kernel/sched.h>
 #include <kernel/timer.h>
 #include <kernel/printk.h>
 #include <lib/string.h>
@@ -578,13 +579,19 @@ static void report_pin(const struct dax_pin *p, void *arg)
  * hfs_break_layout - make [off, off+len) of ip free of mappings and pins
  * before the filesystem frees or moves its blocks.  Caller holds layout
  * for write; it is dropped while sleeping and held again on return.
- * Returns 0, -EBUSY (HFS_WAIT_NONE and a page is pinned) or -ETIMEDOUT;
- * on an error the caller must leave the file unchanged.
+ * Returns 0, -EBUSY (HFS_WAIT_NONE and a page is pinned), -ETIMEDOUT, or
+ * -EINTR: a page is still pinned and the thread was interrupted
+ * (thread_interrupt(): Ctrl-C on the shell's command), before the wait or
+ * during it, unless @w has HFS_WAIT_NOINTR.  Pins first: a range found
+ * idle is broken even if an interrupt is pending.  On an error the caller
+ * must leave the file unchanged: nothing here changes it (unmapping only
+ * makes the next access fault the same blocks back in).
  */
 int hfs_break_layout(struct hfs_inode *ip, hfs_rwsem_t *layout, uint64_t off, uint64_t len,
 		     const struct hfs_wait *w)
 {
 	uint64_t start = time_ns(), at = 0;
+	bool intr = !(w && (w->flags & HFS_WAIT_NOINTR));
 	bool reported = false;
 	struct pmem_page *pg;
 
@@ -596,6 +603,10 @@ int hfs_break_layout(struct hfs_inode *ip, hfs_rwsem_t *layout, uint64_t off, ui
 			break;
 		if (w && (w->flags & HFS_WAIT_NONE))
 			return -EBUSY;
+		if (intr && thread_interrupted()) {
+			STAT_INC(layout_interrupted);
+			return -EINTR;
+		}
 		uint64_t now = time_ns(), wait_ns = 0;
 		if (w && (w->flags & HFS_WAIT_TIMEOUT)) {
 			if (now - start >= w->timeout_ns)
@@ -613,7 +624,12 @@ int hfs_break_layout(struct hfs_inode *ip, hfs_rwsem_t *layout, uint64_t off, ui
 			wait_ns = DAX_REPORT_AFTER_NS;	/* wake up to report the holders */
 		STAT_INC(layout_waits);
 		hfs_up_write(layout);
-		pmem_wait_page_idle(pg, wait_ns);
+		/* Its result does not matter: the next round looks at the pins,
+		 * the interrupt and the time again, in that order. */
+		if (intr)
+			pmem_wait_page_idle_interruptible(pg, wait_ns);
+		else
+			pmem_wait_page_idle(pg, wait_ns);
 		stats.last_wake_ns = time_ns();
 		hfs_down_write(layout);
 	}

@@ -28,6 +28,7 @@
 struct job {
 	struct dma_job_info info;	/* job_lock */
 	bool used;			/* job_lock */
+	bool stop;			/* atomic: dma_job_stop() asked */
 	struct hfs_inode *src, *dst;
 	struct completion started;	/* the first pages are pinned (or it failed) */
 	struct completion finished;
@@ -137,6 +138,12 @@ static void job_thread(void *arg)
 		err = -ENOMEM;
 	while (!err && done < total) {
 		uint64_t len = MIN((uint64_t)CHUNK_PAGES * PAGE, total - done);
+
+		/* Between chunks: nothing is pinned or on the device now. */
+		if (__atomic_load_n(&j->stop, __ATOMIC_ACQUIRE)) {
+			err = -EINTR;
+			break;
+		}
 		err = copy_chunk(j, e, c, done, len);
 		if (!err)
 			done += len;
@@ -168,6 +175,7 @@ static struct job *job_alloc(void)
 			j = &jobs[i];
 			memset(&j->info, 0, sizeof(j->info));
 			j->used = true;
+			j->stop = false;
 			j->info.id = ++next_id;
 			break;
 		}
@@ -225,11 +233,33 @@ int dma_file_copy(const char *src, const char *dst, bool wait, int *result)
 	 * caller does next (a truncate...) meets the DMA in flight. */
 	wait_for_completion(&j->started);
 	if (wait) {
-		wait_for_completion(&j->finished);
+		/* Interrupted: the copy stops after the chunk in flight (at
+		 * most CHUNK_PAGES transfers), and this returns once it has. */
+		if (wait_for_completion_interruptible(&j->finished)) {
+			__atomic_store_n(&j->stop, true, __ATOMIC_RELEASE);
+			wait_for_completion(&j->finished);
+		}
 		if (result)
 			*result = j->info.error;
 	}
 	return (int)j->info.id;
+}
+
+bool dma_job_stop(unsigned id)
+{
+	bool running = false;
+
+	spin_lock(&job_lock);
+	for (unsigned i = 0; i < DMA_JOBS_MAX; i++) {
+		struct job *j = &jobs[i];
+
+		if (j->used && j->info.id == id && !j->info.finished_ns) {
+			__atomic_store_n(&j->stop, true, __ATOMIC_RELEASE);
+			running = true;
+		}
+	}
+	spin_unlock(&job_lock);
+	return running;
 }
 
 bool dma_job_get(unsigned i, struct dma_job_info *out)

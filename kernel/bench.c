@@ -161,7 +161,8 @@ static bool selected(const struct bench *b, int nnames, char **names)
 
 /**
  * bench_run - run the selected benchmarks and print one line each.
- * Returns 0, or -ENOENT when a listed name matches no benchmark.
+ * Returns 0, -ENOENT when a listed name matches no benchmark, or -EINTR
+ * when the thread was interrupted (Ctrl-C) before the last one ran.
  */
 int bench_run(const struct bench_opts *o, int nnames, char **names)
 {
@@ -191,6 +192,12 @@ int bench_run(const struct bench_opts *o, int nnames, char **names)
 
 		if (!selected(b, nnames, names))
 			continue;
+		/* Ctrl-C: stop between benchmarks (each one cleans up after
+		 * itself, so the machine is as the last one left it). */
+		if (thread_interrupted()) {
+			kprintf("bench: interrupted before %s\n", b->name);
+			return -EINTR;
+		}
 		if (b->writes_pmem && !o->write_pmem) {
 			kprintf("bench %s skipped (overwrites pmem0: run 'bench -w')\n", b->name);
 			continue;

@@ -1,12 +1,19 @@
 /*
- * console.c - kprintf and the console lock.
+ * console.c - kprintf, the console lock, and the foreground thread that
+ * Ctrl-C interrupts.
  *
  * Output goes to the serial port (drivers/serial).  One kprintf call is
  * formatted into a line buffer on the stack and written under console_lock,
  * so lines from different CPUs do not interleave.  During a panic the lock
  * is bypassed (the CPU that died may have held it).
+ *
+ * Input is the serial driver's; it tells console_interrupt() when a Ctrl-C
+ * arrives, from its receive interrupt, whatever the shell is doing (it is
+ * seen as it is received, not when the shell reads it).  The foreground
+ * thread is one pointer, read and written atomically.
  */
 #include <kernel/printk.h>
+#include <kernel/sched.h>
 #include <kernel/sync.h>
 #include <drivers/uart16550.h>
 #include <lib/printf.h>
@@ -60,4 +67,21 @@ void kprintf(const char *fmt, ...)
 	va_start(ap, fmt);
 	kvprintf(fmt, ap);
 	va_end(ap);
+}
+
+/* ------------------------------------------------------------ Ctrl-C -- */
+
+static struct thread *foreground;	/* atomic */
+
+void console_set_foreground(struct thread *t)
+{
+	__atomic_store_n(&foreground, t, __ATOMIC_RELEASE);
+}
+
+void console_interrupt(void)
+{
+	struct thread *t = __atomic_load_n(&foreground, __ATOMIC_ACQUIRE);
+
+	if (t)
+		thread_interrupt(t);
 }

@@ -221,6 +221,29 @@ void sched_wake(struct thread *t)
 	spin_unlock_irqrestore(&rq_lock, flags);
 }
 
+void thread_interrupt(struct thread *t)
+{
+	/*
+	 * The mark before the wake-up, with a full barrier: a waiter marks
+	 * itself BLOCKED under rq_lock before it looks at the mark, so either
+	 * it sees the mark, or sched_wake() (which takes rq_lock) sees it
+	 * BLOCKED and wakes it.
+	 */
+	__atomic_store_n(&t->interrupt_pending, true, __ATOMIC_SEQ_CST);
+	sched_wake(t);
+}
+
+bool thread_interrupted(void)
+{
+	return __atomic_load_n(&current_thread()->interrupt_pending, __ATOMIC_ACQUIRE);
+}
+
+bool thread_interrupt_clear(void)
+{
+	return __atomic_exchange_n(&current_thread()->interrupt_pending, false,
+				   __ATOMIC_ACQ_REL);
+}
+
 /* Mark the current thread as about to sleep.  Caller has preemption off. */
 void sched_set_blocked(void)
 {
@@ -262,16 +285,34 @@ bool sched_sleep_until(uint64_t deadline_ns)
 	return time_ns() < deadline_ns;
 }
 
-void thread_sleep_ns(uint64_t ns)
+/* Sleep until the deadline; with @intr, stop early with -EINTR when the
+ * thread is interrupted (looked at after marking it BLOCKED, so a
+ * thread_interrupt() in between is not missed). */
+static int sleep_until(uint64_t deadline, bool intr)
 {
-	uint64_t deadline = time_ns() + ns;
-
 	while (time_ns() < deadline) {
 		preempt_disable();
 		sched_set_blocked();
 		preempt_enable();
+		if (intr && thread_interrupted()) {
+			sched_set_running();
+			return -EINTR;
+		}
 		sched_sleep_until(deadline);
 	}
+	return 0;
+}
+
+void thread_sleep_ns(uint64_t ns)
+{
+	sleep_until(time_ns() + ns, false);
+}
+
+int thread_sleep_interruptible_ns(uint64_t ns)
+{
+	if (thread_interrupted())
+		return -EINTR;
+	return sleep_until(time_ns() + ns, true);
 }
 
 /* ------------------------------------------------------------ threads */

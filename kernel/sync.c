@@ -361,6 +361,11 @@ int wait_for_completion_timeout(struct completion *c, uint64_t timeout_ns)
 	return wait_event_timeout(&c->wq, try_consume(c), timeout_ns);
 }
 
+int wait_for_completion_interruptible(struct completion *c)
+{
+	return wait_event_interruptible(&c->wq, try_consume(c));
+}
+
 bool completion_done(struct completion *c)
 {
 	return READ_ONCE(c->done) > 0;

@@ -35,6 +35,11 @@ Fields (see Boot):
             appears (a typist); "all": send it all at once at start (like
             `printf ... | make run`)
   prompt    (scenario) regex of the shell prompt, for feed="prompt"
+  then      (scenario) (regex, text) pairs, in order, after stdin: wait
+            until the regex matches output that came after the previous
+            pair's match (the first: anywhere), then type the text at once.
+            The text may hold control bytes ("\\x03" is Ctrl-C); stdin is
+            closed after the last pair
   status    (scenario) QEMU exit status expected (0 = ACPI poweroff)
   expect    (scenario) regexes (re.MULTILINE) that must match the output
   reject    regexes that must not match (every boot also fails on PANIC,
@@ -43,6 +48,9 @@ Fields (see Boot):
             (the default) runs QEMU with -no-reboot and fails on a second
             boot banner; N lets the guest reset and expects exactly N + 1
             banners
+  check     (scenario) a function of the output (cleaned as for the
+            regexes) returning None or what is wrong with it: for verdicts a
+            regex cannot give (every one of 3000 commands ran once, in order)
   extra     more QEMU arguments
 
 sequence(name, steps) runs boots and host checks (functions of the list of
@@ -56,6 +64,7 @@ removed.
 
 import os
 import random
+import re
 from dataclasses import dataclass, replace
 
 KTAP = "ktap"
@@ -88,6 +97,8 @@ class Boot:
     status: int | None = None
     expect: tuple = ()
     reject: tuple = ()
+    then: tuple = ()                # ((regex, text), ...) after stdin
+    check: object = None            # callable(output) -> None | problem
     extra: tuple = ()
     reboots: int = 0
     images_as: str | None = None    # set by sequence(): share images
@@ -811,4 +822,128 @@ BOOTS += [
                                                          len(LOST_TEXT)))),
         fsck_saved_it,
     )),
+]
+
+# ------------------------------------------------------------ the console ----
+
+# `printf ... | make run` with more input than the kernel buffers: the
+# receive path stops draining the UART while its ring is full, so QEMU
+# keeps the rest in the pipe and nothing is dropped or merged.  Each
+# command names a path of its own, so a lost, merged or repeated line shows.
+CONSOLE_BURST_COMMANDS = 3000
+CONSOLE_BURST_RE = re.compile(r"^stat: /burst-(\d+): No such file or directory$",
+                              re.MULTILINE)
+
+
+def console_burst_input(count=CONSOLE_BURST_COMMANDS):
+    return "".join(f"stat /burst-{i:04d}\n" for i in range(count)) + "poweroff\n"
+
+
+def every_burst_command_ran_once_in_order(text, count=CONSOLE_BURST_COMMANDS):
+    """Each of the piped commands answered exactly once, in order: a line
+    lost, cut or merged into its neighbour would be missing (or turn into
+    a usage error), a repeated one would show twice."""
+    got = [int(n) for n in CONSOLE_BURST_RE.findall(text)]
+    if got == list(range(count)):
+        return None
+    ran = set(got)
+    missing = [i for i in range(count) if i not in ran]
+    for pos, n in enumerate(got):
+        if n != pos:
+            break
+    else:
+        pos = len(got)
+    first = f"; the first difference at answer {pos}: expected /burst-{pos:04d}, " + \
+        (f"got /burst-{got[pos]:04d}" if pos < len(got) else "got nothing")
+    return (f"{len(got)} answers for {count} commands; never answered: "
+            f"{len(missing)} (the first: {missing[:5]}); answered twice: "
+            f"{len(got) - len(ran)}{first}")
+
+
+BOOTS += [
+    scenario("console-burst-lossless", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True, feed="all",
+             stdin=console_burst_input(), status=STATUS_POWEROFF,
+             check=every_burst_command_ran_once_in_order,
+             reject=(r"unknown command", r"^usage:", r"line too long"),
+             timeout=240),
+]
+
+# Ctrl-C (the byte 0x03 on the serial line) interrupts the shell's command
+# where it waits: a truncate held by DMA pins gives up with EINTR and leaves
+# the file as it was, while the background copies (threads of their own)
+# go on and finish correctly; then a foreground sleep and a foreground
+# dma cp are interrupted too, and the shell goes on.
+CTRL_C_TEXT = "ctrl-c-%08x" % random.getrandbits(32)
+CTRL_C_BYTES = 16384            # 4 pages: ~1.6 s of edu time per copy
+CTRL_C_COPIES = 6               # the last one waits ~8 s behind the others
+CTRL_C_LAST = f"/c{CTRL_C_COPIES}"
+CTRL_C_BIG2 = 65536 + 4096      # one page more than a chunk (16 pages)
+CTRL_C_FG_JOB = CTRL_C_COPIES + 1
+
+
+def _pattern_bytes(size, text=CTRL_C_TEXT):
+    unit = (text + "\n").encode()
+    return (unit * (size // len(unit) + 1))[:size]
+
+
+CTRL_C_CRC_RE = re.compile(r"^([0-9a-f]{8}) (\d+) /(big|c\d+)$", re.MULTILINE)
+CTRL_C_NAMES = ["big"] + [f"c{i}" for i in range(1, CTRL_C_COPIES + 1)]
+
+
+def ctrl_c_copies_intact(text):
+    """Every background copy finished, and each is byte for byte the
+    source: the interrupted truncate changed nothing under them."""
+    # (a job's line may follow a prompt: it is printed when the job ends)
+    copied = {int(n) for n in re.findall(
+        r"\bdma job (\d+): copied %d bytes /big -> /c\1 " % CTRL_C_BYTES, text)}
+    if copied != set(range(1, CTRL_C_COPIES + 1)):
+        return f"background jobs that copied all {CTRL_C_BYTES} bytes: " \
+               f"{sorted(copied)}, expected 1-{CTRL_C_COPIES}"
+    want = ("%08x" % zlib.crc32(_pattern_bytes(CTRL_C_BYTES)), CTRL_C_BYTES)
+    crcs = {name: (crc, int(size)) for crc, size, name in CTRL_C_CRC_RE.findall(text)}
+    for name in CTRL_C_NAMES:
+        if crcs.get(name) != want:
+            return f"crc32 /{name} gave {crcs.get(name)}, expected {want}"
+    return None
+
+
+BOOTS += [
+    scenario("console-ctrl-c", machine="q35", kernel="holdfast.elf",
+             pmem=("64M",), pmem_format=True, smp=2,
+             stdin=(f"pattern /big {CTRL_C_BYTES} {CTRL_C_TEXT}\n"
+                    f"pattern /big2 {CTRL_C_BIG2} {CTRL_C_TEXT}\n"
+                    + "".join(f"dma cp /big /c{i} &\n"
+                              for i in range(1, CTRL_C_COPIES + 1))
+                    + f"truncate {CTRL_C_LAST} 0\n"),
+             then=(
+                 # the truncate waits for the copy into the last file
+                 # (behind the others on the one engine): interrupt it
+                 (r"dax: layout change of inode \d+ waits \d+ ms", "\x03"),
+                 (r"^truncate: %s: Interrupted system call$" % CTRL_C_LAST,
+                  f"stat {CTRL_C_LAST}\nsleep 60000\n"),
+                 (r"^holdfast> sleep 60000$", "\x03"),
+                 (r"^sleep: Interrupted system call$", "dma jobs\n"),
+                 (r"\bdma job %d: copied" % CTRL_C_COPIES,
+                  "".join(f"crc32 /{n}\n" for n in CTRL_C_NAMES)
+                  + "dma cp /big2 /fg\n"),
+                 # a foreground copy stops after its chunk in flight
+                 (r"^holdfast> dma cp /big2 /fg$", "\x03"),
+                 (r"\bdma job %d: " % CTRL_C_FG_JOB,
+                  f"stat {CTRL_C_LAST}\ndma jobs\npoweroff\n"),
+             ),
+             status=STATUS_POWEROFF,
+             check=ctrl_c_copies_intact,
+             expect=(r"\[%d\] dma cp /big %s running in the background"
+                     % (CTRL_C_COPIES, CTRL_C_LAST),
+                     # the Ctrl-C the shell reads after the interrupted
+                     # command goes silently: no "^C", no empty prompt
+                     r"^truncate: %s: Interrupted system call\nholdfast> stat %s$"
+                     % (CTRL_C_LAST, CTRL_C_LAST),
+                     r"^  file: %s\n.*\n  size: %d " % (CTRL_C_LAST, CTRL_C_BYTES),
+                     r"\bdma job %d: failed after 65536 bytes /big2 -> /fg in \d+ ms: "
+                     r"Interrupted system call$" % CTRL_C_FG_JOB,
+                     r"^\s+%d\s+failed\s+65536/%d\s" % (CTRL_C_FG_JOB, CTRL_C_BIG2)),
+             reject=(r"^truncated /c", r"dma job \d+: failed after \d+ bytes /big -> "),
+             timeout=180),
 ]

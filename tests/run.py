@@ -334,6 +334,10 @@ def judge_scenario(boot, serial, stderr, returncode, timed_out,
         if m:
             out.problems.append(f"output matches the rejected /{pattern}/: "
                                 f"'{m.group(0).strip()}'")
+    if boot.check:
+        problem = _run_check(boot.check, text)
+        if problem:
+            out.problems.append(problem)
     out.problems.extend(serial_problems(serial, boot.reboots))
     if out.problems:
         out.tail_title = f"last {TAIL_LINES} lines of the serial output"
@@ -342,6 +346,17 @@ def judge_scenario(boot, serial, stderr, returncode, timed_out,
     else:
         out.passed = 1
     return out
+
+
+def _run_check(check, text):
+    """A scenario's check function on its output: None, or the problem
+    named after the check (a check that raises has failed)."""
+    name = getattr(check, "__name__", "check")
+    try:
+        problem = check(text)
+    except Exception as e:      # a broken check is a failed boot
+        problem = f"raised {type(e).__name__}: {e}"
+    return f"{name}: {problem}" if problem else None
 
 
 def render(out):
@@ -490,30 +505,58 @@ def _failed_boot(boot, problem):
     return Outcome(boot.name, cases=cases, problems=[problem]).finish()
 
 
+def _shown(text):
+    """@text as a failure message quotes it: escaped, at most 40 characters."""
+    shown = repr(text.rstrip("\n"))[1:-1]
+    if len(shown) > 40:
+        shown = shown[:40] + f"... ({len(shown)} characters)"
+    return shown
+
+
+def _type(proc, text):
+    proc.stdin.write(text.encode())
+    proc.stdin.flush()
+
+
+def _feed_then(boot, proc, serial, deadline):
+    """The boot.then pairs: wait for each regex in the output that came after
+    the previous match, then type its text.  "" or what it waited for."""
+    start = 0
+    for pattern, text in boot.then:
+        regex = re.compile(pattern, re.MULTILINE)
+
+        def search(output, regex=regex, start=start):
+            return regex.search(clean_output(output), start)
+        m = serial.wait_until(search, deadline)
+        if not isinstance(m, re.Match):     # "eof" or "timeout"
+            return f"waiting for /{pattern}/ before typing '{_shown(text)}'"
+        start = m.end()
+        _type(proc, text)
+    return ""
+
+
 def _feed(boot, proc, serial, deadline):
-    """Type boot.stdin; returns what it was waiting for if it gave up."""
+    """Type boot.stdin, then boot.then; returns what it was waiting for if
+    it gave up."""
     prompt = re.compile(boot.prompt)
     lines = boot.stdin.splitlines(keepends=True)
+    waiting = ""
     try:
         if boot.feed == "all":
-            proc.stdin.write(boot.stdin.encode())
-            proc.stdin.flush()
+            _type(proc, boot.stdin)
         else:
             for i, line in enumerate(lines):
                 def prompts(text, want=i + 1):
                     return len(prompt.findall(clean_output(text))) >= want
                 if serial.wait_until(prompts, deadline) is not True:
-                    shown = line.rstrip("\n")
-                    if len(shown) > 40:
-                        shown = shown[:40] + f"... ({len(shown)} characters)"
                     return (f"waiting for prompt {i + 1} (/{boot.prompt}/) "
-                            f"before typing '{shown}'")
-                proc.stdin.write(line.encode())
-                proc.stdin.flush()
+                            f"before typing '{_shown(line)}'")
+                _type(proc, line)
+        waiting = _feed_then(boot, proc, serial, deadline)
         proc.stdin.close()
     except (BrokenPipeError, OSError):
         pass                    # QEMU is gone; its status tells why
-    return ""
+    return waiting
 
 
 def run_boot(boot, ctx):
@@ -658,7 +701,9 @@ def describe_boot(boot):
         text += (f"\n{'':24} stdin {boot.stdin[:60]!r}"
                  f"{'...' if len(boot.stdin) > 60 else ''} (feed {boot.feed})"
                  f"  status {boot.status}  expect {list(boot.expect)}"
-                 + (f"  reject {list(boot.reject)}" if boot.reject else ""))
+                 + (f"  reject {list(boot.reject)}" if boot.reject else "")
+                 + (f"  then {[p for p, _ in boot.then]}" if boot.then else "")
+                 + (f"  check {boot.check.__name__}" if boot.check else ""))
     return text
 
 

@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 import unittest
+from dataclasses import replace
 
 TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, TESTS_DIR)
@@ -258,6 +259,10 @@ class BootTable(unittest.TestCase):
                 self.assertIn(b.feed, ("prompt", "all"))
                 for pattern in b.expect + b.reject + (b.prompt,):
                     re.compile(pattern)
+                for pattern, text in b.then:
+                    re.compile(pattern)
+                    self.assertIsInstance(text, str)
+                self.assertTrue(b.check is None or callable(b.check))
                 for size in b.pmem:
                     qemu.parse_size(size)
                 if b.kind == boots.SCENARIO:
@@ -355,6 +360,22 @@ if mode == "chatty-forever":
     while True:
         time.sleep(0.3)
         print("# still working", flush=True)
+if mode == "echo":
+    # a shell of sorts: says what it got, line by line; Ctrl-C at once
+    line = b""
+    while True:
+        c = sys.stdin.buffer.read(1)
+        if not c:
+            sys.exit(1)
+        if c == b"\\x03":
+            print("got ctrl-c", flush=True)
+        elif c == b"\\n":
+            print("got line " + line.decode(), flush=True)
+            if line == b"poweroff":
+                sys.exit(0)
+            line = b""
+        else:
+            line += c
 print("KTAP version 1\\n1..1\\nok 1 fake.case", flush=True)
 sys.exit({status})
 """
@@ -422,6 +443,34 @@ class FakeBoots(unittest.TestCase):
         self.assertEqual(out.failed, 1)
         self.assertTrue(any("timed out after 4 s in all" in p
                             for p in out.problems), out.problems)
+
+    ECHO = boots.scenario("fake-then", kernel="holdfast.elf", append="echo",
+                          stdin="first\n", feed="all", status=0,
+                          then=((r"^got line first$", "\x03"),
+                                (r"^got ctrl-c$", "second\npoweroff\n")),
+                          expect=(r"got line first\ngot ctrl-c\n"
+                                  r"got line second\n",),
+                          timeout=20)
+
+    def test_then_types_each_text_after_its_pattern(self):
+        out = run.run_boot(self.ECHO, self.ctx)
+        self.assertEqual((out.passed, out.failed), (1, 0), out.problems)
+
+    def test_then_says_what_it_waited_for(self):
+        boot = replace(self.ECHO, timeout=2,
+                       then=((r"^got line first$", "\x03"),
+                             (r"^never$", "poweroff\n")))
+        out = run.run_boot(boot, self.ctx)
+        self.assertEqual(out.failed, 1)
+        self.assertTrue(any("waiting for /^never$/ before typing 'poweroff'"
+                            in p for p in out.problems), out.problems)
+
+    def test_a_check_function_judges_the_output(self):
+        def no_second(text):
+            return "second ran" if "got line second" in text else None
+        out = run.run_boot(replace(self.ECHO, check=no_second), self.ctx)
+        self.assertEqual(out.failed, 1)
+        self.assertIn("no_second: second ran", out.problems)
 
     def test_missing_medium(self):
         boot = boots.ktap("fake-missing", iso="nope.iso")

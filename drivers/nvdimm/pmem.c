@@ -92,6 +92,14 @@ int pmem_wait_page_idle(struct pmem_page *p, uint64_t timeout_ns)
 	return wait_var_event_timeout(&p->pins, pmem_page_pins(p) == 0, timeout_ns);
 }
 
+int pmem_wait_page_idle_interruptible(struct pmem_page *p, uint64_t timeout_ns)
+{
+	if (timeout_ns == 0)
+		return wait_var_event_interruptible(&p->pins, pmem_page_pins(p) == 0);
+	return wait_var_event_interruptible_timeout(&p->pins, pmem_page_pins(p) == 0,
+						    timeout_ns);
+}
+
 /* ---------------------------------------------------------- block access */
 
 int pmem_direct_access(struct pmem_region *r, uint64_t block, uint64_t nblocks,

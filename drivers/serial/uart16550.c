@@ -15,14 +15,43 @@
  * piped into `make run`).  Reading "while LSR.DR" works with the FIFO on or
  * off, so whatever the firmware chose is kept.
  *
+ * Input is never dropped.  Received bytes go into a ring (rx) that the
+ * shell drains; while the ring is full the driver stops reading RBR and
+ * masks the received-data interrupt (IER.ERBFI), so the bytes stay in the
+ * UART and, behind it, in whatever feeds the line: QEMU's serial device
+ * accepts no new byte from its chardev (stdin, a pipe) while its receive
+ * FIFO, or RBR without a FIFO, is full (hw/char/serial.c,
+ * serial_can_receive), and a real line would be held by flow control.
+ * Once the shell has taken half of the ring, the interrupt is unmasked and
+ * the UART drained again.  Masking also matters for the interrupt line:
+ * with data left in the UART and ERBFI set, the (edge-triggered) line
+ * would stay raised and never interrupt again.
+ *
+ * Ctrl-C is acted on as it is received: for every CONSOLE_INTR_CHAR,
+ * rx_drain_locked() tells the console (console_interrupt(), which
+ * interrupts the shell's command) before it puts the byte in the ring, in
+ * order, for the shell.  Before, so that the shell, which clears the
+ * interrupt when it reads the byte, cannot read it first.  So the
+ * shell sees Ctrl-C while it is busy, and while its line is full: a
+ * person's type-ahead sits in the 4 KiB ring and the Ctrl-C right behind
+ * it.  Only a Ctrl-C sent behind more than 4 KiB of unread input waits in
+ * the UART with the rest, to be seen when the shell has read its way to
+ * it; without dropping input, no receiver can look past bytes it has no
+ * room for.  (Input from a pipe cannot hit this by accident: there, a
+ * Ctrl-C at the terminal goes to the host, not to the serial line.)
+ *
  * Locking: output is serialised by the console lock in kernel/console.c;
- * the input ring is single-producer (the IRQ handler) single-consumer (the
- * shell thread) and protected by rx_lock.
+ * the input ring is filled by the IRQ handler and by the reader itself
+ * (polling before the interrupt is on, draining when it unthrottles) and
+ * emptied by one reader (the shell thread); rx.lock
+ * guards the ring, rx.throttled and the writes of IER.  Lock order:
+ * rx.lock, then the scheduler's (console_interrupt() wakes a thread).
  */
 #include <drivers/uart16550.h>
 #include <arch/x86_64/io.h>
 #include <arch/x86_64/irq.h>
 #include <kernel/sync.h>
+#include <kernel/printk.h>
 #include <lib/compiler.h>
 
 #define COM1_BASE	0x3F8
@@ -37,7 +66,7 @@
 #define UART_MCR	4
 #define UART_LSR	5
 
-#define IER_RDI		0x01		/* received data available interrupt */
+#define IER_RDI		0x01		/* ERBFI: received data available interrupt */
 #define LCR_8N1		0x03		/* 8 data bits, no parity, 1 stop bit */
 #define LCR_DLAB	0x80		/* divisor latch access */
 #define MCR_DTR		0x01
@@ -48,10 +77,13 @@
 
 #define UART_CLOCK_DIV_115200	1	/* 1.8432 MHz / (16 * 115200) */
 #define RX_RING_SIZE	4096		/* power of two */
+#define RX_RESUME_FREE	(RX_RING_SIZE / 2) /* unthrottle with this much room */
 
 static struct {
 	spinlock_t lock;
 	unsigned head, tail;		/* head: next write, tail: next read */
+	bool irq_on;			/* uart_enable_rx_irq() has run */
+	bool throttled;			/* the ring filled: ERBFI masked, RBR unread */
 	char buf[RX_RING_SIZE];
 	struct wait_queue wq;
 } rx = { .lock = SPINLOCK_INIT("uart_rx") };
@@ -90,15 +122,54 @@ void uart_write(const char *s, size_t n)
 	}
 }
 
-/* Move every byte the UART holds into the ring.  Caller holds rx.lock. */
+static unsigned rx_used(void) { return rx.head - rx.tail; }
+
+/* ERBFI on when the interrupt is wanted and the ring has room.  Caller
+ * holds rx.lock. */
+static void rx_update_ier_locked(void)
+{
+	reg_write(UART_IER, rx.irq_on && !rx.throttled ? IER_RDI : 0);
+}
+
+/*
+ * Move the bytes the UART holds into the ring while it has room.  When the
+ * ring fills, throttle: leave the rest in the UART and mask its receive
+ * interrupt until rx_take_locked() has made room.  Caller holds rx.lock.
+ */
 static void rx_drain_locked(void)
 {
-	while (reg_read(UART_LSR) & LSR_DR) {
+	if (rx.throttled)
+		return;
+	while (rx_used() < RX_RING_SIZE && (reg_read(UART_LSR) & LSR_DR)) {
 		char c = (char)reg_read(UART_RBR);
-		if (rx.head - rx.tail < RX_RING_SIZE)
-			rx.buf[rx.head++ & (RX_RING_SIZE - 1)] = c;
-		/* else: the ring is full and the byte is dropped, as a UART would */
+
+		if (c == CONSOLE_INTR_CHAR)
+			console_interrupt();
+		rx.buf[rx.head++ & (RX_RING_SIZE - 1)] = c;
 	}
+	if (rx_used() == RX_RING_SIZE) {
+		rx.throttled = true;
+		rx_update_ier_locked();
+	}
+}
+
+/* The next byte of the ring, or -1; unthrottles once half the ring is
+ * free.  Caller holds rx.lock. */
+static int rx_take_locked(void)
+{
+	int c;
+
+	if (rx.head == rx.tail)
+		rx_drain_locked();	/* polling, before the interrupt is on */
+	if (rx.head == rx.tail)
+		return -1;
+	c = (unsigned char)rx.buf[rx.tail++ & (RX_RING_SIZE - 1)];
+	if (rx.throttled && RX_RING_SIZE - rx_used() >= RX_RESUME_FREE) {
+		rx.throttled = false;
+		rx_update_ier_locked();
+		rx_drain_locked();
+	}
+	return c;
 }
 
 static void uart_irq(struct trap_frame *tf, void *ctx)
@@ -112,23 +183,24 @@ static void uart_irq(struct trap_frame *tf, void *ctx)
 void uart_enable_rx_irq(void)
 {
 	int vec = irq_alloc_vector(uart_irq, NULL, "com1");
+	unsigned long flags;
+
 	if (vec < 0)
 		return;
 	ioapic_route_isa_irq(COM1_IRQ, vec);
-	reg_write(UART_IER, IER_RDI);
+	flags = spin_lock_irqsave(&rx.lock);
+	rx.irq_on = true;
+	rx_update_ier_locked();
 	/* Bytes that arrived before the interrupt was enabled raised no IRQ. */
-	unsigned long flags = spin_lock_irqsave(&rx.lock);
 	rx_drain_locked();
 	spin_unlock_irqrestore(&rx.lock, flags);
 }
 
 int uart_trygetc(void)
 {
-	int c = -1;
 	unsigned long flags = spin_lock_irqsave(&rx.lock);
-	rx_drain_locked();
-	if (rx.head != rx.tail)
-		c = (unsigned char)rx.buf[rx.tail++ & (RX_RING_SIZE - 1)];
+	int c = rx_take_locked();
+
 	spin_unlock_irqrestore(&rx.lock, flags);
 	return c;
 }

@@ -15,7 +15,7 @@
  *
  * Every mode that frees or moves blocks breaks the DAX layout of the range
  * first (platform.h hfs_break_layout): it waits for DMA pins to drain, or
- * fails with -EBUSY / -ETIMEDOUT as the caller's struct hfs_wait asks,
+ * fails with -EBUSY / -ETIMEDOUT / -EINTR as the caller's struct hfs_wait asks,
  * leaving the file as it was.
  *
  * Locking: takes the layout lock exclusive.
@@ -252,7 +252,7 @@ static int zero_range(struct hfs_inode *ip, int mode, uint64_t off, uint64_t len
  * hfs_fallocate - see holdfs.h and the table above.  Returns 0 or
  * -EOPNOTSUPP (unknown or unsupported mode combination), -EINVAL (len 0,
  * unaligned shift, shift past EOF), -EISDIR, -ENODEV (not a regular file),
- * -EFBIG, -ENOSPC (nothing allocated), -EROFS, -EBUSY / -ETIMEDOUT.
+ * -EFBIG, -ENOSPC (nothing allocated), -EROFS, -EBUSY / -ETIMEDOUT / -EINTR.
  */
 int hfs_fallocate(struct hfs_inode *ip, int mode, uint64_t off, uint64_t len,
 		  const struct hfs_wait *w)

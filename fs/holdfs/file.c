@@ -406,7 +406,7 @@ int hfs_truncate_locked(struct hfs_inode *ip, uint64_t size)
 
 /**
  * hfs_truncate - see holdfs.h.  Returns 0, -EISDIR, -EINVAL, -EFBIG,
- * -EROFS, -EBUSY / -ETIMEDOUT (pinned pages, per @w; nothing changed).
+ * -EROFS, -EBUSY / -ETIMEDOUT / -EINTR (pinned pages, per @w; nothing changed).
  */
 int hfs_truncate(struct hfs_inode *ip, uint64_t size, const struct hfs_wait *w)
 {

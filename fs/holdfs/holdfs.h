@@ -63,11 +63,16 @@
 
 /*
  * How a layout change may wait for pinned pages (docs/design.md): by default it
- * waits as long as it takes; HFS_WAIT_NONE fails at once with -EBUSY;
- * HFS_WAIT_TIMEOUT fails with -ETIMEDOUT after timeout_ns.  NULL = default.
+ * waits until the pins are dropped, or until the calling thread is
+ * interrupted (Ctrl-C on the shell): then it fails with -EINTR.
+ * HFS_WAIT_NONE fails at once with -EBUSY; HFS_WAIT_TIMEOUT fails with
+ * -ETIMEDOUT after timeout_ns; HFS_WAIT_NOINTR ignores interrupts (for a
+ * caller that cannot back out, such as the release of an inode).  Every
+ * failure leaves the file as it was.  NULL = default.
  */
 #define HFS_WAIT_NONE		0x1
 #define HFS_WAIT_TIMEOUT	0x2
+#define HFS_WAIT_NOINTR		0x4
 struct hfs_wait {
 	unsigned flags;
 	uint64_t timeout_ns;

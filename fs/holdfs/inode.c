@@ -422,14 +422,17 @@ int hfs_spec_trim(struct hfs_inode *ip, const struct hfs_wait *w)
 	return err;
 }
 
-/* Give back speculative blocks past EOF; persist size and times. */
+/* Give back speculative blocks past EOF; persist size and times.  It
+ * cannot fail, so it does not stop for an interrupt (HFS_WAIT_NOINTR). */
 static void inode_release(struct hfs_inode *ip)
 {
+	static const struct hfs_wait nointr = { HFS_WAIT_NOINTR, 0 };
+
 	if (hfs_rdonly(ip->fs))
 		return;
 	if (ip->spec_from != UINT64_MAX) {
 		hfs_down_write(&ip->layout);
-		hfs_spec_trim(ip, NULL);
+		hfs_spec_trim(ip, &nointr);
 		hfs_up_write(&ip->layout);
 	}
 	hfs_inode_persist_attrs(ip);

@@ -134,8 +134,9 @@ void hfs_up_write(hfs_rwsem_t *s);
  * [off, off+len) of an inode, it calls hfs_break_layout() with the inode's
  * layout lock held for write.  The kernel implementation unmaps the range
  * from every address space and waits (dropping and retaking the lock) until
- * no page in it is pinned; it returns 0, or -EBUSY / -ETIMEDOUT per the
- * caller's struct hfs_wait (holdfs.h), in which case the operation must leave the file as it was.
+ * no page in it is pinned; it returns 0, or -EBUSY / -ETIMEDOUT / -EINTR
+ * per the caller's struct hfs_wait (holdfs.h), in which case the operation
+ * must leave the file as it was: it calls this before it changes anything.
  * The host implementation returns 0.  `layout` is the inode's layout lock.
  */
 struct hfs_inode;

@@ -67,6 +67,8 @@ static inline uint32_t pmem_page_pins(const struct pmem_page *p)
 }
 /* Sleep until p has no pins: 0, or -ETIMEDOUT after timeout_ns (0: no limit). */
 int pmem_wait_page_idle(struct pmem_page *p, uint64_t timeout_ns);
+/* The same, or -EINTR when the thread is interrupted first (sched.h). */
+int pmem_wait_page_idle_interruptible(struct pmem_page *p, uint64_t timeout_ns);
 
 /* ------------------------------------------------------------ persistence */
 enum pmem_flush_kind { PMEM_FLUSH_CLWB, PMEM_FLUSH_CLFLUSHOPT, PMEM_FLUSH_CLFLUSH };

@@ -3,7 +3,9 @@
  *
  * Output is polled (safe from any context, including panic).  Input is
  * interrupt driven once uart_enable_rx_irq() has run: bytes go into a ring
- * buffer that uart_getc() drains, sleeping while it is empty.
+ * buffer that uart_getc() drains, sleeping while it is empty.  No input is
+ * ever dropped: while the ring is full the driver leaves bytes in the UART
+ * (and the sender waits), until the reader has made room.
  */
 #ifndef DRIVERS_UART16550_H
 #define DRIVERS_UART16550_H

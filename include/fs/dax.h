@@ -22,7 +22,9 @@
  * for write): unmap the range from every mapping (so new pins must take the
  * slow path and block on the lock), look for a pinned page in that range
  * only, and if there is one drop the lock, sleep until the page is idle
- * (woken by the last unpin), retake the lock and start over.
+ * (woken by the last unpin), retake the lock and start over.  The sleep is
+ * interruptible: Ctrl-C on the shell's command ends it with -EINTR, the
+ * file unchanged (unless the caller asked for HFS_WAIT_NOINTR).
  *
  * Locking: dax_lock (a spinlock) guards the list of mappings and the list
  * of pin records.  The layout lock of each inode orders faults, slow-path
@@ -83,6 +85,7 @@ extern bool dax_unsafe_no_wait;
 struct dax_stats {
 	uint64_t faults, faults_2m, pins_fast, pins_slow, pin_retries;
 	uint64_t layout_breaks, layout_waits, layout_wait_ns;
+	uint64_t layout_interrupted;	/* waits given up for an interrupt (-EINTR) */
 	uint64_t last_wake_ns;		/* when a layout wait last woke up */
 };
 

@@ -26,10 +26,23 @@ struct dma_job_info {
 	int error;
 };
 
-/* Start copying src to dst (replacing dst).  Returns the job id (> 0) or
+/*
+ * Start copying src to dst (replacing dst).  Returns the job id (> 0) or
  * a negative errno.  With wait, returns only when the copy is over and
- * gives its result in *result. */
+ * gives its result in *result; if the calling thread is interrupted
+ * meanwhile (Ctrl-C, sched.h), the copy stops after its chunk in flight,
+ * dst keeps what was copied so far (at its full size), and *result is
+ * -EINTR.  Without wait, the job runs in a thread of its own, which no
+ * Ctrl-C interrupts.  Opening dst with O_TRUNC and sizing it may wait for
+ * pins on it, interruptibly (-EINTR, dst unchanged).
+ */
 int dma_file_copy(const char *src, const char *dst, bool wait, int *result);
+
+/*
+ * Ask job @id to stop after the chunk it is copying (its error becomes
+ * -EINTR).  Returns false if no such job is running.  Any thread.
+ */
+bool dma_job_stop(unsigned id);
 /*
  * Move len bytes between [off, off+len) of ip and a physically contiguous
  * DRAM buffer at buf_phys, through the DMA engine; the file's pages are

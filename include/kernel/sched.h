@@ -14,6 +14,19 @@
  * rq_node and the run queue; it is held across the context switch and
  * released by the thread switched to.  threads_lock guards the list of
  * all threads.
+ *
+ * Interrupts (the kernel's signal_pending): thread_interrupt() marks a
+ * thread "interrupt pending" and wakes it if it sleeps.  Only the waits
+ * written as interruptible (wait_event_interruptible() and the others
+ * in sync.h, thread_sleep_interruptible_ns(), the layout-break wait of
+ * fs/dax.c) look at the mark: they return -EINTR, before sleeping or when
+ * woken, unless their condition already holds.  Every other wait goes on
+ * as before (a wake-up it did not ask for only makes it recheck).  The
+ * mark stays set until the thread clears it (thread_interrupt_clear()),
+ * so every interruptible wait on the way out of the interrupted operation
+ * returns at once too.  The console sets it on the shell when Ctrl-C
+ * arrives (kernel/console.c); a background job runs in a thread of its
+ * own and is never interrupted that way.
  */
 #ifndef KERNEL_SCHED_H
 #define KERNEL_SCHED_H
@@ -59,6 +72,8 @@ struct thread {
 	uint64_t slice_ticks;
 
 	struct completion exited;	/* completed by thread_exit */
+
+	bool interrupt_pending;		/* atomic: thread_interrupt() */
 };
 
 /* Create a runnable thread.  The returned reference must be given back with
@@ -81,6 +96,36 @@ static inline void msleep(uint64_t ms) { thread_sleep_ns(ms * 1000000ULL); }
 
 /* Make a blocked thread runnable (no-op for other states). */
 void sched_wake(struct thread *t);
+
+/**
+ * thread_interrupt - mark @t "interrupt pending" and wake it if it sleeps,
+ * so that an interruptible wait it is in (or enters later) returns -EINTR.
+ * Any context, interrupt handlers included.
+ */
+void thread_interrupt(struct thread *t);
+
+/* thread_interrupted - does the current thread have an interrupt pending?
+ * (Linux: signal_pending(current).)  Also declared in sync.h, whose
+ * interruptible waits ask it. */
+bool thread_interrupted(void);
+
+/**
+ * thread_interrupt_clear - the current thread has dealt with its pending
+ * interrupt (the shell, when the Ctrl-C is read): interruptible waits
+ * sleep again.  Returns whether one was pending.
+ */
+bool thread_interrupt_clear(void);
+
+/**
+ * thread_sleep_interruptible_ns - sleep @ns nanoseconds, or less if the
+ * thread is interrupted.  Thread context.  Returns 0, or -EINTR (also at
+ * once when an interrupt is already pending).
+ */
+int thread_sleep_interruptible_ns(uint64_t ns);
+static inline int msleep_interruptible(uint64_t ms)
+{
+	return thread_sleep_interruptible_ns(ms * 1000000ULL);
+}
 
 /* Boot: turn the running boot code into thread "main" on CPU 0 and create
  * CPU 0's idle thread. */

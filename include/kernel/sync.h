@@ -11,7 +11,9 @@
  *               already holds panics (it would deadlock).
  *  wait_queue   threads sleeping until a condition holds; wait_event()
  *               re-checks the condition after every wake-up, so spurious
- *               wake-ups are harmless.
+ *               wake-ups are harmless.  The _interruptible waits also end
+ *               with -EINTR when the thread is interrupted (Ctrl-C on the
+ *               shell: thread_interrupt() in sched.h).
  *  mutex        sleeping lock with an owner; unlock by a non-owner or a
  *               recursive lock panics.  Thread context only.
  *  rwsem        sleeping reader/writer lock; waiting writers block new
@@ -30,6 +32,7 @@
 #include <lib/compiler.h>
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/percpu.h>
+#include <lib/errno.h>
 
 struct thread;
 
@@ -135,6 +138,68 @@ void schedule(void);
 })
 
 uint64_t time_ns(void);
+
+/* Has the current thread an interrupt pending?  (sched.h, kernel/sched.c) */
+bool thread_interrupted(void);
+
+/*
+ * The rule of every interruptible wait: the condition first, then the
+ * interrupt.  It returns 0 when the condition holds (even if an interrupt
+ * is pending too), -EINTR when the thread is interrupted before the
+ * condition holds: at once if an interrupt is already pending, or when
+ * thread_interrupt() wakes it.  The pending mark is left set (sched.h).
+ */
+
+/*
+ * wait_event_interruptible - as wait_event; evaluates to 0 once cond is
+ * true or -EINTR when the thread is interrupted first.  Thread context, no
+ * spinlocks held.
+ */
+#define wait_event_interruptible(wq, cond) ({				\
+	int __ret = 0;							\
+	if (!(cond)) {							\
+		struct waiter __w = { 0 };				\
+		for (;;) {						\
+			prepare_to_wait((wq), &__w);			\
+			if (cond)					\
+				break;					\
+			if (thread_interrupted()) {			\
+				__ret = -EINTR;				\
+				break;					\
+			}						\
+			schedule();					\
+		}							\
+		finish_wait((wq), &__w);				\
+	}								\
+	__ret;								\
+})
+
+/*
+ * wait_event_interruptible_timeout - both: 0, -ETIMEDOUT after timeout_ns,
+ * or -EINTR.
+ */
+#define wait_event_interruptible_timeout(wq, cond, timeout_ns) ({	\
+	int __ret = 0;							\
+	if (!(cond)) {							\
+		uint64_t __dl = time_ns() + (timeout_ns);		\
+		struct waiter __w = { 0 };				\
+		for (;;) {						\
+			prepare_to_wait((wq), &__w);			\
+			if (cond)					\
+				break;					\
+			if (thread_interrupted()) {			\
+				__ret = -EINTR;				\
+				break;					\
+			}						\
+			if (!sched_sleep_until(__dl)) {			\
+				__ret = (cond) ? 0 : -ETIMEDOUT;	\
+				break;					\
+			}						\
+		}							\
+		finish_wait((wq), &__w);				\
+	}								\
+	__ret;								\
+})
 
 /* ----------------------------------------------------------------- mutex */
 struct mutex {
@@ -248,6 +313,8 @@ void complete_all(struct completion *c);
 void wait_for_completion(struct completion *c);
 /* 0, or -ETIMEDOUT */
 int wait_for_completion_timeout(struct completion *c, uint64_t timeout_ns);
+/* 0, or -EINTR (nothing consumed) when the thread is interrupted first */
+int wait_for_completion_interruptible(struct completion *c);
 bool completion_done(struct completion *c);
 
 /* -------------------------------------------------------------- wait_var */
@@ -255,5 +322,9 @@ struct wait_queue *var_wait_queue(const volatile void *var);
 void wake_up_var(const volatile void *var);
 #define wait_var_event(var, cond) wait_event(var_wait_queue(var), cond)
 #define wait_var_event_timeout(var, cond, ns) wait_event_timeout(var_wait_queue(var), cond, ns)
+#define wait_var_event_interruptible(var, cond) \
+	wait_event_interruptible(var_wait_queue(var), cond)
+#define wait_var_event_interruptible_timeout(var, cond, ns) \
+	wait_event_interruptible_timeout(var_wait_queue(var), cond, ns)
 
 #endif

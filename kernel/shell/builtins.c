@@ -113,7 +113,8 @@ static int cmd_bench(int argc, char **argv)
 	}
 	return bench_run(&o, argc - i, argv + i);
 }
-/* sleep MS: wait (scripts and demos pace themselves with it). */
+/* sleep MS: wait (scripts and demos pace themselves with it); Ctrl-C
+ * ends it early. */
 static int cmd_sleep(int argc, char **argv)
 {
 	uint64_t ms;
@@ -125,8 +126,9 @@ static int cmd_sleep(int argc, char **argv)
 		return err;
 	if (ms > 60000)
 		return shell_usage_error(argv[0], "at most 60000 ms");
-	msleep(ms);
-	return 0;
+	if ((err = msleep_interruptible(ms)))
+		shell_printf("%s: %s\n", argv[0], strerror(err));	/* Ctrl-C */
+	return err;
 }
 SHELL_CMD("sleep", "sleep MS", "wait MS milliseconds (at most a minute)", cmd_sleep);
 

@@ -26,18 +26,25 @@ static bool find_job(int id, struct dma_job_info *j)
 	return false;
 }
 
-/* Show job @id's progress until it ends; its error, or 0. */
+/* Show job @id's progress until it ends; its error, or 0.  Ctrl-C stops
+ * the job after its chunk in flight (dma_job_stop), and this waits for it. */
 static int watch_job(int id)
 {
 	struct dma_job_info j;
 	struct progress prog;
+	bool stopping = false;
 
 	if (!find_job(id, &j))
 		return 0;
 	progress_begin(&prog, "dma cp", j.total);
 	while (find_job(id, &j) && !j.finished_ns) {
 		progress_update(&prog, j.done);
-		msleep(50);
+		if (stopping)
+			msleep(50);	/* an interrupt is pending: sleep anyway */
+		else if (msleep_interruptible(50) == -EINTR) {
+			dma_job_stop((unsigned)id);
+			stopping = true;
+		}
 	}
 	progress_end(&prog, j.done);
 	/* The job thread prints its own "dma job N: copied ..." line. */

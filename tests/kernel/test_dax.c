@@ -290,6 +290,118 @@ KTEST(dax, nowait_and_timeout_leave_the_file_unchanged)
 	vfs_unlink("/dax-busy");
 }
 
+/* Wait until a layout change has gone to sleep for a pin since @before
+ * (dax_stats.layout_waits counts the sleeps), within a generous bound. */
+static bool layout_wait_started(uint64_t before)
+{
+	uint64_t end = time_ns() + 10000 * MS;
+	struct dax_stats st;
+
+	do {
+		msleep(2);
+		dax_get_stats(&st);
+	} while (st.layout_waits == before && time_ns() < end);
+	return st.layout_waits != before;
+}
+
+static uint64_t stat_layout_waits(void)
+{
+	struct dax_stats st;
+
+	dax_get_stats(&st);
+	return st.layout_waits;
+}
+
+/*
+ * A truncate waiting for a pin is interrupted (Ctrl-C on the shell does
+ * this to the shell's thread): it returns -EINTR and the file is as it
+ * was, size, blocks and bytes.  With HFS_WAIT_NOINTR it waits on.
+ */
+KTEST(dax, interrupted_layout_wait_leaves_the_file_unchanged)
+{
+	struct truncator tr = { 0 }, keep = { 0 };
+	struct hfs_inode *ip;
+	struct dax_pin *pin;
+	struct thread *th;
+	struct hfs_stat before, st;
+	struct dax_stats ds0, ds;
+	int err;
+
+	if (!fs_test_ready(t) || !(ip = make_file(t, "/dax-intr", 4 * BLK, 11)))
+		return;
+	hfs_getattr(ip, &before);
+	pin = dax_pin_file(ip, 2 * BLK, BLK, DAX_PIN_WRITE, "test", &err);
+	ASSERT_NOT_NULL(t, pin);
+	dax_get_stats(&ds0);
+	tr.ip = ip;
+	th = thread_create("truncator", truncate_thread, &tr);
+	ASSERT_NOT_NULL(t, th);
+	EXPECT_TRUE(t, layout_wait_started(ds0.layout_waits));
+	EXPECT_EQ(t, tr.done, 0);
+	thread_interrupt(th);
+	thread_join(th);
+	EXPECT_ERR(t, tr.result, -EINTR);
+	dax_get_stats(&ds);
+	EXPECT_EQ(t, ds.layout_interrupted, ds0.layout_interrupted + 1);
+	hfs_getattr(ip, &st);
+	EXPECT_EQ(t, st.size, before.size);
+	EXPECT_EQ(t, st.blocks, before.blocks);
+	EXPECT_TRUE(t, file_has_pattern(ip, 4 * BLK, 11));
+	EXPECT_EQ(t, pmem_page_pins(pmem_phys_to_page(dax_pin_phys(pin, 0))), 1);
+
+	/* HFS_WAIT_NOINTR: the interrupt does not end the wait. */
+	keep.ip = ip;
+	keep.use_wait = true;
+	keep.w.flags = HFS_WAIT_NOINTR;
+	uint64_t waits = stat_layout_waits();
+	th = thread_create("truncator", truncate_thread, &keep);
+	ASSERT_NOT_NULL(t, th);
+	EXPECT_TRUE(t, layout_wait_started(waits));
+	thread_interrupt(th);
+	msleep(50);
+	EXPECT_EQ(t, keep.done, 0);			/* still waiting */
+	dax_unpin(pin);
+	thread_join(th);
+	EXPECT_OK(t, keep.result);
+	hfs_getattr(ip, &st);
+	EXPECT_EQ(t, st.size, 0);
+	hfs_iput(ip);
+	vfs_unlink("/dax-intr");
+}
+
+/* An interrupt already pending when a layout change finds a pin: -EINTR at
+ * once, from truncate, punch, collapse and unlink alike, nothing changed;
+ * a range with no pin is changed all the same (the pins come first). */
+KTEST(dax, pending_interrupt_fails_layout_changes_that_would_wait)
+{
+	struct hfs_inode *ip;
+	struct dax_pin *pin;
+	struct hfs_stat before, st;
+	int err;
+
+	if (!fs_test_ready(t) || !(ip = make_file(t, "/dax-intr2", 8 * BLK, 13)))
+		return;
+	pin = dax_pin_file(ip, 2 * BLK, BLK, 0, "test", &err);
+	ASSERT_NOT_NULL(t, pin);
+	hfs_getattr(ip, &before);
+	thread_interrupt(current_thread());
+	EXPECT_ERR(t, hfs_truncate(ip, BLK, NULL), -EINTR);
+	EXPECT_ERR(t, hfs_fallocate(ip, HFS_FALLOC_PUNCH_HOLE | HFS_FALLOC_KEEP_SIZE,
+				    0, 4 * BLK, NULL), -EINTR);
+	EXPECT_ERR(t, hfs_fallocate(ip, HFS_FALLOC_COLLAPSE, BLK, BLK, NULL), -EINTR);
+	EXPECT_ERR(t, vfs_unlink("/dax-intr2"), -EINTR);
+	EXPECT_OK(t, hfs_truncate(ip, 6 * BLK, NULL));	/* pages 6, 7: not pinned */
+	thread_interrupt_clear();
+	hfs_getattr(ip, &st);
+	EXPECT_EQ(t, st.size, 6 * BLK);
+	EXPECT_LT(t, st.blocks, before.blocks);		/* the tail was freed */
+	EXPECT_TRUE(t, file_has_pattern(ip, 6 * BLK, 13));
+	EXPECT_OK(t, vfs_stat("/dax-intr2", &st));	/* still linked */
+	dax_unpin(pin);
+	hfs_iput(ip);
+	EXPECT_OK(t, vfs_unlink("/dax-intr2"));
+}
+
 static void unlink_thread(void *arg)
 {
 	*(int *)arg = vfs_unlink("/dax-unlink");

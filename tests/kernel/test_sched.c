@@ -184,6 +184,153 @@ KTEST(waitq, timeout_expires)
 	EXPECT_OK(t, wait_event_timeout(&wq, 1, 20 * MS));
 }
 
+/* ---------------------------------------------------------- interrupts */
+
+#define BLOCKED_WITHIN_NS	(10000 * MS)	/* liveness bound, not a timing */
+#define LONG_WAIT_MS		60000		/* would outlast the test run */
+
+enum wait_kind { W_EVENT, W_EVENT_TIMEOUT, W_COMPLETION, W_SLEEP, W_VAR, W_KINDS };
+static const char *const wait_kind_name[W_KINDS] = {
+	"wait_event_interruptible", "wait_event_interruptible_timeout",
+	"wait_for_completion_interruptible", "msleep_interruptible",
+	"wait_var_event_interruptible",
+};
+
+struct sleeper {
+	enum wait_kind kind;
+	struct wait_queue wq;
+	struct completion comp;
+	volatile int never;		/* the condition nobody makes true */
+	int result;
+	bool pending_after;		/* thread_interrupted() once it returned */
+};
+
+static void interruptible_waiter(void *arg)
+{
+	struct sleeper *s = arg;
+
+	switch (s->kind) {
+	case W_EVENT:
+		s->result = wait_event_interruptible(&s->wq, s->never);
+		break;
+	case W_EVENT_TIMEOUT:
+		s->result = wait_event_interruptible_timeout(&s->wq, s->never,
+							     LONG_WAIT_MS * MS);
+		break;
+	case W_COMPLETION:
+		s->result = wait_for_completion_interruptible(&s->comp);
+		break;
+	case W_SLEEP:
+		s->result = msleep_interruptible(LONG_WAIT_MS);
+		break;
+	case W_VAR:
+		s->result = wait_var_event_interruptible(&s->never, s->never);
+		break;
+	case W_KINDS:
+		break;
+	}
+	s->pending_after = thread_interrupted();
+}
+
+/* Wait until @th sleeps (or give up after a generous bound). */
+static bool becomes_blocked(struct thread *th)
+{
+	uint64_t end = time_ns() + BLOCKED_WITHIN_NS;
+
+	while (READ_ONCE(th->state) != THREAD_BLOCKED && time_ns() < end)
+		msleep(1);
+	return READ_ONCE(th->state) == THREAD_BLOCKED;
+}
+
+/* A thread asleep in each interruptible wait is woken by thread_interrupt()
+ * and gets -EINTR; the mark stays set for the rest of its way out. */
+KTEST(waitq, interrupt_wakes_each_interruptible_wait)
+{
+	for (int k = 0; k < W_KINDS; k++) {
+		struct sleeper s = { .kind = (enum wait_kind)k };
+		struct thread *th;
+
+		wait_queue_init(&s.wq);
+		completion_init(&s.comp);
+		th = thread_create("intr-waiter", interruptible_waiter, &s);
+		ASSERT_NOT_NULL(t, th);
+		if (!becomes_blocked(th))
+			ktest_fail_msg(t, "%s: the waiter never slept", wait_kind_name[k]);
+		thread_interrupt(th);
+		thread_join(th);
+		if (s.result != -EINTR || !s.pending_after)
+			ktest_fail_msg(t, "%s returned %d (pending after: %d), expected -EINTR (1)",
+				       wait_kind_name[k], s.result, s.pending_after);
+	}
+}
+
+/* The rules, on the current thread: the condition first, then the
+ * interrupt; a pending interrupt ends an interruptible wait at once; plain
+ * waits ignore it; clearing it makes interruptible waits sleep again. */
+KTEST(waitq, interrupt_rules)
+{
+	struct wait_queue wq;
+	struct completion c;
+
+	wait_queue_init(&wq);
+	completion_init(&c);
+	EXPECT_FALSE(t, thread_interrupted());
+	thread_interrupt(current_thread());
+	EXPECT_TRUE(t, thread_interrupted());
+	EXPECT_OK(t, wait_event_interruptible(&wq, 1));		/* condition first */
+	EXPECT_ERR(t, wait_event_interruptible(&wq, 0), -EINTR);
+	/* -EINTR, not -ETIMEDOUT: it did not sleep out its 60 s */
+	EXPECT_ERR(t, wait_event_interruptible_timeout(&wq, 0, LONG_WAIT_MS * MS), -EINTR);
+	EXPECT_ERR(t, msleep_interruptible(LONG_WAIT_MS), -EINTR);
+	complete(&c);
+	EXPECT_OK(t, wait_for_completion_interruptible(&c));	/* done: consumed */
+	EXPECT_FALSE(t, completion_done(&c));
+	EXPECT_ERR(t, wait_for_completion_interruptible(&c), -EINTR);
+	/* an ordinary wait does not look at it */
+	EXPECT_ERR(t, wait_event_timeout(&wq, 0, 20 * MS), -ETIMEDOUT);
+	EXPECT_TRUE(t, thread_interrupted());			/* still pending */
+	EXPECT_TRUE(t, thread_interrupt_clear());
+	EXPECT_FALSE(t, thread_interrupted());
+	EXPECT_FALSE(t, thread_interrupt_clear());
+	EXPECT_ERR(t, wait_event_interruptible_timeout(&wq, 0, 20 * MS), -ETIMEDOUT);
+	thread_interrupt_clear();		/* never leave it set for the next case */
+}
+
+struct plain_waiter {
+	struct wait_queue wq;
+	volatile int go;
+	volatile int done;
+};
+
+static void plain_wait(void *arg)
+{
+	struct plain_waiter *p = arg;
+
+	wait_event(&p->wq, p->go);
+	p->done = 1;
+}
+
+/* thread_interrupt() wakes a thread in an ordinary wait_event too; that
+ * wait rechecks its condition and sleeps on. */
+KTEST(waitq, interrupt_does_not_end_a_plain_wait)
+{
+	struct plain_waiter p = { .go = 0, .done = 0 };
+	struct thread *th;
+
+	wait_queue_init(&p.wq);
+	th = thread_create("plain-waiter", plain_wait, &p);
+	ASSERT_NOT_NULL(t, th);
+	EXPECT_TRUE(t, becomes_blocked(th));
+	thread_interrupt(th);
+	msleep(20);				/* time to recheck and sleep on */
+	EXPECT_TRUE(t, becomes_blocked(th));
+	EXPECT_EQ(t, p.done, 0);
+	p.go = 1;
+	wake_up_all(&p.wq);
+	thread_join(th);
+	EXPECT_EQ(t, p.done, 1);
+}
+
 /* ------------------------------------------------ completion, wait_var */
 
 static void completer(void *arg)
