@@ -13,6 +13,7 @@
 #include "../../fs/holdfs/holdfs.h"
 #include <drivers/pmem.h>
 #include <kernel/mm.h>
+#include <kernel/sched.h>
 #include <kernel/timer.h>
 #include <lib/string.h>
 #include <lib/crc.h>
@@ -295,8 +296,14 @@ static int copy_fd(int in, int out, const char *src, const char *dst, int64_t *d
 		return -ENOMEM;
 	progress_begin(&prog, "cp", vfs_fstat(in, &st) ? 0 : st.size);
 	while ((n = vfs_read(in, buf, IO_CHUNK)) > 0) {
-		int64_t w = vfs_write(out, buf, (size_t)n);
+		int64_t w;
 
+		if (thread_interrupted()) {	/* Ctrl-C */
+			err = -EINTR;
+			*bad = dst;
+			break;
+		}
+		w = vfs_write(out, buf, (size_t)n);
 		if (w != n) {
 			err = w < 0 ? (int)w : -EIO;
 			*bad = dst;
