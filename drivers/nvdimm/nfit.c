@@ -145,14 +145,27 @@ static void parse_flush(struct nfit_info *n, const void *s, unsigned off, unsign
 		f->addr[i] = e->hint_addr[i];
 }
 
+/* Bits 0..@highest of a 32-bit word. */
+static uint32_t low_bits(unsigned highest)
+{
+	return highest >= 31 ? UINT32_MAX : (2u << highest) - 1;
+}
+
+/* Only the capability bits up to Highest Valid Capability count
+ * (5.2.26.9): the others are reported and dropped. */
 static void parse_caps(struct nfit_info *n, const void *s, unsigned off, unsigned len)
 {
 	const struct acpi_nfit_caps *e = s;
+	uint32_t valid;
 
 	if (too_short("platform capabilities", off, len, sizeof(*e)))
 		return;
+	valid = low_bits(e->highest_valid);
+	if (e->capabilities & ~valid)
+		kprintf("nfit: platform capabilities %#x have bits set above the highest valid bit %u; those are ignored\n",
+			e->capabilities, e->highest_valid);
 	n->has_caps = true;
-	n->caps = e->capabilities;
+	n->caps = e->capabilities & valid;
 }
 
 /* Hand the structure at @off, of @slen bytes, to the handler of its type. */

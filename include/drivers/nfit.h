@@ -76,7 +76,7 @@ struct nfit_info {
 	struct nfit_flush flush[NFIT_MAX_FLUSH];
 	struct nfit_interleave interleave[NFIT_MAX_INTERLEAVE];
 	bool has_caps;
-	uint32_t caps;
+	uint32_t caps;			/* NFIT_CAP_*, bits above Highest Valid Capability cleared */
 	unsigned unknown;		/* structures of other types, skipped */
 	unsigned dropped;		/* structures beyond an array bound */
 };
