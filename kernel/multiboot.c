@@ -1,16 +1,18 @@
 /*
  * multiboot.c - parse the multiboot1 / multiboot2 boot information.
  *
- * Layouts: Multiboot Specification 0.6.96, sec. 3.3 (boot information
- * format) and Multiboot2 Specification 1.0, sec. 3.6 (boot information
- * format, tags).  Every read is bounds-checked against the structure's own
- * size, which is checked against a sane maximum first; loader memory is
- * reached only through the caller's boot_phys_fn.  Problems are reported
- * and the parse goes on with what is usable.
+ * Layouts (named below, each with its section): Multiboot Specification
+ * 0.6.96, sec. 3.3 (boot information format) and Multiboot2 Specification
+ * 2.0, sec. 3.6 (boot information, tags).  Every read is bounds-checked
+ * against the structure's own size, which is checked against a sane
+ * maximum first; loader memory is reached only through the caller's
+ * boot_phys_fn.  Problems are reported and the parse goes on with what is
+ * usable.
  *
  * Portable C: built into the kernel and into the host tests
  * (tests/host/test_multiboot.c), which feed it crafted structures.
  */
+#include <stddef.h>
 #include <kernel/bootinfo.h>
 #include <kernel/printk.h>
 #include <arch/x86_64/boot.h>
@@ -18,40 +20,140 @@
 #include <lib/errno.h>
 #include <lib/compiler.h>
 
-/* Multiboot 1 info flags and offsets */
+/* ------------------------------------------------------------- layouts */
+
+/*
+ * Multiboot 1, sec. 3.3 "Boot information format": the information
+ * structure, with the flags saying which fields are valid.  Byte offsets
+ * in the comments.  The APM, VBE and framebuffer fields after
+ * boot_loader_name are not read, so the structure stops there; the whole
+ * structure (MB1_INFO_SIZE) is what the kernel reserves.
+ */
+struct mb1_info {
+	uint32_t flags;			/*  0 MB1_INFO_* */
+	uint32_t mem_lower;		/*  4 KiB from 0 (MB1_INFO_MEM) */
+	uint32_t mem_upper;		/*  8 KiB from 1 MiB (MB1_INFO_MEM) */
+	uint32_t boot_device;		/* 12 */
+	uint32_t cmdline;		/* 16 address of a C string (MB1_INFO_CMDLINE) */
+	uint32_t mods_count;		/* 20 (MB1_INFO_MODS) */
+	uint32_t mods_addr;		/* 24 array of struct mb1_module */
+	uint32_t syms[4];		/* 28 a.out or ELF symbols */
+	uint32_t mmap_length;		/* 44 bytes (MB1_INFO_MMAP) */
+	uint32_t mmap_addr;		/* 48 struct mb1_mmap_entry, each after its size */
+	uint32_t drives_length;		/* 52 */
+	uint32_t drives_addr;		/* 56 */
+	uint32_t config_table;		/* 60 */
+	uint32_t boot_loader_name;	/* 64 address of a C string (MB1_INFO_LOADER) */
+} __packed;
+
 #define MB1_INFO_MEM		(1u << 0)
 #define MB1_INFO_CMDLINE	(1u << 2)
 #define MB1_INFO_MODS		(1u << 3)
 #define MB1_INFO_MMAP		(1u << 6)
 #define MB1_INFO_LOADER		(1u << 9)
 #define MB1_INFO_SIZE		116	/* up to and including the VBE/FB fields */
-#define MB1_MOD_SIZE		16
-#define MB1_MMAP_MIN_ENTRY	20	/* base, length, type */
 
-struct mb1_info {
-	uint32_t flags, mem_lower, mem_upper, boot_device, cmdline;
-	uint32_t mods_count, mods_addr;
-	uint32_t syms[4];
-	uint32_t mmap_length, mmap_addr;
-	uint32_t drives_length, drives_addr, config_table, boot_loader_name;
+/* Multiboot 1, sec. 3.3: one boot module. */
+struct mb1_module {
+	uint32_t mod_start;		/*  0 physical address */
+	uint32_t mod_end;		/*  4 end address */
+	uint32_t string;		/*  8 address of a C string */
+	uint32_t reserved;		/* 12 */
 } __packed;
 
-/* Multiboot 2 tags */
-#define MB2_TAG_END		0
-#define MB2_TAG_CMDLINE		1
-#define MB2_TAG_LOADER		2
-#define MB2_TAG_MODULE		3
-#define MB2_TAG_BASIC_MEM	4
-#define MB2_TAG_MMAP		6
-#define MB2_TAG_ACPI_OLD	14
-#define MB2_TAG_ACPI_NEW	15
+/* Multiboot 1, sec. 3.3: one memory map entry.  `size` does not count
+ * itself, and the next entry starts `size` bytes after it, so an entry may
+ * be longer than the fields here (never shorter: MB1_MMAP_MIN_ENTRY). */
+struct mb1_mmap_entry {
+	uint32_t size;			/* -4 */
+	uint64_t base_addr;		/*  0 */
+	uint64_t length;		/*  8 */
+	uint32_t type;			/* 16 MEM_* */
+} __packed;
+
+#define MB1_MMAP_MIN_ENTRY	(sizeof(struct mb1_mmap_entry) - \
+				 offsetof(struct mb1_mmap_entry, base_addr))
+
+/*
+ * Multiboot2, sec. 3.6 "Boot information": a fixed part, then tags, each
+ * starting at an 8-byte boundary and beginning with its type and its size
+ * (header included, padding not).  An end tag (type 0, size 8) closes the
+ * list.
+ */
+struct mb2_info {			/* 3.6.2 fixed part */
+	uint32_t total_size;		/* 0 everything, end tag included */
+	uint32_t reserved;		/* 4 */
+} __packed;
+
+struct mb2_tag {			/* 3.6.2 */
+	uint32_t type;			/* 0 MB2_TAG_* */
+	uint32_t size;			/* 4 */
+} __packed;
+
+#define MB2_TAG_END		0	/* 3.6.2 */
+#define MB2_TAG_CMDLINE		1	/* 3.6.5 */
+#define MB2_TAG_LOADER		2	/* 3.6.9 */
+#define MB2_TAG_MODULE		3	/* 3.6.6 */
+#define MB2_TAG_BASIC_MEM	4	/* 3.6.3 */
+#define MB2_TAG_MMAP		6	/* 3.6.8 */
+#define MB2_TAG_ACPI_OLD	14	/* 3.6.16 RSDP of ACPI 1.0 */
+#define MB2_TAG_ACPI_NEW	15	/* 3.6.17 RSDP of ACPI 2.0 and later */
 #define MB2_TAG_ALIGN		8
+#define MB2_INFO_MIN		(sizeof(struct mb2_info) + sizeof(struct mb2_tag))
 #define MB2_INFO_MAX		(1u << 20)	/* refuse larger structures */
-#define MB2_MMAP_MIN_ENTRY	20
 
-struct mb2_tag {
-	uint32_t type, size;
+struct mb2_tag_string {			/* 3.6.5 command line, 3.6.9 loader name */
+	struct mb2_tag h;
+	char string[];			/* 8 UTF-8, NUL-terminated */
 } __packed;
+
+struct mb2_tag_module {			/* 3.6.6 */
+	struct mb2_tag h;
+	uint32_t mod_start;		/*  8 */
+	uint32_t mod_end;		/* 12 */
+	char string[];			/* 16 */
+} __packed;
+
+struct mb2_tag_basic_mem {		/* 3.6.3 */
+	struct mb2_tag h;
+	uint32_t mem_lower;		/*  8 KiB */
+	uint32_t mem_upper;		/* 12 KiB */
+} __packed;
+
+struct mb2_tag_mmap {			/* 3.6.8 */
+	struct mb2_tag h;
+	uint32_t entry_size;		/*  8 a multiple of 8 */
+	uint32_t entry_version;		/* 12 0 */
+	/* 16: entries of entry_size bytes */
+} __packed;
+
+struct mb2_mmap_entry {			/* 3.6.8 */
+	uint64_t base_addr;		/*  0 */
+	uint64_t length;		/*  8 */
+	uint32_t type;			/* 16 MEM_* */
+	uint32_t reserved;		/* 20 */
+} __packed;
+
+/* The fields read; entry_size, a multiple of 8, must cover them. */
+#define MB2_MMAP_MIN_ENTRY	offsetof(struct mb2_mmap_entry, reserved)
+
+struct mb2_tag_rsdp {			/* 3.6.16, 3.6.17 */
+	struct mb2_tag h;
+	uint8_t rsdp[];			/* 8 a copy of the RSDP */
+} __packed;
+
+_Static_assert(offsetof(struct mb1_info, mmap_length) == 44, "mb1 mmap_length");
+_Static_assert(sizeof(struct mb1_info) == 68, "mb1 info up to boot_loader_name");
+_Static_assert(sizeof(struct mb1_module) == 16, "mb1 module");
+_Static_assert(MB1_MMAP_MIN_ENTRY == 20, "mb1 mmap entry");
+_Static_assert(MB2_INFO_MIN == 16, "mb2 fixed part and end tag");
+_Static_assert(sizeof(struct mb2_tag_module) == 16, "mb2 module tag");
+_Static_assert(sizeof(struct mb2_tag_basic_mem) == 16, "mb2 basic memory tag");
+_Static_assert(sizeof(struct mb2_tag_mmap) == 16, "mb2 memory map tag");
+_Static_assert(sizeof(struct mb2_mmap_entry) == 24, "mb2 memory map entry");
+_Static_assert(MB2_MMAP_MIN_ENTRY == 20, "mb2 memory map entry fields");
+
+/* ---------------------------------------------------------------- parse */
 
 #define KIB			1024ULL
 #define MIB			(1024 * KIB)
@@ -213,31 +315,26 @@ void bootinfo_sanitize_mmap(struct boot_info *bi)
 
 static void mb1_mmap(struct boot_info *bi, const struct mb1_info *mi, boot_phys_fn phys)
 {
-	uint64_t off = 0;
 	const uint8_t *buf = phys(mi->mmap_addr, mi->mmap_length);
+	struct mb1_mmap_entry e;
+	uint64_t off = 0;
 
 	if (!buf) {
 		warn(bi, "memory map at %#x (length %u) is not in accessible memory",
 		     mi->mmap_addr, mi->mmap_length);
 		return;
 	}
-	while (off + 4 <= mi->mmap_length) {
-		uint32_t size;
-		uint64_t base, len;
-		uint32_t type;
-
-		memcpy(&size, buf + off, 4);
-		if (size < MB1_MMAP_MIN_ENTRY || off + 4 + size > mi->mmap_length) {
-			warn(bi, "memory map entry at offset %lu has size %u (needs %d..%lu); rest of the map ignored",
-			     (unsigned long)off, size, MB1_MMAP_MIN_ENTRY,
-			     (unsigned long)(mi->mmap_length - off - 4));
+	while (off + sizeof(e.size) <= mi->mmap_length) {
+		memcpy(&e.size, buf + off, sizeof(e.size));
+		if (e.size < MB1_MMAP_MIN_ENTRY || off + sizeof(e.size) + e.size > mi->mmap_length) {
+			warn(bi, "memory map entry at offset %lu has size %u (needs %zu..%lu); rest of the map ignored",
+			     (unsigned long)off, e.size, MB1_MMAP_MIN_ENTRY,
+			     (unsigned long)(mi->mmap_length - off - sizeof(e.size)));
 			return;
 		}
-		memcpy(&base, buf + off + 4, 8);
-		memcpy(&len, buf + off + 12, 8);
-		memcpy(&type, buf + off + 20, 4);
-		add_region(bi, base, len, type);
-		off += 4 + size;
+		memcpy(&e, buf + off, sizeof(e));	/* e.size >= MB1_MMAP_MIN_ENTRY */
+		add_region(bi, e.base_addr, e.length, e.type);
+		off += sizeof(e.size) + e.size;
 	}
 }
 
@@ -265,12 +362,13 @@ static int parse_mb1(uint64_t info_pa, boot_phys_fn phys, struct boot_info *bi)
 		copy_string(bi, "boot loader name", mi->boot_loader_name, bi->loader,
 			    sizeof(bi->loader), phys);
 	if (mi->flags & MB1_INFO_MODS) {
-		const uint32_t *m = phys(mi->mods_addr, (uint64_t)mi->mods_count * MB1_MOD_SIZE);
+		const struct mb1_module *m = phys(mi->mods_addr,
+						  (uint64_t)mi->mods_count * sizeof(*m));
 		if (!m && mi->mods_count)
 			warn(bi, "module list at %#x is not in accessible memory", mi->mods_addr);
 		for (uint32_t i = 0; m && i < mi->mods_count && i < BOOT_MODULES_MAX; i++) {
-			bi->modules[i].start = m[i * 4];
-			bi->modules[i].end = m[i * 4 + 1];
+			bi->modules[i].start = m[i].mod_start;
+			bi->modules[i].end = m[i].mod_end;
 			bi->nmodules++;
 		}
 	}
@@ -288,60 +386,84 @@ static int parse_mb1(uint64_t info_pa, boot_phys_fn phys, struct boot_info *bi)
 
 static void mb2_mmap(struct boot_info *bi, const uint8_t *tag, uint32_t size)
 {
+	const struct mb2_tag_mmap *t = (const void *)tag;
 	uint32_t entry_size;
 
-	if (size < 16) {
-		warn(bi, "memory map tag has size %u (minimum 16)", size);
+	if (size < sizeof(*t)) {
+		warn(bi, "memory map tag has size %u (minimum %zu)", size, sizeof(*t));
 		return;
 	}
-	memcpy(&entry_size, tag + 8, 4);
-	if (entry_size < MB2_MMAP_MIN_ENTRY || entry_size % 8) {
+	entry_size = t->entry_size;
+	if (entry_size < MB2_MMAP_MIN_ENTRY || entry_size % MB2_TAG_ALIGN) {
 		warn(bi, "memory map entry size %u is invalid (multiple of 8, at least 24)", entry_size);
 		return;
 	}
-	for (uint32_t off = 16; off + entry_size <= size; off += entry_size) {
-		uint64_t base, len;
-		uint32_t type;
-		memcpy(&base, tag + off, 8);
-		memcpy(&len, tag + off + 8, 8);
-		memcpy(&type, tag + off + 16, 4);
-		add_region(bi, base, len, type);
+	for (uint32_t off = sizeof(*t); off + entry_size <= size; off += entry_size) {
+		const struct mb2_mmap_entry *e = (const void *)(tag + off);
+
+		add_region(bi, e->base_addr, e->length, e->type);
 	}
+}
+
+/* Command line or boot loader name: the string after the tag header. */
+static void mb2_string(struct boot_info *bi, const uint8_t *tag, uint32_t type, uint32_t size)
+{
+	const struct mb2_tag_string *t = (const void *)tag;
+	char *dst = type == MB2_TAG_CMDLINE ? bi->cmdline : bi->loader;
+	size_t dstsz = type == MB2_TAG_CMDLINE ? sizeof(bi->cmdline) : sizeof(bi->loader);
+	size_t n = strnlen(t->string, size - sizeof(t->h));
+
+	if (n >= dstsz) {
+		warn(bi, "%s longer than %zu bytes; truncated",
+		     type == MB2_TAG_CMDLINE ? "command line" : "boot loader name", dstsz - 1);
+		n = dstsz - 1;
+	}
+	memcpy(dst, t->string, n);
+	dst[n] = 0;
+}
+
+static void mb2_module(struct boot_info *bi, const uint8_t *tag, uint32_t size)
+{
+	const struct mb2_tag_module *t = (const void *)tag;
+
+	if (size < sizeof(*t)) {
+		warn(bi, "module tag has size %u (minimum %zu)", size, sizeof(*t));
+		return;
+	}
+	if (bi->nmodules < BOOT_MODULES_MAX) {
+		bi->modules[bi->nmodules].start = t->mod_start;
+		bi->modules[bi->nmodules++].end = t->mod_end;
+	}
+}
+
+/* The RSDP copy; the new (ACPI 2.0+) one wins when both tags are there. */
+static void mb2_rsdp(struct boot_info *bi, const uint8_t *tag, uint32_t type, uint32_t size)
+{
+	const struct mb2_tag_rsdp *t = (const void *)tag;
+
+	if (type == MB2_TAG_ACPI_OLD && bi->rsdp_len)
+		return;
+	bi->rsdp_len = MIN((size_t)(size - sizeof(t->h)), sizeof(bi->rsdp));
+	memcpy(bi->rsdp, t->rsdp, bi->rsdp_len);
 }
 
 static void mb2_tag(struct boot_info *bi, const uint8_t *tag, uint32_t type, uint32_t size,
 		    uint32_t *basic_lower, uint32_t *basic_upper)
 {
+	const struct mb2_tag_basic_mem *mem = (const void *)tag;
+
 	switch (type) {
 	case MB2_TAG_CMDLINE:
-	case MB2_TAG_LOADER: {
-		char *dst = type == MB2_TAG_CMDLINE ? bi->cmdline : bi->loader;
-		size_t dstsz = type == MB2_TAG_CMDLINE ? sizeof(bi->cmdline) : sizeof(bi->loader);
-		size_t n = strnlen((const char *)tag + 8, size - 8);
-		if (n >= dstsz) {
-			warn(bi, "%s longer than %zu bytes; truncated",
-			     type == MB2_TAG_CMDLINE ? "command line" : "boot loader name", dstsz - 1);
-			n = dstsz - 1;
-		}
-		memcpy(dst, tag + 8, n);
-		dst[n] = 0;
+	case MB2_TAG_LOADER:
+		mb2_string(bi, tag, type, size);
 		break;
-	}
 	case MB2_TAG_MODULE:
-		if (size < 16) {
-			warn(bi, "module tag has size %u (minimum 16)", size);
-		} else if (bi->nmodules < BOOT_MODULES_MAX) {
-			uint32_t s, e;
-			memcpy(&s, tag + 8, 4);
-			memcpy(&e, tag + 12, 4);
-			bi->modules[bi->nmodules].start = s;
-			bi->modules[bi->nmodules++].end = e;
-		}
+		mb2_module(bi, tag, size);
 		break;
 	case MB2_TAG_BASIC_MEM:
-		if (size >= 16) {
-			memcpy(basic_lower, tag + 8, 4);
-			memcpy(basic_upper, tag + 12, 4);
+		if (size >= sizeof(*mem)) {
+			*basic_lower = mem->mem_lower;
+			*basic_upper = mem->mem_upper;
 		}
 		break;
 	case MB2_TAG_MMAP:
@@ -349,11 +471,7 @@ static void mb2_tag(struct boot_info *bi, const uint8_t *tag, uint32_t type, uin
 		break;
 	case MB2_TAG_ACPI_OLD:
 	case MB2_TAG_ACPI_NEW:
-		/* Prefer the new (ACPI 2.0+) RSDP when both are present. */
-		if (type == MB2_TAG_ACPI_OLD && bi->rsdp_len)
-			break;
-		bi->rsdp_len = MIN((size_t)(size - 8), sizeof(bi->rsdp));
-		memcpy(bi->rsdp, tag + 8, bi->rsdp_len);
+		mb2_rsdp(bi, tag, type, size);
 		break;
 	default:
 		break;	/* framebuffer, ELF sections, ...: not used */
@@ -362,9 +480,9 @@ static void mb2_tag(struct boot_info *bi, const uint8_t *tag, uint32_t type, uin
 
 static int parse_mb2(uint64_t info_pa, boot_phys_fn phys, struct boot_info *bi)
 {
-	const uint32_t *hdr = phys(info_pa, 8);
+	const struct mb2_info *hdr = phys(info_pa, sizeof(*hdr));
 	const uint8_t *buf;
-	uint32_t total, off = 8, basic_lower = 0, basic_upper = 0;
+	uint32_t total, off = sizeof(*hdr), basic_lower = 0, basic_upper = 0;
 	bool saw_end = false;
 
 	if (!hdr) {
@@ -372,10 +490,10 @@ static int parse_mb2(uint64_t info_pa, boot_phys_fn phys, struct boot_info *bi)
 		     (unsigned long)info_pa);
 		return -EINVAL;
 	}
-	total = hdr[0];
-	if (total < 16 || total > MB2_INFO_MAX) {
-		warn(bi, "multiboot2 information total_size %u is out of range (16..%u)",
-		     total, MB2_INFO_MAX);
+	total = hdr->total_size;
+	if (total < MB2_INFO_MIN || total > MB2_INFO_MAX) {
+		warn(bi, "multiboot2 information total_size %u is out of range (%zu..%u)",
+		     total, MB2_INFO_MIN, MB2_INFO_MAX);
 		return -EINVAL;
 	}
 	buf = phys(info_pa, total);

@@ -12,6 +12,7 @@
  * No state and no locks; this file builds into the kernel and into the
  * host tests alike, so it includes only lib/ headers.
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -739,7 +740,8 @@ static int aml_pkglength(const uint8_t *aml, size_t len, size_t *pos, size_t *en
 		}
 		value = lead & AML_PKGLEN_NIBBLE_MASK;
 		for (unsigned i = 0; i < follow; i++)
-			value |= (uint32_t)aml[start + 1 + i] << (4 + 8 * i);
+			value |= (uint32_t)aml[start + 1 + i] <<
+				 (AML_PKGLEN_NIBBLE_BITS + CHAR_BIT * i);
 	}
 	*pos = start + 1 + follow;
 	if (value < 1 + follow || value > len - start) {

@@ -306,6 +306,7 @@ struct acpi_mcfg_entry {
 #define AML_PKGLEN_COUNT_SHIFT	6
 #define AML_PKGLEN_SHORT_MASK	0x3F
 #define AML_PKGLEN_NIBBLE_MASK	0x0F
+#define AML_PKGLEN_NIBBLE_BITS	4	/* bits the lead byte gives */
 #define AML_PKGLEN_RESERVED	0x30
 
 /* SLP_TYPx is a 3-bit field of PM1x_CNT (4.8.3.2.1, "PM1 Control

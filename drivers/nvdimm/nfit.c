@@ -1,11 +1,13 @@
 /*
- * nfit.c - parse and check the NFIT (ACPI 6.4, 5.2.25).
+ * nfit.c - parse and check the NFIT (ACPI 6.6, 5.2.26).
  *
  * The table is a 40-byte header (SDT header + 4 reserved bytes) followed by
  * structures that each start with a 16-bit type and a 16-bit length.  One
  * handler per type; each checks the length it needs before reading.  A
  * structure whose length is below 4 or runs past the table ends the walk;
- * unknown types are counted and skipped.  See include/drivers/nfit.h.
+ * unknown types are counted and skipped.  Every field is read through the
+ * packed layouts of nfit_tables.h, never at a bare offset.  See
+ * include/drivers/nfit.h.
  *
  * Portable: used by the kernel (drivers/nvdimm/pmem.c) and by host tests.
  */
@@ -15,33 +17,15 @@
 #include <lib/errno.h>
 #include <lib/compiler.h>
 
-#define NFIT_HEADER_LEN		40
-#define NFIT_TYPE_SPA		0
-#define NFIT_TYPE_MEMDEV	1
-#define NFIT_TYPE_INTERLEAVE	2
-#define NFIT_TYPE_SMBIOS	3
-#define NFIT_TYPE_CTRL		4
-#define NFIT_TYPE_BDW		5
-#define NFIT_TYPE_FLUSH		6
-#define NFIT_TYPE_CAPS		7
+#include "nfit_tables.h"
 
-#define SPA_LEN_MIN		56
-#define MEMDEV_LEN		48
-#define INTERLEAVE_LEN_MIN	16
-#define CTRL_LEN_MIN		32
-#define FLUSH_LEN_MIN		16
-#define CAPS_LEN_MIN		16
-
-/* {66F0D379-B4F3-4074-AC43-0D3318B78CDB}, as laid out in memory (the first
- * three fields little-endian). */
+/* Address Range Type GUID of a byte-addressable persistent-memory region
+ * (5.2.26.2, table 5.147): {66F0D379-B4F3-4074-AC43-0D3318B78CDB}, as laid
+ * out in memory (the first three fields little-endian). */
 static const uint8_t pmem_guid[16] = {
 	0x79, 0xd3, 0xf0, 0x66, 0xf3, 0xb4, 0x74, 0x40,
 	0xac, 0x43, 0x0d, 0x33, 0x18, 0xb7, 0x8c, 0xdb,
 };
-
-static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
-static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static uint64_t rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
 
 static bool too_short(const char *what, unsigned off, unsigned len, unsigned need)
 {
@@ -61,136 +45,170 @@ static bool full(struct nfit_info *n, const char *what, unsigned count, unsigned
 	return true;
 }
 
-static void parse_spa(struct nfit_info *n, const uint8_t *s, unsigned off, unsigned len)
+static void parse_spa(struct nfit_info *n, const void *s, unsigned off, unsigned len)
 {
+	const struct acpi_nfit_spa *e = s;
 	struct nfit_spa *spa;
 
-	if (too_short("SPA range", off, len, SPA_LEN_MIN) ||
+	if (too_short("SPA range", off, len, ACPI_NFIT_SPA_LEN_MIN) ||
 	    full(n, "SPA range", n->nspa, NFIT_MAX_SPA))
 		return;
 	spa = &n->spa[n->nspa++];
-	spa->index = rd16(s + 4);
-	spa->flags = rd16(s + 6);
-	spa->proximity = rd32(s + 12);
-	memcpy(spa->guid, s + 16, 16);
-	spa->is_pmem = !memcmp(spa->guid, pmem_guid, 16);
-	spa->base = rd64(s + 32);
-	spa->length = rd64(s + 40);
-	spa->attrs = rd64(s + 48);
+	spa->index = e->range_index;
+	spa->flags = e->flags;
+	spa->proximity = e->proximity_domain;
+	memcpy(spa->guid, e->range_type_guid, sizeof(spa->guid));
+	spa->is_pmem = !memcmp(spa->guid, pmem_guid, sizeof(pmem_guid));
+	spa->base = e->base;
+	spa->length = e->length;
+	spa->attrs = e->mem_attrs;
 }
 
-static void parse_memdev(struct nfit_info *n, const uint8_t *s, unsigned off, unsigned len)
+static void parse_memdev(struct nfit_info *n, const void *s, unsigned off, unsigned len)
 {
+	const struct acpi_nfit_memdev *e = s;
 	struct nfit_memdev *m;
 
-	if (too_short("memory device", off, len, MEMDEV_LEN) ||
+	if (too_short("memory device", off, len, sizeof(*e)) ||
 	    full(n, "memory device", n->nmemdev, NFIT_MAX_MEMDEV))
 		return;
 	m = &n->memdev[n->nmemdev++];
-	m->handle = rd32(s + 4);
-	m->phys_id = rd16(s + 8);
-	m->region_id = rd16(s + 10);
-	m->spa_index = rd16(s + 12);
-	m->ctrl_index = rd16(s + 14);
-	m->region_size = rd64(s + 16);
-	m->region_offset = rd64(s + 24);
-	m->dpa_base = rd64(s + 32);
-	m->interleave_index = rd16(s + 40);
-	m->interleave_ways = rd16(s + 42);
-	m->flags = rd16(s + 44);
+	m->handle = e->device_handle;
+	m->phys_id = e->physical_id;
+	m->region_id = e->region_id;
+	m->spa_index = e->spa_index;
+	m->ctrl_index = e->ctrl_index;
+	m->region_size = e->region_size;
+	m->region_offset = e->region_offset;
+	m->dpa_base = e->dpa_base;
+	m->interleave_index = e->interleave_index;
+	m->interleave_ways = e->interleave_ways;
+	m->flags = e->state_flags;
 }
 
-static void parse_interleave(struct nfit_info *n, const uint8_t *s, unsigned off, unsigned len)
+static void parse_interleave(struct nfit_info *n, const void *s, unsigned off, unsigned len)
 {
+	const struct acpi_nfit_interleave *e = s;
 	struct nfit_interleave *il;
+	unsigned room;
 
-	if (too_short("interleave", off, len, INTERLEAVE_LEN_MIN) ||
+	if (too_short("interleave", off, len, sizeof(*e)) ||
 	    full(n, "interleave", n->ninterleave, NFIT_MAX_INTERLEAVE))
 		return;
+	room = (len - sizeof(*e)) / sizeof(e->line_offset[0]);
 	il = &n->interleave[n->ninterleave++];
-	il->index = rd16(s + 4);
-	il->lines = rd32(s + 8);
-	il->line_size = rd32(s + 12);
-	if ((uint64_t)il->lines * 4 > len - INTERLEAVE_LEN_MIN)
+	il->index = e->interleave_index;
+	il->lines = e->line_count;
+	il->line_size = e->line_size;
+	if (il->lines > room)
 		kprintf("nfit: interleave structure %u lists %u lines but has room for %u\n",
-			il->index, il->lines, (len - INTERLEAVE_LEN_MIN) / 4);
+			il->index, il->lines, room);
 }
 
-static void parse_ctrl(struct nfit_info *n, const uint8_t *s, unsigned off, unsigned len)
+static void parse_ctrl(struct nfit_info *n, const void *s, unsigned off, unsigned len)
 {
+	const struct acpi_nfit_ctrl *e = s;
 	struct nfit_ctrl *c;
 
-	if (too_short("control region", off, len, CTRL_LEN_MIN) ||
+	if (too_short("control region", off, len, ACPI_NFIT_CTRL_LEN_MIN) ||
 	    full(n, "control region", n->nctrl, NFIT_MAX_CTRL))
 		return;
 	c = &n->ctrl[n->nctrl++];
-	c->index = rd16(s + 4);
-	c->vendor = rd16(s + 6);
-	c->device = rd16(s + 8);
-	c->revision = rd16(s + 10);
-	c->serial = rd32(s + 24);
-	c->format = rd16(s + 28);
+	c->index = e->ctrl_index;
+	c->vendor = e->vendor_id;
+	c->device = e->device_id;
+	c->revision = e->revision_id;
+	c->serial = e->serial;
+	c->format = e->format_code;
 }
 
-static void parse_flush(struct nfit_info *n, const uint8_t *s, unsigned off, unsigned len)
+static void parse_flush(struct nfit_info *n, const void *s, unsigned off, unsigned len)
 {
+	const struct acpi_nfit_flush *e = s;
 	struct nfit_flush *f;
-	unsigned count;
+	unsigned count, room;
 
-	if (too_short("flush hint", off, len, FLUSH_LEN_MIN) ||
+	if (too_short("flush hint", off, len, sizeof(*e)) ||
 	    full(n, "flush hint", n->nflush, NFIT_MAX_FLUSH))
 		return;
+	room = (len - sizeof(*e)) / sizeof(e->hint_addr[0]);
 	f = &n->flush[n->nflush++];
-	f->handle = rd32(s + 4);
-	count = rd16(s + 8);
-	if ((uint64_t)count * 8 > len - FLUSH_LEN_MIN) {
+	f->handle = e->device_handle;
+	count = e->hint_count;
+	if (count > room) {
 		kprintf("nfit: flush hint structure for handle %#x lists %u addresses but has room for %u\n",
-			f->handle, count, (len - FLUSH_LEN_MIN) / 8);
-		count = (len - FLUSH_LEN_MIN) / 8;
+			f->handle, count, room);
+		count = room;
 	}
 	f->count = MIN(count, (unsigned)NFIT_MAX_HINTS);
 	for (unsigned i = 0; i < f->count; i++)
-		f->addr[i] = rd64(s + FLUSH_LEN_MIN + 8 * i);
+		f->addr[i] = e->hint_addr[i];
+}
+
+/* Bits 0..@highest of a 32-bit word. */
+static uint32_t low_bits(unsigned highest)
+{
+	return highest >= 31 ? UINT32_MAX : (2u << highest) - 1;
+}
+
+/* Only the capability bits up to Highest Valid Capability count
+ * (5.2.26.9): the others are reported and dropped. */
+static void parse_caps(struct nfit_info *n, const void *s, unsigned off, unsigned len)
+{
+	const struct acpi_nfit_caps *e = s;
+	uint32_t valid;
+
+	if (too_short("platform capabilities", off, len, sizeof(*e)))
+		return;
+	valid = low_bits(e->highest_valid);
+	if (e->capabilities & ~valid)
+		kprintf("nfit: platform capabilities %#x have bits set above the highest valid bit %u; those are ignored\n",
+			e->capabilities, e->highest_valid);
+	n->has_caps = true;
+	n->caps = e->capabilities & valid;
+}
+
+/* Hand the structure at @off, of @slen bytes, to the handler of its type. */
+static void parse_one(struct nfit_info *n, const struct acpi_nfit_sub *h, size_t off,
+		      unsigned slen)
+{
+	switch (h->type) {
+	case ACPI_NFIT_TYPE_SPA:	parse_spa(n, h, off, slen); break;
+	case ACPI_NFIT_TYPE_MEMDEV:	parse_memdev(n, h, off, slen); break;
+	case ACPI_NFIT_TYPE_INTERLEAVE:	parse_interleave(n, h, off, slen); break;
+	case ACPI_NFIT_TYPE_CTRL:	parse_ctrl(n, h, off, slen); break;
+	case ACPI_NFIT_TYPE_FLUSH:	parse_flush(n, h, off, slen); break;
+	case ACPI_NFIT_TYPE_CAPS:	parse_caps(n, h, off, slen); break;
+	case ACPI_NFIT_TYPE_SMBIOS:
+	case ACPI_NFIT_TYPE_BDW:
+		break;		/* known, not used */
+	default:
+		kprintf("nfit: unknown structure type %u at offset %#zx; skipped\n", h->type, off);
+		n->unknown++;
+	}
 }
 
 int nfit_parse(const void *table, size_t len, struct nfit_info *n)
 {
 	const uint8_t *t = table;
-	size_t off = NFIT_HEADER_LEN;
+	size_t off = sizeof(struct acpi_table_nfit);
 
 	memset(n, 0, sizeof(*n));
-	if (len < NFIT_HEADER_LEN) {
-		kprintf("nfit: table length %zu is shorter than its header (%d)\n", len, NFIT_HEADER_LEN);
+	if (len < sizeof(struct acpi_table_nfit)) {
+		kprintf("nfit: table length %zu is shorter than its header (%zu)\n",
+			len, sizeof(struct acpi_table_nfit));
 		return -EINVAL;
 	}
-	while (off + 4 <= len) {
-		uint16_t type = rd16(t + off), slen = rd16(t + off + 2);
-		const uint8_t *s = t + off;
+	while (off + sizeof(struct acpi_nfit_sub) <= len) {
+		const struct acpi_nfit_sub *h = (const void *)(t + off);
+		uint16_t slen = h->length;
 
-		if (slen < 4 || slen > len - off) {
-			kprintf("nfit: structure type %u at offset %#zx has length %u (must be 4..%zu); rest of the table ignored\n",
-				type, off, slen, len - off);
+		if (slen < sizeof(*h) || slen > len - off) {
+			kprintf("nfit: structure type %u at offset %#zx has length %u (must be %zu..%zu); rest of the table ignored\n",
+				h->type, off, slen, sizeof(*h), len - off);
 			return -EINVAL;
 		}
-		switch (type) {
-		case NFIT_TYPE_SPA:		parse_spa(n, s, off, slen); break;
-		case NFIT_TYPE_MEMDEV:		parse_memdev(n, s, off, slen); break;
-		case NFIT_TYPE_INTERLEAVE:	parse_interleave(n, s, off, slen); break;
-		case NFIT_TYPE_CTRL:		parse_ctrl(n, s, off, slen); break;
-		case NFIT_TYPE_FLUSH:		parse_flush(n, s, off, slen); break;
-		case NFIT_TYPE_CAPS:
-			if (!too_short("platform capabilities", off, slen, CAPS_LEN_MIN)) {
-				n->has_caps = true;
-				n->caps = rd32(s + 8);
-			}
-			break;
-		case NFIT_TYPE_SMBIOS:
-		case NFIT_TYPE_BDW:
-			break;		/* known, not used */
-		default:
-			kprintf("nfit: unknown structure type %u at offset %#zx; skipped\n", type, off);
-			n->unknown++;
-		}
+		parse_one(n, h, off, slen);
 		off += slen;
 	}
 	if (off != len)

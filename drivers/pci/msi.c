@@ -148,12 +148,15 @@ static int msix_entry(struct pci_dev *dev, unsigned entry, unsigned n, volatile 
 	return 0;
 }
 
+/* The entry's registers are dwords at the PCI_MSIX_ENTRY_* byte offsets. */
+#define MSIX_REG(e, off)	((e)[(off) / sizeof(*(e))])
+
 static void msix_write_entry(volatile uint32_t *e, uint64_t addr, uint32_t data)
 {
-	e[PCI_MSIX_ENTRY_ADDR_LO / 4] = (uint32_t)addr;
-	e[PCI_MSIX_ENTRY_ADDR_HI / 4] = (uint32_t)(addr >> 32);
-	e[PCI_MSIX_ENTRY_DATA / 4] = data;
-	e[PCI_MSIX_ENTRY_CTRL / 4] &= ~PCI_MSIX_ENTRY_MASKED;
+	MSIX_REG(e, PCI_MSIX_ENTRY_ADDR_LO) = (uint32_t)addr;
+	MSIX_REG(e, PCI_MSIX_ENTRY_ADDR_HI) = (uint32_t)(addr >> 32);
+	MSIX_REG(e, PCI_MSIX_ENTRY_DATA) = data;
+	MSIX_REG(e, PCI_MSIX_ENTRY_CTRL) &= ~PCI_MSIX_ENTRY_MASKED;
 }
 
 int pci_msix_enable(struct pci_dev *dev, unsigned entry, uint8_t vector, uint32_t apic_id)

@@ -2,7 +2,7 @@
  * nfit.h - the ACPI NVDIMM Firmware Interface Table, parsed and checked.
  *
  * nfit_parse() turns the raw table into arrays of the structures Holdfast
- * uses (ACPI 6.4, 5.2.25): SPA ranges (type 0), memory-device-to-SPA maps
+ * uses (ACPI 6.6, 5.2.26): SPA ranges (type 0), memory-device-to-SPA maps
  * (type 1), interleave (2), control regions (4), flush hint addresses (6)
  * and platform capabilities (7).  nfit_regions() then derives one pmem
  * region per persistent-memory SPA range and refuses any whose structures
@@ -23,14 +23,14 @@
 #define NFIT_MAX_HINTS		8
 #define NFIT_MAX_INTERLEAVE	16
 
-/* memdev state flags (ACPI 6.4, table 5.135) */
+/* NVDIMM State Flags of a memdev (ACPI 6.6, 5.2.26.3, table 5.148) */
 #define NFIT_MEM_SAVE_FAILED	(1u << 0)
 #define NFIT_MEM_RESTORE_FAILED	(1u << 1)
 #define NFIT_MEM_FLUSH_FAILED	(1u << 2)
 #define NFIT_MEM_NOT_ARMED	(1u << 3)
 #define NFIT_MEM_MAP_FAILED	(1u << 6)
 
-/* platform capabilities (ACPI 6.4, table 5.145) */
+/* Capabilities of the platform (ACPI 6.6, 5.2.26.9, table 5.155) */
 #define NFIT_CAP_CPU_FLUSH	(1u << 0)	/* caches are flushed on power loss */
 #define NFIT_CAP_MEM_FLUSH	(1u << 1)	/* memory controller flushed on power loss */
 
@@ -76,7 +76,7 @@ struct nfit_info {
 	struct nfit_flush flush[NFIT_MAX_FLUSH];
 	struct nfit_interleave interleave[NFIT_MAX_INTERLEAVE];
 	bool has_caps;
-	uint32_t caps;
+	uint32_t caps;			/* NFIT_CAP_*, bits above Highest Valid Capability cleared */
 	unsigned unknown;		/* structures of other types, skipped */
 	unsigned dropped;		/* structures beyond an array bound */
 };

@@ -41,6 +41,8 @@ static void reset(void)
 #define MB1_MEM_LOWER	4
 #define MB1_MEM_UPPER	8
 #define MB1_CMDLINE	16
+#define MB1_MODS_COUNT	20
+#define MB1_MODS_ADDR	24
 #define MB1_MMAP_LEN	44
 #define MB1_MMAP_ADDR	48
 #define MB1_LOADER	64
@@ -282,6 +284,40 @@ KTEST(multiboot, mb2_missing_end_tag_and_bad_entry_size)
 	EXPECT_OK(t, multiboot_parse(MB2_BOOTLOADER_MAGIC, INFO_PA, fake_phys, &bi));
 	EXPECT_NOT_NULL(t, strstr(host_log, "entry size 12 is invalid"));
 	EXPECT_NOT_NULL(t, strstr(host_log, "no end tag"));
+}
+
+/* A loader may put the structures at any byte address: the fields must be
+ * read without assuming alignment (under UBSan an aligned-only load of a
+ * uint32_t at an odd address aborts the test). */
+KTEST(multiboot, structures_at_odd_addresses)
+{
+	uint64_t tag;
+
+	mb2_begin();
+	tag = mb2_tag(1, 8 + 6);
+	memcpy(mem + tag + 8, "quiet", 6);
+	tag = mb2_tag(4, 16);
+	put32(tag + 8, 639);
+	put32(tag + 12, 130048);
+	mb2_end();
+	memmove(mem + INFO_PA + 1, mem + INFO_PA, mb2_off);
+	EXPECT_OK(t, multiboot_parse(MB2_BOOTLOADER_MAGIC, INFO_PA + 1, fake_phys, &bi));
+	EXPECT_STREQ(t, bi.cmdline, "quiet");
+	EXPECT_EQ(t, bi.info_len, mb2_off);
+	ASSERT_EQ(t, bi.nmmap, 2);		/* from the basic memory tag */
+	EXPECT_EQ(t, bi.mmap[1].len, 130048ULL * 1024);
+
+	mb1_begin(1 << 3);
+	put32(INFO_PA + MB1_MODS_COUNT, 2);
+	put32(INFO_PA + MB1_MODS_ADDR, MMAP_PA + 1);
+	put32(MMAP_PA + 1, 0x200000);		/* module 0: start, end */
+	put32(MMAP_PA + 1 + 4, 0x201000);
+	put32(MMAP_PA + 1 + 16, 0x300000);	/* module 1 */
+	put32(MMAP_PA + 1 + 20, 0x302000);
+	EXPECT_OK(t, multiboot_parse(MB1_BOOTLOADER_MAGIC, INFO_PA, fake_phys, &bi));
+	ASSERT_EQ(t, bi.nmodules, 2);
+	EXPECT_EQ(t, bi.modules[0].end, 0x201000);
+	EXPECT_EQ(t, bi.modules[1].start, 0x300000);
 }
 
 KTEST(multiboot, too_many_map_entries)

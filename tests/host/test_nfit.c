@@ -120,6 +120,28 @@ KTEST(nfit, flush_hints_and_not_armed)
 	EXPECT_TRUE(t, reg[0].memdev_flags & NFIT_MEM_NOT_ARMED);
 }
 
+/* Only the capability bits up to Highest Valid Capability (byte 4 of the
+ * Platform Capabilities Structure, ACPI 6.6 table 5.155) count. */
+KTEST(nfit, caps_above_highest_valid_ignored)
+{
+	begin();
+	size_t c = add(7, 16);
+	tbl[c + 4] = 0;				/* only bit 0 is valid */
+	w32(c + 8, NFIT_CAP_CPU_FLUSH | NFIT_CAP_MEM_FLUSH | 0x80000000u);
+	ASSERT_OK(t, nfit_parse(tbl, tlen, &info));
+	EXPECT_TRUE(t, info.has_caps);
+	EXPECT_EQ(t, info.caps, NFIT_CAP_CPU_FLUSH);
+	EXPECT_NOT_NULL(t, strstr(host_log, "above the highest valid bit 0"));
+
+	begin();
+	c = add(7, 16);
+	tbl[c + 4] = 31;			/* every bit is valid */
+	w32(c + 8, 0x80000000u | NFIT_CAP_MEM_FLUSH);
+	ASSERT_OK(t, nfit_parse(tbl, tlen, &info));
+	EXPECT_EQ(t, info.caps, 0x80000000u | NFIT_CAP_MEM_FLUSH);
+	EXPECT_EQ(t, host_log[0], 0);
+}
+
 KTEST(nfit, flush_hint_count_larger_than_structure)
 {
 	begin();
