@@ -41,7 +41,7 @@ KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
 
 # Every .c/.S under these folders is kernel code, except host-only files
 # (named *_host.c) and anything under a host/ folder.
-KDIRS := arch kernel drivers fs lib tests/kernel
+KDIRS := arch kernel drivers fs lib init shell bench tests/kernel
 KSRCS := $(shell find $(KDIRS) \( -name '*.c' -o -name '*.S' \) \
 	-not -name '*_host.c' -not -path '*/host/*' 2>/dev/null | sort)
 KOBJS := $(patsubst %,$(B)/k/%.o,$(basename $(KSRCS)))

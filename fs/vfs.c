@@ -8,7 +8,7 @@
  * Paths go straight to holdfs.  See include/fs/vfs.h.
  */
 #include <fs/vfs.h>
-#include "holdfs/holdfs.h"
+#include <fs/holdfs.h>
 #include <drivers/pmem.h>
 #include <kernel/sync.h>
 #include <kernel/printk.h>

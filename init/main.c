@@ -21,7 +21,7 @@
 #include <kernel/kmalloc.h>
 #include <kernel/sched.h>
 #include <kernel/timer.h>
-#include <kernel/ktest_kernel.h>
+#include <tests/ktest_kernel.h>
 #include <arch/x86_64/percpu.h>
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/irq.h>

@@ -12,10 +12,10 @@
 #include <kernel/timer.h>
 #include <lib/string.h>
 #include <lib/errno.h>
-#include "../../fs/holdfs/holdfs.h"
+#include <fs/holdfs.h>
 #include "progress.h"
 #include <kernel/sched.h>
-#include "shell.h"
+#include <shell/shell.h>
 
 /* The job with this id, copied out; false if it is not in the table. */
 static bool find_job(int id, struct dma_job_info *j)

@@ -17,7 +17,7 @@
 #include <kernel/timer.h>
 #include <lib/errno.h>
 #include <lib/string.h>
-#include "shell.h"
+#include <shell/shell.h>
 
 #define NS_PER_MS	1000000ul
 #define NS_PER_US	1000ul

@@ -10,7 +10,7 @@
  * (lib/date.h): stat like coreutils' stat, ls -l like --time-style=long-iso.
  */
 #include <fs/vfs.h>
-#include "../../fs/holdfs/holdfs.h"
+#include <fs/holdfs.h>
 #include <drivers/pmem.h>
 #include <kernel/mm.h>
 #include <kernel/timer.h>
@@ -20,7 +20,7 @@
 #include <lib/printf.h>
 #include <lib/errno.h>
 #include "progress.h"
-#include "shell.h"
+#include <shell/shell.h>
 
 #define IO_CHUNK	(64 * 1024)
 #define HEX_DEFAULT	256

@@ -13,7 +13,7 @@
 #include <lib/errno.h>
 #include <lib/printf.h>
 #include <lib/string.h>
-#include "../../kernel/shell/shell.h"
+#include <shell/shell.h>
 
 #define SIZE_STR_MAX	24
 #define ANY_SUBCLASS	0xFF

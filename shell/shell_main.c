@@ -27,7 +27,7 @@
 #include <kernel/timer.h>
 #include <drivers/uart16550.h>
 #include <lib/errno.h>
-#include "shell.h"
+#include <shell/shell.h>
 #include "lineedit.h"
 #include "progress.h"
 

@@ -14,7 +14,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "../fs/holdfs/holdfs.h"
+#include <fs/holdfs.h>
 
 struct hfs_host_pm {
 	struct hfs_pm pm;

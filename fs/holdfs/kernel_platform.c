@@ -9,7 +9,7 @@
  * whose page is pinned for DMA is reported by unpinned_blocks so the allocator
  * refuses it.
  */
-#include "platform.h"
+#include <fs/holdfs_platform.h>
 #include "hfs_int.h"
 #include <drivers/pmem.h>
 #include <kernel/mm.h>

@@ -22,8 +22,8 @@
  * Locks are sleeping locks in the kernel and pthread (or no-op) locks on the
  * host.  Memory comes from hfs_alloc/hfs_free.
  */
-#ifndef HOLDFS_PLATFORM_H
-#define HOLDFS_PLATFORM_H
+#ifndef FS_HOLDFS_PLATFORM_H
+#define FS_HOLDFS_PLATFORM_H
 
 #include <stdint.h>
 #include <stddef.h>

@@ -2,8 +2,8 @@
  * ktest_kernel.h - running the in-kernel test suites (test= on the kernel
  * command line) and helpers the kernel suites share.
  */
-#ifndef KERNEL_KTEST_KERNEL_H
-#define KERNEL_KTEST_KERNEL_H
+#ifndef TESTS_KTEST_KERNEL_H
+#define TESTS_KTEST_KERNEL_H
 
 #include <lib/ktest.h>
 #include <kernel/kjmp.h>

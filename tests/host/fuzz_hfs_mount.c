@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <lib/errno.h>
 #include <lib/string.h>
-#include "../../fs/holdfs/holdfs.h"
+#include <fs/holdfs.h>
 #include "hfs_memdev.h"
 #include "../../tools/hfs_host.h"
 #include "fuzz_hfs_mount.h"

@@ -33,7 +33,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <stdbool.h>
-#include "../../fs/holdfs/platform.h"
+#include <fs/holdfs_platform.h>
 
 struct hfs_memdev;
 

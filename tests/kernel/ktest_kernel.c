@@ -7,7 +7,7 @@
  * count and the number of live kmalloc objects are compared, so a leak
  * fails the case that caused it.
  */
-#include <kernel/ktest_kernel.h>
+#include <tests/ktest_kernel.h>
 #include <kernel/kernel.h>
 #include <kernel/printk.h>
 #include <kernel/sched.h>
@@ -86,7 +86,7 @@ static const struct ktest_env kernel_env = {
 
 #include <fs/vfs.h>
 #include <drivers/pmem.h>
-#include "../fs/holdfs/holdfs.h"
+#include <fs/holdfs.h>
 struct hfs_pm *hfs_kernel_pm(struct pmem_region *r);
 
 /* Test boots use scratch pmem images: give the suites a mounted root

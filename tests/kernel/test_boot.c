@@ -2,7 +2,7 @@
  * test_boot.c - what boot left behind: the parsed boot information, the
  * command line, the symbol table, the CPU's descriptor tables.
  */
-#include <kernel/ktest_kernel.h>
+#include <tests/ktest_kernel.h>
 #include <kernel/bootinfo.h>
 #include <kernel/kernel.h>
 #include <kernel/ksyms.h>

@@ -10,7 +10,7 @@
  * Every case works on the root holdfs; a scratch pmem is formatted first
  * when nothing is mounted (test boots use a fresh image).
  */
-#include <kernel/ktest_kernel.h>
+#include <tests/ktest_kernel.h>
 #include <kernel/sched.h>
 #include <kernel/timer.h>
 #include <kernel/mm.h>
@@ -22,7 +22,7 @@
 #include <lib/string.h>
 #include <lib/errno.h>
 #include <lib/printf.h>
-#include "../../fs/holdfs/holdfs.h"
+#include <fs/holdfs.h>
 
 #define MS		1000000ULL
 #define BLK		4096

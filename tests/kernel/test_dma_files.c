@@ -14,7 +14,7 @@
  * (checked under the layout lock).  With the protection off the checker
  * must find violations, which shows it can.
  */
-#include <kernel/ktest_kernel.h>
+#include <tests/ktest_kernel.h>
 #include <kernel/sched.h>
 #include <kernel/timer.h>
 #include <kernel/mm.h>
@@ -28,7 +28,7 @@
 #include <lib/errno.h>
 #include <lib/printf.h>
 #include <kernel/printk.h>
-#include "../../fs/holdfs/holdfs.h"
+#include <fs/holdfs.h>
 
 #define MS	1000000ULL
 #define BLK	4096

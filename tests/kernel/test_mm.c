@@ -4,7 +4,7 @@
  * caught by probe_read/probe_write), guard pages, W^X of the kernel image,
  * and kmalloc (sizes, stress, double free and red-zone detection).
  */
-#include <kernel/ktest_kernel.h>
+#include <tests/ktest_kernel.h>
 #include <kernel/mm.h>
 #include <kernel/kmalloc.h>
 #include <kernel/vmap.h>
