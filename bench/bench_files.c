@@ -57,9 +57,6 @@
 #define TRUNC_FILE	"/.bench-trunc"
 #define BUF_BYTES	(2 * MIB)
 
-/* Bytes of DRAM holdfs holds (fs/holdfs/kernel_platform.c). */
-extern uint64_t hfs_dram_bytes;
-
 static uint64_t file_bytes(const struct bench_opts *o)
 {
 	return o->quick ? Q_FILE_BYTES : FILE_BYTES;

@@ -15,7 +15,6 @@
 #include <lib/errno.h>
 #include <lib/string.h>
 
-struct hfs_pm *hfs_kernel_pm(struct pmem_region *r);
 
 struct file {
 	struct hfs_inode *ip;		/* NULL: slot free (fd_lock) */

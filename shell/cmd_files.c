@@ -654,7 +654,6 @@ static int cmd_sync(int argc, char **argv)
 }
 SHELL_CMD("sync", "sync", "make everything written so far durable", cmd_sync);
 
-struct hfs_pm *hfs_kernel_pm(struct pmem_region *r);
 
 static int cmd_fsck(int argc, char **argv)
 {

@@ -31,6 +31,8 @@
 #include "lineedit.h"
 #include "progress.h"
 
+uint64_t boot_to_prompt_ns;
+
 static struct lineedit editor;
 static char line[LE_LINE_MAX];
 

@@ -105,6 +105,19 @@ uint64_t hfs_now_ns(void);		/* wall clock: ns since 1970-01-01 00:00:00 UTC,
 void hfs_vlog(const char *fmt, va_list ap);
 void hfs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+#ifdef KERNEL
+/* The kernel's implementation (fs/holdfs/kernel_platform.c). */
+struct pmem_region;
+/**
+ * hfs_kernel_pm - a struct hfs_pm for pmem region @r, allocated once and
+ * kept for the life of the kernel.  NULL when out of memory.  Thread
+ * context.
+ */
+struct hfs_pm *hfs_kernel_pm(struct pmem_region *r);
+/* Bytes of DRAM holdfs holds now (hfs_alloc minus hfs_free; atomic). */
+extern uint64_t hfs_dram_bytes;
+#endif
+
 /* Sleeping locks.  The kernel maps them onto struct mutex / struct rwsem,
  * the host onto pthreads.  Storage is opaque but fixed-size. */
 typedef struct { uint64_t opaque[8]; } hfs_mutex_t;

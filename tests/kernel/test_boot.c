@@ -8,9 +8,8 @@
 #include <kernel/ksyms.h>
 #include <kernel/mm.h>
 #include <arch/x86_64/percpu.h>
+#include <init/main.h>
 #include <lib/string.h>
-
-void kmain(uint32_t magic, uint32_t info_pa);
 
 KTEST(boot, memory_map_sane)
 {

@@ -33,8 +33,6 @@
 #define MS	1000000ULL
 #define BLK	4096
 
-bool fs_test_ready(struct ktest *t);
-
 static uint64_t rng = 0x9E3779B97F4A7C15ULL;
 static uint64_t rnd(uint64_t n)
 {
