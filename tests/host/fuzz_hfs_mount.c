@@ -27,7 +27,7 @@
 #include <lib/string.h>
 #include <fs/holdfs.h>
 #include "hfs_memdev.h"
-#include "../../tools/hfs_host.h"
+#include "../../tools/hfs_host.h"	/* the host tools' holdfs platform */
 #include "fuzz_hfs_mount.h"
 
 #define DEV_SIZE	(256 * 1024)

@@ -21,7 +21,7 @@
 #include <drivers/pmem.h>
 #include <lib/errno.h>
 #include <lib/string.h>
-#include "../../drivers/dma/edu_internal.h"
+#include "../../drivers/dma/edu_internal.h"	/* the edu driver's insides, on purpose */
 
 #define EDU_VENDOR		0x1234
 #define EDU_DEVICE		0x11e8

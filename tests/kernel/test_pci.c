@@ -12,7 +12,7 @@
 #include <drivers/pci.h>
 #include <lib/errno.h>
 #include <lib/string.h>
-#include "../../drivers/pci/pci_internal.h"
+#include "../../drivers/pci/pci_internal.h"	/* the PCI core's private header, on purpose */
 #include <shell/shell.h>
 
 /* QEMU's edu device (hw/misc/edu.c, docs/specs/edu.rst) */
