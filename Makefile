@@ -172,6 +172,9 @@ test: $(B)/holdfast.elf $(B)/holdfast-test.iso $(B)/holdfast.iso host-tests tool
 		{ echo "error: the test runner's own tests fail: python3 -m unittest tests/test_runner_selftest.py"; exit 1; }
 	@$(PYTHON) -m unittest -q tests/test_newcomer.py 2>&1 | tail -n 1 | grep -q '^OK' || \
 		{ echo "error: the newcomer's error messages are wrong: python3 -m unittest tests/test_newcomer.py"; exit 1; }
+	@$(PYTHON) -m unittest -q tests/test_layers.py 2>&1 | tail -n 1 | grep -q '^OK' || \
+		{ $(PYTHON) scripts/layers.py --objects $(B)/k; \
+		  echo "error: the tree does not stack in layer order: python3 -m unittest tests/test_layers.py"; exit 1; }
 	@$(PYTHON) tests/run.py --accel '$(if $(ACCEL),$(ACCEL),tcg)' --build-dir $(B) $(if $(ONLY),--only '$(ONLY)')
 
 # The seed's story at the shell, with the protection and without; TCG
