@@ -1,5 +1,5 @@
 /*
- * kernel_platform.c - holdfs's platform (fs/holdfs/platform.h) inside the
+ * kernel_platform.c - holdfs's platform (include/fs/holdfs_platform.h) inside the
  * kernel: the device is a pmem region, locks are kernel mutexes and rwsems,
  * memory is kmalloc, the log is kprintf.
  *

@@ -1,11 +1,16 @@
 /*
- * platform.h - everything the holdfs core needs from its surroundings.
+ * holdfs_platform.h - everything the holdfs core needs from its surroundings.
  *
  * The core (the .c files of fs/holdfs) is portable C: the same sources build into the
  * kernel (fs/holdfs/kernel_platform.c implements this over a pmem region)
  * and into the host tools (tools/hfs_host.c implements it over an mmap'd
  * image file).  Nothing in the core includes an arch, kernel or libc header
- * other than the freestanding ones and lib/.
+ * other than the freestanding ones and lib/.  This header is public
+ * (include/fs/) although only the core calls through it: it is the seam
+ * that others implement (the kernel, the host tools, the host tests'
+ * memory device), and its types (struct hfs_pm, hfs_rwsem_t) are part of
+ * holdfs.h's interface.  The core's own headers (hfs_int.h, hfs_format.h)
+ * stay private to fs/holdfs/.
  *
  * Persistent memory.  The device is one byte-addressable range of `size`
  * bytes.  The core READS through hfs_pm_ptr() (a plain pointer), but every

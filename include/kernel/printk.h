@@ -10,7 +10,7 @@
  * console's foreground thread (the shell) the moment the receive path sees
  * it: thread_interrupt() (sched.h), which ends the interruptible wait the
  * shell's command is in with -EINTR.  The byte itself stays in the input,
- * in order, for the shell to read (kernel/shell/shell_main.c says what it
+ * in order, for the shell to read (shell/shell_main.c says what it
  * does with it).
  */
 #ifndef KERNEL_PRINTK_H
