@@ -21,6 +21,11 @@ void panic_set_hook(void (*fn)(void))
 	__atomic_store_n(&panic_hook, fn, __ATOMIC_RELEASE);
 }
 
+void (*panic_get_hook(void))(void)
+{
+	return __atomic_load_n(&panic_hook, __ATOMIC_ACQUIRE);
+}
+
 void panic(const char *fmt, ...)
 {
 	va_list ap;
@@ -39,7 +44,7 @@ void panic(const char *fmt, ...)
 	kprintf("\n");
 	backtrace_here();
 	smp_stop_others();
-	hook = __atomic_load_n(&panic_hook, __ATOMIC_ACQUIRE);
+	hook = panic_get_hook();
 	if (hook)
 		hook();
 	kprintf("System halted.\n");

@@ -23,6 +23,9 @@ void warn_at(const char *file, int line, const char *cond);
  */
 void panic_set_hook(void (*fn)(void));
 
+/* panic_get_hook - the hook panic() would run now, or NULL. */
+void (*panic_get_hook(void))(void);
+
 #define BUG_ON(c) do { if (unlikely(c)) panic("BUG_ON(%s) at %s:%d", #c, __FILE__, __LINE__); } while (0)
 #define WARN_ON(c) ({ int _w = !!(c); if (unlikely(_w)) warn_at(__FILE__, __LINE__, #c); _w; })
 
