@@ -41,7 +41,7 @@ KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
 
 # Every .c/.S under these folders is kernel code, except host-only files
 # (named *_host.c) and anything under a host/ folder.
-KDIRS := arch kernel drivers fs lib tests/kernel
+KDIRS := arch kernel drivers fs lib init shell bench tests/kernel
 KSRCS := $(shell find $(KDIRS) \( -name '*.c' -o -name '*.S' \) \
 	-not -name '*_host.c' -not -path '*/host/*' 2>/dev/null | sort)
 KOBJS := $(patsubst %,$(B)/k/%.o,$(basename $(KSRCS)))
@@ -172,6 +172,9 @@ test: $(B)/holdfast.elf $(B)/holdfast-test.iso $(B)/holdfast.iso host-tests tool
 		{ echo "error: the test runner's own tests fail: python3 -m unittest tests/test_runner_selftest.py"; exit 1; }
 	@$(PYTHON) -m unittest -q tests/test_newcomer.py 2>&1 | tail -n 1 | grep -q '^OK' || \
 		{ echo "error: the newcomer's error messages are wrong: python3 -m unittest tests/test_newcomer.py"; exit 1; }
+	@$(PYTHON) -m unittest -q tests/test_layers.py 2>&1 | tail -n 1 | grep -q '^OK' || \
+		{ $(PYTHON) scripts/layers.py --objects $(B)/k; \
+		  echo "error: the tree does not stack in layer order: python3 -m unittest tests/test_layers.py"; exit 1; }
 	@$(PYTHON) tests/run.py --accel '$(if $(ACCEL),$(ACCEL),tcg)' --build-dir $(B) $(if $(ONLY),--only '$(ONLY)')
 
 # The seed's story at the shell, with the protection and without; TCG

@@ -22,7 +22,7 @@
  * list nodes); it is a spinlock and nothing sleeps under it.
  */
 #include <fs/dax.h>
-#include "holdfs/holdfs.h"
+#include <fs/holdfs.h>
 #include <drivers/pmem.h>
 #include <arch/x86_64/paging.h>
 #include <arch/x86_64/irq.h>

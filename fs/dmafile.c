@@ -19,7 +19,7 @@
 #include <lib/string.h>
 #include <lib/printf.h>
 #include <lib/errno.h>
-#include "holdfs/holdfs.h"
+#include <fs/holdfs.h>
 
 #define CHUNK_PAGES	16		/* pinned at a time per side */
 #define PAGE		4096

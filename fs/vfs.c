@@ -8,14 +8,13 @@
  * Paths go straight to holdfs.  See include/fs/vfs.h.
  */
 #include <fs/vfs.h>
-#include "holdfs/holdfs.h"
+#include <fs/holdfs.h>
 #include <drivers/pmem.h>
 #include <kernel/sync.h>
 #include <kernel/printk.h>
 #include <lib/errno.h>
 #include <lib/string.h>
 
-struct hfs_pm *hfs_kernel_pm(struct pmem_region *r);
 
 struct file {
 	struct hfs_inode *ip;		/* NULL: slot free (fd_lock) */

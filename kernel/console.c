@@ -2,10 +2,12 @@
  * console.c - kprintf, the console lock, and the foreground thread that
  * Ctrl-C interrupts.
  *
- * Output goes to the serial port (drivers/serial).  One kprintf call is
- * formatted into a line buffer on the stack and written under console_lock,
- * so lines from different CPUs do not interleave.  During a panic the lock
- * is bypassed (the CPU that died may have held it).
+ * Output goes to the console driver that registered itself
+ * (console_register(): the serial port, drivers/serial, first thing at
+ * boot).  One kprintf call is formatted into a line buffer on the stack
+ * and written under console_lock, so lines from different CPUs do not
+ * interleave.  During a panic the lock is bypassed (the CPU that died may
+ * have held it).
  *
  * Input is the serial driver's; it tells console_interrupt() when a Ctrl-C
  * arrives, from its receive interrupt, whatever the shell is doing (it is
@@ -15,22 +17,36 @@
 #include <kernel/printk.h>
 #include <kernel/sched.h>
 #include <kernel/sync.h>
-#include <drivers/uart16550.h>
 #include <lib/printf.h>
 
 #define KPRINTF_BUF	512
 
 static spinlock_t console_lock = SPINLOCK_INIT("console");
-bool console_panic_mode;
+static bool console_panic_mode;
+static void (*console_out)(const char *s, size_t n);	/* atomic */
+
+void console_register(void (*write)(const char *s, size_t n))
+{
+	__atomic_store_n(&console_out, write, __ATOMIC_RELEASE);
+}
+
+void console_enter_panic(void)
+{
+	__atomic_store_n(&console_panic_mode, true, __ATOMIC_RELEASE);
+}
 
 void console_write(const char *s, size_t n)
 {
-	if (console_panic_mode) {
-		uart_write(s, n);
+	void (*out)(const char *s, size_t n) = __atomic_load_n(&console_out, __ATOMIC_ACQUIRE);
+
+	if (!out)
+		return;
+	if (__atomic_load_n(&console_panic_mode, __ATOMIC_ACQUIRE)) {
+		out(s, n);
 		return;
 	}
 	unsigned long f = spin_lock_irqsave(&console_lock);
-	uart_write(s, n);
+	out(s, n);
 	spin_unlock_irqrestore(&console_lock, f);
 }
 

@@ -2,9 +2,9 @@
  * panic.c - stop the machine with a report.
  *
  * panic() prints "PANIC: <message>" and a backtrace, stops the other CPUs
- * with an NMI, and then either exits QEMU with the test-failure code (when
- * a test run is in progress, so the harness does not wait for a timeout)
- * or halts.  A panic inside a panic just halts.
+ * with an NMI, runs the panic hook if one is registered (the in-kernel
+ * test runner's exits QEMU with the test-failure code, so the harness does
+ * not wait for a timeout), and halts.  A panic inside a panic just halts.
  */
 #include <kernel/panic.h>
 #include <kernel/printk.h>
@@ -13,19 +13,30 @@
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/percpu.h>
 
-extern bool console_panic_mode;
 static int panicking;
+static void (*panic_hook)(void);	/* atomic */
+
+void panic_set_hook(void (*fn)(void))
+{
+	__atomic_store_n(&panic_hook, fn, __ATOMIC_RELEASE);
+}
+
+void (*panic_get_hook(void))(void)
+{
+	return __atomic_load_n(&panic_hook, __ATOMIC_ACQUIRE);
+}
 
 void panic(const char *fmt, ...)
 {
 	va_list ap;
+	void (*hook)(void);
 
 	irq_disable();
 	if (__atomic_fetch_add(&panicking, 1, __ATOMIC_SEQ_CST) > 0) {
 		for (;;)
 			cpu_halt();
 	}
-	console_panic_mode = true;
+	console_enter_panic();
 	kprintf("\nPANIC: ");
 	va_start(ap, fmt);
 	kvprintf(fmt, ap);
@@ -33,8 +44,9 @@ void panic(const char *fmt, ...)
 	kprintf("\n");
 	backtrace_here();
 	smp_stop_others();
-	if (kernel_test_mode())
-		qemu_exit(QEMU_EXIT_FAIL);
+	hook = panic_get_hook();
+	if (hook)
+		hook();
 	kprintf("System halted.\n");
 	for (;;)
 		cpu_halt();

@@ -25,11 +25,10 @@
 #include <arch/x86_64/percpu.h>
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/boot.h>
+#include <arch/x86_64/switch.h>
 #include <lib/string.h>
 #include <lib/printf.h>
 #include <lib/errno.h>
-
-void context_switch(uint64_t *prev_rsp, uint64_t next_rsp);
 
 static spinlock_t rq_lock = SPINLOCK_INIT("runqueue");
 static struct list_node run_queue = LIST_INIT(run_queue);	/* rq_lock */
@@ -41,7 +40,6 @@ static unsigned nthreads;					/* threads_lock */
 static unsigned next_thread_id;					/* threads_lock */
 
 static struct thread boot_thread;
-extern char boot_stack_bottom[];	/* boot.S */
 
 /* Per-CPU: the thread we just switched away from, for finish_switch. */
 static struct thread *switch_prev[MAX_CPUS];

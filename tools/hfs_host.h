@@ -1,5 +1,5 @@
 /*
- * hfs_host.h - the holdfs platform (fs/holdfs/platform.h) on a POSIX host.
+ * hfs_host.h - the holdfs platform (include/fs/holdfs_platform.h) on a POSIX host.
  *
  * hfs_host.c: "pmem" is either an image file mapped with mmap (the tools)
  * or a zeroed buffer in memory (tests).  Stores are plain memcpy; flush
@@ -14,7 +14,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "../fs/holdfs/holdfs.h"
+#include <fs/holdfs.h>
 
 struct hfs_host_pm {
 	struct hfs_pm pm;

@@ -1,5 +1,5 @@
 /*
- * hfs_services.c - the platform services of fs/holdfs/platform.h on a
+ * hfs_services.c - the platform services of include/fs/holdfs_platform.h on a
  * POSIX host, for the tools and for every host test binary: memory
  * (poisoned on allocation), a clock (which tests can make deterministic),
  * the log, pthread locks, and a layout break that never waits (nothing is

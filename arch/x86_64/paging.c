@@ -15,6 +15,7 @@
  * dereference faults.
  */
 #include <arch/x86_64/paging.h>
+#include <arch/x86_64/boot.h>
 #include <arch/x86_64/cpu.h>
 #include <kernel/mm.h>
 #include <kernel/bootinfo.h>
@@ -408,7 +409,6 @@ int direct_map_add(uint64_t pa, uint64_t len)
 
 extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
 extern char __data_start[], __bss_end[];
-extern char boot_stack_guard[];
 
 static void map_image(uint64_t start, uint64_t end, unsigned prot)
 {

@@ -25,7 +25,6 @@
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/paging.h>
 #include <arch/x86_64/desc.h>
-#include <drivers/acpi.h>
 #include <kernel/mm.h>
 #include <kernel/vmap.h>
 #include <kernel/sched.h>
@@ -271,12 +270,8 @@ static bool start_ap(struct cpu *c, struct tramp_slots *slots)
 	return ap_ready;
 }
 
-/**
- * smp_init - start the application processors listed in the MADT (at most
- * max_cpus CPUs in all).  Boot CPU, thread context, after the scheduler and
- * the local APIC timer are running.
- */
-void smp_init(const struct acpi_madt_info *madt, unsigned max_cpus)
+/* smp_init - see include/arch/x86_64/smp.h. */
+void smp_init(const uint32_t *apic_ids, unsigned n, unsigned max_cpus)
 {
 	size_t len = trampoline_end - trampoline_start;
 	struct tramp_slots *slots;
@@ -289,7 +284,7 @@ void smp_init(const struct acpi_madt_info *madt, unsigned max_cpus)
 	irq_set_handler(VEC_IPI_CALL, call_ipi, NULL, "ipi-call");
 	irq_set_handler(VEC_IPI_RESCHED, resched_ipi, NULL, "ipi-resched");
 	tlb_shootdown_hook = shootdown;
-	if (!madt || max_cpus <= 1)
+	if (!n || max_cpus <= 1)
 		goto out;
 
 	/* The trampoline runs at its physical address: map it so for now. */
@@ -303,25 +298,25 @@ void smp_init(const struct acpi_madt_info *madt, unsigned max_cpus)
 	slots->entry = (uint64_t)ap_entry;
 	slots->efer = (1u << 8) | (cpu_features.nx ? (1u << 11) : 0);	/* LME, NXE */
 
-	for (unsigned i = 0; i < madt->ncpus && ncpus < max_cpus; i++) {
-		const struct acpi_cpu *ac = &madt->cpus[i];
+	for (unsigned i = 0; i < n && ncpus < max_cpus; i++) {
+		uint32_t apic_id = apic_ids[i];
 		struct cpu *c = &cpus[ncpus];
 
-		if (!ac->enabled || ac->apic_id == me)
+		if (apic_id == me)
 			continue;
-		if (ac->apic_id > 0xff) {
+		if (apic_id > 0xff) {
 			kprintf("smp: CPU with x2APIC id %u needs x2APIC mode; not started\n",
-				ac->apic_id);
+				apic_id);
 			continue;
 		}
-		if (prepare_cpu(c, ncpus, ac->apic_id)) {
+		if (prepare_cpu(c, ncpus, apic_id)) {
 			kprintf("smp: no memory for CPU %u\n", ncpus);
 			break;
 		}
 		/* ncpus grows before the AP runs, so it sees itself in cpus[]. */
 		__atomic_add_fetch(&ncpus, 1, __ATOMIC_SEQ_CST);
 		if (!start_ap(c, slots)) {
-			kprintf("smp: CPU with APIC id %u did not start\n", ac->apic_id);
+			kprintf("smp: CPU with APIC id %u did not start\n", apic_id);
 			__atomic_sub_fetch(&ncpus, 1, __ATOMIC_SEQ_CST);
 		}
 	}

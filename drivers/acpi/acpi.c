@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <arch/x86_64/io.h>
 #include <drivers/acpi.h>
+#include <kernel/kernel.h>
 #include <kernel/mm.h>
 #include <kernel/printk.h>
 #include <kernel/timer.h>
@@ -242,12 +243,22 @@ static void fadt_load(void)
 		acpi.have_s5 = true;
 }
 
+/* How kernel/power.c leaves the machine (acpi_poweroff() and acpi_reset()
+ * are below, with the registers they write). */
+static const struct machine_power_ops acpi_power_ops = {
+	.poweroff_name = "ACPI S5",
+	.poweroff = acpi_poweroff,
+	.reset = acpi_reset,
+};
+
 int acpi_init(const void *rsdp, size_t rsdp_len)
 {
 	int err;
 
 	if (acpi.ready)
 		return -EALREADY;
+	/* First, tables or not: without a FADT the two say -ENODEV themselves. */
+	machine_power_register(&acpi_power_ops);
 	err = rsdp_find(rsdp, rsdp_len);
 	if (err) {
 		kprintf("acpi: no valid RSDP found, ACPI disabled\n");

@@ -92,8 +92,9 @@ static inline uint8_t reg_read(unsigned r) { return inb(COM1_BASE + r); }
 static inline void reg_write(unsigned r, uint8_t v) { outb(COM1_BASE + r, v); }
 
 /**
- * uart_init - program COM1 for 115200 8N1, polled output, no interrupts.
- * Safe to call before anything else is up.
+ * uart_init - program COM1 for 115200 8N1, polled output, no interrupts,
+ * and register it as the console (console_register()).  Safe to call
+ * before anything else is up.
  */
 void uart_init(void)
 {
@@ -104,6 +105,7 @@ void uart_init(void)
 	reg_write(UART_LCR, LCR_8N1);
 	reg_write(UART_MCR, MCR_DTR | MCR_RTS | MCR_OUT2);
 	wait_queue_init(&rx.wq);
+	console_register(uart_write);
 }
 
 void uart_putc(char c)

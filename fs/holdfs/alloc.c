@@ -18,7 +18,7 @@
  * before untouched space.  No allocation scans the device bitmap from the
  * start.
  *
- * A block whose page is pinned for DMA (platform.h unpinned_blocks) is never
+ * A block whose page is pinned for DMA (holdfs_platform.h unpinned_blocks) is never
  * handed out: it is skipped and reported.
  *
  * Locking: everything here runs inside a transaction (fs->tx_lock).

@@ -14,7 +14,7 @@
  *	INSERT_RANGE         shift whole blocks up, leaving a hole
  *
  * Every mode that frees or moves blocks breaks the DAX layout of the range
- * first (platform.h hfs_break_layout): it waits for DMA pins to drain, or
+ * first (holdfs_platform.h hfs_break_layout): it waits for DMA pins to drain, or
  * fails with -EBUSY / -ETIMEDOUT / -EINTR as the caller's struct hfs_wait asks,
  * leaving the file as it was.
  *

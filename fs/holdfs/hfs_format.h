@@ -25,7 +25,7 @@
 #define HOLDFS_HFS_FORMAT_H
 
 #include <stdint.h>
-#include "holdfs.h"
+#include <fs/holdfs.h>
 
 #define HFS_VERSION		1
 #define HFS_BLOCK_SHIFT		12

@@ -31,7 +31,7 @@
 
 #include <lib/list.h>
 #include <lib/errno.h>
-#include "holdfs.h"
+#include <fs/holdfs.h>
 #include "hfs_format.h"
 
 /* Test build: tiny capacities so splits, growth and full-journal paths run. */

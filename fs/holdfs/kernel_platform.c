@@ -1,5 +1,5 @@
 /*
- * kernel_platform.c - holdfs's platform (fs/holdfs/platform.h) inside the
+ * kernel_platform.c - holdfs's platform (include/fs/holdfs_platform.h) inside the
  * kernel: the device is a pmem region, locks are kernel mutexes and rwsems,
  * memory is kmalloc, the log is kprintf.
  *
@@ -9,7 +9,7 @@
  * whose page is pinned for DMA is reported by unpinned_blocks so the allocator
  * refuses it.
  */
-#include "platform.h"
+#include <fs/holdfs_platform.h>
 #include "hfs_int.h"
 #include <drivers/pmem.h>
 #include <kernel/mm.h>

@@ -201,7 +201,9 @@ struct acpi_sleep_type {
  * Checks the RSDP, the XSDT (revision >= 2 and nonzero address) or else
  * the RSDT, every table they list, the FADT and the DSDT it points to, and
  * the \_S5_ package; a table that fails a check or lies outside the direct
- * map is reported and left out.  Prints one summary line.  Boot CPU, once.
+ * map is reported and left out.  Prints one summary line.  Registers
+ * acpi_poweroff() and acpi_reset() as the machine's power-off and reset
+ * (machine_power_register(), include/kernel/kernel.h).  Boot CPU, once.
  *
  * Returns 0; -ENOENT when no valid RSDP is found; -EINVAL/-EBADMSG/-EFAULT
  * when no root table is usable; -EALREADY on a second call.

@@ -370,6 +370,20 @@ void pci_enable_bus_master(struct pci_dev *dev);
  */
 void *pci_bar_map(struct pci_dev *dev, unsigned i);
 
+/* ----------------------------------------------------------- names ---- */
+
+/* pci_class_name() - "host bridge", "NVM controller"...: the subclass's
+ * name, else the class's, else "unknown class" [CODES 1]. */
+const char *pci_class_name(uint8_t class, uint8_t subclass);
+
+/* pci_cap_name() - "MSI", "PCI Express"...: capability @id's name
+ * (PCI_CAP_ID_*), or "unknown" [CODES 2]. */
+const char *pci_cap_name(uint8_t id);
+
+/* pci_exp_type_name() - the PCI Express device/port type (the
+ * PCI_EXP_FLAGS_TYPE field) by name, or "reserved type" [PCIe 7.5.3.2]. */
+const char *pci_exp_type_name(unsigned type);
+
 /* ---------------------------------------------------- capabilities ---- */
 
 /**

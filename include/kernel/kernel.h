@@ -1,6 +1,6 @@
 /*
- * kernel.h - kernel-wide odds and ends: the command line options, test
- * mode, leaving QEMU, power off.
+ * kernel.h - kernel-wide odds and ends: the command line options, leaving
+ * QEMU, power off and reset.
  */
 #ifndef KERNEL_KERNEL_H
 #define KERNEL_KERNEL_H
@@ -15,7 +15,6 @@
 #define QEMU_EXIT_FAIL	0x11	/* status 35 */
 
 void qemu_exit(uint8_t code) __attribute__((noreturn));
-bool kernel_test_mode(void);
 void smp_stop_others(void);
 
 /* Command line (kernel/cmdline.c) */
@@ -29,7 +28,23 @@ void cmdline_parse(const char *cmdline);
 void machine_poweroff(void) __attribute__((noreturn));
 void machine_reboot(void) __attribute__((noreturn));
 
-/* Boot time: TSC at the first instruction to the first prompt, in ns. */
-extern uint64_t boot_to_prompt_ns;
+/*
+ * How the machine is powered off and reset, as the firmware driver offers
+ * it (ACPI registers its S5 sleep state and the FADT reset register from
+ * acpi_init()).  Each returns only when it failed, with a negative errno;
+ * machine_poweroff() then halts, machine_reboot() tries the 8042 and a
+ * triple fault.
+ */
+struct machine_power_ops {
+	const char *poweroff_name;	/* for messages: "ACPI S5" */
+	int (*poweroff)(void);
+	int (*reset)(void);
+};
+
+/**
+ * machine_power_register - use @ops from now on (it must stay valid).
+ * Boot CPU, before the other CPUs start; a second call replaces the first.
+ */
+void machine_power_register(const struct machine_power_ops *ops);
 
 #endif

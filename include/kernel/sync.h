@@ -318,6 +318,8 @@ int wait_for_completion_interruptible(struct completion *c);
 bool completion_done(struct completion *c);
 
 /* -------------------------------------------------------------- wait_var */
+/* sync_init - set up the wait_var queues.  kmain, once, before threads. */
+void sync_init(void);
 struct wait_queue *var_wait_queue(const volatile void *var);
 void wake_up_var(const volatile void *var);
 #define wait_var_event(var, cond) wait_event(var_wait_queue(var), cond)

@@ -30,6 +30,9 @@ uint64_t time_ns(void);
 uint64_t tsc_hz(void);
 /* TSC value at the first instruction of the kernel (boot.S). */
 uint64_t boot_tsc(void);
+/* Where boot_tsc() reads it: kmain copies boot.S's boot_tsc_start here
+ * first thing, while it is still reachable (kernel/time.c). */
+extern uint64_t kernel_entry_tsc;
 uint64_t tsc_to_ns(uint64_t tsc_delta);
 /* Busy-wait (no sleeping): for drivers during boot and short delays. */
 void udelay(uint64_t us);

@@ -25,9 +25,9 @@
 #include <stdlib.h>
 #include <lib/errno.h>
 #include <lib/string.h>
-#include "../../fs/holdfs/holdfs.h"
+#include <fs/holdfs.h>
 #include "hfs_memdev.h"
-#include "../../tools/hfs_host.h"
+#include "../../tools/hfs_host.h"	/* the host tools' holdfs platform */
 #include "fuzz_hfs_mount.h"
 
 #define DEV_SIZE	(256 * 1024)

@@ -32,7 +32,7 @@
 
 #include <stdint.h>
 #include <stdbool.h>
-#include "../../fs/holdfs/holdfs.h"
+#include <fs/holdfs.h>
 #include "hfs_model.h"
 
 #define HFSD_MAX_HANDLES	8

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <lib/errno.h>
 #include <lib/string.h>
-#include "../../fs/holdfs/holdfs.h"
+#include <fs/holdfs.h>
 #include "hfs_model.h"
 #include "hfs_fake_core.h"
 

@@ -5,7 +5,7 @@
  *
  * Both map the buffer twice (memfd): the core reads through a read-only
  * mapping, and the device's own write ops store through a writable alias,
- * so a store through hfs_pm_ptr() - which platform.h forbids - faults at
+ * so a store through hfs_pm_ptr() - which holdfs_platform.h forbids - faults at
  * once instead of escaping the recorder.
  *
  * Recording model (docs/design.md "Persistence rules"), per 64-byte line:
@@ -33,7 +33,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <stdbool.h>
-#include "../../fs/holdfs/platform.h"
+#include <fs/holdfs_platform.h>
 
 struct hfs_memdev;
 

@@ -27,7 +27,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <stdbool.h>
-#include "../../fs/holdfs/holdfs.h"
+#include <fs/holdfs.h>
 
 /* Sizes the crash harness's fuzzy comparison remembers per dirty file. */
 #define HFSM_MAX_ALT_SIZES	16

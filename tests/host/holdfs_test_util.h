@@ -5,8 +5,8 @@
 #define TESTS_HOST_HOLDFS_TEST_UTIL_H
 
 #include <lib/ktest.h>
-#include "../../tools/hfs_host.h"
-#include "../../fs/holdfs/hfs_int.h"
+#include "../../tools/hfs_host.h"	/* the host tools' holdfs platform */
+#include "../../fs/holdfs/hfs_int.h"	/* holdfs's private header, on purpose: tests look inside */
 
 #define MiB (1024ULL * 1024)
 

@@ -1,7 +1,8 @@
 /*
  * holdfs_tiny_core.c - the holdfs core built with HFS_TINY_NODES for
  * build/host/test_holdfs_tiny (the Makefile compiles each source once, so
- * a second configuration needs its own file).
+ * a second configuration needs its own file).  So it includes the core's
+ * private sources, on purpose.
  */
 #define HFS_TINY_NODES
 #include "../../fs/holdfs/alloc.c"

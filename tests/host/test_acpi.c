@@ -15,7 +15,7 @@
 #include <lib/printf.h>
 #include <lib/string.h>
 
-#include "../../drivers/acpi/tables.h"
+#include "../../drivers/acpi/tables.h"	/* the ACPI driver's portable parsers, on purpose */
 
 /* ------------------------------------------------------- byte builder -- */
 

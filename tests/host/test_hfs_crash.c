@@ -40,8 +40,8 @@
 #include <lib/string.h>
 #include "hfs_diff.h"
 #include "hfs_memdev.h"
-#include "../../tools/hfs_host.h"
-#include "../../fs/holdfs/hfs_int.h"
+#include "../../tools/hfs_host.h"	/* the host tools' holdfs platform */
+#include "../../fs/holdfs/hfs_int.h"	/* holdfs's private header, on purpose: the crash tester looks inside */
 
 #define DEV_SIZE	(2ull * 1024 * 1024)	/* unless a case asks for more */
 #define MAX_POINTS	4096

@@ -18,7 +18,7 @@
 #include <lib/errno.h>
 #include "hfs_diff.h"
 #include "hfs_memdev.h"
-#include "../../tools/hfs_host.h"
+#include "../../tools/hfs_host.h"	/* the host tools' holdfs platform */
 
 #define MiB (1024ull * 1024)
 

@@ -4,12 +4,13 @@
  * unimplemented, and garbage read-backs), capability walks (good lists,
  * loops, pointers out of range, the longest possible list) and driver ID
  * matching.  Messages about bad values are checked in the captured log.
+ * Also the names the driver gives lspci (drivers/pci/names.c).
  */
 #include <lib/ktest.h>
 #include <lib/string.h>
 #include <lib/errno.h>
 #include <drivers/pci.h>
-#include "../../drivers/pci/decode.h"
+#include "../../drivers/pci/decode.h"	/* the driver's private half, on purpose */
 #include "kprintf_host.h"
 
 #define CMD_DECODE	(PCI_CMD_IO | PCI_CMD_MEMORY)
@@ -525,4 +526,27 @@ KTEST(pci_decode, no_driver_wanted_it)
 	EXPECT_ERR(t, pci_driver_bind(&d, reg, reg + ARRAY_SIZE(reg)), -ENODEV);
 	EXPECT_NULL(t, d.driver);
 	EXPECT_ERR(t, pci_driver_bind(&d, NULL, NULL), -ENODEV);	/* empty registry */
+}
+
+/* --------------------------------------------------------------- names */
+
+KTEST(pci_names, subclass_then_class_then_unknown)
+{
+	EXPECT_STREQ(t, pci_class_name(0x06, 0x00), "host bridge");
+	EXPECT_STREQ(t, pci_class_name(0x01, 0x08), "NVM controller");
+	EXPECT_STREQ(t, pci_class_name(0x06, 0x80), "bridge");		/* class only */
+	EXPECT_STREQ(t, pci_class_name(0x00, 0x00), "unclassified");
+	EXPECT_STREQ(t, pci_class_name(0x42, 0x00), "unknown class");
+}
+
+KTEST(pci_names, capabilities_and_express_types)
+{
+	EXPECT_STREQ(t, pci_cap_name(PCI_CAP_ID_MSI), "MSI");
+	EXPECT_STREQ(t, pci_cap_name(PCI_CAP_ID_EXP), "PCI Express");
+	EXPECT_STREQ(t, pci_cap_name(0x0B), "unknown");		/* not assigned */
+	EXPECT_STREQ(t, pci_exp_type_name(0x0), "endpoint");
+	EXPECT_STREQ(t, pci_exp_type_name(0x9), "root complex integrated endpoint");
+	EXPECT_STREQ(t, pci_exp_type_name(0x2), "reserved type");
+	EXPECT_STREQ(t, pci_exp_type_name(0xF), "reserved type");
+	EXPECT_STREQ(t, pci_exp_type_name(16), "reserved type");	/* out of the field */
 }

@@ -1,5 +1,5 @@
 /*
- * test_shell.c - host tests of kernel/shell: the line editor fed byte by
+ * test_shell.c - host tests of shell/: the line editor fed byte by
  * byte (lines returned and exactly what is echoed), the tokenizer, and
  * shell_exec with a few test commands registered here.
  */
@@ -9,8 +9,9 @@
 #include <lib/printf.h>
 #include <lib/string.h>
 
-#include "../../kernel/shell/lineedit.h"
-#include "../../kernel/shell/shell.h"
+/* The shell's private headers, on purpose: these tests drive its insides. */
+#include "../../shell/lineedit.h"
+#include <shell/shell.h>
 
 /* VT100 sequences the editor is expected to send */
 #define LEFT1		"\x1b[1D"
@@ -723,7 +724,7 @@ KTEST(shell_input, overlong_line_reported)
 
 /* ------------------------------------------------ terminal detection */
 
-#include "../../kernel/shell/term.h"
+#include "../../shell/term.h"	/* private to the shell, on purpose */
 
 KTEST(term, finds_the_cursor_report_and_keeps_the_rest)
 {

@@ -2,8 +2,8 @@
  * test_bench.c - the parts of the benchmark suite that must be exact for
  * the figures to compare with the peer's (speed itself is never asserted).
  */
-#include <kernel/ktest_kernel.h>
-#include <kernel/bench.h>
+#include <tests/ktest_kernel.h>
+#include <bench/bench.h>
 #include <lib/printf.h>
 #include <lib/string.h>
 

@@ -2,15 +2,15 @@
  * test_boot.c - what boot left behind: the parsed boot information, the
  * command line, the symbol table, the CPU's descriptor tables.
  */
-#include <kernel/ktest_kernel.h>
+#include <tests/ktest_kernel.h>
 #include <kernel/bootinfo.h>
 #include <kernel/kernel.h>
 #include <kernel/ksyms.h>
 #include <kernel/mm.h>
+#include <kernel/panic.h>
 #include <arch/x86_64/percpu.h>
+#include <init/main.h>
 #include <lib/string.h>
-
-void kmain(uint32_t magic, uint32_t info_pa);
 
 KTEST(boot, memory_map_sane)
 {
@@ -37,6 +37,18 @@ KTEST(boot, command_line_parsed)
 	EXPECT_NOT_NULL(t, strstr(boot_info.cmdline, "test="));
 	EXPECT_NE(t, kopts.test[0], 0);
 	EXPECT_TRUE(t, kernel_test_mode());
+}
+
+/* A panic during a test run must end it with the failure code, not halt
+ * until the harness's timeout: the runner registers the hook that does. */
+KTEST(boot, a_panic_ends_the_test_run)
+{
+	void (*hook)(void) = panic_get_hook();
+	uint64_t off = 99;
+
+	ASSERT_TRUE(t, hook != NULL);
+	EXPECT_STREQ(t, ksyms_lookup((uint64_t)hook, &off), "test_panic");
+	EXPECT_EQ(t, off, 0);
 }
 
 KTEST(boot, symbol_table_lookup)

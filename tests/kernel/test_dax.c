@@ -10,7 +10,7 @@
  * Every case works on the root holdfs; a scratch pmem is formatted first
  * when nothing is mounted (test boots use a fresh image).
  */
-#include <kernel/ktest_kernel.h>
+#include <tests/ktest_kernel.h>
 #include <kernel/sched.h>
 #include <kernel/timer.h>
 #include <kernel/mm.h>
@@ -22,32 +22,10 @@
 #include <lib/string.h>
 #include <lib/errno.h>
 #include <lib/printf.h>
-#include "../../fs/holdfs/holdfs.h"
+#include <fs/holdfs.h>
 
 #define MS		1000000ULL
 #define BLK		4096
-
-struct hfs_pm *hfs_kernel_pm(struct pmem_region *r);
-
-/* Mount the root, formatting pmem0 first if it holds no filesystem. */
-bool fs_test_ready(struct ktest *t)
-{
-	static struct hfs_pm *pm;
-
-	if (vfs_mounted())
-		return true;
-	if (!pmem_region(0)) {
-		ktest_skip(t, "no persistent memory on this machine");
-		return false;
-	}
-	if (!pm)
-		pm = hfs_kernel_pm(pmem_region(0));
-	if (!pm || hfs_mkfs(pm, NULL) || vfs_mount_root()) {
-		ktest_fail_msg(t, "cannot format and mount pmem0");
-		return false;
-	}
-	return true;
-}
 
 /* Create path with len bytes of pattern (byte i = seed + i), fsync'd. */
 static struct hfs_inode *make_file(struct ktest *t, const char *path, uint64_t len, uint8_t seed)

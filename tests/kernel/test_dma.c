@@ -11,7 +11,7 @@
  * a failed case cannot leave the engine a dangling stack pointer.
  * Pmem is written at DMA_SCRATCH_OFF of region 0 (test_pmem uses 1 MiB).
  */
-#include <kernel/ktest_kernel.h>
+#include <tests/ktest_kernel.h>
 #include <kernel/mm.h>
 #include <kernel/sync.h>
 #include <kernel/timer.h>
@@ -21,7 +21,7 @@
 #include <drivers/pmem.h>
 #include <lib/errno.h>
 #include <lib/string.h>
-#include "../../drivers/dma/edu_internal.h"
+#include "../../drivers/dma/edu_internal.h"	/* the edu driver's insides, on purpose */
 
 #define EDU_VENDOR		0x1234
 #define EDU_DEVICE		0x11e8

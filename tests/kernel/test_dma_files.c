@@ -14,7 +14,7 @@
  * (checked under the layout lock).  With the protection off the checker
  * must find violations, which shows it can.
  */
-#include <kernel/ktest_kernel.h>
+#include <tests/ktest_kernel.h>
 #include <kernel/sched.h>
 #include <kernel/timer.h>
 #include <kernel/mm.h>
@@ -28,12 +28,10 @@
 #include <lib/errno.h>
 #include <lib/printf.h>
 #include <kernel/printk.h>
-#include "../../fs/holdfs/holdfs.h"
+#include <fs/holdfs.h>
 
 #define MS	1000000ULL
 #define BLK	4096
-
-bool fs_test_ready(struct ktest *t);
 
 static uint64_t rng = 0x9E3779B97F4A7C15ULL;
 static uint64_t rnd(uint64_t n)

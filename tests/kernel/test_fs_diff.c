@@ -5,11 +5,11 @@
  * device backed by contiguous frames.  Fewer steps than on the host: TCG
  * runs the kernel slower than the host runs its tests.
  */
-#include <kernel/ktest_kernel.h>
+#include <tests/ktest_kernel.h>
 #include <kernel/mm.h>
 #include <lib/string.h>
 #include <lib/errno.h>
-#include "../../fs/holdfs/platform.h"
+#include <fs/holdfs_platform.h>
 
 /* The driver and the model are freestanding C shared with the host test.
  * gcc's kernel-flag inlining sees "maybe uninitialized" paths that the

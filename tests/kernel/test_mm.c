@@ -4,12 +4,13 @@
  * caught by probe_read/probe_write), guard pages, W^X of the kernel image,
  * and kmalloc (sizes, stress, double free and red-zone detection).
  */
-#include <kernel/ktest_kernel.h>
+#include <tests/ktest_kernel.h>
 #include <kernel/mm.h>
 #include <kernel/kmalloc.h>
 #include <kernel/vmap.h>
 #include <kernel/sched.h>
 #include <arch/x86_64/paging.h>
+#include <arch/x86_64/boot.h>
 #include <arch/x86_64/irq.h>
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/percpu.h>
@@ -198,7 +199,7 @@ KTEST(paging, no_execute_on_data)
 	pmm_free_page(pa);
 }
 
-extern char __text_start[], __rodata_start[], boot_stack_guard[];
+extern char __text_start[], __rodata_start[];	/* linker.ld */
 
 KTEST(paging, kernel_image_protection)
 {

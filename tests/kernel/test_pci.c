@@ -6,14 +6,14 @@
  *
  * pci_init() is idempotent; each test calls it in case kmain did not.
  */
-#include <kernel/ktest_kernel.h>
+#include <tests/ktest_kernel.h>
 #include <kernel/sync.h>
 #include <arch/x86_64/irq.h>
 #include <drivers/pci.h>
 #include <lib/errno.h>
 #include <lib/string.h>
-#include "../../drivers/pci/pci_internal.h"
-#include "../../kernel/shell/shell.h"
+#include "../../drivers/pci/pci_internal.h"	/* the PCI core's private header, on purpose */
+#include <shell/shell.h>
 
 /* QEMU's edu device (hw/misc/edu.c, docs/specs/edu.rst) */
 #define EDU_VENDOR		0x1234

@@ -4,7 +4,7 @@
  * timing out while pinned), persistence primitives, bounds-checked block
  * access.  Cases skip with a reason when the machine has no NVDIMM.
  */
-#include <kernel/ktest_kernel.h>
+#include <tests/ktest_kernel.h>
 #include <kernel/sched.h>
 #include <kernel/timer.h>
 #include <kernel/mm.h>

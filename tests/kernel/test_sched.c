@@ -3,7 +3,7 @@
  * wait-on-variable, and every lock type under preemption (counters must
  * come out exact).
  */
-#include <kernel/ktest_kernel.h>
+#include <tests/ktest_kernel.h>
 #include <kernel/sched.h>
 #include <kernel/timer.h>
 #include <kernel/sync.h>

@@ -4,7 +4,7 @@
  * reader on another CPU faults on its first access after pt_unmap()
  * returns).  Cases that need two CPUs skip with a reason on one.
  */
-#include <kernel/ktest_kernel.h>
+#include <tests/ktest_kernel.h>
 #include <kernel/sched.h>
 #include <kernel/sync.h>
 #include <kernel/timer.h>

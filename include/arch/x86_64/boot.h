@@ -49,4 +49,14 @@
 
 #define BOOT_STACK_SIZE		(16 * 1024)
 
+#ifndef __ASSEMBLY__
+#include <stdint.h>
+
+/* Defined in boot.S. */
+extern uint64_t boot_tsc_start;		/* TSC at _start (physical address until
+					 * paging_init: kmain copies it first) */
+extern char boot_stack_guard[];		/* unmapped page below the boot stack */
+extern char boot_stack_bottom[];	/* the boot CPU's first stack */
+#endif
+
 #endif

@@ -2,8 +2,9 @@
  * smp.h - secondary CPUs, inter-processor interrupts, cross-CPU calls and
  * TLB shootdown.
  *
- * smp_init() starts every enabled CPU of the MADT (INIT-SIPI-SIPI through
- * the trampoline at TRAMP_BASE); each joins the scheduler.  smp_call_on()
+ * smp_init() starts the CPUs it is given (init/main.c passes the enabled
+ * CPUs of the MADT) with INIT-SIPI-SIPI through the trampoline at
+ * TRAMP_BASE; each joins the scheduler.  smp_call_on()
  * runs a function on another CPU from its IPI handler; with wait it
  * returns after the function ran there.  While a CPU waits for others it
  * keeps serving calls addressed to it, so two CPUs calling each other
@@ -19,8 +20,14 @@
 #include <stdint.h>
 #include <stdbool.h>
 
-struct acpi_madt_info;
-void smp_init(const struct acpi_madt_info *madt, unsigned max_cpus);
+/**
+ * smp_init - start the CPUs whose local APIC IDs are @apic_ids[0..@n) (the
+ * boot CPU's own ID, if listed, is skipped), at most @max_cpus CPUs in
+ * all; @n == 0: the boot CPU only.  A CPU that needs x2APIC mode (ID above
+ * 255), or does not answer, is reported and left out.  Boot CPU, thread
+ * context, after the scheduler and the local APIC timer are running; once.
+ */
+void smp_init(const uint32_t *apic_ids, unsigned n, unsigned max_cpus);
 unsigned smp_online_count(void);
 
 /* Run fn(arg) on CPU cpu; wait: until it has run.  Thread or boot context. */

@@ -21,13 +21,13 @@
  * dropped with hfs_iput().  An inode unlinked while referenced lives until
  * its last reference is dropped (or, after a crash, until the next mount).
  */
-#ifndef HOLDFS_HOLDFS_H
-#define HOLDFS_HOLDFS_H
+#ifndef FS_HOLDFS_H
+#define FS_HOLDFS_H
 
 #include <stdint.h>
 #include <stddef.h>
 #include <stdbool.h>
-#include "platform.h"
+#include <fs/holdfs_platform.h>
 
 #define HFS_BLOCK_SIZE		4096
 #define HFS_NAME_MAX		255

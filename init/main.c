@@ -13,6 +13,7 @@
  *      (NFIT), then either the test run
  *      (test=...) or the shell
  */
+#include <init/main.h>
 #include <kernel/kernel.h>
 #include <kernel/bootinfo.h>
 #include <kernel/printk.h>
@@ -21,7 +22,8 @@
 #include <kernel/kmalloc.h>
 #include <kernel/sched.h>
 #include <kernel/timer.h>
-#include <kernel/ktest_kernel.h>
+#include <kernel/sync.h>
+#include <arch/x86_64/boot.h>
 #include <arch/x86_64/percpu.h>
 #include <arch/x86_64/cpu.h>
 #include <arch/x86_64/irq.h>
@@ -34,20 +36,13 @@
 #include <arch/x86_64/smp.h>
 #include <fs/vfs.h>
 #include <fs/dax.h>
+#include <shell/shell.h>
+#include <tests/ktest_kernel.h>
 #include <lib/string.h>
 
 #define HOLDFAST_VERSION	"0.1"
 #define EARLY_MAP_LIMIT		0x100000000ULL	/* boot.S maps 4 GiB */
 
-/* Written by boot.S at physical addresses (identity mapped only until
- * paging_init), so copied first. */
-extern uint32_t boot_mb_magic, boot_mb_info;
-extern uint64_t boot_tsc_start, kernel_entry_tsc;
-
-uint64_t boot_to_prompt_ns;
-
-void sync_init(void);
-void shell_main(void);
 
 static const void *early_phys(uint64_t pa, uint64_t len)
 {
@@ -60,6 +55,7 @@ static const void *early_phys(uint64_t pa, uint64_t len)
  * PC defaults (LAPIC at 0xFEE00000, one IOAPIC at 0xFEC00000). */
 static struct acpi_madt_info madt;
 static bool have_madt;
+static uint32_t cpu_apic_ids[ACPI_MAX_CPUS];	/* the MADT's enabled CPUs */
 
 static void interrupts_init(void)
 {
@@ -83,6 +79,17 @@ static void interrupts_init(void)
 	}
 }
 
+/* Start the other CPUs the MADT lists as enabled, at most maxcpus=. */
+static void cpus_init(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; have_madt && i < madt.ncpus && i < ACPI_MAX_CPUS; i++)
+		if (madt.cpus[i].enabled)
+			cpu_apic_ids[n++] = madt.cpus[i].apic_id;
+	smp_init(cpu_apic_ids, n, kopts.maxcpus ? kopts.maxcpus : MAX_CPUS);
+}
+
 /* The date from the CMOS RTC, with the century register the FADT names. */
 static void wall_clock_init(void)
 {
@@ -96,6 +103,8 @@ void kmain(uint32_t magic, uint32_t info_pa)
 {
 	int err;
 
+	/* boot.S wrote it at its physical address, identity mapped only
+	 * until paging_init: copy it first. */
 	kernel_entry_tsc = boot_tsc_start;
 	percpu_init_boot_cpu();
 	uart_init();
@@ -123,7 +132,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	lapic_timer_start(SCHED_HZ);
 	irq_enable();
 	uart_enable_rx_irq();
-	smp_init(have_madt ? &madt : NULL, kopts.maxcpus ? kopts.maxcpus : MAX_CPUS);
+	cpus_init();
 	pci_init();
 	dma_report();
 	kprintf("cpu: %s, %s\n", cpu_features.vendor, cpu_features.brand);

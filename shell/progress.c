@@ -19,7 +19,7 @@
 #include <drivers/uart16550.h>
 #include <lib/string.h>
 #include <lib/errno.h>
-#include "shell.h"
+#include <shell/shell.h>
 #include "term.h"
 #include "progress.h"
 

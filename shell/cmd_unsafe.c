@@ -16,7 +16,7 @@
 #include <fs/dax.h>
 #include <lib/errno.h>
 #include <lib/string.h>
-#include "shell.h"
+#include <shell/shell.h>
 
 static void say_state(void)
 {

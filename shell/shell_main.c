@@ -27,9 +27,11 @@
 #include <kernel/timer.h>
 #include <drivers/uart16550.h>
 #include <lib/errno.h>
-#include "shell.h"
+#include <shell/shell.h>
 #include "lineedit.h"
 #include "progress.h"
+
+uint64_t boot_to_prompt_ns;
 
 static struct lineedit editor;
 static char line[LE_LINE_MAX];

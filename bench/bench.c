@@ -7,7 +7,7 @@
  * buffer copied to or from a 256 MiB range (the whole region if smaller).
  * MB/s are 10^6 bytes per second.
  */
-#include <kernel/bench.h>
+#include <bench/bench.h>
 #include <kernel/mm.h>
 #include <kernel/timer.h>
 #include <kernel/printk.h>
@@ -15,7 +15,7 @@
 #include <lib/string.h>
 #include <lib/errno.h>
 #include <fs/vfs.h>
-#include "../fs/holdfs/holdfs.h"
+#include <fs/holdfs.h>
 
 #define MIB		(1024ULL * 1024)
 #define RANGE		(256 * MIB)

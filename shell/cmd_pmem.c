@@ -18,7 +18,7 @@
 #include <lib/string.h>
 #include <lib/crc.h>
 #include <lib/errno.h>
-#include "shell.h"
+#include <shell/shell.h>
 
 #define CHUNK		4096
 #define DUMP_MAX	4096

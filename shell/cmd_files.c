@@ -10,7 +10,7 @@
  * (lib/date.h): stat like coreutils' stat, ls -l like --time-style=long-iso.
  */
 #include <fs/vfs.h>
-#include "../../fs/holdfs/holdfs.h"
+#include <fs/holdfs.h>
 #include <drivers/pmem.h>
 #include <kernel/mm.h>
 #include <kernel/sched.h>
@@ -21,7 +21,7 @@
 #include <lib/printf.h>
 #include <lib/errno.h>
 #include "progress.h"
-#include "shell.h"
+#include <shell/shell.h>
 
 #define IO_CHUNK	(64 * 1024)
 #define HEX_DEFAULT	256
@@ -661,7 +661,6 @@ static int cmd_sync(int argc, char **argv)
 }
 SHELL_CMD("sync", "sync", "make everything written so far durable", cmd_sync);
 
-struct hfs_pm *hfs_kernel_pm(struct pmem_region *r);
 
 static int cmd_fsck(int argc, char **argv)
 {

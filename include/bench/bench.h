@@ -6,8 +6,8 @@
  * benchmark on small sizes so make test can prove they still work without
  * asserting anything about speed.
  */
-#ifndef KERNEL_BENCH_H
-#define KERNEL_BENCH_H
+#ifndef BENCH_BENCH_H
+#define BENCH_BENCH_H
 
 #include <stdint.h>
 #include <stdbool.h>

@@ -5,10 +5,16 @@
  * happens in its own thread; afterwards QEMU is left through isa-debug-exit
  * with QEMU_EXIT_PASS or QEMU_EXIT_FAIL.  Around every case the free frame
  * count and the number of live kmalloc objects are compared, so a leak
- * fails the case that caused it.
+ * fails the case that caused it.  A panic during the run exits QEMU with
+ * QEMU_EXIT_FAIL too (the runner's panic hook).
+ *
+ * It sits beside the suites it runs: it is the top of the stack (init
+ * calls it instead of the shell) and may call anything; nothing below
+ * calls it.
  */
-#include <kernel/ktest_kernel.h>
+#include <tests/ktest_kernel.h>
 #include <kernel/kernel.h>
+#include <kernel/panic.h>
 #include <kernel/printk.h>
 #include <kernel/sched.h>
 #include <kernel/timer.h>
@@ -16,6 +22,10 @@
 #include <kernel/kmalloc.h>
 #include <arch/x86_64/percpu.h>
 #include <arch/x86_64/paging.h>
+#include <drivers/pmem.h>
+#include <fs/holdfs.h>
+#include <fs/vfs.h>
+#include <lib/errno.h>
 #include <lib/string.h>
 
 static bool test_mode;
@@ -84,13 +94,6 @@ static const struct ktest_env kernel_env = {
 	.case_end = case_end,
 };
 
-#include <fs/vfs.h>
-#include <drivers/pmem.h>
-#include "../fs/holdfs/holdfs.h"
-struct hfs_pm *hfs_kernel_pm(struct pmem_region *r);
-
-/* Test boots use scratch pmem images: give the suites a mounted root
- * before the first case, so its allocations are not counted as a leak. */
 /* The root directory's in-DRAM index is built by the first lookup and kept
  * for the life of the mount: build it now, not inside the first case. */
 static void warm_caches(void)
@@ -100,20 +103,54 @@ static void warm_caches(void)
 	vfs_stat("/.ktest-warm-up", &st);
 }
 
+/* Format pmem0 (test boots use scratch images) and mount it as the root. */
+static int format_scratch_root(void)
+{
+	static struct hfs_pm *pm;
+	int err;
+
+	if (!pm)
+		pm = hfs_kernel_pm(pmem_region(0));
+	if (!pm)
+		return -ENOMEM;
+	err = hfs_mkfs(pm, NULL);
+	return err ? err : vfs_mount_root();
+}
+
+/* Give the suites a mounted root before the first case, so its
+ * allocations are not counted as a leak. */
 static void prepare_root(void)
 {
-	struct hfs_pm *pm;
-
 	if (vfs_mounted()) {
 		warm_caches();
 		return;
 	}
 	if (!pmem_region(0))
 		return;
-	pm = hfs_kernel_pm(pmem_region(0));
-	if (pm && hfs_mkfs(pm, NULL) == 0 && vfs_mount_root() == 0)
+	if (format_scratch_root() == 0)
 		kprintf("ktest: formatted and mounted the scratch pmem0 for the tests\n");
 	warm_caches();
+}
+
+bool fs_test_ready(struct ktest *t)
+{
+	if (vfs_mounted())
+		return true;
+	if (!pmem_region(0)) {
+		ktest_skip(t, "no persistent memory on this machine");
+		return false;
+	}
+	if (format_scratch_root()) {
+		ktest_fail_msg(t, "cannot format and mount pmem0");
+		return false;
+	}
+	return true;
+}
+
+/* A panic during the run: the harness must not wait for a timeout. */
+static void test_panic(void)
+{
+	qemu_exit(QEMU_EXIT_FAIL);
 }
 
 static void test_thread(void *arg)
@@ -128,6 +165,7 @@ static void test_thread(void *arg)
 void ktest_kernel_main(const char *filter)
 {
 	test_mode = true;
+	panic_set_hook(test_panic);
 	if (!strcmp(filter, "probe")) {
 		kprintf("holdfast: probe ok\n");
 		qemu_exit(QEMU_EXIT_PASS);

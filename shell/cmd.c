@@ -14,7 +14,7 @@
 #include <lib/string.h>
 
 #include "lineedit.h"
-#include "shell.h"
+#include <shell/shell.h>
 
 extern const struct shell_cmd __start_shell_cmds[];
 extern const struct shell_cmd __stop_shell_cmds[];

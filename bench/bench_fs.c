@@ -10,7 +10,7 @@
  *                    (then flushing, as msync would) with 4 KiB / 2 MiB entries
  * They need the root filesystem (make bench formats the image).
  */
-#include <kernel/bench.h>
+#include <bench/bench.h>
 #include <kernel/sched.h>
 #include <kernel/timer.h>
 #include <kernel/mm.h>
@@ -19,7 +19,7 @@
 #include <drivers/pmem.h>
 #include <lib/string.h>
 #include <lib/errno.h>
-#include "holdfs/holdfs.h"
+#include <fs/holdfs.h>
 
 #define PIN_PAGES	512			/* 2 MiB */
 #define PIN_ROUNDS	200

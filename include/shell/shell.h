@@ -128,6 +128,17 @@ int shell_printf(const char *fmt, ...) __printf(1, 2);
 /* shell_prompt - print SHELL_PROMPT. */
 void shell_prompt(void);
 
+/**
+ * shell_main - the shell on the serial console, until poweroff: prints
+ * the first prompt, then reads and runs lines.  kmain's last step, in the
+ * boot thread; does not return.
+ */
+void shell_main(void) __noreturn;
+
+/* Boot time: TSC at the first instruction to the first prompt, in ns
+ * (set by shell_main, shown by uptime). */
+extern uint64_t boot_to_prompt_ns;
+
 struct lineedit;
 
 /**

@@ -8,11 +8,11 @@
 #include <kernel/kmalloc.h>
 #include <kernel/sched.h>
 #include <kernel/timer.h>
-#include <kernel/bench.h>
+#include <bench/bench.h>
 #include <arch/x86_64/percpu.h>
 #include <lib/string.h>
 #include <lib/date.h>
-#include "shell.h"
+#include <shell/shell.h>
 #include "lineedit.h"
 
 #define NS_PER_SEC	1000000000ULL

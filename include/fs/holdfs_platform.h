@@ -1,11 +1,16 @@
 /*
- * platform.h - everything the holdfs core needs from its surroundings.
+ * holdfs_platform.h - everything the holdfs core needs from its surroundings.
  *
  * The core (the .c files of fs/holdfs) is portable C: the same sources build into the
  * kernel (fs/holdfs/kernel_platform.c implements this over a pmem region)
  * and into the host tools (tools/hfs_host.c implements it over an mmap'd
  * image file).  Nothing in the core includes an arch, kernel or libc header
- * other than the freestanding ones and lib/.
+ * other than the freestanding ones and lib/.  This header is public
+ * (include/fs/) although only the core calls through it: it is the seam
+ * that others implement (the kernel, the host tools, the host tests'
+ * memory device), and its types (struct hfs_pm, hfs_rwsem_t) are part of
+ * holdfs.h's interface.  The core's own headers (hfs_int.h, hfs_format.h)
+ * stay private to fs/holdfs/.
  *
  * Persistent memory.  The device is one byte-addressable range of `size`
  * bytes.  The core READS through hfs_pm_ptr() (a plain pointer), but every
@@ -22,8 +27,8 @@
  * Locks are sleeping locks in the kernel and pthread (or no-op) locks on the
  * host.  Memory comes from hfs_alloc/hfs_free.
  */
-#ifndef HOLDFS_PLATFORM_H
-#define HOLDFS_PLATFORM_H
+#ifndef FS_HOLDFS_PLATFORM_H
+#define FS_HOLDFS_PLATFORM_H
 
 #include <stdint.h>
 #include <stddef.h>
@@ -104,6 +109,19 @@ uint64_t hfs_now_ns(void);		/* wall clock: ns since 1970-01-01 00:00:00 UTC,
 					 * for timestamps */
 void hfs_vlog(const char *fmt, va_list ap);
 void hfs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#ifdef KERNEL
+/* The kernel's implementation (fs/holdfs/kernel_platform.c). */
+struct pmem_region;
+/**
+ * hfs_kernel_pm - a struct hfs_pm for pmem region @r, allocated once and
+ * kept for the life of the kernel.  NULL when out of memory.  Thread
+ * context.
+ */
+struct hfs_pm *hfs_kernel_pm(struct pmem_region *r);
+/* Bytes of DRAM holdfs holds now (hfs_alloc minus hfs_free; atomic). */
+extern uint64_t hfs_dram_bytes;
+#endif
 
 /* Sleeping locks.  The kernel maps them onto struct mutex / struct rwsem,
  * the host onto pthreads.  Storage is opaque but fixed-size. */

@@ -1,10 +1,13 @@
 /*
- * lspci.c - the shell command `lspci [-v]`: one entry per PCI function
+ * cmd_pci.c - the shell command `lspci [-v]`: one entry per PCI function
  * with its address (bus:dev.fn), vendor:device, class, BARs and interrupt;
  * -v adds the command/status registers and the capability list.
  *
- * Reads the device list (read-only after pci_init()) and live config
- * space; no locks of its own.  Runs in the shell thread.
+ * Only the formatting is here: the device list, config space and the
+ * names of classes and capabilities come from the PCI driver's interface
+ * (include/drivers/pci.h).  Reads the device list (read-only after
+ * pci_init()) and live config space; no locks of its own.  Runs in the
+ * shell thread.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -13,96 +16,9 @@
 #include <lib/errno.h>
 #include <lib/printf.h>
 #include <lib/string.h>
-#include "../../kernel/shell/shell.h"
+#include <shell/shell.h>
 
 #define SIZE_STR_MAX	24
-#define ANY_SUBCLASS	0xFF
-
-/* Class and subclass names [CODES 1]; ANY_SUBCLASS names the class. */
-static const struct {
-	uint8_t class, subclass;
-	const char *name;
-} class_names[] = {
-	{ 0x00, ANY_SUBCLASS, "unclassified" },
-	{ 0x01, 0x01, "IDE controller" },
-	{ 0x01, 0x06, "SATA controller" },
-	{ 0x01, 0x08, "NVM controller" },
-	{ 0x01, ANY_SUBCLASS, "mass storage controller" },
-	{ 0x02, 0x00, "Ethernet controller" },
-	{ 0x02, ANY_SUBCLASS, "network controller" },
-	{ 0x03, 0x00, "VGA controller" },
-	{ 0x03, ANY_SUBCLASS, "display controller" },
-	{ 0x04, ANY_SUBCLASS, "multimedia controller" },
-	{ 0x05, ANY_SUBCLASS, "memory controller" },
-	{ 0x06, 0x00, "host bridge" },
-	{ 0x06, 0x01, "ISA bridge" },
-	{ 0x06, 0x04, "PCI bridge" },
-	{ 0x06, 0x07, "CardBus bridge" },
-	{ 0x06, ANY_SUBCLASS, "bridge" },
-	{ 0x07, ANY_SUBCLASS, "communication controller" },
-	{ 0x08, ANY_SUBCLASS, "system peripheral" },
-	{ 0x09, ANY_SUBCLASS, "input device controller" },
-	{ 0x0C, 0x03, "USB controller" },
-	{ 0x0C, 0x05, "SMBus controller" },
-	{ 0x0C, ANY_SUBCLASS, "serial bus controller" },
-	{ 0x0D, ANY_SUBCLASS, "wireless controller" },
-	{ 0x10, ANY_SUBCLASS, "encryption controller" },
-	{ 0x11, ANY_SUBCLASS, "signal processing controller" },
-	{ 0x12, ANY_SUBCLASS, "processing accelerator" },
-	{ 0xFF, ANY_SUBCLASS, "unassigned class" },
-};
-
-/* Capability names [CODES 2]. */
-static const struct {
-	uint8_t id;
-	const char *name;
-} cap_names[] = {
-	{ PCI_CAP_ID_PM, "power management" },
-	{ PCI_CAP_ID_AGP, "AGP" },
-	{ PCI_CAP_ID_VPD, "vital product data" },
-	{ PCI_CAP_ID_SLOTID, "slot ID" },
-	{ PCI_CAP_ID_MSI, "MSI" },
-	{ PCI_CAP_ID_CHSWP, "CompactPCI hot swap" },
-	{ PCI_CAP_ID_PCIX, "PCI-X" },
-	{ PCI_CAP_ID_HT, "HyperTransport" },
-	{ PCI_CAP_ID_VNDR, "vendor specific" },
-	{ PCI_CAP_ID_DBG, "debug port" },
-	{ PCI_CAP_ID_SHPC, "standard hot-plug controller" },
-	{ PCI_CAP_ID_SSVID, "subsystem vendor ID" },
-	{ PCI_CAP_ID_EXP, "PCI Express" },
-	{ PCI_CAP_ID_MSIX, "MSI-X" },
-	{ PCI_CAP_ID_SATA, "SATA" },
-	{ PCI_CAP_ID_AF, "advanced features" },
-};
-
-/* PCI Express device/port types [PCIe 7.5.3.2]. */
-static const char *const pcie_types[16] = {
-	[0x0] = "endpoint", [0x1] = "legacy endpoint",
-	[0x4] = "root port", [0x5] = "switch upstream port",
-	[0x6] = "switch downstream port", [0x7] = "PCIe-to-PCI bridge",
-	[0x8] = "PCI-to-PCIe bridge", [0x9] = "root complex integrated endpoint",
-	[0xA] = "root complex event collector",
-};
-
-static const char *class_name(const struct pci_dev *d)
-{
-	for (unsigned i = 0; i < ARRAY_SIZE(class_names); i++) {
-		uint8_t sub = class_names[i].subclass;
-
-		if (class_names[i].class == d->class && (sub == d->subclass || sub == ANY_SUBCLASS))
-			return class_names[i].name;
-	}
-	return "unknown class";
-}
-
-static const char *cap_name(uint8_t id)
-{
-	for (unsigned i = 0; i < ARRAY_SIZE(cap_names); i++) {
-		if (cap_names[i].id == id)
-			return cap_names[i].name;
-	}
-	return "unknown";
-}
 
 /* "1M", "4K", "256" ... */
 static const char *size_str(uint64_t size, char *buf)
@@ -183,14 +99,14 @@ static void print_pcie(struct pci_dev *d, uint8_t off)
 	unsigned type = (pci_read16(d, off + PCI_EXP_FLAGS) & PCI_EXP_FLAGS_TYPE_MASK) >>
 			PCI_EXP_FLAGS_TYPE_SHIFT;
 
-	shell_printf(": %s", pcie_types[type] ? pcie_types[type] : "reserved type");
+	shell_printf(": %s", pci_exp_type_name(type));
 }
 
 static int print_cap(void *arg, uint8_t off, uint8_t id)
 {
 	struct pci_dev *d = arg;
 
-	shell_printf("\tcapability 0x%02x %s", off, cap_name(id));
+	shell_printf("\tcapability 0x%02x %s", off, pci_cap_name(id));
 	if (id == PCI_CAP_ID_MSI)
 		print_msi(d, off);
 	else if (id == PCI_CAP_ID_MSIX)
@@ -217,7 +133,7 @@ static void print_dev(struct pci_dev *d, bool verbose)
 	if (d->seg)
 		shell_printf("%04x:", d->seg);
 	shell_printf("%02x:%02x.%x %04x:%04x %s [%02x%02x] rev %02x", d->bus, d->dev, d->fn,
-		     d->vendor, d->device, class_name(d), d->class, d->subclass, d->revision);
+		     d->vendor, d->device, pci_class_name(d->class, d->subclass), d->class, d->subclass, d->revision);
 	if (d->driver)
 		shell_printf(", driver %s", d->driver->name);
 	shell_printf("\n");

@@ -4,27 +4,28 @@
  *                                  device and its age, counters
  *   dma copy SRC DST LEN           raw copy between physical addresses,
  *                                  both inside pmem regions (debugging)
- *   dma cp ...                     DMA on files: provided by the DMA-on-files
- *                                  layer as a strong cmd_dma_cp(); without
- *                                  it the subcommand says it is missing
+ *   dma cp SRC DST [&]             copy a file with the DMA engine, through
+ *                                  DMA on files (fs/dmafile.c); & runs it in
+ *                                  the background and prints the job id
+ *   dma jobs                       copies in progress and finished
  *
  * `dma copy` follows the rule of include/drivers/dma.h: it pins every pmem
  * page of both ranges before it submits and unpins after the engine let go.
  */
 #include <drivers/dma.h>
 #include <drivers/pmem.h>
+#include <fs/dmafile.h>
+#include <fs/vfs.h>
 #include <kernel/mm.h>
+#include <kernel/sched.h>
 #include <kernel/timer.h>
 #include <lib/errno.h>
 #include <lib/string.h>
-#include "shell.h"
+#include <shell/shell.h>
+#include "progress.h"
 
 #define NS_PER_MS	1000000ul
 #define NS_PER_US	1000ul
-
-/* Defined by the DMA-on-files layer when it is built in. */
-int cmd_dma_cp(int argc, char **argv) __attribute__((weak));
-int cmd_dma_jobs(int argc, char **argv) __attribute__((weak));
 
 static void print_active(const struct dma_engine_status *st, uint64_t now)
 {
@@ -129,6 +130,90 @@ static int dma_cmd_copy(char **argv)
 	return 0;
 }
 
+/* ---------------------------------------------------- DMA on files -- */
+
+/* The job with this id, copied out; false if it is not in the table. */
+static bool find_job(int id, struct dma_job_info *j)
+{
+	for (unsigned i = 0; i < DMA_JOBS_MAX; i++)
+		if (dma_job_get(i, j) && (int)j->id == id)
+			return true;
+	return false;
+}
+
+/* Show job @id's progress until it ends; its error, or 0.  Ctrl-C stops
+ * the job after its chunk in flight (dma_job_stop), and this waits for it. */
+static int watch_job(int id)
+{
+	struct dma_job_info j;
+	struct progress prog;
+	bool stopping = false;
+
+	if (!find_job(id, &j))
+		return 0;
+	progress_begin(&prog, "dma cp", j.total);
+	while (find_job(id, &j) && !j.finished_ns) {
+		progress_update(&prog, j.done);
+		if (stopping)
+			msleep(50);	/* an interrupt is pending: sleep anyway */
+		else if (msleep_interruptible(50) == -EINTR) {
+			dma_job_stop((unsigned)id);
+			stopping = true;
+		}
+	}
+	progress_end(&prog, j.done);
+	/* The job thread prints its own "dma job N: copied ..." line. */
+	return find_job(id, &j) ? j.error : 0;
+}
+
+static int dma_cmd_cp(int argc, char **argv)
+{
+	bool background = argc == 4 && !strcmp(argv[3], "&");
+	bool watch;
+	int id, result = 0;
+
+	if (argc != 3 && !background) {
+		shell_printf("usage: dma cp SRC DST [&]\n");
+		return -EINVAL;
+	}
+	if (vfs_same_file(argv[1], argv[2], true)) {
+		shell_printf("dma cp: %s and %s are the same file\n", argv[1], argv[2]);
+		return -EINVAL;
+	}
+	/* In the foreground on a terminal: run it as a job and watch it. */
+	watch = !background && progress_wanted();
+	id = dma_file_copy(argv[1], argv[2], !background && !watch, &result);
+	if (id < 0 && dma_engine_count() == 0) {
+		shell_printf("dma cp: no DMA engine: %s\n", dma_why_none());
+		return id;
+	}
+	if (id < 0) {
+		shell_printf("dma cp: %s -> %s: %s\n", argv[1], argv[2], strerror(id));
+		return id;
+	}
+	if (background)
+		shell_printf("[%d] dma cp %s %s running in the background\n", id, argv[1], argv[2]);
+	return watch ? watch_job(id) : result;
+}
+
+static int dma_cmd_jobs(void)
+{
+	struct dma_job_info j;
+	uint64_t now = time_ns();
+
+	shell_printf(" job  state     bytes done/total        ms  copy\n");
+	for (unsigned i = 0; i < DMA_JOBS_MAX; i++) {
+		if (!dma_job_get(i, &j))
+			continue;
+		uint64_t end = j.finished_ns ? j.finished_ns : now;
+		shell_printf("%4u  %-8s %10lu/%-10lu %6lu  %s -> %s%s%s\n", j.id,
+			     !j.finished_ns ? "running" : j.error ? "failed" : "done",
+			     j.done, j.total, (end - j.started_ns) / 1000000, j.src, j.dst,
+			     j.error ? ": " : "", j.error ? strerror(j.error) : "");
+	}
+	return 0;
+}
+
 static int cmd_dma(int argc, char **argv)
 {
 	const char *op = argc > 1 ? argv[1] : "";
@@ -137,14 +222,10 @@ static int cmd_dma(int argc, char **argv)
 		return dma_cmd_status();
 	if (!strcmp(op, "copy") && argc == 5)
 		return dma_cmd_copy(argv);
-	if (!strcmp(op, "jobs") && argc == 2 && cmd_dma_jobs)
-		return cmd_dma_jobs(argc - 1, argv + 1);
-	if (!strcmp(op, "cp")) {
-		if (cmd_dma_cp)
-			return cmd_dma_cp(argc - 1, argv + 1);
-		shell_printf("dma cp: DMA on files is not built into this kernel\n");
-		return -ENOSYS;
-	}
+	if (!strcmp(op, "jobs") && argc == 2)
+		return dma_cmd_jobs();
+	if (!strcmp(op, "cp"))
+		return dma_cmd_cp(argc - 1, argv + 1);
 	{
 		static const char *const ops[] = { "status", "jobs", "copy", "cp", NULL };
 		const char *guess = shell_suggest_word(op, ops);

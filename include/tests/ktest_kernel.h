@@ -1,9 +1,10 @@
 /*
  * ktest_kernel.h - running the in-kernel test suites (test= on the kernel
- * command line) and helpers the kernel suites share.
+ * command line; tests/kernel/ktest_kernel.c) and helpers the kernel
+ * suites share.
  */
-#ifndef KERNEL_KTEST_KERNEL_H
-#define KERNEL_KTEST_KERNEL_H
+#ifndef TESTS_KTEST_KERNEL_H
+#define TESTS_KTEST_KERNEL_H
 
 #include <lib/ktest.h>
 #include <kernel/kjmp.h>
@@ -12,6 +13,17 @@
 
 /* Run the suites in `filter`, print KTAP, exit QEMU with pass/fail. */
 void ktest_kernel_main(const char *filter) __attribute__((noreturn));
+
+/* Whether ktest_kernel_main() runs (the boot had test=). */
+bool kernel_test_mode(void);
+
+/**
+ * fs_test_ready - make sure a holdfs root is mounted for a case that
+ * needs one, formatting pmem0 (a scratch image on test boots) when
+ * nothing is mounted.  Returns false after marking @t skipped (no pmem)
+ * or failed (format or mount failed).  Thread context.
+ */
+bool fs_test_ready(struct ktest *t);
 
 /* What a caught fault looked like. */
 struct probe_fault {

@@ -22,7 +22,7 @@
  * MB/s are 10^6 bytes per second.  The quick mode (bench -q, run by make
  * test) uses small sizes and only proves the code paths work.
  */
-#include <kernel/bench.h>
+#include <bench/bench.h>
 #include <kernel/timer.h>
 #include <kernel/mm.h>
 #include <kernel/printk.h>
@@ -33,7 +33,7 @@
 #include <lib/string.h>
 #include <lib/printf.h>
 #include <lib/errno.h>
-#include "holdfs/holdfs.h"
+#include <fs/holdfs.h>
 
 #define KIB		1024ULL
 #define MIB		(1024 * KIB)
@@ -56,9 +56,6 @@
 #define MDIR		"/.bench-100k"
 #define TRUNC_FILE	"/.bench-trunc"
 #define BUF_BYTES	(2 * MIB)
-
-/* Bytes of DRAM holdfs holds (fs/holdfs/kernel_platform.c). */
-extern uint64_t hfs_dram_bytes;
 
 static uint64_t file_bytes(const struct bench_opts *o)
 {
