@@ -531,14 +531,16 @@ KTEST(dma, copy_sync_timeout_lets_go_of_the_descriptor)
 
 	if (!e)
 		return;
-	ASSERT_TRUE(t, buf_alloc(&b, 1));
-	memset(b.va + 2048, GUARD, 64);
+	ASSERT_TRUE(t, buf_alloc(&b, 8));
+	memset(b.va + 4 * PAGE_SIZE, GUARD, 4 * PAGE_SIZE);
 	before = stats_of(e);
-	/* one window takes two 100 ms steps: 20 ms is not enough */
-	EXPECT_ERR(t, dma_copy_sync(e, b.pa + 2048, b.pa, 64, 20 * MS), -ETIMEDOUT);
+	/* four windows take eight 100 ms steps: 20 ms is not enough, even on
+	 * a loaded host that runs the waiting thread late */
+	EXPECT_ERR(t, dma_copy_sync(e, b.pa + 4 * PAGE_SIZE, b.pa, 4 * PAGE_SIZE, 20 * MS),
+		   -ETIMEDOUT);
 	EXPECT_EQ(t, stats_of(e).canceled - before.canceled, 1);
 	EXPECT_EQ(t, dma_for_each_inflight(see, &(struct seen){ 0 }), 0);
-	EXPECT_TRUE(t, all_are(b.va + 2048, 64, GUARD));
+	EXPECT_TRUE(t, all_are(b.va + 4 * PAGE_SIZE, 4 * PAGE_SIZE, GUARD));
 	buf_free(&b);
 }
 
