@@ -243,8 +243,9 @@ int dax_unpin_dma(struct dax_pin *pin, uint64_t i, uint64_t len, const struct dm
 /**
  * dax_unpin - drop a pin record: the pins dax_unpin_dma() has not dropped
  * yet, the record, and for a file pin its file reference (the last one of
- * an unlinked file frees it).  Call it once every done() that unpins
- * through this record has returned.
+ * an unlinked file frees it).  Call it once every dax_unpin_dma() on this
+ * record has returned (DMA on files: when the last done() of the chunk
+ * has completed the chunk).
  * Locks: none held (not the file's layout lock).  Context: thread; may
  * sleep.
  */
@@ -312,14 +313,22 @@ void dax_get_stats(struct dax_stats *st);
  */
 void dax_for_each_pin(void (*fn)(const struct dax_pin *p, void *ctx), void *ctx);
 
-/* For printing a record (under dax_for_each_pin): holder, detail, the
- * file's identity (its ino op), file offset of the first page, pages,
- * since (time_ns()).  Any context. */
+/*
+ * Reading a record, for printing it: under dax_for_each_pin() (or while
+ * the caller holds the record, before dax_unpin()).  Locks: none taken.
+ * Context: any; never sleep.
+ */
+/** dax_pin_holder - who pinned @p (the @holder given at pin time). */
 const char *dax_pin_holder(const struct dax_pin *p);
+/** dax_pin_detail - what dax_pin_set_detail() said, or "". */
 const char *dax_pin_detail(const struct dax_pin *p);
+/** dax_pin_ino - the pinned file's identity (its ino op); 0 if unknown. */
 uint64_t dax_pin_ino(const struct dax_pin *p);
+/** dax_pin_offset - file offset of the first pinned page. */
 uint64_t dax_pin_offset(const struct dax_pin *p);
+/** dax_pin_npages - how many pages the record pinned. */
 unsigned dax_pin_npages(const struct dax_pin *p);
+/** dax_pin_since - when it was pinned (time_ns()). */
 uint64_t dax_pin_since(const struct dax_pin *p);
 
 #endif
