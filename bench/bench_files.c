@@ -285,7 +285,7 @@ static int bench_mmap_write(const struct bench_opts *o, uint64_t *v, const char 
 		return fd;
 	buf_free(buf);
 	ip = vfs_inode(fd);		/* a reference of our own */
-	err = ip ? dax_mmap(ip, 0, len, true, "bench", &va) : -EBADF;
+	err = ip ? dax_mmap(hfs_dax_file(ip), 0, len, true, "bench", &va) : -EBADF;
 	if (ip)
 		hfs_iput(ip);		/* the mapping holds its own */
 	if (err) {

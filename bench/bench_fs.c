@@ -68,7 +68,7 @@ static int pin_bench(const struct bench_opts *o, uint64_t *v, const char **why, 
 		return -ENOSPC;
 	/* 4 KiB entries: with a 2 MiB entry one fault would serve all pages */
 	dax_huge_pages = !slow;
-	if ((err = dax_mmap(ip, 0, PIN_PAGES * PAGE_SIZE, true, "bench", &va))) {
+	if ((err = dax_mmap(hfs_dax_file(ip), 0, PIN_PAGES * PAGE_SIZE, true, "bench", &va))) {
 		dax_huge_pages = true;
 		bench_done(ip, path);
 		*why = "dax_mmap failed";
@@ -79,7 +79,7 @@ static int pin_bench(const struct bench_opts *o, uint64_t *v, const char **why, 
 	for (unsigned r = 0; r < rounds && !err; r++) {
 		if (slow) {					/* drop the entries first */
 			hfs_down_write(hfs_layout_lock(ip));
-			dax_unmap_range(ip, 0, PIN_PAGES * PAGE_SIZE);
+			dax_unmap_range(hfs_dax_file(ip), 0, PIN_PAGES * PAGE_SIZE);
 			hfs_up_write(hfs_layout_lock(ip));
 		}
 		uint64_t t0 = time_ns();
@@ -151,7 +151,7 @@ static int bench_wake(const struct bench_opts *o, uint64_t *v, const char **why)
 
 		if (!ip)
 			return -ENOSPC;
-		pin = dax_pin_file(ip, 0, PAGE_SIZE, DAX_PIN_WRITE, "bench", &err);
+		pin = dax_pin_file(hfs_dax_file(ip), 0, PAGE_SIZE, DAX_PIN_WRITE, "bench", &err);
 		struct thread *th = pin ? thread_create("wake-bench", truncate_waiter, &w) : NULL;
 		if (!th) {
 			if (pin)
@@ -203,7 +203,7 @@ static int map_write(const struct bench_opts *o, uint64_t *v, const char **why, 
 	if (!ip)
 		return -ENOSPC;
 	dax_huge_pages = huge;
-	if (dax_mmap(ip, 0, len, true, "bench", &va)) {
+	if (dax_mmap(hfs_dax_file(ip), 0, len, true, "bench", &va)) {
 		dax_huge_pages = true;
 		bench_done(ip, path);
 		*why = "dax_mmap failed";

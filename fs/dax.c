@@ -18,11 +18,17 @@
  * a device may still write it.  The slow path pins while holding the layout
  * lock shared, which excludes (1) and (2) altogether.
  *
+ * Files come only through struct dax_file (include/fs/dax.h): the
+ * filesystem's ops answer where an offset lives, the size, which lock is
+ * the layout lock, and keep the file alive; no filesystem is named here.
+ *
  * Locking: dax_lock guards `mappings` and `pins` (the lists and the records'
- * list nodes); it is a spinlock and nothing sleeps under it.
+ * list nodes); it is a spinlock and nothing sleeps under it.  It is not
+ * interrupt-safe: dax_unpin_dma(), which runs in done() callbacks, uses
+ * atomics on its record only.  Lock order: a file's layout lock -> dax_lock.
  */
 #include <fs/dax.h>
-#include <fs/holdfs.h>
+#include <drivers/dma.h>
 #include <drivers/pmem.h>
 #include <arch/x86_64/paging.h>
 #include <arch/x86_64/irq.h>
@@ -46,7 +52,7 @@
 
 struct dax_mapping {
 	uint64_t va, len, off;
-	struct hfs_inode *ip;			/* a reference, dropped at the last put */
+	struct dax_file file;			/* a reference, dropped at the last put */
 	bool writable;
 	char owner[NAME_LEN];
 	struct list_node node;			/* dax_lock */
@@ -56,7 +62,8 @@ struct dax_mapping {
 
 struct dax_pin {
 	struct list_node node;			/* dax_lock */
-	struct hfs_inode *ip;			/* file pins: a reference */
+	struct dax_file file;			/* file pins: a reference (ops NULL:
+						 * none, a dax_pin_pages record) */
 	uint64_t ino, off;			/* file offset of the first page */
 	unsigned n;
 	struct pmem_page **pages;
@@ -64,10 +71,15 @@ struct dax_pin {
 	uint64_t since;
 	char holder[NAME_LEN];
 	char detail[DETAIL_LEN];
+	uint64_t unpinned[];			/* atomic: bit i set once page i's pin
+						 * was dropped by dax_unpin_dma() */
 };
 
-/* dax_unsafe_no_wait lives in fs/holdfs/kernel_platform.c, which also
- * obeys it. */
+#define WORD_BITS	64
+#define UNPINNED_WORDS(n)	(((n) + WORD_BITS - 1) / WORD_BITS)
+
+/* The test-only unsafe switch (dax.h); a filesystem's allocator may obey it too. */
+bool dax_unsafe_no_wait;
 
 static spinlock_t dax_lock = SPINLOCK_INIT("dax");
 static struct list_node mappings = LIST_INIT(mappings);	/* dax_lock */
@@ -86,19 +98,53 @@ void dax_get_stats(struct dax_stats *st)
 
 #define STAT_INC(f) __atomic_fetch_add(&stats.f, 1, __ATOMIC_RELAXED)
 
+/* The filesystem's side, through its ops. */
+static struct rwsem *layout_of(struct dax_file f)
+{
+	return f.ops->layout_lock(f.priv);
+}
+
+static bool same_file(struct dax_file a, struct dax_file b)
+{
+	return a.ops == b.ops && a.priv == b.priv;
+}
+
+static bool file_ok(struct dax_file f)
+{
+	return f.ops && f.priv && f.ops->map && f.ops->size && f.ops->layout_lock &&
+	       f.ops->grab && f.ops->put && f.ops->ino;
+}
+
+/*
+ * Where @off of @f lives, if it is inside the file.  Past the end there is
+ * nothing to map (Linux: SIGBUS): allocating there would make a block
+ * that a later size change frees without breaking the layout of that
+ * range.  Caller holds the layout lock, exclusive when @alloc.
+ */
+static int map_in_size(struct dax_file f, uint64_t off, bool alloc, struct dax_extent *ext)
+{
+	uint64_t size;
+	int err = f.ops->size(f.priv, &size);
+
+	if (!err && off >= size)
+		err = -EFAULT;
+	return err ? err : f.ops->map(f.priv, off, alloc, ext);
+}
+
 /* ------------------------------------------------------------- mappings */
 
-int dax_mmap(struct hfs_inode *ip, uint64_t off, uint64_t len, bool writable,
+int dax_mmap(struct dax_file f, uint64_t off, uint64_t len, bool writable,
 	     const char *owner, void **va)
 {
 	struct dax_mapping *m;
 	uint64_t span = ALIGN_UP(len, PAGE_2M);
 
-	if (len == 0 || !IS_ALIGNED(off, PAGE_SIZE) || off + len < off)
+	if (!file_ok(f) || len == 0 || !IS_ALIGNED(off, PAGE_SIZE) || off + len < off)
 		return -EINVAL;
 	if (!(m = kzalloc(sizeof(*m))))
 		return -ENOMEM;
-	m->ip = hfs_igrab(ip);
+	f.ops->grab(f.priv);
+	m->file = f;
 	m->off = off;
 	m->len = ALIGN_UP(len, PAGE_SIZE);
 	m->writable = writable;
@@ -109,7 +155,7 @@ int dax_mmap(struct hfs_inode *ip, uint64_t off, uint64_t len, bool writable,
 	uint64_t base = ALIGN_UP(next_va, PAGE_2M) + (off & (PAGE_2M - 1));
 	if (base + span + DAX_GUARD > DAX_BASE + DAX_SIZE) {
 		spin_unlock(&dax_lock);
-		hfs_iput(m->ip);
+		f.ops->put(f.priv);
 		kfree(m);
 		return -ENOMEM;
 	}
@@ -142,19 +188,15 @@ int dax_munmap(void *va)
 	return 0;
 }
 
-/**
- * dax_unmap_range - remove every PTE mapping [off, off+len) of ip, on every
- * CPU (pt_unmap shoots the TLBs down before it returns).  Caller holds the
- * layout lock for write, so no fault can map the range again meanwhile.
- */
-void dax_unmap_range(struct hfs_inode *ip, uint64_t off, uint64_t len)
+/* dax.h.  pt_unmap shoots the TLBs down before it returns. */
+void dax_unmap_range(struct dax_file f, uint64_t off, uint64_t len)
 {
 	struct dax_mapping *m;
 	uint64_t end = off + len < off ? UINT64_MAX : off + len;
 
 	spin_lock(&dax_lock);
 	list_for_each_entry(m, &mappings, node) {
-		if (m->ip != ip || m->off >= end || m->off + m->len <= off)
+		if (!same_file(m->file, f) || m->off >= end || m->off + m->len <= off)
 			continue;
 		uint64_t s = MAX(off, m->off), e = MIN(end, m->off + m->len);
 		uint64_t va = m->va + ALIGN_DOWN(s - m->off, PAGE_SIZE);
@@ -169,7 +211,7 @@ void dax_unmap_range(struct hfs_inode *ip, uint64_t off, uint64_t len)
 }
 
 /* The mapping at va with a reference (put_mapping), or NULL.  No sleeping
- * under dax_lock: the mapping's own inode reference keeps ip alive. */
+ * under dax_lock: the mapping's own file reference keeps the file alive. */
 static struct dax_mapping *find_mapping(uint64_t va)
 {
 	struct dax_mapping *m, *found = NULL;
@@ -194,7 +236,7 @@ static void put_mapping(struct dax_mapping *m)
 	last = --m->refs == 0;
 	spin_unlock(&dax_lock);
 	if (last) {
-		hfs_iput(m->ip);
+		m->file.ops->put(m->file.priv);
 		kfree(m);
 	}
 }
@@ -218,16 +260,17 @@ static int install(uint64_t va, uint64_t pa, uint64_t size, bool writable)
 static bool try_huge(const struct dax_mapping *m, uint64_t va, bool write)
 {
 	uint64_t hva = ALIGN_DOWN(va, PAGE_2M), hoff;
-	struct hfs_mapping hm;
+	struct dax_extent ext;
 
 	if (!dax_huge_pages || hva < m->va || hva + PAGE_2M > m->va + m->len)
 		return false;
 	hoff = m->off + (hva - m->va);
-	if (!IS_ALIGNED(hoff, PAGE_2M) || hfs_map(m->ip, hoff, false, &hm) || hm.hole)
+	if (!IS_ALIGNED(hoff, PAGE_2M) || m->file.ops->map(m->file.priv, hoff, false, &ext) ||
+	    ext.hole)
 		return false;
-	if (!IS_ALIGNED(hm.phys, PAGE_2M) || hm.len < PAGE_2M)
+	if (!IS_ALIGNED(ext.phys, PAGE_2M) || ext.len < PAGE_2M)
 		return false;
-	if (install(hva, hm.phys, PAGE_2M, m->writable))
+	if (install(hva, ext.phys, PAGE_2M, m->writable))
 		return false;
 	STAT_INC(faults_2m);
 	return true;
@@ -240,58 +283,45 @@ static bool try_huge(const struct dax_mapping *m, uint64_t va, bool write)
  */
 static int fault_in(const struct dax_mapping *m, uint64_t va, bool write, struct pmem_page **pin)
 {
-	hfs_rwsem_t *layout = hfs_layout_lock(m->ip);
+	struct rwsem *layout = layout_of(m->file);
 	uint64_t off = m->off + ALIGN_DOWN(va - m->va, PAGE_SIZE);
-	struct hfs_mapping hm;
+	struct dax_extent ext;
 	bool exclusive = false;
 	int err;
 
-	struct hfs_stat st;
-
 	if (write && !m->writable)
 		return -EACCES;
-	hfs_down_read(layout);
-	/* Past the end of the file there is nothing to map (Linux: SIGBUS).
-	 * Allocating there would make a block that a later size change frees
-	 * without breaking the layout of that range. */
-	err = hfs_getattr(m->ip, &st);
-	if (!err && off >= st.size)
-		err = -EFAULT;
-	if (!err)
-		err = hfs_map(m->ip, off, false, &hm);
-	if (!err && hm.hole && write) {
-		/* Allocating changes the extent tree: take the lock for write,
+	down_read(layout);
+	err = map_in_size(m->file, off, false, &ext);
+	if (!err && ext.hole && write) {
+		/* Allocating changes the block map: take the lock for write,
 		 * and look at the size again (it may have changed meanwhile). */
-		hfs_up_read(layout);
-		hfs_down_write(layout);
+		up_read(layout);
+		down_write(layout);
 		exclusive = true;
-		err = hfs_getattr(m->ip, &st);
-		if (!err && off >= st.size)
-			err = -EFAULT;
-		if (!err)
-			err = hfs_map(m->ip, off, true, &hm);
+		err = map_in_size(m->file, off, true, &ext);
 	}
 	if (err)
-		goto out;
+		goto out_unlock;
 	STAT_INC(faults);
-	if (hm.hole) {
+	if (ext.hole) {
 		err = install(ALIGN_DOWN(va, PAGE_SIZE), zero_page_pa, PAGE_SIZE, false);
 	} else if (!try_huge(m, va, write)) {
-		err = install(ALIGN_DOWN(va, PAGE_SIZE), ALIGN_DOWN(hm.phys, PAGE_SIZE),
+		err = install(ALIGN_DOWN(va, PAGE_SIZE), ALIGN_DOWN(ext.phys, PAGE_SIZE),
 			      PAGE_SIZE, m->writable);
 	}
 	if (!err && pin) {
-		*pin = hm.hole ? NULL : pmem_phys_to_page(hm.phys);
+		*pin = ext.hole ? NULL : pmem_phys_to_page(ext.phys);
 		if (*pin)
 			pmem_pin_page(*pin);
 		else
 			err = -EFAULT;
 	}
-out:
+out_unlock:
 	if (exclusive)
-		hfs_up_write(layout);
+		up_write(layout);
 	else
-		hfs_up_read(layout);
+		up_read(layout);
 	return err;
 }
 
@@ -328,7 +358,7 @@ static bool dax_page_fault(struct trap_frame *tf, uint64_t addr)
 
 static struct dax_pin *new_pin(unsigned n, struct pmem_page **pages, const char *holder)
 {
-	struct dax_pin *p = kzalloc(sizeof(*p));
+	struct dax_pin *p = kzalloc(sizeof(*p) + UNPINNED_WORDS(n) * sizeof(uint64_t));
 
 	if (!p)
 		return NULL;
@@ -401,7 +431,7 @@ struct dax_pin *dax_pin_pages(uint64_t va, unsigned n, unsigned flags,
 		goto undo;
 	}
 	if ((m = find_mapping(va))) {
-		p->ino = hfs_ino(m->ip);
+		p->ino = m->file.ops->ino(m->file.priv);
 		p->off = m->off + (va - m->va);
 		put_mapping(m);
 	}
@@ -413,74 +443,113 @@ undo:
 	return NULL;
 }
 
-struct dax_pin *dax_pin_file(struct hfs_inode *ip, uint64_t off, uint64_t len,
-			     unsigned flags, const char *holder, int *err)
+/* Pin the pages of [off, off + n pages) of f into pages[]; how many were
+ * pinned (all n, or fewer with *err).  Caller holds the layout lock,
+ * exclusive when write (the map op may allocate). */
+static unsigned pin_range(struct dax_file f, uint64_t off, unsigned n, bool write,
+			  struct pmem_page **pages, int *err)
 {
-	hfs_rwsem_t *layout = hfs_layout_lock(ip);
-	bool write = flags & DAX_PIN_WRITE;
-	unsigned n = (unsigned)(ALIGN_UP(off + len, PAGE_SIZE) / PAGE_SIZE - off / PAGE_SIZE);
-	struct pmem_page **pages;
-	struct dax_pin *p;
-	unsigned i = 0;
+	unsigned i;
 
-	if (len == 0 || off + len < off) {
-		*err = -EINVAL;
-		return NULL;
-	}
-	if (!(pages = kmalloc(n * sizeof(*pages)))) {
-		*err = -ENOMEM;
-		return NULL;
-	}
-	/* Allocation may change the extent tree: hold the lock for write then. */
-	if (write)
-		hfs_down_write(layout);
-	else
-		hfs_down_read(layout);
-	if (flags & DAX_PIN_IN_SIZE) {
-		struct hfs_stat st;
+	*err = 0;
+	for (i = 0; i < n; i++) {
+		struct dax_extent ext;
 
-		*err = hfs_getattr(ip, &st);
-		if (!*err && off + len > st.size)
-			*err = -ESTALE;		/* shrunk since the caller looked */
-		if (*err) {
-			if (write)
-				hfs_up_write(layout);
-			else
-				hfs_up_read(layout);
-			kfree(pages);
-			return NULL;
-		}
-	}
-	for (; i < n; i++) {
-		struct hfs_mapping hm;
-		uint64_t o = ALIGN_DOWN(off, PAGE_SIZE) + (uint64_t)i * PAGE_SIZE;
-		*err = hfs_map(ip, o, write, &hm);
-		if (!*err && hm.hole)
+		*err = f.ops->map(f.priv, off + (uint64_t)i * PAGE_SIZE, write, &ext);
+		if (!*err && ext.hole)
 			*err = -ENODATA;	/* reading a hole by DMA: nothing to pin */
-		if (!*err && !(pages[i] = pmem_phys_to_page(hm.phys)))
+		if (!*err && !(pages[i] = pmem_phys_to_page(ext.phys)))
 			*err = -EFAULT;
 		if (*err)
 			break;
 		pmem_pin_page(pages[i]);
 	}
-	if (write)
-		hfs_up_write(layout);
-	else
-		hfs_up_read(layout);
-	if (i < n || !(p = new_pin(n, pages, holder))) {
-		if (i == n)
-			*err = -ENOMEM;
-		while (i--)
-			pmem_unpin_page(pages[i]);
-		kfree(pages);
+	return i;
+}
+
+/* -ESTALE when [off, off + len) is no longer inside f.  Caller holds the
+ * layout lock. */
+static int check_in_size(struct dax_file f, uint64_t off, uint64_t len)
+{
+	uint64_t size;
+	int err = f.ops->size(f.priv, &size);
+
+	return err ? err : off + len > size ? -ESTALE : 0;
+}
+
+struct dax_pin *dax_pin_file(struct dax_file f, uint64_t off, uint64_t len,
+			     unsigned flags, const char *holder, int *err)
+{
+	bool write = flags & DAX_PIN_WRITE;
+	struct pmem_page **pages;
+	struct rwsem *layout;
+	struct dax_pin *p = NULL;
+	unsigned n, i = 0;
+
+	if (!file_ok(f) || len == 0 || off + len < off) {
+		*err = -EINVAL;
 		return NULL;
 	}
-	p->ip = hfs_igrab(ip);
-	p->ino = hfs_ino(ip);
+	n = (unsigned)(ALIGN_UP(off + len, PAGE_SIZE) / PAGE_SIZE - off / PAGE_SIZE);
+	if (!(pages = kmalloc(n * sizeof(*pages)))) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	layout = layout_of(f);
+	/* Allocation may change the block map: hold the lock for write then. */
+	if (write)
+		down_write(layout);
+	else
+		down_read(layout);
+	*err = flags & DAX_PIN_IN_SIZE ? check_in_size(f, off, len) : 0;
+	if (!*err)
+		i = pin_range(f, ALIGN_DOWN(off, PAGE_SIZE), n, write, pages, err);
+	if (write)
+		up_write(layout);
+	else
+		up_read(layout);
+	if (i == n && !(p = new_pin(n, pages, holder)))
+		*err = -ENOMEM;
+	if (!p)
+		goto out_unpin;
+	f.ops->grab(f.priv);
+	p->file = f;
+	p->ino = f.ops->ino(f.priv);
 	p->off = ALIGN_DOWN(off, PAGE_SIZE);
 	p->own_pages = true;
 	publish(p);
 	return p;
+out_unpin:
+	while (i--)
+		pmem_unpin_page(pages[i]);
+	kfree(pages);
+	return NULL;
+}
+
+/* Was page k of p unpinned by dax_unpin_dma()?  Any context. */
+static bool page_unpinned(const struct dax_pin *p, unsigned k)
+{
+	return __atomic_load_n(&p->unpinned[k / WORD_BITS], __ATOMIC_ACQUIRE) &
+	       (1ULL << (k % WORD_BITS));
+}
+
+int dax_unpin_dma(struct dax_pin *p, uint64_t i, uint64_t len, const struct dma_desc *d)
+{
+	uint64_t first = i / PAGE_SIZE, last = (i + len - 1) / PAGE_SIZE;
+
+	if (!p || !d || len == 0 || i + len < i || last >= p->n)
+		return -EINVAL;
+	if (!dma_unpin_check(d, p->holder))
+		return -EBUSY;		/* the device may still write them: keep the pins */
+	for (uint64_t k = first; k <= last; k++) {
+		uint64_t bit = 1ULL << (k % WORD_BITS);
+
+		if (__atomic_fetch_or(&p->unpinned[k / WORD_BITS], bit, __ATOMIC_ACQ_REL) & bit)
+			continue;		/* another descriptor's done() dropped it */
+		pmem_unpin_page(p->pages[k]);	/* the last unpin wakes a layout wait */
+		STAT_INC(dma_unpins);
+	}
+	return 0;
 }
 
 void dax_unpin(struct dax_pin *p)
@@ -488,10 +557,16 @@ void dax_unpin(struct dax_pin *p)
 	spin_lock(&dax_lock);
 	list_del(&p->node);
 	spin_unlock(&dax_lock);
-	for (unsigned i = 0; i < p->n; i++)
-		pmem_unpin_page(p->pages[i]);	/* the last unpin wakes a layout wait */
-	if (p->ip)
-		hfs_iput(p->ip);		/* may free an unlinked file, now idle */
+	for (unsigned w = 0; w < UNPINNED_WORDS(p->n); w++) {
+		uint64_t gone = __atomic_load_n(&p->unpinned[w], __ATOMIC_ACQUIRE);
+		unsigned end = MIN(p->n, (w + 1) * WORD_BITS);
+
+		for (unsigned k = w * WORD_BITS; k < end; k++)
+			if (!(gone & (1ULL << (k % WORD_BITS))))
+				pmem_unpin_page(p->pages[k]);	/* the last unpin wakes a layout wait */
+	}
+	if (p->file.ops)
+		p->file.ops->put(p->file.priv);	/* may free an unlinked file, now idle */
 	if (p->own_pages)
 		kfree(p->pages);
 	kfree(p);
@@ -530,21 +605,21 @@ uint64_t dax_pin_since(const struct dax_pin *p) { return p->since; }
 
 /* ---------------------------------------------------------- layout break */
 
-/* The first pinned page backing [off, off+len) of ip, or NULL.  Caller
+/* The first pinned page backing [off, off+len) of f, or NULL.  Caller
  * holds the layout lock; only this range is looked at. */
-static struct pmem_page *find_pinned(struct hfs_inode *ip, uint64_t off, uint64_t len,
+static struct pmem_page *find_pinned(struct dax_file f, uint64_t off, uint64_t len,
 				     uint64_t *at)
 {
 	uint64_t end = off + len < off ? UINT64_MAX : off + len;
 
 	for (uint64_t o = ALIGN_DOWN(off, PAGE_SIZE); o < end;) {
-		struct hfs_mapping hm;
-		if (hfs_map(ip, o, false, &hm) || hm.len == 0)
+		struct dax_extent ext;
+		if (f.ops->map(f.priv, o, false, &ext) || ext.len == 0)
 			break;				/* past the end of the file */
-		uint64_t span = MIN(hm.len, end - o);
-		if (!hm.hole) {
+		uint64_t span = MIN(ext.len, end - o);
+		if (!ext.hole) {
 			for (uint64_t b = 0; b < span; b += PAGE_SIZE) {
-				struct pmem_page *pg = pmem_phys_to_page(hm.phys + b);
+				struct pmem_page *pg = pmem_phys_to_page(ext.phys + b);
 				if (pg && pmem_page_pins(pg)) {
 					*at = o + b;
 					return pg;
@@ -566,7 +641,7 @@ static void report_pin(const struct dax_pin *p, void *arg)
 	struct report_ctx *r = arg;
 
 	for (unsigned i = 0; i < p->n; i++) {
-		if (p->pages[i] != r->page)
+		if (p->pages[i] != r->page || page_unpinned(p, i))
 			continue;
 		kprintf("dax:   held by %s%s%s (inode %lu, offset %#lx, %u pages) for %lu ms\n",
 			p->holder, p->detail[0] ? ": " : "", p->detail, p->ino, p->off, p->n,
@@ -575,40 +650,29 @@ static void report_pin(const struct dax_pin *p, void *arg)
 	}
 }
 
-/**
- * hfs_break_layout - make [off, off+len) of ip free of mappings and pins
- * before the filesystem frees or moves its blocks.  Caller holds layout
- * for write; it is dropped while sleeping and held again on return.
- * Returns 0, -EBUSY (HFS_WAIT_NONE and a page is pinned), -ETIMEDOUT, or
- * -EINTR: a page is still pinned and the thread was interrupted
- * (thread_interrupt(): Ctrl-C on the shell's command), before the wait or
- * during it, unless @w has HFS_WAIT_NOINTR.  Pins first: a range found
- * idle is broken even if an interrupt is pending.  On an error the caller
- * must leave the file unchanged: nothing here changes it (unmapping only
- * makes the next access fault the same blocks back in).
- */
-int hfs_break_layout(struct hfs_inode *ip, hfs_rwsem_t *layout, uint64_t off, uint64_t len,
-		     const struct hfs_wait *w)
+/* dax.h.  The loop's order matters: pins, then the interrupt, then time. */
+int dax_break_layout(struct dax_file f, uint64_t off, uint64_t len, const struct dax_wait *w)
 {
+	struct rwsem *layout = layout_of(f);
 	uint64_t start = time_ns(), at = 0;
-	bool intr = !(w && (w->flags & HFS_WAIT_NOINTR));
+	bool intr = !(w && (w->flags & DAX_WAIT_NOINTR));
 	bool reported = false;
 	struct pmem_page *pg;
 
 	STAT_INC(layout_breaks);
 	for (;;) {
-		dax_unmap_range(ip, off, len);
-		pg = find_pinned(ip, off, len, &at);
+		dax_unmap_range(f, off, len);
+		pg = find_pinned(f, off, len, &at);
 		if (!pg || dax_unsafe_no_wait)
 			break;
-		if (w && (w->flags & HFS_WAIT_NONE))
+		if (w && (w->flags & DAX_WAIT_NONE))
 			return -EBUSY;
 		if (intr && thread_interrupted()) {
 			STAT_INC(layout_interrupted);
 			return -EINTR;
 		}
 		uint64_t now = time_ns(), wait_ns = 0;
-		if (w && (w->flags & HFS_WAIT_TIMEOUT)) {
+		if (w && (w->flags & DAX_WAIT_TIMEOUT)) {
 			if (now - start >= w->timeout_ns)
 				return -ETIMEDOUT;
 			wait_ns = w->timeout_ns - (now - start);
@@ -616,14 +680,14 @@ int hfs_break_layout(struct hfs_inode *ip, hfs_rwsem_t *layout, uint64_t off, ui
 		if (!reported && now - start >= DAX_REPORT_AFTER_NS) {
 			struct report_ctx r = { pg, now };
 			kprintf("dax: layout change of inode %lu waits %lu ms for pinned page at offset %#lx\n",
-				hfs_ino(ip), (now - start) / 1000000, at);
+				f.ops->ino(f.priv), (now - start) / 1000000, at);
 			dax_for_each_pin(report_pin, &r);
 			reported = true;
 		}
 		if (!reported && (wait_ns == 0 || wait_ns > DAX_REPORT_AFTER_NS))
 			wait_ns = DAX_REPORT_AFTER_NS;	/* wake up to report the holders */
 		STAT_INC(layout_waits);
-		hfs_up_write(layout);
+		up_write(layout);
 		/* Its result does not matter: the next round looks at the pins,
 		 * the interrupt and the time again, in that order. */
 		if (intr)
@@ -631,7 +695,7 @@ int hfs_break_layout(struct hfs_inode *ip, hfs_rwsem_t *layout, uint64_t off, ui
 		else
 			pmem_wait_page_idle(pg, wait_ns);
 		stats.last_wake_ns = time_ns();
-		hfs_down_write(layout);
+		down_write(layout);
 	}
 	__atomic_fetch_add(&stats.layout_wait_ns, time_ns() - start, __ATOMIC_RELAXED);
 	return 0;

@@ -4,8 +4,15 @@
  *
  * One follow-the-request path, as docs/design.md asks: shell `dma cp` ->
  * dma_file_copy -> job thread -> dax_pin_file (both sides) -> dma_submit
- * per page -> edu completion interrupt -> page_done -> complete -> unpin
- * (the last unpin of a page wakes a waiting truncate) -> next chunk.
+ * per page -> edu completion interrupt -> page_done: dax_unpin_dma (the
+ * last unpin of a page wakes a waiting truncate) -> complete -> the job
+ * thread drops the pin records -> next chunk.
+ *
+ * The unpin rule (include/drivers/dma.h): a page pinned for DMA is
+ * unpinned in the done() callback of the descriptor that transfers it,
+ * which the engine driver calls exactly once, when the device is certainly
+ * done with the page (the descriptor completed, failed, timed out or was
+ * cancelled), and never earlier.  Here that callback is page_done().
  */
 #include <fs/dmafile.h>
 #include <fs/dax.h>
@@ -38,18 +45,29 @@ static spinlock_t job_lock = SPINLOCK_INIT("dma_jobs");
 static struct job jobs[DMA_JOBS_MAX];
 static unsigned next_id;
 
+/* Descriptor k of a chunk moves byte k * PAGE of its pins (page k). */
 struct chunk {
 	struct dma_desc desc[CHUNK_PAGES];
+	struct dax_pin *pins[2];	/* what the descriptors transfer: the
+					 * files' pins (pins[1] NULL: the other
+					 * side is a DRAM buffer) */
 	struct completion all_done;
 	unsigned outstanding;		/* atomic */
 	int error;			/* first error, atomic */
 };
 
-/* Completion callback: interrupt context, must not sleep. */
+/*
+ * Descriptor d is over (or was never accepted): unpin its pages, the
+ * first moment the device is certainly done with them, then count it.
+ * done() callback: interrupt context, must not sleep.
+ */
 static void page_done(struct dma_desc *d, int status)
 {
 	struct chunk *c = d->cookie;
+	uint64_t i = (uint64_t)(d - c->desc) * PAGE;
 
+	for (unsigned p = 0; p < 2 && c->pins[p]; p++)
+		dax_unpin_dma(c->pins[p], i, d->len, d);	/* the last unpin wakes a truncate */
 	if (status)
 		__atomic_compare_exchange_n(&c->error, &(int){ 0 }, status, false,
 					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
@@ -77,39 +95,47 @@ static int copy_chunk(struct job *j, struct dma_engine *e, struct chunk *c,
 	unsigned n = 0;
 	int err;
 
-	ps = dax_pin_file(j->src, off, len, 0, "dma-cp (source)", &err);
+	ps = dax_pin_file(hfs_dax_file(j->src), off, len, 0, "dma-cp (source)", &err);
 	if (!ps)
 		return err == -ENODATA ? 0 : err;	/* a hole: the copy reads zeros */
 	/* The destination was sized at the start: a chunk past its end now
 	 * means it was truncated under the copy, which then stops (-ESTALE)
 	 * instead of allocating blocks past the new end of file. */
-	pd = dax_pin_file(j->dst, off, len, DAX_PIN_WRITE | DAX_PIN_IN_SIZE, "dma-cp", &err);
+	pd = dax_pin_file(hfs_dax_file(j->dst), off, len, DAX_PIN_WRITE | DAX_PIN_IN_SIZE, "dma-cp", &err);
 	if (!pd) {
 		dax_unpin(ps);
 		return err;
 	}
 	completion_init(&c->all_done);
 	c->error = 0;
+	c->pins[0] = pd;
+	c->pins[1] = ps;
 	unsigned pages = (unsigned)DIV_ROUND_UP(len, PAGE);
 
 	c->outstanding = pages;
-	for (uint64_t o = 0; o < len; o += PAGE, n++) {
-		struct dma_desc *d = &c->desc[n];
+	for (unsigned k = 0; k < pages; k++) {
+		struct dma_desc *d = &c->desc[k];
+		uint64_t o = (uint64_t)k * PAGE;
+
 		memset(d, 0, sizeof(*d));
 		d->src = dax_pin_phys(ps, o);
 		d->dst = dax_pin_phys(pd, o);
 		d->len = MIN((uint64_t)PAGE, len - o);
 		d->done = page_done;
 		d->cookie = c;
+	}
+	for (; n < pages; n++) {
+		struct dma_desc *d = &c->desc[n];
 		if ((err = dma_submit(e, d))) {
 			/*
-			 * Count descriptors n.. (never submitted) as done.  Not
+			 * End descriptors n.. (never submitted) here: no engine
+			 * owns them, so their pages are unpinned at once.  Not
 			 * from c->outstanding: pages submitted earlier may have
 			 * completed meanwhile and lowered it already, and then
-			 * the count would never reach 0 (and the pins never go).
+			 * the count would never reach 0.
 			 */
 			for (unsigned k = n; k < pages; k++)
-				page_done(d, err);
+				page_done(&c->desc[k], err);
 			break;
 		}
 		if (n == 0) {
@@ -121,7 +147,9 @@ static int copy_chunk(struct job *j, struct dma_engine *e, struct chunk *c,
 	}
 	complete_all(&j->started);
 	wait_for_completion(&c->all_done);
-	dax_unpin(pd);		/* the last unpin wakes a waiting layout change */
+	/* Every page was unpinned by its descriptor's done(): drop the
+	 * records and the file references. */
+	dax_unpin(pd);
 	dax_unpin(ps);
 	return c->error;
 }
@@ -290,7 +318,7 @@ int dma_file_buffer(struct hfs_inode *ip, uint64_t off, uint64_t buf_phys, uint6
 	for (uint64_t done = 0; done < len && !err;) {
 		/* page by page within the file: its blocks need not be contiguous */
 		uint64_t fo = off + done, n = MIN(len - done, PAGE - fo % PAGE);
-		struct dax_pin *pin = dax_pin_file(ip, fo, n, to_file ? DAX_PIN_WRITE : 0,
+		struct dax_pin *pin = dax_pin_file(hfs_dax_file(ip), fo, n, to_file ? DAX_PIN_WRITE : 0,
 						   to_file ? "dma-write" : "dma-read", &err);
 		if (!pin)
 			break;
@@ -303,14 +331,16 @@ int dma_file_buffer(struct hfs_inode *ip, uint64_t off, uint64_t buf_phys, uint6
 		d->done = page_done;
 		d->cookie = c;
 		completion_init(&c->all_done);
+		c->pins[0] = pin;
+		c->pins[1] = NULL;
 		c->outstanding = 1;
 		c->error = 0;
 		err = dma_submit(e, d);
-		if (!err) {
-			wait_for_completion(&c->all_done);
-			err = c->error;
-		}
-		dax_unpin(pin);
+		if (err)
+			page_done(d, err);	/* never accepted: unpin now */
+		wait_for_completion(&c->all_done);
+		err = c->error;
+		dax_unpin(pin);		/* the record; page_done() unpinned the page */
 		done += n;
 	}
 	kfree(c);

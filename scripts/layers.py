@@ -86,11 +86,6 @@ EXCEPTIONS = {
     ("arch/x86_64/boot.S", "init"):
         "the 32->64-bit entry jumps to kmain(), the C entry; every kernel's "
         "arch entry calls init by name (Linux: head_64.S -> start_kernel())",
-    ("fs/dax.c", "holdfs"):
-        "the DAX layer still calls holdfs by name (hfs_map, hfs_layout_lock, "
-        "...) and dax_unsafe_no_wait lives in holdfs's kernel_platform.c; "
-        "issue #15 item 1 puts an ops table that holdfs registers between "
-        "them: remove this line then",
 }
 
 INCLUDE_RE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)

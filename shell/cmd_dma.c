@@ -9,8 +9,9 @@
  *                                  the background and prints the job id
  *   dma jobs                       copies in progress and finished
  *
- * `dma copy` follows the rule of include/drivers/dma.h: it pins every pmem
- * page of both ranges before it submits and unpins after the engine let go.
+ * `dma copy` follows the unpin rule of include/drivers/dma.h through
+ * dma_copy_sync(), which pins every pmem page of both ranges before it
+ * submits and unpins them in the descriptor's done().
  */
 #include <drivers/dma.h>
 #include <drivers/pmem.h>
@@ -79,19 +80,6 @@ static bool in_one_region(uint64_t pa, uint64_t len)
 	return false;
 }
 
-/* Pin (or unpin) every pmem page of [pa, pa+len). */
-static void pin_range(uint64_t pa, uint64_t len, bool pin)
-{
-	for (uint64_t p = ALIGN_DOWN(pa, PAGE_SIZE); p < pa + len; p += PAGE_SIZE) {
-		struct pmem_page *pg = pmem_phys_to_page(p);
-
-		if (pin)
-			pmem_pin_page(pg);
-		else
-			pmem_unpin_page(pg);
-	}
-}
-
 static int dma_cmd_copy(char **argv)
 {
 	struct dma_engine *e = dma_get_engine(0);
@@ -114,13 +102,9 @@ static int dma_cmd_copy(char **argv)
 		shell_printf("dma copy: the ranges overlap\n");
 		return -EINVAL;
 	}
-	pin_range(src, len, true);
-	pin_range(dst, len, true);
 	t0 = time_ns();
-	err = dma_copy_sync(e, dst, src, len, 0);
+	err = dma_copy_sync(e, dst, src, len, 0);	/* pins both ranges until done() */
 	t0 = time_ns() - t0;
-	pin_range(dst, len, false);
-	pin_range(src, len, false);
 	if (err) {
 		shell_printf("dma copy: %s\n", strerror(err));
 		return err;

@@ -1,19 +1,23 @@
 /*
  * dma.c - the generic half of DMA: the engine registry (and why it is
  * empty, for the boot log and `dma status`), request checks,
- * ids and submission times, the synchronous copy and the in-flight walk.
+ * ids and submission times, descriptor ownership and the unpin rule's
+ * check (dma_unpin_check), the synchronous copy and the in-flight walk.
  * Engine drivers (edu.c) do the hardware half through struct
  * dma_engine_ops; the interface is include/drivers/dma.h.
  *
  * Locking: reg_lock serialises dma_engine_register(); engines[] entries are
  * written before nengines is raised (release) and never change afterwards,
- * so readers need no lock.  next_id is atomic.  Descriptors belong to
- * their engine between dma_submit() and done(), under the engine's lock.
+ * so readers need no lock.  next_id and early_unpins are atomic.
+ * Descriptors belong to their engine between dma_submit() and done(),
+ * under the engine's lock; dma_submit() takes a descriptor from FREE to
+ * QUEUED with a compare-and-swap, so two submitters cannot both own it.
  */
 #include <stdarg.h>
 #include <drivers/dma.h>
 #include <drivers/pmem.h>
 #include <kernel/bootinfo.h>
+#include <kernel/mm.h>
 #include <kernel/printk.h>
 #include <kernel/sync.h>
 #include <kernel/timer.h>
@@ -25,6 +29,7 @@ static spinlock_t reg_lock = SPINLOCK_INIT("dma-registry");
 static struct dma_engine *engines[DMA_MAX_ENGINES];	/* reg_lock to write */
 static unsigned nengines;				/* reg_lock; read with acquire */
 static uint64_t next_id;				/* atomic */
+static uint64_t early_unpins;				/* atomic */
 
 #define REFUSAL_MAX	256
 static char refusal[REFUSAL_MAX];	/* written while drivers probe, then read-only */
@@ -144,19 +149,49 @@ static int check_request(const struct dma_desc *d)
 
 int dma_submit(struct dma_engine *e, struct dma_desc *d)
 {
+	enum dma_desc_state free = DMA_DESC_FREE;
 	int err;
 
 	if (!e)
 		return -ENODEV;
-	if (!d || READ_ONCE(d->state) != DMA_DESC_FREE)
+	if (!d || dma_desc_owned(d))
 		return -EINVAL;		/* still owned by an engine */
 	err = check_request(d);
 	if (err)
 		return err;
+	/* From here the engine owns d, until its driver marks it free
+	 * before done(). */
+	if (!__atomic_compare_exchange_n(&d->state, &free, DMA_DESC_QUEUED, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return -EINVAL;		/* another submitter got it first */
 	d->engine = e;
 	d->id = __atomic_add_fetch(&next_id, 1, __ATOMIC_RELAXED);
 	d->submit_ns = time_ns();
-	return e->ops->submit(e, d);
+	err = e->ops->submit(e, d);
+	if (err)
+		__atomic_store_n(&d->state, DMA_DESC_FREE, __ATOMIC_RELEASE);
+	return err;
+}
+
+bool dma_desc_owned(const struct dma_desc *d)
+{
+	return __atomic_load_n(&d->state, __ATOMIC_ACQUIRE) != DMA_DESC_FREE;
+}
+
+bool dma_unpin_check(const struct dma_desc *d, const char *who)
+{
+	if (!dma_desc_owned(d))
+		return true;
+	__atomic_fetch_add(&early_unpins, 1, __ATOMIC_RELAXED);
+	kprintf("dma: BUG: %s unpins the pages of descriptor #%lu while %s still owns it; "
+		"they stay pinned\n", who ? who : "?", d->id,
+		d->engine ? d->engine->name : "an engine");
+	return false;
+}
+
+uint64_t dma_early_unpins(void)
+{
+	return __atomic_load_n(&early_unpins, __ATOMIC_RELAXED);
 }
 
 int dma_cancel(struct dma_engine *e, struct dma_desc *d)
@@ -182,10 +217,28 @@ struct sync_wait {
 	int status;
 };
 
+/* Pin (or unpin) every pmem page of [pa, pa + len); RAM has no pins. */
+static void pin_pmem(uint64_t pa, uint64_t len, bool pin)
+{
+	for (uint64_t p = ALIGN_DOWN(pa, PAGE_SIZE); p < pa + len; p += PAGE_SIZE) {
+		struct pmem_page *pg = pmem_phys_to_page(p);
+
+		if (pg && pin)
+			pmem_pin_page(pg);
+		else if (pg)
+			pmem_unpin_page(pg);	/* the last unpin wakes a layout wait */
+	}
+}
+
+/* done(): the unpin rule's moment for the pages of a synchronous copy. */
 static void sync_done(struct dma_desc *d, int status)
 {
 	struct sync_wait *w = d->cookie;
 
+	if (dma_unpin_check(d, "dma_copy_sync")) {
+		pin_pmem(d->src, d->len, false);
+		pin_pmem(d->dst, d->len, false);
+	}
 	w->status = status;
 	complete(&w->done);
 }
@@ -200,9 +253,18 @@ int dma_copy_sync(struct dma_engine *e, uint64_t dst, uint64_t src, uint64_t len
 	int err;
 
 	completion_init(&w.done);
-	err = dma_submit(e, &d);
+	if (!e)
+		return -ENODEV;
+	err = check_request(&d);
 	if (err)
+		return err;		/* nothing to pin: it would not be accepted */
+	pin_pmem(src, len, true);
+	pin_pmem(dst, len, true);
+	err = dma_submit(e, &d);
+	if (err) {
+		sync_done(&d, err);	/* never accepted: unpin now */
 		return err;
+	}
 	if (!timeout_ns) {
 		wait_for_completion(&w.done);
 		return w.status;

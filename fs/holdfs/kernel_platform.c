@@ -1,16 +1,22 @@
 /*
  * kernel_platform.c - holdfs's platform (include/fs/holdfs_platform.h) inside the
  * kernel: the device is a pmem region, locks are kernel mutexes and rwsems,
- * memory is kmalloc, the log is kprintf.
+ * memory is kmalloc, the log is kprintf; and holdfs's face to the DAX layer.
  *
  * hfs_kernel_pm(region) wraps a region as a struct hfs_pm.  Stores go
  * through the CPU cache (write, zero) or around it (write_nt ->
  * memcpy_to_pmem); flush and fence are pmem_flush / pmem_drain.  A block
  * whose page is pinned for DMA is reported by unpinned_blocks so the allocator
  * refuses it.
+ *
+ * hfs_dax_file(inode) pairs an inode with hfs_dax_ops, the struct
+ * dax_file_ops through which fs/dax.c maps, sizes, locks and holds holdfs
+ * files without naming holdfs; hfs_break_layout(), the core's layout seam,
+ * is dax_break_layout() on that file.
  */
 #include <fs/holdfs_platform.h>
 #include "hfs_int.h"
+#include <fs/dax.h>
 #include <drivers/pmem.h>
 #include <kernel/mm.h>
 #include <kernel/kmalloc.h>
@@ -57,17 +63,13 @@ static void kpm_fence(struct hfs_pm *pm)
 	pmem_drain();
 }
 
-/*
- * The test-only switch that reproduces the seed's corruption (fs/dax.c)
- * turns off both lines of defence: the layout wait and this check.
- */
-bool dax_unsafe_no_wait;
-
 _Static_assert(HFS_BLOCK_SIZE == PMEM_BLOCK_SIZE, "a block is one pmem page");
 /* A cached inode fits kmalloc's 512-byte class (hfs_int.h says why). */
 _Static_assert(sizeof(struct hfs_inode) + KMALLOC_OVERHEAD <= 512, "struct hfs_inode grew");
 
-/* A loop over the region's page descriptors: no lookup per block. */
+/* A loop over the region's page descriptors: no lookup per block.  The
+ * test-only dax_unsafe_no_wait (fs/dax.c), which reproduces the seed's
+ * corruption, turns this check off too, with the layout wait. */
 static uint64_t kpm_unpinned_blocks(struct hfs_pm *pm, uint64_t off, uint64_t nblocks)
 {
 	struct pmem_region *r = region(pm);
@@ -162,4 +164,71 @@ void hfs_rwsem_init(hfs_rwsem_t *s, const char *name) { rwsem_init((struct rwsem
 void hfs_down_read(hfs_rwsem_t *s) { down_read((struct rwsem *)s); }
 void hfs_up_read(hfs_rwsem_t *s) { up_read((struct rwsem *)s); }
 
-/* hfs_break_layout is the DAX layer's: fs/dax.c. */
+/* ------------------------------------------------- the DAX layer's view */
+
+static int dax_map(void *file, uint64_t off, bool alloc, struct dax_extent *ext)
+{
+	struct hfs_mapping m;
+	int err = hfs_map(file, off, alloc, &m);
+
+	if (err)
+		return err;
+	ext->phys = m.phys;
+	ext->len = m.len;
+	ext->hole = m.hole;
+	return 0;
+}
+
+static int dax_size(void *file, uint64_t *size)
+{
+	struct hfs_stat st;
+	int err = hfs_getattr(file, &st);
+
+	if (!err)
+		*size = st.size;
+	return err;
+}
+
+static struct rwsem *dax_layout_lock(void *file)
+{
+	return (struct rwsem *)hfs_layout_lock(file);
+}
+
+static void dax_grab(void *file) { hfs_igrab(file); }
+static void dax_put(void *file) { hfs_iput(file); }
+static uint64_t dax_ino(void *file) { return hfs_ino(file); }
+
+static const struct dax_file_ops hfs_dax_ops = {
+	.map = dax_map,
+	.size = dax_size,
+	.layout_lock = dax_layout_lock,
+	.grab = dax_grab,
+	.put = dax_put,
+	.ino = dax_ino,
+};
+
+/* platform.h. */
+struct dax_file hfs_dax_file(struct hfs_inode *ip)
+{
+	return (struct dax_file){ .ops = &hfs_dax_ops, .priv = ip };
+}
+
+/*
+ * The core's layout seam (platform.h): the DAX layer's wait, for @ip.
+ * @layout is @ip's layout lock, which the DAX layer finds through
+ * hfs_dax_ops.  The wait flags are holdfs's (holdfs.h), passed on one by one.
+ */
+int hfs_break_layout(struct hfs_inode *ip, hfs_rwsem_t *layout, uint64_t off, uint64_t len,
+		     const struct hfs_wait *w)
+{
+	struct dax_wait dw = { 0, 0 };
+
+	(void)layout;
+	if (w) {
+		dw.flags = (w->flags & HFS_WAIT_NONE ? DAX_WAIT_NONE : 0) |
+			   (w->flags & HFS_WAIT_TIMEOUT ? DAX_WAIT_TIMEOUT : 0) |
+			   (w->flags & HFS_WAIT_NOINTR ? DAX_WAIT_NOINTR : 0);
+		dw.timeout_ns = w->timeout_ns;
+	}
+	return dax_break_layout(hfs_dax_file(ip), off, len, w ? &dw : NULL);
+}

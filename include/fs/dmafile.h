@@ -3,9 +3,13 @@
  *
  * A copy pins every page of both sides before the device is programmed
  * (the source read-only, the destination for write, allocating its blocks)
- * and unpins in the completion path.  While the pins are held, a layout
- * change of either range waits (fs/dax.c): the DMA can never write into a
- * block that has gone to another file.
+ * and follows the unpin rule (include/drivers/dma.h): a page pinned for
+ * DMA is unpinned in the done() callback of the descriptor that transfers
+ * it, which the engine driver calls exactly once, when the device is
+ * certainly done with the page (the descriptor completed, failed, timed
+ * out or was cancelled), and never earlier.  While the pins are held, a
+ * layout change of either range waits (fs/dax.c): the DMA can never write
+ * into a block that has gone to another file.
  *
  * Jobs run in their own thread; dma_file_copy() returns a job id at once
  * (background) or waits for it.  Locking: job_lock guards the job table.

@@ -150,16 +150,29 @@ void hfs_up_write(hfs_rwsem_t *s);
  * Layout changes and the DAX layer (docs/design.md, "How the invariant is
  * kept").  Before an operation frees, moves or reallocates the blocks of
  * [off, off+len) of an inode, it calls hfs_break_layout() with the inode's
- * layout lock held for write.  The kernel implementation unmaps the range
- * from every address space and waits (dropping and retaking the lock) until
- * no page in it is pinned; it returns 0, or -EBUSY / -ETIMEDOUT / -EINTR
- * per the caller's struct hfs_wait (holdfs.h), in which case the operation
- * must leave the file as it was: it calls this before it changes anything.
- * The host implementation returns 0.  `layout` is the inode's layout lock.
+ * layout lock held for write.  The kernel implementation
+ * (kernel_platform.c) is the DAX layer's dax_break_layout(): it unmaps the
+ * range from every address space and waits (dropping and retaking the
+ * lock) until no page in it is pinned; it returns 0, or -EBUSY /
+ * -ETIMEDOUT / -EINTR per the caller's struct hfs_wait (holdfs.h), in
+ * which case the operation must leave the file as it was: it calls this
+ * before it changes anything.  The host implementation returns 0.
+ * `layout` is the inode's layout lock.  Context: thread; may sleep.
  */
 struct hfs_inode;
 struct hfs_wait;
 int hfs_break_layout(struct hfs_inode *ip, hfs_rwsem_t *layout, uint64_t off, uint64_t len,
 		     const struct hfs_wait *w);
+
+#ifdef KERNEL
+/*
+ * hfs_dax_file - @ip as the DAX layer sees it (include/fs/dax.h): holdfs's
+ * struct dax_file_ops and the inode.  Pass it to dax_mmap(),
+ * dax_pin_file() and dax_unmap_range(); they take their own reference.
+ * The caller holds a reference to @ip.  Context: any; never sleeps.
+ */
+#include <fs/dax.h>
+struct dax_file hfs_dax_file(struct hfs_inode *ip);
+#endif
 
 #endif

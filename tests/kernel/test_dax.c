@@ -77,7 +77,7 @@ KTEST(dax, mmap_reads_and_writes_the_file)
 
 	if (!fs_test_ready(t) || !(ip = make_file(t, "/dax-rw", 3 * BLK, 7)))
 		return;
-	ASSERT_OK(t, dax_mmap(ip, 0, 3 * BLK, true, "test", &va));
+	ASSERT_OK(t, dax_mmap(hfs_dax_file(ip), 0, 3 * BLK, true, "test", &va));
 	p = va;
 	EXPECT_EQ(t, p[0], 7);
 	EXPECT_EQ(t, p[BLK + 5], (uint8_t)(7 + BLK + 5));
@@ -100,7 +100,7 @@ KTEST(dax, hole_reads_zero_write_allocates)
 		return;
 	ASSERT_OK(t, hfs_open(vfs_root(), "/dax-hole", HFS_O_RDWR | HFS_O_CREAT | HFS_O_TRUNC, 0644, &ip));
 	ASSERT_OK(t, hfs_truncate(ip, 4 * BLK, NULL));		/* sparse */
-	ASSERT_OK(t, dax_mmap(ip, 0, 4 * BLK, true, "test", &va));
+	ASSERT_OK(t, dax_mmap(hfs_dax_file(ip), 0, 4 * BLK, true, "test", &va));
 	p = va;
 	EXPECT_EQ(t, p[BLK + 9], 0);			/* the zero page */
 	hfs_getattr(ip, &st);
@@ -126,7 +126,7 @@ KTEST(dax, huge_entries_for_2m_extents)
 		return;
 	ASSERT_OK(t, hfs_open(vfs_root(), "/dax-huge", HFS_O_RDWR | HFS_O_CREAT | HFS_O_TRUNC, 0644, &ip));
 	ASSERT_OK(t, hfs_fallocate(ip, 0, 0, 2 * PAGE_2M, NULL));
-	ASSERT_OK(t, dax_mmap(ip, 0, 2 * PAGE_2M, true, "test", &va));
+	ASSERT_OK(t, dax_mmap(hfs_dax_file(ip), 0, 2 * PAGE_2M, true, "test", &va));
 	(void)*(volatile uint8_t *)((uint8_t *)va + 12345);
 	ASSERT_TRUE(t, pt_lookup(&kernel_pgtable, (uint64_t)va + 12345, NULL, &size, NULL));
 	EXPECT_EQ(t, size, PAGE_SIZE_2M);
@@ -147,7 +147,7 @@ KTEST(dax, pin_fast_and_slow_paths)
 
 	if (!fs_test_ready(t) || !(ip = make_file(t, "/dax-pin", 2 * BLK, 1)))
 		return;
-	ASSERT_OK(t, dax_mmap(ip, 0, 2 * BLK, true, "test", &va));
+	ASSERT_OK(t, dax_mmap(hfs_dax_file(ip), 0, 2 * BLK, true, "test", &va));
 	(void)*(volatile uint8_t *)va;			/* fault page 0 in only */
 	dax_get_stats(&before);
 	pin = dax_pin_pages((uint64_t)va, 2, DAX_PIN_WRITE, pages, "test", &err);
@@ -196,7 +196,7 @@ KTEST(dax, truncate_waits_until_unpinned)
 
 	if (!fs_test_ready(t) || !(ip = make_file(t, "/dax-wait", 4 * BLK, 3)))
 		return;
-	pin = dax_pin_file(ip, BLK, BLK, DAX_PIN_WRITE, "test", &err);
+	pin = dax_pin_file(hfs_dax_file(ip), BLK, BLK, DAX_PIN_WRITE, "test", &err);
 	ASSERT_NOT_NULL(t, pin);
 	tr.ip = ip;
 	th = thread_create("truncator", truncate_thread, &tr);
@@ -227,7 +227,7 @@ KTEST(dax, pins_outside_the_range_do_not_block)
 
 	if (!fs_test_ready(t) || !(ip = make_file(t, "/dax-outside", 8 * BLK, 5)))
 		return;
-	pin = dax_pin_file(ip, 0, BLK, 0, "test", &err);	/* page 0 */
+	pin = dax_pin_file(hfs_dax_file(ip), 0, BLK, 0, "test", &err);	/* page 0 */
 	ASSERT_NOT_NULL(t, pin);
 	/* Cutting [4 blocks, end) does not touch page 0: no wait at all. */
 	EXPECT_OK(t, hfs_truncate(ip, 4 * BLK, &nowait));
@@ -251,7 +251,7 @@ KTEST(dax, nowait_and_timeout_leave_the_file_unchanged)
 
 	if (!fs_test_ready(t) || !(ip = make_file(t, "/dax-busy", 4 * BLK, 9)))
 		return;
-	pin = dax_pin_file(ip, 2 * BLK, BLK, DAX_PIN_WRITE, "test", &err);
+	pin = dax_pin_file(hfs_dax_file(ip), 2 * BLK, BLK, DAX_PIN_WRITE, "test", &err);
 	ASSERT_NOT_NULL(t, pin);
 	EXPECT_ERR(t, hfs_truncate(ip, 0, &nowait), -EBUSY);
 	t0 = time_ns();
@@ -308,7 +308,7 @@ KTEST(dax, interrupted_layout_wait_leaves_the_file_unchanged)
 	if (!fs_test_ready(t) || !(ip = make_file(t, "/dax-intr", 4 * BLK, 11)))
 		return;
 	hfs_getattr(ip, &before);
-	pin = dax_pin_file(ip, 2 * BLK, BLK, DAX_PIN_WRITE, "test", &err);
+	pin = dax_pin_file(hfs_dax_file(ip), 2 * BLK, BLK, DAX_PIN_WRITE, "test", &err);
 	ASSERT_NOT_NULL(t, pin);
 	dax_get_stats(&ds0);
 	tr.ip = ip;
@@ -359,7 +359,7 @@ KTEST(dax, pending_interrupt_fails_layout_changes_that_would_wait)
 
 	if (!fs_test_ready(t) || !(ip = make_file(t, "/dax-intr2", 8 * BLK, 13)))
 		return;
-	pin = dax_pin_file(ip, 2 * BLK, BLK, 0, "test", &err);
+	pin = dax_pin_file(hfs_dax_file(ip), 2 * BLK, BLK, 0, "test", &err);
 	ASSERT_NOT_NULL(t, pin);
 	hfs_getattr(ip, &before);
 	thread_interrupt(current_thread());
@@ -401,7 +401,7 @@ KTEST(dax, unlink_of_a_pinned_file_keeps_its_blocks)
 
 	if (!fs_test_ready(t) || !(ip = make_file(t, "/dax-unlink", 16 * BLK, 2)))
 		return;
-	pin = dax_pin_file(ip, 0, 16 * BLK, DAX_PIN_WRITE, "test", &err);
+	pin = dax_pin_file(hfs_dax_file(ip), 0, 16 * BLK, DAX_PIN_WRITE, "test", &err);
 	ASSERT_NOT_NULL(t, pin);
 	hfs_iput(ip);					/* only the pin holds it now */
 	before = free_blocks();
@@ -554,7 +554,7 @@ static bool seed_scenario(struct ktest *t, bool unsafe, uint64_t blocks, unsigne
 	*reused = 0;
 	if (blocks > ARRAY_SIZE(a_phys) || !(a = make_file(t, "/seed-a", blocks * BLK, 0x11)))
 		return false;
-	d.pin = dax_pin_file(a, 0, blocks * BLK, DAX_PIN_WRITE, "fake-dma", &err);
+	d.pin = dax_pin_file(hfs_dax_file(a), 0, blocks * BLK, DAX_PIN_WRITE, "fake-dma", &err);
 	if (!d.pin) {
 		ktest_fail_msg(t, "pin failed: %d", err);
 		hfs_iput(a);

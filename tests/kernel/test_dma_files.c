@@ -184,8 +184,11 @@ KTEST(dma_files, seed_corruption_with_edu_when_unprotected)
 	EXPECT_GT(t, reused, 0);
 }
 
+/* The unpin rule held on every path of these copies: no page was unpinned
+ * while the engine still owned its descriptor (dma_unpin_check counts). */
 KTEST(dma_files, seed_prevented_with_edu_randomised)
 {
+	uint64_t early = dma_early_unpins();
 	unsigned reused;
 
 	if (!need_dma(t))
@@ -196,6 +199,7 @@ KTEST(dma_files, seed_prevented_with_edu_randomised)
 		ktest_log(t, "round %d: %lu pages, truncate after %lu ms: B intact, %u blocks reused",
 			  round, pages, delay, reused);
 	}
+	EXPECT_EQ(t, dma_early_unpins(), early);
 }
 
 /* ------------------------------------------------------------- stress */
@@ -301,7 +305,7 @@ static void run_stress(struct ktest *t, struct stress *s, bool unsafe)
 		snprintf(name, sizeof(name), "/stress%d", f);
 		ASSERT_OK(t, hfs_open(vfs_root(), name, HFS_O_RDWR | HFS_O_CREAT | HFS_O_TRUNC, 0644, &s->ip[f]));
 		ASSERT_OK(t, hfs_truncate(s->ip[f], STRESS_PAGES * BLK, NULL));
-		ASSERT_OK(t, dax_mmap(s->ip[f], 0, STRESS_PAGES * BLK, true, "stress", (void **)&s->va[f]));
+		ASSERT_OK(t, dax_mmap(hfs_dax_file(s->ip[f]), 0, STRESS_PAGES * BLK, true, "stress", (void **)&s->va[f]));
 	}
 	dax_unsafe_no_wait = unsafe;
 	s->unsafe = unsafe;
@@ -366,6 +370,9 @@ KTEST(dma_files, file_to_buffer_and_back)
 	buf = phys_to_virt(pa);
 	ASSERT_OK(t, write_pattern("/dmaf-buf", 3 * BLK, 0x21));
 	ASSERT_OK(t, hfs_lookup(vfs_root(), "/dmaf-buf", true, &ip));
+	struct dax_stats before, after;
+	uint64_t early = dma_early_unpins();
+	dax_get_stats(&before);
 	/* 5000 bytes from an odd offset: two pages of the file, one transfer each */
 	memset(buf, 0, 2 * BLK);
 	EXPECT_OK(t, dma_file_buffer(ip, 3000, pa, 5000, false));
@@ -379,6 +386,11 @@ KTEST(dma_files, file_to_buffer_and_back)
 	ASSERT_EQ(t, hfs_read(ip, 100, got, sizeof(got)), (int64_t)sizeof(got));
 	EXPECT_MEMEQ(t, got, buf, sizeof(got));
 	EXPECT_ERR(t, dma_file_buffer(ip, 0, pa, 0, false), -EINVAL);
+	/* Four descriptors, each unpinning its file page in its done(), and
+	 * none before the engine let go of it. */
+	dax_get_stats(&after);
+	EXPECT_EQ(t, after.dma_unpins, before.dma_unpins + 4);
+	EXPECT_EQ(t, dma_early_unpins(), early);
 	hfs_iput(ip);
 	vfs_unlink("/dmaf-buf");
 	pmm_free_pages(pa, 2);
