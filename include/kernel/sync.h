@@ -28,6 +28,7 @@
 
 #include <stdint.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <lib/list.h>
 #include <lib/compiler.h>
 #include <arch/x86_64/cpu.h>
@@ -299,6 +300,7 @@ static inline void up_write(struct rwsem *s)
 }
 bool rwsem_is_write_locked_by_me(struct rwsem *s);
 bool rwsem_is_locked(struct rwsem *s);
+bool rwsem_held(struct rwsem *s);
 
 /* ------------------------------------------------------------ completion */
 struct completion {
@@ -316,6 +318,72 @@ int wait_for_completion_timeout(struct completion *c, uint64_t timeout_ns);
 /* 0, or -EINTR (nothing consumed) when the thread is interrupted first */
 int wait_for_completion_interruptible(struct completion *c);
 bool completion_done(struct completion *c);
+
+/* ------------------------------------------------------- lock assertions */
+/*
+ * The "caller holds X" of a function's comment, checked: the first line of
+ * such a function is assert_held(&X) (or assert_held_write() for a rwsem
+ * taken exclusive, assert_not_held() for "must not hold").  They cost
+ * nothing unless the build asks for them: the debug kernel (DEBUG=1, which
+ * defines KDEBUG; `make test` boots one: build/debug/holdfast.elf) or a
+ * build with LOCK_ASSERTS defined.  Otherwise the condition is still
+ * compiled (so it keeps up with the code) and then dropped.  A failure
+ * panics, naming the lock, what was wanted and the function:
+ *
+ *	PANIC: lock check failed in hfs_map(): rwsem 'hfs_layout' not held
+ *
+ * What "held" can mean, per kind of lock:
+ *   spinlock_t     held by this CPU (spin_held_by_me);
+ *   struct mutex   held by this thread (mutex_held_by_me);
+ *   struct rwsem   assert_held: held for read by some thread or for write
+ *                  by this one (rwsem_held: readers are counted, not
+ *                  named, so a reader cannot be told apart from another);
+ *                  assert_held_write: held for write by this thread.
+ * assert_not_held takes a spinlock or a mutex (whether this thread reads
+ * a rwsem cannot be known).
+ */
+#if defined(KDEBUG) || defined(LOCK_ASSERTS)
+#define LOCK_ASSERTS_ON 1
+#else
+#define LOCK_ASSERTS_ON 0
+#endif
+
+void lock_assert_failed(const char *kind, const char *name, const char *want,
+			const char *func) __noreturn;
+
+#define lock_kind_(l) _Generic((l), spinlock_t *: "spinlock",			\
+			       struct mutex *: "mutex", struct rwsem *: "rwsem")
+#define lock_held_(l) _Generic((l), spinlock_t *: spin_held_by_me,		\
+			       struct mutex *: mutex_held_by_me,		\
+			       struct rwsem *: rwsem_held)(l)
+
+#define assert_held(l) do {							\
+	if (LOCK_ASSERTS_ON && unlikely(!lock_held_(l)))			\
+		lock_assert_failed(lock_kind_(l), (l)->name, "not held", __func__); \
+} while (0)
+
+#define assert_held_write(s) do {						\
+	if (LOCK_ASSERTS_ON && unlikely(!rwsem_is_write_locked_by_me(s)))	\
+		lock_assert_failed("rwsem", (s)->name,				\
+				   "not held for write by this thread", __func__); \
+} while (0)
+
+#define assert_not_held(l) do {							\
+	if (LOCK_ASSERTS_ON && unlikely(_Generic((l), spinlock_t *: spin_held_by_me, \
+						 struct mutex *: mutex_held_by_me)(l))) \
+		lock_assert_failed(lock_kind_(l), (l)->name, "held, and must not be", \
+				   __func__);					\
+} while (0)
+
+/*
+ * lock_assert_catch - for the tests of the assertions themselves: run
+ * fn(arg) in the calling thread; a lock assertion that fails in it (in
+ * this thread, not others) does not panic but ends fn and comes back here.
+ * Returns true then, with the panic's message in @msg (@size bytes).
+ * Only one thread at a time may use it; fn must hold no lock when its
+ * assertion fires other than those the test itself releases afterwards.
+ */
+bool lock_assert_catch(void (*fn)(void *arg), void *arg, char *msg, size_t size);
 
 /* -------------------------------------------------------------- wait_var */
 struct wait_queue *var_wait_queue(const volatile void *var);
