@@ -124,9 +124,10 @@ $(B)/holdfast-test.iso: $(B)/holdfast.elf | check-deps
 
 # ------------------------------------------------------------------ host ----
 
+# LOCK_ASSERTS: the host tests check holdfs's lock rules (fs/holdfs/platform.h).
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
-	-fno-omit-frame-pointer -Iinclude -DHOST_BUILD
+	-fno-omit-frame-pointer -Iinclude -DHOST_BUILD -DLOCK_ASSERTS
 
 # Each tests/host/NAME.mk adds NAME to HOST_TESTS and lists the sources of
 # build/host/test_NAME in HOST_TEST_NAME_SRCS.  tests/host/main.c and

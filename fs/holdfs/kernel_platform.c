@@ -162,4 +162,10 @@ void hfs_rwsem_init(hfs_rwsem_t *s, const char *name) { rwsem_init((struct rwsem
 void hfs_down_read(hfs_rwsem_t *s) { down_read((struct rwsem *)s); }
 void hfs_up_read(hfs_rwsem_t *s) { up_read((struct rwsem *)s); }
 
+/* A holdfs lock rule broken: the kernel's lock-check panic (sync.h). */
+void hfs_lock_assert_failed(const char *lock, const char *want, const char *func)
+{
+	lock_assert_failed("holdfs lock", lock, want, func);
+}
+
 /* hfs_break_layout is the DAX layer's: fs/dax.c. */

@@ -11,7 +11,9 @@
 #include <kernel/ktest_kernel.h>
 #include <kernel/sched.h>
 #include <kernel/sync.h>
+#include <fs/vfs.h>
 #include <lib/string.h>
+#include "../../fs/holdfs/holdfs.h"
 
 #define MSG_SIZE	160
 
@@ -120,4 +122,36 @@ KTEST(lock_checks, rwsem_written_by_another_thread_is_not_held)
 	EXPECT_TRUE(t, lock_assert_catch(need_rwsem_write, &w.s, msg, sizeof(msg)));
 	complete(&w.release);
 	thread_join(th);
+}
+
+static void map_unlocked(void *ip)
+{
+	struct hfs_mapping m;
+
+	(void)hfs_map(ip, 0, false, &m);
+}
+
+/* A real contract of the filesystem, through the platform seam: hfs_map()
+ * wants the file's layout lock. */
+KTEST(lock_checks, hfs_map_without_layout_lock_is_caught)
+{
+	struct hfs_inode *ip;
+	char msg[MSG_SIZE];
+
+	if (!checks_on(t))
+		return;
+	if (!vfs_mounted()) {
+		ktest_skip(t, "no filesystem mounted (no persistent memory)");
+		return;
+	}
+	ASSERT_OK(t, hfs_open(vfs_root(), "/lock-checks", HFS_O_RDWR | HFS_O_CREAT | HFS_O_TRUNC,
+			      0644, &ip));
+	EXPECT_TRUE(t, lock_assert_catch(map_unlocked, ip, msg, sizeof(msg)));
+	EXPECT_STREQ(t, msg, "lock check failed in hfs_map(): holdfs lock '&ip->layout' "
+		     "not held");
+	hfs_down_read(hfs_layout_lock(ip));
+	EXPECT_FALSE(t, lock_assert_catch(map_unlocked, ip, msg, sizeof(msg)));
+	hfs_up_read(hfs_layout_lock(ip));
+	hfs_iput(ip);
+	EXPECT_OK(t, hfs_unlink(vfs_root(), "/lock-checks", NULL));
 }
