@@ -9,6 +9,10 @@
  *
  * Sleeping locks are built on wait queues: the waiter re-tests its
  * condition (e.g. "mutex_trylock succeeded") after each wake-up.
+ *
+ * Lock assertions (assert_held and friends, sync.h) end here when they
+ * fail: lock_assert_failed() panics, or, for the one test thread that asked
+ * with lock_assert_catch(), jumps back to it with the message.
  */
 #include <kernel/sync.h>
 #include <kernel/sched.h>
