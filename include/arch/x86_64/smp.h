@@ -20,12 +20,18 @@
 #include <stdbool.h>
 
 struct acpi_madt_info;
+/* Boot CPU, once, thread context: start at most @max_cpus CPUs (0: all);
+ * a CPU that does not answer is reported and left out. */
 void smp_init(const struct acpi_madt_info *madt, unsigned max_cpus);
+/* CPUs running now.  Any context, no lock. */
 unsigned smp_online_count(void);
 
-/* Run fn(arg) on CPU cpu; wait: until it has run.  Thread or boot context. */
+/* Run fn(arg) on CPU cpu; wait: until it has run.  Thread or boot context,
+ * interrupts on or off.  0, -EINVAL (CPU offline), -ENOMEM (an async call
+ * that cannot be queued). */
 int smp_call_on(unsigned cpu, void (*fn)(void *), void *arg, bool wait);
-/* Run fn(arg) on every other online CPU and wait for all of them. */
+/* Run fn(arg) on every other online CPU and wait for all of them.  As
+ * smp_call_on; no errors. */
 void smp_call_others(void (*fn)(void *), void *arg);
 
 /* Round-trip cost of an IPI: ns per synchronous smp_call_on to cpu. */
