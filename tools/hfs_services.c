@@ -233,9 +233,11 @@ void hfs_lock_assert_failed(const char *lock, const char *want, const char *func
 	abort();
 }
 
+/* The core's half of the contract (platform.h) is checked here too: it
+ * calls with the layout lock held for write. */
 int hfs_break_layout(struct hfs_inode *ip, hfs_rwsem_t *layout, uint64_t off, uint64_t len,
 		     const struct hfs_wait *w)
 {
-	(void)layout;
+	hfs_assert_held_write(layout);
 	return hfs_host_break_hook ? hfs_host_break_hook(ip, off, len, w) : 0;
 }
