@@ -90,6 +90,15 @@ $(B)/holdfast.elf: $(KOBJS) $(B)/ksyms.o linker.ld scripts/check-image.py $(B)/k
 	$(Q)$(NM) -n $@ | $(PYTHON) scripts/ksyms.py --compare $(B)/holdfast.pass1.elf
 	$(Q)$(PYTHON) scripts/check-image.py $@
 
+# ---------------------------------------------------------- debug kernel ----
+
+# The same kernel built as DEBUG=1 (lock assertions on, freed heap
+# poisoned, -O1) in a folder of its own, so that its objects never mix with
+# build/holdfast.elf's.  `make test` boots it once with every suite
+# (ktest-q35-debug in tests/boots.py).
+$(B)/debug/holdfast.elf: FORCE
+	+$(Q)$(MAKE) --no-print-directory B=$(B)/debug DEBUG=1 $(B)/debug/holdfast.elf
+
 # ------------------------------------------------------------------- iso ----
 
 GRUB_MKRESCUE ?= grub-mkrescue
@@ -115,9 +124,10 @@ $(B)/holdfast-test.iso: $(B)/holdfast.elf | check-deps
 
 # ------------------------------------------------------------------ host ----
 
+# LOCK_ASSERTS: the host tests check holdfs's lock rules (fs/holdfs/platform.h).
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
-	-fno-omit-frame-pointer -Iinclude -DHOST_BUILD
+	-fno-omit-frame-pointer -Iinclude -DHOST_BUILD -DLOCK_ASSERTS
 
 # Each tests/host/NAME.mk adds NAME to HOST_TESTS and lists the sources of
 # build/host/test_NAME in HOST_TEST_NAME_SRCS.  tests/host/main.c and
@@ -167,7 +177,7 @@ run: $(B)/holdfast.iso tools | check-deps
 debug: $(B)/holdfast.iso | check-deps
 	@$(PYTHON) scripts/qemu.py debug --iso $(B)/holdfast.iso $(QEMU_PY_MACHINE)
 
-test: $(B)/holdfast.elf $(B)/holdfast-test.iso $(B)/holdfast.iso host-tests tools | check-deps
+test: $(B)/holdfast.elf $(B)/debug/holdfast.elf $(B)/holdfast-test.iso $(B)/holdfast.iso host-tests tools | check-deps
 	@$(PYTHON) -m unittest -q tests/test_runner_selftest.py 2>&1 | tail -n 1 | grep -qx OK || \
 		{ echo "error: the test runner's own tests fail: python3 -m unittest tests/test_runner_selftest.py"; exit 1; }
 	@$(PYTHON) -m unittest -q tests/test_newcomer.py 2>&1 | tail -n 1 | grep -q '^OK' || \
@@ -233,7 +243,8 @@ help:
 	@echo "                PEER=DIR: the Linux peer harness's folder (not part of this repository)"
 	@echo "make deps       install the Debian packages the build and QEMU need"
 	@echo "make clean      remove build/"
-	@echo "DEBUG=1         debug kernel build (kmalloc red zones, lock checks)"
+	@echo "DEBUG=1         debug kernel build (lock assertions, freed heap poisoned); make test"
+	@echo "                also builds one in $(B)/debug/ and boots it"
 
 .PHONY: all iso run demo debug test bench bench-linux deps check-deps clean help host-tests FORCE
 FORCE:

@@ -124,7 +124,13 @@ static bool file_ok(struct dax_file f)
 static int map_in_size(struct dax_file f, uint64_t off, bool alloc, struct dax_extent *ext)
 {
 	uint64_t size;
-	int err = f.ops->size(f.priv, &size);
+	int err;
+
+	if (alloc)
+		assert_held_write(layout_of(f));
+	else
+		assert_held(layout_of(f));
+	err = f.ops->size(f.priv, &size);
 
 	if (!err && off >= size)
 		err = -EFAULT;
@@ -194,6 +200,7 @@ void dax_unmap_range(struct dax_file f, uint64_t off, uint64_t len)
 	struct dax_mapping *m;
 	uint64_t end = off + len < off ? UINT64_MAX : off + len;
 
+	assert_held_write(layout_of(f));
 	spin_lock(&dax_lock);
 	list_for_each_entry(m, &mappings, node) {
 		if (!same_file(m->file, f) || m->off >= end || m->off + m->len <= off)
@@ -451,6 +458,10 @@ static unsigned pin_range(struct dax_file f, uint64_t off, unsigned n, bool writ
 {
 	unsigned i;
 
+	if (write)
+		assert_held_write(layout_of(f));
+	else
+		assert_held(layout_of(f));
 	*err = 0;
 	for (i = 0; i < n; i++) {
 		struct dax_extent ext;
@@ -472,7 +483,10 @@ static unsigned pin_range(struct dax_file f, uint64_t off, unsigned n, bool writ
 static int check_in_size(struct dax_file f, uint64_t off, uint64_t len)
 {
 	uint64_t size;
-	int err = f.ops->size(f.priv, &size);
+	int err;
+
+	assert_held(layout_of(f));
+	err = f.ops->size(f.priv, &size);
 
 	return err ? err : off + len > size ? -ESTALE : 0;
 }

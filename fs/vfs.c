@@ -6,6 +6,14 @@
  * reference, the open flags and the file offset.  Reads and writes at the
  * offset take the slot's mutex, so a shared fd behaves like a POSIX one.
  * Paths go straight to holdfs.  See include/fs/vfs.h.
+ *
+ * Context of every vfs_* call: thread context, may sleep (holdfs's locks
+ * and the slot mutexes are sleeping locks); the caller holds no spinlock
+ * and no holdfs lock.  Locks: fd_lock (a spinlock) only around the table's
+ * slots, never across a holdfs call; a slot's mutex around the offset.
+ * A call on a path fails with -ENODEV when nothing is mounted, a call on
+ * an fd with -EBADF when it is not open; the rest are holdfs's errors
+ * (holdfs.h documents them per call).
  */
 #include <fs/vfs.h>
 #include <fs/holdfs.h>
@@ -29,7 +37,14 @@ static spinlock_t fd_lock = SPINLOCK_INIT("fd_table");
 static struct file files[VFS_MAX_FILES];
 static unsigned nopen;			/* fd_lock */
 
+/** vfs_mounted - is the root filesystem mounted?  Any context, no lock. */
 bool vfs_mounted(void) { return root != NULL; }
+
+/**
+ * vfs_root - the mounted root filesystem, or NULL, for the callers of
+ * holdfs itself (DMA on files, the shell, the tests).  Any context, no
+ * lock; it stays valid until vfs_unmount_root() or vfs_format_root().
+ */
 struct hfs_fs *vfs_root(void) { return root; }
 
 /*
@@ -82,6 +97,11 @@ int vfs_mount_root(void)
 	return 0;
 }
 
+/**
+ * vfs_unmount_root - unmount the root filesystem.  Returns 0, -ENODEV (not
+ * mounted), -EBUSY (a file is open, or holdfs still holds an inode).
+ * Nothing may use vfs_root() during or after it.
+ */
 int vfs_unmount_root(void)
 {
 	int err;
@@ -131,6 +151,11 @@ static struct file *get_file(int fd)
 
 #define NEED_ROOT() do { if (!root) return -ENODEV; } while (0)
 
+/**
+ * vfs_open - open @path with HFS_O_* @flags (@mode: permission bits of a
+ * new file) and return its fd.  Takes fd_lock briefly, after hfs_open.
+ * Returns the fd, -EMFILE (VFS_MAX_FILES open), or hfs_open's errors.
+ */
 int vfs_open(const char *path, int flags, uint32_t mode)
 {
 	struct hfs_inode *ip;
@@ -157,6 +182,10 @@ int vfs_open(const char *path, int flags, uint32_t mode)
 	return fd;
 }
 
+/**
+ * vfs_close - free @fd and drop its reference (the last one of an unlinked
+ * file frees its blocks: hfs_iput).  Returns 0 or -EBADF.
+ */
 int vfs_close(int fd)
 {
 	struct hfs_inode *ip = NULL;
@@ -176,6 +205,7 @@ int vfs_close(int fd)
 	return 0;
 }
 
+/** vfs_open_count - how many fds are open.  Any context, no lock (a snapshot). */
 unsigned vfs_open_count(void)
 {
 	return READ_ONCE(nopen);
@@ -191,6 +221,10 @@ static bool can_write(const struct file *f)
 	return (f->flags & HFS_O_ACCMODE) != HFS_O_RDONLY;
 }
 
+/**
+ * vfs_pread - read at @off, leaving the fd's offset alone.  Returns the
+ * count, -EBADF (not open, or open write-only), or hfs_read's errors.
+ */
 int64_t vfs_pread(int fd, void *buf, size_t len, uint64_t off)
 {
 	struct file *f = get_file(fd);
@@ -202,6 +236,10 @@ int64_t vfs_pread(int fd, void *buf, size_t len, uint64_t off)
 	return hfs_read(f->ip, off, buf, len);
 }
 
+/**
+ * vfs_pwrite - write at @off, leaving the fd's offset alone.  Returns the
+ * count, -EBADF (not open, or open read-only), or hfs_write's errors.
+ */
 int64_t vfs_pwrite(int fd, const void *buf, size_t len, uint64_t off)
 {
 	struct file *f = get_file(fd);
@@ -213,6 +251,11 @@ int64_t vfs_pwrite(int fd, const void *buf, size_t len, uint64_t off)
 	return hfs_write(f->ip, off, buf, len);
 }
 
+/**
+ * vfs_read - read at the fd's offset and advance it.  Holds the slot's
+ * mutex across the read, so threads sharing @fd never read one byte
+ * twice.  Returns the count, -EBADF, or hfs_read's errors.
+ */
 int64_t vfs_read(int fd, void *buf, size_t len)
 {
 	struct file *f = get_file(fd);
@@ -230,6 +273,11 @@ int64_t vfs_read(int fd, void *buf, size_t len)
 	return n;
 }
 
+/**
+ * vfs_write - write at the fd's offset (at EOF with HFS_O_APPEND) and
+ * advance it, under the slot's mutex.  Returns the count, -EBADF, or
+ * hfs_write's errors.
+ */
 int64_t vfs_write(int fd, const void *buf, size_t len)
 {
 	struct file *f = get_file(fd);
@@ -256,6 +304,11 @@ int64_t vfs_write(int fd, const void *buf, size_t len)
 	return n;
 }
 
+/**
+ * vfs_lseek - set the fd's offset to @off from VFS_SEEK_SET/CUR/END, under
+ * the slot's mutex.  Returns the new offset, -EBADF, -EINVAL (unknown
+ * @whence, or a result below 0 or past INT64_MAX).
+ */
 int64_t vfs_lseek(int fd, int64_t off, int whence)
 {
 	struct file *f = get_file(fd);
@@ -293,6 +346,11 @@ int64_t vfs_lseek(int fd, int64_t off, int whence)
 	return base + off;
 }
 
+/**
+ * vfs_ftruncate - hfs_truncate() on the fd's file (it waits for pinned
+ * pages per @w).  Returns 0, -EBADF, -EINVAL (not open for writing), or
+ * hfs_truncate's errors.
+ */
 int vfs_ftruncate(int fd, uint64_t size, const struct hfs_wait *w)
 {
 	struct file *f = get_file(fd);
@@ -304,6 +362,10 @@ int vfs_ftruncate(int fd, uint64_t size, const struct hfs_wait *w)
 	return hfs_truncate(f->ip, size, w);
 }
 
+/**
+ * vfs_fallocate - hfs_fallocate() on the fd's file.  Returns 0, -EBADF
+ * (not open, or not for writing), or hfs_fallocate's errors.
+ */
 int vfs_fallocate(int fd, int mode, uint64_t off, uint64_t len, const struct hfs_wait *w)
 {
 	struct file *f = get_file(fd);
@@ -315,6 +377,7 @@ int vfs_fallocate(int fd, int mode, uint64_t off, uint64_t len, const struct hfs
 	return hfs_fallocate(f->ip, mode, off, len, w);
 }
 
+/** vfs_fsync - hfs_fsync() on the fd's file.  Returns 0 or -EBADF. */
 int vfs_fsync(int fd)
 {
 	struct file *f = get_file(fd);
@@ -322,6 +385,7 @@ int vfs_fsync(int fd)
 	return f ? hfs_fsync(f->ip) : -EBADF;
 }
 
+/** vfs_fstat - hfs_getattr() on the fd's file.  Returns 0 or -EBADF. */
 int vfs_fstat(int fd, struct hfs_stat *st)
 {
 	struct file *f = get_file(fd);
@@ -329,6 +393,10 @@ int vfs_fstat(int fd, struct hfs_stat *st)
 	return f ? hfs_getattr(f->ip, st) : -EBADF;
 }
 
+/**
+ * vfs_inode - the inode behind @fd with a new reference (hfs_iput it), or
+ * NULL when @fd is not open.
+ */
 struct hfs_inode *vfs_inode(int fd)
 {
 	struct file *f = get_file(fd);
@@ -336,6 +404,10 @@ struct hfs_inode *vfs_inode(int fd)
 	return f ? hfs_igrab(f->ip) : NULL;
 }
 
+/**
+ * vfs_truncate - hfs_truncate() on the file at @path (a final symlink is
+ * followed).  Returns 0, -ENODEV, hfs_lookup's or hfs_truncate's errors.
+ */
 int vfs_truncate(const char *path, uint64_t size, const struct hfs_wait *w)
 {
 	struct hfs_inode *ip;
@@ -350,12 +422,14 @@ int vfs_truncate(const char *path, uint64_t size, const struct hfs_wait *w)
 	return err;
 }
 
+/** vfs_stat - hfs_stat() following a final symlink.  0, -ENODEV or path errors. */
 int vfs_stat(const char *path, struct hfs_stat *st)
 {
 	NEED_ROOT();
 	return hfs_stat(root, path, true, st);
 }
 
+/** vfs_lstat - hfs_stat() of a final symlink itself.  0, -ENODEV or path errors. */
 int vfs_lstat(const char *path, struct hfs_stat *st)
 {
 	NEED_ROOT();
@@ -377,17 +451,34 @@ bool vfs_same_file(const char *a, const char *b, bool follow)
 	       sa.ino == sb.ino;
 }
 
+/** vfs_statfs - hfs_statfs() of the root.  Returns 0 or -ENODEV. */
 int vfs_statfs(struct hfs_statfs *st)
 {
 	NEED_ROOT();
 	return hfs_statfs(root, st);
 }
 
+/*
+ * The namespace calls: holdfs's, on the root, with -ENODEV when nothing is
+ * mounted.  unlink and rename wait for the pinned pages of a file whose
+ * last link goes as a NULL struct hfs_wait says: until the pins are
+ * dropped, or -EINTR when the thread is interrupted.  See holdfs.h for
+ * each one's errors.
+ */
+
+/** vfs_mkdir - hfs_mkdir() on the root. */
 int vfs_mkdir(const char *path, uint32_t mode) { NEED_ROOT(); return hfs_mkdir(root, path, mode); }
+/** vfs_rmdir - hfs_rmdir() on the root. */
 int vfs_rmdir(const char *path) { NEED_ROOT(); return hfs_rmdir(root, path); }
+/** vfs_unlink - hfs_unlink() on the root, waiting for pins. */
 int vfs_unlink(const char *path) { NEED_ROOT(); return hfs_unlink(root, path, NULL); }
+/** vfs_rename - hfs_rename() on the root, waiting for pins. */
 int vfs_rename(const char *from, const char *to) { NEED_ROOT(); return hfs_rename(root, from, to, NULL); }
+/** vfs_link - hfs_link() on the root. */
 int vfs_link(const char *a, const char *b) { NEED_ROOT(); return hfs_link(root, a, b); }
+/** vfs_symlink - hfs_symlink() on the root. */
 int vfs_symlink(const char *t, const char *l) { NEED_ROOT(); return hfs_symlink(root, t, l); }
+/** vfs_readlink - hfs_readlink() on the root: the target's length, or an error. */
 int vfs_readlink(const char *p, char *buf, size_t n) { NEED_ROOT(); return hfs_readlink(root, p, buf, n); }
+/** vfs_sync - hfs_sync() on the root: every change so far durable. */
 int vfs_sync(void) { NEED_ROOT(); return hfs_sync(root); }

@@ -76,9 +76,11 @@ static int class_for(size_t total)
 /* Carve a fresh frame into slots.  Caller holds the class lock. */
 static bool refill(struct kclass *k)
 {
-	uint64_t pa = pmm_alloc_page();
+	uint64_t pa;
 	char *page;
 
+	assert_held(&k->lock);
+	pa = pmm_alloc_page();
 	if (!pa)
 		return false;
 	page = phys_to_virt(pa);

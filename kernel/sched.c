@@ -61,6 +61,7 @@ const char *thread_state_name(enum thread_state s)
 /* Caller holds rq_lock. */
 static void enqueue(struct thread *t)
 {
+	assert_held(&rq_lock);
 	t->state = THREAD_RUNNABLE;
 	list_add_tail(&run_queue, &t->rq_node);
 }
@@ -71,6 +72,7 @@ static struct thread *pick_next(struct cpu *c)
 {
 	struct thread *t;
 
+	assert_held(&rq_lock);
 	list_for_each_entry(t, &run_queue, rq_node) {
 		if (t->affinity == AFFINITY_ANY || t->affinity == (int)c->id) {
 			list_del(&t->rq_node);
@@ -83,6 +85,7 @@ static struct thread *pick_next(struct cpu *c)
 /* Caller holds rq_lock: another CPU's idle thread may have work now. */
 static void kick_idle_cpus(struct thread *t)
 {
+	assert_held(&rq_lock);
 	for (unsigned i = 0; i < ncpus; i++) {
 		struct cpu *c = &cpus[i];
 		if (!c->online || c->current != c->idle)

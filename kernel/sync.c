@@ -9,10 +9,16 @@
  *
  * Sleeping locks are built on wait queues: the waiter re-tests its
  * condition (e.g. "mutex_trylock succeeded") after each wake-up.
+ *
+ * Lock assertions (assert_held and friends, sync.h) end here when they
+ * fail: lock_assert_failed() panics, or, for the one test thread that asked
+ * with lock_assert_catch(), jumps back to it with the message.
  */
 #include <kernel/sync.h>
 #include <kernel/sched.h>
 #include <kernel/panic.h>
+#include <kernel/kjmp.h>
+#include <lib/printf.h>
 #include <arch/x86_64/percpu.h>
 #include <lib/errno.h>
 
@@ -308,6 +314,57 @@ bool rwsem_is_write_locked_by_me(struct rwsem *s)
 bool rwsem_is_locked(struct rwsem *s)
 {
 	return __atomic_load_n(&s->state, __ATOMIC_RELAXED) & (RWSEM_WRITER | RWSEM_READERS);
+}
+
+/* Held for read by someone, or for write by the caller: the most a count
+ * of readers can say about the caller (sync.h, "lock assertions"). */
+bool rwsem_held(struct rwsem *s)
+{
+	uint64_t v = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
+
+	if (v & RWSEM_READERS)
+		return true;
+	return (v & RWSEM_WRITER) && READ_ONCE(s->writer) == current_thread();
+}
+
+/* ----------------------------------------------------- lock assertions */
+
+/* The one thread catching its own assertion failures (lock_assert_catch). */
+static struct {
+	struct thread *thread;
+	struct kjmp_buf *jb;
+	char *msg;
+	size_t size;
+} catcher;
+
+void lock_assert_failed(const char *kind, const char *name, const char *want,
+			const char *func)
+{
+	if (catcher.thread && catcher.thread == current_thread()) {
+		snprintf(catcher.msg, catcher.size, "lock check failed in %s(): %s '%s' %s",
+			 func, kind, name ? name : "?", want);
+		klongjmp(catcher.jb, 1);
+	}
+	panic("lock check failed in %s(): %s '%s' %s", func, kind, name ? name : "?", want);
+}
+
+bool lock_assert_catch(void (*fn)(void *arg), void *arg, char *msg, size_t size)
+{
+	struct kjmp_buf jb;
+	volatile bool caught = false;
+
+	msg[0] = '\0';
+	catcher.msg = msg;
+	catcher.size = size;
+	catcher.jb = &jb;
+	if (ksetjmp(&jb) == 0) {
+		WRITE_ONCE(catcher.thread, current_thread());
+		fn(arg);
+	} else {
+		caught = true;
+	}
+	WRITE_ONCE(catcher.thread, NULL);
+	return caught;
 }
 
 /* ---------------------------------------------------------- completion */

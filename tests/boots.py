@@ -141,6 +141,10 @@ BOOTS = [
          pmem=("16M",)),
     ktap("ktest-q35-smp2", machine="q35", kernel="holdfast.elf",
          append="test=all", smp=2, pmem=("16M",)),
+    # The debug kernel (DEBUG=1: lock assertions on, freed heap poisoned):
+    # every suite, so every "caller holds" on their paths is checked.
+    ktap("ktest-q35-debug", machine="q35", kernel="debug/holdfast.elf",
+         append="test=all", smp=2, pmem=("16M",)),
     # Every suite on four CPUs (multi-threaded TCG), and on two on pc.
     ktap("ktest-q35-smp4", machine="q35", kernel="holdfast.elf",
          append="test=all", smp=4, pmem=("16M",)),

@@ -5,7 +5,8 @@
  * or a zeroed buffer in memory (tests).  Stores are plain memcpy; flush
  * and fence only count (the mapping is shared, so the kernel writes the
  * file back; hfs_host_close() msyncs).
- * hfs_services.c: memory, clock, locks (pthread), the log and the layout
+ * hfs_services.c: memory, clock, locks (pthread, with owners for the
+ * core's lock assertions), the log and the layout
  * break, for the tools and every host test binary (whose pmem may come
  * from tests/host/hfs_memdev.c instead).
  */
@@ -51,5 +52,13 @@ void hfs_host_fake_clock(bool on);
  */
 extern int (*hfs_host_break_hook)(struct hfs_inode *ip, uint64_t off, uint64_t len,
 				  const struct hfs_wait *w);
+
+/*
+ * Test hook: a failed lock assertion (platform.h) calls it with the
+ * message before it aborts; a test that breaks a rule on purpose
+ * long-jumps out of it.  Without it, the message goes to stderr and the
+ * program aborts.
+ */
+extern void (*hfs_host_lock_assert_hook)(const char *msg);
 
 #endif

@@ -2,7 +2,8 @@
  * hfs_services.c - the platform services of include/fs/holdfs_platform.h on a
  * POSIX host, for the tools and for every host test binary: memory
  * (poisoned on allocation), a clock (which tests can make deterministic),
- * the log, pthread locks, and a layout break that never waits (nothing is
+ * the log, pthread locks that know their holders (for the core's lock
+ * assertions), and a layout break that never waits (nothing is
  * pinned on the host, unless a test installs hfs_host_break_hook).
  *
  * The log goes to stderr as it comes; with hfs_host_log_prefix set (the
@@ -19,9 +20,6 @@
 #include <string.h>
 #include <time.h>
 #include "hfs_host.h"
-
-_Static_assert(sizeof(pthread_mutex_t) <= sizeof(hfs_mutex_t), "mutex storage");
-_Static_assert(sizeof(pthread_rwlock_t) <= sizeof(hfs_rwsem_t), "rwsem storage");
 
 bool hfs_host_quiet;
 const char *hfs_host_log_prefix;
@@ -109,51 +107,137 @@ static void must(int err)
 		abort();
 }
 
+/*
+ * The locks know who holds them, for the core's lock assertions
+ * (platform.h): a mutex its owner, a rwsem its writer and how many threads
+ * read it.  A thread is named by the address of its own host_self.  The
+ * holder sets the owner after it locks and clears it before it unlocks,
+ * so a thread asking about itself always gets the right answer.
+ */
+struct host_mutex {
+	pthread_mutex_t m;
+	const void *owner;		/* atomic; NULL when free */
+};
+
+struct host_rwsem {
+	pthread_rwlock_t l;
+	const void *writer;		/* atomic; NULL when not write-locked */
+	unsigned readers;		/* atomic */
+};
+
+_Static_assert(sizeof(struct host_mutex) <= sizeof(hfs_mutex_t), "mutex storage");
+_Static_assert(sizeof(struct host_rwsem) <= sizeof(hfs_rwsem_t), "rwsem storage");
+
+static __thread char host_self;
+
+void (*hfs_host_lock_assert_hook)(const char *msg);
+
 void hfs_mutex_init(hfs_mutex_t *m, const char *name)
 {
+	struct host_mutex *h = (struct host_mutex *)m;
+
 	(void)name;
-	must(pthread_mutex_init((pthread_mutex_t *)m, NULL));
+	must(pthread_mutex_init(&h->m, NULL));
+	h->owner = NULL;
 }
 
 void hfs_mutex_lock(hfs_mutex_t *m)
 {
-	must(pthread_mutex_lock((pthread_mutex_t *)m));
+	struct host_mutex *h = (struct host_mutex *)m;
+
+	must(pthread_mutex_lock(&h->m));
+	__atomic_store_n(&h->owner, &host_self, __ATOMIC_RELAXED);
 }
 
 void hfs_mutex_unlock(hfs_mutex_t *m)
 {
-	must(pthread_mutex_unlock((pthread_mutex_t *)m));
+	struct host_mutex *h = (struct host_mutex *)m;
+
+	__atomic_store_n(&h->owner, NULL, __ATOMIC_RELAXED);
+	must(pthread_mutex_unlock(&h->m));
+}
+
+bool hfs_mutex_held(const hfs_mutex_t *m)
+{
+	const struct host_mutex *h = (const struct host_mutex *)m;
+
+	return __atomic_load_n(&h->owner, __ATOMIC_RELAXED) == &host_self;
 }
 
 void hfs_rwsem_init(hfs_rwsem_t *s, const char *name)
 {
+	struct host_rwsem *h = (struct host_rwsem *)s;
+
 	(void)name;
-	must(pthread_rwlock_init((pthread_rwlock_t *)s, NULL));
+	must(pthread_rwlock_init(&h->l, NULL));
+	h->writer = NULL;
+	h->readers = 0;
 }
 
 void hfs_down_read(hfs_rwsem_t *s)
 {
-	must(pthread_rwlock_rdlock((pthread_rwlock_t *)s));
+	struct host_rwsem *h = (struct host_rwsem *)s;
+
+	must(pthread_rwlock_rdlock(&h->l));
+	__atomic_fetch_add(&h->readers, 1, __ATOMIC_RELAXED);
 }
 
 void hfs_up_read(hfs_rwsem_t *s)
 {
-	must(pthread_rwlock_unlock((pthread_rwlock_t *)s));
+	struct host_rwsem *h = (struct host_rwsem *)s;
+
+	__atomic_fetch_sub(&h->readers, 1, __ATOMIC_RELAXED);
+	must(pthread_rwlock_unlock(&h->l));
 }
 
 void hfs_down_write(hfs_rwsem_t *s)
 {
-	must(pthread_rwlock_wrlock((pthread_rwlock_t *)s));
+	struct host_rwsem *h = (struct host_rwsem *)s;
+
+	must(pthread_rwlock_wrlock(&h->l));
+	__atomic_store_n(&h->writer, &host_self, __ATOMIC_RELAXED);
 }
 
 void hfs_up_write(hfs_rwsem_t *s)
 {
-	must(pthread_rwlock_unlock((pthread_rwlock_t *)s));
+	struct host_rwsem *h = (struct host_rwsem *)s;
+
+	__atomic_store_n(&h->writer, NULL, __ATOMIC_RELAXED);
+	must(pthread_rwlock_unlock(&h->l));
 }
 
+/* Held for read by some thread, or for write by this one. */
+bool hfs_rwsem_held(const hfs_rwsem_t *s)
+{
+	const struct host_rwsem *h = (const struct host_rwsem *)s;
+
+	return __atomic_load_n(&h->readers, __ATOMIC_RELAXED) > 0 || hfs_rwsem_held_write(s);
+}
+
+bool hfs_rwsem_held_write(const hfs_rwsem_t *s)
+{
+	const struct host_rwsem *h = (const struct host_rwsem *)s;
+
+	return __atomic_load_n(&h->writer, __ATOMIC_RELAXED) == &host_self;
+}
+
+void hfs_lock_assert_failed(const char *lock, const char *want, const char *func)
+{
+	char msg[256];
+
+	snprintf(msg, sizeof(msg), "lock check failed in %s(): holdfs lock '%s' %s",
+		 func, lock, want);
+	if (hfs_host_lock_assert_hook)
+		hfs_host_lock_assert_hook(msg);
+	fprintf(stderr, "%s\n", msg);
+	abort();
+}
+
+/* The core's half of the contract (platform.h) is checked here too: it
+ * calls with the layout lock held for write. */
 int hfs_break_layout(struct hfs_inode *ip, hfs_rwsem_t *layout, uint64_t off, uint64_t len,
 		     const struct hfs_wait *w)
 {
-	(void)layout;
+	hfs_assert_held_write(layout);
 	return hfs_host_break_hook ? hfs_host_break_hook(ip, off, len, w) : 0;
 }

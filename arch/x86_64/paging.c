@@ -138,6 +138,7 @@ static uint64_t *walk(struct pgtable *pt, uint64_t va, unsigned level, bool crea
 {
 	uint64_t *table = pt->pml4;
 
+	assert_held(&pt->lock);
 	for (unsigned l = 4; l > level; l--) {
 		uint64_t *e = &table[LEVEL_INDEX(va, l)];
 		if (!(*e & PTE_P)) {

@@ -174,6 +174,7 @@ static int start_step(struct edu *e, enum edu_step step)
 	uint64_t off = d->bytes_done, src, dst;
 	uint32_t cmd = EDU_CMD_START | EDU_CMD_IRQ;
 
+	assert_held(&e->lock);
 	if (step == STEP_TO_DEV)
 		e->win_len = MIN(d->len - off, (uint64_t)EDU_WINDOW);
 	src = step == STEP_TO_DEV ? d->src + off : EDU_BUF_ADDR;
@@ -222,6 +223,7 @@ static unsigned long finish(struct edu *e, int status, unsigned long f)
 {
 	struct dma_desc *d = e->active;
 
+	assert_held(&e->lock);
 	e->active = NULL;
 	e->step = STEP_NONE;
 	e->pending_err = 0;
@@ -265,6 +267,7 @@ static void kick_and_unlock(struct edu *e, unsigned long f)
  */
 static int advance(struct edu *e, struct dma_desc *d)
 {
+	assert_held(&e->lock);
 	if (e->step == STEP_TO_DEV)
 		return d->cancel ? -ECANCELED : (start_step(e, STEP_TO_RAM) ?: 1);
 	d->bytes_done += e->win_len;

@@ -39,8 +39,10 @@ static int check_target(const struct pci_dev *dev, uint8_t vector, uint32_t apic
  * pci_cmd_lock. */
 static void reg_bits(struct pci_dev *dev, uint16_t off, uint16_t set, uint16_t clear)
 {
-	uint16_t v = pci_read16(dev, off);
+	uint16_t v;
 
+	assert_held(&pci_cmd_lock);
+	v = pci_read16(dev, off);
 	pci_write16(dev, off, (uint16_t)((v | set) & ~clear));
 }
 
@@ -63,6 +65,7 @@ static void msi_program(struct pci_dev *dev, uint16_t ctrl, uint64_t addr, uint3
 	bool is_64 = ctrl & PCI_MSI_CTRL_64BIT;
 	uint8_t cap = dev->msi_cap;
 
+	assert_held(&pci_cmd_lock);
 	pci_write32(dev, cap + PCI_MSI_ADDR_LO, (uint32_t)addr);
 	if (is_64)
 		pci_write32(dev, cap + PCI_MSI_ADDR_HI, (uint32_t)(addr >> 32));

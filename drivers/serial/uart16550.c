@@ -130,6 +130,7 @@ static unsigned rx_used(void) { return rx.head - rx.tail; }
  * holds rx.lock. */
 static void rx_update_ier_locked(void)
 {
+	assert_held(&rx.lock);
 	reg_write(UART_IER, rx.irq_on && !rx.throttled ? IER_RDI : 0);
 }
 
@@ -140,6 +141,7 @@ static void rx_update_ier_locked(void)
  */
 static void rx_drain_locked(void)
 {
+	assert_held(&rx.lock);
 	if (rx.throttled)
 		return;
 	while (rx_used() < RX_RING_SIZE && (reg_read(UART_LSR) & LSR_DR)) {
@@ -161,6 +163,7 @@ static int rx_take_locked(void)
 {
 	int c;
 
+	assert_held(&rx.lock);
 	if (rx.head == rx.tail)
 		rx_drain_locked();	/* polling, before the interrupt is on */
 	if (rx.head == rx.tail)

@@ -385,6 +385,7 @@ int hfs_dir_lookup(struct hfs_inode *dir, const char *name, size_t len,
 	uint8_t buf[ENTRY_BUF];
 	uint64_t off;
 
+	hfs_assert_held_read(&dir->fs->ns_lock);
 	return find(dir, name, len, ino, pos, &off, (void *)buf);
 }
 
@@ -464,8 +465,11 @@ int hfs_dir_add(struct hfs_tx *tx, struct hfs_inode *dir, const char *name,
 	struct hfs_dirindex *x;
 	unsigned n = HFS_DIRENT_SLOTS(len), slot = 1;
 	uint64_t lblk, off, pos, found;
-	int err = find(dir, name, len, &found, &pos, &off, de);
+	int err;
 
+	hfs_assert_held_write(&dir->fs->ns_lock);
+	hfs_assert_held(&dir->fs->tx_lock);
+	err = find(dir, name, len, &found, &pos, &off, de);
 	if (err != -ENOENT)
 		return err ? err : -EEXIST;
 	x = dir->dir;
@@ -533,6 +537,8 @@ int hfs_dir_remove(struct hfs_tx *tx, struct hfs_inode *dir, const char *name,
 	unsigned n;
 	int err = -ENOENT;
 
+	hfs_assert_held_write(&dir->fs->ns_lock);
+	hfs_assert_held(&dir->fs->tx_lock);
 	if (pos != UINT64_MAX && entry_is(dir, pos, name, len, de, &off))
 		err = 0;
 	if (err)
@@ -550,15 +556,21 @@ int hfs_dir_remove(struct hfs_tx *tx, struct hfs_inode *dir, const char *name,
 	return tx->error;
 }
 
-/** hfs_dir_set_ino - point the entry at @pos to @ino (rename over a name). */
+/**
+ * hfs_dir_set_ino - point the entry at @pos to @ino (rename over a name).
+ * Returns 0 or -EUCLEAN.  Caller holds ns_lock exclusive, is in @tx.
+ */
 int hfs_dir_set_ino(struct hfs_tx *tx, struct hfs_inode *dir, uint64_t pos,
 		    uint64_t ino, unsigned type)
 {
 	uint8_t buf[ENTRY_BUF];
 	struct hfs_ddirent *de = (void *)buf;
 	uint64_t off;
-	int err = entry_read(dir, pos, de, &off);
+	int err;
 
+	hfs_assert_held_write(&dir->fs->ns_lock);
+	hfs_assert_held(&dir->fs->tx_lock);
+	err = entry_read(dir, pos, de, &off);
 	if (err)
 		return err;
 	hfs_tx_dirty_inode(tx, dir);
@@ -569,12 +581,17 @@ int hfs_dir_set_ino(struct hfs_tx *tx, struct hfs_inode *dir, uint64_t pos,
 	return tx->error;
 }
 
-/** hfs_dir_count - number of entries in @dir (not counting . and ..). */
+/**
+ * hfs_dir_count - number of entries in @dir (not counting . and ..).
+ * Returns 0, -EUCLEAN or -ENOMEM.  Caller holds ns_lock.
+ */
 int hfs_dir_count(struct hfs_inode *dir, uint64_t *count)
 {
 	struct hfs_dirindex *x;
-	int err = index_get(dir, &x);
+	int err;
 
+	hfs_assert_held_read(&dir->fs->ns_lock);
+	err = index_get(dir, &x);
 	if (!err)
 		*count = x->count;
 	return err;

@@ -19,8 +19,9 @@
  * each change, which keeps the code simple and every step checked.
  *
  * Locking: lookups need the inode's layout lock (shared); changes need it
- * exclusive plus a transaction.  Directories use their trees under
- * ns_lock instead (exclusive to change).
+ * exclusive plus a transaction.  Directories, symlinks and inodes not yet
+ * committed use their trees under ns_lock instead (exclusive to change).
+ * Every entry point asserts it (hfs_extents_readable/_writable, hfs_int.h).
  */
 #include <lib/string.h>
 #include <lib/errno.h>
@@ -140,7 +141,9 @@ static const struct hfs_dnode_hdr *node_view(struct hfs_inode *ip, uint64_t pblk
  * hfs_ext_lookup - the extent containing file block @lblk.
  * Returns 1 with *ext filled, 0 for a hole (with *hole_len blocks to the
  * next extent, UINT64_MAX if none), or -EUCLEAN / -ENOMEM.
- * Caller holds the layout lock (shared), or ns_lock for directories.
+ * Caller holds the layout lock (shared is enough), or ns_lock for a
+ * directory, a symlink or an inode not yet committed
+ * (hfs_extents_readable()).
  */
 int hfs_ext_lookup(struct hfs_inode *ip, uint64_t lblk, struct hfs_dext *ext,
 		   uint64_t *hole_len)
@@ -150,9 +153,10 @@ int hfs_ext_lookup(struct hfs_inode *ip, uint64_t lblk, struct hfs_dext *ext,
 	uint64_t bound = UINT64_MAX;
 	uint8_t *buf = NULL;
 	int i, ret = 0;
+	struct hfs_dext cached;
 
-	struct hfs_dext cached = hfs_last_get(ip);
-
+	hfs_assert_extents_readable(ip);
+	cached = hfs_last_get(ip);
 	if (cached.len && lblk >= cached.lblk && lblk < (uint64_t)cached.lblk + cached.len) {
 		*ext = cached;
 		return 1;
@@ -192,7 +196,10 @@ out:
 	return ret;
 }
 
-/** hfs_ext_last - the extent with the highest lblk; returns 1, 0 (none), or -errno. */
+/**
+ * hfs_ext_last - the extent with the highest lblk; returns 1, 0 (none), or
+ * -EUCLEAN / -ENOMEM.  Locks as for hfs_ext_lookup.
+ */
 int hfs_ext_last(struct hfs_inode *ip, struct hfs_dext *ext)
 {
 	const struct hfs_dext *e = ip->d.root;
@@ -200,6 +207,7 @@ int hfs_ext_last(struct hfs_inode *ip, struct hfs_dext *ext)
 	uint8_t *buf = NULL;
 	int ret = 0;
 
+	hfs_assert_extents_readable(ip);
 	if (count == 0)
 		return 0;
 	if (depth && ip->in_tx) {
@@ -465,8 +473,8 @@ static void ext_changed(struct hfs_tx *tx, struct hfs_inode *ip)
 /**
  * hfs_ext_insert - map file blocks [lblk, lblk+len) to [pblk, pblk+len).
  * The range must be a hole.  Merges with the extent before it when both
- * are contiguous.  Caller holds the layout lock exclusive and is in @tx;
- * errors (-ENOSPC for a node, -EUCLEAN, -ENOMEM) also fail @tx.
+ * are contiguous.  Caller holds the layout lock exclusive (or ns_lock
+ * exclusive: hfs_extents_writable()) and is in @tx; errors (-ENOSPC for a node, -EUCLEAN, -ENOMEM) also fail @tx.
  */
 int hfs_ext_insert(struct hfs_tx *tx, struct hfs_inode *ip, uint64_t lblk,
 		   uint64_t pblk, uint64_t len)
@@ -475,6 +483,8 @@ int hfs_ext_insert(struct hfs_tx *tx, struct hfs_inode *ip, uint64_t lblk,
 	struct xlevel *leaf;
 	int err;
 
+	hfs_assert_extents_writable(ip);
+	hfs_assert_held(&ip->fs->tx_lock);
 	if (lblk + len > HFS_MAX_FILE_BLOCKS || len == 0) {
 		hfs_tx_fail(tx, -EFBIG);
 		return -EFBIG;
@@ -516,13 +526,16 @@ static size_t change_reserve(const struct hfs_inode *ip)
  * hfs_ext_remove - unmap file blocks [lblk, lblk+len), highest first,
  * freeing the blocks, until @max_free blocks were freed or the journal is
  * nearly full.  *removed: how many blocks at the top of the range are
- * now a hole (len when done).  Caller holds layout exclusive, is in @tx.
+ * now a hole (len when done).  Caller holds layout exclusive (or ns_lock:
+ * hfs_extents_writable()), is in @tx.
  */
 int hfs_ext_remove(struct hfs_tx *tx, struct hfs_inode *ip, uint64_t lblk,
 		   uint64_t len, uint64_t max_free, uint64_t *removed)
 {
 	uint64_t end = lblk + len;
 
+	hfs_assert_extents_writable(ip);
+	hfs_assert_held(&ip->fs->tx_lock);
 	*removed = 0;
 	ext_changed(tx, ip);
 	while (end > lblk && !tx->error) {
@@ -681,6 +694,8 @@ int hfs_ext_shift(struct hfs_tx *tx, struct hfs_inode *ip, uint64_t from, int64_
 {
 	bool changed = false;
 
+	hfs_assert_extents_writable(ip);
+	hfs_assert_held(&ip->fs->tx_lock);
 	ext_changed(tx, ip);
 	if (split_at(tx, ip, from))
 		return tx->error;
@@ -740,6 +755,8 @@ int hfs_ext_shift_step(struct hfs_tx *tx, struct hfs_inode *ip, uint64_t from,
 	unsigned i, s;
 	int err;
 
+	hfs_assert_extents_writable(ip);
+	hfs_assert_held(&ip->fs->tx_lock);
 	*next = UINT64_MAX;
 	ext_changed(tx, ip);
 	err = path_load(&p, ip, from);

@@ -71,6 +71,7 @@ int hfs_zero_gap(struct hfs_inode *ip, uint64_t from, uint64_t to)
 {
 	struct hfs_pm *pm = ip->fs->pm;
 
+	hfs_assert_held_write(&ip->layout);
 	while (from < to) {
 		struct hfs_dext e;
 		uint64_t hole, n;
@@ -141,9 +142,11 @@ int hfs_alloc_range(struct hfs_inode *ip, uint64_t lblk, uint64_t n, bool zero,
 {
 	struct hfs_fs *fs = ip->fs;
 	uint64_t end = lblk + n;
-	int64_t need = hfs_count_holes(ip, lblk, n);
+	int64_t need;
 	int err = 0;
 
+	hfs_assert_held_write(&ip->layout);
+	need = hfs_count_holes(ip, lblk, n);
 	if (need < 0)
 		return (int)need;
 	if (need == 0)
@@ -380,6 +383,7 @@ int hfs_truncate_locked(struct hfs_inode *ip, uint64_t size)
 	bool done = true;
 	int err;
 
+	hfs_assert_held_write(&ip->layout);
 	if (size > ip->d.size) {
 		err = hfs_zero_gap(ip, ip->d.size, size);
 		if (err)
@@ -454,6 +458,10 @@ int hfs_map(struct hfs_inode *ip, uint64_t off, bool alloc, struct hfs_mapping *
 	uint64_t hole, lblk = BLK(off);
 	int r;
 
+	if (alloc)
+		hfs_assert_held_write(&ip->layout);
+	else
+		hfs_assert_held_read(&ip->layout);
 	if (off >= HFS_MAX_FILE_BYTES)
 		return -EFBIG;
 	r = hfs_ext_lookup(ip, lblk, &e, &hole);

@@ -331,6 +331,49 @@ static inline bool hfs_rdonly(const struct hfs_fs *fs)
 	return fs->flags & HFS_MOUNT_RDONLY;
 }
 
+/*
+ * An inode allocated by the running transaction, which the caller is in:
+ * no committed directory names it yet, so nobody but its creator (who
+ * holds ns_lock exclusive) can reach it.  For the lock assertions only:
+ * it walks the transaction's undo records.
+ */
+static inline bool hfs_inode_unborn(const struct hfs_inode *ip)
+{
+	const struct hfs_fs *fs = ip->fs;
+	size_t i;
+
+	if (!fs->tx_active || !hfs_mutex_held(&fs->tx_lock))
+		return false;
+	for (i = 0; i < fs->tx.nundo; i++)
+		if (fs->tx.undo[i].kind == HFS_UNDO_IALLOC && fs->tx.undo[i].start == ip->ino)
+			return true;
+	return false;
+}
+
+/*
+ * The lock rules of a file's extent tree (and size), for the assertions
+ * (platform.h): reading it wants the layout lock, shared or exclusive;
+ * changing it wants the layout lock exclusive.  A directory's tree, a
+ * symlink's, and that of an inode not yet committed are the namespace's
+ * instead: read under ns_lock, changed under ns_lock exclusive.
+ */
+static inline bool hfs_extents_readable(const struct hfs_inode *ip)
+{
+	return hfs_rwsem_held(&ip->layout) ||
+	       (hfs_rwsem_held(&ip->fs->ns_lock) && (!hfs_is_reg(ip) || hfs_inode_unborn(ip)));
+}
+static inline bool hfs_extents_writable(const struct hfs_inode *ip)
+{
+	return hfs_rwsem_held_write(&ip->layout) ||
+	       (hfs_rwsem_held_write(&ip->fs->ns_lock) && (!hfs_is_reg(ip) || hfs_inode_unborn(ip)));
+}
+#define hfs_assert_extents_readable(ip)						\
+	hfs_assert_lock(hfs_extents_readable(ip), &ip->layout,		\
+			"not held (nor ns_lock, for a directory, symlink or new inode)")
+#define hfs_assert_extents_writable(ip)						\
+	hfs_assert_lock(hfs_extents_writable(ip), &ip->layout,		\
+			"not held for write (nor ns_lock, for a directory, symlink or new inode)")
+
 /* The inode's cached extent, copied under its spin flag (see last_lock). */
 static inline void hfs_last_lock(struct hfs_inode *ip)
 {

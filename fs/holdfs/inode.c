@@ -170,6 +170,7 @@ static struct hfs_inode *ifind(struct hfs_fs *fs, uint64_t ino)
 {
 	struct hfs_inode *ip;
 
+	hfs_assert_held(&fs->icache_lock);
 	list_for_each_entry(ip, ihead(fs, ino), hash_link)
 		if (ip->ino == ino)
 			return ip;
@@ -355,6 +356,7 @@ static void persist_attrs_locked(struct hfs_inode *ip)
 {
 	struct hfs_fs *fs = ip->fs;
 
+	hfs_assert_held(&fs->tx_lock);
 	if (!__atomic_exchange_n(&ip->attrs_dirty, false, __ATOMIC_SEQ_CST))
 		return;
 	hfs_pm_persist(fs->pm, hfs_inode_off(fs, ip->ino), &ip->d.size,
@@ -382,6 +384,7 @@ void hfs_inode_persist_all_locked(struct hfs_fs *fs)
 {
 	size_t i;
 
+	hfs_assert_held(&fs->tx_lock);
 	if (hfs_rdonly(fs))
 		return;
 	hfs_mutex_lock(&fs->icache_lock);
@@ -407,6 +410,7 @@ int hfs_spec_trim(struct hfs_inode *ip, const struct hfs_wait *w)
 	struct hfs_dext last;
 	int r, err = 0;
 
+	hfs_assert_held_write(&ip->layout);
 	if (ip->spec_from == UINT64_MAX || !hfs_is_reg(ip))
 		return 0;
 	from = MAX(DIV_ROUND_UP(ip->d.size, HFS_BLOCK_SIZE), ip->spec_from);
@@ -451,6 +455,10 @@ void hfs_iput(struct hfs_inode *ip)
 	if (!ip)
 		return;
 	fs = ip->fs;
+	hfs_assert_lock(!hfs_rwsem_held_write(&ip->layout), &ip->layout,
+			"held for write, and must not be");
+	hfs_assert_lock(!hfs_mutex_held(&fs->tx_lock), &fs->tx_lock,
+			"held, and must not be");
 	hfs_mutex_lock(&fs->icache_lock);
 	if (ip->ref > 1) {
 		ip->ref--;

@@ -230,6 +230,8 @@ struct hfs_tx *hfs_tx_begin(struct hfs_fs *fs)
 {
 	struct hfs_tx *tx = &fs->tx;
 
+	hfs_assert_lock(!hfs_mutex_held(&fs->icache_lock), &fs->icache_lock,
+			"held, and must not be (it is taken last)");
 	hfs_mutex_lock(&fs->tx_lock);
 	fs->tx_active = true;
 	tx->used = sizeof(struct hfs_djtx);
@@ -330,6 +332,7 @@ void hfs_tx_read(struct hfs_fs *fs, uint64_t off, void *dst, size_t len)
 	memcpy(dst, hfs_pm_ptr(fs->pm, off), len);
 	if (!fs->tx_active)
 		return;
+	hfs_assert_held(&fs->tx_lock);
 	for (pos = sizeof(struct hfs_djtx); pos < tx->used;) {
 		const struct hfs_djrec *r = (const void *)(tx->buf + pos);
 		uint64_t lo = MAX(off, r->off), hi = MIN(off + len, r->off + r->len);
@@ -376,8 +379,11 @@ void hfs_tx_dirty_inode(struct hfs_tx *tx, struct hfs_inode *ip)
  */
 void hfs_tx_set_size(struct hfs_tx *tx, struct hfs_inode *ip, uint64_t size)
 {
-	int i = dirty_slot(tx, ip);
+	int i;
 
+	hfs_assert_held_write(&ip->layout);
+	hfs_assert_held(&tx->fs->tx_lock);
+	i = dirty_slot(tx, ip);
 	if (i < 0)
 		return;		/* the transaction failed: nothing to change */
 	tx->inodes[i].sets_size = true;

@@ -232,3 +232,9 @@ int hfs_break_layout(struct hfs_inode *ip, hfs_rwsem_t *layout, uint64_t off, ui
 	}
 	return dax_break_layout(hfs_dax_file(ip), off, len, w ? &dw : NULL);
 }
+
+/* A holdfs lock rule broken: the kernel's lock-check panic (sync.h). */
+void hfs_lock_assert_failed(const char *lock, const char *want, const char *func)
+{
+	lock_assert_failed("holdfs lock", lock, want, func);
+}

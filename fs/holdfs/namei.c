@@ -44,7 +44,8 @@ static void nd_put(struct nameidata *nd)
 	nd->ip = nd->dir = NULL;
 }
 
-/* Read the target of symlink @ip into @buf (HFS_PATH_MAX bytes). */
+/* Read the target of symlink @ip into @buf (HFS_PATH_MAX bytes).  Caller
+ * holds ns_lock: a symlink's extents are the namespace's (extent.c). */
 static int link_target(struct hfs_inode *ip, char *buf)
 {
 	uint64_t len = ip->d.size;
@@ -358,7 +359,9 @@ int hfs_readlink(struct hfs_fs *fs, const char *path, char *buf, size_t size)
 		hfs_iput(ip);
 		return -ENOMEM;
 	}
+	hfs_down_read(&fs->ns_lock);	/* a symlink's tree is the namespace's */
 	err = link_target(ip, t);
+	hfs_up_read(&fs->ns_lock);
 	if (err >= 0 && size) {
 		size_t n = MIN((size_t)err, size);
 
@@ -648,6 +651,7 @@ out_unlock:
  */
 static void drop_link(struct hfs_tx *tx, struct hfs_inode *victim)
 {
+	hfs_assert_held_write(&victim->layout);
 	hfs_tx_dirty_inode(tx, victim);
 	if (hfs_is_dir(victim))
 		victim->d.nlink = 0;

@@ -22,8 +22,9 @@
  * runs.  An unlinked file that is still open is an orphan too: it lives
  * until its last reference is dropped (hfs_evict), or the next mount.
  *
- * Locking: the caller holds the inode's layout lock exclusive (or is the
- * only user of the inode: eviction and recovery).  At run time every
+ * Locking: the caller holds the inode's layout lock exclusive (eviction
+ * and recovery take it too, though nobody else uses the inode then) and
+ * is in the transaction; each function asserts it.  At run time every
  * orphan is in the inode cache (someone holds a reference), which is how
  * hfs_orphan_remove finds a predecessor without reading uncached inodes.
  */
@@ -37,6 +38,8 @@ void hfs_orphan_add(struct hfs_tx *tx, struct hfs_inode *ip)
 {
 	struct hfs_fs *fs = tx->fs;
 
+	hfs_assert_held_write(&ip->layout);
+	hfs_assert_held(&fs->tx_lock);
 	if (ip->d.flags & HFS_DI_ORPHAN)
 		return;
 	hfs_tx_dirty_inode(tx, ip);
@@ -56,6 +59,8 @@ int hfs_orphan_remove(struct hfs_tx *tx, struct hfs_inode *ip)
 	struct hfs_fs *fs = tx->fs;
 	uint64_t cur = fs->sb.orphan_head, steps;
 
+	hfs_assert_held_write(&ip->layout);
+	hfs_assert_held(&fs->tx_lock);
 	if (!(ip->d.flags & HFS_DI_ORPHAN))
 		return 0;
 	hfs_tx_dirty_inode(tx, ip);
@@ -180,6 +185,7 @@ int hfs_free_blocks_from(struct hfs_inode *ip, uint64_t lblk)
 	uint64_t end = HFS_MAX_FILE_BLOCKS;
 	int err = 0;
 
+	hfs_assert_held_write(&ip->layout);
 	while (lblk < end && !err) {
 		struct hfs_tx *tx = hfs_tx_begin(fs);
 		uint64_t removed;
@@ -302,6 +308,8 @@ void hfs_drop_last_link(struct hfs_tx *tx, struct hfs_inode *ip, bool sole)
 	size_t pend = tx->pending_lines;
 	bool done = false;
 
+	hfs_assert_held_write(&ip->layout);
+	hfs_assert_held(&tx->fs->tx_lock);
 	hfs_tx_dirty_inode(tx, ip);
 	if (sole && ip->d.depth == 0) {
 		uint64_t removed;

@@ -31,10 +31,16 @@ struct bench {
 	static const struct bench bench_##fn_ __attribute__((used, aligned(8),	\
 		section("benches"))) = { order_, name_, unit_, writes_, fn_ }
 
-/* The name of file @i of fs_create_4k in @dir: the peer's "DIR/f%06ld". */
+/* The name of file @i of fs_create_4k in @dir: the peer's "DIR/f%06ld".
+ * Any context, no lock. */
 void bench_file_name(char *out, size_t size, const char *dir, long i);
 
-/* Run the benchmarks whose names are listed (all if none); prints lines. */
+/*
+ * Run the benchmarks whose names are listed (all if none); prints lines.
+ * Thread context, may sleep, one caller at a time (the shell), no lock
+ * held.  Returns 0, -ENOENT (a name matches no benchmark) or -EINTR
+ * (interrupted between benchmarks).
+ */
 int bench_run(const struct bench_opts *o, int nnames, char **names);
 
 #endif

@@ -8,6 +8,8 @@
  * region per persistent-memory SPA range and refuses any whose structures
  * are inconsistent.  Both are portable C (host-tested with crafted tables)
  * and report every problem with kprintf, naming the structure and value.
+ * They work on the caller's memory only: any context, no lock (pmem_init
+ * calls them once, at boot).
  */
 #ifndef DRIVERS_NFIT_H
 #define DRIVERS_NFIT_H

@@ -282,7 +282,8 @@ const struct pci_id *pci_id_match(const struct pci_id *ids, const struct pci_dev
  */
 int pci_init(void);
 
-/* The device list: iterate with pci_for_each_dev(). */
+/* The device list: iterate with pci_for_each_dev().  Read-only after
+ * pci_init(): the lookups below take no lock and run in any context. */
 extern struct list_node pci_devices;
 #define pci_for_each_dev(d)	list_for_each_entry(d, &pci_devices, node)
 
@@ -292,10 +293,11 @@ unsigned pci_dev_count(void);
 /**
  * pci_find_dev() - the @index-th function (0 first) with @vendor:@device,
  * in bus order; PCI_ANY_ID matches anything.  NULL when there is none.
+ * Any context.
  */
 struct pci_dev *pci_find_dev(uint16_t vendor, uint16_t device, unsigned index);
 
-/* pci_get_dev() - the function at seg:bus:dev.fn, or NULL. */
+/* pci_get_dev() - the function at seg:bus:dev.fn, or NULL.  Any context. */
 struct pci_dev *pci_get_dev(uint16_t seg, uint8_t bus, uint8_t dev, uint8_t fn);
 
 /* ---------------------------------------------- config space access ---- */
@@ -420,7 +422,7 @@ int pci_msi_enable(struct pci_dev *dev, uint8_t vector, uint32_t apic_id);
 /* pci_msi_disable() - clear MSI enable and allow INTx again.  Any context. */
 void pci_msi_disable(struct pci_dev *dev);
 
-/* pci_msix_table_size() - MSI-X table entries, 0 without MSI-X. */
+/* pci_msix_table_size() - MSI-X table entries, 0 without MSI-X.  Any context. */
 unsigned pci_msix_table_size(struct pci_dev *dev);
 
 /**

@@ -47,11 +47,15 @@ struct pmem_region {
 };
 
 /* ------------------------------------------------------------ regions */
+/* Boot only (pmem.c says more).  Returns the number of regions. */
 int pmem_init(void);
+/* Any context, no lock (regions never change after boot). */
 unsigned pmem_region_count(void);
+/* Region @i, or NULL past the last one.  Any context, no lock. */
 struct pmem_region *pmem_region(unsigned i);
 
-/* O(1) conversions (a handful of regions at most).  NULL / 0 if not pmem. */
+/* O(1) conversions (a handful of regions at most).  NULL / 0 if not pmem.
+ * Any context, no lock. */
 struct pmem_page *pmem_phys_to_page(uint64_t pa);
 uint64_t pmem_page_to_phys(const struct pmem_page *p);
 struct pmem_region *pmem_page_region(const struct pmem_page *p);
@@ -65,7 +69,9 @@ static inline uint32_t pmem_page_pins(const struct pmem_page *p)
 {
 	return __atomic_load_n(&p->pins, __ATOMIC_ACQUIRE);
 }
-/* Sleep until p has no pins: 0, or -ETIMEDOUT after timeout_ns (0: no limit). */
+/* Sleep until p has no pins: 0, or -ETIMEDOUT after timeout_ns (0: no limit).
+ * Thread context, no spinlock held; the caller holds no lock the unpinner
+ * needs (the DAX layer drops the layout lock first). */
 int pmem_wait_page_idle(struct pmem_page *p, uint64_t timeout_ns);
 /* The same, or -EINTR when the thread is interrupted first (sched.h). */
 int pmem_wait_page_idle_interruptible(struct pmem_page *p, uint64_t timeout_ns);
@@ -73,6 +79,11 @@ int pmem_wait_page_idle_interruptible(struct pmem_page *p, uint64_t timeout_ns);
 /* ------------------------------------------------------------ persistence */
 enum pmem_flush_kind { PMEM_FLUSH_CLWB, PMEM_FLUSH_CLFLUSHOPT, PMEM_FLUSH_CLFLUSH };
 
+/*
+ * pmem_persist_init picks the flush instruction (boot, before pmem is
+ * used); everything else here runs in any context with no lock and cannot
+ * fail.
+ */
 void pmem_persist_init(void);
 enum pmem_flush_kind pmem_flush_kind(void);
 const char *pmem_flush_name(void);
@@ -93,6 +104,8 @@ extern uint64_t pmem_lines_flushed;	/* statistics, for tests */
 /*
  * pmem_direct_access - kernel address and physical address of blocks
  * [block, block+nblocks) of r.  -ERANGE when the range is outside r.
+ * Block access: any context, no lock (nothing here orders two writers of
+ * one range: the caller does).
  */
 int pmem_direct_access(struct pmem_region *r, uint64_t block, uint64_t nblocks,
 		       void **kaddr, uint64_t *pa);

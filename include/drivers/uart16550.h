@@ -13,14 +13,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Boot CPU, first thing: 115200 8N1, the UART's interrupts off. */
 void uart_init(void);
+/* Polled output; any context, no lock (the console serialises callers). */
 void uart_putc(char c);
 void uart_write(const char *s, size_t n);
-/* Route COM1's IRQ through the IOAPIC and enable the receive interrupt. */
+/* Route COM1's IRQ through the IOAPIC and enable the receive interrupt.
+ * Boot, thread context, once; takes rx.lock.  Without a free vector the
+ * input stays polled. */
 void uart_enable_rx_irq(void);
-/* Next input byte; sleeps until one arrives.  Thread context only. */
+/* Next input byte; sleeps until one arrives.  Thread context only, no
+ * spinlock held. */
 char uart_getc(void);
-/* Next input byte if one is buffered (or waiting in the UART), else -1. */
+/* Next input byte if one is buffered (or waiting in the UART), else -1.
+ * Any context (rx.lock is taken with interrupts off). */
 int uart_trygetc(void);
 
 #endif

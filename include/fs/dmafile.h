@@ -39,25 +39,36 @@ struct dma_job_info {
  * -EINTR.  Without wait, the job runs in a thread of its own, which no
  * Ctrl-C interrupts.  Opening dst with O_TRUNC and sizing it may wait for
  * pins on it, interruptibly (-EINTR, dst unchanged).
+ * Errors: -ENODEV (nothing mounted, or no DMA engine), -EAGAIN
+ * (DMA_JOBS_MAX jobs alive), -EINVAL (src and dst are one file), -EISDIR
+ * (src is not a regular file), -ENOMEM, or hfs_open's and hfs_truncate's.
+ * Thread context, may sleep (even without wait: until the first pages are
+ * pinned); no spinlock or holdfs lock held.
  */
 int dma_file_copy(const char *src, const char *dst, bool wait, int *result);
 
 /*
  * Ask job @id to stop after the chunk it is copying (its error becomes
- * -EINTR).  Returns false if no such job is running.  Any thread.
+ * -EINTR).  Returns false if no such job is running.  Any thread; takes
+ * job_lock (a spinlock), so not from an interrupt handler.
  */
 bool dma_job_stop(unsigned id);
 /*
  * Move len bytes between [off, off+len) of ip and a physically contiguous
  * DRAM buffer at buf_phys, through the DMA engine; the file's pages are
  * pinned for the transfer.  to_file: buffer -> file (allocating holes).
- * Sleeps until done.  0, or -ENODEV, -ENODATA (reading a hole), -EIO...
+ * Sleeps until done: thread context, no spinlock held, and not @ip's
+ * layout lock (pinning takes it).  0, or -ENODEV (no DMA engine), -EINVAL
+ * (empty or overflowing range, or a buffer the engine cannot reach),
+ * -ENOMEM, -ENODATA (reading a hole), or the pin's or the engine's error
+ * (-EIO, -ETIMEDOUT...).
  */
 struct hfs_inode;
 int dma_file_buffer(struct hfs_inode *ip, uint64_t off, uint64_t buf_phys, uint64_t len,
 		    bool to_file);
 
-/* Copy out job i's state (0 <= i < DMA_JOBS_MAX); false if unused. */
+/* Copy out job i's state (0 <= i < DMA_JOBS_MAX); false if unused.  Takes
+ * job_lock; thread context. */
 bool dma_job_get(unsigned i, struct dma_job_info *out);
 
 #endif

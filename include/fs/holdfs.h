@@ -141,59 +141,200 @@ struct hfs_mkfs_opts {
 	void *progress_arg;
 };
 
-/* ------------------------------------------------------------ filesystem */
-int hfs_mkfs(struct hfs_pm *pm, const struct hfs_mkfs_opts *opts);
 /*
+ * Context of every function below, unless its comment says otherwise:
+ * thread context, may sleep (the kernel's locks are sleeping locks), and
+ * the caller holds no holdfs lock (the functions take their own: ns_lock,
+ * then an inode's layout lock, then tx_lock, then icache_lock; lock order
+ * in hfs_int.h).  Never from an interrupt handler or under a spinlock.
+ * The lock rules a caller must keep are asserted (platform.h).
+ *
+ * Path errors, which every call taking a path may return besides its own:
+ * -EFAULT (NULL path), -ENOENT (empty path, or a component missing),
+ * -EINVAL (not absolute), -ENAMETOOLONG, -ENOTDIR (a component is not a
+ * directory), -ELOOP (more than HFS_SYMLINK_DEPTH links), -ENOMEM,
+ * -EUCLEAN (damaged metadata on the way: run fsck).
+ */
+
+/* ------------------------------------------------------------ filesystem */
+/**
+ * hfs_mkfs - make an empty filesystem (root directory and /lost+found) on
+ * @pm, erasing what was there.  @opts may be NULL (defaults).  Nothing
+ * may have it mounted.  Returns 0, -EINVAL (device too small, or options
+ * that do not fit it: the message says which), -ENOMEM.
+ */
+int hfs_mkfs(struct hfs_pm *pm, const struct hfs_mkfs_opts *opts);
+/**
  * hfs_mount - check the superblock (magic, version, checksum, geometry
  * against the device size; falls back to the backup superblock), replay
  * the journal, free orphans.  A damaged or foreign image is refused with a
  * message naming what is wrong (-EINVAL, -EUCLEAN for damage, -EOPNOTSUPP
- * for an unknown version or incompatible feature).
+ * for an unknown version or incompatible feature, -EROFS for a read-only
+ * mount that would need a journal replay, -ENOMEM).
  */
 int hfs_mount(struct hfs_pm *pm, unsigned flags, struct hfs_fs **out);
-int hfs_unmount(struct hfs_fs *fs);		/* leaves the clean flag */
+/**
+ * hfs_unmount - write back the cached inodes, leave the clean flag and
+ * free @fs.  Returns 0, or -EBUSY (still mounted) while some inode other
+ * than the root is referenced.  Nothing else may use @fs during or after.
+ */
+int hfs_unmount(struct hfs_fs *fs);
+/** hfs_sync - make every change so far durable.  Takes tx_lock.  Returns 0. */
 int hfs_sync(struct hfs_fs *fs);
+/** hfs_statfs - sizes, free counts, label, uuid.  Takes no lock.  Returns 0. */
 int hfs_statfs(struct hfs_fs *fs, struct hfs_statfs *st);
 
 /* ------------------------------------------------------------ namespace */
-/* Open (and with HFS_O_CREAT create) a file; mode: permission bits. */
+/*
+ * Lookups take ns_lock shared; the calls that change the namespace take it
+ * exclusive for their whole walk and change, as one transaction (tx_lock).
+ * The ones that may free a file's blocks (unlink, rename over a file) also
+ * take that file's layout lock and wait for its pinned pages first, per
+ * @w (NULL: wait, interruptibly): -EBUSY, -ETIMEDOUT or -EINTR then, with
+ * nothing changed.  A change also fails with -EROFS on a read-only mount,
+ * -ENOSPC (no inode, block or journal room: struct hfs_statfs says which)
+ * and -EUCLEAN.
+ */
+
+/**
+ * hfs_open - open (and with HFS_O_CREAT create) a file; @mode: permission
+ * bits of a new file.  *@out holds a reference (hfs_iput).  Takes ns_lock
+ * (exclusive with HFS_O_CREAT), and with HFS_O_TRUNC the layout lock
+ * (hfs_truncate: it waits for pins).  Errors: the path errors, -EINVAL
+ * (bad access mode), -EEXIST (HFS_O_EXCL), -EISDIR (a directory opened
+ * for writing or created over), -ELOOP (HFS_O_NOFOLLOW on a symlink),
+ * -EROFS, -ENOSPC, and hfs_truncate's.
+ */
 int hfs_open(struct hfs_fs *fs, const char *path, int flags, uint32_t mode,
 	     struct hfs_inode **out);
+/**
+ * hfs_lookup - the inode at @path, with a reference (hfs_iput), following
+ * a final symlink when @follow.  Takes ns_lock shared.  Path errors only.
+ */
 int hfs_lookup(struct hfs_fs *fs, const char *path, bool follow, struct hfs_inode **out);
+/** hfs_stat - hfs_lookup, then hfs_getattr.  Path errors only. */
 int hfs_stat(struct hfs_fs *fs, const char *path, bool follow, struct hfs_stat *st);
+/**
+ * hfs_mkdir - make directory @path.  Takes ns_lock exclusive.  Path
+ * errors, -EEXIST, -EMLINK (the parent has too many subdirectories),
+ * -EROFS, -ENOSPC.
+ */
 int hfs_mkdir(struct hfs_fs *fs, const char *path, uint32_t mode);
+/**
+ * hfs_rmdir - remove empty directory @path.  Takes ns_lock exclusive and
+ * the directory's layout lock.  Path errors, -ENOTEMPTY, -EBUSY (the
+ * root), -EINVAL ("." as last component), -EROFS.
+ */
 int hfs_rmdir(struct hfs_fs *fs, const char *path);
+/**
+ * hfs_unlink - remove name @path (not a directory: -EISDIR).  The last link
+ * of a file frees its blocks once no reference is left, after waiting for
+ * its pinned pages per @w (-EBUSY / -ETIMEDOUT / -EINTR: nothing removed).
+ * Takes ns_lock exclusive and the file's layout lock.  Also -EROFS.
+ */
 int hfs_unlink(struct hfs_fs *fs, const char *path, const struct hfs_wait *w);
-/* rename(2) semantics: replaces an existing target atomically. */
+/**
+ * hfs_rename - rename(2): replaces an existing target atomically (waiting
+ * for its pinned pages per @w).  Takes ns_lock exclusive and the layout
+ * lock of a replaced file.  Path errors, -EINVAL ("." or "..", or a
+ * directory into itself),
+ * -EISDIR / -ENOTDIR (a file over a directory or the reverse), -ENOTEMPTY,
+ * -EBUSY (the root, or pins per @w), -ETIMEDOUT, -EINTR, -EROFS, -ENOSPC.
+ */
 int hfs_rename(struct hfs_fs *fs, const char *from, const char *to, const struct hfs_wait *w);
+/**
+ * hfs_link - a new name @newpath for the file at @existing.  Takes ns_lock
+ * exclusive.  Path errors, -EPERM (a directory), -EEXIST, -EMLINK, -EROFS,
+ * -ENOSPC.
+ */
 int hfs_link(struct hfs_fs *fs, const char *existing, const char *newpath);
+/**
+ * hfs_symlink - make symlink @linkpath pointing to @target (stored as
+ * given).  Takes ns_lock exclusive.  Path errors, -ENOENT (empty target),
+ * -ENAMETOOLONG (target), -EEXIST, -EROFS, -ENOSPC.
+ */
 int hfs_symlink(struct hfs_fs *fs, const char *target, const char *linkpath);
-/* Returns the target's length; writes at most size bytes, NUL-terminated if room. */
+/**
+ * hfs_readlink - the target of symlink @path (not followed): returns its
+ * length; writes at most @size bytes, NUL-terminated if room.  Takes
+ * ns_lock shared.  Path errors, -EINVAL (not a symlink).
+ */
 int hfs_readlink(struct hfs_fs *fs, const char *path, char *buf, size_t size);
 
 /* ------------------------------------------------------------ inodes */
-struct hfs_inode *hfs_igrab(struct hfs_inode *ip);	/* one more reference */
+/*
+ * The calls on an inode need a reference to it (from hfs_open, hfs_lookup
+ * or hfs_igrab).  Data calls take the inode's layout lock: shared to read,
+ * exclusive to change size or blocks.
+ */
+
+/** hfs_igrab - one more reference to @ip; returns @ip.  Takes icache_lock. */
+struct hfs_inode *hfs_igrab(struct hfs_inode *ip);
+/**
+ * hfs_iput - drop a reference (NULL is ignored).  The last one of an inode
+ * without links frees it and its blocks; otherwise it stays cached.  The
+ * caller may hold ns_lock, but not @ip's layout lock nor tx_lock (both
+ * asserted for what can be told: the layout lock for write).
+ */
 void hfs_iput(struct hfs_inode *ip);
+/** hfs_ino - @ip's inode number.  Any context, no lock. */
 uint64_t hfs_ino(const struct hfs_inode *ip);
+/**
+ * hfs_getattr - @ip's attributes.  No lock: each field is read once, so a
+ * concurrent write may show its new size with the old mtime.  Returns 0.
+ */
 int hfs_getattr(struct hfs_inode *ip, struct hfs_stat *st);
+/**
+ * hfs_read - read up to @len bytes at @off; holes read as zeros.  Takes the
+ * layout lock shared.  Returns the count (0 at or past EOF), -EISDIR,
+ * -EUCLEAN.
+ */
 int64_t hfs_read(struct hfs_inode *ip, uint64_t off, void *buf, size_t len);
+/**
+ * hfs_write - write @len bytes at @off (a gap past EOF reads as zeros).
+ * Takes the layout lock exclusive.  Returns @len or -EISDIR, -EINVAL (not
+ * a regular file), -EFBIG, -ENOSPC (nothing written), -EROFS, -EUCLEAN.
+ */
 int64_t hfs_write(struct hfs_inode *ip, uint64_t off, const void *buf, size_t len);
+/**
+ * hfs_truncate - set @ip's size; shrinking frees the blocks past it, after
+ * waiting for pinned pages there per @w.  Takes the layout lock exclusive.
+ * Returns 0, -EISDIR, -EINVAL (not a regular file), -EFBIG, -EROFS,
+ * -ENOSPC, -EBUSY / -ETIMEDOUT / -EINTR (pins, per @w: nothing changed).
+ */
 int hfs_truncate(struct hfs_inode *ip, uint64_t size, const struct hfs_wait *w);
+/**
+ * hfs_fallocate - fallocate(2) modes HFS_FALLOC_* (falloc.c's table): the
+ * ones that free or move blocks wait for pinned pages per @w first.  Takes
+ * the layout lock exclusive.  Returns 0, -EOPNOTSUPP (unknown or
+ * unsupported mode combination), -EINVAL (len 0, unaligned shift, shift
+ * past EOF), -EISDIR, -ENODEV (not a regular file), -EFBIG, -ENOSPC,
+ * -EROFS, -EBUSY / -ETIMEDOUT / -EINTR (nothing changed).
+ */
 int hfs_fallocate(struct hfs_inode *ip, int mode, uint64_t off, uint64_t len,
 		  const struct hfs_wait *w);
+/** hfs_fsync - make @ip's data, size and times durable.  Takes tx_lock.  Returns 0. */
 int hfs_fsync(struct hfs_inode *ip);
-/*
- * hfs_readdir - the next entry of directory ip at *cookie (start with 0).
- * Returns 1 with *de filled and *cookie advanced, 0 at the end.
+/**
+ * hfs_readdir - the next entry of directory @ip at *@cookie (start with 0;
+ * "." and ".." come first).  Returns 1 with *@de filled and *@cookie
+ * advanced, 0 at the end, -ENOTDIR, -EUCLEAN.  Takes ns_lock shared.
  */
 int hfs_readdir(struct hfs_inode *ip, uint64_t *cookie, struct hfs_dirent *de);
 
 /* ------------------------------------------------------------ DAX */
+/**
+ * hfs_layout_lock - @ip's layout lock, for the DAX layer: held shared while
+ * a mapping of the file is looked up or pinned, exclusive while blocks
+ * are allocated, freed or moved.  Any context, no lock.
+ */
 hfs_rwsem_t *hfs_layout_lock(struct hfs_inode *ip);
-/*
- * hfs_map - where file offset off lives.  With alloc, a hole is filled
+/**
+ * hfs_map - where file offset @off lives.  With @alloc, a hole is filled
  * (zeroed blocks, aligned to 2 MiB when the file is large enough to use
- * it).  Caller holds the layout lock (shared is enough without alloc).
+ * it).  Caller holds the layout lock: shared is enough without @alloc,
+ * exclusive with it (asserted).  Returns 0, -EFBIG, -EROFS / -EINVAL (an
+ * allocation on a read-only mount / not a regular file), -ENOSPC, -EUCLEAN.
  */
 int hfs_map(struct hfs_inode *ip, uint64_t off, bool alloc, struct hfs_mapping *m);
 
@@ -209,7 +350,12 @@ struct hfs_fsck_opts {
 	hfs_progress_fn progress;	/* NULL: none; phase "inodes" */
 	void *progress_arg;
 };
-/* Check an unmounted image; returns HFS_FSCK_* (e2fsck's exit codes). */
+/**
+ * hfs_fsck - check (and with @opts->repair fix) an unmounted image.
+ * Returns HFS_FSCK_* (e2fsck's exit codes); what it found is logged.
+ * Nothing may have the image mounted.  May sleep; takes no lock of its own
+ * except while it reconnects lost inodes (then it mounts the image).
+ */
 int hfs_fsck(struct hfs_pm *pm, const struct hfs_fsck_opts *opts);
 
 #endif

@@ -24,8 +24,9 @@
  *   - hfs_pm_write_nt (non-temporal) is durable after the next fence;
  *   - until then any subset of not-yet-durable 64-byte lines may survive.
  *
- * Locks are sleeping locks in the kernel and pthread (or no-op) locks on the
- * host.  Memory comes from hfs_alloc/hfs_free.
+ * Locks are sleeping locks in the kernel and pthread locks on the host;
+ * both know who holds them, so the core asserts its lock rules
+ * (hfs_assert_held* below).  Memory comes from hfs_alloc/hfs_free.
  */
 #ifndef FS_HOLDFS_PLATFORM_H
 #define FS_HOLDFS_PLATFORM_H
@@ -139,12 +140,65 @@ static inline void hfs_mutex_lock(hfs_mutex_t *m) { mutex_lock((struct mutex *)m
 static inline void hfs_mutex_unlock(hfs_mutex_t *m) { mutex_unlock((struct mutex *)m); }
 static inline void hfs_down_write(hfs_rwsem_t *s) { down_write((struct rwsem *)s); }
 static inline void hfs_up_write(hfs_rwsem_t *s) { up_write((struct rwsem *)s); }
+static inline bool hfs_mutex_held(const hfs_mutex_t *m)
+{
+	return mutex_held_by_me((const struct mutex *)m);
+}
+static inline bool hfs_rwsem_held(const hfs_rwsem_t *s)
+{
+	return rwsem_held((struct rwsem *)s);
+}
+static inline bool hfs_rwsem_held_write(const hfs_rwsem_t *s)
+{
+	return rwsem_is_write_locked_by_me((struct rwsem *)s);
+}
 #else
 void hfs_mutex_lock(hfs_mutex_t *m);
 void hfs_mutex_unlock(hfs_mutex_t *m);
 void hfs_down_write(hfs_rwsem_t *s);
 void hfs_up_write(hfs_rwsem_t *s);
+bool hfs_mutex_held(const hfs_mutex_t *m);
+bool hfs_rwsem_held(const hfs_rwsem_t *s);
+bool hfs_rwsem_held_write(const hfs_rwsem_t *s);
 #endif
+
+/*
+ * Lock assertions: the "caller holds" of a comment, checked.  On in the
+ * kernel's debug build (KDEBUG) and wherever LOCK_ASSERTS is defined (the
+ * host unit tests); otherwise the condition is compiled, then dropped.
+ *   hfs_assert_held(m)        mutex m is held by this thread
+ *   hfs_assert_held_read(s)   rwsem s is held for read (by some thread:
+ *                             readers are counted, not named) or for
+ *                             write by this thread
+ *   hfs_assert_held_write(s)  rwsem s is held for write by this thread
+ *   hfs_assert_lock(ok, lock, want)  a compound rule built from the
+ *                             predicates hfs_mutex_held, hfs_rwsem_held
+ *                             and hfs_rwsem_held_write
+ * The platform tracks owners: the kernel's locks have them
+ * (include/kernel/sync.h); the host's pthread locks are wrapped with an
+ * owner and a reader count (tools/hfs_services.c).  A failure calls
+ * hfs_lock_assert_failed() with the lock's expression as written, what
+ * was wrong and the function: the kernel panics
+ * ("lock check failed in hfs_map(): holdfs lock '&ip->layout' not held"),
+ * the host prints the same and aborts.
+ */
+#if defined(KDEBUG) || defined(LOCK_ASSERTS)
+#define HFS_LOCK_ASSERTS 1
+#else
+#define HFS_LOCK_ASSERTS 0
+#endif
+
+void hfs_lock_assert_failed(const char *lock, const char *want, const char *func)
+	__attribute__((noreturn));
+
+#define hfs_assert_lock(ok, lock, want) do {					\
+	if (HFS_LOCK_ASSERTS && __builtin_expect(!(ok), 0))			\
+		hfs_lock_assert_failed(#lock, want, __func__);			\
+} while (0)
+#define hfs_assert_held(m)	  hfs_assert_lock(hfs_mutex_held(m), m, "not held")
+#define hfs_assert_held_read(s)	  hfs_assert_lock(hfs_rwsem_held(s), s, "not held")
+#define hfs_assert_held_write(s)  hfs_assert_lock(hfs_rwsem_held_write(s), s, \
+						  "not held for write")
 
 /*
  * Layout changes and the DAX layer (docs/design.md, "How the invariant is

@@ -8,7 +8,9 @@
  *
  * Locking: fd_lock guards the descriptor table; each open file's offset is
  * guarded by its own mutex (so two threads sharing an fd see a consistent
- * offset); the filesystem does its own locking underneath.
+ * offset); the filesystem does its own locking underneath.  Every call may
+ * sleep: thread context, no spinlock or holdfs lock held.  Each function's
+ * contract (locks, context, errors) is at its definition in fs/vfs.c.
  */
 #ifndef FS_VFS_H
 #define FS_VFS_H

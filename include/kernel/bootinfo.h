@@ -55,11 +55,13 @@ typedef const void *(*boot_phys_fn)(uint64_t pa, uint64_t len);
  * multiboot_parse - fill *bi from the loader's magic and information
  * address.  Problems are reported with kprintf and counted in
  * bi->warnings; returns 0, or -EINVAL when the magic is unknown or the
- * structure unusable (bi then holds a fallback memory map).
+ * structure unusable (bi then holds a fallback memory map).  Boot CPU,
+ * once, before anything else runs; no lock.
  */
 int multiboot_parse(uint32_t magic, uint64_t info_pa, boot_phys_fn phys, struct boot_info *bi);
 
-/* Sanitise a raw memory map in place (exposed for tests). */
+/* Sanitise a raw memory map in place (exposed for tests).  Boot, one CPU,
+ * like multiboot_parse; no lock, no errors. */
 void bootinfo_sanitize_mmap(struct boot_info *bi);
 
 extern struct boot_info boot_info;

@@ -14,7 +14,10 @@
 #define QEMU_EXIT_PASS	0x10	/* status 33 */
 #define QEMU_EXIT_FAIL	0x11	/* status 35 */
 
+/* Leave QEMU through isa-debug-exit with @code (powers off when there is
+ * no such device).  Any context. */
 void qemu_exit(uint8_t code) __attribute__((noreturn));
+/* Stop every other CPU with an NMI (panic).  Any context. */
 void smp_stop_others(void);
 
 /* Command line (kernel/cmdline.c) */
@@ -23,8 +26,12 @@ struct kernel_options {
 	unsigned maxcpus;	/* maxcpus=N: start at most N CPUs (0: all) */
 };
 extern struct kernel_options kopts;
+/* Boot CPU, once: fill kopts; unknown options are reported and ignored. */
 void cmdline_parse(const char *cmdline);
 
+/* ACPI S5, or a halt with a console line saying why not / the ACPI reset
+ * register, then the keyboard controller's reset line, then a triple
+ * fault.  Any context: they take no lock of their own. */
 void machine_poweroff(void) __attribute__((noreturn));
 void machine_reboot(void) __attribute__((noreturn));
 

@@ -15,6 +15,12 @@ struct kjmp_buf {
 	uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip, rflags;
 };
 
+/*
+ * ksetjmp returns 0, then @val again when klongjmp(jb, val) jumps back.
+ * Any context; the jump must stay on the same stack and thread, to a frame
+ * still live, and undoes no lock, preemption or interrupt count taken in
+ * between (RFLAGS comes back; the caller restores the rest).
+ */
 int ksetjmp(struct kjmp_buf *jb) __attribute__((returns_twice));
 void klongjmp(struct kjmp_buf *jb, int val) __noreturn;
 

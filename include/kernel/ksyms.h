@@ -1,6 +1,10 @@
 /*
  * ksyms.h - the kernel's built-in symbol table (generated at link time by
  * scripts/ksyms.py) and stack backtraces.
+ *
+ * Any context, panics and exception handlers included: the table is
+ * read-only and nothing here takes a lock or allocates.  A backtrace stops
+ * at the first frame pointer outside the direct map.
  */
 #ifndef KERNEL_KSYMS_H
 #define KERNEL_KSYMS_H

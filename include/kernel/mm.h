@@ -32,23 +32,37 @@ uint64_t virt_to_phys(const void *va);
 /* Is [pa, pa+len) inside the direct map (RAM, ACPI and pmem ranges)? */
 bool phys_range_mapped(uint64_t pa, uint64_t len);
 
-/*
- * Map MMIO registers uncached.  Returns a kernel virtual address for pa, or
- * NULL when out of virtual space.  Mappings are never torn down (devices are
- * not hot-removed).  May sleep only at boot; call from thread context.
+/**
+ * ioremap - map MMIO registers uncached.  Returns a kernel virtual address
+ * for @pa, or NULL when out of virtual space or page-table memory (it says
+ * which on the console).  Mappings are never torn down (devices are not
+ * hot-removed).  Thread context, not an interrupt handler (vmap_lock and
+ * the page-table lock are taken); never sleeps.
  */
 void *ioremap(uint64_t pa, size_t len);
 
-/* Physical frames (4 KiB).  Return 0 when memory is exhausted. */
+/*
+ * Physical frames (4 KiB).  Any context, interrupt handlers included
+ * (pmm_lock is taken with interrupts off); never sleep.  The allocators
+ * return 0 when memory is exhausted (or no run of @n frames is free);
+ * freeing a frame that is not allocated panics.
+ */
 uint64_t pmm_alloc_page(void);
 uint64_t pmm_alloc_pages(size_t n);          /* n contiguous frames */
 void pmm_free_page(uint64_t pa);
 void pmm_free_pages(uint64_t pa, size_t n);
-size_t pmm_free_count(void);
+size_t pmm_free_count(void);                 /* snapshots */
 size_t pmm_total_count(void);
 
-/* General-purpose kernel heap.  kmalloc(0) returns NULL.  Memory is not zeroed
- * by kmalloc; kzalloc zeroes. */
+/*
+ * General-purpose kernel heap.  Any context, interrupt handlers included
+ * (each size class has a spinlock taken with interrupts off); never sleep.
+ * kmalloc returns NULL when memory is exhausted, and for kmalloc(0).
+ * Memory is not zeroed by kmalloc; kzalloc zeroes.  kfree(NULL) does
+ * nothing; a double free, a pointer kmalloc did not return or a write past
+ * the end of the object panics, naming the address (kfree_checked() in
+ * kmalloc.h returns those as errors instead).
+ */
 void *kmalloc(size_t size);
 void *kzalloc(size_t size);
 void kfree(void *p);

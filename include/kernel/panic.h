@@ -11,7 +11,9 @@
 
 #include <lib/compiler.h>
 
+/* panic - never returns.  Any context, any lock held; a second panic just halts. */
 void panic(const char *fmt, ...) __printf(1, 2) __noreturn;
+/* WARN_ON's report (a line and a backtrace).  Any context. */
 void warn_at(const char *file, int line, const char *cond);
 
 /**

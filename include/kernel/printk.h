@@ -19,9 +19,10 @@
 #include <stdarg.h>
 #include <lib/compiler.h>
 
+/* Any context (see above); no errors: output that cannot go out is dropped. */
 void kprintf(const char *fmt, ...) __printf(1, 2);
 void kvprintf(const char *fmt, va_list ap);
-/* Raw bytes to the console, no formatting. */
+/* Raw bytes to the console, no formatting.  Any context. */
 void console_write(const char *s, size_t n);
 
 /**

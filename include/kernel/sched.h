@@ -76,25 +76,49 @@ struct thread {
 	bool interrupt_pending;		/* atomic: thread_interrupt() */
 };
 
-/* Create a runnable thread.  The returned reference must be given back with
- * thread_join() (waits for it to exit) or thread_detach().  NULL on ENOMEM. */
+/*
+ * Context, unless a function says otherwise: thread context; the calls
+ * that may sleep (join, sleep, yield) want no spinlock held.  Threads
+ * take rq_lock and threads_lock themselves; a caller holds neither.
+ */
+
+/**
+ * thread_create - create a runnable thread running fn(@arg) on any CPU.
+ * The returned reference must be given back with thread_join() (waits for
+ * it to exit) or thread_detach().  NULL when its stack or struct cannot be
+ * allocated (no memory).  Takes rq_lock and threads_lock; never sleeps, so
+ * a spinlock may be held.
+ */
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg);
+/** thread_create_on - as thread_create, pinned to CPU @cpu (or AFFINITY_ANY). */
 struct thread *thread_create_on(int cpu, const char *name, void (*fn)(void *), void *arg);
+/**
+ * thread_join - wait for @t to exit (sleeps), then give back the creator's
+ * reference (freeing the thread).  @t must not be used afterwards.
+ */
 void thread_join(struct thread *t);
+/** thread_detach - give back the creator's reference without waiting. */
 void thread_detach(struct thread *t);
+/** thread_exit - end the calling thread (returning from fn does the same). */
 void thread_exit(void) __attribute__((noreturn));
 
-/* One load from this CPU's block (%gs). */
+/** current_thread - the thread running here: one load from this CPU's block (%gs).  Any context. */
 static inline struct thread *current_thread(void)
 {
 	return percpu_current();
 }
+/** sched_thread_name - @t's name ("?" for NULL).  Any context. */
 const char *sched_thread_name(const struct thread *t);
+/** yield - go to the back of the run queue.  No spinlock held. */
 void yield(void);
+/** thread_sleep_ns / msleep - sleep at least @ns (@ms); not interruptible.  No spinlock held. */
 void thread_sleep_ns(uint64_t ns);
 static inline void msleep(uint64_t ms) { thread_sleep_ns(ms * 1000000ULL); }
 
-/* Make a blocked thread runnable (no-op for other states). */
+/**
+ * sched_wake - make a BLOCKED thread runnable (no-op for other states).
+ * Any context, interrupt handlers and other CPUs included; takes rq_lock.
+ */
 void sched_wake(struct thread *t);
 
 /**
@@ -106,7 +130,7 @@ void thread_interrupt(struct thread *t);
 
 /* thread_interrupted - does the current thread have an interrupt pending?
  * (Linux: signal_pending(current).)  Also declared in sync.h, whose
- * interruptible waits ask it. */
+ * interruptible waits ask it.  Any context, no lock. */
 bool thread_interrupted(void);
 
 /**
@@ -146,9 +170,15 @@ void sched_kick_cpu(struct cpu *c);
 /* Called from the NMI handler when another CPU panicked: halt here. */
 void sched_nmi_stop(void);
 
-/* For the `threads` shell command: call fn for each thread, under the lock. */
+/*
+ * For the `threads` shell command: call fn for each thread with
+ * threads_lock (a spinlock) held, so fn must not sleep nor create or end
+ * threads.
+ */
 void sched_for_each_thread(void (*fn)(const struct thread *t, void *ctx), void *ctx);
+/** sched_thread_count - threads alive now (a snapshot).  Any context. */
 unsigned sched_thread_count(void);
+/** thread_state_name - "running", "runnable", "blocked", "dead" ("?" otherwise). */
 const char *thread_state_name(enum thread_state s);
 
 #define SCHED_HZ		1000	/* timer interrupts per second */

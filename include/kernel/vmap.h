@@ -12,6 +12,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * vmap_alloc_stack - @size bytes of fresh, mapped frames with a guard page
+ * below; returns the lowest usable address, or NULL when frames, page
+ * tables or virtual space run out.  vmap_free_stack gives the frames and
+ * the slot back.  Thread context, not interrupt handlers (vmap_lock is a
+ * plain spinlock); neither sleeps.
+ */
 void *vmap_alloc_stack(size_t size);
 void vmap_free_stack(void *base, size_t size);
 /* The guard page below a stack from vmap_alloc_stack (for tests). */

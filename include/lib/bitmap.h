@@ -5,6 +5,8 @@
  * takes BITMAP_WORDS(nbits) words; bits past nbits in the last word are
  * ignored by every search and count (they may hold anything).  Searches work
  * a word at a time.  No locking: callers serialize changes to one bitmap.
+ * Any context; nothing here fails (a search that finds nothing returns
+ * nbits).
  */
 #ifndef LIB_BITMAP_H
 #define LIB_BITMAP_H

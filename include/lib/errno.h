@@ -12,6 +12,9 @@
  * libc's strerror() has a different type (char *, positive numbers only), so
  * on the host our strerror is renamed lib_strerror by a macro; code calls
  * strerror() in both builds and gets ours.
+ *
+ * strerror() and errno_name() return constant strings: any context, no
+ * lock, no state.
  */
 #ifndef LIB_ERRNO_H
 #define LIB_ERRNO_H

@@ -45,6 +45,11 @@
  * kernel check for leaks around each case (case_end may call
  * ktest_fail_msg()).  tests/host/main.c is the host driver.
  *
+ * Context: a case runs in the thread that called ktest_run() (the kernel's
+ * test thread, or the host's main thread), and so do its checks; they take
+ * no lock and only write through env->write, which must be callable from
+ * that thread.  Nothing here fails but the cases.
+ *
  * Output (the checks and ktest_run) uses lib/printf only; the error names in
  * EXPECT_OK/EXPECT_ERR come from lib/errno.c when it is linked (weak
  * reference), otherwise only the number is printed.

@@ -9,7 +9,8 @@
  * Argument order: the list head comes first, then the node or list being
  * added: list_add_tail(&queue, &item->link) (note: the reverse of Linux's
  * list_add_tail(new, head)).
- * No locking: the owner of the list serializes access.
+ * No locking: the owner of the list serializes access.  Any context;
+ * nothing here fails.
  */
 #ifndef LIB_LIST_H
 #define LIB_LIST_H

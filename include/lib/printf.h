@@ -15,6 +15,10 @@
  * Host build (HOST_BUILD): libc's <stdio.h> is included first and our
  * snprintf/vsnprintf are renamed lib_snprintf/lib_vsnprintf by macros, so
  * host tests run this code rather than libc's.
+ *
+ * Any context (the console and panics use it): no lock, no allocation,
+ * no state; every function returns the length the output has (or would
+ * have, for a truncated vsnprintf), never an error.
  */
 #ifndef LIB_PRINTF_H
 #define LIB_PRINTF_H

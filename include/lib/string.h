@@ -12,6 +12,9 @@
  * lib_memcpy), so host tests and tools run our code, not libc's, without a
  * clash at link time or with the sanitizers' interceptors.  Include this
  * header after any libc header that uses these names in inline code.
+ *
+ * Any context: no lock, no allocation, no state.  Only the parsers fail,
+ * with the error their comment names.
  */
 #ifndef LIB_STRING_H
 #define LIB_STRING_H

@@ -11,7 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Run the suites in `filter`, print KTAP, exit QEMU with pass/fail. */
+/* Run the suites in `filter`, print KTAP, exit QEMU with pass/fail.  The
+ * boot thread, once, instead of the shell. */
 void ktest_kernel_main(const char *filter) __attribute__((noreturn));
 
 /* Whether ktest_kernel_main() runs (the boot had test=). */
@@ -35,7 +36,7 @@ struct probe_fault {
  * Touch memory expecting a fault: returns the exception vector (EXC_PF...)
  * if the access faulted, or -1 if it did not; *f (may be NULL) gets the
  * details.  Safe against migration: the details are copied before
- * preemption is allowed again.
+ * preemption is allowed again.  Thread context (a test), no spinlock held.
  */
 int probe_read(const volatile void *p, struct probe_fault *f);
 int probe_write(volatile void *p, struct probe_fault *f);

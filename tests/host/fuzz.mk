@@ -15,7 +15,7 @@ include tests/host/hfs_core.inc
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 60
 FUZZ_JOBS ?= 1
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -Iinclude -DHOST_BUILD -fno-omit-frame-pointer \
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -Iinclude -DHOST_BUILD -DLOCK_ASSERTS -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_SRCS = tests/host/fuzz_hfs_mount.c $(HFS_TEST_PLATFORM) lib/printf.c $(HFS_CORE_SRCS)
 

@@ -10,7 +10,7 @@ HOLDFS_CORE := $(filter-out fs/holdfs/kernel_platform.c,$(sort $(wildcard fs/hol
 HOLDFS_HOST_LIB := tools/hfs_host.c tools/hfs_services.c lib/string.c lib/crc.c lib/bitmap.c lib/errno.c
 HOLDFS_TESTS := tests/host/test_holdfs_tiny.c tests/host/test_holdfs_ops.c tests/host/test_holdfs_files.c \
 	tests/host/test_holdfs_mount.c tests/host/test_holdfs_fsck.c \
-	tests/host/test_holdfs_fsck_corpus.c \
+	tests/host/test_holdfs_fsck_corpus.c tests/host/test_holdfs_locks.c \
 	tests/host/holdfs_test_util.c
 
 HOST_TESTS += holdfs

@@ -228,6 +228,17 @@ KTEST(holdfs_files, first_write_allocates_nothing_ahead)
 	ht_teardown(t, &h, fs);
 }
 
+/* hfs_map() without allocation, under the layout lock it wants. */
+static int map_shared(struct hfs_inode *ip, uint64_t off, struct hfs_mapping *m)
+{
+	int err;
+
+	hfs_down_read(hfs_layout_lock(ip));
+	err = hfs_map(ip, off, false, m);
+	hfs_up_read(hfs_layout_lock(ip));
+	return err;
+}
+
 /*
  * A new file's first block is only for a first write that fits it: a
  * first write of 2 MiB still starts a 2 MiB-aligned extent (what DAX
@@ -247,7 +258,7 @@ KTEST(holdfs_files, first_block_gives_way_to_bigger_first_writes)
 	ip = mkfile(t, fs, "/big");
 	ASSERT_NOT_NULL(t, ip);
 	EXPECT_EQ(t, hfs_write(ip, 0, big, sizeof(big)), (int64_t)sizeof(big));
-	ASSERT_OK(t, hfs_map(ip, 0, false, &m));
+	ASSERT_OK(t, map_shared(ip, 0, &m));
 	EXPECT_FALSE(t, m.hole);
 	EXPECT_EQ(t, m.dev_off % (2 * MiB), 0u);
 	EXPECT_EQ(t, m.len, 2 * MiB);
@@ -256,7 +267,7 @@ KTEST(holdfs_files, first_block_gives_way_to_bigger_first_writes)
 	ip = mkfile(t, fs, "/far");
 	ASSERT_NOT_NULL(t, ip);
 	EXPECT_EQ(t, hfs_write(ip, 8192, big, 100), 100);
-	ASSERT_OK(t, hfs_map(ip, 0, false, &m));
+	ASSERT_OK(t, map_shared(ip, 0, &m));
 	EXPECT_TRUE(t, m.hole);
 	hfs_getattr(ip, &st);
 	EXPECT_EQ(t, st.blocks, 1u);
@@ -398,10 +409,12 @@ KTEST(holdfs_files, abort_restores_only_a_size_it_set)
 	EXPECT_EQ(t, ip->d.size, 12288u);
 	EXPECT_EQ(t, ip->d.nlink, 1u);
 
+	hfs_down_write(hfs_layout_lock(ip));	/* as truncate does */
 	tx = hfs_tx_begin(fs);
 	hfs_tx_set_size(tx, ip, 100);
 	hfs_tx_fail(tx, -EIO);
 	EXPECT_EQ(t, hfs_tx_commit(tx), -EIO);
+	hfs_up_write(hfs_layout_lock(ip));
 	EXPECT_EQ(t, ip->d.size, 12288u);
 	hfs_iput(ip);
 	ht_teardown(t, &h, fs);

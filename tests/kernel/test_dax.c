@@ -421,8 +421,12 @@ KTEST(dax, unlink_of_a_pinned_file_keeps_its_blocks)
 static uint64_t block_phys(struct hfs_inode *ip, uint64_t off)
 {
 	struct hfs_mapping m;
+	int err;
 
-	return hfs_map(ip, off, false, &m) || m.hole ? 0 : m.phys;
+	hfs_down_read(hfs_layout_lock(ip));		/* as hfs_map() wants */
+	err = hfs_map(ip, off, false, &m);
+	hfs_up_read(hfs_layout_lock(ip));
+	return err || m.hole ? 0 : m.phys;
 }
 
 /*
@@ -526,6 +530,7 @@ static unsigned overlap(struct hfs_inode *b, const uint64_t *a_phys, uint64_t bl
 {
 	unsigned n = 0;
 
+	hfs_down_read(hfs_layout_lock(b));
 	for (uint64_t i = 0; i < blocks; i++) {
 		struct hfs_mapping hm;
 		if (hfs_map(b, i * BLK, false, &hm) || hm.hole)
@@ -533,6 +538,7 @@ static unsigned overlap(struct hfs_inode *b, const uint64_t *a_phys, uint64_t bl
 		for (uint64_t j = 0; j < blocks; j++)
 			n += hm.phys == a_phys[j];
 	}
+	hfs_up_read(hfs_layout_lock(b));
 	return n;
 }
 

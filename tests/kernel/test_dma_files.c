@@ -127,10 +127,12 @@ static bool dma_round(struct ktest *t, bool unsafe, uint64_t pages, uint64_t del
 		return false;
 	}
 	if (hfs_lookup(vfs_root(), "/dmaf-a", true, &a) == 0) {
+		hfs_down_read(hfs_layout_lock(a));
 		for (uint64_t p = 0; p < pages; p++) {
 			struct hfs_mapping hm;
 			a_phys[p] = hfs_map(a, p * BLK, false, &hm) || hm.hole ? 0 : hm.phys;
 		}
+		hfs_up_read(hfs_layout_lock(a));
 		hfs_iput(a);
 	}
 	fill();
@@ -145,11 +147,13 @@ static bool dma_round(struct ktest *t, bool unsafe, uint64_t pages, uint64_t del
 	}
 	write_pattern("/dmaf-b", len, 0x70);
 	if (hfs_lookup(vfs_root(), "/dmaf-b", true, &b) == 0) {
+		hfs_down_read(hfs_layout_lock(b));
 		for (uint64_t p = 0; p < pages; p++) {
 			struct hfs_mapping hm;
 			for (uint64_t q = 0; q < pages && !hfs_map(b, p * BLK, false, &hm) && !hm.hole; q++)
 				*reused += hm.phys == a_phys[q];
 		}
+		hfs_up_read(hfs_layout_lock(b));
 		hfs_iput(b);
 	}
 	while (!job_over(id))

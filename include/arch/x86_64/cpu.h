@@ -1,6 +1,7 @@
 /*
  * cpu.h - x86-64 CPU primitives: control registers, MSRs, CPUID, TSC,
- * interrupt flag.  All static inline; no state.
+ * interrupt flag.  All static inline; no state.  Each acts on the calling
+ * CPU only: any context, no lock, no errors (a bad MSR faults, #GP).
  *
  * References: Intel SDM Vol. 2 (instructions), Vol. 3A ch. 2 (control
  * registers), Vol. 4 (MSRs).
@@ -91,6 +92,7 @@ struct cpu_features {
 	char brand[49];
 };
 extern struct cpu_features cpu_features;
+/* Boot CPU, once, before anything reads cpu_features (read-only after). */
 void cpu_detect_features(void);
 
 #endif

@@ -44,6 +44,7 @@ struct desc_ptr {
 
 struct cpu;
 /* Load a GDT and TSS for CPU c with the given IST stack tops. */
+/* Boot of each CPU, on that CPU, before it takes interrupts; no lock. */
 void gdt_init_cpu(struct cpu *c, const uint64_t ist_top[IST_COUNT]);
 void idt_init(void);		/* build the shared IDT once */
 void idt_load(void);		/* load it on this CPU */

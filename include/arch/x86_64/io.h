@@ -3,6 +3,8 @@
  *
  * Port numbers are 16 bits (Intel SDM Vol. 2, IN/OUT).  Drivers name their
  * ports and registers; nothing should call these with a bare number.
+ * Any context; no lock: a driver whose ports form an index/data pair
+ * serialises them itself.
  */
 #ifndef ARCH_X86_64_IO_H
 #define ARCH_X86_64_IO_H

@@ -53,15 +53,22 @@ struct trap_frame {
 
 typedef void (*irq_handler_t)(struct trap_frame *tf, void *ctx);
 
+/*
+ * Handlers run in interrupt context with interrupts off: they must not
+ * sleep, and take only _irqsave spinlocks.  The vector table is changed
+ * under vec_lock (irqsave); the interrupt path reads it without a lock.
+ */
 /* Allocate a device vector and install handler.  Returns the vector or
- * -ENOSPC.  Thread or boot context. */
+ * -ENOSPC.  Thread or boot context (never sleeps). */
 int irq_alloc_vector(irq_handler_t handler, void *ctx, const char *name);
-/* Install a handler on a fixed vector (IPIs, timer). */
+/* Install a handler on a fixed vector (IPIs, timer).  Boot. */
 void irq_set_handler(int vector, irq_handler_t handler, void *ctx, const char *name);
+/* Statistics and names for `irqs`: any context, no lock (a snapshot). */
 uint64_t irq_count(int vector);
 const char *irq_name(int vector);
 
-/* Local APIC (arch/x86_64/apic.c) */
+/* Local APIC (arch/x86_64/apic.c): each call acts on the calling CPU's
+ * APIC, any context, no lock, no errors; the inits run once per CPU. */
 void lapic_init(uint64_t phys_base);	/* boot CPU: map and enable */
 void lapic_init_ap(void);		/* secondary CPUs */
 void lapic_eoi(void);
@@ -71,19 +78,22 @@ void lapic_send_init_sipi(uint32_t apic_id, uint8_t start_page);
 void lapic_timer_start(uint32_t hz);	/* periodic at hz after calibration */
 uint64_t lapic_timer_hz(void);		/* calibrated LAPIC timer input clock */
 
-/* IOAPIC */
+/* IOAPIC: registered and initialised at boot from the MADT, one CPU; the
+ * select/window pair is guarded by ioapic_lock (irqsave). */
 void ioapic_init(void);
-/* Register an IOAPIC (from the MADT) and an ISA interrupt source override. */
+/* Register an IOAPIC (from the MADT): 0, -ENOSPC (too many), -ENOMEM (no
+ * mapping).  Record an ISA interrupt source override. */
 int ioapic_add(uint64_t phys, uint32_t gsi_base);
 void ioapic_set_isa_override(unsigned isa, uint32_t gsi, uint16_t flags);
 /* Route legacy ISA IRQ `isa` (after MADT source overrides) to vector on the
- * boot CPU and unmask it. */
+ * boot CPU and unmask it.  0, -EINVAL (no such ISA IRQ), -ENODEV (no
+ * IOAPIC serves its GSI).  Any context. */
 int ioapic_route_isa_irq(unsigned isa, int vector);
 
 /*
  * MSI (PCI Local Bus Spec 3.0, 6.8; Intel SDM Vol. 3A, 11.11): the
  * address/data pair a device writes to raise `vector` on the CPU with
- * `apic_id`, edge triggered, fixed delivery.
+ * `apic_id`, edge triggered, fixed delivery.  Pure: any context.
  */
 void msi_compose(uint32_t apic_id, uint8_t vector, uint64_t *addr, uint32_t *data);
 
@@ -91,6 +101,7 @@ void msi_compose(uint32_t apic_id, uint8_t vector, uint64_t *addr, uint32_t *dat
  * interrupts off; returns true when the faulting access can be retried. */
 extern bool (*page_fault_hook)(struct trap_frame *tf, uint64_t addr);
 
+/* Boot CPU, once: the IDT's handlers / mask the legacy 8259 PICs. */
 void trap_init(void);
 void pic_disable(void);
 

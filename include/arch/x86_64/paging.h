@@ -39,14 +39,24 @@ struct pgtable {
 extern struct pgtable kernel_pgtable;
 extern size_t pt_table_frames;
 
+/*
+ * The changes take pt->lock (irqsave) themselves, so the caller must not
+ * hold it; they never sleep, though unmap and protect wait for the other
+ * CPUs to drop the range from their TLBs (thread context).  They return 0,
+ * -EINVAL (misaligned, bad size, a 1 GiB page the CPU lacks), -EEXIST
+ * (something is mapped there: pt_map), -ENOMEM (no frame for a table).
+ */
+/* An empty page table: 0 or -ENOMEM. */
 int pt_init(struct pgtable *pt);
 int pt_map(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t page_size, unsigned prot);
 /* Map [va, va+len) -> [pa, ...) with the largest pages alignment allows. */
 int pt_map_range(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t len, unsigned prot);
 int pt_unmap(struct pgtable *pt, uint64_t va, uint64_t len);
 int pt_protect(struct pgtable *pt, uint64_t va, uint64_t len, unsigned prot);
-/* Translate va.  Returns false if unmapped; outputs may be NULL. */
+/* Translate va.  Returns false if unmapped; outputs may be NULL.  No lock:
+ * any context (see Locking above). */
 bool pt_lookup(struct pgtable *pt, uint64_t va, uint64_t *pa, uint64_t *page_size, unsigned *prot);
+/* Load @pt into CR3 on the calling CPU. */
 void pt_activate(struct pgtable *pt);
 
 /* Invalidate [va, va+len) on every CPU that may cache it.  The default
@@ -57,7 +67,9 @@ extern void (*tlb_shootdown_hook)(uint64_t va, uint64_t len);
 /* Boot: build the kernel's own page tables and switch to them. */
 struct boot_info;
 void paging_init(const struct boot_info *bi);
-/* Add a physical range to the direct map (pmem regions). WB cacheable. */
+/* Add a physical range to the direct map (pmem regions). WB cacheable.
+ * Boot, thread context.  0, -ERANGE (past the direct map's end), or
+ * pt_map's errors. */
 int direct_map_add(uint64_t pa, uint64_t len);
 
 #endif

@@ -45,6 +45,8 @@ struct cpu {
 extern struct cpu cpus[MAX_CPUS];
 extern unsigned ncpus;
 
+/* The running CPU's block: stable only while the thread cannot migrate
+ * (preemption or interrupts off); any context. */
 static inline struct cpu *this_cpu(void)
 {
 	struct cpu *c;
@@ -76,6 +78,7 @@ static inline void percpu_preempt_dec(void)
 	__asm__ __volatile__("decl %%gs:%c0" :: "i"(PERCPU_OFF(preempt_count)) : "memory");
 }
 
+/* Boot CPU, first C code: point GS at cpus[0]. */
 void percpu_init_boot_cpu(void);
 
 #endif

@@ -28,11 +28,15 @@
  * context, after the scheduler and the local APIC timer are running; once.
  */
 void smp_init(const uint32_t *apic_ids, unsigned n, unsigned max_cpus);
+/* CPUs running now.  Any context, no lock. */
 unsigned smp_online_count(void);
 
-/* Run fn(arg) on CPU cpu; wait: until it has run.  Thread or boot context. */
+/* Run fn(arg) on CPU cpu; wait: until it has run.  Thread or boot context,
+ * interrupts on or off.  0, -EINVAL (CPU offline), -ENOMEM (an async call
+ * that cannot be queued). */
 int smp_call_on(unsigned cpu, void (*fn)(void *), void *arg, bool wait);
-/* Run fn(arg) on every other online CPU and wait for all of them. */
+/* Run fn(arg) on every other online CPU and wait for all of them.  As
+ * smp_call_on; no errors. */
 void smp_call_others(void (*fn)(void *), void *arg);
 
 /* Round-trip cost of an IPI: ns per synchronous smp_call_on to cpu. */
