@@ -124,7 +124,7 @@ $(B)/holdfast-test.iso: $(B)/holdfast.elf | check-deps
 
 # ------------------------------------------------------------------ host ----
 
-# LOCK_ASSERTS: the host tests check holdfs's lock rules (fs/holdfs/platform.h).
+# LOCK_ASSERTS: the host tests check holdfs's lock rules (include/fs/holdfs_platform.h).
 HOST_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer -Iinclude -DHOST_BUILD -DLOCK_ASSERTS

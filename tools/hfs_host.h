@@ -54,7 +54,7 @@ extern int (*hfs_host_break_hook)(struct hfs_inode *ip, uint64_t off, uint64_t l
 				  const struct hfs_wait *w);
 
 /*
- * Test hook: a failed lock assertion (platform.h) calls it with the
+ * Test hook: a failed lock assertion (holdfs_platform.h) calls it with the
  * message before it aborts; a test that breaks a rule on purpose
  * long-jumps out of it.  Without it, the message goes to stderr and the
  * program aborts.

@@ -109,7 +109,7 @@ static void must(int err)
 
 /*
  * The locks know who holds them, for the core's lock assertions
- * (platform.h): a mutex its owner, a rwsem its writer and how many threads
+ * (holdfs_platform.h): a mutex its owner, a rwsem its writer and how many threads
  * read it.  A thread is named by the address of its own host_self.  The
  * holder sets the owner after it locks and clears it before it unlocks,
  * so a thread asking about itself always gets the right answer.
@@ -233,7 +233,7 @@ void hfs_lock_assert_failed(const char *lock, const char *want, const char *func
 	abort();
 }
 
-/* The core's half of the contract (platform.h) is checked here too: it
+/* The core's half of the contract (holdfs_platform.h) is checked here too: it
  * calls with the layout lock held for write. */
 int hfs_break_layout(struct hfs_inode *ip, hfs_rwsem_t *layout, uint64_t off, uint64_t len,
 		     const struct hfs_wait *w)

@@ -352,7 +352,7 @@ static inline bool hfs_inode_unborn(const struct hfs_inode *ip)
 
 /*
  * The lock rules of a file's extent tree (and size), for the assertions
- * (platform.h): reading it wants the layout lock, shared or exclusive;
+ * (holdfs_platform.h): reading it wants the layout lock, shared or exclusive;
  * changing it wants the layout lock exclusive.  A directory's tree, a
  * symlink's, and that of an inode not yet committed are the namespace's
  * instead: read under ns_lock, changed under ns_lock exclusive.

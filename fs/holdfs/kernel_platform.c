@@ -207,14 +207,14 @@ static const struct dax_file_ops hfs_dax_ops = {
 	.ino = dax_ino,
 };
 
-/* platform.h. */
+/* holdfs_platform.h. */
 struct dax_file hfs_dax_file(struct hfs_inode *ip)
 {
 	return (struct dax_file){ .ops = &hfs_dax_ops, .priv = ip };
 }
 
 /*
- * The core's layout seam (platform.h): the DAX layer's wait, for @ip.
+ * The core's layout seam (holdfs_platform.h): the DAX layer's wait, for @ip.
  * @layout is @ip's layout lock, which the DAX layer finds through
  * hfs_dax_ops.  The wait flags are holdfs's (holdfs.h), passed on one by one.
  */

@@ -147,7 +147,7 @@ struct hfs_mkfs_opts {
  * the caller holds no holdfs lock (the functions take their own: ns_lock,
  * then an inode's layout lock, then tx_lock, then icache_lock; lock order
  * in hfs_int.h).  Never from an interrupt handler or under a spinlock.
- * The lock rules a caller must keep are asserted (platform.h).
+ * The lock rules a caller must keep are asserted (holdfs_platform.h).
  *
  * Path errors, which every call taking a path may return besides its own:
  * -EFAULT (NULL path), -ENOENT (empty path, or a component missing),

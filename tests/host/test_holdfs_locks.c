@@ -1,6 +1,6 @@
 /*
  * test_holdfs_locks.c - the host platform's locks know who holds them
- * (tools/hfs_services.c), so holdfs's lock assertions (platform.h) run in
+ * (tools/hfs_services.c), so holdfs's lock assertions (holdfs_platform.h) run in
  * the host tests too: a rule broken on purpose is caught, naming the lock
  * and the function.  The host tests build with LOCK_ASSERTS (Makefile).
  */

@@ -1,6 +1,6 @@
 /*
  * test_lock_checks.c - the lock assertions (include/kernel/sync.h, "lock
- * assertions"; fs/holdfs/platform.h for holdfs): a rule broken on purpose
+ * assertions"; include/fs/holdfs_platform.h for holdfs): a rule broken on purpose
  * is caught, naming the lock and the function, and a rule kept is not.
  *
  * The assertions exist only in the debug kernel (DEBUG=1, which `make
