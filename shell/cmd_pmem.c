@@ -15,6 +15,7 @@
 #include <drivers/acpi.h>
 #include <fs/vfs.h>
 #include <kernel/mm.h>
+#include <lib/size.h>
 #include <lib/string.h>
 #include <lib/crc.h>
 #include <lib/errno.h>
@@ -32,14 +33,16 @@ static int cmd_nvdimm(int argc, char **argv)
 		shell_printf("no persistent memory found\n");
 		return 0;
 	}
-	shell_printf("region  phys base           size       NFIT handle  mapped at           pinned\n");
+	shell_printf("region  phys base                   size  NFIT handle  mapped at           pinned\n");
 	for (unsigned i = 0; i < pmem_region_count(); i++) {
 		struct pmem_region *r = pmem_region(i);
 		uint64_t pinned = 0;
 		for (uint64_t p = 0; p < r->npages; p++)
 			pinned += pmem_page_pins(&r->pages[p]) != 0;
-		shell_printf("pmem%-3u %#018lx  %6lu MiB  %#-11x  %#018lx  %lu%s\n", r->index, r->phys,
-			     r->size >> 20, r->handle, (uint64_t)r->virt, pinned,
+		char size[SIZE_STR_MAX];
+
+		shell_printf("pmem%-3u %#018lx  %12s  %#-11x  %#018lx  %lu%s\n", r->index, r->phys,
+			     size_str(size, sizeof(size), r->size), r->handle, (uint64_t)r->virt, pinned,
 			     r->memdev_flags & NFIT_MEM_NOT_ARMED ? "  (not armed)" : "");
 	}
 	shell_printf("cache flush: %s\n", pmem_flush_name());

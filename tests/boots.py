@@ -204,7 +204,16 @@ BOOTS += [
              pmem=("128M", "4G"), stdin="nvdimm\npoweroff\n",
              status=STATUS_POWEROFF,
              expect=(r"^pmem0\s+0x0000000100000000\s+128 MiB",
-                     r"^pmem1\s+0x[0-9a-f]+\s+4096 MiB")),
+                     r"^pmem1\s+0x[0-9a-f]+\s+4 GiB")),
+    # A label area (QEMU's label-size=) takes 128 KiB off the region:
+    # its size is shown exactly, not rounded down to "255 MiB".
+    scenario("nvdimm-label-area-size", machine="q35", kernel="holdfast.elf",
+             pmem=(), stdin="nvdimm\npoweroff\n", status=STATUS_POWEROFF,
+             extra=("-object", "memory-backend-file,id=pmL,share=on,"
+                    "mem-path=build/test/nvdimm-label.img,size=256M",
+                    "-device", "nvdimm,id=nvL,memdev=pmL,label-size=128K"),
+             expect=(r"^pmem0: 255\.875 MiB at 0x100000000",
+                     r"^pmem0\s+0x0000000100000000\s+255\.875 MiB\s+0x1\s")),
     scenario("nvdimm-none", machine="q35", iso="holdfast.iso", pmem=(),
              stdin="nvdimm\npoweroff\n", status=STATUS_POWEROFF,
              expect=(r"no persistent memory found",)),

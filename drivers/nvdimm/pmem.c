@@ -22,6 +22,7 @@
 #include <kernel/sync.h>
 #include <kernel/printk.h>
 #include <arch/x86_64/paging.h>
+#include <lib/size.h>
 #include <lib/string.h>
 #include <lib/errno.h>
 
@@ -202,8 +203,10 @@ static int region_setup(struct pmem_region *r, const struct nfit_region *nr)
 
 static void region_report(const struct pmem_region *r)
 {
-	kprintf("pmem%u: %lu MiB at %#lx, NFIT handle %#x, %u DIMM%s%s%s\n", r->index,
-		r->size >> 20, r->phys, r->handle, r->ndimms, r->ndimms == 1 ? "" : "s",
+	char size[SIZE_STR_MAX];
+
+	kprintf("pmem%u: %s at %#lx, NFIT handle %#x, %u DIMM%s%s%s\n", r->index,
+		size_str(size, sizeof(size), r->size), r->phys, r->handle, r->ndimms, r->ndimms == 1 ? "" : "s",
 		r->memdev_flags & NFIT_MEM_NOT_ARMED ? ", NOT ARMED (writes may not persist)" : "",
 		r->nhints ? ", flush hints" : "");
 }
