@@ -20,6 +20,7 @@
 #include <drivers/pmem.h>
 #include <kernel/sync.h>
 #include <kernel/printk.h>
+#include <kernel/mm.h>
 #include <lib/errno.h>
 #include <lib/string.h>
 
@@ -55,9 +56,10 @@ static void report_not_mounted(int err)
 {
 	switch (err) {
 	case -EINVAL:
-		kprintf("vfs: pmem0 not mounted: it holds no usable holdfs; on the host, "
-			"format the image with build/tools/mkfs.holdfs IMAGE (this erases it), "
-			"or boot with a new image (make run PMEM=new.img)\n");
+		kprintf("vfs: pmem0 not mounted: it holds no usable holdfs; format it here "
+			"with: mkfs pmem0 (this erases it); or, with the machine off, on the "
+			"host with build/tools/mkfs.holdfs IMAGE, or boot with a new image "
+			"(make run PMEM=new.img)\n");
 		break;
 	case -EOPNOTSUPP:
 		kprintf("vfs: pmem0 not mounted: its holdfs format is not one this kernel reads; "
@@ -117,6 +119,39 @@ int vfs_unmount_root(void)
 }
 
 /**
+ * vfs_format - make a fresh, empty holdfs on pmem region @index with
+ * @opts (NULL: mkfs's defaults), erasing what was there; region 0 is then
+ * mounted as the root.  Thread context, may sleep; only the shell thread
+ * (or a test) calls it, so nothing formats or mounts meanwhile.
+ * Returns 0, -ENODEV (no such region), -EBUSY (it holds the mounted root:
+ * vfs_unmount_root() first), -ENOMEM, hfs_mkfs's errors, or, for region
+ * 0, vfs_mount_root's.
+ */
+int vfs_format(unsigned index, const struct hfs_mkfs_opts *opts)
+{
+	struct pmem_region *r = pmem_region(index);
+	struct hfs_pm *pm;
+	int err;
+
+	if (!r)
+		return -ENODEV;
+	if (index == 0 && root)
+		return -EBUSY;
+	if (index == 0) {
+		if (!root_pm && !(root_pm = hfs_kernel_pm(r)))
+			return -ENOMEM;
+		err = hfs_mkfs(root_pm, opts);
+		return err ? err : vfs_mount_root();
+	}
+	pm = hfs_kernel_pm(r);
+	if (!pm)
+		return -ENOMEM;
+	err = hfs_mkfs(pm, opts);
+	kfree(pm);
+	return err;
+}
+
+/**
  * vfs_format_root - make a fresh, empty holdfs on pmem0 and mount it
  * (unmounting first), with @inodes inodes (0: as many as the mounted one
  * has, or mkfs's default).  For benchmarks that overwrite pmem0 and for
@@ -124,22 +159,18 @@ int vfs_unmount_root(void)
  */
 int vfs_format_root(uint64_t inodes)
 {
-	struct pmem_region *r = pmem_region(0);
 	struct hfs_mkfs_opts opts = { 0 };
 	struct hfs_statfs st;
 	int err;
 
-	if (!r)
+	if (!pmem_region(0))
 		return -ENODEV;
 	opts.inodes = inodes;
 	if (!inodes && root && hfs_statfs(root, &st) == 0)
 		opts.inodes = st.inodes;
 	if (root && (err = vfs_unmount_root()) != 0)
 		return err;
-	if (!root_pm && !(root_pm = hfs_kernel_pm(r)))
-		return -ENOMEM;
-	err = hfs_mkfs(root_pm, &opts);
-	return err ? err : vfs_mount_root();
+	return vfs_format(0, &opts);
 }
 
 static struct file *get_file(int fd)

@@ -3,7 +3,7 @@
  *   ls [-l] [PATH]   cat PATH   write PATH TEXT   append PATH TEXT
  *   cp SRC DST   mv SRC DST   rm PATH   mkdir PATH   rmdir PATH   ln -s T L
  *   stat PATH   df   truncate PATH SIZE   fallocate [-k|-p|-z|-c|-i] PATH OFF LEN
- *   hexdump PATH [OFF LEN]   crc32 PATH   sync   fsck [-n|-y]
+ *   hexdump PATH [OFF LEN]   crc32 PATH   sync   fsck [-n|-y] [REGION]
  *   pattern PATH SIZE TEXT   (SIZE bytes of TEXT and a newline, repeated)
  * Paths without a leading '/' are taken from the root.  Every error prints
  * the command, the path and the reason.  Times print as UTC dates
@@ -21,6 +21,7 @@
 #include <lib/printf.h>
 #include <lib/errno.h>
 #include "progress.h"
+#include "region.h"
 #include <shell/shell.h>
 
 #define IO_CHUNK	(64 * 1024)
@@ -87,7 +88,7 @@ static int need_fs(const char *cmd)
 {
 	if (vfs_mounted())
 		return 0;
-	shell_printf("%s: no filesystem mounted (pmem0 is missing or not holdfs; format it with mkfs.holdfs)\n", cmd);
+	shell_printf("%s: no filesystem mounted (pmem0 is missing or not holdfs; format it with: mkfs pmem0)\n", cmd);
 	return -ENODEV;
 }
 
@@ -662,25 +663,45 @@ static int cmd_sync(int argc, char **argv)
 SHELL_CMD("sync", "sync", "make everything written so far durable", cmd_sync);
 
 
-static int cmd_fsck(int argc, char **argv)
+/* fsck's arguments: [-n|-y] [REGION], region 0 by default. */
+static int fsck_args(int argc, char **argv, struct hfs_fsck_opts *o, struct pmem_region **r)
 {
-	struct hfs_fsck_opts o = { .repair = false, .verbose = true };
-	struct hfs_pm *pm;
-	int err, rc;
+	int i = 1;
 
-	if (argc == 2 && !strcmp(argv[1], "-y"))
-		o.repair = true;
-	else if (argc != 1 && !(argc == 2 && !strcmp(argv[1], "-n")))
-		return shell_usage_error(argv[0], "takes -n (check only, the default) or -y (repair)");
-	if (!pmem_region(0)) {
+	if (i < argc && (!strcmp(argv[i], "-y") || !strcmp(argv[i], "-n")))
+		o->repair = argv[i++][1] == 'y';
+	if (i < argc && argv[i][0] == '-')
+		return shell_usage_error(argv[0], "takes -n (check only, the default) or -y "
+					 "(repair), not '%s'", argv[i]);
+	if (i + 1 < argc)
+		return shell_usage_error(argv[0], "one region at most, not '%s' too", argv[i + 1]);
+	if (i < argc)
+		return shell_parse_region(argv[0], argv[i], r);
+	if (!(*r = pmem_region(0))) {
 		shell_printf("fsck: no persistent memory\n");
 		return -ENODEV;
 	}
-	if (vfs_mounted() && (err = vfs_unmount_root())) {
+	return 0;
+}
+
+static int cmd_fsck(int argc, char **argv)
+{
+	struct progress prog = { .what = "fsck" };
+	struct hfs_fsck_opts o = { .repair = false, .verbose = true,
+				   .progress = progress_hfs, .progress_arg = &prog };
+	struct pmem_region *r;
+	struct hfs_pm *pm;
+	bool remount;
+	int err, rc;
+
+	if ((err = fsck_args(argc, argv, &o, &r)))
+		return err;
+	remount = r->index == 0;	/* only pmem0 is ever mounted, at / */
+	if (remount && vfs_mounted() && (err = vfs_unmount_root())) {
 		shell_printf("fsck: cannot unmount / (%s): close open files first\n", strerror(err));
 		return err;
 	}
-	pm = hfs_kernel_pm(pmem_region(0));
+	pm = hfs_kernel_pm(r);
 	if (!pm)
 		return -ENOMEM;
 	rc = hfs_fsck(pm, &o);
@@ -689,9 +710,12 @@ static int cmd_fsck(int argc, char **argv)
 		     rc == HFS_FSCK_REPAIRED ? "errors repaired" :
 		     rc == HFS_FSCK_NOT_HOLDFS ? "not checked (no holdfs this build can read)" :
 		     "errors remain");
-	vfs_mount_root();
+	if (remount)
+		vfs_mount_root();
 	if (rc == HFS_FSCK_NOT_HOLDFS)
 		return -EINVAL;
 	return rc == HFS_FSCK_ERRORS ? -EUCLEAN : 0;
 }
-SHELL_CMD("fsck", "fsck [-n|-y]", "check (and with -y repair) the root filesystem; remounts it", cmd_fsck);
+SHELL_CMD("fsck", "fsck [-n|-y] [REGION]",
+	  "check (and with -y repair) the holdfs on a pmem region (pmem0 by default: "
+	  "unmounts / and remounts it)", cmd_fsck);

@@ -20,6 +20,7 @@
 #include <lib/crc.h>
 #include <lib/errno.h>
 #include <shell/shell.h>
+#include "region.h"
 
 #define CHUNK		4096
 #define DUMP_MAX	4096
@@ -52,8 +53,12 @@ SHELL_CMD("nvdimm", "nvdimm", "list persistent-memory regions", cmd_nvdimm);
 
 #define REGION_PREFIX	"pmem"
 
-/* "pmem0" .. "pmemN", or the bare number: the region, or an error said. */
-static int parse_region(const char *arg, struct pmem_region **r)
+/**
+ * shell_parse_region - "pmem0" .. "pmemN", or the bare number: the region
+ * in *@r, or an error said, prefixed by @cmd.  Shell thread.
+ * Returns 0, -EINVAL (not a region's name) or -ENODEV (no such region).
+ */
+int shell_parse_region(const char *cmd, const char *arg, struct pmem_region **r)
 {
 	const char *num = arg;
 	unsigned n = pmem_region_count();
@@ -62,18 +67,18 @@ static int parse_region(const char *arg, struct pmem_region **r)
 	if (!strncmp(arg, REGION_PREFIX, strlen(REGION_PREFIX)))
 		num = arg + strlen(REGION_PREFIX);
 	if (!num[0] || parse_u64(num, 10, &idx)) {
-		shell_printf("pmem: '%s' is not a region: expected a name as nvdimm lists them "
-			     "(pmem0), or its number (0)\n", arg);
+		shell_printf("%s: '%s' is not a region: expected a name as nvdimm lists them "
+			     "(pmem0), or its number (0)\n", cmd, arg);
 		return -EINVAL;
 	}
 	if (idx >= n || !(*r = pmem_region((unsigned)idx))) {
 		if (n == 0)
-			shell_printf("pmem: no region %s: there is no persistent memory\n", arg);
+			shell_printf("%s: no region %s: there is no persistent memory\n", cmd, arg);
 		else if (n == 1)
-			shell_printf("pmem: no region %s (there is 1: pmem0)\n", arg);
+			shell_printf("%s: no region %s (there is 1: pmem0)\n", cmd, arg);
 		else
-			shell_printf("pmem: no region %s (there are %u: pmem0 to pmem%u)\n", arg,
-				     n, n - 1);
+			shell_printf("%s: no region %s (there are %u: pmem0 to pmem%u)\n", cmd,
+				     arg, n, n - 1);
 		return -ENODEV;
 	}
 	return 0;
@@ -85,7 +90,7 @@ static int parse_range(char **argv, bool want_len, struct pmem_region **r,
 {
 	int err;
 
-	if ((err = parse_region(argv[2], r)))
+	if ((err = shell_parse_region("pmem", argv[2], r)))
 		return err;
 	if (shell_parse_size(argv[3], "offset", off) ||
 	    (want_len && shell_parse_size(argv[4], "length", len)))

@@ -10,7 +10,9 @@
  *
  * A progress line is rewritten in place ("\r") at most every 250 ms:
  *	cp: 42% 107/256 MiB, 1234 MB/s
- * and ends with the 100% line and a newline.  Only the shell thread uses
+ * and ends with the 100% line and a newline.  Counts that are not bytes
+ * (holdfs's mkfs and fsck phases, through progress_hfs) show as
+ *	mkfs: 42% 107/256 metadata blocks  Only the shell thread uses
  * any of this: no locking.
  */
 #include <kernel/timer.h>
@@ -83,6 +85,7 @@ bool progress_wanted(void)
 void progress_begin(struct progress *p, const char *what, uint64_t total)
 {
 	p->what = what;
+	p->unit = NULL;
 	p->total = total;
 	p->t0 = p->last = time_ns();
 	p->shown = false;
@@ -93,6 +96,13 @@ static void draw(struct progress *p, uint64_t done, uint64_t now)
 {
 	uint64_t ns = now - p->t0 + 1;
 
+	if (p->unit) {
+		shell_printf("\r%s: %3lu%% %lu/%lu %s", p->what,
+			     (unsigned long)(done * 100 / p->total), (unsigned long)done,
+			     (unsigned long)p->total, p->unit);
+		p->shown = true;
+		return;
+	}
 	shell_printf("\r%s: %3lu%% %lu/%lu MiB, %lu MB/s", p->what,
 		     (unsigned long)(done * 100 / p->total), (unsigned long)(done / MIB),
 		     (unsigned long)(p->total / MIB), (unsigned long)(done * 1000 / ns));
@@ -120,6 +130,28 @@ void progress_end(struct progress *p, uint64_t done)
 	shell_printf("\n");
 }
 
+/*
+ * progress_hfs - holdfs's progress callback (hfs_progress_fn) drawing into
+ * @arg, a struct progress whose .what the caller set and whose .unit is
+ * NULL before the first call: each phase gets its own line, ended when
+ * holdfs reports it done.
+ */
+void progress_hfs(void *arg, const char *phase, uint64_t done, uint64_t total)
+{
+	struct progress *p = arg;
+
+	if (!p->unit || strcmp(p->unit, phase) || p->total != total) {
+		progress_begin(p, p->what, total);
+		p->unit = phase;
+	}
+	if (done < total) {
+		progress_update(p, done);
+		return;
+	}
+	progress_end(p, done);
+	p->unit = NULL;
+}
+
 static int cmd_progress(int argc, char **argv)
 {
 	if (argc > 2)
@@ -142,5 +174,5 @@ static int cmd_progress(int argc, char **argv)
 	return 0;
 }
 SHELL_CMD("progress", "progress [on|off|auto]",
-	  "progress lines of long commands (cp, dma cp): auto shows them on a terminal",
+	  "progress lines of long commands (cp, dma cp, mkfs, fsck): auto shows them on a terminal",
 	  cmd_progress);

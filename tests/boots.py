@@ -661,10 +661,10 @@ BOOTS += [
              expect=(r"^holdfs: not a holdfs filesystem \(no holdfs magic in the "
                      r"superblock or in its backup in the last block\): format "
                      r"it with mkfs\.holdfs \(this erases the image\)$",
-                     r"^vfs: pmem0 not mounted: it holds no usable holdfs; on "
-                     r"the host, format the image with build/tools/mkfs\.holdfs "
-                     r"IMAGE \(this erases it\), or boot with a new image "
-                     r"\(make run PMEM=new\.img\)$"),
+                     r"^vfs: pmem0 not mounted: it holds no usable holdfs; format "
+                     r"it here with: mkfs pmem0 \(this erases it\); or, with the "
+                     r"machine off, on the host with build/tools/mkfs\.holdfs "
+                     r"IMAGE, or boot with a new image \(make run PMEM=new\.img\)$"),
              reject=(r"mounted at /",)),
     # A newer format version: named, with the version this build reads.
     scenario("holdfs-newer-version", machine="q35", kernel="holdfast.elf",
@@ -675,6 +675,83 @@ BOOTS += [
                      r"^vfs: pmem0 not mounted: its holdfs format is not one "
                      r"this kernel reads"),
              reject=(r"mounted at /",)),
+]
+
+# ------------------------------------------------- mkfs on the target ----
+
+MKFS_TOKEN = "mkfs-%08x" % random.getrandbits(32)
+MKFS_LABEL = "fresh-%04x" % random.getrandbits(16)
+
+
+def mkfs_host_agrees(images):
+    """After the kernel's mkfs: the host's fsck finds both regions clean,
+    and reads back the file the kernel wrote on the new root."""
+    for img in images:
+        fsck = _tool("fsck.holdfs", "-n", img)
+        if fsck.returncode != 0:
+            return f"fsck.holdfs -n {img} exited {fsck.returncode}: " \
+                   f"{fsck.stdout.decode()[-300:]}"
+    got = _tool("holdfs", images[0], "cat", "/hello.txt")
+    if got.returncode or got.stdout != (MKFS_TOKEN + "\n").encode():
+        return f"holdfs cat /hello.txt gave {got.stdout[:80]!r} (exit {got.returncode})"
+    old = _tool("holdfs", images[0], "cat", "/old.txt")
+    if old.returncode == 0:
+        return "/old.txt survived mkfs -f"
+    return None
+
+
+BOOTS += [
+    # A blank NVDIMM: the boot names the one command that formats it; the
+    # shell's mkfs (hfs_mkfs, as mkfs.holdfs) formats and mounts it; the
+    # refusals change nothing; fsck takes a region; the host agrees.
+    sequence("mkfs-on-target", (
+        scenario("format", machine="q35", kernel="holdfast.elf",
+                 pmem=("16M", "16M"),
+                 stdin=("ls /\nmkfs\nmkfs pmem7\nmkfs -i 3 pmem0\nmkfs -q pmem0\n"
+                        "mkfs pmem0 pmem1\nprogress on\n"
+                        f"mkfs -L {MKFS_LABEL} pmem0\nprogress off\nls /\n"
+                        "write /old.txt kept\nmkfs pmem0\ncat /old.txt\n"
+                        "mkfs pmem1\nmkfs pmem1\nprogress on\nfsck pmem1\nprogress off\n"
+                        "fsck\nfsck pmem0\nfsck -y pmem0\nfsck -n 0\nfsck pmem7\n"
+                        "fsck -x\ncat /old.txt\n"
+                        "mkfs -f -L second pmem0\ncat /old.txt\n"
+                        f"write /hello.txt {MKFS_TOKEN}\nfsck\ndf\npoweroff\n"),
+                 status=STATUS_POWEROFF,
+                 expect=(r"^vfs: pmem0 not mounted: it holds no usable holdfs; "
+                         r"format it here with: mkfs pmem0 ",
+                         r"^holdfast> ls /\nls: no filesystem mounted \(pmem0 is "
+                         r"missing or not holdfs; format it with: mkfs pmem0\)$",
+                         r"^mkfs: which region\? \(nvdimm lists them\)$",
+                         r"^mkfs: no region pmem7 \(there are 2: pmem0 to pmem1\)$",
+                         r"^mkfs: -i 3: at least 16 inodes$",
+                         r"^mkfs: unknown option '-q'",
+                         r"^mkfs: one region only, not 'pmem1' too$",
+                         r"^mkfs: 100% (\d+)/\1 metadata blocks$",
+                         r"^mkfs: pmem0: holdfs, 16 MiB, \d+ data blocks of 4096 "
+                         r"bytes, \d+ inodes; mounted at /$",
+                         r"lost\+found",
+                         r"^mkfs: pmem0 holds a holdfs \(label '%s', 3 of \d+ inodes "
+                         r"in use, .* used\), mounted at /: not erased; `mkfs -f "
+                         r"pmem0` unmounts it and erases every file on it\n"
+                         r"holdfast> cat /old.txt\nkept$" % MKFS_LABEL,
+                         r"^mkfs: pmem1: holdfs, 16 MiB; not mounted \(only pmem0 "
+                         r"is mounted, at /\)\nholdfast> mkfs pmem1\n"
+                         r"mkfs: pmem1 holds a holdfs \(no label, 2 of \d+ inodes "
+                         r"in use, .*\)\nmkfs: not erased: `mkfs -f pmem1` erases it$",
+                         r"^holdfast> fsck pmem1\n(.*\n)*?fsck: 100% (\d+)/\2 "
+                         r"inodes\n(.*\n)*?fsck: clean$",
+                         r"^holdfast> fsck\n(.*\n)*?fsck: clean\n"
+                         r"(.*\n)*?holdfast> fsck pmem0\n(.*\n)*?fsck: clean\n"
+                         r"(.*\n)*?holdfast> fsck -y pmem0\n(.*\n)*?fsck: clean\n"
+                         r"(.*\n)*?holdfast> fsck -n 0\n(.*\n)*?fsck: clean\n",
+                         r"^fsck: no region pmem7 \(there are 2: pmem0 to pmem1\)$",
+                         r"^fsck: takes -n \(check only, the default\) or -y "
+                         r"\(repair\), not '-x'$",
+                         r"^holdfast> cat /old.txt\nkept\n(.|\n)*"
+                         r"^mkfs: pmem0: holdfs, 16 MiB, .*; mounted at /\n"
+                         r"holdfast> cat /old.txt\ncat: /old.txt: ")),
+        mkfs_host_agrees,
+    )),
 ]
 
 # ------------------------------------------------------------ the demo ----

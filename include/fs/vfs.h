@@ -23,6 +23,7 @@ struct hfs_fs;
 struct hfs_inode;
 struct hfs_stat;
 struct hfs_statfs;
+struct hfs_mkfs_opts;
 struct hfs_wait;
 
 #define VFS_MAX_FILES	256
@@ -34,6 +35,8 @@ struct hfs_wait;
 int vfs_mount_root(void);
 int vfs_unmount_root(void);
 int vfs_format_root(uint64_t inodes);
+/* A fresh holdfs on pmem region @index (region 0: mounted after). */
+int vfs_format(unsigned index, const struct hfs_mkfs_opts *opts);
 bool vfs_mounted(void);
 struct hfs_fs *vfs_root(void);
 
