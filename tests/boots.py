@@ -711,7 +711,7 @@ BOOTS += [
                         "mkfs pmem0 pmem1\nprogress on\n"
                         f"mkfs -L {MKFS_LABEL} pmem0\nprogress off\nls /\n"
                         "write /old.txt kept\nmkfs pmem0\ncat /old.txt\n"
-                        "mkfs pmem1\nmkfs pmem1\nprogress on\nfsck pmem1\nprogress off\n"
+                        "pmem write 1 0 not-holdfs\nmkfs pmem1\nmkfs pmem1\nprogress on\nfsck pmem1\nprogress off\n"
                         "fsck\nfsck pmem0\nfsck -y pmem0\nfsck -n 0\nfsck pmem7\n"
                         "fsck -x\ncat /old.txt\n"
                         "mkfs -f -L second pmem0\ncat /old.txt\n"
@@ -734,7 +734,9 @@ BOOTS += [
                          r"in use, .* used\), mounted at /: not erased; `mkfs -f "
                          r"pmem0` unmounts it and erases every file on it\n"
                          r"holdfast> cat /old.txt\nkept$" % MKFS_LABEL,
-                         r"^mkfs: pmem1: holdfs, 16 MiB; not mounted \(only pmem0 "
+                         r"^holdfast> mkfs pmem1\nholdfs: not a holdfs filesystem "
+                         r"(.*\n)*?"
+                         r"mkfs: pmem1: holdfs, 16 MiB; not mounted \(only pmem0 "
                          r"is mounted, at /\)\nholdfast> mkfs pmem1\n"
                          r"mkfs: pmem1 holds a holdfs \(no label, 2 of \d+ inodes "
                          r"in use, .*\)\nmkfs: not erased: `mkfs -f pmem1` erases it$",
