@@ -31,7 +31,6 @@
 #include <lib/errno.h>
 #include <lib/string.h>
 #include "hfs_host.h"
-#include "../fs/holdfs/hfs_int.h"	/* holdfs's private header, on purpose: hfs_ext_count, for stat */
 
 #define EXIT_ERR	1
 #define EXIT_USAGE	2

@@ -16,7 +16,6 @@
 #include <lib/string.h>
 #include "hfs_host.h"
 #include "progress.h"
-#include "../fs/holdfs/hfs_format.h"	/* holdfs's private on-media format, on purpose: HFS_VERSION */
 
 static int usage(void)
 {

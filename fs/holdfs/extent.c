@@ -823,7 +823,7 @@ static int count_node(struct hfs_inode *ip, uint64_t pblk, unsigned depth, uint6
 	return 0;
 }
 
-/** hfs_ext_count - number of extent records of @ip (tests, stat tools). */
+/* hfs_ext_count - see include/fs/holdfs.h. */
 int hfs_ext_count(struct hfs_inode *ip, uint64_t *count)
 {
 	unsigned i;

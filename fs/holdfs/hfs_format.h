@@ -27,7 +27,6 @@
 #include <stdint.h>
 #include <fs/holdfs.h>
 
-#define HFS_VERSION		1
 #define HFS_BLOCK_SHIFT		12
 #define HFS_SB_MAGIC		0x3153464444484c48ULL	/* "HLHDDFS1" */
 #define HFS_MIN_BLOCKS		64	/* smallest device mkfs accepts */

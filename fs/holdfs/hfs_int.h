@@ -269,7 +269,6 @@ int hfs_ext_remove(struct hfs_tx *tx, struct hfs_inode *ip, uint64_t lblk,
 int hfs_ext_shift(struct hfs_tx *tx, struct hfs_inode *ip, uint64_t from, int64_t delta);
 int hfs_ext_shift_step(struct hfs_tx *tx, struct hfs_inode *ip, uint64_t from,
 		       int64_t delta, uint64_t *next);
-int hfs_ext_count(struct hfs_inode *ip, uint64_t *count);
 int hfs_node_check(const struct hfs_fs *fs, uint64_t owner, uint64_t pblk,
 		   unsigned depth, const struct hfs_dnode_hdr *h, const char **why);
 

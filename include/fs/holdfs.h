@@ -29,6 +29,7 @@
 #include <stdbool.h>
 #include <fs/holdfs_platform.h>
 
+#define HFS_VERSION		1	/* the on-media format this build reads and writes (FORMAT.md) */
 #define HFS_BLOCK_SIZE		4096
 #define HFS_NAME_MAX		255
 #define HFS_PATH_MAX		4096
@@ -321,6 +322,14 @@ int hfs_fsync(struct hfs_inode *ip);
  * advanced, 0 at the end, -ENOTDIR, -EUCLEAN.  Takes ns_lock shared.
  */
 int hfs_readdir(struct hfs_inode *ip, uint64_t *cookie, struct hfs_dirent *de);
+
+/**
+ * hfs_ext_count - how many extent records map @ip's blocks (its
+ * fragmentation, for stat in the host tool and for tests).
+ * Locks: none taken; call it on a file nothing is changing.  Context: may
+ * sleep.  Returns 0, or -EUCLEAN when an extent node is damaged.
+ */
+int hfs_ext_count(struct hfs_inode *ip, uint64_t *count);
 
 /* ------------------------------------------------------------ DAX */
 /**
