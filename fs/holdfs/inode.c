@@ -478,9 +478,12 @@ void hfs_inode_persist_attrs(struct hfs_inode *ip)
  */
 void hfs_inode_writeback(struct hfs_inode *ip)
 {
-	if (!__atomic_load_n(&ip->attrs_dirty, __ATOMIC_ACQUIRE) || hfs_rdonly(ip->fs))
+	if (hfs_rdonly(ip->fs))
 		return;
-	log_inode(ip);
+	/* Not gated on attrs_dirty: a close may have stored the size and
+	 * mtime in place since, and left the ctime behind. */
+	if (ctime_stale_hint(ip))
+		log_inode(ip);
 	hfs_inode_persist_attrs(ip);
 }
 
