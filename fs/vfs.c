@@ -513,3 +513,106 @@ int vfs_symlink(const char *t, const char *l) { NEED_ROOT(); return hfs_symlink(
 int vfs_readlink(const char *p, char *buf, size_t n) { NEED_ROOT(); return hfs_readlink(root, p, buf, n); }
 /** vfs_sync - hfs_sync() on the root: every change so far durable. */
 int vfs_sync(void) { NEED_ROOT(); return hfs_sync(root); }
+
+/* ------------------------------------------------------------ attributes */
+/*
+ * chmod, chown, utimensat and renameat2: thin wrappers over hfs_setattr()
+ * and hfs_rename2(), self-contained so that they move with the path calls.
+ * No permission check yet: every caller is root until processes have
+ * credentials (hfs_permission() is there for that).
+ */
+
+/* hfs_setattr() on the file at @path (a final symlink followed if @follow). */
+static int setattr_path(const char *path, bool follow, const struct hfs_setattr *sa)
+{
+	struct hfs_inode *ip;
+	int err;
+
+	NEED_ROOT();
+	err = hfs_lookup(root, path, follow, &ip);
+	if (err)
+		return err;
+	err = hfs_setattr(ip, sa);
+	hfs_iput(ip);
+	return err;
+}
+
+/** vfs_chmod - chmod(2): permission bits @mode (07777).  0, -EINVAL, path errors. */
+int vfs_chmod(const char *path, uint32_t mode)
+{
+	struct hfs_setattr sa = { .mask = HFS_ATTR_MODE, .mode = mode };
+
+	return setattr_path(path, true, &sa);
+}
+
+/* The chown(2) request: an id of VFS_ID_KEEP leaves it as it is. */
+static struct hfs_setattr chown_attrs(uint32_t uid, uint32_t gid)
+{
+	struct hfs_setattr sa = { .uid = uid, .gid = gid };
+
+	if (uid != VFS_ID_KEEP)
+		sa.mask |= HFS_ATTR_UID;
+	if (gid != VFS_ID_KEEP)
+		sa.mask |= HFS_ATTR_GID;
+	return sa;
+}
+
+/** vfs_chown - chown(2) (@follow) or lchown(2).  0, -EROFS, path errors. */
+int vfs_chown(const char *path, uint32_t uid, uint32_t gid, bool follow)
+{
+	struct hfs_setattr sa = chown_attrs(uid, gid);
+
+	return setattr_path(path, follow, &sa);
+}
+
+/* The utimensat(2) request: VFS_TIME_OMIT leaves a time, HFS_TIME_NOW is now. */
+static struct hfs_setattr utimens_attrs(uint64_t atime_ns, uint64_t mtime_ns)
+{
+	struct hfs_setattr sa = { .atime_ns = atime_ns, .mtime_ns = mtime_ns };
+
+	if (atime_ns != VFS_TIME_OMIT)
+		sa.mask |= HFS_ATTR_ATIME;
+	if (mtime_ns != VFS_TIME_OMIT)
+		sa.mask |= HFS_ATTR_MTIME;
+	return sa;
+}
+
+/** vfs_utimens - utimensat(2) on @path.  0, -EINVAL (a time), path errors. */
+int vfs_utimens(const char *path, uint64_t atime_ns, uint64_t mtime_ns, bool follow)
+{
+	struct hfs_setattr sa = utimens_attrs(atime_ns, mtime_ns);
+
+	return setattr_path(path, follow, &sa);
+}
+
+/** vfs_fchmod, vfs_fchown, vfs_futimens - the same on an open file.  -EBADF. */
+int vfs_fchmod(int fd, uint32_t mode)
+{
+	struct hfs_setattr sa = { .mask = HFS_ATTR_MODE, .mode = mode };
+	struct file *f = get_file(fd);
+
+	return f ? hfs_setattr(f->ip, &sa) : -EBADF;
+}
+
+int vfs_fchown(int fd, uint32_t uid, uint32_t gid)
+{
+	struct hfs_setattr sa = chown_attrs(uid, gid);
+	struct file *f = get_file(fd);
+
+	return f ? hfs_setattr(f->ip, &sa) : -EBADF;
+}
+
+int vfs_futimens(int fd, uint64_t atime_ns, uint64_t mtime_ns)
+{
+	struct hfs_setattr sa = utimens_attrs(atime_ns, mtime_ns);
+	struct file *f = get_file(fd);
+
+	return f ? hfs_setattr(f->ip, &sa) : -EBADF;
+}
+
+/** vfs_rename2 - renameat2(2): hfs_rename2() with HFS_RENAME_* @flags. */
+int vfs_rename2(const char *from, const char *to, unsigned flags)
+{
+	NEED_ROOT();
+	return hfs_rename2(root, from, to, flags, NULL);
+}

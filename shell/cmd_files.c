@@ -1,7 +1,7 @@
 /*
  * cmd_files.c - shell commands on the root filesystem:
  *   ls [-l] [PATH]   cat PATH   write PATH TEXT   append PATH TEXT
- *   cp SRC DST   mv SRC DST   rm PATH   mkdir PATH   rmdir PATH   ln -s T L
+ *   cp SRC DST   mv [-n|--exchange] SRC DST   rm PATH   mkdir PATH   rmdir PATH   ln -s T L
  *   stat PATH   df   truncate PATH SIZE   fallocate [-k|-p|-z|-c|-i] PATH OFF LEN
  *   hexdump PATH [OFF LEN]   crc32 PATH   sync   fsck [-n|-y] [REGION]
  *   pattern PATH SIZE TEXT   (SIZE bytes of TEXT and a newline, repeated)
@@ -120,8 +120,9 @@ static void ls_entry(const char *dir, const struct hfs_dirent *de, bool lng)
 		return;
 	}
 	date_format_short(when, sizeof(when), st.mtime_ns);
-	shell_printf("%c%03o %3u %10lu %6lu  %s  %s\n", type_char(st.mode), st.mode & 0777,
-		     st.nlink, st.size, st.blocks, when, de->name);
+	shell_printf("%c%04o %3u %5u %5u %10lu %6lu  %s  %s\n", type_char(st.mode),
+		     st.mode & HFS_MODE_PERM, st.nlink, st.uid, st.gid, st.size, st.blocks, when,
+		     de->name);
 }
 
 static int cmd_ls(int argc, char **argv)
@@ -152,8 +153,8 @@ static int cmd_ls(int argc, char **argv)
 	hfs_iput(ip);
 	return n < 0 ? fail(argv[0], path, n) : 0;
 }
-SHELL_CMD("ls", "ls [-l] [PATH]", "list a directory (-l: mode, links, size, blocks, "
-	  "modified YYYY-MM-DD HH:MM UTC, name)", cmd_ls);
+SHELL_CMD("ls", "ls [-l] [PATH]", "list a directory (-l: mode, links, uid, gid, size, "
+	  "blocks, modified YYYY-MM-DD HH:MM UTC, name)", cmd_ls);
 
 /*
  * Open path (a shell argument of command cmd), read it in IO_CHUNK pieces
@@ -390,8 +391,37 @@ static int two_paths(int argc, char **argv, int (*op)(const char *, const char *
 	return err ? fail(argv[0], a, err) : 0;
 }
 
+static int rename_noreplace(const char *a, const char *b)
+{
+	return vfs_rename2(a, b, HFS_RENAME_NOREPLACE);
+}
+
+static int rename_exchange(const char *a, const char *b)
+{
+	return vfs_rename2(a, b, HFS_RENAME_EXCHANGE);
+}
+
+/* mv's option (coreutils 9.5 spelling): -n / --no-clobber, --exchange. */
+static int (*mv_op(const char *opt))(const char *, const char *)
+{
+	if (!strcmp(opt, "-n") || !strcmp(opt, "--no-clobber"))
+		return rename_noreplace;
+	if (!strcmp(opt, "--exchange"))
+		return rename_exchange;
+	return NULL;
+}
+
 static int cmd_mv(int argc, char **argv)
 {
+	int (*op)(const char *, const char *) = vfs_rename;
+
+	if (argc == 4) {
+		op = mv_op(argv[1]);
+		if (!op)
+			return shell_usage_error(argv[0], "unknown option '%s'", argv[1]);
+		argv[1] = argv[0];
+		return two_paths(argc - 1, argv + 1, op);
+	}
 	/* rename(2) of two links to one file does nothing and succeeds;
 	 * at the shell that is a mistake worth saying. */
 	if (argc == 3 && vfs_mounted()) {
@@ -402,9 +432,10 @@ static int cmd_mv(int argc, char **argv)
 			return -EINVAL;
 		}
 	}
-	return two_paths(argc, argv, vfs_rename);
+	return two_paths(argc, argv, op);
 }
-SHELL_CMD("mv", "mv SRC DST", "rename (replacing DST)", cmd_mv);
+SHELL_CMD("mv", "mv [-n|--exchange] SRC DST", "rename (replacing DST; -n: never, failing "
+	  "if it exists; --exchange: swap SRC and DST atomically)", cmd_mv);
 
 /*
  * ln -s TARGET LINK: the target is the link's content, stored as typed
@@ -487,9 +518,10 @@ static int cmd_stat(int argc, char **argv)
 	PATH_ARG(path, argv[1]);
 	if ((err = vfs_lstat(path, &st)))
 		return fail(argv[0], path, err);
-	shell_printf("  file: %s\n  inode: %lu  type: %s  mode: %03o  links: %u\n", path, st.ino,
+	shell_printf("  file: %s\n  inode: %lu  type: %s  mode: %04o  links: %u\n", path, st.ino,
 		     type_char(st.mode) == 'd' ? "directory" : type_char(st.mode) == 'l' ? "symlink" : "file",
-		     st.mode & 0777, st.nlink);
+		     st.mode & HFS_MODE_PERM, st.nlink);
+	shell_printf("  uid: %u  gid: %u\n", st.uid, st.gid);
 	shell_printf("  size: %lu  blocks: %lu (4 KiB)\n", st.size, st.blocks);
 	print_time("access", st.atime_ns);
 	print_time("modify", st.mtime_ns);

@@ -282,6 +282,38 @@ BOOTS += [
              status=STATUS_POWEROFF,
              expect=(r"^rebooting\n(.|\n)*^Holdfast \S+ booting(.|\n)*"
                      r"^survived-the-reboot$",)),
+    # Owner, permissions and times set at the shell survive a reboot
+    # (holdfs format v2); renameat2's flags; bad arguments are refused
+    # with the reason and change nothing.
+    scenario("shell-attrs-reboot", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True, reboots=1,
+             stdin="write /f hello\nmkdir /d\nwrite /x x-content\n"
+                   "write /y y-content\n"
+                   "chown 1000:2000 /f\nchmod 4750 /f\nchown :77 /d\n"
+                   "chmod g+ws,o-rx /d\n"
+                   "touch -d 2001-09-09T01:46:40.5 /f\n"
+                   "touch -m -t 202001020304.05 /d\n"
+                   "mv --exchange /x /y\nmv -n /x /y\n"
+                   "chmod 8755 /f\nchown -1 /f\ntouch -d 2001-13-01 /f\n"
+                   "touch -c /absent\nreboot\n"
+                   "stat /f\nstat /d\ncat /x\nls -l /\nls /\npoweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"^mv: /x: File exists$",
+                     r"^chmod: invalid mode '8755'$",
+                     r"^chown: invalid owner '-1' \(numeric UID\[:GID\] or :GID\)$",
+                     r"^touch: invalid date '2001-13-01'$",
+                     r"^rebooting\n(.|\n)*^Holdfast \S+ booting(.|\n)*"
+                     r"^  file: /f\n  inode: \d+  type: file  mode: 4750  links: 1\n"
+                     r"  uid: 1000  gid: 2000\n  size: 6  blocks: \d+ \(4 KiB\)\n"
+                     r"  access: 2001-09-09 01:46:40\.500000000 \+0000\n"
+                     r"  modify: 2001-09-09 01:46:40\.500000000 \+0000\n"
+                     r"  change: \d{4}-",
+                     r"^  file: /d\n  inode: \d+  type: directory  mode: 2770  links: 2\n"
+                     r"  uid: 0  gid: 77\n.*\n  access: \d{4}-.*\n"
+                     r"  modify: 2020-01-02 03:04:05\.000000000 \+0000$",
+                     r"^y-content$",
+                     r"^-4750   1  1000  2000          6 +\d+  2001-09-09 01:46  f$"),
+             reject=(r"^absent$", r"^x-content$")),
     scenario("shell-acpi-lspci", machine="q35", kernel="holdfast.elf",
              pmem=("16M",), stdin="acpi\nlspci\npoweroff\n",
              status=STATUS_POWEROFF,

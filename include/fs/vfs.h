@@ -67,6 +67,21 @@ int vfs_link(const char *existing, const char *newpath);
 int vfs_symlink(const char *target, const char *linkpath);
 int vfs_readlink(const char *path, char *buf, size_t size);
 int vfs_sync(void);
+
+/*
+ * Attributes (fs/vfs.c, "attributes"): chmod/chown/utimensat and their fd
+ * variants, and renameat2.  VFS_ID_KEEP leaves a uid or gid unchanged (as
+ * chown's -1), VFS_TIME_OMIT a time (UTIME_OMIT); HFS_TIME_NOW is now.
+ */
+#define VFS_ID_KEEP	0xffffffffu
+#define VFS_TIME_OMIT	(UINT64_MAX - 1)
+int vfs_chmod(const char *path, uint32_t mode);
+int vfs_chown(const char *path, uint32_t uid, uint32_t gid, bool follow);
+int vfs_utimens(const char *path, uint64_t atime_ns, uint64_t mtime_ns, bool follow);
+int vfs_fchmod(int fd, uint32_t mode);
+int vfs_fchown(int fd, uint32_t uid, uint32_t gid);
+int vfs_futimens(int fd, uint64_t atime_ns, uint64_t mtime_ns);
+int vfs_rename2(const char *from, const char *to, unsigned flags);
 unsigned vfs_open_count(void);
 
 #endif
