@@ -3,12 +3,19 @@
  *
  *	holdfs IMAGE ls [-l] PATH      list a directory (or show one file)
  *	holdfs IMAGE cat PATH          write a file to stdout
- *	holdfs IMAGE put HOSTFILE PATH copy a host file in ("-" = stdin)
- *	holdfs IMAGE get PATH HOSTFILE copy a file out ("-" = stdout)
+ *	holdfs IMAGE put [-p] HOSTFILE PATH  copy a host file in ("-" = stdin)
+ *	holdfs IMAGE get [-p] PATH HOSTFILE  copy a file out ("-" = stdout)
+ *	                               -p as cp -p: mode and times, and the
+ *	                               owner too when run as root
+ *	holdfs IMAGE chmod OCTAL PATH  set permission bits
+ *	holdfs IMAGE chown UID[:GID] PATH  set owner (numeric)
+ *	holdfs IMAGE touch [-d @SECONDS[.N]] PATH  set both times (now by
+ *	                               default), making an empty file if none
  *	holdfs IMAGE rm PATH           remove a file or symlink
  *	holdfs IMAGE mkdir PATH        make a directory
  *	holdfs IMAGE rmdir PATH        remove an empty directory
- *	holdfs IMAGE mv FROM TO        rename (replaces TO)
+ *	holdfs IMAGE mv [-n|--exchange] FROM TO  rename (replaces TO; -n
+ *	                               never; --exchange swaps the two)
  *	holdfs IMAGE ln [-s] TARGET PATH  hard or symbolic link
  *	holdfs IMAGE readlink PATH     print a symlink's target
  *	holdfs IMAGE truncate PATH SIZE   set a file's size (the shell's
@@ -23,7 +30,9 @@
  * Times print as the kernel's shell prints them (lib/date.h), in UTC: ls -l
  * "2026-12-04 16:27", stat "2026-12-04 16:27:15.123456789 +0000".
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -67,9 +76,10 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: holdfs IMAGE COMMAND ARGS...\n"
-		"  ls [-l] PATH | cat PATH | put HOSTFILE PATH | get PATH HOSTFILE\n"
-		"  rm PATH | mkdir PATH | rmdir PATH | mv FROM TO | ln [-s] TARGET PATH\n"
-		"  readlink PATH | truncate PATH SIZE | stat PATH | df\n"
+		"  ls [-l] PATH | cat PATH | put [-p] HOSTFILE PATH | get [-p] PATH HOSTFILE\n"
+		"  rm PATH | mkdir PATH | rmdir PATH | mv [-n|--exchange] FROM TO\n"
+		"  ln [-s] TARGET PATH | readlink PATH | truncate PATH SIZE | stat PATH | df\n"
+		"  chmod OCTAL PATH | chown UID[:GID] PATH | touch [-d @SECONDS[.N]] PATH\n"
 		"PATH starts with '/'.  truncate also takes the old order SIZE PATH\n"
 		"when one argument is a path and the other a size (4096, 64K, 0x1000).\n");
 	return EXIT_USAGE;
@@ -90,8 +100,8 @@ static void print_long(struct hfs_fs *fs, const char *path, const char *name,
 	char when[DATE_SHORT_SIZE];
 
 	date_format_short(when, sizeof(when), st->mtime_ns);
-	printf("%c%04o %3u %10llu %s %s", type_char(st->mode), st->mode & 07777, st->nlink,
-	       (unsigned long long)st->size, when, name);
+	printf("%c%04o %3u %5u %5u %10llu %s %s", type_char(st->mode), st->mode & 07777,
+	       st->nlink, st->uid, st->gid, (unsigned long long)st->size, when, name);
 	if ((st->mode & HFS_S_IFMT) == HFS_S_IFLNK) {
 		char target[HFS_PATH_MAX];
 
@@ -179,7 +189,28 @@ static int copy_out(struct hfs_fs *fs, const char *path, FILE *out)
 	return fflush(out) ? fail("output", -EIO) : 0;
 }
 
-static int cmd_get(struct hfs_fs *fs, const char *path, const char *host)
+/* get -p: the image file's mode, times and (as root) owner onto @out. */
+static int keep_attrs_out(struct hfs_fs *fs, const char *path, FILE *out, const char *host)
+{
+	struct timespec ts[2];
+	struct hfs_stat st;
+	int fd = fileno(out), r = hfs_stat(fs, path, true, &st);
+
+	if (r)
+		return fail(path, r);
+	ts[0].tv_sec = (time_t)(st.atime_ns / 1000000000u);
+	ts[0].tv_nsec = (long)(st.atime_ns % 1000000000u);
+	ts[1].tv_sec = (time_t)(st.mtime_ns / 1000000000u);
+	ts[1].tv_nsec = (long)(st.mtime_ns % 1000000000u);
+	/* owner first: chown may clear set-user-ID, chmod then sets it back */
+	if (geteuid() == 0 && fchown(fd, st.uid, st.gid))
+		return fail(host, -errno);
+	if (fchmod(fd, st.mode & 07777) || futimens(fd, ts))
+		return fail(host, -errno);
+	return 0;
+}
+
+static int cmd_get(struct hfs_fs *fs, const char *path, const char *host, bool keep)
 {
 	FILE *out = strcmp(host, "-") ? fopen(host, "wb") : stdout;
 	int r;
@@ -189,12 +220,35 @@ static int cmd_get(struct hfs_fs *fs, const char *path, const char *host)
 		return EXIT_ERR;
 	}
 	r = copy_out(fs, path, out);
+	if (!r && keep && out != stdout)
+		r = fflush(out) ? fail(host, -EIO) : keep_attrs_out(fs, path, out, host);
 	if (out != stdout && fclose(out))
 		r = fail(host, -EIO);
 	return r;
 }
 
-static int cmd_put(struct hfs_fs *fs, const char *host, const char *path)
+/* put -p: @in's mode, times and (as root) owner onto @ip. */
+static int keep_attrs_in(struct hfs_inode *ip, FILE *in)
+{
+	struct hfs_setattr sa = { .mask = HFS_ATTR_MODE | HFS_ATTR_ATIME | HFS_ATTR_MTIME };
+	struct stat hs;
+
+	if (fstat(fileno(in), &hs))
+		return -errno;
+	sa.mode = hs.st_mode & 07777;
+	sa.atime_ns = (uint64_t)hs.st_atim.tv_sec * 1000000000u + (uint64_t)hs.st_atim.tv_nsec;
+	sa.mtime_ns = (uint64_t)hs.st_mtim.tv_sec * 1000000000u + (uint64_t)hs.st_mtim.tv_nsec;
+	if (hs.st_atim.tv_sec < 0 || hs.st_mtim.tv_sec < 0)
+		return -EINVAL;		/* before 1970: holdfs cannot store it */
+	if (geteuid() == 0) {
+		sa.mask |= HFS_ATTR_UID | HFS_ATTR_GID;
+		sa.uid = hs.st_uid;
+		sa.gid = hs.st_gid;
+	}
+	return hfs_setattr(ip, &sa);
+}
+
+static int cmd_put(struct hfs_fs *fs, const char *host, const char *path, bool keep)
 {
 	FILE *in = strcmp(host, "-") ? fopen(host, "rb") : stdin;
 	struct hfs_inode *ip;
@@ -226,6 +280,8 @@ static int cmd_put(struct hfs_fs *fs, const char *host, const char *path)
 	}
 	if (!r && ferror(in))
 		r = -EIO;
+	if (!r && keep && in != stdin)
+		r = keep_attrs_in(ip, in);
 	if (!r)
 		r = hfs_fsync(ip);
 	hfs_iput(ip);
@@ -253,9 +309,11 @@ static int cmd_stat(struct hfs_fs *fs, const char *path)
 	date_format_full(mtime, sizeof(mtime), st.mtime_ns);
 	date_format_full(ctime, sizeof(ctime), st.ctime_ns);
 	printf("  file: %s\n inode: %llu\n  type: %c\n  mode: %04o\n links: %u\n"
+	       "   uid: %u\n   gid: %u\n"
 	       "  size: %llu\nblocks: %llu (4 KiB)\nextents: %llu\naccess: %s\nmodify: %s\n"
 	       "change: %s\n",
 	       path, (unsigned long long)st.ino, type_char(st.mode), st.mode & 07777, st.nlink,
+	       st.uid, st.gid,
 	       (unsigned long long)st.size, (unsigned long long)st.blocks,
 	       (unsigned long long)extents, atime, mtime, ctime);
 	return 0;
@@ -326,13 +384,147 @@ static int cmd_truncate(struct hfs_fs *fs, const char *a, const char *b)
 	return r ? fail(path, r) : 0;
 }
 
+/* chmod / chown / touch: hfs_setattr on @path. */
+static int setattr_path(struct hfs_fs *fs, const char *path, const struct hfs_setattr *sa)
+{
+	struct hfs_inode *ip;
+	int r = hfs_lookup(fs, path, true, &ip);
+
+	if (!r) {
+		r = hfs_setattr(ip, sa);
+		hfs_iput(ip);
+	}
+	return r ? fail(path, r) : 0;
+}
+
+static int bad_arg(const char *cmd, const char *what, const char *arg)
+{
+	fprintf(stderr, "%s: %s: invalid %s '%s'\n", prog, cmd, what, arg);
+	return EXIT_USAGE;
+}
+
+/* A numeric id below (uint32_t)-1. */
+static bool parse_id(const char *s, uint32_t *id)
+{
+	uint64_t v;
+
+	if (parse_u64(s, 10, &v) || v >= HFS_ID_INVALID)
+		return false;
+	*id = (uint32_t)v;
+	return true;
+}
+
+static int cmd_chmod(struct hfs_fs *fs, const char *mode, const char *path)
+{
+	struct hfs_setattr sa = { .mask = HFS_ATTR_MODE };
+	uint64_t v;
+
+	if (parse_u64(mode, 8, &v) || v > 07777)
+		return bad_arg("chmod", "mode (octal, at most 7777)", mode);
+	sa.mode = (uint32_t)v;
+	return setattr_path(fs, path, &sa);
+}
+
+static int cmd_chown(struct hfs_fs *fs, const char *owner, const char *path)
+{
+	struct hfs_setattr sa = { .mask = HFS_ATTR_UID };
+	char buf[32];
+	char *colon;
+
+	if (strlen(owner) >= sizeof(buf))
+		return bad_arg("chown", "owner", owner);
+	strcpy(buf, owner);
+	colon = strchr(buf, ':');
+	if (colon) {
+		*colon = '\0';
+		sa.mask |= HFS_ATTR_GID;
+		if (!parse_id(colon + 1, &sa.gid))
+			return bad_arg("chown", "owner (numeric UID[:GID])", owner);
+	}
+	if (!parse_id(buf, &sa.uid))
+		return bad_arg("chown", "owner (numeric UID[:GID])", owner);
+	return setattr_path(fs, path, &sa);
+}
+
+/* "@SECONDS[.N]" as ns; false if it is not one. */
+static bool parse_epoch(const char *s, uint64_t *ns)
+{
+	unsigned long long secs;
+	char frac[10] = "000000000";
+	const char *dot;
+	size_t n;
+
+	if (s[0] != '@' || !s[1] || s[1] < '0' || s[1] > '9')
+		return false;
+	dot = strchr(s, '.');
+	n = dot ? strlen(dot + 1) : 0;
+	if (dot && (n == 0 || n > 9 || strspn(dot + 1, "0123456789") != n))
+		return false;
+	if (dot)
+		memcpy(frac, dot + 1, n);
+	if (strspn(s + 1, "0123456789") != (size_t)((dot ? dot : s + strlen(s)) - (s + 1)))
+		return false;
+	secs = strtoull(s + 1, NULL, 10);
+	if (secs > HFS_TIME_MAX / 1000000000u)
+		return false;
+	*ns = secs * 1000000000u + strtoull(frac, NULL, 10);
+	return *ns <= HFS_TIME_MAX;
+}
+
+static int cmd_touch(struct hfs_fs *fs, int argc, char **argv)
+{
+	struct hfs_setattr sa = { .mask = HFS_ATTR_ATIME | HFS_ATTR_MTIME,
+				  .atime_ns = HFS_TIME_NOW, .mtime_ns = HFS_TIME_NOW };
+	struct hfs_inode *ip;
+	int r;
+
+	if (argc == 3 && !strcmp(argv[0], "-d")) {
+		if (!parse_epoch(argv[1], &sa.atime_ns))
+			return bad_arg("touch", "date (@SECONDS[.N])", argv[1]);
+		sa.mtime_ns = sa.atime_ns;
+		argv += 2;
+		argc -= 2;
+	}
+	if (argc != 1)
+		return usage();
+	r = hfs_open(fs, argv[0], HFS_O_WRONLY | HFS_O_CREAT, 0644, &ip);
+	if (r == -EISDIR)
+		r = hfs_lookup(fs, argv[0], true, &ip);
+	if (r)
+		return fail(argv[0], r);
+	hfs_iput(ip);
+	return setattr_path(fs, argv[0], &sa);
+}
+
+static int cmd_mv(struct hfs_fs *fs, int argc, char **argv)
+{
+	unsigned flags = 0;
+	int r;
+
+	if (argc == 3 && (!strcmp(argv[0], "-n") || !strcmp(argv[0], "--no-clobber")))
+		flags = HFS_RENAME_NOREPLACE;
+	else if (argc == 3 && !strcmp(argv[0], "--exchange"))
+		flags = HFS_RENAME_EXCHANGE;
+	else if (argc != 2)
+		return usage();
+	argv += argc - 2;
+	r = hfs_rename2(fs, argv[0], argv[1], flags, NULL);
+	return r ? fail(argv[0], r) : 0;
+}
+
 static int run(struct hfs_fs *fs, int argc, char **argv)
 {
 	const char *cmd = argv[0];
+	bool keep;
 	int r;
 
 	argc--;
 	argv++;
+	keep = argc == 3 && !strcmp(argv[0], "-p");
+	if (keep && (!strcmp(cmd, "get") || !strcmp(cmd, "put"))) {
+		argc--;
+		argv++;
+	}
 	if (!strcmp(cmd, "ls"))
 		return cmd_ls(fs, argc, argv);
 	if (!strcmp(cmd, "df"))
@@ -340,9 +532,15 @@ static int run(struct hfs_fs *fs, int argc, char **argv)
 	if (!strcmp(cmd, "cat"))
 		return argc == 1 ? copy_out(fs, argv[0], stdout) : usage();
 	if (!strcmp(cmd, "get"))
-		return argc == 2 ? cmd_get(fs, argv[0], argv[1]) : usage();
+		return argc == 2 ? cmd_get(fs, argv[0], argv[1], keep) : usage();
 	if (!strcmp(cmd, "put"))
-		return argc == 2 ? cmd_put(fs, argv[0], argv[1]) : usage();
+		return argc == 2 ? cmd_put(fs, argv[0], argv[1], keep) : usage();
+	if (!strcmp(cmd, "chmod"))
+		return argc == 2 ? cmd_chmod(fs, argv[0], argv[1]) : usage();
+	if (!strcmp(cmd, "chown"))
+		return argc == 2 ? cmd_chown(fs, argv[0], argv[1]) : usage();
+	if (!strcmp(cmd, "touch"))
+		return cmd_touch(fs, argc, argv);
 	if (!strcmp(cmd, "stat"))
 		return argc == 1 ? cmd_stat(fs, argv[0]) : usage();
 	if (!strcmp(cmd, "readlink")) {
@@ -365,12 +563,8 @@ static int run(struct hfs_fs *fs, int argc, char **argv)
 			!strcmp(cmd, "mkdir") ? hfs_mkdir(fs, argv[0], 0755) : hfs_rmdir(fs, argv[0]);
 		return r ? fail(argv[0], r) : 0;
 	}
-	if (!strcmp(cmd, "mv")) {
-		if (argc != 2)
-			return usage();
-		r = hfs_rename(fs, argv[0], argv[1], NULL);
-		return r ? fail(argv[0], r) : 0;
-	}
+	if (!strcmp(cmd, "mv"))
+		return cmd_mv(fs, argc, argv);
 	if (!strcmp(cmd, "ln")) {
 		bool sym = argc == 3 && !strcmp(argv[0], "-s");
 
