@@ -191,12 +191,7 @@ struct hfs_dinode {
 };
 #define HFS_DINODE_CRC_START	offsetof(struct hfs_dinode, crc)
 
-/* (uint32_t)-1: chown(2)'s "leave unchanged", never an owner on media. */
-#define HFS_ID_INVALID		0xffffffffu
-/* Times are ns since 1970 and at most this (a signed 64-bit count). */
-#define HFS_TIME_MAX		0x7fffffffffffffffULL
-/* The permission bits a mode may carry besides its type. */
-#define HFS_MODE_PERM		07777u
+/* HFS_ID_INVALID, HFS_TIME_MAX, HFS_MODE_PERM: holdfs.h (callers check them too). */
 
 /* ------------------------------------------------------------ directories */
 

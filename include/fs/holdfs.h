@@ -46,6 +46,12 @@
 #define HFS_S_ISGID		02000
 #define HFS_S_ISVTX		01000
 #define HFS_S_IXGRP		00010
+#define HFS_MODE_PERM		07777u	/* the bits besides the type */
+
+/* (uint32_t)-1: chown(2)'s "leave unchanged", never an owner. */
+#define HFS_ID_INVALID		0xffffffffu
+/* Times are ns since 1970 and at most this (a signed 64-bit count). */
+#define HFS_TIME_MAX		0x7fffffffffffffffULL
 
 /* hfs_open flags (Linux values, so the VFS passes them through) */
 #define HFS_O_ACCMODE		0003
