@@ -499,6 +499,8 @@ void hfsd_gen(struct hfsd *d, struct hfsd_op *op)
 			existing_path(d, op->path2, 0);
 		if ((d->cfg.avoid & HFSD_AVOID_RENAME_SELF) && !strcmp(op->path, op->path2))
 			strlcat(op->path2, "x", HFSD_PATH);
+		if (d->cfg.rename_flags && chance(d, 40))
+			op->flags = chance(d, 50) ? HFS_RENAME_EXCHANGE : HFS_RENAME_NOREPLACE;
 		break;
 	case HFSD_LINK:
 		existing_path(d, op->path, chance(d, 85) ? HFS_S_IFREG : 0);
@@ -577,7 +579,10 @@ void hfsd_describe(const struct hfsd_op *op, char *buf, size_t size)
 	case HFSD_MKDIR:
 		snprintf(buf, size, "%s %s mode=0%o", k, p1, (unsigned)op->mode);
 		break;
-	case HFSD_RENAME: case HFSD_LINK:
+	case HFSD_RENAME:
+		snprintf(buf, size, "%s %s %s flags=%d", k, p1, p2, op->flags);
+		break;
+	case HFSD_LINK:
 		snprintf(buf, size, "%s %s %s", k, p1, p2);
 		break;
 	case HFSD_SYMLINK:
@@ -1043,7 +1048,7 @@ static int64_t model_apply(struct hfsd *d, struct hfsm *m, const struct hfsd_op 
 	case HFSD_RMDIR:
 		return hfsm_rmdir(m, op->path);
 	case HFSD_RENAME:
-		return hfsm_rename(m, op->path, op->path2);
+		return hfsm_rename2(m, op->path, op->path2, (unsigned)op->flags);
 	case HFSD_LINK:
 		return hfsm_link(m, op->path, op->path2);
 	case HFSD_SYMLINK:
@@ -1098,7 +1103,7 @@ static int64_t fs_apply(struct hfsd *d, const struct hfsd_op *op, struct hfs_ino
 	case HFSD_RMDIR:
 		return hfs_rmdir(d->fs, op->path);
 	case HFSD_RENAME:
-		return hfs_rename(d->fs, op->path, op->path2, NULL);
+		return hfs_rename2(d->fs, op->path, op->path2, (unsigned)op->flags, NULL);
 	case HFSD_LINK:
 		return hfs_link(d->fs, op->path, op->path2);
 	case HFSD_SYMLINK:
@@ -1387,7 +1392,7 @@ int hfsd_exec(struct hfsd *d, struct hfsd_op *op)
 		bool ok = false;
 
 		if (op->kind == HFSD_RENAME)
-			set = hfsm_rename_errors(d->m, op->path, op->path2);
+			set = hfsm_rename_errors(d->m, op->path, op->path2, (unsigned)op->flags);
 		else if (op->kind == HFSD_LINK)
 			set = hfsm_link_errors(d->m, op->path, op->path2);
 		else if (op->kind == HFSD_FALLOCATE &&

@@ -56,6 +56,9 @@ struct hfsd_config {
 	bool crash_data;		/* per-file byte alphabets (crash harness) */
 	bool trace;			/* print every step */
 	unsigned avoid;			/* HFSD_AVOID_*: skip known core bugs */
+	bool rename_flags;		/* renames also draw renameat2 flags
+					 * (NOREPLACE, EXCHANGE); off keeps the
+					 * older seeds' sequences as they were */
 	struct hfs_mkfs_opts mkfs;
 };
 

@@ -140,6 +140,12 @@ int hfs_rename(struct hfs_fs *fs, const char *from, const char *to, const struct
 	return hfsm_rename(fs->m, from, to);
 }
 
+int hfs_rename2(struct hfs_fs *fs, const char *from, const char *to, unsigned flags,
+		const struct hfs_wait *w)
+{
+	return flags ? hfsm_rename2(fs->m, from, to, flags) : hfs_rename(fs, from, to, w);
+}
+
 int hfs_link(struct hfs_fs *fs, const char *existing, const char *newpath)
 {
 	return hfsm_link(fs->m, existing, newpath);

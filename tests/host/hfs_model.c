@@ -744,13 +744,55 @@ int hfsm_readlink(struct hfsm *m, const char *path, char *buf, size_t size)
 	return (int)len;
 }
 
+/* Point @dir's entry @name at @child. */
+static void dir_set(struct hfsm *m, uint32_t dir, const char *name, uint32_t child)
+{
+	struct hfsm_node *d = N(m, dir);
+
+	d->ents[dir_find(m, dir, name, strlen(name))].child = child;
+}
+
+/* Directory @id moves from @from to @to: its parent and both link counts. */
+static void move_dir(struct hfsm *m, uint32_t id, uint32_t from, uint32_t to)
+{
+	if (N(m, id)->type != HFS_S_IFDIR || from == to)
+		return;
+	N(m, from)->nlink--;
+	N(m, to)->nlink++;
+	N(m, id)->parent = to;
+}
+
+/* RENAME_EXCHANGE: swap what two existing names point at. */
+static int exchange(struct hfsm *m, struct walk *wo, struct walk *wn)
+{
+	if (!wn->child)
+		return -ENOENT;
+	if (wo->child == wn->child)
+		return 0;
+	if (is_ancestor(m, wo->child, wn->dir) || is_ancestor(m, wn->child, wo->dir))
+		return -EINVAL;
+	dir_set(m, wo->dir, wo->name, wn->child);
+	dir_set(m, wn->dir, wn->name, wo->child);
+	move_dir(m, wo->child, wo->dir, wn->dir);
+	move_dir(m, wn->child, wn->dir, wo->dir);
+	return 0;
+}
+
 int hfsm_rename(struct hfsm *m, const char *from, const char *to)
+{
+	return hfsm_rename2(m, from, to, 0);
+}
+
+int hfsm_rename2(struct hfsm *m, const char *from, const char *to, unsigned flags)
 {
 	struct walk wo, wn;
 	struct hfsm_node *o, *n;
 	bool is_dir;
 	int r;
 
+	if ((flags & ~(HFS_RENAME_NOREPLACE | HFS_RENAME_EXCHANGE)) ||
+	    flags == (HFS_RENAME_NOREPLACE | HFS_RENAME_EXCHANGE))
+		return -EINVAL;
 	r = walk_top(m, from, false, &wo);
 	if (r)
 		return r;
@@ -761,6 +803,10 @@ int hfsm_rename(struct hfsm *m, const char *from, const char *to)
 		return -EBUSY;
 	if (!wo.child)
 		return -ENOENT;
+	if (flags & HFS_RENAME_EXCHANGE)
+		return exchange(m, &wo, &wn);
+	if ((flags & HFS_RENAME_NOREPLACE) && wn.child)
+		return -EEXIST;
 	o = N(m, wo.child);
 	is_dir = o->type == HFS_S_IFDIR;
 	/* lock_rename()'s trap: the source may not be an ancestor of the target */
@@ -807,7 +853,7 @@ int hfsm_rename(struct hfsm *m, const char *from, const char *to)
  * returned; other orders are as right.  These return every error that
  * applies (as bits 1 << errno), for the driver to accept any of them.
  */
-uint64_t hfsm_rename_errors(struct hfsm *m, const char *from, const char *to)
+uint64_t hfsm_rename_errors(struct hfsm *m, const char *from, const char *to, unsigned flags)
 {
 	struct walk wo, wn;
 	uint64_t set = 0;
@@ -823,6 +869,15 @@ uint64_t hfsm_rename_errors(struct hfsm *m, const char *from, const char *to)
 		return EBIT(EBUSY);
 	if (!wo.child)
 		return EBIT(ENOENT);
+	if (flags & HFS_RENAME_EXCHANGE) {
+		if (!wn.child)
+			return EBIT(ENOENT);
+		if (is_ancestor(m, wo.child, wn.dir) || is_ancestor(m, wn.child, wo.dir))
+			set |= EBIT(EINVAL);
+		return set;
+	}
+	if ((flags & HFS_RENAME_NOREPLACE) && wn.child)
+		set |= EBIT(EEXIST);
 	is_dir = N(m, wo.child)->type == HFS_S_IFDIR;
 	if (is_dir && is_ancestor(m, wo.child, wn.dir))
 		set |= EBIT(EINVAL);

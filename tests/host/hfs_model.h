@@ -85,6 +85,8 @@ int hfsm_mkdir(struct hfsm *m, const char *path, uint32_t mode);
 int hfsm_rmdir(struct hfsm *m, const char *path);
 int hfsm_unlink(struct hfsm *m, const char *path);
 int hfsm_rename(struct hfsm *m, const char *from, const char *to);
+/* renameat2: HFS_RENAME_NOREPLACE or HFS_RENAME_EXCHANGE in @flags. */
+int hfsm_rename2(struct hfsm *m, const char *from, const char *to, unsigned flags);
 int hfsm_link(struct hfsm *m, const char *existing, const char *newpath);
 int hfsm_symlink(struct hfsm *m, const char *target, const char *linkpath);
 int hfsm_readlink(struct hfsm *m, const char *path, char *buf, size_t size);
@@ -94,7 +96,7 @@ int hfsm_readlink(struct hfsm *m, const char *path, char *buf, size_t size);
  * order of checks is a matter of taste; hfsm_rename/hfsm_link return the
  * one Linux picks.
  */
-uint64_t hfsm_rename_errors(struct hfsm *m, const char *from, const char *to);
+uint64_t hfsm_rename_errors(struct hfsm *m, const char *from, const char *to, unsigned flags);
 uint64_t hfsm_link_errors(struct hfsm *m, const char *existing, const char *newpath);
 
 /* References (an open file or a looked-up inode). */

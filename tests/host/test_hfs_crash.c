@@ -436,6 +436,29 @@ KTEST(hfs_crash, script_namespace)
 	script_case(t, s, sizeof(s) / sizeof(s[0]));
 }
 
+/* renameat2: each exchange and no-replace is whole or absent after a crash. */
+KTEST(hfs_crash, script_rename_flags)
+{
+	static const struct sop s[] = {
+		{ HFSD_MKDIR, -1, "/p" },
+		{ HFSD_MKDIR, -1, "/q" },
+		{ HFSD_MKDIR, -1, "/p/dir" },
+		{ HFSD_OPEN, 0, "/p/dir/in", NULL, RW },
+		{ HFSD_CLOSE, 0 },
+		{ HFSD_OPEN, 0, "/q/file", NULL, RW },
+		{ HFSD_WRITE, 0, NULL, NULL, 0, 0, 5000 },
+		{ HFSD_CLOSE, 0 },
+		{ HFSD_MKDIR, -1, "/q/dir2" },
+		{ HFSD_RENAME, -1, "/p/dir", "/q/file", HFS_RENAME_EXCHANGE },	/* dir <-> file */
+		{ HFSD_RENAME, -1, "/q/file", "/p/dir", HFS_RENAME_EXCHANGE },	/* and back */
+		{ HFSD_RENAME, -1, "/p/dir", "/q/dir2", HFS_RENAME_EXCHANGE },	/* two dirs */
+		{ HFSD_RENAME, -1, "/q/file", "/q/dir2", HFS_RENAME_NOREPLACE },	/* -EEXIST */
+		{ HFSD_RENAME, -1, "/q/file", "/p/moved", HFS_RENAME_NOREPLACE },
+	};
+
+	script_case(t, s, sizeof(s) / sizeof(s[0]));
+}
+
 KTEST(hfs_crash, script_big_directory)
 {
 	static char names[80][8];

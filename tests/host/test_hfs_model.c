@@ -74,6 +74,14 @@ KTEST(hfs_diff, seed2) { run(t, 2, 25000, 64 * MiB, NULL); }
 KTEST(hfs_diff, seed3) { run(t, 3, 25000, 64 * MiB, NULL); }
 KTEST(hfs_diff, seed4) { run(t, 4, 25000, 64 * MiB, NULL); }
 
+static void rename_flags_cfg(struct hfsd_config *cfg)
+{
+	cfg->rename_flags = true;
+}
+
+/* renameat2's NOREPLACE and EXCHANGE among the random steps. */
+KTEST(hfs_diff, rename_flags) { run(t, 21, 25000, 64 * MiB, rename_flags_cfg); }
+
 static void enospc_cfg(struct hfsd_config *cfg)
 {
 	cfg->max_file = 768 * 1024;
