@@ -649,7 +649,7 @@ BOOTS += [
                      r"^  access: " + HOST_DATES + STAT_TIME,
                      r"^  modify: " + HOST_DATES + STAT_TIME,
                      r"^  change: " + HOST_DATES + STAT_TIME,
-                     r"^-644\s+1\s+2\s+1  " + HOST_DATES + r" \d\d:\d\d  dated$",
+                     r"^-0644\s+1\s+0\s+0\s+2\s+1  " + HOST_DATES + r" \d\d:\d\d  dated$",
                      r"^" + HOST_DATES + r" \d\d:\d\d:\d\d\.\d{9} \+0000\n"
                      r"\(from the CMOS RTC at boot, plus the TSC since\)$"),
              reject=(r"^rtc: ", r"1970-01-01")),
