@@ -9,6 +9,16 @@
  * uses Linux numbering).  The operations table (hfs_fuse_ops) takes the
  * filesystem from fuse_get_context()->private_data, so tests can drive it
  * without a kernel mount.
+ *
+ * Hard links.  libfuse's path API gives the kernel one node per name, so
+ * two names of one file are two kernel inodes, each caching its own
+ * attributes.  Hence f_init: use_ino, so that every name reports the
+ * holdfs inode number (libfuse's node ids otherwise: one per name), and
+ * attr_timeout 0, so that the kernel asks again on each stat (a link,
+ * unlink or write through one name refreshes only that name's node: the
+ * others would show a stale link count, size and times until the timeout,
+ * 1 s by default).  readdir fills d_ino too.  tests/fuse_roundtrip.py
+ * checks all three under a real mount.
  */
 #define FUSE_USE_VERSION 31
 #include <fuse.h>
@@ -68,9 +78,12 @@ static int f_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t of
 
 	if (r)
 		return r;
-	while ((r = hfs_readdir(dir, &cookie, &de)) == 1)
-		if (fill(buf, de.name, NULL, (off_t)cookie, 0))
+	while ((r = hfs_readdir(dir, &cookie, &de)) == 1) {
+		struct stat st = { .st_ino = de.ino, .st_mode = de.type };
+
+		if (fill(buf, de.name, &st, (off_t)cookie, 0))
 			break;
+	}
 	hfs_iput(dir);
 	return r < 0 ? r : 0;
 }
@@ -194,8 +207,16 @@ static int f_utimens(const char *path, const struct timespec tv[2], struct fuse_
 	return 0;		/* times are holdfs's own; accept and ignore */
 }
 
+/* The mount's settings; the top of this file says why. */
+static void *f_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
+{
+	cfg->use_ino = 1;
+	cfg->attr_timeout = 0;
+	return FS();
+}
+
 const struct fuse_operations hfs_fuse_ops = {
-	.getattr = f_getattr, .readdir = f_readdir, .open = f_open, .create = f_create,
+	.init = f_init, .getattr = f_getattr, .readdir = f_readdir, .open = f_open, .create = f_create,
 	.release = f_release, .read = f_read, .write = f_write, .truncate = f_truncate,
 	.fallocate = f_fallocate, .fsync = f_fsync, .unlink = f_unlink, .rmdir = f_rmdir,
 	.mkdir = f_mkdir, .symlink = f_symlink, .link = f_link, .rename = f_rename,
