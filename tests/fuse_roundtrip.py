@@ -349,7 +349,7 @@ def make_tree(src, as_root):
         f.seek(1 << 20)
         f.write(b"end")
     os.symlink("linked", f"{x}/rel-link")
-    os.symlink("../pair", f"{x}/sub/up-link")
+    os.symlink(os.path.join(os.pardir, "pair"), f"{x}/sub/up-link")
     os.symlink("/usr/share/doc", f"{x}/abs-link")
     os.symlink("nowhere/at/all", f"{x}/dangling")
     os.symlink("sub", f"{x}/dir-link")
