@@ -640,7 +640,7 @@ BOOTS += [
 # ------------------------------------------------ images the kernel refuses ----
 
 SB_VERSION_OFFSET = 8           # struct hfs_dsuper: magic (8 bytes), version
-NEWER_VERSION = 2               # fs/holdfs/hfs_format.h HFS_VERSION is 1
+NEWER_VERSION = 3               # include/fs/holdfs.h HFS_VERSION is 2
 
 
 def make_version_newer(images):
@@ -671,7 +671,7 @@ BOOTS += [
              pmem=("16M",), pmem_format=True, prepare=make_version_newer,
              stdin="poweroff\n", status=STATUS_POWEROFF,
              expect=(r"^holdfs: this filesystem is format version %d; this "
-                     r"build reads version 1 only" % NEWER_VERSION,
+                     r"build reads versions 1 to 2 only" % NEWER_VERSION,
                      r"^vfs: pmem0 not mounted: its holdfs format is not one "
                      r"this kernel reads"),
              reject=(r"mounted at /",)),

@@ -47,6 +47,13 @@ extern uint64_t hfs_host_log_lines;
 void hfs_host_fake_clock(bool on);
 
 /*
+ * The owner of files this thread creates from now on (hfs_plat_cred):
+ * @uid/@gid with @on, the process's effective ids without.  Per thread:
+ * the FUSE tool sets it from each request's context.
+ */
+void hfs_host_set_cred(bool on, uint32_t uid, uint32_t gid);
+
+/*
  * Test hook: when set, hfs_break_layout() returns what it returns
  * (simulating pinned pages), else 0.
  */

@@ -2,6 +2,7 @@
  * hfs_services.c - the platform services of include/fs/holdfs_platform.h on a
  * POSIX host, for the tools and for every host test binary: memory
  * (poisoned on allocation), a clock (which tests can make deterministic),
+ * the creator of new files (the process's uid/gid, or a per-thread value),
  * the log, pthread locks that know their holders (for the core's lock
  * assertions), and a layout break that never waits (nothing is
  * pinned on the host, unless a test installs hfs_host_break_hook).
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "hfs_host.h"
 
 bool hfs_host_quiet;
@@ -35,6 +37,27 @@ void hfs_host_fake_clock(bool on)
 {
 	fake_clock = on;
 	fake_now = 1700000000ull * 1000000000ull;
+}
+
+static __thread bool cred_set;
+static __thread uint32_t cred_uid, cred_gid;
+
+void hfs_host_set_cred(bool on, uint32_t uid, uint32_t gid)
+{
+	cred_set = on;
+	cred_uid = uid;
+	cred_gid = gid;
+}
+
+void hfs_plat_cred(uint32_t *uid, uint32_t *gid)
+{
+	if (cred_set) {
+		*uid = cred_uid;
+		*gid = cred_gid;
+	} else {
+		*uid = (uint32_t)geteuid();
+		*gid = (uint32_t)getegid();
+	}
 }
 
 /* Poisoned, like recycled kernel memory: code that reads what it never

@@ -68,7 +68,7 @@ static int extend_size(struct hfs_inode *ip, uint64_t end)
 		return err;
 	hfs_pm_fence(ip->fs->pm);	/* the zeroes before the size that shows them */
 	__atomic_store_n(&ip->d.size, end, __ATOMIC_RELAXED);
-	hfs_touch(ip, false);
+	hfs_touch(ip, true);
 	hfs_inode_persist_attrs(ip);
 	hfs_pm_fence(ip->fs->pm);	/* a size change is durable on return */
 	return 0;
@@ -293,7 +293,7 @@ int hfs_fallocate(struct hfs_inode *ip, int mode, uint64_t off, uint64_t len,
 			err = extend_size(ip, end);
 	}
 	if (!err)
-		hfs_touch(ip, false);
+		hfs_touch(ip, true);
 out:
 	hfs_up_write(&ip->layout);
 	return err;

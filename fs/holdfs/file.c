@@ -319,7 +319,7 @@ int64_t hfs_write(struct hfs_inode *ip, uint64_t off, const void *buf, size_t le
 		__atomic_store_n(&ip->d.size, end, __ATOMIC_RELAXED);
 	}
 	if (!err)
-		hfs_touch(ip, false);
+		hfs_touch(ip, true);
 	hfs_up_write(&ip->layout);
 	return err ? err : (int64_t)len;
 }
@@ -440,7 +440,7 @@ int hfs_truncate(struct hfs_inode *ip, uint64_t size, const struct hfs_wait *w)
 /** hfs_fsync - make @ip's data, size and times durable (flush + fence). */
 int hfs_fsync(struct hfs_inode *ip)
 {
-	hfs_inode_persist_attrs(ip);
+	hfs_inode_writeback(ip);
 	hfs_pm_fence(ip->fs->pm);
 	return 0;
 }

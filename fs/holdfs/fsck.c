@@ -331,12 +331,45 @@ static void fix_size(struct ck *c, uint64_t ino, struct hfs_dinode *d)
 	dinode_store(c, ino, d);
 }
 
+/*
+ * Owner, times and reserved bytes (hfs_dinode_attrs_bad) say nothing
+ * about where the data is: an otherwise intact record keeps its file.  An
+ * owner of -1 becomes 0 (root), a time past HFS_TIME_MAX becomes the time
+ * of the check, reserved bytes are zeroed.
+ */
+static void fix_attrs(struct ck *c, uint64_t ino, struct hfs_dinode *d)
+{
+	uint64_t now = hfs_now_ns();
+	const char *why;
+
+	if (d->mode == 0 || d->crc != hfs_dinode_crc(d) || d->ino != ino)
+		return;
+	why = hfs_dinode_attrs_bad(d);
+	if (!why)
+		return;
+	problem(c, true, "inode %llu: %s; fixing it\n", (unsigned long long)ino, why);
+	if (d->uid == HFS_ID_INVALID)
+		d->uid = 0;
+	if (d->gid == HFS_ID_INVALID)
+		d->gid = 0;
+	if (d->atime_ns > HFS_TIME_MAX)
+		d->atime_ns = now;
+	if (d->mtime_ns > HFS_TIME_MAX)
+		d->mtime_ns = now;
+	if (d->ctime_ns > HFS_TIME_MAX)
+		d->ctime_ns = now;
+	d->reserved = 0;
+	memset(d->reserved2, 0, sizeof(d->reserved2));
+	dinode_store(c, ino, d);
+}
+
 /* Is @d, read for inode @ino, an intact record?  Logs why not unless quiet. */
 static bool record_ok(struct ck *c, uint64_t ino, struct hfs_dinode *d, bool quiet)
 {
 	const char *why;
 
 	fix_size(c, ino, d);
+	fix_attrs(c, ino, d);
 	if (!hfs_dinode_check(&c->fs, ino, d, &why))
 		return true;
 	if (!quiet)

@@ -1,5 +1,6 @@
 /*
- * hfs_format.h - the holdfs on-media format (version 1).
+ * hfs_format.h - the holdfs on-media format (version 2; FORMAT.md says what
+ * version 1 lacked and how it is upgraded).
  *
  * FORMAT.md is the prose description; this header is its C form.  Every
  * structure here is little-endian, naturally aligned and fixed-size (the
@@ -178,15 +179,24 @@ struct hfs_dinode {
 	uint64_t intent_lo, intent_hi;	/* file blocks; with INTENT or COLLAPSE */
 	uint16_t depth;			/* extent tree depth (0: root holds extents) */
 	uint16_t nroot;			/* records used in root[] */
-	uint32_t reserved;
+	uint32_t reserved;		/* zero */
 	uint64_t ino;			/* this inode's number, a cross-check */
-	uint8_t reserved2[24];
+	uint32_t uid, gid;		/* owner (v2; zero in every v1 record):
+					 * never HFS_ID_INVALID */
+	uint8_t reserved2[16];		/* zero */
 	union {
 		struct hfs_dext root[HFS_MAX_INLINE];
 		char link[HFS_INLINE_LINK_MAX];	/* short symlink target */
 	};
 };
 #define HFS_DINODE_CRC_START	offsetof(struct hfs_dinode, crc)
+
+/* (uint32_t)-1: chown(2)'s "leave unchanged", never an owner on media. */
+#define HFS_ID_INVALID		0xffffffffu
+/* Times are ns since 1970 and at most this (a signed 64-bit count). */
+#define HFS_TIME_MAX		0x7fffffffffffffffULL
+/* The permission bits a mode may carry besides its type. */
+#define HFS_MODE_PERM		07777u
 
 /* ------------------------------------------------------------ directories */
 

@@ -235,13 +235,17 @@ struct hfs_inode *hfs_icache_peek(struct hfs_fs *fs, uint64_t ino);
 int hfs_dinode_check(const struct hfs_fs *fs, uint64_t ino, const struct hfs_dinode *d,
 		     const char **why);
 uint32_t hfs_dinode_crc(const struct hfs_dinode *d);
+const char *hfs_dinode_attrs_bad(const struct hfs_dinode *d);
 uint64_t hfs_inode_off(const struct hfs_fs *fs, uint64_t ino);
 int hfs_inode_new(struct hfs_tx *tx, struct hfs_inode *dir, uint32_t mode,
 		  struct hfs_inode **out);
 void hfs_inode_discard(struct hfs_inode *ip);
 void hfs_inode_persist_attrs(struct hfs_inode *ip);
+void hfs_inode_writeback(struct hfs_inode *ip);
+void hfs_inode_writeback_all(struct hfs_fs *fs);
 void hfs_inode_persist_all_locked(struct hfs_fs *fs);
 void hfs_touch(struct hfs_inode *ip, bool ctime);
+void hfs_touch_ctime(struct hfs_inode *ip);
 int hfs_inode_release_all(struct hfs_fs *fs);
 
 /* ------------------------------------------------------------ orphan.c */

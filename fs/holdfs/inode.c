@@ -81,6 +81,30 @@ static int check_root(const struct hfs_fs *fs, const struct hfs_dinode *d,
 }
 
 /**
+ * hfs_dinode_attrs_bad - what is wrong with @d's owner, times and reserved
+ * bytes (format version 2, FORMAT.md "Inodes"), or NULL if nothing is.
+ * A uid or gid of HFS_ID_INVALID, a time past HFS_TIME_MAX, or a
+ * reserved byte that is not zero.  fsck repairs these in place
+ * (fsck.c fix_attrs), so they never cost a file its data.
+ */
+const char *hfs_dinode_attrs_bad(const struct hfs_dinode *d)
+{
+	size_t i;
+
+	if (d->uid == HFS_ID_INVALID || d->gid == HFS_ID_INVALID)
+		return "owner uid or gid is -1";
+	if (d->atime_ns > HFS_TIME_MAX || d->mtime_ns > HFS_TIME_MAX ||
+	    d->ctime_ns > HFS_TIME_MAX)
+		return "time out of range";
+	if (d->reserved)
+		return "reserved field not zero";
+	for (i = 0; i < sizeof(d->reserved2); i++)
+		if (d->reserved2[i])
+			return "reserved field not zero";
+	return NULL;
+}
+
+/**
  * hfs_dinode_check - is @d a sane record for inode @ino?
  * Returns 0, or -EUCLEAN with *why naming what is wrong.  A free record
  * (mode 0) is not sane: callers check the bitmap first.
@@ -125,6 +149,8 @@ int hfs_dinode_check(const struct hfs_fs *fs, uint64_t ino, const struct hfs_din
 		 ((d->flags & HFS_DI_INTENT) || !(d->flags & HFS_DI_ORPHAN) ||
 		  d->intent_lo == d->intent_hi))
 		*why = "bad collapse intent";
+	else
+		*why = hfs_dinode_attrs_bad(d);
 	if (*why)
 		return -EUCLEAN;
 	if (type == HFS_S_IFLNK && d->size <= HFS_INLINE_LINK_MAX) {
@@ -269,11 +295,27 @@ int hfs_iget(struct hfs_fs *fs, uint64_t ino, struct hfs_inode **out)
 	return 0;
 }
 
+/*
+ * The owner of a new inode in @dir: the caller's (hfs_plat_cred), except
+ * that a set-group-ID directory hands down its group, and to a new
+ * directory its set-group-ID bit too (as System V and Linux do).
+ */
+static void new_owner(struct hfs_inode *ip, const struct hfs_inode *dir)
+{
+	hfs_plat_cred(&ip->d.uid, &ip->d.gid);
+	if (!(dir->d.mode & HFS_S_ISGID))
+		return;
+	ip->d.gid = dir->d.gid;
+	if (hfs_is_dir(ip))
+		ip->d.mode |= HFS_S_ISGID;
+}
+
 /**
  * hfs_inode_new - allocate and cache a new inode of @mode in @tx.
- * The inode has one reference, no links, times set to now; directories
- * get @dir as parent.  If the transaction then fails the caller drops it
- * with hfs_inode_discard().  Returns 0, -ENOSPC, -ENOMEM.
+ * The inode has one reference, no links, times set to now, the owner
+ * new_owner() gives; directories get @dir as parent.  If the transaction
+ * then fails the caller drops it with hfs_inode_discard().  Returns 0,
+ * -ENOSPC, -ENOMEM.
  */
 int hfs_inode_new(struct hfs_tx *tx, struct hfs_inode *dir, uint32_t mode,
 		  struct hfs_inode **out)
@@ -298,6 +340,7 @@ int hfs_inode_new(struct hfs_tx *tx, struct hfs_inode *dir, uint32_t mode,
 	ip->d.generation = gen + 1;
 	ip->d.atime_ns = ip->d.mtime_ns = ip->d.ctime_ns = now;
 	ip->d.parent = (mode & HFS_S_IFMT) == HFS_S_IFDIR ? dir->ino : 0;
+	new_owner(ip, dir);
 	hfs_tx_dirty_inode(tx, ip);
 	hfs_mutex_lock(&fs->icache_lock);
 	list_add_head(ihead(fs, ino), &ip->hash_link);
@@ -333,7 +376,15 @@ hfs_rwsem_t *hfs_layout_lock(struct hfs_inode *ip)
 	return &ip->layout;
 }
 
-/* Set mtime (and ctime) to now.  ctime is checksummed: only inside a tx. */
+/*
+ * Set mtime (and ctime) to now: a change of the file's contents (a write,
+ * a directory's entries).  Inside a transaction that logs @ip, ctime goes
+ * out with it.  Outside one (hfs_write, under the layout lock) ctime is
+ * checksummed and cannot be stored in place: as with Linux's lazytime it
+ * waits in DRAM until the inode's next transaction, or until
+ * hfs_inode_writeback() runs one (fsync, sync, eviction, unmount), so that
+ * a file written once costs no transaction at close.
+ */
 void hfs_touch(struct hfs_inode *ip, bool ctime)
 {
 	uint64_t now = hfs_now_ns();
@@ -342,6 +393,47 @@ void hfs_touch(struct hfs_inode *ip, bool ctime)
 	if (ctime)
 		ip->d.ctime_ns = now;
 	__atomic_store_n(&ip->attrs_dirty, true, __ATOMIC_RELEASE);
+}
+
+/*
+ * Set ctime alone to now: a change of the inode, not of its contents
+ * (link, unlink, rename of the file itself, setattr).  Inside a
+ * transaction that logs @ip.
+ */
+void hfs_touch_ctime(struct hfs_inode *ip)
+{
+	hfs_assert_held(&ip->fs->tx_lock);
+	ip->d.ctime_ns = hfs_now_ns();
+}
+
+/* Is @ip's ctime newer in DRAM than on media?  Without tx_lock only a hint. */
+static bool ctime_stale_hint(const struct hfs_inode *ip)
+{
+	const struct hfs_dinode *m = (const void *)hfs_pm_ptr(ip->fs->pm,
+							      hfs_inode_off(ip->fs, ip->ino));
+
+	return ip->d.mode && ip->d.nlink && m->ctime_ns != ip->d.ctime_ns;
+}
+
+/* The same, exact: no transaction is applying @ip's record.  Caller holds tx_lock. */
+static bool ctime_stale(struct hfs_inode *ip)
+{
+	hfs_assert_held(&ip->fs->tx_lock);
+	return ctime_stale_hint(ip);
+}
+
+/* Log @ip whole in a transaction of its own, for a ctime a write set. */
+static void log_inode(struct hfs_inode *ip)
+{
+	struct hfs_tx *tx = hfs_tx_begin(ip->fs);
+
+	if (!ctime_stale(ip)) {
+		hfs_tx_abort(tx);
+		return;
+	}
+	hfs_tx_dirty_inode(tx, ip);
+	hfs_tx_commit(tx);	/* on failure ctime stays in DRAM only: it is
+				 * retried at the next persist */
 }
 
 /*
@@ -379,7 +471,60 @@ void hfs_inode_persist_attrs(struct hfs_inode *ip)
 	hfs_mutex_unlock(&fs->tx_lock);
 }
 
-/* hfs_sync: every cached inode's attributes.  Caller holds tx_lock. */
+/**
+ * hfs_inode_writeback - hfs_inode_persist_attrs, and a ctime newer in
+ * DRAM than on media (a write's, hfs_touch) logged in a transaction of
+ * its own.  Takes tx_lock.
+ */
+void hfs_inode_writeback(struct hfs_inode *ip)
+{
+	if (!__atomic_load_n(&ip->attrs_dirty, __ATOMIC_ACQUIRE) || hfs_rdonly(ip->fs))
+		return;
+	log_inode(ip);
+	hfs_inode_persist_attrs(ip);
+}
+
+/*
+ * hfs_sync's first half: log every cached inode whose ctime a write
+ * changed.  The check before the transaction is a hint read without
+ * tx_lock; log_inode checks again under it.  Restarts a chain after each
+ * one (the chain may change while icache_lock is dropped).
+ */
+void hfs_inode_writeback_all(struct hfs_fs *fs)
+{
+	size_t i;
+
+	if (hfs_rdonly(fs))
+		return;
+	for (i = 0; i < fs->ihash_size; i++) {
+		struct hfs_inode *ip, *found;
+
+		do {
+			found = NULL;
+			hfs_mutex_lock(&fs->icache_lock);
+			list_for_each_entry(ip, &fs->ihash[i], hash_link)
+				if (!ip->evicting && ctime_stale_hint(ip)) {
+					found = ip;
+					if (found->ref++ == 0) {
+						list_del(&found->lru_link);
+						fs->nlru--;
+					}
+					break;
+				}
+			hfs_mutex_unlock(&fs->icache_lock);
+			if (found) {
+				log_inode(found);
+				hfs_iput(found);
+			}
+		} while (found);
+	}
+}
+
+/*
+ * hfs_sync: every cached inode's size, mtime and atime.  Caller holds
+ * tx_lock, so a ctime a write changed waits for the inode's release
+ * (close, eviction, unmount) or its next transaction.
+ */
 void hfs_inode_persist_all_locked(struct hfs_fs *fs)
 {
 	size_t i;
@@ -490,7 +635,7 @@ void hfs_iput(struct hfs_inode *ip)
 	}
 	hfs_mutex_unlock(&fs->icache_lock);
 	if (victim) {
-		hfs_inode_persist_attrs(victim);
+		hfs_inode_writeback(victim);
 		inode_destroy(victim);
 	}
 }
@@ -518,7 +663,7 @@ int hfs_inode_release_all(struct hfs_fs *fs)
 
 			list_del(&ip->hash_link);
 			list_del(&ip->lru_link);
-			hfs_inode_persist_attrs(ip);
+			hfs_inode_writeback(ip);
 			inode_destroy(ip);
 		}
 	}
@@ -537,5 +682,7 @@ int hfs_getattr(struct hfs_inode *ip, struct hfs_stat *st)
 	st->atime_ns = ip->d.atime_ns;
 	st->mtime_ns = ip->d.mtime_ns;
 	st->ctime_ns = ip->d.ctime_ns;
+	st->uid = ip->d.uid;
+	st->gid = ip->d.gid;
 	return 0;
 }

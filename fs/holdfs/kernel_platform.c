@@ -142,6 +142,13 @@ void hfs_free(void *p)
 /* File times are dates: nanoseconds since the Unix epoch (kernel/time.c). */
 uint64_t hfs_now_ns(void) { return time_wall_ns(); }
 
+/* No process credentials yet: everything the kernel creates is root's. */
+void hfs_plat_cred(uint32_t *uid, uint32_t *gid)
+{
+	*uid = 0;
+	*gid = 0;
+}
+
 void hfs_vlog(const char *fmt, va_list ap)
 {
 	kvprintf(fmt, ap);	/* the core prefixes its own messages */

@@ -1,6 +1,7 @@
 /*
  * namei.c - path walk and the namespace operations (open/create, mkdir,
- * rmdir, unlink, rename, link, symlink, readlink, stat).
+ * rmdir, unlink, rename and renameat2's NOREPLACE and EXCHANGE, link,
+ * symlink, readlink, stat).
  *
  * Paths are absolute; "." and ".." are resolved through the inode's
  * parent field (directories have exactly one parent); symbolic links are
@@ -631,7 +632,7 @@ int hfs_link(struct hfs_fs *fs, const char *existing, const char *newpath)
 		hfs_dir_add(tx, nd.dir, nd.name, nd.len, ip->ino, hfs_mode_ft(ip->d.mode));
 		hfs_tx_dirty_inode(tx, ip);
 		ip->d.nlink++;
-		hfs_touch(ip, true);
+		hfs_touch_ctime(ip);		/* the file's inode changed, not its data */
 		hfs_touch(nd.dir, true);
 		err = hfs_tx_commit(tx);
 	}
@@ -657,7 +658,7 @@ static void drop_link(struct hfs_tx *tx, struct hfs_inode *victim)
 		victim->d.nlink = 0;
 	else
 		victim->d.nlink--;
-	hfs_touch(victim, true);
+	hfs_touch_ctime(victim);
 	if (victim->d.nlink == 0) {
 		bool sole;
 
@@ -776,19 +777,44 @@ static int is_below(struct hfs_fs *fs, struct hfs_inode *dir, struct hfs_inode *
 	return -EUCLEAN;
 }
 
-static int rename_check(struct hfs_fs *fs, struct nameidata *src, struct nameidata *dst)
+/* The checks every rename makes first: names, and the source exists. */
+static int rename_names_check(const struct nameidata *src, const struct nameidata *dst)
 {
-	struct hfs_inode *s = src->ip, *d = dst->ip;
-	bool below;
-	int err;
-
 	if (src->len == 0 || dst->len == 0)
 		return -EBUSY;
 	if (is_dot(src->name, src->len) || is_dotdot(src->name, src->len) ||
 	    is_dot(dst->name, dst->len) || is_dotdot(dst->name, dst->len))
 		return -EINVAL;
-	if (!s)
+	if (!src->ip)
 		return -ENOENT;
+	return 0;
+}
+
+/* May directory @ip move under @dir?  Not into itself or below it. */
+static int move_dir_check(struct hfs_fs *fs, struct hfs_inode *ip, struct hfs_inode *dir)
+{
+	bool below;
+	int err;
+
+	if (!hfs_is_dir(ip))
+		return 0;
+	err = is_below(fs, dir, ip, &below);
+	if (err)
+		return err;
+	return below ? -EINVAL : 0;
+}
+
+static int rename_check(struct hfs_fs *fs, struct nameidata *src, struct nameidata *dst,
+			unsigned flags)
+{
+	struct hfs_inode *s = src->ip, *d = dst->ip;
+	int err;
+
+	err = rename_names_check(src, dst);
+	if (err)
+		return err;
+	if ((flags & HFS_RENAME_NOREPLACE) && d)
+		return -EEXIST;		/* even the same file, as Linux */
 	if (s == d)
 		return 0;		/* same file: rename does nothing */
 	if (!hfs_is_dir(dst->dir))
@@ -797,13 +823,9 @@ static int rename_check(struct hfs_fs *fs, struct nameidata *src, struct nameida
 		return -ENOENT;
 	if ((src->slash || dst->slash) && !hfs_is_dir(s))
 		return -ENOTDIR;
-	if (hfs_is_dir(s)) {
-		err = is_below(fs, dst->dir, s, &below);
-		if (err)
-			return err;
-		if (below)
-			return -EINVAL;
-	}
+	err = move_dir_check(fs, s, dst->dir);
+	if (err)
+		return err;
 	if (!d)
 		return 0;
 	if (hfs_is_dir(d) && !hfs_is_dir(s))
@@ -822,15 +844,138 @@ static int rename_check(struct hfs_fs *fs, struct nameidata *src, struct nameida
 	return 0;
 }
 
-int hfs_rename(struct hfs_fs *fs, const char *from, const char *to, const struct hfs_wait *w)
+/*
+ * RENAME_EXCHANGE's checks: both names exist; neither is a directory
+ * that the other would end up inside; a trailing '/' names a directory;
+ * a directory moving to another parent finds room for its link there.
+ */
+static int exchange_check(struct hfs_fs *fs, struct nameidata *src, struct nameidata *dst)
 {
-	struct nameidata src, dst;
-	struct hfs_inode *s, *victim;
-	struct hfs_tx *tx;
-	uint64_t pos, ino;
-	bool isdir;
+	struct hfs_inode *s = src->ip, *d = dst->ip;
 	int err;
 
+	err = rename_names_check(src, dst);
+	if (err)
+		return err;
+	if (!d)
+		return -ENOENT;
+	if (s == d)
+		return 0;
+	if ((src->slash && !hfs_is_dir(s)) || (dst->slash && !hfs_is_dir(d)))
+		return -ENOTDIR;
+	err = move_dir_check(fs, s, dst->dir);
+	if (!err)
+		err = move_dir_check(fs, d, src->dir);
+	if (err || src->dir == dst->dir || hfs_is_dir(s) == hfs_is_dir(d))
+		return err;
+	if ((hfs_is_dir(s) ? dst->dir : src->dir)->d.nlink >= NLINK_LIMIT)
+		return -EMLINK;
+	return 0;
+}
+
+/* Point @nd's entry at @ip, in @tx. */
+static void set_entry(struct hfs_tx *tx, struct nameidata *nd, struct hfs_inode *ip)
+{
+	uint64_t pos, ino;
+	int err;
+
+	err = hfs_dir_lookup(nd->dir, nd->name, nd->len, &ino, &pos);
+	if (!err)
+		err = hfs_dir_set_ino(tx, nd->dir, pos, ip->ino, hfs_mode_ft(ip->d.mode));
+	if (err)
+		hfs_tx_fail(tx, err);
+}
+
+/* Directory @ip leaves @from for @to: its parent and both link counts. */
+static void move_dir(struct hfs_inode *ip, struct hfs_inode *from, struct hfs_inode *to)
+{
+	if (!hfs_is_dir(ip) || from == to)
+		return;
+	ip->d.parent = to->ino;
+	from->d.nlink--;
+	to->d.nlink++;
+}
+
+/*
+ * Swap the inodes two existing entries name, in one transaction: both
+ * entries are rewritten in place (their names and slots stay), so no
+ * directory grows and nothing is freed.  Caller holds ns_lock exclusive.
+ */
+static int exchange(struct hfs_fs *fs, struct nameidata *src, struct nameidata *dst)
+{
+	struct hfs_inode *s = src->ip, *d = dst->ip;
+	struct hfs_tx *tx = hfs_tx_begin(fs);
+
+	set_entry(tx, dst, s);
+	set_entry(tx, src, d);
+	hfs_tx_dirty_inode(tx, s);
+	hfs_tx_dirty_inode(tx, d);
+	hfs_tx_dirty_inode(tx, src->dir);
+	hfs_tx_dirty_inode(tx, dst->dir);
+	move_dir(s, src->dir, dst->dir);
+	move_dir(d, dst->dir, src->dir);
+	hfs_touch_ctime(s);
+	hfs_touch_ctime(d);
+	hfs_touch(src->dir, true);
+	hfs_touch(dst->dir, true);
+	return hfs_tx_commit(tx);
+}
+
+int hfs_rename(struct hfs_fs *fs, const char *from, const char *to, const struct hfs_wait *w)
+{
+	return hfs_rename2(fs, from, to, 0, w);
+}
+
+/*
+ * Move @src's inode to @dst's name, replacing what is there (rename(2)),
+ * in one transaction.  Caller holds ns_lock exclusive.
+ */
+static int move(struct hfs_fs *fs, struct nameidata *src, struct nameidata *dst,
+		const struct hfs_wait *w)
+{
+	struct hfs_inode *s = src->ip, *victim = dst->ip;
+	struct hfs_tx *tx;
+	int err;
+
+	if (victim) {
+		err = victim_lock(victim, w);
+		if (err)
+			return err;
+	}
+	tx = hfs_tx_begin(fs);
+	if (victim) {
+		set_entry(tx, dst, s);
+		if (hfs_is_dir(victim)) {
+			hfs_tx_dirty_inode(tx, dst->dir);
+			dst->dir->d.nlink--;
+		}
+		drop_link(tx, victim);
+	} else {
+		hfs_dir_add(tx, dst->dir, dst->name, dst->len, s->ino, hfs_mode_ft(s->d.mode));
+	}
+	hfs_dir_remove(tx, src->dir, src->name, src->len, src->pos);
+	hfs_tx_dirty_inode(tx, s);
+	hfs_tx_dirty_inode(tx, src->dir);
+	hfs_tx_dirty_inode(tx, dst->dir);
+	move_dir(s, src->dir, dst->dir);
+	hfs_touch_ctime(s);
+	hfs_touch(src->dir, true);
+	hfs_touch(dst->dir, true);
+	err = hfs_tx_commit(tx);
+	if (victim)
+		hfs_up_write(&victim->layout);
+	return err;
+}
+
+int hfs_rename2(struct hfs_fs *fs, const char *from, const char *to, unsigned flags,
+		const struct hfs_wait *w)
+{
+	struct nameidata src, dst;
+	int err;
+
+	if ((flags & ~(HFS_RENAME_NOREPLACE | HFS_RENAME_EXCHANGE)) ||
+	    flags == (HFS_RENAME_NOREPLACE | HFS_RENAME_EXCHANGE))
+		return -EINVAL;
 	if (hfs_rdonly(fs))
 		return -EROFS;
 	hfs_down_write(&fs->ns_lock);
@@ -840,50 +985,15 @@ int hfs_rename(struct hfs_fs *fs, const char *from, const char *to, const struct
 	err = walk(fs, to, WALK_PARENT, &dst);
 	if (err)
 		goto out_src;
-	err = rename_check(fs, &src, &dst);
-	if (err)
-		goto out_dst;
-	s = src.ip;
-	victim = dst.ip;
-	if (victim == s)
-		goto out_dst;			/* same file: nothing to do */
-	isdir = hfs_is_dir(s);
-	if (victim) {
-		err = victim_lock(victim, w);
-		if (err)
-			goto out_dst;
-	}
-	tx = hfs_tx_begin(fs);
-	if (victim) {
-		err = hfs_dir_lookup(dst.dir, dst.name, dst.len, &ino, &pos);
-		if (!err)
-			err = hfs_dir_set_ino(tx, dst.dir, pos, s->ino, hfs_mode_ft(s->d.mode));
-		if (err)
-			hfs_tx_fail(tx, err);
-		if (hfs_is_dir(victim)) {
-			hfs_tx_dirty_inode(tx, dst.dir);
-			dst.dir->d.nlink--;
-		}
-		drop_link(tx, victim);
+	if (flags & HFS_RENAME_EXCHANGE) {
+		err = exchange_check(fs, &src, &dst);
+		if (!err && src.ip != dst.ip)
+			err = exchange(fs, &src, &dst);
 	} else {
-		hfs_dir_add(tx, dst.dir, dst.name, dst.len, s->ino, hfs_mode_ft(s->d.mode));
+		err = rename_check(fs, &src, &dst, flags);
+		if (!err && src.ip != dst.ip)
+			err = move(fs, &src, &dst, w);
 	}
-	hfs_dir_remove(tx, src.dir, src.name, src.len, src.pos);
-	hfs_tx_dirty_inode(tx, s);
-	hfs_tx_dirty_inode(tx, src.dir);
-	hfs_tx_dirty_inode(tx, dst.dir);
-	if (isdir && src.dir != dst.dir) {
-		s->d.parent = dst.dir->ino;
-		src.dir->d.nlink--;
-		dst.dir->d.nlink++;
-	}
-	hfs_touch(s, true);
-	hfs_touch(src.dir, true);
-	hfs_touch(dst.dir, true);
-	err = hfs_tx_commit(tx);
-	if (victim)
-		hfs_up_write(&victim->layout);
-out_dst:
 	nd_put(&dst);
 out_src:
 	nd_put(&src);

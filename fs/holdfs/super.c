@@ -54,7 +54,7 @@ int hfs_sb_check(const struct hfs_dsuper *sb, uint64_t dev_size, const char **wh
 		*why = "bad magic: not a holdfs filesystem";
 		return -EINVAL;
 	}
-	if (sb->version != HFS_VERSION) {
+	if (sb->version < HFS_VERSION_MIN || sb->version > HFS_VERSION) {
 		*why = "unsupported format version";
 		return -EOPNOTSUPP;
 	}
@@ -106,11 +106,12 @@ int hfs_sb_check(const struct hfs_dsuper *sb, uint64_t dev_size, const char **wh
  */
 static void report_unsupported(const struct hfs_dsuper *sb)
 {
-	if (sb->version != HFS_VERSION)
+	if (sb->version < HFS_VERSION_MIN || sb->version > HFS_VERSION)
 		hfs_log("holdfs: this filesystem is format version %u; this build reads "
-			"version %u only: use a Holdfast build that reads version %u "
+			"versions %u to %u only: use a Holdfast build that reads version %u "
 			"(mkfs.holdfs would erase the data)\n",
-			(unsigned)sb->version, HFS_VERSION, (unsigned)sb->version);
+			(unsigned)sb->version, HFS_VERSION_MIN, HFS_VERSION,
+			(unsigned)sb->version);
 	else
 		hfs_log("holdfs: this filesystem uses features this build does not know "
 			"(incompat %#x, ro_compat %#x): use a newer Holdfast build\n",
@@ -350,14 +351,30 @@ static void fs_free(struct hfs_fs *fs)
 	hfs_free(fs);
 }
 
+/*
+ * Mark the filesystem clean or dirty, in one transaction.  Marking it
+ * dirty (every read-write mount) also upgrades a version-1 superblock to
+ * HFS_VERSION: version 2 only gave meaning to inode bytes every version-1
+ * writer left zero (owner uid/gid 0, FORMAT.md "Version history"), so
+ * every version-1 image already is a valid version-2 image and the
+ * version number is the whole upgrade.  It commits with the state, so a
+ * power cut leaves the old superblock or the new one, both mountable.
+ * The backup superblock says 1 until the clean unmount rewrites it; a
+ * mount that falls back to it upgrades again.
+ */
 static int set_state(struct hfs_fs *fs, uint32_t state)
 {
 	struct hfs_tx *tx = hfs_tx_begin(fs);
 
 	hfs_tx_dirty_sb(tx);
 	fs->sb.state = state;
-	if (state == HFS_STATE_DIRTY)
+	if (state == HFS_STATE_DIRTY) {
 		fs->sb.mount_count++;
+		if (fs->sb.version < HFS_VERSION)
+			hfs_log("holdfs: upgrading format version %u to %u\n",
+				(unsigned)fs->sb.version, HFS_VERSION);
+		fs->sb.version = HFS_VERSION;
+	}
 	return hfs_tx_commit(tx);
 }
 
@@ -512,6 +529,7 @@ void hfs_forget(struct hfs_fs *fs)
 /** hfs_sync - make every change so far durable. */
 int hfs_sync(struct hfs_fs *fs)
 {
+	hfs_inode_writeback_all(fs);
 	hfs_mutex_lock(&fs->tx_lock);
 	hfs_inode_persist_all_locked(fs);
 	hfs_mutex_unlock(&fs->tx_lock);

@@ -29,7 +29,9 @@
 #include <stdbool.h>
 #include <fs/holdfs_platform.h>
 
-#define HFS_VERSION		1	/* the on-media format this build reads and writes (FORMAT.md) */
+#define HFS_VERSION		2	/* the on-media format this build writes (FORMAT.md) */
+#define HFS_VERSION_MIN		1	/* the oldest it mounts (upgraded to HFS_VERSION
+					 * by the first read-write mount) */
 #define HFS_BLOCK_SIZE		4096
 #define HFS_NAME_MAX		255
 #define HFS_PATH_MAX		4096
@@ -40,6 +42,10 @@
 #define HFS_S_IFREG		0100000
 #define HFS_S_IFDIR		0040000
 #define HFS_S_IFLNK		0120000
+#define HFS_S_ISUID		04000
+#define HFS_S_ISGID		02000
+#define HFS_S_ISVTX		01000
+#define HFS_S_IXGRP		00010
 
 /* hfs_open flags (Linux values, so the VFS passes them through) */
 #define HFS_O_ACCMODE		0003
@@ -86,10 +92,40 @@ struct hfs_stat {
 	uint64_t ino;
 	uint32_t mode;			/* type and permission bits */
 	uint32_t nlink;
+	uint32_t uid, gid;		/* owner (0 on a version-1 image) */
 	uint64_t size;
 	uint64_t blocks;		/* 4 KiB blocks allocated */
 	uint64_t atime_ns, mtime_ns, ctime_ns;
 };
+
+/*
+ * hfs_setattr's request: the HFS_ATTR_* bits of @mask say which fields
+ * count.  Times are ns since 1970-01-01 UTC (at most INT64_MAX), or
+ * HFS_TIME_NOW for the current time (utimensat's UTIME_NOW); leaving a
+ * bit out is UTIME_OMIT.
+ */
+#define HFS_ATTR_MODE		0x01	/* permission bits (07777); the type stays */
+#define HFS_ATTR_UID		0x02
+#define HFS_ATTR_GID		0x04
+#define HFS_ATTR_ATIME		0x08
+#define HFS_ATTR_MTIME		0x10
+#define HFS_ATTR_ALL		0x1f
+#define HFS_TIME_NOW		UINT64_MAX
+struct hfs_setattr {
+	unsigned mask;
+	uint32_t mode;
+	uint32_t uid, gid;
+	uint64_t atime_ns, mtime_ns;
+};
+
+/* hfs_permission's @mask (POSIX access(2) values) */
+#define HFS_MAY_EXEC		1
+#define HFS_MAY_WRITE		2
+#define HFS_MAY_READ		4
+
+/* hfs_rename2 flags (Linux renameat2 values) */
+#define HFS_RENAME_NOREPLACE	0x1
+#define HFS_RENAME_EXCHANGE	0x2
 
 /*
  * What an -ENOSPC ran out of.  The errno stays ENOSPC (callers and the
@@ -244,6 +280,17 @@ int hfs_unlink(struct hfs_fs *fs, const char *path, const struct hfs_wait *w);
  */
 int hfs_rename(struct hfs_fs *fs, const char *from, const char *to, const struct hfs_wait *w);
 /**
+ * hfs_rename2 - renameat2(2): hfs_rename when @flags is 0.
+ * HFS_RENAME_NOREPLACE: fail with -EEXIST if @to exists (nothing changed).
+ * HFS_RENAME_EXCHANGE: swap the two existing names in one transaction
+ * (either may be a directory: parents and link counts follow; -ENOENT if
+ * @to does not exist, -EINVAL if one is above the other).  Both flags at
+ * once, or an unknown flag: -EINVAL.  Locks and other errors as
+ * hfs_rename; an exchange frees nothing, so it never waits for pins.
+ */
+int hfs_rename2(struct hfs_fs *fs, const char *from, const char *to, unsigned flags,
+		const struct hfs_wait *w);
+/**
  * hfs_link - a new name @newpath for the file at @existing.  Takes ns_lock
  * exclusive.  Path errors, -EPERM (a directory), -EEXIST, -EMLINK, -EROFS,
  * -ENOSPC.
@@ -285,6 +332,29 @@ uint64_t hfs_ino(const struct hfs_inode *ip);
  * concurrent write may show its new size with the old mtime.  Returns 0.
  */
 int hfs_getattr(struct hfs_inode *ip, struct hfs_stat *st);
+/**
+ * hfs_setattr - chmod, chown and utimensat on @ip: the fields of @sa that
+ * @sa->mask names, in one transaction that also sets ctime to now (POSIX;
+ * a mask of 0 changes nothing, ctime included).  chmod keeps the file
+ * type; chown of a non-directory clears set-user-ID, and set-group-ID
+ * when group-execute is set (as Linux does), unless the same call sets
+ * the mode.  No permission check: the caller decides who may (see
+ * hfs_permission).  Takes @ip's layout lock exclusive, then tx_lock.
+ * Returns 0, -EFAULT (NULL @sa), -EINVAL (unknown mask bit, mode bits
+ * outside 07777, an id of (uint32_t)-1, a time past INT64_MAX that is
+ * not HFS_TIME_NOW), -EROFS, -ENOSPC (journal).
+ */
+int hfs_setattr(struct hfs_inode *ip, const struct hfs_setattr *sa);
+/**
+ * hfs_permission - may a caller with @uid, primary group @gid and the
+ * @ngroups supplementary groups @groups do @mask (HFS_MAY_*) to @ip?  POSIX
+ * rules: uid 0 may read and write anything, and execute what has an
+ * execute bit (or is a directory); otherwise the owner class, else the
+ * group class (primary or supplementary), else the others class must grant
+ * every bit asked.  Returns 0 or -EACCES.  No lock; any context.
+ */
+int hfs_permission(struct hfs_inode *ip, uint32_t uid, uint32_t gid,
+		   const uint32_t *groups, size_t ngroups, unsigned mask);
 /**
  * hfs_read - read up to @len bytes at @off; holes read as zeros.  Takes the
  * layout lock shared.  Returns the count (0 at or past EOF), -EISDIR,

@@ -108,6 +108,14 @@ void *hfs_zalloc(size_t size);
 void hfs_free(void *p);
 uint64_t hfs_now_ns(void);		/* wall clock: ns since 1970-01-01 00:00:00 UTC,
 					 * for timestamps */
+/*
+ * hfs_plat_cred - the owner a file created now gets: the caller's uid and
+ * (unless the parent directory is set-group-ID) gid.  The kernel answers
+ * 0/0 until it has processes with credentials; the host tools answer
+ * their caller's, or what hfs_host_set_cred() set for this thread (the
+ * FUSE tool: the FUSE request's).  Any context; never fails.
+ */
+void hfs_plat_cred(uint32_t *uid, uint32_t *gid);
 void hfs_vlog(const char *fmt, va_list ap);
 void hfs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -6,6 +6,7 @@
  */
 #define HFS_TINY_NODES
 #include "../../fs/holdfs/alloc.c"
+#include "../../fs/holdfs/attr.c"
 #include "../../fs/holdfs/dir.c"
 #include "../../fs/holdfs/extent.c"
 #include "../../fs/holdfs/falloc.c"

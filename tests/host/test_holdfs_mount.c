@@ -200,8 +200,8 @@ KTEST(holdfs_mount, refuses_damaged_superblocks_with_a_reason)
 	sb_edit(&h, last, e_version, true);
 	EXPECT_ERR(t, try_mount(&h), -EOPNOTSUPP);
 	EXPECT_STREQ(t, hfs_host_last_log,
-		     "holdfs: this filesystem is format version 99; this build reads version 1 "
-		     "only: use a Holdfast build that reads version 99 (mkfs.holdfs would "
+		     "holdfs: this filesystem is format version 99; this build reads versions 1 "
+		     "to 2 only: use a Holdfast build that reads version 99 (mkfs.holdfs would "
 		     "erase the data)\n");
 	EXPECT_EQ(t, ht_fsck(&h, false), HFS_FSCK_NOT_HOLDFS);
 	hfs_host_close(&h);
