@@ -12,7 +12,14 @@ What it checks, on fresh images made with mkfs.holdfs:
   - hard links: every name of a file shows the holdfs inode number (the
     host `holdfs IMAGE stat` tool reads it from the unmounted image) and,
     at once after each link, unlink or rename made through the mount, the
-    current link count; readdir's d_ino agrees with stat;
+    current link count; data and size written through one name are what
+    the other reads at once; readdir's d_ino agrees with stat;
+  - attributes: chmod, chown and utimens (UTIME_NOW, UTIME_OMIT) read
+    back, also after a remount; what another user creates is theirs, and
+    the permission bits stop that user as the kernel's
+    default_permissions checks do (root only: skipped otherwise);
+  - renameat2 with RENAME_NOREPLACE and RENAME_EXCHANGE (file with file,
+    file with directory), their refusals, and the result after a remount;
   - round trips: a real tree (part of /usr/share/doc, plus hard links,
     symlinks, an empty file and directory, odd modes and times, and other
     owners when we are root) copied in with `cp -a`, `rsync -aH` and
@@ -27,6 +34,8 @@ Nothing here asserts a time.  --keep leaves the scratch folder.
 """
 
 import argparse
+import ctypes
+import errno
 import os
 import shutil
 import stat
@@ -79,8 +88,9 @@ class Ktap:
 class Mount:
     """holdfs-fuse IMAGE DIR -f in the background; unmount() ends it."""
 
-    def __init__(self, tools, image, mnt, log):
+    def __init__(self, tools, image, mnt, log, options=()):
         self.tools, self.image, self.mnt, self.log = tools, image, mnt, log
+        self.options = list(options)
         self.proc = None
 
     def __enter__(self):
@@ -88,7 +98,7 @@ class Mount:
         self.errf = open(self.log, "ab")
         self.proc = subprocess.Popen(
             [os.path.join(self.tools, "holdfs-fuse"), self.image, self.mnt,
-             "-f"], stdin=subprocess.DEVNULL, stdout=self.errf,
+             "-f"] + self.options, stdin=subprocess.DEVNULL, stdout=self.errf,
             stderr=self.errf)
         deadline = time.monotonic() + MOUNT_WAIT_S
         while not os.path.ismount(self.mnt):
@@ -320,6 +330,253 @@ def case_readdir_ino(k, tools, scratch):
     k.result("readdir_ino", problems)
 
 
+# ------------------------------------------- attributes and renameat2 ----
+
+LIBC = ctypes.CDLL(None, use_errno=True)
+AT_FDCWD = -100
+RENAME_NOREPLACE, RENAME_EXCHANGE = 1, 2
+UTIME_NOW, UTIME_OMIT = (1 << 30) - 1, (1 << 30) - 2
+
+
+class Timespec(ctypes.Structure):
+    _fields_ = [("tv_sec", ctypes.c_long), ("tv_nsec", ctypes.c_long)]
+
+
+def renameat2(old, new, flags):
+    """renameat2(2) through libc; raises OSError as os.rename does."""
+    if LIBC.renameat2(AT_FDCWD, os.fsencode(old), AT_FDCWD,
+                      os.fsencode(new), ctypes.c_uint(flags)):
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e), old, None, new)
+
+
+def utimensat(path, atime, mtime):
+    """utimensat(2) with (sec, nsec) pairs, UTIME_NOW and UTIME_OMIT
+    allowed as the nsec of either (os.utime has no UTIME_OMIT)."""
+    ts = (Timespec * 2)(Timespec(*atime), Timespec(*mtime))
+    if LIBC.utimensat(AT_FDCWD, os.fsencode(path), ts, 0):
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e), path)
+
+
+def errno_of(call, *args):
+    """The errno @call(*args) fails with, or 0."""
+    try:
+        call(*args)
+    except OSError as e:
+        return e.errno
+    return 0
+
+
+def case_attrs_persist(k, tools, scratch, as_root):
+    """chmod, chown and utimens (explicit times, UTIME_NOW, UTIME_OMIT)
+    through the mount read back the same, and again after a remount."""
+    image, mnt = os.path.join(scratch, "attrs.img"), os.path.join(scratch, "m")
+    mkfs(tools, image)
+    problems = []
+    want = {}
+    with Mount(tools, image, mnt, image + ".log") as m:
+        os.mkdir(f"{mnt}/d", 0o700)
+        for name in ("f", "g", "h"):
+            open(f"{mnt}/d/{name}", "w").close()
+        os.symlink("f", f"{mnt}/d/s")
+        os.chmod(f"{mnt}/d/f", 0o4751)
+        os.chmod(f"{mnt}/d", 0o2755)
+        utimensat(f"{mnt}/d/f", (1, 2), (1_500_000_000, 999_999_999))
+        before = time.time_ns()
+        utimensat(f"{mnt}/d/g", (0, UTIME_OMIT), (0, UTIME_NOW))
+        after = time.time_ns()
+        g = os.stat(f"{mnt}/d/g")
+        utimensat(f"{mnt}/d/h", (7, 0), (0, UTIME_OMIT))
+        h = os.stat(f"{mnt}/d/h")
+        if not before - 10**9 <= g.st_mtime_ns <= after + 10**9:
+            problems.append(f"UTIME_NOW set mtime {g.st_mtime_ns}, not "
+                            f"between {before} and {after} ns")
+        want["d/f"] = (0o104751, 1_000_000_002, 1_500_000_000_999_999_999)
+        want["d"] = (0o42755, None, None)
+        want["d/g"] = (None, None, g.st_mtime_ns)
+        want["d/h"] = (None, 7_000_000_000, h.st_mtime_ns)
+        owners = {}
+        if as_root:
+            os.chown(f"{mnt}/d/g", OTHER_UID, -1)
+            os.chown(f"{mnt}/d/h", -1, OTHER_GID)
+            os.lchown(f"{mnt}/d/s", OTHER_UID, OTHER_GID)
+            owners = {"d/g": (OTHER_UID, 0), "d/h": (0, OTHER_GID),
+                      "d/s": (OTHER_UID, OTHER_GID), "d/f": (0, 0)}
+        problems += check_attrs(mnt, want, owners, "before the remount")
+        problems += m.unmount()
+    problems += fsck(tools, image)
+    with Mount(tools, image, mnt, image + ".log") as m:
+        problems += check_attrs(mnt, want, owners, "after the remount")
+        problems += m.unmount()
+    k.result("attrs_persist", problems)
+
+
+def check_attrs(mnt, want, owners, when):
+    """@want: {rel: (st_mode, atime ns, mtime ns)} (None: not checked);
+    @owners: {rel: (uid, gid)}."""
+    problems = []
+    for rel, (mode, atime, mtime) in want.items():
+        st = os.lstat(f"{mnt}/{rel}")
+        for what, w, got in (("mode", mode, st.st_mode),
+                             ("atime", atime, st.st_atime_ns),
+                             ("mtime", mtime, st.st_mtime_ns)):
+            if w is not None and w != got:
+                problems.append(f"{when}: {rel}: {what} {got:o}, want {w:o}"
+                                if what == "mode" else
+                                f"{when}: {rel}: {what} {got}, want {w}")
+    for rel, ids in owners.items():
+        st = os.lstat(f"{mnt}/{rel}")
+        if (st.st_uid, st.st_gid) != ids:
+            problems.append(f"{when}: {rel}: owner {st.st_uid}:{st.st_gid}, "
+                            f"want {ids[0]}:{ids[1]}")
+    return problems
+
+
+def python_for_anyone():
+    """A python3 another user may run (ours may sit under /root), or None."""
+    for path in (sys.executable, "/usr/bin/python3"):
+        real = os.path.realpath(path)
+        parts = real.split(os.sep)
+        dirs = [os.sep.join(parts[:i]) or os.sep for i in range(1, len(parts))]
+        if all(os.stat(d).st_mode & stat.S_IXOTH for d in dirs) and \
+                os.stat(real).st_mode & stat.S_IXOTH:
+            return real
+    return None
+
+
+def as_user(uid, gid, code, *args):
+    """Run python @code with @args as @uid:@gid; returns its stdout."""
+    r = subprocess.run([python_for_anyone(), "-c", code, *args],
+                       capture_output=True, text=True, check=True,
+                       user=uid, group=gid, extra_groups=[])
+    return r.stdout.strip()
+
+
+USER_CODE = """
+import os, sys
+top = sys.argv[1]
+def try_(call, *a):
+    try:
+        call(*a)
+        return "ok"
+    except OSError as e:
+        return str(e.errno)
+open(top + "/shared/mine", "w").close()
+os.mkdir(top + "/shared/mydir")
+os.symlink("mine", top + "/shared/mylink")
+print(try_(lambda: open(top + "/rootfile", "a")),
+      try_(lambda: open(top + "/rootfile").read()),
+      try_(lambda: open(top + "/secret").read()),
+      try_(os.chmod, top + "/rootfile", 0o777),
+      try_(os.chown, top + "/shared/mine", 0, 0),
+      try_(os.listdir, top + "/private"))
+"""
+
+
+def case_owner_and_permissions(k, tools, scratch, as_root):
+    """Files another user creates are theirs; that user meets the
+    permission bits (default_permissions): may read a 0644 file, may not
+    write it, read a 0600 one, chmod what is not theirs, give a file
+    away, or list a 0700 directory."""
+    if not as_root:
+        k.result("owner_and_permissions", skip="not root: cannot act as "
+                 "another user")
+        return
+    if not python_for_anyone():
+        k.result("owner_and_permissions", skip="no python3 that another "
+                 "user may run")
+        return
+    image, mnt = os.path.join(scratch, "owner.img"), os.path.join(scratch, "m")
+    mkfs(tools, image)
+    problems = []
+    with Mount(tools, image, mnt, image + ".log", ["-o", "allow_other"]) as m:
+        os.mkdir(f"{mnt}/shared", 0o1777)
+        os.chmod(f"{mnt}/shared", 0o1777)
+        os.mkdir(f"{mnt}/private", 0o700)
+        for name, mode in (("rootfile", 0o644), ("secret", 0o600)):
+            with open(f"{mnt}/{name}", "w") as f:
+                f.write("root's\n")
+            os.chmod(f"{mnt}/{name}", mode)
+        got = as_user(OTHER_UID, OTHER_GID, USER_CODE, mnt).split()
+        eacces, eperm = str(errno.EACCES), str(errno.EPERM)
+        want = [eacces, "ok", eacces, eperm, eperm, eacces]
+        if got != want:
+            problems.append(f"as {OTHER_UID}: append rootfile, read "
+                            f"rootfile, read secret, chmod rootfile, "
+                            f"chown mine to root, list private: {got}, "
+                            f"want {want}")
+        for rel in ("shared/mine", "shared/mydir", "shared/mylink"):
+            st = os.lstat(f"{mnt}/{rel}")
+            if (st.st_uid, st.st_gid) != (OTHER_UID, OTHER_GID):
+                problems.append(f"{rel}, made by {OTHER_UID}:{OTHER_GID}, "
+                                f"is owned by {st.st_uid}:{st.st_gid}")
+        problems += m.unmount()
+    k.result("owner_and_permissions", problems)
+
+
+def case_rename_flags(k, tools, scratch):
+    """renameat2 with RENAME_NOREPLACE and RENAME_EXCHANGE through the
+    mount, their refusals, and the result after a remount."""
+    image, mnt = os.path.join(scratch, "rename.img"), os.path.join(scratch, "m")
+    mkfs(tools, image)
+    problems = []
+
+    def expect(label, got, want):
+        if got != want:
+            problems.append(f"{label}: {got!r}, want {want!r}")
+
+    with Mount(tools, image, mnt, image + ".log") as m:
+        for name, text in (("a", "A\n"), ("b", "B\n")):
+            with open(f"{mnt}/{name}", "w") as f:
+                f.write(text)
+        os.makedirs(f"{mnt}/dir/sub")
+        expect("NOREPLACE onto an existing name",
+               errno_of(renameat2, f"{mnt}/a", f"{mnt}/b", RENAME_NOREPLACE),
+               errno.EEXIST)
+        expect("NOREPLACE to a new name",
+               errno_of(renameat2, f"{mnt}/a", f"{mnt}/c", RENAME_NOREPLACE),
+               0)
+        expect("EXCHANGE with a missing name",
+               errno_of(renameat2, f"{mnt}/c", f"{mnt}/none",
+                        RENAME_EXCHANGE), errno.ENOENT)
+        expect("both flags",
+               errno_of(renameat2, f"{mnt}/c", f"{mnt}/b",
+                        RENAME_EXCHANGE | RENAME_NOREPLACE), errno.EINVAL)
+        expect("EXCHANGE of two files",
+               errno_of(renameat2, f"{mnt}/c", f"{mnt}/b", RENAME_EXCHANGE),
+               0)
+        expect("EXCHANGE of a file and a directory",
+               errno_of(renameat2, f"{mnt}/c", f"{mnt}/dir/sub",
+                        RENAME_EXCHANGE), 0)
+        problems += check_exchanged(mnt, "before the remount")
+        problems += m.unmount()
+    problems += fsck(tools, image)
+    with Mount(tools, image, mnt, image + ".log") as m:
+        problems += check_exchanged(mnt, "after the remount")
+        problems += m.unmount()
+    k.result("rename_flags", problems)
+
+
+def check_exchanged(mnt, when):
+    """What case_rename_flags leaves: b holds A, dir/sub holds B, c is the
+    old directory dir/sub; link counts follow."""
+    problems = []
+    for rel, want in (("b", "A\n"), ("dir/sub", "B\n")):
+        with open(f"{mnt}/{rel}") as f:
+            got = f.read()
+        if got != want:
+            problems.append(f"{when}: {rel} holds {got!r}, want {want!r}")
+    if not stat.S_ISDIR(os.lstat(f"{mnt}/c").st_mode):
+        problems.append(f"{when}: c is not the directory it was swapped "
+                        "with")
+    for rel, want in (("", 5), ("dir", 2), ("c", 2)):
+        got = os.lstat(f"{mnt}/{rel}").st_nlink
+        if got != want:
+            problems.append(f"{when}: /{rel} has {got} links, want {want}")
+    return problems
+
+
 # ------------------------------------------------------- the real tree ----
 
 def make_tree(src, as_root):
@@ -471,88 +728,55 @@ def compare_attrs(a, b, what):
 
 # ------------------------------------------------------ the round trips ----
 
-def copier(tool, attrs):
-    """The shell command that copies folder $1's contents into folder $2
-    with @tool; @attrs: preserve mode, owner and times (tar can do
-    without; cp -a and rsync -a cannot)."""
-    if tool == "cp":
-        return 'cp -a "$1"/. "$2"/'
-    if tool == "rsync":
-        return 'rsync -aH "$1"/ "$2"/'
-    keep = "-p --same-owner" if attrs else "--no-same-permissions " \
-        "--no-same-owner -m"
-    return (f'tar --format=posix -C "$1" -cpf - . | '
-            f'tar -C "$2" -x {keep} -f -')
+COPIERS = {
+    "cp": 'cp -a "$1"/. "$2"/',
+    "rsync": 'rsync -aH "$1"/ "$2"/',
+    "tar": 'tar --format=posix -C "$1" -cpf - . | '
+           'tar -C "$2" -xp --same-owner -f -',
+}
+"""How each tool copies folder $1's contents into folder $2, keeping hard
+links, symlinks, modes, owners and times (tar's posix format keeps
+nanoseconds)."""
 
 
-def run_copy(tool, attrs, src, dst):
-    r = subprocess.run(["sh", "-c", copier(tool, attrs), "copy", src, dst],
+def run_copy(tool, src, dst):
+    r = subprocess.run(["sh", "-c", COPIERS[tool], "copy", src, dst],
                        capture_output=True, text=True, check=False)
     if r.returncode or r.stderr.strip():
-        return [f"{copier(tool, attrs)} ({src} -> {dst}) exited "
+        return [f"{COPIERS[tool]} ({src} -> {dst}) exited "
                 f"{r.returncode}:"] + r.stderr.strip().split("\n")[:20]
     return []
 
 
-def case_roundtrip(k, tools, scratch, src, tool, attrs_reason, as_root):
+def case_roundtrip(k, tools, scratch, src, tool, as_root):
     """Copy @src into a fresh image with @tool, unmount, fsck, mount again,
-    compare; then copy it back out and compare that too.  Four results."""
+    compare; then copy it back out and compare that too.  Five results."""
     name = f"roundtrip_{tool}"
-    if tool == "rsync" and not shutil.which("rsync"):
+    if not shutil.which(tool):
         for part in ("copy", "tree", "links", "attrs", "back"):
-            k.result(f"{name}_{part}", skip="rsync is missing "
+            k.result(f"{name}_{part}", skip=f"{tool} is missing "
                      "(make deps installs it)")
-        return
-    attrs = attrs_reason is None
-    if not attrs and tool != "tar":
-        for part in ("copy", "tree", "links", "attrs", "back"):
-            k.result(f"{name}_{part}", skip=f"{tool} sets modes, which "
-                     f"holdfs-fuse cannot do yet ({attrs_reason})")
         return
     image = os.path.join(scratch, f"{tool}.img")
     mnt = os.path.join(scratch, "m")
     back = os.path.join(scratch, f"{tool}-back")
     mkfs(tools, image)
     with Mount(tools, image, mnt, image + ".log") as m:
-        problems = run_copy(tool, attrs, src, mnt)
+        problems = run_copy(tool, src, mnt)
         problems += m.unmount()
     problems += fsck(tools, image)
     k.result(f"{name}_copy", problems)
+    what = ["mode", "mtime"] + (["owner"] if as_root else [])
     with Mount(tools, image, mnt, image + ".log") as m:
         k.result(f"{name}_tree", compare_structure(src, mnt))
         k.result(f"{name}_links", compare_links(src, mnt))
-        what = ["mode", "mtime"] + (["owner"] if as_root else [])
-        k.result(f"{name}_attrs", compare_attrs(src, mnt, what)
-                 if attrs else None, skip=attrs_reason)
+        k.result(f"{name}_attrs", compare_attrs(src, mnt, what))
         os.makedirs(back)
-        problems = run_copy(tool, attrs, mnt, back)
+        problems = run_copy(tool, mnt, back)
         problems += compare_structure(src, back) + compare_links(src, back)
-        if attrs:
-            problems += compare_attrs(src, back, what)
+        problems += compare_attrs(src, back, what)
         problems += m.unmount()
     k.result(f"{name}_back", problems)
-
-
-def attrs_unsupported(tools, scratch):
-    """Why holdfs-fuse cannot keep modes, owners and times, or None."""
-    image, mnt = os.path.join(scratch, "probe.img"), os.path.join(scratch, "m")
-    mkfs(tools, image)
-    with Mount(tools, image, mnt, image + ".log") as m:
-        p = f"{mnt}/probe"
-        open(p, "w").close()
-        reason = None
-        try:
-            os.chmod(p, 0o604)
-            os.utime(p, ns=(1_000_000_007, 2_000_000_011))
-            st = os.stat(p)
-            if stat.S_IMODE(st.st_mode) != 0o604 or \
-                    st.st_mtime_ns != 2_000_000_011:
-                reason = ("chmod and utimens are accepted but change "
-                          "nothing")
-        except OSError as e:
-            reason = f"chmod or utimens fails: {e.strerror}"
-        m.unmount()
-    return reason
 
 
 # -------------------------------------------------------------- main ------
@@ -569,7 +793,7 @@ def guarded(k, results, case, *args):
             k.result(f"{case.__name__[5:]}", [f"stopped by {e!r}"])
 
 ROUNDTRIP_TOOLS = ("cp", "rsync", "tar")
-PLAN = 4 + 5 * len(ROUNDTRIP_TOOLS)
+PLAN = 7 + 5 * len(ROUNDTRIP_TOOLS)
 
 
 def main(argv=None):
@@ -596,14 +820,17 @@ def main(argv=None):
         if not as_root:
             k.diag("not root: owners are not compared (the tree cannot "
                    "be given other owners)")
-        reason = attrs_unsupported(tools, scratch)
+        guarded(k, 1, case_attrs_persist, k, tools, scratch, as_root)
+        guarded(k, 1, case_owner_and_permissions, k, tools, scratch,
+                as_root)
+        guarded(k, 1, case_rename_flags, k, tools, scratch)
         src = os.path.join(scratch, "src")
         make_tree(src, as_root)
         k.diag(f"tree: {len(entries(src))} entries, "
                f"{len(link_groups(entries(src)))} hard-link groups")
         for tool in ROUNDTRIP_TOOLS:
             guarded(k, 5, case_roundtrip, k, tools, scratch, src, tool,
-                    reason, as_root)
+                    as_root)
     finally:
         if args.keep:
             k.diag(f"scratch folder kept: {scratch}")
