@@ -370,7 +370,8 @@ def errno_of(call, *args):
 
 def case_attrs_persist(k, tools, scratch, as_root):
     """chmod, chown and utimens (explicit times, UTIME_NOW, UTIME_OMIT)
-    through the mount read back the same, and again after a remount."""
+    through the mount read back the same, and again after a remount; a
+    time before 1970 is refused (EINVAL) and changes nothing."""
     image, mnt = os.path.join(scratch, "attrs.img"), os.path.join(scratch, "m")
     mkfs(tools, image)
     problems = []
@@ -389,6 +390,10 @@ def case_attrs_persist(k, tools, scratch, as_root):
         g = os.stat(f"{mnt}/d/g")
         utimensat(f"{mnt}/d/h", (7, 0), (0, UTIME_OMIT))
         h = os.stat(f"{mnt}/d/h")
+        e = errno_of(utimensat, f"{mnt}/d/h", (0, UTIME_OMIT), (-1, 0))
+        if e != errno.EINVAL:
+            problems.append(f"an mtime before 1970 (holdfs cannot store "
+                            f"it): errno {e}, want EINVAL")
         if not before - 10**9 <= g.st_mtime_ns <= after + 10**9:
             problems.append(f"UTIME_NOW set mtime {g.st_mtime_ns}, not "
                             f"between {before} and {after} ns")
