@@ -154,7 +154,16 @@ $(B)/host/test_$(1): $(call host_objs,$(1))
 endef
 $(foreach t,$(HOST_TESTS),$(eval $(call host_test_rule,$(t))))
 
-host-tests: $(foreach t,$(HOST_TESTS),$(B)/host/test_$(t))
+host-tests: $(foreach t,$(HOST_TESTS),$(B)/host/test_$(t)) $(B)/host/test_fuse
+
+# holdfs-fuse under a real FUSE mount (tests/fuse_roundtrip.py, KTAP): a
+# wrapper in build/host so that tests/run.py runs it with the binaries.
+$(B)/host/test_fuse: tests/fuse_roundtrip.py
+	@mkdir -p $(@D)
+	$(say) GEN $@
+	$(Q)printf '#!/bin/sh\nexec %s %s --build-dir %s "$$@"\n' '$(PYTHON)' \
+		'$(abspath tests/fuse_roundtrip.py)' '$(abspath $(B))' > $@
+	$(Q)chmod +x $@
 
 # ----------------------------------------------------------------- run ------
 
@@ -203,7 +212,7 @@ bench-linux:
 # --------------------------------------------------------------- set-up -----
 
 DEPS_DEBIAN := gcc make binutils python3 qemu-system-x86 grub-pc-bin grub-common \
-	xorriso mtools libc6-dev pkg-config libfuse3-dev
+	xorriso mtools libc6-dev pkg-config libfuse3-dev fuse3 rsync
 
 check-deps:
 	@$(PYTHON) --version >/dev/null 2>&1 || { echo "error: python3 is missing: run 'make deps' (or: sudo apt-get install python3)"; exit 1; }
