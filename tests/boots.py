@@ -202,6 +202,7 @@ def persist_token_on_host(images):
 # One image per boot that uses one: boots run in parallel.
 LABEL_IMG = "build/test/namespace-labels.img"
 DAMAGED_LABEL_IMG = "build/test/namespace-labels-damaged.img"
+BAD_INPUT_IMG = "build/test/namespace-bad-input.img"
 LABEL_IMG_SIZE = 256 << 20
 LABEL_AREA = 128 << 10          # label-size=128K: the last 128 KiB of the file
 LABEL_INDEX = 256               # each index block of a 128 KiB area
@@ -225,6 +226,11 @@ def new_image(path):
 
 def fresh_label_image(_images):
     new_image(LABEL_IMG)
+    return None
+
+
+def fresh_bad_input_image(_images):
+    new_image(BAD_INPUT_IMG)
     return None
 
 
@@ -345,6 +351,37 @@ BOOTS += [
                      r"\(whole region, no labels\)",
                      r"^pmem0: 128 KiB label area: 2 namespaces$",
                      r"^pmem0: 128 KiB label area: 1 namespace$")),
+    # Bad namespace commands: each refused with the reason, nothing made.
+    scenario("namespace-bad-input", machine="q35", kernel="holdfast.elf",
+             pmem=(), prepare=fresh_bad_input_image, extra=label_nvdimm(BAD_INPUT_IMG),
+             stdin="namespace create -s 10M pmem0\n"
+                   "namespace create -s 1G pmem0\n"
+                   "namespace create -m btt pmem0\n"
+                   "namespace create -n " + "x" * 65 + " pmem0\n"
+                   "namespace create pmem3\n"
+                   "namespace create -s 16M\n"
+                   "namespace destroy namespace0.0\n"
+                   "namespace destroy 00000000-0000-0000-0000-000000000000\n"
+                   "namespace frob\n"
+                   "namespace create -s 16M -n one pmem0\n"
+                   "namespace create -s 240M pmem0\n"
+                   "namespace list\n"
+                   "poweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"^namespace create: 10 MiB is not a multiple of pmem0's alignment, 16 MiB$",
+                     r"^namespace create: 1 GiB is larger than pmem0$",
+                     r"^namespace: mode 'btt': expected fsdax or raw$",
+                     r"^namespace create: name 'x{65}' is 65 bytes long \(at most 64\)$",
+                     r"^namespace create: no region pmem3 \(there is 1: pmem0\)$",
+                     r"^namespace: create takes one REGION after its options$",
+                     r"^namespace destroy: namespace0\.0 is all of pmem0, which has no "
+                     r"labels: there is no label to remove$",
+                     r"^namespace destroy: no namespace '00000000-0000-0000-0000-000000000000'",
+                     r"^namespace: expected list, create",
+                     r"^created namespace0\.0 \(pmem0\): 16 MiB at offset 0 of pmem0",
+                     r"^namespace create: pmem0 has no free aligned extent that large$",
+                     r"^namespace0\.0\s+pmem0\s+pmem0\s+0\s+16 MiB\s+fsdax\s+\S+\s+one$"),
+             reject=(r"^created namespace0\.1",)),
     # Both index blocks of the label area damaged: said at boot, no
     # namespace trusted, create refused, and the area left as it was.
     sequence("namespace-labels-damaged", (
