@@ -35,6 +35,7 @@
 #include <drivers/dma.h>
 #include <arch/x86_64/smp.h>
 #include <fs/vfs.h>
+#include <drivers/namespace.h>
 #include <fs/dax.h>
 #include <shell/shell.h>
 #include <tests/ktest_kernel.h>
@@ -137,6 +138,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	dma_report();
 	kprintf("cpu: %s, %s\n", cpu_features.vendor, cpu_features.brand);
 	pmem_init();
+	namespace_init();
 	dax_init();
 	vfs_mount_root();
 

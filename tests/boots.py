@@ -196,6 +196,123 @@ def persist_token_on_host(images):
     return None
 
 
+
+# ------------------------------------------------------ namespace labels
+
+# One image per boot that uses one: boots run in parallel.
+LABEL_IMG = "build/test/namespace-labels.img"
+DAMAGED_LABEL_IMG = "build/test/namespace-labels-damaged.img"
+BAD_INPUT_IMG = "build/test/namespace-bad-input.img"
+LABEL_IMG_SIZE = 256 << 20
+LABEL_AREA = 128 << 10          # label-size=128K: the last 128 KiB of the file
+LABEL_INDEX = 256               # each index block of a 128 KiB area
+
+
+def label_nvdimm(path):
+    """QEMU arguments for one NVDIMM backed by @path with a 128 KiB label
+    area (QEMU keeps the area in the last label-size bytes of the file)."""
+    return ("-object", f"memory-backend-file,id=pmL,share=on,mem-path={path},"
+                       f"size={LABEL_IMG_SIZE}",
+            "-device", "nvdimm,id=nvL,memdev=pmL,label-size=128K")
+
+
+def new_image(path):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    if os.path.exists(path):
+        os.unlink(path)
+    with open(path, "wb") as f:
+        f.truncate(LABEL_IMG_SIZE)
+
+
+def fresh_label_image(_images):
+    new_image(LABEL_IMG)
+    return None
+
+
+def fresh_bad_input_image(_images):
+    new_image(BAD_INPUT_IMG)
+    return None
+
+
+def damaged_label_bytes():
+    """Two index blocks with the signature: block 0 with a wrong checksum
+    (1), block 1 with sequence number 0 (invalid) and checksum 0."""
+    area = bytearray(2 * LABEL_INDEX)
+    for i in range(2):
+        o = i * LABEL_INDEX
+        area[o:o + 16] = b"NAMESPACE_INDEX\0"
+        area[o + 19] = 1
+        area[o + 60:o + 64] = (1).to_bytes(2, "little") + (2).to_bytes(2, "little")
+    area[20:24] = (1).to_bytes(4, "little")
+    area[64:72] = (1).to_bytes(8, "little")
+    area[LABEL_INDEX + 64:LABEL_INDEX + 72] = fletcher64(
+        area[LABEL_INDEX:2 * LABEL_INDEX]).to_bytes(8, "little")
+    return bytes(area)
+
+
+def fletcher64(data):
+    """The label format's checksum (UEFI 2.7): little-endian 32-bit words
+    summed into lo, lo summed into hi."""
+    lo = hi = 0
+    for i in range(0, len(data), 4):
+        lo = (lo + int.from_bytes(data[i:i + 4], "little")) & 0xffffffff
+        hi = (hi + lo) & 0xffffffff
+    return hi << 32 | lo
+
+
+def damaged_label_image(_images):
+    new_image(DAMAGED_LABEL_IMG)
+    with open(DAMAGED_LABEL_IMG, "r+b") as f:
+        f.seek(LABEL_IMG_SIZE - LABEL_AREA)
+        f.write(damaged_label_bytes())
+    return None
+
+
+def label_area_unchanged(_images):
+    with open(DAMAGED_LABEL_IMG, "rb") as f:
+        f.seek(LABEL_IMG_SIZE - LABEL_AREA)
+        area = f.read(LABEL_AREA)
+    want = damaged_label_bytes()
+    if area[:len(want)] != want or any(area[len(want):]):
+        return "the damaged label area was written to"
+    return None
+
+
+UUID_RE = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+
+
+def namespaces_survive_reboots(out):
+    """Boot 1 creates two namespaces; boot 2 lists both with the same uuid,
+    offset, size and mode, and destroys the first; boot 3 lists only the
+    second, now namespace0.0."""
+    boots = re.split(r"^Holdfast \S+ booting$", out, flags=re.M)
+    if len(boots) != 4:
+        return f"expected 3 boots, saw {len(boots) - 1}"
+    made = re.findall(r"^created (namespace0\.\d) \((pmem0(?:\.\d)?)\): (.+?) at offset "
+                      r"(0x[0-9a-f]+|0) of pmem0, (\w+), uuid (" + UUID_RE + r")$",
+                      boots[1], re.M)
+    want = [("namespace0.0", "pmem0", "32 MiB", "0", "fsdax"),
+            ("namespace0.1", "pmem0.1", "208 MiB", "0x2000000", "raw")]
+    if [m[:5] for m in made] != want:
+        return f"boot 1 created {made}, expected {want}"
+    u1, u2 = made[0][5], made[1][5]
+
+    def listed(text):
+        return re.findall(r"^(namespace0\.\d)\s+(\S+)\s+pmem0\s+(\S+)\s+(.+?)\s{2,}"
+                          r"(\w+)\s+(" + UUID_RE + r")\s+(\S+)$", text, re.M)
+    second = listed(boots[2])
+    if second != [("namespace0.0", "pmem0", "0", "32 MiB", "fsdax", u1, "first"),
+                  ("namespace0.1", "pmem0.1", "0x2000000", "208 MiB", "raw", u2, "second")]:
+        return f"after the first reboot the list is {second}"
+    if not re.search(r"^destroyed namespace0\.0 \(32 MiB at offset 0 of pmem0, uuid "
+                     + u1 + r"\)$", boots[2], re.M):
+        return "namespace0.0 was not destroyed"
+    third = listed(boots[3])
+    if third != [("namespace0.0", "pmem0", "0x2000000", "208 MiB", "raw", u2, "second")]:
+        return f"after the second reboot the list is {third}"
+    return None
+
+
 BOOTS += [
     # Two NVDIMMs, one a 4 GiB sparse file: both regions found and mapped.
     ktap("ktest-two-nvdimms", machine="q35", kernel="holdfast.elf",
@@ -214,6 +331,84 @@ BOOTS += [
                     "-device", "nvdimm,id=nvL,memdev=pmL,label-size=128K"),
              expect=(r"^pmem0: 255\.875 MiB at 0x100000000",
                      r"^pmem0\s+0x0000000100000000\s+255\.875 MiB\s+0x1\s")),
+    # Namespace labels (drivers/nvdimm/namespace.c): created, kept across
+    # a reboot with the same uuid and size, destroyed, gone after the next.
+    scenario("namespace-labels-reboot", machine="q35", kernel="holdfast.elf",
+             pmem=(), prepare=fresh_label_image, reboots=2,
+             extra=label_nvdimm(LABEL_IMG),
+             stdin="namespace list\n"
+                   "namespace create -s 32M -n first pmem0\n"
+                   "namespace create -m raw -n second 0\n"
+                   "reboot\n"
+                   "namespace list\n"
+                   "namespace destroy namespace0.0\n"
+                   "reboot\n"
+                   "namespace list\n"
+                   "poweroff\n",
+             status=STATUS_POWEROFF, check=namespaces_survive_reboots,
+             expect=(r"^pmem0: 128 KiB label area, blank: the region is one namespace",
+                     r"^namespace0\.0\s+pmem0\s+pmem0\s+0\s+255\.875 MiB\s+raw\s+-\s+"
+                     r"\(whole region, no labels\)",
+                     r"^pmem0: 128 KiB label area: 2 namespaces$",
+                     r"^pmem0: 128 KiB label area: 1 namespace$")),
+    # Bad namespace commands: each refused with the reason, nothing made.
+    scenario("namespace-bad-input", machine="q35", kernel="holdfast.elf",
+             pmem=(), prepare=fresh_bad_input_image, extra=label_nvdimm(BAD_INPUT_IMG),
+             stdin="namespace create -s 10M pmem0\n"
+                   "namespace create -s 1G pmem0\n"
+                   "namespace create -m btt pmem0\n"
+                   "namespace create -n " + "x" * 65 + " pmem0\n"
+                   "namespace create pmem3\n"
+                   "namespace create -s 16M\n"
+                   "namespace destroy namespace0.0\n"
+                   "namespace destroy 00000000-0000-0000-0000-000000000000\n"
+                   "namespace frob\n"
+                   "namespace create -s 16M -n one pmem0\n"
+                   "namespace create -s 240M pmem0\n"
+                   "namespace list\n"
+                   "poweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"^namespace create: 10 MiB is not a multiple of pmem0's alignment, 16 MiB$",
+                     r"^namespace create: 1 GiB is larger than pmem0$",
+                     r"^namespace: mode 'btt': expected fsdax or raw$",
+                     r"^namespace create: name 'x{65}' is 65 bytes long \(at most 64\)$",
+                     r"^namespace create: no region pmem3 \(there is 1: pmem0\)$",
+                     r"^namespace: create takes one REGION after its options$",
+                     r"^namespace destroy: namespace0\.0 is all of pmem0, which has no "
+                     r"labels: there is no label to remove$",
+                     r"^namespace destroy: no namespace '00000000-0000-0000-0000-000000000000'",
+                     r"^namespace: expected list, create",
+                     r"^created namespace0\.0 \(pmem0\): 16 MiB at offset 0 of pmem0",
+                     r"^namespace create: pmem0 has no free aligned extent that large$",
+                     r"^namespace0\.0\s+pmem0\s+pmem0\s+0\s+16 MiB\s+fsdax\s+\S+\s+one$"),
+             reject=(r"^created namespace0\.1",)),
+    # Both index blocks of the label area damaged: said at boot, no
+    # namespace trusted, create refused, and the area left as it was.
+    sequence("namespace-labels-damaged", (
+        scenario("boot", machine="q35", kernel="holdfast.elf", pmem=(),
+                 prepare=damaged_label_image, extra=label_nvdimm(DAMAGED_LABEL_IMG),
+                 stdin="namespace list\nnamespace create pmem0\nuptime\npoweroff\n",
+                 status=STATUS_POWEROFF,
+                 expect=(r"^pmem0: labels: both index blocks are bad \(index 0: checksum "
+                         r"0x1, computed 0x[0-9a-f]+; index 1: sequence number 0 ",
+                         r"^pmem0: label area damaged: no namespace; create refuses",
+                         r"^pmem0: label area damaged: no namespace \(see the boot",
+                         r"^namespace create: pmem0's label area is damaged \(both "
+                         r"index blocks bad\); nothing is written to it$",
+                         r"^up \d"),
+                 reject=(r"^namespace0\.0 ", r"^created ")),
+        label_area_unchanged,
+    )),
+    # No label area (no label-size=): said, one whole-region namespace,
+    # create refused with the reason.
+    scenario("namespace-no-label-area", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), stdin="namespace list\nnamespace create pmem0\npoweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"^pmem0: no label area: the region is one namespace$",
+                     r"^namespace0\.0\s+pmem0\s+pmem0\s+0\s+16 MiB\s+raw\s+-\s+"
+                     r"\(whole region, no labels\)",
+                     r"^namespace create: pmem0 has no label area \(QEMU: "),
+             reject=(r"^created ",)),
     scenario("nvdimm-none", machine="q35", iso="holdfast.iso", pmem=(),
              stdin="nvdimm\npoweroff\n", status=STATUS_POWEROFF,
              expect=(r"no persistent memory found",)),

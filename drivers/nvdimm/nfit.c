@@ -120,6 +120,8 @@ static void parse_ctrl(struct nfit_info *n, const void *s, unsigned off, unsigne
 	c->revision = e->revision_id;
 	c->serial = e->serial;
 	c->format = e->format_code;
+	c->mfg_date = e->mfg_date;
+	c->mfg_location = e->mfg_location;
 }
 
 static void parse_flush(struct nfit_info *n, const void *s, unsigned off, unsigned len)
@@ -260,6 +262,26 @@ static bool spa_sound(const struct nfit_info *in, unsigned i,
 	return true;
 }
 
+/* Record who the region's first DIMM is (for namespace labels). */
+static void note_dimm(const struct nfit_info *in, const struct nfit_memdev *md,
+		      struct nfit_dimm_id *d)
+{
+	d->dpa_base = md->dpa_base;
+	d->region_offset = md->region_offset;
+	d->region_size = md->region_size;
+	for (unsigned c = 0; c < in->nctrl; c++) {
+		const struct nfit_ctrl *ct = &in->ctrl[c];
+		if (ct->index != md->ctrl_index)
+			continue;
+		d->has_ctrl = true;
+		d->serial = ct->serial;
+		d->vendor = ct->vendor;
+		d->mfg_date = ct->mfg_date;
+		d->mfg_location = ct->mfg_location;
+		return;
+	}
+}
+
 static void add_memdevs(const struct nfit_info *in, struct nfit_region *r, bool *ok)
 {
 	for (unsigned m = 0; m < in->nmemdev; m++) {
@@ -274,8 +296,10 @@ static void add_memdevs(const struct nfit_info *in, struct nfit_region *r, bool 
 			*ok = false;
 			return;
 		}
-		if (r->ndimms++ == 0)
+		if (r->ndimms++ == 0) {
 			r->handle = md->handle;
+			note_dimm(in, md, &r->dimm);
+		}
 		r->memdev_flags |= md->flags;
 		for (unsigned f = 0; f < in->nflush; f++) {
 			const struct nfit_flush *fl = &in->flush[f];

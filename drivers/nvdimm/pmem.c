@@ -178,6 +178,7 @@ static int region_setup(struct pmem_region *r, const struct nfit_region *nr)
 	r->spa_index = nr->spa_index;
 	r->memdev_flags = nr->memdev_flags;
 	r->ndimms = nr->ndimms;
+	r->dimm = nr->dimm;
 	err = direct_map_add(r->phys, r->size);
 	if (err) {
 		kprintf("pmem%u: cannot map %#lx+%#lx: error %d\n", r->index, r->phys, r->size, err);

@@ -57,6 +57,8 @@ struct nfit_ctrl {
 	uint16_t index, vendor, device, revision;
 	uint32_t serial;
 	uint16_t format;
+	uint16_t mfg_date;		/* manufacturing date and location, raw */
+	uint8_t mfg_location;		/* (Linux hashes them as they are) */
 };
 
 struct nfit_flush {
@@ -83,6 +85,21 @@ struct nfit_info {
 	unsigned dropped;		/* structures beyond an array bound */
 };
 
+/*
+ * The region's (first) DIMM as namespace labels need it: its DPA range
+ * and what Linux hashes into the region's interleave-set cookie
+ * (drivers/nvdimm/nslabel.c, nsl_isetcookie).
+ */
+struct nfit_dimm_id {
+	bool has_ctrl;			/* a control region structure names it */
+	uint64_t dpa_base;		/* memdev: DPA of its part of the region */
+	uint64_t region_offset;		/* memdev: where that part starts in the range */
+	uint64_t region_size;		/* memdev: how long it is */
+	uint32_t serial;		/* control region: serial number */
+	uint16_t vendor, mfg_date;
+	uint8_t mfg_location;
+};
+
 /* One validated persistent-memory region. */
 struct nfit_region {
 	uint16_t spa_index;
@@ -92,6 +109,7 @@ struct nfit_region {
 	unsigned ndimms;		/* memdevs mapping it */
 	unsigned nhints;
 	uint64_t hint[NFIT_MAX_HINTS];	/* flush hint addresses, if any */
+	struct nfit_dimm_id dimm;	/* its first memdev's DIMM */
 };
 
 struct phys_range {

@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <stdbool.h>
+#include <drivers/nfit.h>
 
 #define PMEM_MAX_REGIONS	8
 #define PMEM_BLOCK_SIZE		4096
@@ -42,6 +43,7 @@ struct pmem_region {
 	uint16_t spa_index;
 	uint16_t memdev_flags;		/* NFIT_MEM_* */
 	unsigned ndimms;
+	struct nfit_dimm_id dimm;	/* its (first) DIMM, for namespace labels */
 	unsigned nhints;
 	volatile uint64_t *hints[PMEM_HINTS_MAX];	/* flush hint registers */
 };
