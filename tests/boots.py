@@ -1263,7 +1263,7 @@ BOOTS += [
                      # command goes silently: no "^C", no empty prompt
                      r"^truncate: %s: Interrupted system call\nholdfast> stat %s$"
                      % (CTRL_C_LAST, CTRL_C_LAST),
-                     r"^  file: %s\n.*\n  size: %d " % (CTRL_C_LAST, CTRL_C_BYTES),
+                     r"^  file: %s\n(?:.*\n){1,3}  size: %d " % (CTRL_C_LAST, CTRL_C_BYTES),
                      r"\bdma job %d: failed after 65536 bytes /big2 -> /fg in \d+ ms: "
                      r"Interrupted system call$" % CTRL_C_FG_JOB,
                      r"^\s+%d\s+failed\s+65536/%d\s" % (CTRL_C_FG_JOB, CTRL_C_BIG2)),
