@@ -97,6 +97,7 @@ static char type_char(uint32_t mode)
 	switch (mode & HFS_S_IFMT) {
 	case HFS_S_IFDIR: return 'd';
 	case HFS_S_IFLNK: return 'l';
+	case VFS_S_IFBLK: return 'b';
 	default: return '-';
 	}
 }
@@ -128,28 +129,27 @@ static int cmd_ls(int argc, char **argv)
 {
 	bool lng = argc > 1 && !strcmp(argv[1], "-l");
 	const char *arg = argc > 1 + lng ? argv[1 + lng] : "/";
-	struct hfs_inode *ip;
 	struct hfs_dirent de;
 	struct hfs_stat st;
 	uint64_t cookie = 0;
-	int err, n;
+	int err, n, fd;
 
 	if (argc > 2 + lng)
 		return shell_usage_error(argv[0], "too many arguments");
 	if ((err = need_fs(argv[0])))
 		return err;
 	PATH_ARG(path, arg);
-	if ((err = hfs_lookup(vfs_root(), path, true, &ip)))
+	if ((err = vfs_stat(path, &st)))
 		return fail(argv[0], path, err);
-	hfs_getattr(ip, &st);
 	if ((st.mode & HFS_S_IFMT) != HFS_S_IFDIR) {
-		hfs_iput(ip);
 		shell_printf("%s\n", path);
 		return 0;
 	}
-	while ((n = hfs_readdir(ip, &cookie, &de)) > 0)
+	if ((fd = vfs_open(path, HFS_O_RDONLY, 0)) < 0)
+		return fail(argv[0], path, fd);
+	while ((n = vfs_readdir(fd, &cookie, &de)) > 0)
 		ls_entry(path, &de, lng);
-	hfs_iput(ip);
+	vfs_close(fd);
 	return n < 0 ? fail(argv[0], path, n) : 0;
 }
 SHELL_CMD("ls", "ls [-l] [PATH]", "list a directory (-l: mode, links, size, blocks, "

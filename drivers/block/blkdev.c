@@ -19,6 +19,7 @@
 static spinlock_t blk_lock = SPINLOCK_INIT("blkdev");
 static struct blkdev *devs[BLKDEV_MAX];		/* blk_lock */
 static unsigned ndevs;				/* blk_lock */
+static unsigned next_id;			/* blk_lock */
 static struct blkdev pmem_devs[PMEM_MAX_REGIONS];
 
 static bool valid(const struct blkdev *bd)
@@ -56,6 +57,7 @@ int blkdev_register(struct blkdev *bd)
 	else {
 		bd->registered = true;
 		bd->holder = NULL;
+		bd->id = next_id++;
 		devs[ndevs++] = bd;
 	}
 	spin_unlock(&blk_lock);

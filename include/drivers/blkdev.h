@@ -48,6 +48,8 @@ struct blkdev {
 	void *priv;				/* the driver's */
 	/* Owned by the registry and the VFS (blk_lock): */
 	bool registered;
+	unsigned id;				/* 0, 1, ... in registration order,
+						 * never reused (devfs's inode numbers) */
 	const void *holder;			/* the mount using it, or NULL */
 };
 
