@@ -9,6 +9,7 @@
  * the command, the path and the reason.  Times print as UTC dates
  * (lib/date.h): stat like coreutils' stat, ls -l like --time-style=long-iso.
  */
+#include <drivers/blkdev.h>
 #include <fs/vfs.h>
 #include <fs/holdfs.h>
 #include <drivers/pmem.h>
@@ -684,6 +685,24 @@ static int fsck_args(int argc, char **argv, struct hfs_fsck_opts *o, struct pmem
 	return 0;
 }
 
+/*
+ * The root device is unmounted for the check and mounted again after
+ * (*@root); a device mounted anywhere else is refused: unmount it first.
+ */
+static int fsck_mounted_elsewhere(const struct pmem_region *r, bool *root)
+{
+	char name[BLKDEV_NAME_MAX], dir[VFS_MNT_DIR_MAX];
+	struct blkdev *bd;
+
+	snprintf(name, sizeof(name), "pmem%u", r->index);
+	bd = blkdev_lookup(name);
+	*root = bd && bd == vfs_root_dev();
+	if (*root || !bd || !vfs_dev_mounted(bd, dir, sizeof(dir)))
+		return 0;
+	shell_printf("fsck: %s is mounted at %s: not checked; umount %s first\n", name, dir, dir);
+	return -EBUSY;
+}
+
 static int cmd_fsck(int argc, char **argv)
 {
 	struct progress prog = { .what = "fsck" };
@@ -696,7 +715,8 @@ static int cmd_fsck(int argc, char **argv)
 
 	if ((err = fsck_args(argc, argv, &o, &r)))
 		return err;
-	remount = r->index == 0;	/* only pmem0 is ever mounted, at / */
+	if ((err = fsck_mounted_elsewhere(r, &remount)))
+		return err;
 	if (remount && vfs_mounted() && (err = vfs_unmount_root())) {
 		shell_printf("fsck: cannot unmount / (%s): close open files first\n", strerror(err));
 		return err;
@@ -716,6 +736,7 @@ static int cmd_fsck(int argc, char **argv)
 		return -EINVAL;
 	return rc == HFS_FSCK_ERRORS ? -EUCLEAN : 0;
 }
-SHELL_CMD("fsck", "fsck [-n|-y] [REGION]",
-	  "check (and with -y repair) the holdfs on a pmem region (pmem0 by default: "
-	  "unmounts / and remounts it)", cmd_fsck);
+SHELL_CMD("fsck", "fsck [-n|-y] [DEVICE]",
+	  "check (and with -y repair) the holdfs on a pmem device (/dev/pmem1; pmem0 by "
+	  "default); the root device is unmounted and remounted, another mounted one refused",
+	  cmd_fsck);

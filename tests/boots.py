@@ -740,8 +740,8 @@ BOOTS += [
                          r"holdfast> cat /old.txt\nkept$" % MKFS_LABEL,
                          r"^holdfast> mkfs pmem1\nholdfs: not a holdfs filesystem "
                          r"(.*\n)*?"
-                         r"mkfs: pmem1: holdfs, 16 MiB; not mounted \(only pmem0 "
-                         r"is mounted, at /\)\nholdfast> mkfs pmem1\n"
+                         r"mkfs: pmem1: holdfs, 16 MiB; not mounted \(mount /dev/pmem1 "
+                         r"DIR mounts it\)\nholdfast> mkfs pmem1\n"
                          r"mkfs: pmem1 holds a holdfs \(no label, 2 of \d+ inodes "
                          r"in use, .*\)\nmkfs: not erased: `mkfs -f pmem1` erases it$",
                          r"^holdfast> fsck pmem1\n(.*\n)*?fsck: 100% (\d+)/\2 "
