@@ -989,8 +989,8 @@ static int remove(const char *path, bool dir)
 	if (!err) {
 		struct mount *m = w.dir.mnt;
 
-		if (w.len == 0 || name_is_mountpoint(&w))
-			err = -EBUSY;
+		if (w.len == 0 || (dir && name_is_mountpoint(&w)))
+			err = -EBUSY;		/* unlink never removes a directory */
 		else if (dir)
 			err = OP(m, rmdir) ? OP(m, rmdir)(m->fs, w.dir.node, w.name) : -EROFS;
 		else

@@ -13,7 +13,7 @@ static int h_getattr(void *n, struct hfs_stat *st) { return hfs_getattr(n, st); 
 
 static int h_lookup(void *fs, void *dir, const char *name, void **out)
 {
-	return hfs_lookup_at(fs, dir, name, false, (struct hfs_inode **)out);
+	return hfs_lookup_one(fs, dir, name, (struct hfs_inode **)out);
 }
 
 static int h_readlink(void *fs, void *dir, const char *name, char *buf, size_t size)

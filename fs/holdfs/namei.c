@@ -898,6 +898,31 @@ out:
 	return err;
 }
 
+/*
+ * One component @name (no '/'; "." and ".." allowed) of directory @dir,
+ * not following a symlink: the VFS's step, without a whole walk's set-up.
+ */
+int hfs_lookup_one(struct hfs_fs *fs, struct hfs_inode *dir, const char *name,
+		   struct hfs_inode **out)
+{
+	size_t n = strnlen(name, HFS_NAME_MAX + 1);
+	uint64_t pos;
+	int err;
+
+	if (dir->fs != fs)
+		return -EXDEV;
+	if (n == 0)
+		return -ENOENT;
+	if (n > HFS_NAME_MAX)
+		return -ENAMETOOLONG;
+	if (strchr(name, '/'))
+		return -EINVAL;
+	hfs_down_read(&fs->ns_lock);
+	err = step(dir, name, n, out, &pos);
+	hfs_up_read(&fs->ns_lock);
+	return err;
+}
+
 /* ------------------------------------------------------------ path wrappers */
 /*
  * The calls on absolute paths from the root, as the host tools, FUSE and

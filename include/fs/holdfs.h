@@ -288,6 +288,14 @@ int hfs_symlink_at(struct hfs_fs *fs, const char *target, struct hfs_inode *dir,
 		   const char *linkpath);
 int hfs_readlink_at(struct hfs_fs *fs, struct hfs_inode *dir, const char *path, char *buf,
 		    size_t size);
+/**
+ * hfs_lookup_one - entry @name (one component, no '/') of directory @dir,
+ * a symlink not followed, with a reference: the cheap step of a VFS that
+ * walks itself.  Takes ns_lock shared.  -ENOENT, -ENOTDIR, -ENAMETOOLONG,
+ * -EINVAL (a '/' in @name), -EXDEV, -EUCLEAN.
+ */
+int hfs_lookup_one(struct hfs_fs *fs, struct hfs_inode *dir, const char *name,
+		   struct hfs_inode **out);
 /** hfs_root_inode - @fs's root directory with a reference (hfs_iput).  No lock. */
 struct hfs_inode *hfs_root_inode(struct hfs_fs *fs);
 
