@@ -9,12 +9,13 @@
  * size; reading it reads the device (a pmem range byte for byte);
  * writing, and every namespace change, is -EROFS: a raw write under a
  * mounted filesystem would corrupt it, and the names are the drivers'.
- * References are not counted: a device stays while registered, and a
+ * Times are the date devfs was first mounted.  References are not counted: a device stays while registered, and a
  * driver unregisters only a device nothing has open.  No locks of its own.
  */
 #include "vfs_int.h"
 #include <drivers/blkdev.h>
 #include <drivers/pmem.h>
+#include <kernel/timer.h>
 #include <lib/errno.h>
 #include <lib/string.h>
 
@@ -25,8 +26,16 @@
 
 static char devfs_root;			/* its address is the root node */
 static char devfs_sb;			/* its address is the one instance */
+static uint64_t devfs_born_ns;		/* every node's times: the first mount */
 
-void *devfs_instance(void) { return &devfs_sb; }
+/* The one instance; its nodes' times are the date it was first asked for
+ * (the boot's mount of /dev), as a tmpfs /dev shows the boot time. */
+void *devfs_instance(void)
+{
+	if (!devfs_born_ns)
+		devfs_born_ns = time_wall_ns();
+	return &devfs_sb;
+}
 
 static bool is_root(const void *n) { return n == &devfs_root; }
 
@@ -46,6 +55,7 @@ static int d_getattr(void *n, struct hfs_stat *st)
 	st->mode = is_root(n) ? DEVFS_DIR_MODE : DEVFS_BLK_MODE;
 	st->nlink = is_root(n) ? 2 : 1;
 	st->size = is_root(n) ? 0 : ((struct blkdev *)n)->size;
+	st->atime_ns = st->mtime_ns = st->ctime_ns = devfs_born_ns;
 	return 0;
 }
 
