@@ -201,8 +201,9 @@ BOOTS += [
     ktap("ktest-two-nvdimms", machine="q35", kernel="holdfast.elf",
          append="test=pmem,boot", pmem=("128M", "4G")),
     # The mount table and the walk across mounts (tests/kernel/test_vfs.c):
-    # the second NVDIMM holds the filesystems it mounts.
-    ktap("ktest-vfs", machine="q35", kernel="holdfast.elf",
+    # the second NVDIMM holds the filesystems it mounts.  The debug kernel,
+    # on two CPUs: lock rules asserted.
+    ktap("ktest-vfs", machine="q35", kernel="debug/holdfast.elf", smp=2,
          append="test=vfs", pmem=("16M", "16M")),
     scenario("nvdimm-two-regions", machine="q35", iso="holdfast.iso",
              pmem=("128M", "4G"), stdin="nvdimm\npoweroff\n",
