@@ -31,6 +31,7 @@
 #include <drivers/uart16550.h>
 #include <drivers/acpi.h>
 #include <drivers/pmem.h>
+#include <drivers/blkdev.h>
 #include <drivers/pci.h>
 #include <drivers/dma.h>
 #include <arch/x86_64/smp.h>
@@ -139,6 +140,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	kprintf("cpu: %s, %s\n", cpu_features.vendor, cpu_features.brand);
 	pmem_init();
 	namespace_init();
+	blkdev_register_pmem();
 	dax_init();
 	vfs_mount_root();
 

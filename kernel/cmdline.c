@@ -3,6 +3,9 @@
  *
  *   test=all | test=SUITE[,SUITE...] | test=probe   run in-kernel tests, exit QEMU
  *   maxcpus=N                                      start at most N CPUs (1..64)
+ *   root=DEV                                       the root device (/dev/pmem1,
+ *                                                  pmem1; default pmem0): the
+ *                                                  VFS checks the name at mount
  *
  * A first word with a '/' before any '=' is the kernel's path (QEMU and GRUB put
  * it there) and is skipped. *
@@ -35,6 +38,15 @@ static void set_option(const char *name, const char *value)
 				value ? value : "");
 		else
 			kopts.maxcpus = (unsigned)n;
+	} else if (!strcmp(name, "root")) {
+		if (!value || !*value)
+			kprintf("cmdline: 'root' needs a device (root=/dev/pmem1); ignored\n");
+		else if (strlcpy(kopts.root, value, sizeof(kopts.root)) >= sizeof(kopts.root)) {
+			/* Kept cut short: no device has such a name, so
+			 * the VFS mounts no root and says so. */
+			kprintf("cmdline: root= value longer than %zu characters\n",
+				sizeof(kopts.root) - 1);
+		}
 	} else {
 		kprintf("cmdline: unknown option '%s'; ignored\n", name);
 	}

@@ -61,7 +61,7 @@ UNITS = [
     ("drivers", 3, ["drivers/", "include/drivers/"]),
     ("dax", 4, ["fs/dax.c", "include/fs/dax"]),
     ("holdfs", 5, ["fs/holdfs/", "include/fs/holdfs"]),
-    ("vfs", 6, ["fs/vfs.c", "include/fs/vfs.h"]),
+    ("vfs", 6, ["fs/vfs", "fs/devfs.c", "include/fs/vfs.h"]),
     ("dmafile", 6, ["fs/dmafile.c", "include/fs/dmafile.h"]),
     ("bench", 7, ["bench/", "include/bench/"]),
     ("shell", 7, ["shell/", "include/shell/"]),

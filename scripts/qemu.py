@@ -405,8 +405,12 @@ def create_image(path, size, allocate=False):
             left -= n
 
 
-def prepare_image(path, size, build_dir="build"):
+def prepare_image(path, size, build_dir="build", blank_as=None):
     """Create @path (@size bytes) when missing; return the size to use.
+
+    A new image is formatted with mkfs.holdfs, unless @blank_as names the
+    device it will be in the guest ("pmem1"): that one is left all zero,
+    to be formatted at the prompt (`mkfs /dev/pmem1`) and mounted there.
 
     An existing image keeps its own size: QEMU refuses a backing file
     smaller than size=, and a larger one would hide part of the filesystem.
@@ -428,7 +432,11 @@ def prepare_image(path, size, build_dir="build"):
                   "image is created)")
         return actual
     create_image(path, size)
-    if format_image(path, build_dir):
+    if blank_as:
+        print(f"created {path} ({format_size(size)}, sparse, all zero): it is "
+              f"/dev/{blank_as}; at the prompt, `mkfs /dev/{blank_as}`, then "
+              f"`mkdir /mnt/{blank_as}` and `mount /dev/{blank_as} /mnt/{blank_as}`")
+    elif format_image(path, build_dir):
         print(f"created {path} ({format_size(size)}) and formatted it with "
               f"{mkfs_path(build_dir)}")
     else:
@@ -539,10 +547,10 @@ def nvdimm_images(first, count):
 def _pmem_list(args, build_dir):
     default_size = parse_size(args.pmem_size)
     images = []
-    for path in args.pmem or []:
+    for i, path in enumerate(args.pmem or []):
         if path:
-            images.append((path, prepare_image(path, default_size,
-                                               build_dir)))
+            images.append((path, prepare_image(path, default_size, build_dir,
+                                               f"pmem{i}" if i else None)))
     return images
 
 

@@ -9,6 +9,7 @@
  * the command, the path and the reason.  Times print as UTC dates
  * (lib/date.h): stat like coreutils' stat, ls -l like --time-style=long-iso.
  */
+#include <drivers/blkdev.h>
 #include <fs/vfs.h>
 #include <fs/holdfs.h>
 #include <drivers/pmem.h>
@@ -97,6 +98,7 @@ static char type_char(uint32_t mode)
 	switch (mode & HFS_S_IFMT) {
 	case HFS_S_IFDIR: return 'd';
 	case HFS_S_IFLNK: return 'l';
+	case VFS_S_IFBLK: return 'b';
 	default: return '-';
 	}
 }
@@ -129,28 +131,27 @@ static int cmd_ls(int argc, char **argv)
 {
 	bool lng = argc > 1 && !strcmp(argv[1], "-l");
 	const char *arg = argc > 1 + lng ? argv[1 + lng] : "/";
-	struct hfs_inode *ip;
 	struct hfs_dirent de;
 	struct hfs_stat st;
 	uint64_t cookie = 0;
-	int err, n;
+	int err, n, fd;
 
 	if (argc > 2 + lng)
 		return shell_usage_error(argv[0], "too many arguments");
 	if ((err = need_fs(argv[0])))
 		return err;
 	PATH_ARG(path, arg);
-	if ((err = hfs_lookup(vfs_root(), path, true, &ip)))
+	if ((err = vfs_stat(path, &st)))
 		return fail(argv[0], path, err);
-	hfs_getattr(ip, &st);
 	if ((st.mode & HFS_S_IFMT) != HFS_S_IFDIR) {
-		hfs_iput(ip);
 		shell_printf("%s\n", path);
 		return 0;
 	}
-	while ((n = hfs_readdir(ip, &cookie, &de)) > 0)
+	if ((fd = vfs_open(path, HFS_O_RDONLY, 0)) < 0)
+		return fail(argv[0], path, fd);
+	while ((n = vfs_readdir(fd, &cookie, &de)) > 0)
 		ls_entry(path, &de, lng);
-	hfs_iput(ip);
+	vfs_close(fd);
 	return n < 0 ? fail(argv[0], path, n) : 0;
 }
 SHELL_CMD("ls", "ls [-l] [PATH]", "list a directory (-l: mode, links, uid, gid, size, "
@@ -716,6 +717,24 @@ static int fsck_args(int argc, char **argv, struct hfs_fsck_opts *o, struct pmem
 	return 0;
 }
 
+/*
+ * The root device is unmounted for the check and mounted again after
+ * (*@root); a device mounted anywhere else is refused: unmount it first.
+ */
+static int fsck_mounted_elsewhere(const struct pmem_region *r, bool *root)
+{
+	char name[BLKDEV_NAME_MAX], dir[VFS_MNT_DIR_MAX];
+	struct blkdev *bd;
+
+	snprintf(name, sizeof(name), "pmem%u", r->index);
+	bd = blkdev_lookup(name);
+	*root = bd && bd == vfs_root_dev();
+	if (*root || !bd || !vfs_dev_mounted(bd, dir, sizeof(dir)))
+		return 0;
+	shell_printf("fsck: %s is mounted at %s: not checked; umount %s first\n", name, dir, dir);
+	return -EBUSY;
+}
+
 static int cmd_fsck(int argc, char **argv)
 {
 	struct progress prog = { .what = "fsck" };
@@ -728,7 +747,8 @@ static int cmd_fsck(int argc, char **argv)
 
 	if ((err = fsck_args(argc, argv, &o, &r)))
 		return err;
-	remount = r->index == 0;	/* only pmem0 is ever mounted, at / */
+	if ((err = fsck_mounted_elsewhere(r, &remount)))
+		return err;
 	if (remount && vfs_mounted() && (err = vfs_unmount_root())) {
 		shell_printf("fsck: cannot unmount / (%s): close open files first\n", strerror(err));
 		return err;
@@ -748,6 +768,7 @@ static int cmd_fsck(int argc, char **argv)
 		return -EINVAL;
 	return rc == HFS_FSCK_ERRORS ? -EUCLEAN : 0;
 }
-SHELL_CMD("fsck", "fsck [-n|-y] [REGION]",
-	  "check (and with -y repair) the holdfs on a pmem region (pmem0 by default: "
-	  "unmounts / and remounts it)", cmd_fsck);
+SHELL_CMD("fsck", "fsck [-n|-y] [DEVICE]",
+	  "check (and with -y repair) the holdfs on a pmem device (/dev/pmem1; pmem0 by "
+	  "default); the root device is unmounted and remounted, another mounted one refused",
+	  cmd_fsck);

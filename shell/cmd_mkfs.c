@@ -4,19 +4,23 @@
  *
  *	mkfs [-f] [-i INODES] [-L LABEL] REGION
  *
- * REGION is named as `pmem` takes it (pmem0 or 0).  mkfs refuses to erase
- * a holdfs, mounted or not, unless given -f, and says what is there; with
- * -f on the mounted root (pmem0) it unmounts it (refused while files are
- * open), formats it and mounts the new one at /.  A region other than
- * pmem0 is formatted but not mounted (only pmem0 is mounted, at /).
+ * REGION is named as `pmem` takes it (pmem0 or 0) or as its device node
+ * (/dev/pmem0).  mkfs refuses to erase a holdfs, mounted or not, unless
+ * given -f, and says what is there; with -f on the mounted root (the
+ * root= device, pmem0 by default) it unmounts it (refused while files are
+ * open), formats it and mounts the new one at /.  Another device mounted
+ * somewhere is refused even with -f: umount it first.  Any other device
+ * is formatted and left unmounted (`mount` mounts it).
  * Progress of the metadata writes shows on a terminal (progress.c).
  */
 #include <drivers/pmem.h>
+#include <drivers/blkdev.h>
 #include <fs/vfs.h>
 #include <fs/holdfs.h>
 #include <kernel/mm.h>
 #include <lib/size.h>
 #include <lib/string.h>
+#include <lib/printf.h>
 #include <lib/errno.h>
 #include <shell/shell.h>
 #include "progress.h"
@@ -147,17 +151,42 @@ static int unmount_root(const struct mkfs_args *a)
 	return err;
 }
 
+/* The region's whole-region device (pmemN). */
+static struct blkdev *region_dev(const struct pmem_region *r)
+{
+	char name[BLKDEV_NAME_MAX];
+
+	snprintf(name, sizeof(name), "pmem%u", r->index);
+	return blkdev_lookup(name);
+}
+
+/* Mounted somewhere other than /: refused, with where. */
+static int refuse_mounted(const struct pmem_region *r, bool root)
+{
+	char dir[VFS_MNT_DIR_MAX];
+
+	if (root || !vfs_dev_mounted(region_dev(r), dir, sizeof(dir)))
+		return 0;
+	shell_printf("mkfs: pmem%u is mounted at %s: not erased; umount %s first\n",
+		     r->index, dir, dir);
+	return -EBUSY;
+}
+
 static int cmd_mkfs(int argc, char **argv)
 {
 	struct mkfs_args a = { 0 };
 	struct progress prog = { .what = "mkfs" };
 	struct hfs_statfs st;
 	char size[SIZE_STR_MAX];
+	bool root;
 	int err;
 
 	if ((err = parse_args(argc, argv, &a)))
 		return err;
-	if (a.r->index == 0 && vfs_mounted()) {
+	root = region_dev(a.r) == vfs_root_dev();
+	if ((err = refuse_mounted(a.r, root)))
+		return err;
+	if (root && vfs_mounted()) {
 		err = unmount_root(&a);
 	} else {
 		err = probe_unmounted(a.r);
@@ -173,18 +202,18 @@ static int cmd_mkfs(int argc, char **argv)
 	err = vfs_format(a.r->index, &a.opts);
 	if (err) {
 		shell_printf("mkfs: pmem%u: %s%s\n", a.r->index, strerror(err),
-			     a.r->index == 0 ? " (/ is not mounted)" : "");
+			     root ? " (/ is not mounted)" : "");
 		return err;
 	}
 	shell_printf("mkfs: pmem%u: holdfs, %s", a.r->index,
 		     size_str(size, sizeof(size), a.r->size));
-	if (a.r->index == 0 && vfs_statfs(&st) == 0)
+	if (root && vfs_statfs(&st) == 0)
 		shell_printf(", %lu data blocks of %lu bytes, %lu inodes; mounted at /\n",
 			     st.blocks, st.block_size, st.inodes);
 	else
-		shell_printf("; not mounted (only pmem0 is mounted, at /)\n");
+		shell_printf("; not mounted (mount /dev/pmem%u DIR mounts it)\n", a.r->index);
 	return 0;
 }
-SHELL_CMD("mkfs", "mkfs [-f] [-i INODES] [-L LABEL] REGION",
-	  "format a pmem region (pmem0 or 0) with holdfs, erasing it; -f: even over a "
-	  "holdfs, unmounting / first for pmem0", cmd_mkfs);
+SHELL_CMD("mkfs", "mkfs [-f] [-i INODES] [-L LABEL] DEVICE",
+	  "format a pmem device (/dev/pmem1, pmem1 or 1) with holdfs, erasing it; -f: even "
+	  "over a holdfs, unmounting / first for the root device", cmd_mkfs);

@@ -58,14 +58,18 @@ SHELL_CMD("nvdimm", "nvdimm", "list persistent-memory regions", cmd_nvdimm);
  * in *@r, or an error said, prefixed by @cmd.  Shell thread.
  * Returns 0, -EINVAL (not a region's name) or -ENODEV (no such region).
  */
+#define DEV_PREFIX	"/dev/"
+
 int shell_parse_region(const char *cmd, const char *arg, struct pmem_region **r)
 {
 	const char *num = arg;
 	unsigned n = pmem_region_count();
 	uint64_t idx;
 
-	if (!strncmp(arg, REGION_PREFIX, strlen(REGION_PREFIX)))
-		num = arg + strlen(REGION_PREFIX);
+	if (!strncmp(num, DEV_PREFIX, strlen(DEV_PREFIX)))
+		num += strlen(DEV_PREFIX);	/* the device node: /dev/pmem1 */
+	if (!strncmp(num, REGION_PREFIX, strlen(REGION_PREFIX)))
+		num += strlen(REGION_PREFIX);
 	if (!num[0] || parse_u64(num, 10, &idx)) {
 		shell_printf("%s: '%s' is not a region: expected a name as nvdimm lists them "
 			     "(pmem0), or its number (0)\n", cmd, arg);

@@ -317,6 +317,11 @@ BOOTS += [
     # Two NVDIMMs, one a 4 GiB sparse file: both regions found and mapped.
     ktap("ktest-two-nvdimms", machine="q35", kernel="holdfast.elf",
          append="test=pmem,boot", pmem=("128M", "4G")),
+    # The mount table and the walk across mounts (tests/kernel/test_vfs.c):
+    # the second NVDIMM holds the filesystems it mounts.  The debug kernel,
+    # on two CPUs: lock rules asserted.
+    ktap("ktest-vfs", machine="q35", kernel="debug/holdfast.elf", smp=2,
+         append="test=vfs", pmem=("16M", "16M")),
     scenario("nvdimm-two-regions", machine="q35", iso="holdfast.iso",
              pmem=("128M", "4G"), stdin="nvdimm\npoweroff\n",
              status=STATUS_POWEROFF,
@@ -770,12 +775,13 @@ def mkfs_tiny_inode_table(images):
 BOOTS += [
     scenario("holdfs-out-of-inodes", machine="q35", kernel="holdfast.elf",
              pmem=("16M",), prepare=mkfs_tiny_inode_table,
-             # the root and /lost+found take two of the 15 inodes
-             stdin=("".join(f"write /f{i} x\n" for i in range(TINY_INODES - 2))
+             # the root, /lost+found and /dev (made at boot) take three
+             # of the 15 inodes
+             stdin=("".join(f"write /f{i} x\n" for i in range(TINY_INODES - 3))
                     + "mkdir /d\ndf\nrm /f3\nwrite /again x\ncat /again\n"
                     "poweroff\n"),
              status=STATUS_POWEROFF,
-             expect=(r"^write: /f13: No space left on device \(no free "
+             expect=(r"^write: /f12: No space left on device \(no free "
                      r"inodes: 15 of 15 in use; see df\)$",
                      r"^mkdir: /d: No space left on device \(no free inodes: "
                      r"15 of 15 in use; see df\)$",
@@ -784,7 +790,7 @@ BOOTS += [
                      # blocks to spare, every inode in use
                      r"^pmem0\s+\d+\s+\d+\s+[1-9]\d{3,}\s+15\s+15\s+0$",
                      r"^x$"),
-             reject=(r"^write: /f(\d|1[0-2]): ", r"^write: /again")),
+             reject=(r"^write: /f(\d|1[01]): ", r"^write: /again")),
 ]
 
 # A dma cp whose destination is truncated under it: the truncate waits for
@@ -957,14 +963,15 @@ BOOTS += [
                          r"^mkfs: pmem0: holdfs, 16 MiB, \d+ data blocks of 4096 "
                          r"bytes, \d+ inodes; mounted at /$",
                          r"lost\+found",
-                         r"^mkfs: pmem0 holds a holdfs \(label '%s', 3 of \d+ inodes "
+                         # the root, /lost+found, /dev (made at mount) and /old.txt
+                         r"^mkfs: pmem0 holds a holdfs \(label '%s', 4 of \d+ inodes "
                          r"in use, .* used\), mounted at /: not erased; `mkfs -f "
                          r"pmem0` unmounts it and erases every file on it\n"
                          r"holdfast> cat /old.txt\nkept$" % MKFS_LABEL,
                          r"^holdfast> mkfs pmem1\nholdfs: not a holdfs filesystem "
                          r"(.*\n)*?"
-                         r"mkfs: pmem1: holdfs, 16 MiB; not mounted \(only pmem0 "
-                         r"is mounted, at /\)\nholdfast> mkfs pmem1\n"
+                         r"mkfs: pmem1: holdfs, 16 MiB; not mounted \(mount /dev/pmem1 "
+                         r"DIR mounts it\)\nholdfast> mkfs pmem1\n"
                          r"mkfs: pmem1 holds a holdfs \(no label, 2 of \d+ inodes "
                          r"in use, .*\)\nmkfs: not erased: `mkfs -f pmem1` erases it$",
                          r"^holdfast> fsck pmem1\n(.*\n)*?fsck: 100% (\d+)/\2 "
@@ -981,6 +988,67 @@ BOOTS += [
                          r"holdfast> cat /old.txt\ncat: /old.txt: ")),
         mkfs_host_agrees,
     )),
+]
+
+# ------------------------------------------------------------ mounts ----
+# Two NVDIMMs: the second formatted in the kernel, mounted on /mnt/pmem1,
+# a file written on each; the refusals at the shell; after a reboot the
+# second is mounted by hand again and both files read back.
+BOOTS += [
+    scenario("mount-second-nvdimm", machine="q35", kernel="holdfast.elf",
+             pmem=("16M", "16M"), pmem_format=False, reboots=1,
+             stdin=("mkfs pmem0\nmkdir /mnt\nmkdir /mnt/pmem1\n"
+                    "mount /dev/pmem1 /mnt/pmem1\nmkfs /dev/pmem1\n"
+                    "mount /dev/pmem1 /mnt/pmem1\nwrite /mnt/pmem1/two.txt on-pmem1\n"
+                    "write /one.txt on-pmem0\nmount\nls -l /dev\n"
+                    "mount /dev/pmem9 /mnt\nmount /dev/pmem1 /mnt\nmount /dev/pmem0 /mnt\n"
+                    "mount /dev/pmem0\nmkfs -f pmem1\nfsck /dev/pmem1\n"
+                    "umount /mnt\numount /\nrmdir /mnt/pmem1\nmv /mnt/pmem1/two.txt /two\n"
+                    "umount /mnt/pmem1\nfsck /dev/pmem1\nreboot\n"
+                    "ls /mnt/pmem1\nmount /dev/pmem1 /mnt/pmem1\ncat /mnt/pmem1/two.txt\n"
+                    "cat /one.txt\nls /mnt/pmem1/..\npoweroff\n"),
+             status=STATUS_POWEROFF,
+             expect=(r"^mount: /dev/pmem1 on /mnt/pmem1: not holdfs: it is blank "
+                     r"\(its first 4 KiB are zeros\)$",
+                     r"^mkfs: pmem1: holdfs, 16 MiB; not mounted \(mount /dev/pmem1 DIR",
+                     r"^holdfast> mount\n/dev/pmem0 / holdfs rw\ndevfs /dev devfs rw\n"
+                     r"/dev/pmem1 /mnt/pmem1 holdfs rw\n",
+                     r"^b600 +1 +16777216 +0  .*  pmem0\nb600 +1 +16777216 +0  .*  pmem1$",
+                     r"^mount: /dev/pmem9 on /mnt: no such device \(ls /dev lists them\)$",
+                     r"^mount: /dev/pmem1 on /mnt: pmem1 is already mounted, at /mnt/pmem1$",
+                     r"^mount: /dev/pmem0 on /mnt: pmem0 is already mounted, at /$",
+                     r"^mount: needs a device and a directory",
+                     r"^mkfs: pmem1 is mounted at /mnt/pmem1: not erased; umount "
+                     r"/mnt/pmem1 first$",
+                     r"^fsck: pmem1 is mounted at /mnt/pmem1: not checked; umount "
+                     r"/mnt/pmem1 first$",
+                     r"^umount: /mnt: not a mount point$",
+                     r"^umount: /: it is the root",
+                     r"^rmdir: /mnt/pmem1: Device or resource busy$",
+                     r"^mv: /mnt/pmem1/two.txt: Cross-device link$",
+                     r"^holdfast> umount /mnt/pmem1\nholdfast> fsck /dev/pmem1\n"
+                     r"(.*\n)*?fsck: clean$",
+                     r"^rebooting\n(.|\n)*^Holdfast \S+ booting(.|\n)*"
+                     r"^holdfast> ls /mnt/pmem1\n\./\n\.\./\nholdfast> mount /dev/pmem1 /mnt/pmem1\n"
+                     r"holdfast> cat /mnt/pmem1/two.txt\non-pmem1\n"
+                     r"holdfast> cat /one.txt\non-pmem0\n"
+                     r"holdfast> ls /mnt/pmem1/..\n(.*\n)*?pmem1/$"),
+             reject=(r"^two.txt$",)),
+    # root= picks the root device; a bad one mounts nothing and says so.
+    scenario("root-cmdline-pmem1", machine="q35", kernel="holdfast.elf",
+             append="root=/dev/pmem1", pmem=("16M", "16M"), pmem_format=True,
+             stdin="mount\nwrite /on-root x\numount /mnt\npoweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"^vfs: holdfs on pmem1 mounted at /$",
+                     r"^holdfast> mount\n/dev/pmem1 / holdfs rw\ndevfs /dev devfs rw\n")),
+    scenario("root-cmdline-bad", machine="q35", kernel="holdfast.elf",
+             append="root=pmem7", pmem=("16M",), pmem_format=True,
+             stdin="ls /\nmount\npoweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"^vfs: root=pmem7: no such block device \(devices: pmem0\); "
+                     r"no root filesystem mounted$",
+                     r"^holdfast> ls /\nls: no filesystem mounted"),
+             reject=(r"^vfs: holdfs on pmem0 mounted",)),
 ]
 
 # ------------------------------------------------------------ the demo ----

@@ -25,37 +25,39 @@
 #include <kernel/printk.h>
 #include <lib/string.h>
 
+/* A byte range [off, off + size) of a region: the whole region, or a
+ * namespace inside it (a block device, include/drivers/blkdev.h). */
 struct kpm {
 	struct hfs_pm pm;
 	struct pmem_region *r;
+	uint64_t off, size;		/* page aligned */
 };
 
-static struct pmem_region *region(struct hfs_pm *pm)
-{
-	return ((struct kpm *)pm->priv)->r;
-}
+static struct kpm *kpm(struct hfs_pm *pm) { return pm->priv; }
+static struct pmem_region *region(struct hfs_pm *pm) { return kpm(pm)->r; }
+static uint8_t *kpm_virt(struct hfs_pm *pm) { return kpm(pm)->r->virt + kpm(pm)->off; }
 
-static const uint8_t *kpm_base(struct hfs_pm *pm) { return region(pm)->virt; }
-static uint64_t kpm_size(struct hfs_pm *pm) { return region(pm)->size; }
+static const uint8_t *kpm_base(struct hfs_pm *pm) { return kpm_virt(pm); }
+static uint64_t kpm_size(struct hfs_pm *pm) { return kpm(pm)->size; }
 
 static void kpm_write(struct hfs_pm *pm, uint64_t off, const void *src, size_t len)
 {
-	memcpy(region(pm)->virt + off, src, len);
+	memcpy(kpm_virt(pm) + off, src, len);
 }
 
 static void kpm_zero(struct hfs_pm *pm, uint64_t off, size_t len)
 {
-	memset(region(pm)->virt + off, 0, len);
+	memset(kpm_virt(pm) + off, 0, len);
 }
 
 static void kpm_write_nt(struct hfs_pm *pm, uint64_t off, const void *src, size_t len)
 {
-	memcpy_to_pmem(region(pm)->virt + off, src, len);
+	memcpy_to_pmem(kpm_virt(pm) + off, src, len);
 }
 
 static void kpm_flush(struct hfs_pm *pm, uint64_t off, size_t len)
 {
-	pmem_flush(region(pm)->virt + off, len);
+	pmem_flush(kpm_virt(pm) + off, len);
 }
 
 static void kpm_fence(struct hfs_pm *pm)
@@ -73,7 +75,7 @@ _Static_assert(sizeof(struct hfs_inode) + KMALLOC_OVERHEAD <= 512, "struct hfs_i
 static uint64_t kpm_unpinned_blocks(struct hfs_pm *pm, uint64_t off, uint64_t nblocks)
 {
 	struct pmem_region *r = region(pm);
-	uint64_t first = off / PMEM_BLOCK_SIZE, n, i;
+	uint64_t first = (kpm(pm)->off + off) / PMEM_BLOCK_SIZE, n, i;
 
 	if (dax_unsafe_no_wait || first >= r->npages)
 		return nblocks;
@@ -86,7 +88,7 @@ static uint64_t kpm_unpinned_blocks(struct hfs_pm *pm, uint64_t off, uint64_t nb
 
 static uint64_t kpm_phys(struct hfs_pm *pm, uint64_t off)
 {
-	return region(pm)->phys + off;
+	return region(pm)->phys + kpm(pm)->off + off;
 }
 
 static const struct hfs_pm_ops kpm_ops = {
@@ -102,19 +104,32 @@ static const struct hfs_pm_ops kpm_ops = {
 };
 
 /**
- * hfs_kernel_pm - a struct hfs_pm for pmem region r (allocated; lives as
- * long as the kernel).  NULL on ENOMEM.
+ * hfs_kernel_pm_range - a struct hfs_pm for bytes [off, off + len) of pmem
+ * region r (allocated; kfree it when done).  NULL on ENOMEM, or when the
+ * range is not page aligned or not inside the region.
  */
-struct hfs_pm *hfs_kernel_pm(struct pmem_region *r)
+struct hfs_pm *hfs_kernel_pm_range(struct pmem_region *r, uint64_t off, uint64_t len)
 {
-	struct kpm *k = kzalloc(sizeof(*k));
+	struct kpm *k;
 
+	if (off % PMEM_BLOCK_SIZE || len % PMEM_BLOCK_SIZE || off > r->size ||
+	    len > r->size - off)
+		return NULL;
+	k = kzalloc(sizeof(*k));
 	if (!k)
 		return NULL;
 	k->r = r;
+	k->off = off;
+	k->size = len;
 	k->pm.ops = &kpm_ops;
 	k->pm.priv = k;
 	return &k->pm;
+}
+
+/** hfs_kernel_pm - hfs_kernel_pm_range() over the whole of region r. */
+struct hfs_pm *hfs_kernel_pm(struct pmem_region *r)
+{
+	return hfs_kernel_pm_range(r, 0, r->size);
 }
 
 /*

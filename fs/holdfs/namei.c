@@ -127,6 +127,8 @@ static int walk_at(struct hfs_fs *fs, struct hfs_inode *start, const char *path,
 		return -ENAMETOOLONG;
 	if (path[0] != '/' && !start)
 		return -EINVAL;
+	if (start && start->fs != fs)
+		return -EXDEV;
 	/* Short paths (nearly all) are walked in a stack copy; a long one, or
 	 * the first symlink, moves to a heap buffer with room for expansion. */
 	buf = small;
@@ -255,11 +257,6 @@ static int walk_at(struct hfs_fs *fs, struct hfs_inode *start, const char *path,
 	return err;
 }
 
-static int walk(struct hfs_fs *fs, const char *path, unsigned flags, struct nameidata *nd)
-{
-	return walk_at(fs, NULL, path, flags, nd);
-}
-
 /*
  * @nd names an existing symlink and the caller creates what it points to
  * (open with O_CREAT through a dangling link): walk to the final target's
@@ -297,10 +294,11 @@ static int walk_link_parent(struct hfs_fs *fs, struct nameidata *nd)
 }
 
 /* Walk to an existing object. */
-static int walk_obj(struct hfs_fs *fs, const char *path, bool follow, struct hfs_inode **out)
+static int walk_obj(struct hfs_fs *fs, struct hfs_inode *dir, const char *path, bool follow,
+		    struct hfs_inode **out)
 {
 	struct nameidata nd;
-	int err = walk(fs, path, follow ? WALK_FOLLOW : 0, &nd);
+	int err = walk_at(fs, dir, path, follow ? WALK_FOLLOW : 0, &nd);
 
 	if (err)
 		return err;
@@ -321,12 +319,13 @@ static int valid_new_name(const struct nameidata *nd)
 
 /* ------------------------------------------------------------ lookups */
 
-int hfs_lookup(struct hfs_fs *fs, const char *path, bool follow, struct hfs_inode **out)
+int hfs_lookup_at(struct hfs_fs *fs, struct hfs_inode *dir, const char *path, bool follow,
+		  struct hfs_inode **out)
 {
 	int err;
 
 	hfs_down_read(&fs->ns_lock);
-	err = walk_obj(fs, path, follow, out);
+	err = walk_obj(fs, dir, path, follow, out);
 	hfs_up_read(&fs->ns_lock);
 	return err;
 }
@@ -343,11 +342,12 @@ int hfs_stat(struct hfs_fs *fs, const char *path, bool follow, struct hfs_stat *
 	return 0;
 }
 
-int hfs_readlink(struct hfs_fs *fs, const char *path, char *buf, size_t size)
+int hfs_readlink_at(struct hfs_fs *fs, struct hfs_inode *dir, const char *path, char *buf,
+		    size_t size)
 {
 	struct hfs_inode *ip;
 	char *t;
-	int err = hfs_lookup(fs, path, false, &ip);
+	int err = hfs_lookup_at(fs, dir, path, false, &ip);
 
 	if (err)
 		return err;
@@ -467,8 +467,8 @@ static int create(struct nameidata *nd, uint32_t mode, const char *target,
 	return 0;
 }
 
-int hfs_open(struct hfs_fs *fs, const char *path, int flags, uint32_t mode,
-	     struct hfs_inode **out)
+int hfs_open_at(struct hfs_fs *fs, struct hfs_inode *dir, const char *path, int flags,
+		uint32_t mode, struct hfs_inode **out)
 {
 	struct nameidata nd;
 	struct hfs_inode *ip;
@@ -478,7 +478,8 @@ int hfs_open(struct hfs_fs *fs, const char *path, int flags, uint32_t mode,
 	if (acc == HFS_O_ACCMODE)
 		return -EINVAL;
 	if (hfs_rdonly(fs) && (writing || (flags & (HFS_O_CREAT | HFS_O_TRUNC)))) {
-		if (!(flags & HFS_O_CREAT) || hfs_lookup(fs, path, true, &ip))
+		if (!(flags & HFS_O_CREAT) ||
+		    hfs_lookup_at(fs, dir, path, !(flags & HFS_O_NOFOLLOW), &ip))
 			return -EROFS;
 		hfs_iput(ip);
 		if (writing || (flags & (HFS_O_EXCL | HFS_O_TRUNC)))
@@ -487,7 +488,7 @@ int hfs_open(struct hfs_fs *fs, const char *path, int flags, uint32_t mode,
 	}
 	if (!(flags & HFS_O_CREAT)) {
 		hfs_down_read(&fs->ns_lock);
-		err = walk(fs, path, (flags & HFS_O_NOFOLLOW) ? 0 : WALK_FOLLOW, &nd);
+		err = walk_at(fs, dir, path, (flags & HFS_O_NOFOLLOW) ? 0 : WALK_FOLLOW, &nd);
 		hfs_up_read(&fs->ns_lock);
 		if (err)
 			return err;
@@ -496,7 +497,7 @@ int hfs_open(struct hfs_fs *fs, const char *path, int flags, uint32_t mode,
 		nd_put(&nd);
 	} else {
 		hfs_down_write(&fs->ns_lock);
-		err = walk(fs, path, WALK_PARENT, &nd);
+		err = walk_at(fs, dir, path, WALK_PARENT, &nd);
 		if (!err && nd.len == 0)
 			err = -EISDIR;
 		if (!err && nd.ip && (flags & HFS_O_EXCL))
@@ -545,7 +546,7 @@ int hfs_open(struct hfs_fs *fs, const char *path, int flags, uint32_t mode,
 	return 0;
 }
 
-int hfs_mkdir(struct hfs_fs *fs, const char *path, uint32_t mode)
+int hfs_mkdir_at(struct hfs_fs *fs, struct hfs_inode *dir, const char *path, uint32_t mode)
 {
 	struct nameidata nd;
 	struct hfs_inode *ip = NULL;
@@ -554,7 +555,7 @@ int hfs_mkdir(struct hfs_fs *fs, const char *path, uint32_t mode)
 	if (hfs_rdonly(fs))
 		return -EROFS;
 	hfs_down_write(&fs->ns_lock);
-	err = walk(fs, path, WALK_PARENT, &nd);
+	err = walk_at(fs, dir, path, WALK_PARENT, &nd);
 	if (!err && (nd.ip || nd.len == 0))
 		err = -EEXIST;
 	if (!err)
@@ -567,7 +568,8 @@ int hfs_mkdir(struct hfs_fs *fs, const char *path, uint32_t mode)
 	return err;
 }
 
-int hfs_symlink(struct hfs_fs *fs, const char *target, const char *linkpath)
+int hfs_symlink_at(struct hfs_fs *fs, const char *target, struct hfs_inode *dir,
+		   const char *linkpath)
 {
 	struct nameidata nd;
 	struct hfs_inode *ip = NULL;
@@ -584,7 +586,7 @@ int hfs_symlink(struct hfs_fs *fs, const char *target, const char *linkpath)
 	if (hfs_rdonly(fs))
 		return -EROFS;
 	hfs_down_write(&fs->ns_lock);
-	err = walk(fs, linkpath, WALK_PARENT, &nd);
+	err = walk_at(fs, dir, linkpath, WALK_PARENT, &nd);
 	if (!err && (nd.ip || nd.len == 0))
 		err = -EEXIST;
 	if (!err && nd.slash)
@@ -599,7 +601,8 @@ int hfs_symlink(struct hfs_fs *fs, const char *target, const char *linkpath)
 	return err;
 }
 
-int hfs_link(struct hfs_fs *fs, const char *existing, const char *newpath)
+int hfs_link_at(struct hfs_fs *fs, struct hfs_inode *odir, const char *existing,
+		struct hfs_inode *ndir, const char *newpath)
 {
 	struct nameidata nd;
 	struct hfs_inode *ip = NULL;
@@ -609,10 +612,10 @@ int hfs_link(struct hfs_fs *fs, const char *existing, const char *newpath)
 	if (hfs_rdonly(fs))
 		return -EROFS;
 	hfs_down_write(&fs->ns_lock);
-	err = walk_obj(fs, existing, false, &ip);
+	err = walk_obj(fs, odir, existing, false, &ip);
 	if (err)
 		goto out_unlock;
-	err = walk(fs, newpath, WALK_PARENT, &nd);
+	err = walk_at(fs, ndir, newpath, WALK_PARENT, &nd);
 	if (err)
 		goto out_iput;
 	if (hfs_is_dir(ip))
@@ -683,7 +686,8 @@ static int victim_lock(struct hfs_inode *victim, const struct hfs_wait *w)
 	return err;
 }
 
-static int do_remove(struct hfs_fs *fs, const char *path, bool dir, const struct hfs_wait *w)
+static int do_remove(struct hfs_fs *fs, struct hfs_inode *at, const char *path, bool dir,
+		     const struct hfs_wait *w)
 {
 	struct nameidata nd;
 	struct hfs_inode *ip;
@@ -694,7 +698,7 @@ static int do_remove(struct hfs_fs *fs, const char *path, bool dir, const struct
 	if (hfs_rdonly(fs))
 		return -EROFS;
 	hfs_down_write(&fs->ns_lock);
-	err = walk(fs, path, WALK_PARENT, &nd);
+	err = walk_at(fs, at, path, WALK_PARENT, &nd);
 	if (err)
 		goto out;
 	ip = nd.ip;
@@ -735,14 +739,15 @@ out:
 	return err;
 }
 
-int hfs_unlink(struct hfs_fs *fs, const char *path, const struct hfs_wait *w)
+int hfs_unlink_at(struct hfs_fs *fs, struct hfs_inode *dir, const char *path,
+		  const struct hfs_wait *w)
 {
-	return do_remove(fs, path, false, w);
+	return do_remove(fs, dir, path, false, w);
 }
 
-int hfs_rmdir(struct hfs_fs *fs, const char *path)
+int hfs_rmdir_at(struct hfs_fs *fs, struct hfs_inode *dir, const char *path)
 {
-	return do_remove(fs, path, true, NULL);
+	return do_remove(fs, dir, path, true, NULL);
 }
 
 /* ------------------------------------------------------------ rename */
@@ -921,10 +926,6 @@ static int exchange(struct hfs_fs *fs, struct nameidata *src, struct nameidata *
 	return hfs_tx_commit(tx);
 }
 
-int hfs_rename(struct hfs_fs *fs, const char *from, const char *to, const struct hfs_wait *w)
-{
-	return hfs_rename2(fs, from, to, 0, w);
-}
 
 /*
  * Move @src's inode to @dst's name, replacing what is there (rename(2)),
@@ -967,8 +968,9 @@ static int move(struct hfs_fs *fs, struct nameidata *src, struct nameidata *dst,
 	return err;
 }
 
-int hfs_rename2(struct hfs_fs *fs, const char *from, const char *to, unsigned flags,
-		const struct hfs_wait *w)
+int hfs_rename2_at(struct hfs_fs *fs, struct hfs_inode *fdir, const char *from,
+		   struct hfs_inode *tdir, const char *to, unsigned flags,
+		   const struct hfs_wait *w)
 {
 	struct nameidata src, dst;
 	int err;
@@ -979,10 +981,10 @@ int hfs_rename2(struct hfs_fs *fs, const char *from, const char *to, unsigned fl
 	if (hfs_rdonly(fs))
 		return -EROFS;
 	hfs_down_write(&fs->ns_lock);
-	err = walk(fs, from, WALK_PARENT, &src);
+	err = walk_at(fs, fdir, from, WALK_PARENT, &src);
 	if (err)
 		goto out;
-	err = walk(fs, to, WALK_PARENT, &dst);
+	err = walk_at(fs, tdir, to, WALK_PARENT, &dst);
 	if (err)
 		goto out_src;
 	if (flags & HFS_RENAME_EXCHANGE) {
@@ -1000,4 +1002,98 @@ out_src:
 out:
 	hfs_up_write(&fs->ns_lock);
 	return err;
+}
+
+/*
+ * One component @name (no '/'; "." and ".." allowed) of directory @dir,
+ * not following a symlink: the VFS's step, without a whole walk's set-up.
+ */
+int hfs_lookup_one(struct hfs_fs *fs, struct hfs_inode *dir, const char *name,
+		   struct hfs_inode **out)
+{
+	size_t n = strnlen(name, HFS_NAME_MAX + 1);
+	uint64_t pos;
+	int err;
+
+	if (dir->fs != fs)
+		return -EXDEV;
+	if (n == 0)
+		return -ENOENT;
+	if (n > HFS_NAME_MAX)
+		return -ENAMETOOLONG;
+	if (strchr(name, '/'))
+		return -EINVAL;
+	hfs_down_read(&fs->ns_lock);
+	err = step(dir, name, n, out, &pos);
+	hfs_up_read(&fs->ns_lock);
+	return err;
+}
+
+/* ------------------------------------------------------------ path wrappers */
+/*
+ * The calls on absolute paths from the root, as the host tools, FUSE and
+ * the host tests use them: the *_at calls with no starting directory.
+ */
+
+int hfs_lookup(struct hfs_fs *fs, const char *path, bool follow, struct hfs_inode **out)
+{
+	return hfs_lookup_at(fs, NULL, path, follow, out);
+}
+
+int hfs_readlink(struct hfs_fs *fs, const char *path, char *buf, size_t size)
+{
+	return hfs_readlink_at(fs, NULL, path, buf, size);
+}
+
+int hfs_open(struct hfs_fs *fs, const char *path, int flags, uint32_t mode,
+	     struct hfs_inode **out)
+{
+	return hfs_open_at(fs, NULL, path, flags, mode, out);
+}
+
+int hfs_mkdir(struct hfs_fs *fs, const char *path, uint32_t mode)
+{
+	return hfs_mkdir_at(fs, NULL, path, mode);
+}
+
+int hfs_symlink(struct hfs_fs *fs, const char *target, const char *linkpath)
+{
+	return hfs_symlink_at(fs, target, NULL, linkpath);
+}
+
+int hfs_link(struct hfs_fs *fs, const char *existing, const char *newpath)
+{
+	return hfs_link_at(fs, NULL, existing, NULL, newpath);
+}
+
+int hfs_unlink(struct hfs_fs *fs, const char *path, const struct hfs_wait *w)
+{
+	return hfs_unlink_at(fs, NULL, path, w);
+}
+
+int hfs_rmdir(struct hfs_fs *fs, const char *path)
+{
+	return hfs_rmdir_at(fs, NULL, path);
+}
+
+struct hfs_inode *hfs_root_inode(struct hfs_fs *fs)
+{
+	return hfs_igrab(fs->root);
+}
+
+int hfs_rename_at(struct hfs_fs *fs, struct hfs_inode *fdir, const char *from,
+		  struct hfs_inode *tdir, const char *to, const struct hfs_wait *w)
+{
+	return hfs_rename2_at(fs, fdir, from, tdir, to, 0, w);
+}
+
+int hfs_rename2(struct hfs_fs *fs, const char *from, const char *to, unsigned flags,
+		const struct hfs_wait *w)
+{
+	return hfs_rename2_at(fs, NULL, from, NULL, to, flags, w);
+}
+
+int hfs_rename(struct hfs_fs *fs, const char *from, const char *to, const struct hfs_wait *w)
+{
+	return hfs_rename2_at(fs, NULL, from, NULL, to, 0, w);
 }

@@ -315,6 +315,46 @@ int hfs_symlink(struct hfs_fs *fs, const char *target, const char *linkpath);
  */
 int hfs_readlink(struct hfs_fs *fs, const char *path, char *buf, size_t size);
 
+/*
+ * The same calls from a starting directory, for a VFS that walks paths
+ * itself (across mounts).  @dir (a directory of @fs, with a reference the
+ * caller keeps) is where a relative @path starts; NULL, or a path that
+ * begins with '/', starts at @fs's root.  The calls above are these with
+ * NULL.  Besides the path errors: -EXDEV (@dir belongs to another
+ * filesystem).  An absolute symlink met on the way resolves from @fs's
+ * root: a VFS that mounts several filesystems passes one component at a
+ * time, with HFS_O_NOFOLLOW, and follows links itself.
+ */
+int hfs_lookup_at(struct hfs_fs *fs, struct hfs_inode *dir, const char *path, bool follow,
+		  struct hfs_inode **out);
+int hfs_open_at(struct hfs_fs *fs, struct hfs_inode *dir, const char *path, int flags,
+		uint32_t mode, struct hfs_inode **out);
+int hfs_mkdir_at(struct hfs_fs *fs, struct hfs_inode *dir, const char *path, uint32_t mode);
+int hfs_rmdir_at(struct hfs_fs *fs, struct hfs_inode *dir, const char *path);
+int hfs_unlink_at(struct hfs_fs *fs, struct hfs_inode *dir, const char *path,
+		  const struct hfs_wait *w);
+int hfs_rename_at(struct hfs_fs *fs, struct hfs_inode *fdir, const char *from,
+		  struct hfs_inode *tdir, const char *to, const struct hfs_wait *w);
+int hfs_rename2_at(struct hfs_fs *fs, struct hfs_inode *fdir, const char *from,
+		   struct hfs_inode *tdir, const char *to, unsigned flags,
+		   const struct hfs_wait *w);
+int hfs_link_at(struct hfs_fs *fs, struct hfs_inode *odir, const char *existing,
+		struct hfs_inode *ndir, const char *newpath);
+int hfs_symlink_at(struct hfs_fs *fs, const char *target, struct hfs_inode *dir,
+		   const char *linkpath);
+int hfs_readlink_at(struct hfs_fs *fs, struct hfs_inode *dir, const char *path, char *buf,
+		    size_t size);
+/**
+ * hfs_lookup_one - entry @name (one component, no '/') of directory @dir,
+ * a symlink not followed, with a reference: the cheap step of a VFS that
+ * walks itself.  Takes ns_lock shared.  -ENOENT, -ENOTDIR, -ENAMETOOLONG,
+ * -EINVAL (a '/' in @name), -EXDEV, -EUCLEAN.
+ */
+int hfs_lookup_one(struct hfs_fs *fs, struct hfs_inode *dir, const char *name,
+		   struct hfs_inode **out);
+/** hfs_root_inode - @fs's root directory with a reference (hfs_iput).  No lock. */
+struct hfs_inode *hfs_root_inode(struct hfs_fs *fs);
+
 /* ------------------------------------------------------------ inodes */
 /*
  * The calls on an inode need a reference to it (from hfs_open, hfs_lookup

@@ -128,6 +128,13 @@ struct pmem_region;
  * context.
  */
 struct hfs_pm *hfs_kernel_pm(struct pmem_region *r);
+/**
+ * hfs_kernel_pm_range - the same over bytes [@off, @off + @len) of @r (a
+ * block device covering part of a region: a namespace).  Both page
+ * aligned and inside @r, else NULL; NULL also when out of memory.  kfree
+ * it when no mount uses it.  Thread context.
+ */
+struct hfs_pm *hfs_kernel_pm_range(struct pmem_region *r, uint64_t off, uint64_t len);
 /* Bytes of DRAM holdfs holds now (hfs_alloc minus hfs_free; atomic). */
 extern uint64_t hfs_dram_bytes;
 #endif

@@ -1,16 +1,30 @@
 /*
- * vfs.h - the kernel's file API on the mounted root filesystem (holdfs on
- * pmem region 0): file descriptors, path operations, and mount state.
+ * vfs.h - the kernel's file API: a mount table of filesystems (holdfs on
+ * block devices, devfs at /dev), paths resolved across them, open files
+ * as reference-counted objects, and descriptor tables.
  *
- * Holdfast has no processes: one global table of open files serves every
- * kernel thread and the shell.  Calls return 0 / a byte count, or a
- * negative errno.  Paths are absolute.
+ * Mounts.  The root is a holdfs on the device the command line names
+ * (root=/dev/pmemN or root=pmemN; default pmem0).  More holdfs devices
+ * are mounted on directories (vfs_mount), devfs on /dev at boot.  A path
+ * is walked one component at a time by fs/vfs.c: stepping onto a mount
+ * point enters the filesystem mounted there, ".." at a mounted
+ * filesystem's root leaves it for the mount point's parent, ".." at "/"
+ * stays at "/", and a symlink's absolute target starts at the global
+ * root.  rename and link across filesystems fail with -EXDEV.
  *
- * Locking: fd_lock guards the descriptor table; each open file's offset is
- * guarded by its own mutex (so two threads sharing an fd see a consistent
- * offset); the filesystem does its own locking underneath.  Every call may
- * sleep: thread context, no spinlock or holdfs lock held.  Each function's
- * contract (locks, context, errors) is at its definition in fs/vfs.c.
+ * Files.  struct file is one open file: a node of one mount (which it
+ * pins: a filesystem with open files cannot be unmounted), the open
+ * flags and the offset, with its own reference count.  A struct fdtable
+ * maps small integers to files; the kernel's (and the shell's) is
+ * vfs_kernel_fdt, and every vfs_* call on an fd uses it.  A process's
+ * own table and dup/fork sharing a struct file build on the same calls.
+ *
+ * Calls return 0 / a byte count, or a negative errno.  Paths are
+ * absolute.  Context of every call: thread context, may sleep; the
+ * caller holds no spinlock and no filesystem lock.  Locks (fs/vfs.c says
+ * more): mnt_sem, shared over each path operation and exclusive while
+ * the mount table changes; an fdtable's spinlock around its slots; a
+ * file's mutex around its offset.
  */
 #ifndef FS_VFS_H
 #define FS_VFS_H
@@ -25,20 +39,65 @@ struct hfs_stat;
 struct hfs_statfs;
 struct hfs_mkfs_opts;
 struct hfs_wait;
+struct hfs_dirent;
+struct blkdev;
 
 #define VFS_MAX_FILES	256
+#define VFS_MAX_MOUNTS	16
+#define VFS_MNT_DIR_MAX	128		/* a mount point's path, with the NUL */
 #define VFS_SEEK_SET	0
 #define VFS_SEEK_CUR	1
 #define VFS_SEEK_END	2
 
-/* Mount the root filesystem from pmem region 0 (boot).  0 or -errno. */
+#define VFS_S_IFBLK	0060000		/* a block device node (POSIX S_IFBLK) */
+#define VFS_MNT_RDONLY	0x1		/* vfs_mount: read-only */
+#define VFS_WHY_MAX	128		/* room for a refusal's reason */
+
+/* ------------------------------------------------------------ mounts */
+/*
+ * vfs_mount_root - mount the root (the root= device, default pmem0) and
+ * devfs on /dev (making /dev on a writable root that lacks it, saying
+ * so).  Boot, and after a reformat.  0, or -errno, reported on the console.
+ */
 int vfs_mount_root(void);
+/* vfs_unmount_root - unmount /dev and /.  -ENODEV, -EBUSY (files open, or
+ * another filesystem mounted). */
 int vfs_unmount_root(void);
 int vfs_format_root(uint64_t inodes);
-/* A fresh holdfs on pmem region @index (region 0: mounted after). */
+/* A fresh holdfs on pmem region @index (the root device: mounted after). */
 int vfs_format(unsigned index, const struct hfs_mkfs_opts *opts);
 bool vfs_mounted(void);
 struct hfs_fs *vfs_root(void);
+/* The device the root is (or would be) mounted from, or NULL (bad root=). */
+struct blkdev *vfs_root_dev(void);
+
+int vfs_mount(const char *dev, const char *dir, unsigned flags, char *why, size_t whylen);
+int vfs_umount(const char *dir, char *why, size_t whylen);
+int vfs_format_dev(struct blkdev *bd, const struct hfs_mkfs_opts *opts);
+/* What the mount table shows for mount @i (0 ..): false past the last. */
+struct vfs_mount_info {
+	char dev[32];			/* "/dev/pmem1", "devfs" */
+	char dir[VFS_MNT_DIR_MAX];
+	const char *type;		/* "holdfs", "devfs" */
+	unsigned flags;			/* VFS_MNT_RDONLY */
+	unsigned files;			/* open files on it */
+};
+bool vfs_mount_info(unsigned i, struct vfs_mount_info *mi);
+/* Where @bd is mounted: true with @dir filled, false when it is not. */
+bool vfs_dev_mounted(const struct blkdev *bd, char *dir, size_t size);
+
+/* ------------------------------------------------------------ files */
+struct file;
+struct fdtable;
+extern struct fdtable vfs_kernel_fdt;
+
+int vfs_file_open(const char *path, int flags, uint32_t mode, struct file **out);
+struct file *file_get(struct file *f);
+void file_put(struct file *f);
+int fdt_install(struct fdtable *t, struct file *f);
+struct file *fdt_get(struct fdtable *t, int fd);
+int fdt_close(struct fdtable *t, int fd);
+unsigned fdt_count(struct fdtable *t);
 
 int vfs_open(const char *path, int flags, uint32_t mode);
 int vfs_close(int fd);
@@ -51,14 +110,18 @@ int vfs_ftruncate(int fd, uint64_t size, const struct hfs_wait *w);
 int vfs_fallocate(int fd, int mode, uint64_t off, uint64_t len, const struct hfs_wait *w);
 int vfs_fsync(int fd);
 int vfs_fstat(int fd, struct hfs_stat *st);
-/* The inode behind fd, with a new reference (hfs_iput it), or NULL. */
+int vfs_readdir(int fd, uint64_t *cookie, struct hfs_dirent *de);
+/* The holdfs inode behind fd, with a new reference (hfs_iput it), or NULL
+ * (not open, or not on holdfs). */
 struct hfs_inode *vfs_inode(int fd);
 
+/* ------------------------------------------------------------ paths */
 int vfs_truncate(const char *path, uint64_t size, const struct hfs_wait *w);
 int vfs_stat(const char *path, struct hfs_stat *st);
 int vfs_lstat(const char *path, struct hfs_stat *st);
 bool vfs_same_file(const char *a, const char *b, bool follow);
 int vfs_statfs(struct hfs_statfs *st);
+int vfs_statfs_path(const char *path, struct hfs_statfs *st);
 int vfs_mkdir(const char *path, uint32_t mode);
 int vfs_rmdir(const char *path);
 int vfs_unlink(const char *path);

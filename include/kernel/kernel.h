@@ -24,6 +24,7 @@ void smp_stop_others(void);
 struct kernel_options {
 	char test[256];		/* test=SUITE[,SUITE] or "all"; empty: no tests */
 	unsigned maxcpus;	/* maxcpus=N: start at most N CPUs (0: all) */
+	char root[32];		/* root=/dev/pmemN or root=pmemN; empty: pmem0 */
 };
 extern struct kernel_options kopts;
 /* Boot CPU, once: fill kopts; unknown options are reported and ignored. */

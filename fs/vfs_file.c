@@ -1,0 +1,380 @@
+/*
+ * vfs_file.c - open files and descriptor tables (include/fs/vfs.h).
+ *
+ * A struct file is allocated by vfs_file_open with one reference; each
+ * fdtable slot holding it and each call working on it hold another
+ * (file_get / file_put), and the last put closes the node and unpins the
+ * mount (mount.files).  A descriptor table maps fds to files; the one
+ * here, vfs_kernel_fdt, serves the kernel threads and the shell, and
+ * every vfs_* call on an fd.  Two slots (dup) or two tables (fork) may
+ * share one file, and with it the offset.
+ *
+ * Locking: an fdtable's spinlock guards its slots and count, never held
+ * across a filesystem call; a file's mutex guards its offset; refs and
+ * mount.files are atomic.  Context: thread, may sleep.
+ */
+#include "vfs_int.h"
+#include <kernel/mm.h>
+#include <lib/errno.h>
+#include <lib/string.h>
+
+struct fdtable {
+	spinlock_t lock;
+	struct file *fd[VFS_MAX_FILES];		/* lock */
+	unsigned nopen;				/* lock */
+};
+
+struct fdtable vfs_kernel_fdt = { .lock = SPINLOCK_INIT("fd_table") };
+
+/**
+ * vfs_file_open - open @path with HFS_O_* @flags (@mode: permission bits
+ * of a new file) as a new struct file with one reference.  Takes mnt_sem
+ * shared.  Returns 0, -ENOMEM, -ENODEV (no root), or the filesystem's
+ * open errors (holdfs.h: hfs_open).
+ */
+int vfs_file_open(const char *path, int flags, uint32_t mode, struct file **out)
+{
+	struct file *f = kzalloc(sizeof(*f));
+	int err;
+
+	if (!f)
+		return -ENOMEM;
+	vfs_mounts_read_lock();
+	err = vfs_open_path(path, flags, mode, &f->at);
+	if (!err)
+		__atomic_add_fetch(&f->at.mnt->files, 1, __ATOMIC_RELAXED);
+	vfs_mounts_read_unlock();
+	if (err) {
+		kfree(f);
+		return err;
+	}
+	f->refs = 1;
+	f->flags = flags;
+	mutex_init(&f->lock, "file");
+	*out = f;
+	return 0;
+}
+
+/** file_get - one more reference to @f; returns @f.  Any context. */
+struct file *file_get(struct file *f)
+{
+	__atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);
+	return f;
+}
+
+/**
+ * file_put - drop a reference; the last one closes the node (holdfs: the
+ * last reference of an unlinked file frees it) and unpins the mount.
+ * Thread context, may sleep.
+ */
+void file_put(struct file *f)
+{
+	struct mount *m = f->at.mnt;
+
+	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	vpath_put(&f->at);
+	__atomic_sub_fetch(&m->files, 1, __ATOMIC_RELEASE);
+	kfree(f);
+}
+
+/**
+ * fdt_install - put @f (its reference moves into the table) in the lowest
+ * free slot of @t.  Takes @t's lock.  Returns the fd or -EMFILE.
+ */
+int fdt_install(struct fdtable *t, struct file *f)
+{
+	int fd = -EMFILE;
+
+	spin_lock(&t->lock);
+	for (int i = 0; i < VFS_MAX_FILES; i++)
+		if (!t->fd[i]) {
+			t->fd[i] = f;
+			t->nopen++;
+			fd = i;
+			break;
+		}
+	spin_unlock(&t->lock);
+	return fd;
+}
+
+/** fdt_get - the file at @fd with a new reference (file_put it), or NULL. */
+struct file *fdt_get(struct fdtable *t, int fd)
+{
+	struct file *f = NULL;
+
+	if (fd < 0 || fd >= VFS_MAX_FILES)
+		return NULL;
+	spin_lock(&t->lock);
+	if (t->fd[fd])
+		f = file_get(t->fd[fd]);
+	spin_unlock(&t->lock);
+	return f;
+}
+
+/** fdt_close - empty slot @fd and drop its reference.  0 or -EBADF. */
+int fdt_close(struct fdtable *t, int fd)
+{
+	struct file *f = NULL;
+
+	if (fd < 0 || fd >= VFS_MAX_FILES)
+		return -EBADF;
+	spin_lock(&t->lock);
+	if (t->fd[fd]) {
+		f = t->fd[fd];
+		t->fd[fd] = NULL;
+		t->nopen--;
+	}
+	spin_unlock(&t->lock);
+	if (!f)
+		return -EBADF;
+	file_put(f);
+	return 0;
+}
+
+/** fdt_count - how many slots of @t are used.  No lock (a snapshot). */
+unsigned fdt_count(struct fdtable *t) { return READ_ONCE(t->nopen); }
+
+/* ------------------------------------------------------------ fd calls */
+/*
+ * The calls on the kernel's table.  Each returns -EBADF when the fd is not
+ * open (or not open for the access), else the filesystem's result
+ * (holdfs.h: hfs_read, hfs_write, ...); -EINVAL when the filesystem has
+ * no such operation.
+ */
+
+/** vfs_open - vfs_file_open() into vfs_kernel_fdt: the fd, -EMFILE, or its errors. */
+int vfs_open(const char *path, int flags, uint32_t mode)
+{
+	struct file *f;
+	int fd, err = vfs_file_open(path, flags, mode, &f);
+
+	if (err)
+		return err;
+	fd = fdt_install(&vfs_kernel_fdt, f);
+	if (fd < 0)
+		file_put(f);
+	return fd;
+}
+
+/** vfs_close - close @fd of the kernel's table.  0 or -EBADF. */
+int vfs_close(int fd) { return fdt_close(&vfs_kernel_fdt, fd); }
+/** vfs_open_count - fds open in the kernel's table (a snapshot). */
+unsigned vfs_open_count(void) { return fdt_count(&vfs_kernel_fdt); }
+
+static bool can_read(const struct file *f) { return (f->flags & HFS_O_ACCMODE) != HFS_O_WRONLY; }
+static bool can_write(const struct file *f) { return (f->flags & HFS_O_ACCMODE) != HFS_O_RDONLY; }
+
+#define FOPS(f)	((f)->at.mnt->ops)
+
+static int64_t do_read(struct file *f, void *buf, size_t len, uint64_t off)
+{
+	return FOPS(f)->read ? FOPS(f)->read(f->at.node, off, buf, len) : -EINVAL;
+}
+
+static int64_t do_write(struct file *f, const void *buf, size_t len, uint64_t off)
+{
+	return FOPS(f)->write ? FOPS(f)->write(f->at.node, off, buf, len) : -EINVAL;
+}
+
+/** vfs_pread - read at @off, the offset unchanged. */
+int64_t vfs_pread(int fd, void *buf, size_t len, uint64_t off)
+{
+	struct file *f = fdt_get(&vfs_kernel_fdt, fd);
+	int64_t n = -EBADF;
+
+	if (!f)
+		return -EBADF;
+	if (can_read(f))
+		n = do_read(f, buf, len, off);
+	file_put(f);
+	return n;
+}
+
+/** vfs_pwrite - write at @off, the offset unchanged. */
+int64_t vfs_pwrite(int fd, const void *buf, size_t len, uint64_t off)
+{
+	struct file *f = fdt_get(&vfs_kernel_fdt, fd);
+	int64_t n = -EBADF;
+
+	if (!f)
+		return -EBADF;
+	if (can_write(f))
+		n = do_write(f, buf, len, off);
+	file_put(f);
+	return n;
+}
+
+/** vfs_read - read at the offset and advance it, under the file's mutex. */
+int64_t vfs_read(int fd, void *buf, size_t len)
+{
+	struct file *f = fdt_get(&vfs_kernel_fdt, fd);
+	int64_t n = -EBADF;
+
+	if (!f)
+		return -EBADF;
+	if (can_read(f)) {
+		mutex_lock(&f->lock);
+		n = do_read(f, buf, len, f->off);
+		if (n > 0)
+			f->off += (uint64_t)n;
+		mutex_unlock(&f->lock);
+	}
+	file_put(f);
+	return n;
+}
+
+/** vfs_write - write at the offset (at EOF with HFS_O_APPEND) and advance it. */
+int64_t vfs_write(int fd, const void *buf, size_t len)
+{
+	struct file *f = fdt_get(&vfs_kernel_fdt, fd);
+	struct hfs_stat st;
+	int64_t n = -EBADF;
+
+	if (!f)
+		return -EBADF;
+	if (can_write(f)) {
+		mutex_lock(&f->lock);
+		n = 0;
+		if (f->flags & HFS_O_APPEND) {
+			n = FOPS(f)->getattr(f->at.node, &st);
+			f->off = st.size;
+		}
+		if (n == 0)
+			n = do_write(f, buf, len, f->off);
+		if (n > 0)
+			f->off += (uint64_t)n;
+		mutex_unlock(&f->lock);
+	}
+	file_put(f);
+	return n;
+}
+
+static int64_t seek_locked(struct file *f, int64_t off, int whence)
+{
+	struct hfs_stat st;
+	int64_t base;
+
+	switch (whence) {
+	case VFS_SEEK_SET:
+		base = 0;
+		break;
+	case VFS_SEEK_CUR:
+		base = (int64_t)f->off;
+		break;
+	case VFS_SEEK_END:
+		FOPS(f)->getattr(f->at.node, &st);
+		base = (int64_t)st.size;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if ((off < 0 && base + off < 0) || (off > 0 && base + off < base))
+		return -EINVAL;
+	f->off = (uint64_t)(base + off);
+	return base + off;
+}
+
+/**
+ * vfs_lseek - set the offset to @off from VFS_SEEK_SET/CUR/END.  Returns
+ * it, -EBADF, -EINVAL (unknown @whence, below 0 or past INT64_MAX).
+ */
+int64_t vfs_lseek(int fd, int64_t off, int whence)
+{
+	struct file *f = fdt_get(&vfs_kernel_fdt, fd);
+	int64_t r;
+
+	if (!f)
+		return -EBADF;
+	mutex_lock(&f->lock);
+	r = seek_locked(f, off, whence);
+	mutex_unlock(&f->lock);
+	file_put(f);
+	return r;
+}
+
+/** vfs_ftruncate - set the size (waits for pins per @w); -EINVAL if not for writing. */
+int vfs_ftruncate(int fd, uint64_t size, const struct hfs_wait *w)
+{
+	struct file *f = fdt_get(&vfs_kernel_fdt, fd);
+	int err = -EINVAL;
+
+	if (!f)
+		return -EBADF;
+	if (can_write(f) && FOPS(f)->truncate)
+		err = FOPS(f)->truncate(f->at.node, size, w);
+	file_put(f);
+	return err;
+}
+
+/** vfs_fallocate - fallocate(2) modes; -EBADF if not open for writing. */
+int vfs_fallocate(int fd, int mode, uint64_t off, uint64_t len, const struct hfs_wait *w)
+{
+	struct file *f = fdt_get(&vfs_kernel_fdt, fd);
+	int err = -EBADF;
+
+	if (!f)
+		return -EBADF;
+	if (can_write(f))
+		err = FOPS(f)->fallocate ? FOPS(f)->fallocate(f->at.node, mode, off, len, w) :
+					   -EINVAL;
+	file_put(f);
+	return err;
+}
+
+/** vfs_fsync - make the file's data durable.  0 or -EBADF. */
+int vfs_fsync(int fd)
+{
+	struct file *f = fdt_get(&vfs_kernel_fdt, fd);
+	int err;
+
+	if (!f)
+		return -EBADF;
+	err = FOPS(f)->fsync ? FOPS(f)->fsync(f->at.node) : 0;
+	file_put(f);
+	return err;
+}
+
+/** vfs_fstat - the file's attributes.  0 or -EBADF. */
+int vfs_fstat(int fd, struct hfs_stat *st)
+{
+	struct file *f = fdt_get(&vfs_kernel_fdt, fd);
+	int err;
+
+	if (!f)
+		return -EBADF;
+	err = FOPS(f)->getattr(f->at.node, st);
+	file_put(f);
+	return err;
+}
+
+/**
+ * vfs_readdir - the next entry of the directory open at @fd, from
+ * *@cookie (start at 0): 1 with *@de filled, 0 at the end, -ENOTDIR,
+ * -EBADF.
+ */
+int vfs_readdir(int fd, uint64_t *cookie, struct hfs_dirent *de)
+{
+	struct file *f = fdt_get(&vfs_kernel_fdt, fd);
+	int err;
+
+	if (!f)
+		return -EBADF;
+	err = FOPS(f)->readdir ? FOPS(f)->readdir(f->at.node, cookie, de) : -ENOTDIR;
+	file_put(f);
+	return err;
+}
+
+/** vfs_inode - the holdfs inode behind @fd with a new reference, or NULL. */
+struct hfs_inode *vfs_inode(int fd)
+{
+	struct file *f = fdt_get(&vfs_kernel_fdt, fd);
+	struct hfs_inode *ip = NULL;
+
+	if (!f)
+		return NULL;
+	if (FOPS(f) == &vfs_holdfs_ops)
+		ip = hfs_igrab(f->at.node);
+	file_put(f);
+	return ip;
+}

@@ -1,0 +1,89 @@
+/*
+ * blkdev.h - the block device registry: drivers register the devices they
+ * find, the VFS (mount, /dev, mkfs, fsck) looks them up by name.
+ *
+ * A block device has a name ("pmem0", later "pmem0.1" for a namespace,
+ * "nvme0n1"), a size in bytes, and one of two ways in:
+ *
+ *   - a byte range of a pmem region (DAX devices): pmem != NULL, and
+ *     pmem_off / size say where inside the region the device lies.  A
+ *     filesystem with direct access maps that range itself.
+ *   - read/write ops (ops != NULL), for devices without a direct map
+ *     (NVMe, a network block device).  Neither is required of the other.
+ *
+ * Lifetime: a device stays registered until blkdev_unregister(); the
+ * registry does not count users, so whoever unregisters (the driver) first
+ * makes sure nothing has it open (the VFS refuses to unmount a busy
+ * filesystem, and a device in use by a mount reports it: blkdev->holder).
+ *
+ * Locking: blk_lock (a spinlock) guards the table; lookup and iteration
+ * hand out pointers that stay valid while the device is registered.  Every
+ * call is thread context; none sleeps.
+ */
+#ifndef DRIVERS_BLKDEV_H
+#define DRIVERS_BLKDEV_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+
+#define BLKDEV_NAME_MAX		16	/* with the NUL */
+#define BLKDEV_MAX		32
+
+struct pmem_region;
+struct blkdev;
+
+/* For devices without a direct map.  Each returns 0 or a negative errno. */
+struct blkdev_ops {
+	int (*read)(struct blkdev *bd, uint64_t off, void *buf, size_t len);
+	int (*write)(struct blkdev *bd, uint64_t off, const void *buf, size_t len);
+};
+
+struct blkdev {
+	char name[BLKDEV_NAME_MAX];
+	uint64_t size;				/* bytes */
+	struct pmem_region *pmem;		/* DAX: the region, or NULL */
+	uint64_t pmem_off;			/* DAX: first byte in the region */
+	const struct blkdev_ops *ops;		/* otherwise: read/write */
+	void *priv;				/* the driver's */
+	/* Owned by the registry and the VFS (blk_lock): */
+	bool registered;
+	unsigned id;				/* 0, 1, ... in registration order,
+						 * never reused (devfs's inode numbers) */
+	const void *holder;			/* the mount using it, or NULL */
+};
+
+/**
+ * blkdev_register - add @bd (filled in by the driver; it stays the
+ * driver's memory) to the registry.  Thread context.  Returns 0, -EINVAL
+ * (empty or too long a name, size 0, neither pmem nor ops, or a pmem range
+ * outside its region), -EEXIST (the name is taken), -ENOSPC (BLKDEV_MAX
+ * devices already).
+ */
+int blkdev_register(struct blkdev *bd);
+/**
+ * blkdev_unregister - remove @bd.  Returns 0, -ENOENT (not registered),
+ * -EBUSY (a mount holds it: bd->holder).
+ */
+int blkdev_unregister(struct blkdev *bd);
+/**
+ * blkdev_lookup - the device called @name ("pmem1"; a leading "/dev/" is
+ * accepted and skipped), or NULL.  Thread context, takes blk_lock.
+ */
+struct blkdev *blkdev_lookup(const char *name);
+/**
+ * blkdev_at - the @i-th registered device in registration order (0 ..),
+ * or NULL past the last: the iteration /dev and `mount` use.  Takes
+ * blk_lock.
+ */
+struct blkdev *blkdev_at(unsigned i);
+/**
+ * blkdev_claim - mark @bd as used by @holder (a mount): -EBUSY when
+ * another holder has it.  blkdev_release(@bd) undoes it.  Takes blk_lock.
+ */
+int blkdev_claim(struct blkdev *bd, const void *holder);
+void blkdev_release(struct blkdev *bd);
+/** blkdev_register_pmem - register every pmem region as pmemN (boot). */
+void blkdev_register_pmem(void);
+
+#endif
