@@ -30,6 +30,7 @@
 #include "vfs_int.h"
 #include <drivers/blkdev.h>
 #include <drivers/pmem.h>
+#include <drivers/namespace.h>
 #include <kernel/kernel.h>
 #include <kernel/mm.h>
 #include <kernel/printk.h>
@@ -562,6 +563,31 @@ static void report_bad_root(void)
 	kprintf("); no root filesystem mounted\n");
 }
 
+/*
+ * The namespace module's busy check (include/drivers/namespace.h): is
+ * any byte of [@off, @off + @size) of region @region under a mounted
+ * filesystem?  Takes mnt_sem shared; called with the namespace lock held,
+ * which nothing under mnt_sem takes, so the order is ns_lock -> mnt_sem.
+ */
+static int ns_busy(unsigned region, uint64_t off, uint64_t size, char *why, size_t whylen)
+{
+	int err = 0;
+
+	down_read(&mnt_sem);
+	for (unsigned i = 0; i < VFS_MAX_MOUNTS && !err; i++) {
+		const struct blkdev *bd = mounts[i].dev;
+
+		if (!mounts[i].used || !bd || !bd->pmem || bd->pmem->index != region)
+			continue;
+		if (bd->pmem_off < off + size && off < bd->pmem_off + bd->size) {
+			snprintf(why, whylen, "%s is mounted at %s", bd->name, mounts[i].dir);
+			err = -EBUSY;
+		}
+	}
+	up_read(&mnt_sem);
+	return err;
+}
+
 /**
  * vfs_mount_root - mount holdfs from the root device (root=, default
  * pmem0) at /, and devfs on /dev.  Boot, and after a reformat; thread
@@ -574,6 +600,7 @@ int vfs_mount_root(void)
 	struct mount *m;
 	int err;
 
+	pmem_namespace_set_busy_check(ns_busy);
 	down_write(&mnt_sem);
 	if (rootmnt) {
 		err = -EBUSY;

@@ -696,8 +696,8 @@ static int cmd_sync(int argc, char **argv)
 SHELL_CMD("sync", "sync", "make everything written so far durable", cmd_sync);
 
 
-/* fsck's arguments: [-n|-y] [REGION], region 0 by default. */
-static int fsck_args(int argc, char **argv, struct hfs_fsck_opts *o, struct pmem_region **r)
+/* fsck's arguments: [-n|-y] [DEVICE], the root device (else pmem0) by default. */
+static int fsck_args(int argc, char **argv, struct hfs_fsck_opts *o, struct blkdev **bd)
 {
 	int i = 1;
 
@@ -707,10 +707,10 @@ static int fsck_args(int argc, char **argv, struct hfs_fsck_opts *o, struct pmem
 		return shell_usage_error(argv[0], "takes -n (check only, the default) or -y "
 					 "(repair), not '%s'", argv[i]);
 	if (i + 1 < argc)
-		return shell_usage_error(argv[0], "one region at most, not '%s' too", argv[i + 1]);
+		return shell_usage_error(argv[0], "one device at most, not '%s' too", argv[i + 1]);
 	if (i < argc)
-		return shell_parse_region(argv[0], argv[i], r);
-	if (!(*r = pmem_region(0))) {
+		return shell_parse_pmem_dev(argv[0], argv[i], bd);
+	if (!(*bd = vfs_root_dev()) && !(*bd = blkdev_lookup("pmem0"))) {
 		shell_printf("fsck: no persistent memory\n");
 		return -ENODEV;
 	}
@@ -721,17 +721,15 @@ static int fsck_args(int argc, char **argv, struct hfs_fsck_opts *o, struct pmem
  * The root device is unmounted for the check and mounted again after
  * (*@root); a device mounted anywhere else is refused: unmount it first.
  */
-static int fsck_mounted_elsewhere(const struct pmem_region *r, bool *root)
+static int fsck_mounted_elsewhere(const struct blkdev *bd, bool *root)
 {
-	char name[BLKDEV_NAME_MAX], dir[VFS_MNT_DIR_MAX];
-	struct blkdev *bd;
+	char dir[VFS_MNT_DIR_MAX];
 
-	snprintf(name, sizeof(name), "pmem%u", r->index);
-	bd = blkdev_lookup(name);
-	*root = bd && bd == vfs_root_dev();
-	if (*root || !bd || !vfs_dev_mounted(bd, dir, sizeof(dir)))
+	*root = bd == vfs_root_dev();
+	if (*root || !vfs_dev_mounted(bd, dir, sizeof(dir)))
 		return 0;
-	shell_printf("fsck: %s is mounted at %s: not checked; umount %s first\n", name, dir, dir);
+	shell_printf("fsck: %s is mounted at %s: not checked; umount %s first\n", bd->name,
+		     dir, dir);
 	return -EBUSY;
 }
 
@@ -740,20 +738,20 @@ static int cmd_fsck(int argc, char **argv)
 	struct progress prog = { .what = "fsck" };
 	struct hfs_fsck_opts o = { .repair = false, .verbose = true,
 				   .progress = progress_hfs, .progress_arg = &prog };
-	struct pmem_region *r;
+	struct blkdev *bd;
 	struct hfs_pm *pm;
 	bool remount;
 	int err, rc;
 
-	if ((err = fsck_args(argc, argv, &o, &r)))
+	if ((err = fsck_args(argc, argv, &o, &bd)))
 		return err;
-	if ((err = fsck_mounted_elsewhere(r, &remount)))
+	if ((err = fsck_mounted_elsewhere(bd, &remount)))
 		return err;
 	if (remount && vfs_mounted() && (err = vfs_unmount_root())) {
 		shell_printf("fsck: cannot unmount / (%s): close open files first\n", strerror(err));
 		return err;
 	}
-	pm = hfs_kernel_pm(r);
+	pm = hfs_kernel_pm_range(bd->pmem, bd->pmem_off, bd->size);
 	if (!pm)
 		return -ENOMEM;
 	rc = hfs_fsck(pm, &o);

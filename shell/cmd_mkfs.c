@@ -32,7 +32,7 @@
 struct mkfs_args {
 	bool force;
 	struct hfs_mkfs_opts opts;
-	struct pmem_region *r;
+	struct blkdev *bd;
 };
 
 /* Options, then exactly one region.  0, or an error already said. */
@@ -60,19 +60,19 @@ static int parse_args(int argc, char **argv, struct mkfs_args *a)
 		}
 	}
 	if (i == argc)
-		return shell_usage_error(argv[0], "which region? (nvdimm lists them)");
+		return shell_usage_error(argv[0], "which device? (ls /dev lists them)");
 	if (i + 1 != argc)
-		return shell_usage_error(argv[0], "one region only, not '%s' too", argv[i + 1]);
-	return shell_parse_region(argv[0], argv[i], &a->r);
+		return shell_usage_error(argv[0], "one device only, not '%s' too", argv[i + 1]);
+	return shell_parse_pmem_dev(argv[0], argv[i], &a->bd);
 }
 
 /* "holds a holdfs (label 'x', 5 of 64 inodes in use, 1 MiB of 16 MiB used)" */
-static void say_holdfs(const struct pmem_region *r, const struct hfs_statfs *st)
+static void say_holdfs(const struct blkdev *bd, const struct hfs_statfs *st)
 {
 	char used[SIZE_STR_MAX], size[SIZE_STR_MAX];
 
-	shell_printf("mkfs: pmem%u holds a holdfs (%s%s%s, %lu of %lu inodes in use, "
-		     "%s of %s used)", r->index, st->label[0] ? "label '" : "no label",
+	shell_printf("mkfs: %s holds a holdfs (%s%s%s, %lu of %lu inodes in use, "
+		     "%s of %s used)", bd->name, st->label[0] ? "label '" : "no label",
 		     st->label, st->label[0] ? "'" : "",
 		     st->inodes - st->free_inodes, st->inodes,
 		     size_str(used, sizeof(used), (st->blocks - st->free_blocks) * st->block_size),
@@ -80,14 +80,14 @@ static void say_holdfs(const struct pmem_region *r, const struct hfs_statfs *st)
 }
 
 /* Are the first and the last block (superblock and backup) all zero? */
-static bool looks_blank(const struct pmem_region *r)
+static bool looks_blank(const struct blkdev *bd)
 {
-	const uint8_t *p = r->virt;
+	const uint8_t *p = bd->pmem->virt + bd->pmem_off;
 
-	if (r->size < 2 * HFS_BLOCK_SIZE)
+	if (bd->size < 2 * HFS_BLOCK_SIZE)
 		return true;
 	for (uint64_t i = 0; i < HFS_BLOCK_SIZE; i++)
-		if (p[i] || p[r->size - HFS_BLOCK_SIZE + i])
+		if (p[i] || p[bd->size - HFS_BLOCK_SIZE + i])
 			return false;
 	return true;
 }
@@ -97,27 +97,27 @@ static bool looks_blank(const struct pmem_region *r)
  * (which writes nothing); holdfs logs why when it is not one.  0: nothing
  * to keep; -EEXIST: a holdfs is there (said).
  */
-static int probe_unmounted(struct pmem_region *r)
+static int probe_unmounted(struct blkdev *bd)
 {
 	struct hfs_statfs st;
 	struct hfs_fs *fs;
 	struct hfs_pm *pm;
 	int err;
 
-	if (looks_blank(r))
+	if (looks_blank(bd))
 		return 0;
-	pm = hfs_kernel_pm(r);
+	pm = hfs_kernel_pm_range(bd->pmem, bd->pmem_off, bd->size);
 	if (!pm)
 		return -ENOMEM;
 	err = hfs_mount(pm, HFS_MOUNT_RDONLY, &fs);
 	if (!err) {
 		hfs_statfs(fs, &st);
 		hfs_unmount(fs);
-		say_holdfs(r, &st);
+		say_holdfs(bd, &st);
 		shell_printf("\n");
 		err = -EEXIST;
 	} else if (err == -EROFS || err == -EUCLEAN || err == -EOPNOTSUPP) {
-		shell_printf("mkfs: pmem%u holds a holdfs (%s)\n", r->index,
+		shell_printf("mkfs: %s holds a holdfs (%s)\n", bd->name,
 			     err == -EROFS ? "its journal needs replaying" :
 			     err == -EUCLEAN ? "damaged: fsck may save its files" :
 			     "of a format version this build does not read");
@@ -137,11 +137,11 @@ static int unmount_root(const struct mkfs_args *a)
 
 	if (!a->force) {
 		if (vfs_statfs(&st) == 0)
-			say_holdfs(a->r, &st);
+			say_holdfs(a->bd, &st);
 		else
-			shell_printf("mkfs: pmem%u holds a holdfs", a->r->index);
-		shell_printf(", mounted at /: not erased; `mkfs -f pmem%u` unmounts it and "
-			     "erases every file on it\n", a->r->index);
+			shell_printf("mkfs: %s holds a holdfs", a->bd->name);
+		shell_printf(", mounted at /: not erased; `mkfs -f %s` unmounts it and "
+			     "erases every file on it\n", a->bd->name);
 		return -EBUSY;
 	}
 	err = vfs_unmount_root();
@@ -151,24 +151,15 @@ static int unmount_root(const struct mkfs_args *a)
 	return err;
 }
 
-/* The region's whole-region device (pmemN). */
-static struct blkdev *region_dev(const struct pmem_region *r)
-{
-	char name[BLKDEV_NAME_MAX];
-
-	snprintf(name, sizeof(name), "pmem%u", r->index);
-	return blkdev_lookup(name);
-}
-
 /* Mounted somewhere other than /: refused, with where. */
-static int refuse_mounted(const struct pmem_region *r, bool root)
+static int refuse_mounted(const struct blkdev *bd, bool root)
 {
 	char dir[VFS_MNT_DIR_MAX];
 
-	if (root || !vfs_dev_mounted(region_dev(r), dir, sizeof(dir)))
+	if (root || !vfs_dev_mounted(bd, dir, sizeof(dir)))
 		return 0;
-	shell_printf("mkfs: pmem%u is mounted at %s: not erased; umount %s first\n",
-		     r->index, dir, dir);
+	shell_printf("mkfs: %s is mounted at %s: not erased; umount %s first\n",
+		     bd->name, dir, dir);
 	return -EBUSY;
 }
 
@@ -183,35 +174,35 @@ static int cmd_mkfs(int argc, char **argv)
 
 	if ((err = parse_args(argc, argv, &a)))
 		return err;
-	root = region_dev(a.r) == vfs_root_dev();
-	if ((err = refuse_mounted(a.r, root)))
+	root = a.bd == vfs_root_dev();
+	if ((err = refuse_mounted(a.bd, root)))
 		return err;
 	if (root && vfs_mounted()) {
 		err = unmount_root(&a);
 	} else {
-		err = probe_unmounted(a.r);
+		err = probe_unmounted(a.bd);
 		if (err == -EEXIST && a.force)
 			err = 0;
 		else if (err == -EEXIST)
-			shell_printf("mkfs: not erased: `mkfs -f pmem%u` erases it\n", a.r->index);
+			shell_printf("mkfs: not erased: `mkfs -f %s` erases it\n", a.bd->name);
 	}
 	if (err)
 		return err;
 	a.opts.progress = progress_hfs;
 	a.opts.progress_arg = &prog;
-	err = vfs_format(a.r->index, &a.opts);
+	err = vfs_format_dev(a.bd, &a.opts);
 	if (err) {
-		shell_printf("mkfs: pmem%u: %s%s\n", a.r->index, strerror(err),
+		shell_printf("mkfs: %s: %s%s\n", a.bd->name, strerror(err),
 			     root ? " (/ is not mounted)" : "");
 		return err;
 	}
-	shell_printf("mkfs: pmem%u: holdfs, %s", a.r->index,
-		     size_str(size, sizeof(size), a.r->size));
+	shell_printf("mkfs: %s: holdfs, %s", a.bd->name,
+		     size_str(size, sizeof(size), a.bd->size));
 	if (root && vfs_statfs(&st) == 0)
 		shell_printf(", %lu data blocks of %lu bytes, %lu inodes; mounted at /\n",
 			     st.blocks, st.block_size, st.inodes);
 	else
-		shell_printf("; not mounted (mount /dev/pmem%u DIR mounts it)\n", a.r->index);
+		shell_printf("; not mounted (mount /dev/%s DIR mounts it)\n", a.bd->name);
 	return 0;
 }
 SHELL_CMD("mkfs", "mkfs [-f] [-i INODES] [-L LABEL] DEVICE",

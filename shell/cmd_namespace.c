@@ -13,6 +13,7 @@
  * refuses label changes on pmem0 while the root filesystem is mounted:
  * the root is all of pmem0, whatever its labels say.
  */
+#include <drivers/blkdev.h>
 #include <drivers/namespace.h>
 #include <drivers/pmem.h>
 #include <fs/vfs.h>
@@ -59,16 +60,6 @@ static int ns_list(void)
 			shell_printf("pmem%u: label area damaged: no namespace (see the boot "
 				     "messages)\n", r);
 	return 0;
-}
-
-/* The root filesystem is all of pmem0: no label changes under it. */
-static int root_guard(const char *op, unsigned region)
-{
-	if (region != 0 || !vfs_mounted())
-		return 0;
-	shell_printf("namespace %s: pmem0 holds the mounted root filesystem (all of the "
-		     "region); its labels are not changed while it is mounted\n", op);
-	return -EBUSY;
 }
 
 static int parse_mode(const char *cmd, const char *arg, enum nsl_mode *mode)
@@ -123,10 +114,11 @@ static int ns_create(int argc, char **argv)
 	char name[NS_NAME_MAX], dev[NS_NAME_MAX], size[SIZE_STR_MAX], uuid[NSL_UUID_STR];
 	int err;
 
-	if ((err = parse_create(argc, argv, &a)) || (err = root_guard("create", a.r->index)))
+	if ((err = parse_create(argc, argv, &a)))
 		return err;
 	if ((err = pmem_namespace_create(a.r->index, a.size, a.name, a.mode, &made)))
 		return err;
+	blkdev_sync_pmem();
 	pmem_namespace_name(&made, name, sizeof(name));
 	pmem_namespace_dev_name(&made, dev, sizeof(dev));
 	nsl_uuid_str(made.uuid, uuid);
@@ -138,21 +130,13 @@ static int ns_create(int argc, char **argv)
 
 static int ns_destroy(const char *what)
 {
-	static struct pmem_namespace all[LIST_MAX];
 	struct pmem_namespace gone;
 	char name[NS_NAME_MAX], size[SIZE_STR_MAX], uuid[NSL_UUID_STR];
-	unsigned n = pmem_namespace_list(all, LIST_MAX);
 	int err;
 
-	for (unsigned i = 0; i < n && i < LIST_MAX; i++) {	/* which region it is on */
-		pmem_namespace_name(&all[i], name, sizeof(name));
-		nsl_uuid_str(all[i].uuid, uuid);
-		if ((!strcmp(name, what) || (all[i].labelled && !strcmp(uuid, what))) &&
-		    (err = root_guard("destroy", all[i].region)))
-			return err;
-	}
 	if ((err = pmem_namespace_destroy(what, &gone)))
 		return err;
+	blkdev_sync_pmem();
 	pmem_namespace_name(&gone, name, sizeof(name));
 	nsl_uuid_str(gone.uuid, uuid);
 	shell_printf("destroyed %s (%s at offset %#lx of pmem%u, uuid %s)\n", name,

@@ -11,6 +11,8 @@
  * holds the mounted root filesystem they need -w (as `bench -w` does).
  */
 #include <drivers/pmem.h>
+#include <lib/printf.h>
+#include <drivers/blkdev.h>
 #include <drivers/nfit.h>
 #include <drivers/acpi.h>
 #include <fs/vfs.h>
@@ -84,6 +86,33 @@ int shell_parse_region(const char *cmd, const char *arg, struct pmem_region **r)
 			shell_printf("%s: no region %s (there are %u: pmem0 to pmem%u)\n", cmd,
 				     arg, n, n - 1);
 		return -ENODEV;
+	}
+	return 0;
+}
+
+/**
+ * shell_parse_pmem_dev - a pmem block device as ls /dev lists it
+ * ("/dev/pmem1.1", "pmem1.1"), or a region's number (1: its device
+ * pmem1): the device in *@bd, or an error said, prefixed by @cmd.  Shell
+ * thread.  Returns 0, -ENODEV (no such device) or -EOPNOTSUPP (not pmem).
+ */
+int shell_parse_pmem_dev(const char *cmd, const char *arg, struct blkdev **bd)
+{
+	char name[BLKDEV_NAME_MAX + sizeof(DEV_PREFIX)];
+	uint64_t idx;
+
+	if (arg[0] && !parse_u64(arg, 10, &idx) && idx < 1000)
+		snprintf(name, sizeof(name), REGION_PREFIX "%lu", idx);
+	else
+		strlcpy(name, arg, sizeof(name));
+	*bd = strlen(arg) < sizeof(name) ? blkdev_lookup(name) : NULL;
+	if (!*bd) {
+		shell_printf("%s: no device '%s' (ls /dev lists them)\n", cmd, arg);
+		return -ENODEV;
+	}
+	if (!(*bd)->pmem) {
+		shell_printf("%s: %s is not persistent memory\n", cmd, (*bd)->name);
+		return -EOPNOTSUPP;
 	}
 	return 0;
 }

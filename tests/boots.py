@@ -203,6 +203,7 @@ def persist_token_on_host(images):
 LABEL_IMG = "build/test/namespace-labels.img"
 DAMAGED_LABEL_IMG = "build/test/namespace-labels-damaged.img"
 BAD_INPUT_IMG = "build/test/namespace-bad-input.img"
+NS_MOUNT_IMG = "build/test/namespace-mount.img"
 LABEL_IMG_SIZE = 256 << 20
 LABEL_AREA = 128 << 10          # label-size=128K: the last 128 KiB of the file
 LABEL_INDEX = 256               # each index block of a 128 KiB area
@@ -226,6 +227,11 @@ def new_image(path):
 
 def fresh_label_image(_images):
     new_image(LABEL_IMG)
+    return None
+
+
+def fresh_ns_mount_image(_images):
+    new_image(NS_MOUNT_IMG)
     return None
 
 
@@ -356,6 +362,31 @@ BOOTS += [
                      r"\(whole region, no labels\)",
                      r"^pmem0: 128 KiB label area: 2 namespaces$",
                      r"^pmem0: 128 KiB label area: 1 namespace$")),
+    # Namespaces are block devices: pmem1 (namespace1.0) and pmem1.1 appear
+    # in /dev when they are made, a holdfs on pmem1.1 mounts, its namespace
+    # cannot be destroyed while mounted, and both survive a reboot.
+    scenario("namespace-mount", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True, reboots=1,
+             prepare=fresh_ns_mount_image, extra=label_nvdimm(NS_MOUNT_IMG),
+             stdin="mkdir /mnt\nmkdir /mnt/b\nls -l /dev\n"
+                   "namespace create -s 32M -n alpha pmem1\n"
+                   "namespace create -s 48M -n beta pmem1\n"
+                   "ls -l /dev\nmkfs /dev/pmem1.1\nmount /dev/pmem1.1 /mnt/b\n"
+                   "write /mnt/b/f.txt on-beta\nnamespace destroy namespace1.1\n"
+                   "namespace create -m raw -s 160M pmem1\numount /mnt/b\nreboot\n"
+                   "ls -l /dev\nmount /dev/pmem1.1 /mnt/b\ncat /mnt/b/f.txt\n"
+                   "namespace destroy namespace1.1\numount /mnt/b\n"
+                   "namespace destroy namespace1.1\nls /dev\npoweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"^b0600 +1 +0 +0 +268304384 +0  .*  pmem1\n",
+                     r"^b0600 +1 +0 +0 +33554432 +0  .*  pmem1\nb0600 +1 +0 +0 +50331648 +0  .*  pmem1\.1\n",
+                     r"^namespace destroy: pmem1\+0x2000000\+0x3000000 is in use "
+                     r"\(pmem1\.1 is mounted at /mnt/b\)$",
+                     r"^holdfast> cat /mnt/b/f\.txt\non-beta$",
+                     r"^holdfast> ls -l /dev\n(?:.*\n){3}b0600 +1 +0 +0 +33554432 +0  .*  pmem1\n"
+                     r"b0600 +1 +0 +0 +50331648 +0  .*  pmem1\.1\nb0600 +1 +0 +0 +167772160 +0  .*  pmem1\.2\n",
+                     r"^holdfast> ls /dev\n\./\n\.\./\npmem0\npmem1\npmem1\.2\nholdfast> poweroff"),
+             reject=(r"^destroyed namespace1\.1 .*\n(?:.*\n)*holdfast> umount /mnt/b\n",)),
     # Bad namespace commands: each refused with the reason, nothing made.
     scenario("namespace-bad-input", machine="q35", kernel="holdfast.elf",
              pmem=(), prepare=fresh_bad_input_image, extra=label_nvdimm(BAD_INPUT_IMG),
@@ -954,11 +985,11 @@ BOOTS += [
                          r"format it here with: mkfs pmem0 ",
                          r"^holdfast> ls /\nls: no filesystem mounted \(pmem0 is "
                          r"missing or not holdfs; format it with: mkfs pmem0\)$",
-                         r"^mkfs: which region\? \(nvdimm lists them\)$",
-                         r"^mkfs: no region pmem7 \(there are 2: pmem0 to pmem1\)$",
+                         r"^mkfs: which device\? \(ls /dev lists them\)$",
+                         r"^mkfs: no device 'pmem7' \(ls /dev lists them\)$",
                          r"^mkfs: -i 3: at least 16 inodes$",
                          r"^mkfs: unknown option '-q'",
-                         r"^mkfs: one region only, not 'pmem1' too$",
+                         r"^mkfs: one device only, not 'pmem1' too$",
                          r"^mkfs: 100% (\d+)/\1 metadata blocks$",
                          r"^mkfs: pmem0: holdfs, 16 MiB, \d+ data blocks of 4096 "
                          r"bytes, \d+ inodes; mounted at /$",
@@ -980,7 +1011,7 @@ BOOTS += [
                          r"(.*\n)*?holdfast> fsck pmem0\n(.*\n)*?fsck: clean\n"
                          r"(.*\n)*?holdfast> fsck -y pmem0\n(.*\n)*?fsck: clean\n"
                          r"(.*\n)*?holdfast> fsck -n 0\n(.*\n)*?fsck: clean\n",
-                         r"^fsck: no region pmem7 \(there are 2: pmem0 to pmem1\)$",
+                         r"^fsck: no device 'pmem7' \(ls /dev lists them\)$",
                          r"^fsck: takes -n \(check only, the default\) or -y "
                          r"\(repair\), not '-x'$",
                          r"^holdfast> cat /old.txt\nkept\n(.|\n)*"
@@ -1013,7 +1044,7 @@ BOOTS += [
                      r"^mkfs: pmem1: holdfs, 16 MiB; not mounted \(mount /dev/pmem1 DIR",
                      r"^holdfast> mount\n/dev/pmem0 / holdfs rw\ndevfs /dev devfs rw\n"
                      r"/dev/pmem1 /mnt/pmem1 holdfs rw\n",
-                     r"^b600 +1 +16777216 +0  .*  pmem0\nb600 +1 +16777216 +0  .*  pmem1$",
+                     r"^b0600 +1 +0 +0 +16777216 +0  .*  pmem0\nb0600 +1 +0 +0 +16777216 +0  .*  pmem1$",
                      r"^mount: /dev/pmem9 on /mnt: no such device \(ls /dev lists them\)$",
                      r"^mount: /dev/pmem1 on /mnt: pmem1 is already mounted, at /mnt/pmem1$",
                      r"^mount: /dev/pmem0 on /mnt: pmem0 is already mounted, at /$",

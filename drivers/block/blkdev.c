@@ -1,13 +1,18 @@
 /*
  * blkdev.c - the block device registry (include/drivers/blkdev.h): a
  * table of pointers to devices the drivers own, kept in registration
- * order, and the pmemN devices that cover each whole pmem region.
+ * order, and the pmem devices: one per namespace of each region
+ * (include/drivers/namespace.h), named as Linux names them: pmemN for a
+ * region without labels (all of it) or for its first namespace, pmemN.M
+ * for the others.
  *
  * Locking: blk_lock guards devs[], ndevs and every device's registered
- * and holder fields.  Nothing here sleeps.
+ * and holder fields; nothing under it sleeps.  pmem_blk_lock (a mutex)
+ * serialises blkdev_sync_pmem(), which owns pmem_devs[].
  */
 #include <drivers/blkdev.h>
 #include <drivers/pmem.h>
+#include <drivers/namespace.h>
 #include <kernel/sync.h>
 #include <kernel/printk.h>
 #include <lib/errno.h>
@@ -20,7 +25,11 @@ static spinlock_t blk_lock = SPINLOCK_INIT("blkdev");
 static struct blkdev *devs[BLKDEV_MAX];		/* blk_lock */
 static unsigned ndevs;				/* blk_lock */
 static unsigned next_id;			/* blk_lock */
-static struct blkdev pmem_devs[PMEM_MAX_REGIONS];
+static struct blkdev pmem_devs[BLKDEV_MAX];	/* pmem_blk_lock */
+static struct mutex pmem_blk_lock = {
+	.name = "pmem_blk",
+	.wq = WAIT_QUEUE_INIT(pmem_blk_lock.wq, "pmem_blk"),
+};
 
 static bool valid(const struct blkdev *bd)
 {
@@ -135,19 +144,85 @@ void blkdev_release(struct blkdev *bd)
 	spin_unlock(&blk_lock);
 }
 
+/* Does @bd (registered) still stand for namespace @ns under name @name? */
+static bool same_ns(const struct blkdev *bd, const struct pmem_namespace *ns, const char *name)
+{
+	return bd->pmem && bd->pmem->index == ns->region && bd->pmem_off == ns->offset &&
+	       bd->size == ns->size && !strcmp(bd->name, name);
+}
+
+/* Register namespace @ns as @name in a free slot of pmem_devs[]. */
+static void add_ns(const struct pmem_namespace *ns, const char *name)
+{
+	struct blkdev *bd = NULL;
+	int err;
+
+	for (unsigned i = 0; i < BLKDEV_MAX && !bd; i++)
+		if (!pmem_devs[i].registered)
+			bd = &pmem_devs[i];
+	if (!bd) {
+		kprintf("blkdev: %s not registered (%s)\n", name, strerror(ENOSPC));
+		return;
+	}
+	memset(bd, 0, sizeof(*bd));
+	strlcpy(bd->name, name, sizeof(bd->name));
+	bd->size = ns->size;
+	bd->pmem = pmem_region(ns->region);
+	bd->pmem_off = ns->offset;
+	err = blkdev_register(bd);
+	if (err == -EEXIST)
+		kprintf("blkdev: %s not registered: a mounted device still has that name "
+			"(unmount it and run namespace list)\n", name);
+	else if (err)
+		kprintf("blkdev: %s not registered (%s)\n", name, strerror(err));
+}
+
+/**
+ * blkdev_sync_pmem - make the pmem devices match the namespaces: a device
+ * whose namespace is gone (or renamed) is unregistered unless a mount
+ * holds it, and each namespace without a device gets one.  Boot (from
+ * blkdev_register_pmem) and after every namespace create or destroy.
+ * Thread context, may sleep; takes pmem_blk_lock, then the namespace
+ * module's lock (through pmem_namespace_list) and blk_lock.
+ */
+void blkdev_sync_pmem(void)
+{
+	static struct pmem_namespace all[BLKDEV_MAX];	/* pmem_blk_lock */
+	static char names[BLKDEV_MAX][NS_NAME_MAX];	/* pmem_blk_lock */
+	unsigned n;
+
+	mutex_lock(&pmem_blk_lock);
+	n = pmem_namespace_list(all, BLKDEV_MAX);
+	if (n > BLKDEV_MAX) {
+		kprintf("blkdev: %u namespaces, only the first %u get a device\n", n, BLKDEV_MAX);
+		n = BLKDEV_MAX;
+	}
+	for (unsigned j = 0; j < n; j++)
+		pmem_namespace_dev_name(&all[j], names[j], sizeof(names[j]));
+	for (unsigned i = 0; i < BLKDEV_MAX; i++) {
+		struct blkdev *bd = &pmem_devs[i];
+		bool keep = false;
+
+		if (!bd->registered)
+			continue;
+		for (unsigned j = 0; j < n && !keep; j++)
+			keep = same_ns(bd, &all[j], names[j]);
+		if (!keep && blkdev_unregister(bd) == -EBUSY)
+			kprintf("blkdev: %s stays until it is unmounted: its namespace changed\n",
+				bd->name);
+	}
+	for (unsigned j = 0; j < n; j++) {
+		bool have = false;
+
+		for (unsigned i = 0; i < BLKDEV_MAX && !have; i++)
+			have = pmem_devs[i].registered && same_ns(&pmem_devs[i], &all[j], names[j]);
+		if (!have)
+			add_ns(&all[j], names[j]);
+	}
+	mutex_unlock(&pmem_blk_lock);
+}
+
 void blkdev_register_pmem(void)
 {
-	for (unsigned i = 0; i < pmem_region_count() && i < PMEM_MAX_REGIONS; i++) {
-		struct blkdev *bd = &pmem_devs[i];
-		struct pmem_region *r = pmem_region(i);
-		int err;
-
-		snprintf(bd->name, sizeof(bd->name), "pmem%u", r->index);
-		bd->size = r->size;
-		bd->pmem = r;
-		bd->pmem_off = 0;
-		err = blkdev_register(bd);
-		if (err)
-			kprintf("blkdev: %s not registered (%s)\n", bd->name, strerror(err));
-	}
+	blkdev_sync_pmem();
 }

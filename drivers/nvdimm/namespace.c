@@ -20,6 +20,7 @@
 #include <drivers/pmem.h>
 #include <arch/x86_64/cpu.h>
 #include <kernel/mm.h>
+#include <kernel/panic.h>
 #include <kernel/sync.h>
 #include <kernel/printk.h>
 #include <lib/printf.h>
@@ -33,6 +34,13 @@ struct ns_region {
 	uint32_t area_size, max_xfer;
 	struct nsl_dimm dimm;		/* the DIMM range and cookie labels must match */
 	struct nsl_set set;		/* the live labels */
+	/* Namespace ids (the M of namespaceN.M and pmemN.M) by uuid: given by
+	 * offset rank at boot, then kept for as long as the namespace lives,
+	 * so that creating or destroying one never renames another (a
+	 * mounted pmemN.M keeps its name).  A new one takes the lowest free
+	 * id, as Linux's seed namespace does. */
+	uint8_t id_uuid[NSL_MAX_NS][NSL_UUID_LEN];
+	bool id_used[NSL_MAX_NS];
 };
 
 static struct mutex ns_lock = {
@@ -161,10 +169,41 @@ static void from_label(unsigned region, const struct ns_region *nr, const struct
 	ns->mode = l->mode;
 }
 
+/* Keep region @nr's id table in step with its @n namespaces in @out (by
+ * offset): ids of vanished namespaces are freed, new ones take the lowest
+ * free id.  Caller holds ns_lock. */
+static void assign_ids(struct ns_region *nr, struct pmem_namespace *out, unsigned n)
+{
+	for (unsigned id = 0; id < NSL_MAX_NS; id++) {
+		bool live = false;
+
+		for (unsigned k = 0; k < n && nr->id_used[id] && !live; k++)
+			live = !memcmp(nr->id_uuid[id], out[k].uuid, NSL_UUID_LEN);
+		nr->id_used[id] = live;
+	}
+	for (unsigned k = 0; k < n; k++) {
+		unsigned id, free_id = NSL_MAX_NS;
+
+		for (id = 0; id < NSL_MAX_NS; id++) {
+			if (nr->id_used[id] && !memcmp(nr->id_uuid[id], out[k].uuid, NSL_UUID_LEN))
+				break;
+			if (!nr->id_used[id] && free_id == NSL_MAX_NS)
+				free_id = id;
+		}
+		if (id == NSL_MAX_NS) {	/* n <= NSL_MAX_NS, so a free id exists */
+			id = free_id;
+			BUG_ON(id >= NSL_MAX_NS);
+			nr->id_used[id] = true;
+			memcpy(nr->id_uuid[id], out[k].uuid, NSL_UUID_LEN);
+		}
+		out[k].id = id;
+	}
+}
+
 /* The namespaces of region @i by offset into @out (room for NSL_MAX_NS). */
 static unsigned region_namespaces(unsigned i, struct pmem_namespace *out)
 {
-	const struct ns_region *nr = &regions[i];
+	struct ns_region *nr = &regions[i];
 	unsigned n = 0;
 
 	if (whole_region(nr)) {
@@ -187,8 +226,7 @@ static unsigned region_namespaces(unsigned i, struct pmem_namespace *out)
 		}
 		out[j] = ns;
 	}
-	for (unsigned k = 0; k < n; k++)
-		out[k].id = k;
+	assign_ids(nr, out, n);
 	return n;
 }
 
@@ -437,7 +475,7 @@ int pmem_namespace_create(unsigned region, uint64_t size, const char *name, enum
 
 	mutex_lock(&ns_lock);
 	err = create_locked(region, size, name, mode, made);
-	if (!err) {	/* its id: rank by offset, as a listing gives it */
+	if (!err) {	/* its id, from the region's id table */
 		static struct pmem_namespace tmp[NSL_MAX_NS];	/* guarded by ns_lock */
 		unsigned n = region_namespaces(region, tmp);
 		for (unsigned k = 0; k < n; k++)

@@ -83,7 +83,13 @@ struct blkdev *blkdev_at(unsigned i);
  */
 int blkdev_claim(struct blkdev *bd, const void *holder);
 void blkdev_release(struct blkdev *bd);
-/** blkdev_register_pmem - register every pmem region as pmemN (boot). */
+/**
+ * blkdev_register_pmem - register a device for every pmem namespace (boot,
+ * after namespace_init): pmemN for a region without labels or for its
+ * first namespace, pmemN.M for the others, as Linux names them.
+ */
 void blkdev_register_pmem(void);
+/* Re-match the pmem devices to the namespaces after a change (blkdev.c). */
+void blkdev_sync_pmem(void);
 
 #endif
