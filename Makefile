@@ -41,12 +41,29 @@ KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
 
 # Every .c/.S under these folders is kernel code, except host-only files
 # (named *_host.c) and anything under a host/ folder.
-KDIRS := arch kernel drivers fs lib init shell bench tests/kernel
+KDIRS := arch kernel drivers fs lib init shell syscall bench tests/kernel
 KSRCS := $(shell find $(KDIRS) \( -name '*.c' -o -name '*.S' \) \
 	-not -name '*_host.c' -not -path '*/host/*' 2>/dev/null | sort)
 KOBJS := $(patsubst %,$(B)/k/%.o,$(basename $(KSRCS)))
 
-all: $(B)/holdfast.elf host-tests tools
+all: $(B)/holdfast.elf host-tests tools user
+
+# ---------------------------------------------------------------- user ------
+
+# Programs in user/ are static Linux x86-64 executables built against musl
+# (musl-gcc -static); `make run` and the tests install them into /bin on
+# the image with scripts/install_user.py (build/tools/holdfs put).
+MUSL_GCC ?= musl-gcc
+USER_CFLAGS := -static -O2 -Wall -Wextra -Werror -Wno-unused-parameter
+USER_SRCS := $(sort $(wildcard user/*.c))
+USER_BINS := $(patsubst user/%.c,$(B)/user/%,$(USER_SRCS))
+
+user: $(USER_BINS)
+
+$(B)/user/%: user/%.c
+	@mkdir -p $(@D)
+	$(say) MUSLCC $<
+	$(Q)$(MUSL_GCC) $(USER_CFLAGS) -o $@ $<
 
 $(B)/k/%.o: %.c
 	@mkdir -p $(@D)
@@ -180,13 +197,14 @@ QEMU      ?= qemu-system-x86_64
 QEMU_PY_MACHINE = --pmem '$(PMEM)' --nvdimms $(NVDIMMS) --pmem-size $(PMEM_SIZE) \
 	--smp $(SMP) --memory $(MEMORY) --machine $(MACHINE)
 
-run: $(B)/holdfast.iso tools | check-deps
+run: $(B)/holdfast.iso tools user | check-deps
+	@$(PYTHON) scripts/install_user.py --build-dir $(B) --image '$(PMEM)' --size $(PMEM_SIZE)
 	@$(PYTHON) scripts/qemu.py run --iso $(B)/holdfast.iso $(QEMU_PY_MACHINE) --accel '$(ACCEL)'
 
 debug: $(B)/holdfast.iso | check-deps
 	@$(PYTHON) scripts/qemu.py debug --iso $(B)/holdfast.iso $(QEMU_PY_MACHINE)
 
-test: $(B)/holdfast.elf $(B)/debug/holdfast.elf $(B)/holdfast-test.iso $(B)/holdfast.iso host-tests tools | check-deps
+test: $(B)/holdfast.elf $(B)/debug/holdfast.elf $(B)/holdfast-test.iso $(B)/holdfast.iso host-tests tools user | check-deps
 	@$(PYTHON) -m unittest -q tests/test_runner_selftest.py 2>&1 | tail -n 1 | grep -qx OK || \
 		{ echo "error: the test runner's own tests fail: python3 -m unittest tests/test_runner_selftest.py"; exit 1; }
 	@$(PYTHON) -m unittest -q tests/test_newcomer.py 2>&1 | tail -n 1 | grep -q '^OK' || \
@@ -212,7 +230,7 @@ bench-linux:
 # --------------------------------------------------------------- set-up -----
 
 DEPS_DEBIAN := gcc make binutils python3 qemu-system-x86 grub-pc-bin grub-common \
-	xorriso mtools libc6-dev pkg-config libfuse3-dev fuse3 rsync
+	xorriso mtools libc6-dev pkg-config libfuse3-dev fuse3 rsync musl-tools musl-dev
 
 check-deps:
 	@$(PYTHON) --version >/dev/null 2>&1 || { echo "error: python3 is missing: run 'make deps' (or: sudo apt-get install python3)"; exit 1; }
@@ -255,7 +273,7 @@ help:
 	@echo "DEBUG=1         debug kernel build (lock assertions, freed heap poisoned); make test"
 	@echo "                also builds one in $(B)/debug/ and boots it"
 
-.PHONY: all iso run demo debug test bench bench-linux deps check-deps clean help host-tests FORCE
+.PHONY: user all iso run demo debug test bench bench-linux deps check-deps clean help host-tests FORCE
 FORCE:
 
 -include $(KOBJS:.o=.d)

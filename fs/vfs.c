@@ -1168,7 +1168,7 @@ static int setattr_fd(int fd, const struct hfs_setattr *sa)
 
 	if (!f)
 		return -EBADF;
-	err = setattr_node(&f->at, sa);
+	err = file_fops(f) ? -EINVAL : setattr_node(&f->at, sa);
 	file_put(f);
 	return err;
 }

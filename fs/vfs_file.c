@@ -21,6 +21,7 @@
 struct fdtable {
 	spinlock_t lock;
 	struct file *fd[VFS_MAX_FILES];		/* lock */
+	bool cloexec[VFS_MAX_FILES];		/* lock */
 	unsigned nopen;				/* lock */
 };
 
@@ -50,9 +51,39 @@ int vfs_file_open(const char *path, int flags, uint32_t mode, struct file **out)
 	}
 	f->refs = 1;
 	f->flags = flags;
+	f->path = kmalloc(strlen(path) + 1);
+	if (f->path)
+		memcpy(f->path, path, strlen(path) + 1);
 	mutex_init(&f->lock, "file");
 	*out = f;
 	return 0;
+}
+
+/** file_special - a file served by @ops (a pipe end, the console). */
+struct file *file_special(const struct file_ops *ops, void *priv, int flags)
+{
+	struct file *f = kzalloc(sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->refs = 1;
+	f->fops = ops;
+	f->priv = priv;
+	f->flags = flags;
+	mutex_init(&f->lock, "file");
+	return f;
+}
+
+void *file_priv(const struct file *f) { return f->priv; }
+const struct file_ops *file_fops(const struct file *f) { return f->fops; }
+int file_flags(const struct file *f) { return f->flags; }
+const char *file_path(const struct file *f) { return f->path ? f->path : ""; }
+
+void file_set_flags(struct file *f, int flags)
+{
+	mutex_lock(&f->lock);
+	f->flags = (f->flags & ~HFS_O_APPEND) | (flags & HFS_O_APPEND);
+	mutex_unlock(&f->lock);
 }
 
 /** file_get - one more reference to @f; returns @f.  Any context. */
@@ -73,6 +104,13 @@ void file_put(struct file *f)
 
 	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
 		return;
+	if (f->fops) {
+		if (f->fops->release)
+			f->fops->release(f);
+		kfree(f);
+		return;
+	}
+	kfree(f->path);
 	vpath_put(&f->at);
 	__atomic_sub_fetch(&m->files, 1, __ATOMIC_RELEASE);
 	kfree(f);
@@ -90,6 +128,7 @@ int fdt_install(struct fdtable *t, struct file *f)
 	for (int i = 0; i < VFS_MAX_FILES; i++)
 		if (!t->fd[i]) {
 			t->fd[i] = f;
+			t->cloexec[i] = false;
 			t->nopen++;
 			fd = i;
 			break;
@@ -135,12 +174,108 @@ int fdt_close(struct fdtable *t, int fd)
 /** fdt_count - how many slots of @t are used.  No lock (a snapshot). */
 unsigned fdt_count(struct fdtable *t) { return READ_ONCE(t->nopen); }
 
+/* ------------------------------------------------------- process tables */
+
+struct fdtable *fdt_new(void)
+{
+	struct fdtable *t = kzalloc(sizeof(*t));
+
+	if (t)
+		spin_lock_init(&t->lock, "fd_table");
+	return t;
+}
+
+struct fdtable *fdt_clone(struct fdtable *src)
+{
+	struct fdtable *t = fdt_new();
+
+	if (!t)
+		return NULL;
+	spin_lock(&src->lock);
+	for (int i = 0; i < VFS_MAX_FILES; i++)
+		if (src->fd[i]) {
+			t->fd[i] = file_get(src->fd[i]);
+			t->cloexec[i] = src->cloexec[i];
+			t->nopen++;
+		}
+	spin_unlock(&src->lock);
+	return t;
+}
+
+void fdt_destroy(struct fdtable *t)
+{
+	for (int i = 0; i < VFS_MAX_FILES; i++)
+		fdt_close(t, i);
+	kfree(t);
+}
+
+int fdt_install_from(struct fdtable *t, struct file *f, int min, bool cloexec)
+{
+	int fd = -EMFILE;
+
+	if (min < 0)
+		return -EINVAL;
+	spin_lock(&t->lock);
+	for (int i = min; i < VFS_MAX_FILES; i++)
+		if (!t->fd[i]) {
+			t->fd[i] = f;
+			t->cloexec[i] = cloexec;
+			t->nopen++;
+			fd = i;
+			break;
+		}
+	spin_unlock(&t->lock);
+	return fd;
+}
+
+int fdt_install_at(struct fdtable *t, int fd, struct file *f, bool cloexec)
+{
+	struct file *old;
+
+	if (fd < 0 || fd >= VFS_MAX_FILES)
+		return -EBADF;
+	spin_lock(&t->lock);
+	old = t->fd[fd];
+	t->fd[fd] = f;
+	t->cloexec[fd] = cloexec;
+	if (!old)
+		t->nopen++;
+	spin_unlock(&t->lock);
+	if (old)
+		file_put(old);
+	return fd;
+}
+
+int fdt_cloexec(struct fdtable *t, int fd, int set)
+{
+	int r = -EBADF;
+
+	if (fd < 0 || fd >= VFS_MAX_FILES)
+		return -EBADF;
+	spin_lock(&t->lock);
+	if (t->fd[fd]) {
+		if (set >= 0)
+			t->cloexec[fd] = set;
+		r = t->cloexec[fd];
+	}
+	spin_unlock(&t->lock);
+	return r;
+}
+
+void fdt_close_cloexec(struct fdtable *t)
+{
+	for (int i = 0; i < VFS_MAX_FILES; i++)
+		if (fdt_cloexec(t, i, -1) > 0)
+			fdt_close(t, i);
+}
+
 /* ------------------------------------------------------------ fd calls */
 /*
- * The calls on the kernel's table.  Each returns -EBADF when the fd is not
- * open (or not open for the access), else the filesystem's result
- * (holdfs.h: hfs_read, hfs_write, ...); -EINVAL when the filesystem has
- * no such operation.
+ * The calls on one file, and their twins on the kernel's table.  Each
+ * returns -EBADF when the file is not open for the access, else the
+ * filesystem's result (holdfs.h: hfs_read, hfs_write, ...); -EINVAL when
+ * the filesystem has no such operation, -ESPIPE for an offset on a
+ * special file.
  */
 
 /** vfs_open - vfs_file_open() into vfs_kernel_fdt: the fd, -EMFILE, or its errors. */
@@ -177,76 +312,60 @@ static int64_t do_write(struct file *f, const void *buf, size_t len, uint64_t of
 	return FOPS(f)->write ? FOPS(f)->write(f->at.node, off, buf, len) : -EINVAL;
 }
 
-/** vfs_pread - read at @off, the offset unchanged. */
-int64_t vfs_pread(int fd, void *buf, size_t len, uint64_t off)
+int64_t file_pread(struct file *f, void *buf, size_t len, uint64_t off)
 {
-	struct file *f = fdt_get(&vfs_kernel_fdt, fd);
-	int64_t n = -EBADF;
-
-	if (!f)
+	if (!can_read(f))
 		return -EBADF;
-	if (can_read(f))
-		n = do_read(f, buf, len, off);
-	file_put(f);
+	if (f->fops)
+		return -ESPIPE;
+	return do_read(f, buf, len, off);
+}
+
+int64_t file_pwrite(struct file *f, const void *buf, size_t len, uint64_t off)
+{
+	if (!can_write(f))
+		return -EBADF;
+	if (f->fops)
+		return -ESPIPE;
+	return do_write(f, buf, len, off);
+}
+
+int64_t file_read(struct file *f, void *buf, size_t len)
+{
+	int64_t n;
+
+	if (!can_read(f))
+		return -EBADF;
+	if (f->fops)
+		return f->fops->read ? f->fops->read(f, buf, len) : -EINVAL;
+	mutex_lock(&f->lock);
+	n = do_read(f, buf, len, f->off);
+	if (n > 0)
+		f->off += (uint64_t)n;
+	mutex_unlock(&f->lock);
 	return n;
 }
 
-/** vfs_pwrite - write at @off, the offset unchanged. */
-int64_t vfs_pwrite(int fd, const void *buf, size_t len, uint64_t off)
+int64_t file_write(struct file *f, const void *buf, size_t len)
 {
-	struct file *f = fdt_get(&vfs_kernel_fdt, fd);
-	int64_t n = -EBADF;
-
-	if (!f)
-		return -EBADF;
-	if (can_write(f))
-		n = do_write(f, buf, len, off);
-	file_put(f);
-	return n;
-}
-
-/** vfs_read - read at the offset and advance it, under the file's mutex. */
-int64_t vfs_read(int fd, void *buf, size_t len)
-{
-	struct file *f = fdt_get(&vfs_kernel_fdt, fd);
-	int64_t n = -EBADF;
-
-	if (!f)
-		return -EBADF;
-	if (can_read(f)) {
-		mutex_lock(&f->lock);
-		n = do_read(f, buf, len, f->off);
-		if (n > 0)
-			f->off += (uint64_t)n;
-		mutex_unlock(&f->lock);
-	}
-	file_put(f);
-	return n;
-}
-
-/** vfs_write - write at the offset (at EOF with HFS_O_APPEND) and advance it. */
-int64_t vfs_write(int fd, const void *buf, size_t len)
-{
-	struct file *f = fdt_get(&vfs_kernel_fdt, fd);
 	struct hfs_stat st;
-	int64_t n = -EBADF;
+	int64_t n;
 
-	if (!f)
+	if (!can_write(f))
 		return -EBADF;
-	if (can_write(f)) {
-		mutex_lock(&f->lock);
-		n = 0;
-		if (f->flags & HFS_O_APPEND) {
-			n = FOPS(f)->getattr(f->at.node, &st);
-			f->off = st.size;
-		}
-		if (n == 0)
-			n = do_write(f, buf, len, f->off);
-		if (n > 0)
-			f->off += (uint64_t)n;
-		mutex_unlock(&f->lock);
+	if (f->fops)
+		return f->fops->write ? f->fops->write(f, buf, len) : -EINVAL;
+	mutex_lock(&f->lock);
+	n = 0;
+	if (f->flags & HFS_O_APPEND) {
+		n = FOPS(f)->getattr(f->at.node, &st);
+		f->off = st.size;
 	}
-	file_put(f);
+	if (n == 0)
+		n = do_write(f, buf, len, f->off);
+	if (n > 0)
+		f->off += (uint64_t)n;
+	mutex_unlock(&f->lock);
 	return n;
 }
 
@@ -275,77 +394,161 @@ static int64_t seek_locked(struct file *f, int64_t off, int whence)
 	return base + off;
 }
 
+int64_t file_lseek(struct file *f, int64_t off, int whence)
+{
+	int64_t r;
+
+	if (f->fops)
+		return -ESPIPE;
+	mutex_lock(&f->lock);
+	r = seek_locked(f, off, whence);
+	mutex_unlock(&f->lock);
+	return r;
+}
+
+int file_truncate(struct file *f, uint64_t size)
+{
+	if (f->fops || !can_write(f) || !FOPS(f)->truncate)
+		return -EINVAL;
+	return FOPS(f)->truncate(f->at.node, size, NULL);
+}
+
+int file_fallocate(struct file *f, int mode, uint64_t off, uint64_t len)
+{
+	if (f->fops)
+		return -ESPIPE;
+	if (!can_write(f))
+		return -EBADF;
+	return FOPS(f)->fallocate ? FOPS(f)->fallocate(f->at.node, mode, off, len, NULL) : -EINVAL;
+}
+
+int file_fsync(struct file *f)
+{
+	if (f->fops)
+		return -EINVAL;
+	return FOPS(f)->fsync ? FOPS(f)->fsync(f->at.node) : 0;
+}
+
+int file_fstat(struct file *f, struct hfs_stat *st)
+{
+	if (f->fops)
+		return f->fops->getattr ? f->fops->getattr(f, st) : -EINVAL;
+	return FOPS(f)->getattr(f->at.node, st);
+}
+
+int file_readdir(struct file *f, uint64_t *cookie, struct hfs_dirent *de)
+{
+	if (f->fops || !FOPS(f)->readdir)
+		return -ENOTDIR;
+	return FOPS(f)->readdir(f->at.node, cookie, de);
+}
+
+bool file_is_dir(struct file *f)
+{
+	struct hfs_stat st;
+
+	return !f->fops && FOPS(f)->getattr(f->at.node, &st) == 0 &&
+	       (st.mode & HFS_S_IFMT) == HFS_S_IFDIR;
+}
+
+/* The kernel's fds: look the file up, call, put it back. */
+#define ON_FD(fd, call) ({					\
+	struct file *f_ = fdt_get(&vfs_kernel_fdt, (fd));	\
+	__typeof__(call(f_)) r_ = -EBADF;			\
+	if (f_) {						\
+		r_ = call(f_);					\
+		file_put(f_);					\
+	}							\
+	r_; })
+
+/** vfs_pread - read at @off, the offset unchanged. */
+int64_t vfs_pread(int fd, void *buf, size_t len, uint64_t off)
+{
+#define C(f) file_pread(f, buf, len, off)
+	return ON_FD(fd, C);
+#undef C
+}
+
+/** vfs_pwrite - write at @off, the offset unchanged. */
+int64_t vfs_pwrite(int fd, const void *buf, size_t len, uint64_t off)
+{
+#define C(f) file_pwrite(f, buf, len, off)
+	return ON_FD(fd, C);
+#undef C
+}
+
+/** vfs_read - read at the offset and advance it, under the file's mutex. */
+int64_t vfs_read(int fd, void *buf, size_t len)
+{
+#define C(f) file_read(f, buf, len)
+	return ON_FD(fd, C);
+#undef C
+}
+
+/** vfs_write - write at the offset (at EOF with HFS_O_APPEND) and advance it. */
+int64_t vfs_write(int fd, const void *buf, size_t len)
+{
+#define C(f) file_write(f, buf, len)
+	return ON_FD(fd, C);
+#undef C
+}
+
 /**
  * vfs_lseek - set the offset to @off from VFS_SEEK_SET/CUR/END.  Returns
  * it, -EBADF, -EINVAL (unknown @whence, below 0 or past INT64_MAX).
  */
 int64_t vfs_lseek(int fd, int64_t off, int whence)
 {
-	struct file *f = fdt_get(&vfs_kernel_fdt, fd);
-	int64_t r;
+#define C(f) file_lseek(f, off, whence)
+	return ON_FD(fd, C);
+#undef C
+}
 
-	if (!f)
-		return -EBADF;
-	mutex_lock(&f->lock);
-	r = seek_locked(f, off, whence);
-	mutex_unlock(&f->lock);
-	file_put(f);
-	return r;
+static int truncate_w(struct file *f, uint64_t size, const struct hfs_wait *w)
+{
+	if (f->fops || !can_write(f) || !FOPS(f)->truncate)
+		return -EINVAL;
+	return FOPS(f)->truncate(f->at.node, size, w);
 }
 
 /** vfs_ftruncate - set the size (waits for pins per @w); -EINVAL if not for writing. */
 int vfs_ftruncate(int fd, uint64_t size, const struct hfs_wait *w)
 {
-	struct file *f = fdt_get(&vfs_kernel_fdt, fd);
-	int err = -EINVAL;
+#define C(f) truncate_w(f, size, w)
+	return ON_FD(fd, C);
+#undef C
+}
 
-	if (!f)
+static int fallocate_w(struct file *f, int mode, uint64_t off, uint64_t len,
+		       const struct hfs_wait *w)
+{
+	if (f->fops)
+		return -ESPIPE;
+	if (!can_write(f))
 		return -EBADF;
-	if (can_write(f) && FOPS(f)->truncate)
-		err = FOPS(f)->truncate(f->at.node, size, w);
-	file_put(f);
-	return err;
+	return FOPS(f)->fallocate ? FOPS(f)->fallocate(f->at.node, mode, off, len, w) : -EINVAL;
 }
 
 /** vfs_fallocate - fallocate(2) modes; -EBADF if not open for writing. */
 int vfs_fallocate(int fd, int mode, uint64_t off, uint64_t len, const struct hfs_wait *w)
 {
-	struct file *f = fdt_get(&vfs_kernel_fdt, fd);
-	int err = -EBADF;
-
-	if (!f)
-		return -EBADF;
-	if (can_write(f))
-		err = FOPS(f)->fallocate ? FOPS(f)->fallocate(f->at.node, mode, off, len, w) :
-					   -EINVAL;
-	file_put(f);
-	return err;
+#define C(f) fallocate_w(f, mode, off, len, w)
+	return ON_FD(fd, C);
+#undef C
 }
 
 /** vfs_fsync - make the file's data durable.  0 or -EBADF. */
 int vfs_fsync(int fd)
 {
-	struct file *f = fdt_get(&vfs_kernel_fdt, fd);
-	int err;
-
-	if (!f)
-		return -EBADF;
-	err = FOPS(f)->fsync ? FOPS(f)->fsync(f->at.node) : 0;
-	file_put(f);
-	return err;
+	return ON_FD(fd, file_fsync);
 }
 
 /** vfs_fstat - the file's attributes.  0 or -EBADF. */
 int vfs_fstat(int fd, struct hfs_stat *st)
 {
-	struct file *f = fdt_get(&vfs_kernel_fdt, fd);
-	int err;
-
-	if (!f)
-		return -EBADF;
-	err = FOPS(f)->getattr(f->at.node, st);
-	file_put(f);
-	return err;
+#define C(f) file_fstat(f, st)
+	return ON_FD(fd, C);
+#undef C
 }
 
 /**
@@ -355,14 +558,9 @@ int vfs_fstat(int fd, struct hfs_stat *st)
  */
 int vfs_readdir(int fd, uint64_t *cookie, struct hfs_dirent *de)
 {
-	struct file *f = fdt_get(&vfs_kernel_fdt, fd);
-	int err;
-
-	if (!f)
-		return -EBADF;
-	err = FOPS(f)->readdir ? FOPS(f)->readdir(f->at.node, cookie, de) : -ENOTDIR;
-	file_put(f);
-	return err;
+#define C(f) file_readdir(f, cookie, de)
+	return ON_FD(fd, C);
+#undef C
 }
 
 /** vfs_inode - the holdfs inode behind @fd with a new reference, or NULL. */
@@ -373,7 +571,7 @@ struct hfs_inode *vfs_inode(int fd)
 
 	if (!f)
 		return NULL;
-	if (FOPS(f) == &vfs_holdfs_ops)
+	if (!f->fops && FOPS(f) == &vfs_holdfs_ops)
 		ip = hfs_igrab(f->at.node);
 	file_put(f);
 	return ip;

@@ -89,7 +89,10 @@ struct vpath {
 
 struct file {
 	unsigned refs;				/* atomic */
-	struct vpath at;			/* pins at.mnt (files) */
+	struct vpath at;			/* pins at.mnt (files); unset with fops */
+	const struct file_ops *fops;		/* a pipe or the console; NULL: a node */
+	void *priv;				/* fops's object */
+	char *path;				/* the path it was opened by (or NULL) */
 	int flags;
 	uint64_t off;				/* lock */
 	struct mutex lock;

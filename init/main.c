@@ -39,6 +39,7 @@
 #include <drivers/namespace.h>
 #include <fs/dax.h>
 #include <shell/shell.h>
+#include <syscall/syscall.h>
 #include <tests/ktest_kernel.h>
 #include <lib/string.h>
 
@@ -143,6 +144,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	blkdev_register_pmem();
 	dax_init();
 	vfs_mount_root();
+	syscall_init();
 
 	if (kopts.test[0])
 		ktest_kernel_main(kopts.test);	/* does not return */

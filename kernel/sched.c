@@ -169,6 +169,7 @@ static void __schedule(bool preempt)
 	c->current = next;
 	c->context_switches++;
 	switch_prev[c->id] = prev;
+	arch_thread_switch(prev, next);
 	context_switch(&prev->rsp, next->rsp);
 	/* prev runs again here, possibly on another CPU. */
 	finish_switch();
@@ -518,6 +519,7 @@ void sched_run_cpu(void)
 	idle->slice_start_ns = time_ns();
 	c->current = idle;
 	switch_prev[c->id] = self;
+	arch_thread_switch(self, idle);
 	context_switch(&self->rsp, idle->rsp);
 	panic("sched_run_cpu: returned");
 }

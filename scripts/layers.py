@@ -65,6 +65,8 @@ UNITS = [
     ("dmafile", 6, ["fs/dmafile.c", "include/fs/dmafile.h"]),
     ("bench", 7, ["bench/", "include/bench/"]),
     ("shell", 7, ["shell/", "include/shell/"]),
+    # The system-call table and what only it uses (exec, pipes, the tty).
+    ("syscall", 7, ["syscall/", "include/syscall/"]),
     # The in-kernel test runner, which init starts instead of the shell...
     ("ktest", 7, ["tests/kernel/ktest_kernel.c", "include/tests/"]),
     ("init", 7, ["init/", "include/init/"]),
@@ -74,7 +76,7 @@ UNITS = [
 ]
 
 # The folders whose files are product sources (and must all be claimed).
-PRODUCT_DIRS = ["lib", "arch", "kernel", "drivers", "fs", "bench", "shell",
+PRODUCT_DIRS = ["lib", "arch", "kernel", "drivers", "fs", "bench", "shell", "syscall",
                 "init", "include", "tests/kernel"]
 SOURCE_EXT = (".c", ".S", ".h")
 

@@ -7,6 +7,9 @@
 #include <kernel/mm.h>
 #include <kernel/kmalloc.h>
 #include <kernel/sched.h>
+#include <kernel/uvm.h>
+#include <kernel/proc.h>
+#include <arch/x86_64/paging.h>
 #include <kernel/timer.h>
 #include <bench/bench.h>
 #include <arch/x86_64/percpu.h>
@@ -54,6 +57,8 @@ static int cmd_mem(int argc, char **argv)
 		     total * 4, free * 4, (total - free) * 4);
 	shell_printf("kernel heap: %lu objects, %lu KiB in size classes\n",
 		     kmalloc_in_use(), kmalloc_slab_frames() * 4);
+	shell_printf("user memory: %lu KiB in %u processes, %lu KiB of page tables\n",
+		     uvm_frames() * 4, proc_count(), pt_table_frames * 4);
 	return 0;
 }
 SHELL_CMD("mem", "mem", "physical memory and kernel heap usage", cmd_mem);

@@ -4,8 +4,15 @@
  * One stub per vector pushes a zero error code when the CPU does not push
  * one (so every frame has the same shape), then the vector number, and jumps
  * to trap_common, which saves the general registers as a struct trap_frame
- * (include/arch/x86_64/irq.h) and calls trap_handler(frame).  Holdfast has
- * no user mode, so there is no swapgs.
+ * (include/arch/x86_64/irq.h) and calls trap_handler(frame).
+ *
+ * Ring 3: while user code runs, GS base holds the user's value and the
+ * kernel's per-CPU pointer waits in KERNEL_GS_BASE.  An interrupt or
+ * exception taken in ring 3 (the saved CS has RPL 3) does swapgs on the
+ * way in and again on the way out.  One kernel-mode exception also comes
+ * with the user's GS: a fault of the IRETQ that returns to ring 3
+ * (user_iretq, in syscall.S: a non-canonical RIP, say), raised after
+ * swapgs; it is recognised by its RIP and swaps too.
  *
  * Vectors whose exceptions push an error code: 8, 10-14, 17, 21, 29, 30
  * (Intel SDM Vol. 3A, table 6-1).
@@ -31,7 +38,15 @@ trap_stub_\vec:
 	.endr
 
 trap_common:
+	testb	$3, 24(%rsp)		/* CS of the interrupted code */
+	jnz	1f
 	pushq	%rax
+	leaq	user_iretq(%rip), %rax
+	cmpq	%rax, 24(%rsp)		/* RIP (one slot deeper now) */
+	popq	%rax
+	jne	2f
+1:	swapgs
+2:	pushq	%rax
 	pushq	%rbx
 	pushq	%rcx
 	pushq	%rdx
@@ -70,6 +85,38 @@ trap_common:
 	popq	%rbx
 	popq	%rax
 	addq	$16, %rsp		/* vector and error code */
+	testb	$3, 8(%rsp)		/* back to ring 3? */
+	jz	3f
+	swapgs
+3:	iretq
+
+/*
+ * trap_return_user - the common way back to ring 3 for a frame at %rsp
+ * (enter_user and the IRETQ path of a system call): restore every
+ * register and return with IRETQ, swapping GS last.
+ */
+	.globl	trap_return_user
+trap_return_user:
+	cli
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rbp
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rbx
+	popq	%rax
+	addq	$16, %rsp
+	swapgs
+	.globl	user_iretq
+user_iretq:
 	iretq
 
 /* Table of stub addresses for idt_init(). */

@@ -7,10 +7,14 @@
  */
 #include <arch/x86_64/desc.h>
 #include <arch/x86_64/percpu.h>
+#include <arch/x86_64/syscall.h>
 #include <lib/string.h>
 
 #define SEG_KCODE64	0x00af9a000000ffffULL	/* P, DPL0, code exec/read, L */
 #define SEG_KDATA	0x00cf92000000ffffULL	/* P, DPL0, data read/write */
+#define SEG_UCODE32	0x00cffa000000ffffULL	/* P, DPL3, 32-bit code (never loaded) */
+#define SEG_UDATA	0x00cff2000000ffffULL	/* P, DPL3, data read/write */
+#define SEG_UCODE64	0x00affa000000ffffULL	/* P, DPL3, code exec/read, L */
 #define TSS_TYPE_AVAIL	0x9			/* 64-bit TSS, available */
 #define DESC_PRESENT	(1ULL << 47)
 
@@ -39,6 +43,9 @@ void gdt_init_cpu(struct cpu *c, const uint64_t ist_top[IST_COUNT])
 	g->entry[0] = 0;
 	g->entry[GDT_KCODE / 8] = SEG_KCODE64;
 	g->entry[GDT_KDATA / 8] = SEG_KDATA;
+	g->entry[GDT_UCODE32 / 8] = SEG_UCODE32;
+	g->entry[GDT_UDATA / 8] = SEG_UDATA;
+	g->entry[GDT_UCODE / 8] = SEG_UCODE64;
 	set_tss_desc(g, GDT_TSS / 8, &c->tss);
 
 	__asm__ __volatile__(
@@ -54,4 +61,10 @@ void gdt_init_cpu(struct cpu *c, const uint64_t ist_top[IST_COUNT])
 		"ltr %w3"
 		:: "m"(p), "i"(GDT_KCODE), "r"(GDT_KDATA), "r"(GDT_TSS)
 		: "rax", "memory");
+	syscall_init_cpu();
+}
+
+void tss_set_rsp0(uint64_t rsp0)
+{
+	this_cpu()->tss.rsp[0] = rsp0;
 }

@@ -13,6 +13,15 @@
  *     WB, NX, 1 GiB/2 MiB pages where aligned.
  * Low memory is no longer identity mapped afterwards: a null pointer
  * dereference faults.
+ *
+ * User address spaces (pt_init_user): the lower half (PML4 slots 0-255)
+ * is the process's own; the upper half is the kernel's, shared by copying
+ * its 256 PML4 entries.  paging_init() gives every upper-half slot a PDPT
+ * at boot, so those 256 entries never change afterwards and a kernel
+ * mapping added later (vmap, ioremap, a pmem direct map) is seen by every
+ * process at once.  Intermediate entries of the lower half carry the U
+ * bit (the leaf decides access); lower-half tables are freed with the
+ * address space (pt_destroy_user).
  */
 #include <arch/x86_64/paging.h>
 #include <arch/x86_64/boot.h>
@@ -37,6 +46,15 @@
 #define LEVEL_SHIFT(l)	(12 + 9 * ((l) - 1))
 #define LEVEL_INDEX(va, l) (((va) >> LEVEL_SHIFT(l)) & (ENTRIES - 1))
 #define LEVEL_SIZE(l)	(1ULL << LEVEL_SHIFT(l))
+#define USER_HALF_END	0x0000800000000000ULL
+#define PML4_KERNEL_FIRST 256		/* PML4 slots 256-511: the kernel half */
+
+/* Intermediate entries: user-accessible in the lower half (the leaf
+ * decides), supervisor-only in the kernel half. */
+static uint64_t table_bits(uint64_t va)
+{
+	return va < USER_HALF_END ? PTE_TABLE | PTE_U : PTE_TABLE;
+}
 
 struct pgtable kernel_pgtable;
 size_t pt_table_frames;		/* frames used as page tables (never freed) */
@@ -151,7 +169,7 @@ static uint64_t *walk(struct pgtable *pt, uint64_t va, unsigned level, bool crea
 				*err = -ENOMEM;
 				return NULL;
 			}
-			__atomic_store_n(e, virt_to_phys(t) | PTE_TABLE, __ATOMIC_RELEASE);
+			__atomic_store_n(e, virt_to_phys(t) | table_bits(va), __ATOMIC_RELEASE);
 		} else if (*e & PTE_PS) {
 			if (!split) {
 				*err = -EEXIST;
@@ -346,6 +364,78 @@ void pt_activate(struct pgtable *pt)
 	write_cr3(pt->pml4_phys);
 }
 
+/* ------------------------------------------------- user address spaces */
+
+int pt_init_user(struct pgtable *pt)
+{
+	int err = pt_init(pt);
+
+	if (err)
+		return err;
+	for (unsigned i = PML4_KERNEL_FIRST; i < ENTRIES; i++)
+		pt->pml4[i] = kernel_pgtable.pml4[i];
+	return 0;
+}
+
+static void free_table(uint64_t *t)
+{
+	pmm_free_page(virt_to_phys(t));
+	__atomic_fetch_sub(&pt_table_frames, 1, __ATOMIC_RELAXED);
+}
+
+/* Visit the 4 KiB leaves under table @t (level @l) covering [va, end). */
+static void leaves(uint64_t *t, unsigned l, uint64_t base, uint64_t va, uint64_t end,
+		   void (*fn)(uint64_t va, uint64_t pa, unsigned prot, void *ctx), void *ctx,
+		   bool clear)
+{
+	uint64_t sz = LEVEL_SIZE(l);
+
+	for (unsigned i = LEVEL_INDEX(va, l); i < ENTRIES; i++) {
+		uint64_t a = base + i * sz, e = t[i];
+		if (a >= end)
+			break;
+		if (!(e & PTE_P))
+			continue;
+		if (l == 1) {
+			if (fn)
+				fn(a, e & PTE_ADDR, bits_prot(e), ctx);
+			if (clear)
+				t[i] = 0;
+			continue;
+		}
+		/* user tables hold only 4 KiB leaves (the process layer maps
+		 * nothing larger yet) */
+		if (e & PTE_PS)
+			panic("paging: large page at %#lx in a user address space", a);
+		leaves(table_va(e), l - 1, a, a > va ? a : va, end, fn, ctx, clear);
+		if (clear) {
+			free_table(table_va(e));
+			t[i] = 0;
+		}
+	}
+}
+
+void pt_walk_user(struct pgtable *pt, uint64_t va, uint64_t end,
+		  void (*fn)(uint64_t va, uint64_t pa, unsigned prot, void *ctx), void *ctx)
+{
+	unsigned long f = spin_lock_irqsave(&pt->lock);
+
+	if (end > USER_HALF_END)
+		end = USER_HALF_END;
+	leaves(pt->pml4, 4, 0, va, end, fn, ctx, false);
+	spin_unlock_irqrestore(&pt->lock, f);
+}
+
+void pt_destroy_user(struct pgtable *pt,
+		     void (*fn)(uint64_t va, uint64_t pa, unsigned prot, void *ctx), void *ctx)
+{
+	if (read_cr3() == pt->pml4_phys)
+		panic("pt_destroy_user: the address space is still loaded");
+	leaves(pt->pml4, 4, 0, 0, USER_HALF_END, fn, ctx, true);
+	free_table(pt->pml4);
+	pt->pml4 = NULL;
+}
+
 /* --------------------------------------------------- the kernel's tables */
 
 #define DIRECT_RANGES_MAX	(BOOT_MMAP_MAX + 16)
@@ -446,6 +536,16 @@ void paging_init(const struct boot_info *bi)
 	map_image(ALIGN_UP((uint64_t)__rodata_end, PAGE_SIZE), (uint64_t)boot_stack_guard, PROT_WRITE);
 	map_image((uint64_t)boot_stack_guard + PAGE_SIZE, (uint64_t)__bss_end, PROT_WRITE);
 
+	/* Every kernel-half PML4 slot gets its PDPT now: user address spaces
+	 * copy these 256 entries once and never look again. */
+	for (unsigned i = PML4_KERNEL_FIRST; i < ENTRIES; i++) {
+		if (!(kernel_pgtable.pml4[i] & PTE_P)) {
+			uint64_t *t = alloc_table();
+			if (!t)
+				panic("paging: no memory for the kernel half's tables");
+			kernel_pgtable.pml4[i] = virt_to_phys(t) | PTE_TABLE;
+		}
+	}
 	direct_map_add(0, EBDA_AREA_END);
 	direct_map_add(BIOS_AREA_START, BIOS_AREA_END - BIOS_AREA_START);
 	for (unsigned i = 0; i < bi->nmmap; i++) {

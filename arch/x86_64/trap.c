@@ -8,6 +8,14 @@
  * Vectors 32-255 go to the handler table, then the LAPIC gets its EOI and,
  * if the interrupted code may be preempted, the scheduler runs.
  *
+ * Ring 3: an exception in user mode goes to the process layer
+ * (user_fault_hook: resolve a demand-zero fault, or kill the program).
+ * A page fault in ring 0 on a user address (copy_from_user and friends)
+ * goes to the same hook first, then to the exception table: a fault at
+ * one of the user-copy instructions resumes at its fixup, which returns
+ * -EFAULT to the caller (arch/x86_64/uaccess.S).  Every return to ring 3
+ * passes user_return_hook (pending kills).
+ *
  * Locking: the handler table is written at boot or by irq_alloc_vector()
  * under vec_lock; readers (trap_handler) need no lock because an entry is
  * fully written before its vector is given to the device.
@@ -22,6 +30,7 @@
 #include <kernel/sched.h>
 #include <kernel/sync.h>
 #include <kernel/kjmp.h>
+#include <arch/x86_64/syscall.h>
 #include <lib/errno.h>
 
 #define IDT_ENTRIES	256
@@ -198,20 +207,74 @@ static void handle_interrupt(struct trap_frame *tf)
 		sched_preempt();
 }
 
+extern char user_iretq[];
+
+/*
+ * The IRETQ back to ring 3 faulted (a non-canonical RIP from a system
+ * call, say): the frame it was returning is at tf->rsp.  Make tf that
+ * user frame, so the process layer reports the user's RIP, and treat it
+ * as a general-protection fault in ring 3.
+ */
+static void bad_iret(struct trap_frame *tf)
+{
+	const uint64_t *iret = (const uint64_t *)tf->rsp;
+
+	tf->rip = iret[0];
+	tf->cs = iret[1];
+	tf->rflags = iret[2];
+	tf->rsp = iret[3];
+	tf->ss = iret[4];
+}
+
+static bool exception(struct trap_frame *tf)
+{
+	uint64_t addr;
+
+	if (tf->vector == EXC_NMI) {
+		sched_nmi_stop();	/* another CPU panicked */
+		return true;
+	}
+	if (tf->vector == EXC_GP && tf->rip == (uint64_t)user_iretq && user_fault_hook) {
+		bad_iret(tf);
+		return user_fault_hook(tf, 0, true);	/* kills the process */
+	}
+	if (tf->cs & SEL_RPL3) {
+		addr = tf->vector == EXC_PF ? read_cr2() : tf->rip;
+		if (user_fault_hook)
+			return user_fault_hook(tf, addr, true);
+		return false;
+	}
+	if (tf->vector == EXC_PF) {
+		addr = read_cr2();
+		if (page_fault_hook && page_fault_hook(tf, addr))
+			return true;
+		if (addr < USER_TOP) {
+			uint64_t fixup;
+			if (user_fault_hook && user_fault_hook(tf, addr, false))
+				return true;
+			if ((fixup = ex_table_find(tf->rip))) {
+				tf->rip = fixup;
+				return true;
+			}
+		}
+	}
+	return catch_fault(tf);
+}
+
 void trap_handler(struct trap_frame *tf)
 {
+	bool to_user = tf->cs & SEL_RPL3;
+
 	if (tf->vector < VEC_EXCEPTIONS) {
-		if (tf->vector == EXC_NMI) {
-			sched_nmi_stop();	/* another CPU panicked */
+		if (!exception(tf))
+			fatal_exception(tf);
+		if (tf->vector == EXC_NMI)
 			return;
-		}
-		if (tf->vector == EXC_PF && page_fault_hook && page_fault_hook(tf, read_cr2()))
-			return;
-		if (catch_fault(tf))
-			return;
-		fatal_exception(tf);
+	} else {
+		handle_interrupt(tf);
 	}
-	handle_interrupt(tf);
+	if (to_user && user_return_hook)
+		user_return_hook(tf);
 }
 
 void trap_init(void)

@@ -216,3 +216,11 @@ char uart_getc(void)
 	wait_event(&rx.wq, (c = uart_trygetc()) >= 0);
 	return (char)c;
 }
+
+int uart_getc_interruptible(void)
+{
+	int c = -1, err;
+
+	err = wait_event_interruptible(&rx.wq, (c = uart_trygetc()) >= 0);
+	return err ? err : c;
+}

@@ -25,6 +25,9 @@ void uart_enable_rx_irq(void);
 /* Next input byte; sleeps until one arrives.  Thread context only, no
  * spinlock held. */
 char uart_getc(void);
+/* The same, giving up with -EINTR when the thread is interrupted: the
+ * byte (0-255) or -EINTR.  Thread context only, no spinlock held. */
+int uart_getc_interruptible(void);
 /* Next input byte if one is buffered (or waiting in the UART), else -1.
  * Any context (rx.lock is taken with interrupts off). */
 int uart_trygetc(void);

@@ -115,6 +115,60 @@ int vfs_readdir(int fd, uint64_t *cookie, struct hfs_dirent *de);
  * (not open, or not on holdfs). */
 struct hfs_inode *vfs_inode(int fd);
 
+/*
+ * Files that are not nodes of a mounted filesystem (a pipe, the console):
+ * an ops table and an object, made by the layer that owns them
+ * (sys/pipe.c, sys/tty.c).  read/write may sleep; release runs at the
+ * last file_put.  A NULL entry answers -EINVAL.
+ */
+struct file_ops {
+	int64_t (*read)(struct file *f, void *buf, size_t len);
+	int64_t (*write)(struct file *f, const void *buf, size_t len);
+	int (*getattr)(struct file *f, struct hfs_stat *st);
+	void (*release)(struct file *f);
+};
+/* A new special file with one reference (NULL: no memory). */
+struct file *file_special(const struct file_ops *ops, void *priv, int flags);
+void *file_priv(const struct file *f);
+const struct file_ops *file_fops(const struct file *f);
+int file_flags(const struct file *f);
+void file_set_flags(struct file *f, int flags);	/* HFS_O_APPEND only changes */
+/* The path @f was opened by ("" for a special file).  Read-only. */
+const char *file_path(const struct file *f);
+
+/*
+ * The calls on a struct file itself (what a process's descriptors use);
+ * the vfs_* calls on the kernel's fds are these after fdt_get().  Same
+ * results as their vfs_* twins; -ESPIPE for offsets on a special file.
+ */
+int64_t file_read(struct file *f, void *buf, size_t len);
+int64_t file_write(struct file *f, const void *buf, size_t len);
+int64_t file_pread(struct file *f, void *buf, size_t len, uint64_t off);
+int64_t file_pwrite(struct file *f, const void *buf, size_t len, uint64_t off);
+int64_t file_lseek(struct file *f, int64_t off, int whence);
+int file_truncate(struct file *f, uint64_t size);
+int file_fallocate(struct file *f, int mode, uint64_t off, uint64_t len);
+int file_fsync(struct file *f);
+int file_fstat(struct file *f, struct hfs_stat *st);
+int file_readdir(struct file *f, uint64_t *cookie, struct hfs_dirent *de);
+bool file_is_dir(struct file *f);
+
+/*
+ * Descriptor tables of processes.  fdt_new: an empty table (NULL: no
+ * memory); fdt_clone: a copy sharing every file (fork); fdt_destroy:
+ * close all and free.  fdt_install_from: the lowest free fd >= @min
+ * (-EMFILE); fdt_install_at: put @f at @fd, closing what was there
+ * (dup2); the FD_CLOEXEC mark per slot: fdt_cloexec get/set, and
+ * fdt_close_cloexec (execve).  Locking as vfs_kernel_fdt.
+ */
+struct fdtable *fdt_new(void);
+struct fdtable *fdt_clone(struct fdtable *t);
+void fdt_destroy(struct fdtable *t);
+int fdt_install_from(struct fdtable *t, struct file *f, int min, bool cloexec);
+int fdt_install_at(struct fdtable *t, int fd, struct file *f, bool cloexec);
+int fdt_cloexec(struct fdtable *t, int fd, int set);	/* set < 0: query */
+void fdt_close_cloexec(struct fdtable *t);
+
 /* ------------------------------------------------------------ paths */
 int vfs_truncate(const char *path, uint64_t size, const struct hfs_wait *w);
 int vfs_stat(const char *path, struct hfs_stat *st);

@@ -40,6 +40,7 @@
 enum thread_state { THREAD_RUNNING, THREAD_RUNNABLE, THREAD_BLOCKED, THREAD_DEAD };
 
 #define THREAD_NAME_MAX		24
+#define FPU_STATE_SIZE		512	/* the FXSAVE area (SDM Vol. 1, 10.5.1) */
 #define THREAD_STACK_SIZE	(32 * 1024)
 #define AFFINITY_ANY		(-1)
 
@@ -74,6 +75,14 @@ struct thread {
 	struct completion exited;	/* completed by thread_exit */
 
 	bool interrupt_pending;		/* atomic: thread_interrupt() */
+
+	/* A user thread's ring-3 state, used by the switch
+	 * (arch_thread_switch): written by the thread itself with
+	 * preemption off, read when it is switched to. */
+	void *proc;			/* struct proc (kernel/proc.c), NULL: kernel thread */
+	uint64_t user_cr3;		/* its address space, 0: the kernel's */
+	uint64_t fs_base;		/* arch_prctl(ARCH_SET_FS), saved on switch */
+	uint8_t fpu[FPU_STATE_SIZE] __attribute__((aligned(16)));	/* FXSAVE image */
 };
 
 /*

@@ -70,6 +70,13 @@ enum shell_split_err {
  */
 int shell_split(char *line, char **argv, int max_args);
 
+/*
+ * shell_run_program - a line whose first word is a path (/bin/hello a b,
+ * optionally ending in "&"): run that program (shell/cmd_proc.c).
+ * Returns 0, -EINTR when Ctrl-C ended it, or the error starting it.
+ */
+int shell_run_program(int argc, char **argv);
+
 /* shell_split_error - the message for a shell_split() error, no newline. */
 const char *shell_split_error(int err);
 

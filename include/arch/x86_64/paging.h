@@ -59,6 +59,21 @@ bool pt_lookup(struct pgtable *pt, uint64_t va, uint64_t *pa, uint64_t *page_siz
 /* Load @pt into CR3 on the calling CPU. */
 void pt_activate(struct pgtable *pt);
 
+/*
+ * User address spaces (the process layer, kernel/uvm.c).  pt_init_user:
+ * an empty lower half and the kernel's upper half (0 or -ENOMEM).
+ * pt_walk_user: call @fn for every 4 KiB leaf in [va, end) of the lower
+ * half, with pt->lock held (fn must not sleep nor change @pt).
+ * pt_destroy_user: call @fn for every leaf (it frees the frame as it
+ * sees fit), then free every lower-half table and the PML4; @pt must not
+ * be loaded on any CPU.  Thread context.
+ */
+int pt_init_user(struct pgtable *pt);
+void pt_walk_user(struct pgtable *pt, uint64_t va, uint64_t end,
+		  void (*fn)(uint64_t va, uint64_t pa, unsigned prot, void *ctx), void *ctx);
+void pt_destroy_user(struct pgtable *pt,
+		     void (*fn)(uint64_t va, uint64_t pa, unsigned prot, void *ctx), void *ctx);
+
 /* Invalidate [va, va+len) on every CPU that may cache it.  The default
  * flushes only this CPU; SMP start-up installs a shootdown. */
 void tlb_flush_range(uint64_t va, uint64_t len);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <arch/x86_64/desc.h>
+#include <arch/x86_64/syscall.h>
 
 #define MAX_CPUS	64
 #define IST_STACK_SIZE	(16 * 1024)
@@ -20,6 +21,8 @@ struct kjmp_buf;
 
 struct cpu {
 	struct cpu *self;		/* must stay first: %gs:0 */
+	uint64_t kstack_top;		/* CPU_KSTACK_TOP_OFF: the running thread's kernel stack top */
+	uint64_t scratch_rsp;		/* CPU_SCRATCH_RSP_OFF: user RSP during syscall entry */
 	unsigned id;			/* 0 = boot CPU */
 	uint32_t apic_id;
 	bool online;			/* written by the CPU itself, read by all */
@@ -41,6 +44,9 @@ struct cpu {
 	struct gdt_table gdt;
 	struct tss tss;
 };
+
+_Static_assert(__builtin_offsetof(struct cpu, kstack_top) == CPU_KSTACK_TOP_OFF, "syscall_entry.S");
+_Static_assert(__builtin_offsetof(struct cpu, scratch_rsp) == CPU_SCRATCH_RSP_OFF, "syscall_entry.S");
 
 extern struct cpu cpus[MAX_CPUS];
 extern unsigned ncpus;

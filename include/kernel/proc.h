@@ -1,0 +1,151 @@
+/*
+ * proc.h - processes: one user thread, its address space (struct mm,
+ * kernel/uvm.c), its open files and working directory (kept for the
+ * system-call layer, which owns them), its parent, and how it ended.
+ *
+ * Life: proc_alloc() makes a process (state NEW) around an address space;
+ * proc_start() gives it a thread that runs fn(arg) (exec's loader or
+ * fork's child) and makes it RUNNING; the thread ends it with proc_exit()
+ * (or is killed: a fault it cannot survive, or a signal seen on its way
+ * back to ring 3), which frees the address space and the files and
+ * leaves a ZOMBIE holding the wait status until its parent collects it
+ * with proc_wait().  A process without a parent (started by the shell,
+ * or orphaned) is reaped by the shell's proc_wait(), or, when detached,
+ * at its exit.
+ *
+ * Signals (for now): kill() records a pending signal and interrupts the
+ * thread; on its way back to ring 3 (user_return_hook) the thread dies
+ * of it when its action is the default "terminate".  Handlers are
+ * recorded by rt_sigaction but not yet run (docs/11-user-space.md).
+ *
+ * Locking: proc_lock (a spinlock, kernel/proc.c) guards the process
+ * table, every parent link, state, exit status and the detached mark; the
+ * rest of a process is its own thread's (files, cwd, sigactions), or
+ * read-only after proc_start (pid, name).  child_exit (a wait queue) is
+ * woken at every exit.
+ */
+#ifndef KERNEL_PROC_H
+#define KERNEL_PROC_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PROC_MAX	64
+#define PROC_NAME_MAX	64
+#define PROC_CWD_MAX	256
+#define PROC_NSIG	65		/* signals 1..64 */
+#define PROC_NR_MAX	512		/* system-call numbers logged once each */
+
+/* Linux's signal numbers (asm/signal.h) for the ones the kernel sends. */
+#define SIGINT		2
+#define SIGKILL		9
+#define SIGSEGV		11
+#define SIGTERM		15
+#define SIGCHLD		17
+
+/* Linux wait-status encoding (the W* macros of sys/wait.h). */
+#define WSTATUS_EXITED(code)	(((code) & 0xff) << 8)
+#define WSTATUS_SIGNALED(sig)	((sig) & 0x7f)
+
+enum proc_state { PROC_NEW, PROC_RUNNING, PROC_ZOMBIE };
+
+struct mm;
+struct thread;
+struct trap_frame;
+
+struct proc {
+	/* read-only once started */
+	int pid;
+	struct thread *thread;
+	uint64_t start_ns;
+
+	/* proc_lock */
+	enum proc_state state;
+	struct proc *parent;		/* NULL: the shell's, or orphaned */
+	bool detached;			/* no parent will wait: reap at exit */
+	int status;			/* wait status, when ZOMBIE */
+	int pgid;			/* the job it belongs to (Ctrl-C) */
+
+	/* the process's own thread (and exec) */
+	struct mm *mm;
+	void *files;			/* the system-call layer's fd table */
+	char cwd[PROC_CWD_MAX];
+	char name[PROC_NAME_MAX];	/* the program's path, for messages */
+	uint64_t sigaction[PROC_NSIG];	/* handler addresses, recorded only */
+	uint64_t sigmask;
+	uint64_t clear_child_tid;
+	uint64_t nosys_logged[PROC_NR_MAX / 64];
+	uint64_t syscalls;		/* statistics */
+	struct trap_frame *frame;	/* the system call being served */
+
+	uint64_t sig_pending;		/* atomic: bit n = signal n */
+
+	void (*start_fn)(void *arg);	/* proc_start's, run by the new thread */
+	void *start_arg;
+};
+
+/*
+ * What the system-call layer registers (the kernel core never names it):
+ * release_files closes a dying process's files; fork_files gives the
+ * child its copy of the parent's table (0 or -ENOMEM).
+ */
+struct proc_ops {
+	void (*release_files)(struct proc *p);
+};
+void proc_set_ops(const struct proc_ops *ops);
+
+/* Boot: install the fault and return-to-user hooks. */
+void proc_init(void);
+
+/* A new process with @mm (owned by it from now on), state NEW, a fresh
+ * pid, @parent (may be NULL).  NULL when the table is full or no memory. */
+struct proc *proc_alloc(struct mm *mm, struct proc *parent, const char *name);
+/* Give @p a thread that runs @fn(@arg) as the process; RUNNING.  0 or
+ * -ENOMEM (then @p is freed with its mm: the caller must not use it). */
+int proc_start(struct proc *p, void (*fn)(void *arg), void *arg);
+
+/* The process the current thread runs, or NULL (a kernel thread). */
+struct proc *proc_current(void);
+
+/* Switch the current thread to @mm (exec), freeing the old one. */
+void proc_replace_mm(struct mm *mm);
+
+/**
+ * proc_exit - end the calling process with wait status @status: its
+ * files, address space and thread go; its children are orphaned; its
+ * parent is woken.  Process context; never returns.
+ */
+__attribute__((noreturn)) void proc_exit(int status);
+
+/**
+ * proc_wait - wait for a child of @parent (NULL: the shell's processes)
+ * matching @pid (> 0: that one; -1: any) to end, reap it and return its
+ * pid with *@status.  @nohang: 0 at once when none has ended.  -ECHILD
+ * (no such child), -EINTR (interrupted).  Thread context.
+ */
+int proc_wait(struct proc *parent, int pid, int *status, bool nohang);
+
+/* Send @sig (1..64; 0 checks existence) to @pid (or the group -pid).
+ * 0, -ESRCH, -EINVAL. */
+int proc_kill(int pid, int sig);
+
+/* Detach @pid (a background job of the shell): it is reaped at its exit,
+ * and a non-zero end is reported on the console.  Thread context. */
+void proc_detach(int pid);
+
+/* For `ps`: fn for every process with proc_lock held (no sleeping). */
+struct proc_info {
+	int pid, ppid;
+	const char *state;
+	int cpu;
+	char name[PROC_NAME_MAX];
+	size_t pages;
+};
+void proc_for_each(void (*fn)(const struct proc_info *pi, void *ctx), void *ctx);
+unsigned proc_count(void);
+
+/* Describe a wait status: "exit 3", "SIGSEGV". */
+const char *proc_signal_name(int sig);
+
+#endif

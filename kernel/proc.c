@@ -1,0 +1,448 @@
+/*
+ * proc.c - the process table, exit and wait, kill, and what the CPU
+ * tells us about a process: its faults (user_fault_hook) and its way back
+ * to ring 3 (user_return_hook).  include/kernel/proc.h has the life of a
+ * process and the lock rules; the system calls are in sys/.
+ *
+ * Locking: proc_lock guards table[], and each process's state, parent,
+ * detached mark, pgid and status.  It is a spinlock, never held across a
+ * sleep; sched_wake (rq_lock) may be taken inside it, never the reverse.
+ */
+#include <kernel/proc.h>
+#include <kernel/uvm.h>
+#include <kernel/sched.h>
+#include <kernel/sync.h>
+#include <kernel/timer.h>
+#include <kernel/mm.h>
+#include <kernel/printk.h>
+#include <kernel/panic.h>
+#include <arch/x86_64/irq.h>
+#include <arch/x86_64/cpu.h>
+#include <arch/x86_64/percpu.h>
+#include <arch/x86_64/paging.h>
+#include <arch/x86_64/syscall.h>
+#include <arch/x86_64/switch.h>
+#include <lib/string.h>
+#include <lib/errno.h>
+
+static spinlock_t proc_lock = SPINLOCK_INIT("procs");
+static struct proc *table[PROC_MAX];		/* proc_lock */
+static int next_pid = 1;			/* proc_lock */
+static struct wait_queue child_exit = WAIT_QUEUE_INIT(child_exit, "child_exit");
+static const struct proc_ops *ops;
+
+void proc_set_ops(const struct proc_ops *o) { ops = o; }
+
+struct proc *proc_current(void)
+{
+	return current_thread()->proc;
+}
+
+static const char *const sig_names[32] = {
+	[1] = "SIGHUP", [2] = "SIGINT", [3] = "SIGQUIT", [4] = "SIGILL", [5] = "SIGTRAP",
+	[6] = "SIGABRT", [7] = "SIGBUS", [8] = "SIGFPE", [9] = "SIGKILL", [10] = "SIGUSR1",
+	[11] = "SIGSEGV", [12] = "SIGUSR2", [13] = "SIGPIPE", [14] = "SIGALRM",
+	[15] = "SIGTERM", [16] = "SIGSTKFLT", [17] = "SIGCHLD", [18] = "SIGCONT",
+	[19] = "SIGSTOP", [20] = "SIGTSTP", [21] = "SIGTTIN", [22] = "SIGTTOU",
+	[23] = "SIGURG", [24] = "SIGXCPU", [25] = "SIGXFSZ", [26] = "SIGVTALRM",
+	[27] = "SIGPROF", [28] = "SIGWINCH", [29] = "SIGIO", [30] = "SIGPWR", [31] = "SIGSYS",
+};
+
+const char *proc_signal_name(int sig)
+{
+	return sig > 0 && sig < 32 && sig_names[sig] ? sig_names[sig] : "a real-time signal";
+}
+
+/* Default action "ignore" (signal(7)); stop signals are ignored too,
+ * since nothing stops a process yet. */
+static bool default_ignored(int sig)
+{
+	return sig == SIGCHLD || sig == 18 || sig == 19 || sig == 20 || sig == 21 ||
+	       sig == 22 || sig == 23 || sig == 28;
+}
+
+#define SIG_IGN_HANDLER	1
+
+struct proc *proc_alloc(struct mm *mm, struct proc *parent, const char *name)
+{
+	struct proc *p = kzalloc(sizeof(*p));
+	int slot = -1;
+
+	if (!p)
+		return NULL;
+	spin_lock(&proc_lock);
+	for (int i = 0; i < PROC_MAX; i++)
+		if (!table[i]) {
+			slot = i;
+			break;
+		}
+	if (slot >= 0) {
+		p->pid = next_pid++;
+		p->parent = parent;
+		p->pgid = parent ? parent->pgid : p->pid;
+		p->state = PROC_NEW;
+		table[slot] = p;
+	}
+	spin_unlock(&proc_lock);
+	if (slot < 0) {
+		kfree(p);
+		return NULL;
+	}
+	p->mm = mm;
+	strlcpy(p->name, name, sizeof(p->name));
+	strlcpy(p->cwd, "/", sizeof(p->cwd));
+	return p;
+}
+
+static void table_remove(struct proc *p)
+{
+	assert_held(&proc_lock);
+	for (int i = 0; i < PROC_MAX; i++)
+		if (table[i] == p)
+			table[i] = NULL;
+}
+
+/* After table_remove, outside proc_lock. */
+static void proc_free(struct proc *p)
+{
+	if (p->thread)
+		thread_detach(p->thread);
+	if (p->mm)
+		mm_destroy(p->mm);
+	kfree(p);
+}
+
+static void proc_thread_main(void *arg)
+{
+	struct proc *p = arg;
+	struct thread *t = current_thread();
+
+	preempt_disable();
+	t->proc = p;
+	t->fs_base = 0;
+	t->user_cr3 = mm_cr3(p->mm);
+	write_cr3(t->user_cr3);
+	arch_fpu_init(t);
+	preempt_enable();
+	p->start_fn(p->start_arg);
+	proc_exit(WSTATUS_EXITED(127));
+}
+
+int proc_start(struct proc *p, void (*fn)(void *arg), void *arg)
+{
+	struct thread *t;
+
+	p->start_fn = fn;
+	p->start_arg = arg;
+	p->start_ns = time_ns();
+	spin_lock(&proc_lock);
+	p->state = PROC_RUNNING;
+	spin_unlock(&proc_lock);
+	t = thread_create(p->name[0] ? p->name : "proc", proc_thread_main, p);
+	if (!t) {
+		spin_lock(&proc_lock);
+		table_remove(p);
+		spin_unlock(&proc_lock);
+		proc_free(p);
+		return -ENOMEM;
+	}
+	spin_lock(&proc_lock);
+	p->thread = t;
+	spin_unlock(&proc_lock);
+	return 0;
+}
+
+void proc_replace_mm(struct mm *mm)
+{
+	struct proc *p = proc_current();
+	struct thread *t = current_thread();
+	struct mm *old = p->mm;
+
+	preempt_disable();
+	p->mm = mm;
+	t->user_cr3 = mm_cr3(mm);
+	t->fs_base = 0;
+	write_cr3(t->user_cr3);
+	wrmsr(MSR_FS_BASE, 0);
+	arch_fpu_init(t);
+	preempt_enable();
+	if (old)
+		mm_destroy(old);
+}
+
+static void report_end(const struct proc *p, int status)
+{
+	if (status & 0x7f) {
+		if ((status & 0x7f) != SIGSEGV)	/* already reported at the fault */
+			kprintf("[pid %d %s: %s]\n", p->pid, p->name, proc_signal_name(status & 0x7f));
+	} else if (status >> 8) {
+		kprintf("[pid %d %s: exit %d]\n", p->pid, p->name, (status >> 8) & 0xff);
+	}
+}
+
+void proc_exit(int status)
+{
+	struct proc *p = proc_current();
+	struct thread *t = current_thread();
+	struct proc *orphans[PROC_MAX];
+	unsigned norphans = 0;
+	bool reap_self;
+
+	if (!p)
+		panic("proc_exit from a kernel thread");
+	if (ops && ops->release_files)
+		ops->release_files(p);
+	preempt_disable();
+	t->user_cr3 = 0;
+	write_cr3(kernel_pgtable.pml4_phys);
+	preempt_enable();
+	mm_destroy(p->mm);
+	p->mm = NULL;
+
+	spin_lock(&proc_lock);
+	for (int i = 0; i < PROC_MAX; i++) {
+		struct proc *c = table[i];
+		if (!c || c->parent != p)
+			continue;
+		c->parent = NULL;
+		c->detached = true;
+		if (c->state == PROC_ZOMBIE) {
+			table[i] = NULL;
+			orphans[norphans++] = c;
+		}
+	}
+	p->status = status;
+	p->state = PROC_ZOMBIE;
+	reap_self = !p->parent && p->detached;
+	if (reap_self)
+		table_remove(p);
+	spin_unlock(&proc_lock);
+
+	for (unsigned i = 0; i < norphans; i++)
+		proc_free(orphans[i]);
+	wake_up_all(&child_exit);
+	preempt_disable();
+	t->proc = NULL;
+	preempt_enable();
+	if (reap_self) {
+		report_end(p, status);
+		proc_free(p);
+	}
+	thread_exit();
+}
+
+static bool matches(const struct proc *c, const struct proc *parent, int pid)
+{
+	if (c->parent != parent || (!parent && c->detached))
+		return false;
+	return pid == -1 || c->pid == pid || (pid < -1 && c->pgid == -pid) ||
+	       (pid == 0 && parent && c->pgid == parent->pgid);
+}
+
+/* 1: a matching zombie, 0: matching children, none ended, -1: none. */
+static int child_state(struct proc *parent, int pid)
+{
+	int r = -1;
+
+	spin_lock(&proc_lock);
+	for (int i = 0; i < PROC_MAX; i++) {
+		struct proc *c = table[i];
+		if (!c || !matches(c, parent, pid))
+			continue;
+		r = 0;
+		if (c->state == PROC_ZOMBIE) {
+			r = 1;
+			break;
+		}
+	}
+	spin_unlock(&proc_lock);
+	return r;
+}
+
+int proc_wait(struct proc *parent, int pid, int *status, bool nohang)
+{
+	for (;;) {
+		struct proc *z = NULL;
+		int st, r;
+
+		spin_lock(&proc_lock);
+		for (int i = 0; i < PROC_MAX && !z; i++) {
+			struct proc *c = table[i];
+			if (c && matches(c, parent, pid) && c->state == PROC_ZOMBIE) {
+				z = c;
+				table[i] = NULL;
+			}
+		}
+		spin_unlock(&proc_lock);
+		if (z) {
+			int zpid = z->pid;
+			*status = z->status;
+			proc_free(z);
+			return zpid;
+		}
+		st = child_state(parent, pid);
+		if (st < 0)
+			return -ECHILD;
+		if (nohang)
+			return 0;
+		r = wait_event_interruptible(&child_exit, child_state(parent, pid) != 0);
+		if (r)
+			return r;
+	}
+}
+
+int proc_kill(int pid, int sig)
+{
+	struct proc *self = proc_current();
+	int found = 0;
+
+	if (sig < 0 || sig >= PROC_NSIG)
+		return -EINVAL;
+	if (pid == 0) {
+		if (!self)
+			return -ESRCH;
+		pid = -self->pgid;
+	}
+	if (pid == -1)
+		return -EINVAL;		/* "every process": not supported */
+	spin_lock(&proc_lock);
+	for (int i = 0; i < PROC_MAX; i++) {
+		struct proc *p = table[i];
+		if (!p || (pid > 0 ? p->pid != pid : p->pgid != -pid))
+			continue;
+		found++;
+		if (!sig || p->state != PROC_RUNNING || !p->thread)
+			continue;
+		__atomic_or_fetch(&p->sig_pending, 1ULL << sig, __ATOMIC_SEQ_CST);
+		thread_interrupt(p->thread);
+	}
+	spin_unlock(&proc_lock);
+	return found ? 0 : -ESRCH;
+}
+
+void proc_detach(int pid)
+{
+	struct proc *z = NULL;
+
+	spin_lock(&proc_lock);
+	for (int i = 0; i < PROC_MAX; i++) {
+		struct proc *p = table[i];
+		if (!p || p->pid != pid || p->parent)
+			continue;
+		p->detached = true;
+		if (p->state == PROC_ZOMBIE) {
+			table[i] = NULL;
+			z = p;
+		}
+	}
+	spin_unlock(&proc_lock);
+	if (z) {
+		report_end(z, z->status);
+		proc_free(z);
+	}
+}
+
+void proc_for_each(void (*fn)(const struct proc_info *pi, void *ctx), void *ctx)
+{
+	static const char *const states[] = { "new", "running", "zombie" };
+
+	spin_lock(&proc_lock);
+	for (int i = 0; i < PROC_MAX; i++) {
+		struct proc *p = table[i];
+		struct proc_info pi;
+		if (!p)
+			continue;
+		pi.pid = p->pid;
+		pi.ppid = p->parent ? p->parent->pid : 0;
+		pi.state = states[p->state];
+		if (p->state == PROC_RUNNING && p->thread)
+			pi.state = thread_state_name(p->thread->state);
+		pi.cpu = p->thread && p->state == PROC_RUNNING ? p->thread->cpu : -1;
+		strlcpy(pi.name, p->name, sizeof(pi.name));
+		pi.pages = p->mm ? mm_pages(p->mm) : 0;
+		fn(&pi, ctx);
+	}
+	spin_unlock(&proc_lock);
+}
+
+unsigned proc_count(void)
+{
+	unsigned n = 0;
+
+	spin_lock(&proc_lock);
+	for (int i = 0; i < PROC_MAX; i++)
+		n += table[i] != NULL;
+	spin_unlock(&proc_lock);
+	return n;
+}
+
+/* ------------------------------------------------------------ CPU hooks */
+
+static int fault_signal(uint64_t vector)
+{
+	switch (vector) {
+	case EXC_DE:
+	case 16:		/* x87 error */
+	case 19:		/* SIMD error */
+		return 8;	/* SIGFPE */
+	case EXC_UD:
+		return 4;	/* SIGILL */
+	case EXC_BP:
+	case EXC_DB:
+		return 5;	/* SIGTRAP */
+	default:
+		return SIGSEGV;
+	}
+}
+
+static bool user_fault(struct trap_frame *tf, uint64_t addr, bool user_mode)
+{
+	struct proc *p = proc_current();
+	int sig;
+
+	if (!p || !p->mm)
+		return false;
+	if (tf->vector == EXC_PF && addr < USER_TOP) {
+		if (!(tf->rflags & RFLAGS_IF) || this_cpu()->preempt_count > 0)
+			return false;	/* the kernel cannot sleep there: -EFAULT */
+		irq_enable();
+		if (mm_fault(p->mm, addr, tf->error & PF_WRITE, tf->error & PF_INSTR) == 0)
+			return true;
+	}
+	if (!user_mode)
+		return false;
+	irq_enable();
+	sig = fault_signal(tf->vector);
+	if (sig == SIGSEGV)
+		kprintf("[pid %d %s: SIGSEGV at 0x%lx, rip 0x%lx]\n", p->pid, p->name,
+			tf->vector == EXC_PF ? addr : 0UL, tf->rip);
+	else
+		kprintf("[pid %d %s: %s at rip 0x%lx]\n", p->pid, p->name,
+			proc_signal_name(sig), tf->rip);
+	proc_exit(WSTATUS_SIGNALED(sig));
+}
+
+static void user_return(struct trap_frame *tf)
+{
+	struct proc *p = proc_current();
+	uint64_t pend;
+
+	if (!p || !thread_interrupted())
+		return;
+	thread_interrupt_clear();
+	pend = __atomic_exchange_n(&p->sig_pending, 0, __ATOMIC_SEQ_CST);
+	for (int sig = 1; sig < PROC_NSIG; sig++) {
+		if (!(pend & (1ULL << sig)))
+			continue;
+		if (sig != SIGKILL && (default_ignored(sig) || p->sigaction[sig] == SIG_IGN_HANDLER))
+			continue;
+		irq_enable();
+		proc_exit(WSTATUS_SIGNALED(sig));
+	}
+}
+
+void proc_init(void)
+{
+	user_fault_hook = user_fault;
+	user_return_hook = user_return;
+}

@@ -1,0 +1,122 @@
+/*
+ * tty.c - the console as a file: fds 0, 1 and 2 of the programs the
+ * shell starts.  Writes go to the console (kernel/console.c, which turns
+ * "\n" into "\r\n" on the serial line).  Reads take a line from the
+ * serial port: bytes are echoed as typed, backspace (DEL or ^H) rubs out,
+ * Enter ("\r" or "\n") ends the line and is given as "\n", ^D on an empty
+ * line is end of file.  A ^C ends the read with -EINTR (the shell sends
+ * SIGINT to the foreground job as it arrives).  Reading sleeps
+ * interruptibly.  One line buffer per open console file; the serial
+ * input is shared with the shell, which does not read while it waits for
+ * a foreground program.
+ */
+#include "sys_int.h"
+#include <kernel/printk.h>
+#include <kernel/mm.h>
+#include <drivers/uart16550.h>
+#include <fs/vfs.h>
+#include <fs/holdfs.h>
+#include <lib/errno.h>
+#include <lib/string.h>
+
+#define S_IFCHR		0020000
+#define TTY_LINE	256
+#define CH_EOF		0x04
+#define CH_INTR		0x03
+#define CH_BS		0x08
+#define CH_DEL		0x7f
+
+struct tty {
+	struct mutex lock;
+	char line[TTY_LINE];	/* lock: a line read but not yet given out */
+	size_t len, pos;
+};
+
+static int fill_line(struct tty *t)
+{
+	t->len = t->pos = 0;
+	for (;;) {
+		int c = uart_getc_interruptible();
+		if (c < 0)
+			return c;
+		if (c == CH_INTR) {
+			console_write("^C\n", 3);
+			return -EINTR;
+		}
+		if (c == CH_EOF && t->len == 0)
+			return 0;
+		if (c == CH_BS || c == CH_DEL) {
+			if (t->len) {
+				t->len--;
+				console_write("\b \b", 3);
+			}
+			continue;
+		}
+		if (c == '\r' || c == '\n') {
+			t->line[t->len++] = '\n';
+			console_write("\n", 1);
+			return 0;
+		}
+		if (t->len < TTY_LINE - 1) {
+			char ch = (char)c;
+			t->line[t->len++] = ch;
+			console_write(&ch, 1);
+		}
+	}
+}
+
+static int64_t tty_read(struct file *f, void *buf, size_t len)
+{
+	struct tty *t = file_priv(f);
+	size_t n;
+	int err = 0;
+
+	mutex_lock(&t->lock);
+	if (t->pos == t->len)
+		err = fill_line(t);
+	n = MIN(len, t->len - t->pos);
+	memcpy(buf, t->line + t->pos, n);
+	t->pos += n;
+	mutex_unlock(&t->lock);
+	return err ? err : (int64_t)n;
+}
+
+static int64_t tty_write(struct file *f, const void *buf, size_t len)
+{
+	console_write(buf, len);
+	return (int64_t)len;
+}
+
+static int tty_getattr(struct file *f, struct hfs_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->mode = S_IFCHR | 0620;
+	st->nlink = 1;
+	return 0;
+}
+
+static void tty_release(struct file *f)
+{
+	kfree(file_priv(f));
+}
+
+static const struct file_ops tty_ops = {
+	.read = tty_read,
+	.write = tty_write,
+	.getattr = tty_getattr,
+	.release = tty_release,
+};
+
+struct file *tty_open(void)
+{
+	struct tty *t = kzalloc(sizeof(*t));
+	struct file *f;
+
+	if (!t)
+		return NULL;
+	mutex_init(&t->lock, "tty");
+	f = file_special(&tty_ops, t, HFS_O_RDWR);
+	if (!f)
+		kfree(t);
+	return f;
+}

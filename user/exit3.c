@@ -1,0 +1,2 @@
+/* exit3.c - exit with status 3: the shell reports it. */
+int main(void) { return 3; }
