@@ -613,8 +613,19 @@ SYS(sys_utimensat)
 		if ((err = timespec_ns(ts, &at)) || (err = timespec_ns(ts + 2, &mt)))
 			return err;
 	}
-	if (!a1)
-		return -EINVAL;		/* futimens(fd) through a NULL path: not yet */
+	if (!a1) {
+		/* futimens(fd): the file open at a0 (through its path) */
+		struct file *f;
+		int64_t r;
+		if ((int)a0 == AT_FDCWD)
+			return -EFAULT;
+		f = fd_file((int)a0);
+		if (!f)
+			return -EBADF;
+		r = file_path(f)[0] ? vfs_utimens(file_path(f), at, mt, true) : -EINVAL;
+		file_put(f);
+		return r;
+	}
 	return ONE_PATH(a0, a1, vfs_utimens(p_, at, mt, !(a3 & AT_SYMLINK_NOFOLLOW)));
 }
 

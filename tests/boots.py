@@ -1369,3 +1369,180 @@ BOOTS += [
              reject=(r"^truncated /c", r"dma job \d+: failed after \d+ bytes /big -> "),
              timeout=180),
 ]
+
+
+# ------------------------------------------------------------ user space ----
+# Programs from user/ (build/user/, musl-gcc -static) are put into /bin on
+# the image before the boot, as `make run` does (scripts/install_user.py).
+
+USER_BUILD = os.path.join("build", "user")
+
+
+def _install_user(images, extra=()):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "install_user", os.path.join("scripts", "install_user.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    progs = sorted(os.path.join(USER_BUILD, p) for p in os.listdir(USER_BUILD))
+    return mod.install("build", images[0], progs + list(extra))
+
+
+def user_programs(images):
+    if not os.path.isdir(USER_BUILD):
+        return "build/user is missing: make user"
+    return _install_user(images)
+
+
+def usertests_ktap(text):
+    """Every usertests case passed, as many as the plan says."""
+    plan = re.search(r"^1\.\.(\d+)$", text, re.M)
+    if not plan:
+        return "no KTAP plan from /bin/usertests"
+    oks = re.findall(r"^ok \d+ (\S+)$", text, re.M)
+    bad = re.findall(r"^not ok \d+ (\S+)$", text, re.M)
+    if bad:
+        return "usertests failed: " + ", ".join(bad)
+    if len(oks) != int(plan.group(1)):
+        return f"usertests: {len(oks)} of {plan.group(1)} cases reported"
+    return None
+
+
+def no_leak(text):
+    """The two `mem` reports after the warm-up and the second round agree:
+    free frames plus heap slab frames, heap objects, user memory."""
+    mems = re.findall(r"physical memory: \d+ KiB total, (\d+) KiB free.*\n"
+                      r"kernel heap: (\d+) objects, (\d+) KiB in size classes\n"
+                      r"user memory: (\d+) KiB in (\d+) processes, (\d+) KiB of page tables",
+                      text)
+    if len(mems) != 2:
+        return f"expected two mem reports, got {len(mems)}"
+    (f1, o1, s1, u1, p1, t1), (f2, o2, s2, u2, p2, t2) = [tuple(map(int, m)) for m in mems]
+    if f1 + s1 != f2 + s2:
+        return f"frames leaked: {f1 + s1 - f2 - s2} KiB (free+slab {f1 + s1} -> {f2 + s2})"
+    if o1 != o2:
+        return f"heap objects leaked: {o1} -> {o2}"
+    if u2 or p2 or t1 != t2:
+        return f"user memory left: {u2} KiB in {p2} processes, page tables {t1} -> {t2} KiB"
+    return None
+
+
+HOST_C = r'''
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+int main(int argc, char **argv)
+{
+	unsigned long h = 5381;
+	char buf[64];
+	int p[2], st, fd;
+	for (int i = 0; i < argc; i++)
+		printf("arg %d: %s\n", i, argv[i]);
+	for (int i = 0; i < 100000; i++)
+		h = h * 33 + (unsigned)i;
+	printf("hash %lu, %.3f\n", h, 2.0 / 3.0);
+	pipe(p);
+	if (fork() == 0) {
+		write(p[1], "child says hi", 13);
+		_exit(7);
+	}
+	wait(&st);
+	buf[read(p[0], buf, sizeof(buf))] = 0;
+	printf("%s, exit %d\n", buf, WEXITSTATUS(st));
+	fd = open("/tmp-compare.txt", O_CREAT | O_RDWR | O_TRUNC, 0644);
+	write(fd, "0123456789", 10);
+	printf("lseek %ld, unlink %d\n", (long)lseek(fd, -4, SEEK_END), unlink("/tmp-compare.txt"));
+	return 0;
+}
+'''
+HOST_BIN = os.path.join("build", "test", "hostcmp")
+HOST_EXPECTED = {}
+
+
+def build_host_program(images):
+    """Write a C file now, build it with musl-gcc -static, run it on the
+    host (Linux) for the expected output, and put it on the image."""
+    os.makedirs(os.path.dirname(HOST_BIN), exist_ok=True)
+    src = HOST_BIN + ".c"
+    with open(src, "w") as f:
+        f.write(HOST_C)
+    r = subprocess.run(["musl-gcc", "-static", "-O2", "-o", HOST_BIN, src],
+                       capture_output=True, text=True)
+    if r.returncode:
+        return "musl-gcc failed: " + r.stderr[-300:]
+    r = subprocess.run([os.path.abspath(HOST_BIN), "x", "y z"], capture_output=True, text=True, timeout=30,
+                       cwd="/tmp")
+    if r.returncode:
+        return f"{HOST_BIN} exits {r.returncode} on the host"
+    HOST_EXPECTED["out"] = r.stdout.replace("/tmp-compare.txt", "")
+    return _install_user(images, [HOST_BIN])
+
+
+def host_output_matches(text):
+    want = HOST_EXPECTED.get("out")
+    if want is None:
+        return "the host run did not happen"
+    got = text.split('holdfast> /bin/hostcmp x "y z"\n', 1)
+    if len(got) != 2:
+        return "the program's command line is not in the output"
+    got = got[1].split("holdfast> ", 1)[0].replace("/bin/hostcmp", os.path.abspath(HOST_BIN))
+    if got != want:
+        return f"output differs from Linux's:\n--- Linux\n{want}--- Holdfast\n{got}"
+    return None
+
+
+def bad_elfs(images):
+    """A truncated ELF and one for another machine, beside the programs."""
+    hello = os.path.join(USER_BUILD, "hello")
+    if not os.path.exists(hello):
+        return "build/user/hello is missing: make user"
+    data = open(hello, "rb").read()
+    os.makedirs(os.path.join("build", "test"), exist_ok=True)
+    trunc = os.path.join("build", "test", "truncated")
+    with open(trunc, "wb") as f:
+        f.write(data[:100])
+    arm = os.path.join("build", "test", "wrongmachine")
+    with open(arm, "wb") as f:
+        f.write(data[:18] + (183).to_bytes(2, "little") + data[20:])   # EM_AARCH64
+    return _install_user(images, [trunc, arm])
+
+
+BOOTS += [
+    scenario("user-usertests", machine="q35", kernel="holdfast.elf",
+             pmem=("64M",), pmem_format=True, prepare=user_programs, timeout=300,
+             stdin="/bin/usertests\npoweroff\n", status=STATUS_POWEROFF,
+             expect=(r"^ok 1 fork_exec_wait$", r"# usertests: \d+ passed, 0 failed"),
+             check=usertests_ktap),
+    scenario("user-usertests-smp2", machine="q35", kernel="holdfast.elf", smp=2,
+             pmem=("64M",), pmem_format=True, prepare=user_programs, timeout=300,
+             stdin="/bin/usertests\npoweroff\n", status=STATUS_POWEROFF,
+             expect=(r"# usertests: \d+ passed, 0 failed",), check=usertests_ktap),
+    scenario("user-segv", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True, prepare=user_programs,
+             stdin="/bin/segv\n/bin/hello again\n/bin/exit3\npoweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"^\[pid \d+ /bin/segv: SIGSEGV at 0x0, rip 0x40[0-9a-f]+\]$",
+                     r"^hello from user space!\nargv\[1\] = again$",
+                     r"^\[pid \d+ /bin/exit3: exit 3\]$")),
+    scenario("user-host-compare", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True, prepare=build_host_program,
+             stdin='/bin/hostcmp x "y z"\npoweroff\n', status=STATUS_POWEROFF,
+             check=host_output_matches),
+    scenario("user-no-leak", machine="q35", kernel="holdfast.elf",
+             pmem=("64M",), pmem_format=True, prepare=user_programs, timeout=400,
+             stdin=("/bin/usertests\n/bin/ls /bin\n/bin/segv\n/bin/cat /bin/nothing\n"
+                    "mem\n/bin/usertests\n/bin/ls /bin\n/bin/segv\n/bin/cat /bin/nothing\n"
+                    "mem\npoweroff\n"),
+             status=STATUS_POWEROFF, check=no_leak),
+    scenario("user-bad-elf", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True, prepare=bad_elfs,
+             stdin="/bin/truncated\n/bin/wrongmachine\n/bin/hello\npoweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"^exec: /bin/truncated: .*truncated",
+                     r"^/bin/truncated: Exec format error$",
+                     r"^exec: /bin/wrongmachine: not an x86-64 program \(wrong machine\)$",
+                     r"^/bin/wrongmachine: Exec format error$",
+                     r"^hello from user space!$")),
+]
