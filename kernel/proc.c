@@ -291,24 +291,17 @@ int proc_wait(struct proc *parent, int pid, int *status, bool nohang)
 	}
 }
 
-int proc_kill(int pid, int sig)
+/* Signal the process @id (@group: every process of job @id). */
+static int kill_match(int id, bool group, int sig)
 {
-	struct proc *self = proc_current();
 	int found = 0;
 
 	if (sig < 0 || sig >= PROC_NSIG)
 		return -EINVAL;
-	if (pid == 0) {
-		if (!self)
-			return -ESRCH;
-		pid = -self->pgid;
-	}
-	if (pid == -1)
-		return -EINVAL;		/* "every process": not supported */
 	spin_lock(&proc_lock);
 	for (int i = 0; i < PROC_MAX; i++) {
 		struct proc *p = table[i];
-		if (!p || (pid > 0 ? p->pid != pid : p->pgid != -pid))
+		if (!p || (group ? p->pgid != id : p->pid != id))
 			continue;
 		found++;
 		if (!sig || p->state != PROC_RUNNING || !p->thread)
@@ -318,6 +311,25 @@ int proc_kill(int pid, int sig)
 	}
 	spin_unlock(&proc_lock);
 	return found ? 0 : -ESRCH;
+}
+
+int proc_kill(int pid, int sig)
+{
+	struct proc *self = proc_current();
+
+	if (pid == 0) {
+		if (!self)
+			return -ESRCH;
+		return kill_match(self->pgid, true, sig);
+	}
+	if (pid == -1)
+		return -EINVAL;		/* "every process": not supported */
+	return pid > 0 ? kill_match(pid, false, sig) : kill_match(-pid, true, sig);
+}
+
+int proc_kill_group(int pgid, int sig)
+{
+	return kill_match(pgid, true, sig);
 }
 
 void proc_detach(int pid)

@@ -56,7 +56,7 @@ int shell_run_program(int argc, char **argv)
 		if (r != -EINTR)
 			break;
 		/* Ctrl-C (the shell is the console's foreground thread) */
-		proc_kill(-pid, SIGINT);
+		proc_kill_group(pid, SIGINT);
 		thread_interrupt_clear();
 		interrupted = true;
 	}

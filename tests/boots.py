@@ -1519,6 +1519,11 @@ BOOTS += [
              pmem=("64M",), pmem_format=True, prepare=user_programs, timeout=300,
              stdin="/bin/usertests\npoweroff\n", status=STATUS_POWEROFF,
              expect=(r"# usertests: \d+ passed, 0 failed",), check=usertests_ktap),
+    # The debug kernel: every "caller holds" on the process paths asserted.
+    scenario("user-usertests-debug", machine="q35", kernel="debug/holdfast.elf", smp=2,
+             pmem=("64M",), pmem_format=True, prepare=user_programs, timeout=400,
+             stdin="/bin/usertests\npoweroff\n", status=STATUS_POWEROFF,
+             expect=(r"# usertests: \d+ passed, 0 failed",), check=usertests_ktap),
     scenario("user-segv", machine="q35", kernel="holdfast.elf",
              pmem=("16M",), pmem_format=True, prepare=user_programs,
              stdin="/bin/segv\n/bin/hello again\n/bin/exit3\npoweroff\n",
@@ -1545,4 +1550,27 @@ BOOTS += [
                      r"^exec: /bin/wrongmachine: not an x86-64 program \(wrong machine\)$",
                      r"^/bin/wrongmachine: Exec format error$",
                      r"^hello from user space!$")),
+]
+
+# Ctrl-C kills the foreground program (busy in user mode, or reading the
+# console) and the prompt comes back; & runs one in the background, ps
+# lists it, kill ends it and the kernel reports how.
+BOOTS += [
+    scenario("user-ctrl-c-jobs", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True, prepare=user_programs,
+             stdin="/bin/spin busy\n",
+             then=((r"spin: busy", "\x03"),
+                   (r"SIGINT\]\n", "/bin/cat\n"),
+                   (r"/bin/cat\n", "\x03"),
+                   (r"holdfast> ", "/bin/spin sleep &\n"),
+                   (r"running in the background", "ps\n"),
+                   (r"COMMAND", "kill 3\n"),
+                   (r"SIGTERM\]", "ps\npoweroff\n")),
+             status=STATUS_POWEROFF,
+             expect=(r"^\[pid 1 /bin/spin: SIGINT\]$",
+                     r"^\[pid 2 /bin/cat: SIGINT\]$",
+                     r"^\[pid 3\] /bin/spin running in the background$",
+                     r"^\s+3\s+0 (running|runnable|blocked)\s+\S+\s+\d+  /bin/spin$",
+                     r"\[pid 3 /bin/spin: SIGTERM\]$"),
+             reject=(r"^\s+[123]\s+0 .*\n(?:.*\n)*poweroff",)),
 ]

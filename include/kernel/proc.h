@@ -129,6 +129,8 @@ int proc_wait(struct proc *parent, int pid, int *status, bool nohang);
 /* Send @sig (1..64; 0 checks existence) to @pid (or the group -pid).
  * 0, -ESRCH, -EINVAL. */
 int proc_kill(int pid, int sig);
+/* Send @sig to every process of job @pgid (the shell's Ctrl-C). */
+int proc_kill_group(int pgid, int sig);
 
 /* Detach @pid (a background job of the shell): it is reaped at its exit,
  * and a non-zero end is reported on the console.  Thread context. */
