@@ -170,6 +170,7 @@ struct mm *mm_create(void)
 /* The region holding @addr, or NULL.  Caller holds mm->lock. */
 static struct vma *find_vma(struct mm *mm, uint64_t addr)
 {
+	assert_held(&mm->lock);
 	for (unsigned i = 0; i < mm->nvma; i++)
 		if (addr >= mm->vma[i].start && addr < mm->vma[i].end)
 			return &mm->vma[i];
@@ -180,6 +181,7 @@ static int insert_vma(struct mm *mm, const struct vma *v)
 {
 	unsigned i = 0;
 
+	assert_held(&mm->lock);
 	if (mm->nvma == VMA_MAX)
 		return -ENOMEM;
 	while (i < mm->nvma && mm->vma[i].start < v->start)
@@ -228,6 +230,7 @@ static void drop_pages(struct mm *mm, const struct vma *v, uint64_t start, uint6
  */
 static int carve(struct mm *mm, uint64_t start, uint64_t end)
 {
+	assert_held(&mm->lock);
 	for (unsigned i = 0; i < mm->nvma;) {
 		struct vma *v = &mm->vma[i];
 		uint64_t s = MAX(v->start, start), e = MIN(v->end, end);
@@ -270,6 +273,7 @@ static int carve(struct mm *mm, uint64_t start, uint64_t end)
 /* Is [start, end) free of regions?  Caller holds mm->lock. */
 static bool range_free(struct mm *mm, uint64_t start, uint64_t end)
 {
+	assert_held(&mm->lock);
 	for (unsigned i = 0; i < mm->nvma; i++)
 		if (mm->vma[i].start < end && start < mm->vma[i].end)
 			return false;
@@ -480,6 +484,7 @@ static int fault_in(struct mm *mm, struct vma *v, uint64_t va)
 	uint64_t pa;
 	int err;
 
+	assert_held(&mm->lock);
 	if (pt_lookup(&mm->pt, va, NULL, NULL, NULL))
 		return 0;		/* another path mapped it */
 	if (v->flags & VMA_SHARED) {
@@ -629,9 +634,13 @@ static void destroy_leaf(uint64_t va, uint64_t pa, unsigned prot, void *arg)
 
 void mm_destroy(struct mm *mm)
 {
+	/* nobody else can reach @mm now; the lock is for the assertions */
+	mutex_lock(&mm->lock);
 	pt_destroy_user(&mm->pt, destroy_leaf, mm);
 	for (unsigned i = 0; i < mm->nvma; i++)
 		if (mm->vma[i].shm)
 			shm_put(mm->vma[i].shm);
+	mm->nvma = 0;
+	mutex_unlock(&mm->lock);
 	kfree(mm);
 }

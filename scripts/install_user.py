@@ -30,7 +30,7 @@ def install(build_dir, image, programs=None):
     for prog in programs:
         dest = "/bin/" + os.path.basename(prog)
         tool(build_dir, image, "rm", dest)
-        r = tool(build_dir, image, "put", prog, dest)
+        r = tool(build_dir, image, "put", "-p", prog, dest)   # -p: keep 0755
         if r.returncode:
             return f"holdfs put {prog} {dest}: {r.stderr.strip() or r.stdout.strip()}"
     return None

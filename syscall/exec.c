@@ -261,7 +261,9 @@ int exec_load(const char *path, char *const argv[], char *const envp[],
 	err = file_fstat(f, &st);
 	if (err)
 		goto out;
-	if ((st.mode & HFS_S_IFMT) != HFS_S_IFREG) {
+	/* execve(2): a regular file with an execute bit (root needs one
+	 * of the three) */
+	if ((st.mode & HFS_S_IFMT) != HFS_S_IFREG || !(st.mode & 0111)) {
 		err = -EACCES;
 		goto out;
 	}

@@ -1506,14 +1506,21 @@ def bad_elfs(images):
     arm = os.path.join("build", "test", "wrongmachine")
     with open(arm, "wb") as f:
         f.write(data[:18] + (183).to_bytes(2, "little") + data[20:])   # EM_AARCH64
-    return _install_user(images, [trunc, arm])
+    noexec = os.path.join("build", "test", "noexec")
+    with open(noexec, "wb") as f:
+        f.write(data)
+    os.chmod(trunc, 0o755)
+    os.chmod(arm, 0o755)
+    os.chmod(noexec, 0o644)
+    return _install_user(images, [trunc, arm, noexec])
 
 
 BOOTS += [
     scenario("user-usertests", machine="q35", kernel="holdfast.elf",
              pmem=("64M",), pmem_format=True, prepare=user_programs, timeout=300,
              stdin="/bin/usertests\npoweroff\n", status=STATUS_POWEROFF,
-             expect=(r"^ok 1 fork_exec_wait$", r"# usertests: \d+ passed, 0 failed"),
+             expect=(r"^ok 1 fork_exec_wait$", r"# usertests: \d+ passed, 0 failed",
+                     r"^\[pid \d+ /bin/usertests: unimplemented system call 999 \(\?\)\]$"),
              check=usertests_ktap),
     scenario("user-usertests-smp2", machine="q35", kernel="holdfast.elf", smp=2,
              pmem=("64M",), pmem_format=True, prepare=user_programs, timeout=300,
@@ -1543,12 +1550,13 @@ BOOTS += [
              status=STATUS_POWEROFF, check=no_leak),
     scenario("user-bad-elf", machine="q35", kernel="holdfast.elf",
              pmem=("16M",), pmem_format=True, prepare=bad_elfs,
-             stdin="/bin/truncated\n/bin/wrongmachine\n/bin/hello\npoweroff\n",
+             stdin="/bin/truncated\n/bin/wrongmachine\n/bin/noexec\n/bin/hello\npoweroff\n",
              status=STATUS_POWEROFF,
              expect=(r"^exec: /bin/truncated: .*truncated",
                      r"^/bin/truncated: Exec format error$",
                      r"^exec: /bin/wrongmachine: not an x86-64 program \(wrong machine\)$",
                      r"^/bin/wrongmachine: Exec format error$",
+                     r"^/bin/noexec: Permission denied$",
                      r"^hello from user space!$")),
 ]
 
