@@ -77,7 +77,7 @@ SYS(sys_arch_prctl)
 
 /* ------------------------------------------------------------ fork, exec, wait */
 
-static int64_t do_fork(void)
+static int64_t do_fork(uint64_t child_stack)
 {
 	struct proc *p = proc_current(), *c;
 	struct user_start *us = kmalloc(sizeof(*us));
@@ -111,6 +111,8 @@ static int64_t do_fork(void)
 	c->sigmask = p->sigmask;
 	us->tf = *p->frame;
 	us->tf.rax = 0;
+	if (child_stack)
+		us->tf.rsp = child_stack;
 	us->fs_base = current_thread()->fs_base;
 	pid = c->pid;
 	err = proc_start(c, sys_start_user, us);
@@ -121,19 +123,26 @@ static int64_t do_fork(void)
 	return pid;
 }
 
-SYS(sys_fork) { return do_fork(); }
-SYS(sys_vfork) { return do_fork(); }
+SYS(sys_fork) { return do_fork(0); }
+SYS(sys_vfork) { return do_fork(0); }
 
+/*
+ * clone(2) as fork: a new process that sends SIGCHLD, optionally on a new
+ * stack.  CLONE_VM|CLONE_VFORK (musl's posix_spawn) gets a copy of the
+ * address space instead of a shared one, and the parent does not wait
+ * for the exec: enough for a child that only calls execve or _exit, which
+ * is all vfork allows.  Threads (CLONE_THREAD, CLONE_VM alone) are not
+ * done yet: -EINVAL, and musl's pthread_create says EAGAIN.
+ */
 SYS(sys_clone)
 {
-	/* Only what fork(3) and posix_spawn-less code ask for: a new
-	 * process that sends SIGCHLD; threads (CLONE_VM...) come later. */
-	if ((a0 & ~(uint64_t)(CLONE_VFORK | CLONE_VM | 0xff)) || (a0 & 0xff) != SIGCHLD_FLAG ||
-	    a1)
+	if ((a0 & ~(uint64_t)(CLONE_VFORK | CLONE_VM | 0xff)) || (a0 & 0xff) != SIGCHLD_FLAG)
 		return -EINVAL;
 	if ((a0 & CLONE_VM) && !(a0 & CLONE_VFORK))
 		return -EINVAL;
-	return do_fork();
+	if (a1 && !user_range_ok(a1 - 8, 8))
+		return -EINVAL;
+	return do_fork(a1);
 }
 
 /* Copy a NULL-terminated user array of strings into one kernel block. */

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,18 @@ static void t_fork_exec_wait(void)
 	}
 	CHECK(waitpid(pid, &st, 0) == pid);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 3);
+}
+
+/* posix_spawn: musl's uses clone(CLONE_VM|CLONE_VFORK) on a new stack. */
+static void t_posix_spawn(void)
+{
+	char *argv[] = { "/bin/exit3", NULL }, *envp[] = { NULL };
+	pid_t pid;
+	int st;
+
+	CHECK(posix_spawn(&pid, "/bin/exit3", NULL, NULL, argv, envp) == 0);
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 3);
+	CHECK(posix_spawn(&pid, "/bin/nonexistent", NULL, NULL, argv, envp) == ENOENT);
 }
 
 static void t_exit_codes(void)
@@ -372,6 +385,7 @@ static void t_efault(void)
 
 static const struct { const char *name; void (*fn)(void); } tests[] = {
 	{ "fork_exec_wait", t_fork_exec_wait },
+	{ "posix_spawn", t_posix_spawn },
 	{ "exit_codes", t_exit_codes },
 	{ "getpid_getppid", t_getpid_ppid },
 	{ "files_round_trip", t_files },
