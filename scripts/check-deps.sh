@@ -30,6 +30,9 @@ need_cmd qemu-system-x86_64 qemu-system-x86
 need_cmd grub-mkrescue grub-common
 need_cmd xorriso xorriso
 need_cmd mformat mtools
+# user/ programs are static musl binaries (musl-gcc -static)
+need_cmd musl-gcc musl-tools
+[ -f /usr/lib/x86_64-linux-musl/libc.a ] || need "musl's static C library (/usr/lib/x86_64-linux-musl/libc.a)" musl-dev
 # grub-mkrescue builds a BIOS-bootable ISO only from GRUB's i386-pc files.
 for f in cdboot.img multiboot2.mod; do
 	if [ ! -f "$GRUB_BIOS_DIR/$f" ]; then
