@@ -47,7 +47,7 @@ MAKE = shutil.which("make")
 
 # What check-deps.sh looks for, and the tools its recipe line runs.
 DEPS = ("gcc", "ld", "python3", "qemu-system-x86_64", "grub-mkrescue",
-        "xorriso", "mformat")
+        "xorriso", "mformat", "musl-gcc")
 HELPERS = ("sh", "cmp", "cat", "true")
 MIB = 1 << 20
 SB_VERSION_OFFSET = 8           # struct hfs_dsuper: magic, then version
