@@ -1582,3 +1582,12 @@ BOOTS += [
                      r"\[pid 3 /bin/spin: SIGTERM\]$"),
              reject=(r"^\s+[123]\s+0 .*\n(?:.*\n)*poweroff",)),
 ]
+
+# /bin/ubench still runs (its figures are read by people: docs/performance.md).
+BOOTS += [
+    scenario("user-ubench-smoke", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True, prepare=user_programs,
+             stdin="/bin/ubench 2000 5\npoweroff\n", status=STATUS_POWEROFF,
+             expect=(r"^ubench syscall_getpid: \d+ ns per call$",
+                     r"^ubench fork_exec_wait: \d+ per second")),
+]
