@@ -235,7 +235,7 @@ static bool matches(const struct proc *c, const struct proc *parent, int pid)
 {
 	if (c->parent != parent || (!parent && c->detached))
 		return false;
-	return pid == -1 || c->pid == pid || (pid < -1 && c->pgid == -pid) ||
+	return pid == -1 || c->pid == pid || (pid < -1 && (int64_t)c->pgid == -(int64_t)pid) ||
 	       (pid == 0 && parent && c->pgid == parent->pgid);
 }
 
@@ -324,6 +324,8 @@ int proc_kill(int pid, int sig)
 	}
 	if (pid == -1)
 		return -EINVAL;		/* "every process": not supported */
+	if (pid == INT32_MIN)
+		return -ESRCH;		/* no group -INT_MIN */
 	return pid > 0 ? kill_match(pid, false, sig) : kill_match(-pid, true, sig);
 }
 

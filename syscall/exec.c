@@ -353,6 +353,9 @@ void sys_start_user(void *arg)
 	struct trap_frame tf = us->tf;
 	struct thread *t = current_thread();
 
+	tf.rflags = (tf.rflags & RFLAGS_USER) | RFLAGS_IF;
+	tf.cs = USER_CS;
+	tf.ss = USER_SS;
 	preempt_disable();
 	t->fs_base = us->fs_base;
 	wrmsr(MSR_FS_BASE, us->fs_base);

@@ -422,7 +422,9 @@ static int64_t sleep_ts(uint64_t ureq, uint64_t urem)
 		return -EFAULT;
 	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= (int64_t)NS)
 		return -EINVAL;
-	ns = (uint64_t)ts[0] * NS + (uint64_t)ts[1];
+	/* past ~290 years the product overflows: sleep "forever" */
+	ns = (uint64_t)ts[0] > UINT64_MAX / 2 / NS ? UINT64_MAX / 2 :
+	     (uint64_t)ts[0] * NS + (uint64_t)ts[1];
 	err = thread_sleep_interruptible_ns(ns);
 	if (err && urem) {
 		uint64_t left = ns - MIN(ns, time_ns() - start);

@@ -32,9 +32,6 @@
 #define RFLAGS_NT	(1UL << 14)
 #define RFLAGS_AC	(1UL << 18)
 #define RFLAGS_IOPL	(3UL << 12)
-/* What a user program may have in RFLAGS on the way back: the arithmetic
- * flags, TF, DF, OF, AC, ID (never IOPL, NT, VM, RF). */
-#define RFLAGS_USER	0x254dd5UL
 
 extern char syscall_entry[];
 extern const struct ex_entry __start_ex_table[], __stop_ex_table[];

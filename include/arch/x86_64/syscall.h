@@ -20,6 +20,9 @@
 #define CPU_SCRATCH_RSP_OFF	16
 #define TRAP_SYSCALL		256	/* trap_frame.vector of a system call */
 #define USER_TOP		0x0000800000000000UL	/* first non-canonical address */
+/* What a user program may have in RFLAGS on the way back to ring 3: CF,
+ * PF, AF, ZF, SF, TF, DF, OF, AC and ID (never IOPL, NT, RF or VM). */
+#define RFLAGS_USER		0x240dd5UL
 
 #ifndef __ASSEMBLY__
 #include <stdint.h>
