@@ -151,6 +151,8 @@ static int64_t read_to_user(struct file *f, uint64_t ubuf, uint64_t len, int64_t
 
 	if (!user_range_ok(ubuf, len))
 		return -EFAULT;
+	if (!file_fops(f) && file_is_dir(f))
+		return -EISDIR;
 	buf = kmalloc(BOUNCE);
 	if (!buf)
 		return -ENOMEM;

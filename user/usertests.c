@@ -383,6 +383,66 @@ static void t_efault(void)
 	munmap(page, 4096);
 }
 
+/* Fill the process table: fork fails with EAGAIN, not a crash; then
+ * every child is killed and reaped. */
+static void t_fork_until_full(void)
+{
+	pid_t kids[128];
+	int n = 0, st;
+
+	for (; n < 128; n++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			for (;;)
+				pause();
+		}
+		if (pid < 0)
+			break;
+		kids[n] = pid;
+	}
+	CHECK(n < 128 && errno == EAGAIN);
+	CHECK(n >= 8);
+	for (int i = 0; i < n; i++)
+		CHECK(kill(kids[i], SIGKILL) == 0);
+	for (int i = 0; i < n; i++)
+		CHECK(waitpid(kids[i], &st, 0) == kids[i] && WTERMSIG(st) == SIGKILL);
+}
+
+/* 64 MiB through malloc (mmap for big blocks, brk for small), touched and
+ * given back. */
+static void t_malloc_big(void)
+{
+	size_t len = 64 << 20;
+	char *p = malloc(len), *small[256];
+
+	CHECK(p);
+	for (size_t i = 0; i < len; i += 4096)
+		p[i] = (char)i;
+	CHECK(p[len - 4096] == (char)(len - 4096));
+	free(p);
+	for (int i = 0; i < 256; i++) {
+		small[i] = malloc(1000);
+		CHECK(small[i]);
+		memset(small[i], i, 1000);
+	}
+	for (int i = 0; i < 256; i++) {
+		CHECK((unsigned char)small[i][999] == i);
+		free(small[i]);
+	}
+}
+
+static void t_dir_read(void)
+{
+	char buf[16];
+	int fd = open("/", O_RDONLY | O_DIRECTORY);
+
+	CHECK(fd >= 0);
+	CHECK(read(fd, buf, sizeof(buf)) == -1 && errno == EISDIR);
+	CHECK(open("/", O_WRONLY) == -1 && errno == EISDIR);
+	CHECK(lseek(0, 0, SEEK_CUR) == -1 && errno == ESPIPE);
+	close(fd);
+}
+
 static const struct { const char *name; void (*fn)(void); } tests[] = {
 	{ "fork_exec_wait", t_fork_exec_wait },
 	{ "posix_spawn", t_posix_spawn },
@@ -398,6 +458,9 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 	{ "segv_child_killed", t_segv_child },
 	{ "kill_sigterm", t_kill },
 	{ "bad_pointers_efault", t_efault },
+	{ "fork_until_table_full", t_fork_until_full },
+	{ "malloc_64mib", t_malloc_big },
+	{ "directory_read_eisdir", t_dir_read },
 };
 
 int main(void)
