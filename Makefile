@@ -247,6 +247,8 @@ clean:
 help:
 	@echo "make            build build/holdfast.elf and the host tests"
 	@echo "make iso        build build/holdfast.iso (GRUB, multiboot2)"
+	@echo "make user       build the programs in user/ (musl-gcc -static) into $(B)/user/;"
+	@echo "                make run installs them into /bin on the image"
 	@echo "make run        boot the ISO in QEMU with an NVDIMM and edu; serial on stdio"
 	@echo "  options (also for make debug; defaults shown):"
 	@echo "    PMEM=$(B)/pmem.img  the NVDIMM's image; created and formatted when missing,"

@@ -57,7 +57,7 @@ static uint64_t table_bits(uint64_t va)
 }
 
 struct pgtable kernel_pgtable;
-size_t pt_table_frames;		/* frames used as page tables (never freed) */
+size_t pt_table_frames;		/* frames used as page tables (the kernel's are never freed; a process's go with it) */
 void (*tlb_shootdown_hook)(uint64_t va, uint64_t len);
 
 /* ------------------------------------------------------------ entries */
