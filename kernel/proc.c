@@ -105,6 +105,8 @@ static void table_remove(struct proc *p)
 /* After table_remove, outside proc_lock. */
 static void proc_free(struct proc *p)
 {
+	if (p->files && ops && ops->release_files)
+		ops->release_files(p);		/* a process that never ran */
 	if (p->thread)
 		thread_detach(p->thread);
 	if (p->mm)

@@ -328,9 +328,8 @@ int shell_exec(char *line)
 	}
 	if (argc == 0)
 		return 0;
-	if (argv[0][0] == '/')
-		return shell_run_program(argc, argv);
-	c = shell_find(argv[0]);
+	/* A path runs a program: the command registered as "/" (cmd_proc.c). */
+	c = shell_find(argv[0][0] == '/' ? "/" : argv[0]);
 	if (!c) {
 		report_unknown("unknown command", argv[0]);
 		return -ENOENT;

@@ -1,7 +1,8 @@
 /*
  * cmd_proc.c - running programs from the prompt, and `ps` / `kill`.
  *
- *   /bin/hello a b      run a program in the foreground: the shell waits;
+ *   /bin/hello a b      (the command "/": shell_exec() sends every line
+ *                       that starts with a path here) run a program in the foreground: the shell waits;
  *                       Ctrl-C sends SIGINT to its job (the process and
  *                       the children it forked)
  *   /bin/hello a b &    run it in the background: the shell prints its pid
@@ -33,7 +34,8 @@ static void report(int pid, const char *path, int status)
 		shell_printf("[pid %d %s: exit %d]\n", pid, path, (status >> 8) & 0xff);
 }
 
-int shell_run_program(int argc, char **argv)
+/* "/PATH ARGS [&]": shell_exec() hands every line that starts with a path here. */
+static int cmd_run(int argc, char **argv)
 {
 	bool bg = argc > 1 && !strcmp(argv[argc - 1], "&");
 	bool interrupted = false;
@@ -67,6 +69,9 @@ int shell_run_program(int argc, char **argv)
 	report(pid, argv[0], status);
 	return interrupted && (status & 0x7f) == SIGINT ? -EINTR : 0;
 }
+
+SHELL_CMD("/", "/PATH [ARGS] [&]",
+	  "run the program at PATH (with &: in the background)", cmd_run);
 
 static void print_proc(const struct proc_info *pi, void *ctx)
 {

@@ -48,6 +48,7 @@ int user_path_at(int dirfd, uint64_t upath, char **out, bool empty_ok)
 	long n;
 	int err = 0;
 
+	*out = NULL;
 	if (!rel)
 		return -ENOMEM;
 	n = strncpy_from_user(rel, upath, SYS_PATH_MAX);
@@ -77,7 +78,7 @@ int user_path_at(int dirfd, uint64_t upath, char **out, bool empty_ok)
 		}
 		base = file_path(df);
 		if (!base[0]) {
-			err = n ? -ENOTDIR : 0;
+			err = -ENOTDIR;		/* a pipe or the console */
 			goto out;
 		}
 	}
@@ -300,22 +301,23 @@ SYS(sys_fstat) { return WITH_FILE(a0, fstat_file(f, a1)); }
 static int64_t stat_at(int dirfd, uint64_t upath, uint64_t ubuf, uint64_t flags)
 {
 	struct hfs_stat st;
-	char *path;
+	char *path, first[2];
+	long n;
 	int err;
 
 	if (flags & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
+	if (flags & AT_EMPTY_PATH) {
+		/* an empty path: the file open at @dirfd itself (fstat) */
+		n = strncpy_from_user(first, upath, sizeof(first));
+		if (n == -EFAULT)
+			return n;
+		if (n == 0 && dirfd != AT_FDCWD)
+			return WITH_FILE(dirfd, fstat_file(f, ubuf));
+	}
 	err = user_path_at(dirfd, upath, &path, flags & AT_EMPTY_PATH);
-	if (err == -ENOTDIR && (flags & AT_EMPTY_PATH))
-		err = 0, path = NULL;
 	if (err)
 		return err;
-	if (!path || (!path[0] && (flags & AT_EMPTY_PATH))) {
-		kfree(path);
-		if (dirfd == AT_FDCWD)
-			return -ENOENT;
-		return WITH_FILE(dirfd, fstat_file(f, ubuf));
-	}
 	err = (flags & AT_SYMLINK_NOFOLLOW) ? vfs_lstat(path, &st) : vfs_stat(path, &st);
 	kfree(path);
 	return err ? err : put_stat(ubuf, &st);

@@ -81,9 +81,14 @@ static int64_t tty_read(struct file *f, void *buf, size_t len)
 	return err ? err : (int64_t)n;
 }
 
+/* In pieces: console_write holds the console lock with interrupts off
+ * while the UART sends. */
+#define TTY_WRITE_CHUNK	256
+
 static int64_t tty_write(struct file *f, const void *buf, size_t len)
 {
-	console_write(buf, len);
+	for (size_t off = 0; off < len; off += TTY_WRITE_CHUNK)
+		console_write((const char *)buf + off, MIN(len - off, (size_t)TTY_WRITE_CHUNK));
 	return (int64_t)len;
 }
 

@@ -431,6 +431,23 @@ static void t_malloc_big(void)
 	}
 }
 
+/* fstat on a pipe and the console, fstatat with an empty path. */
+static void t_fstat_special(void)
+{
+	struct stat st;
+	int p[2];
+
+	CHECK(pipe(p) == 0);
+	CHECK(fstat(p[0], &st) == 0 && S_ISFIFO(st.st_mode));
+	CHECK(fstatat(p[1], "", &st, AT_EMPTY_PATH) == 0 && S_ISFIFO(st.st_mode));
+	CHECK(fstat(1, &st) == 0 && S_ISCHR(st.st_mode));
+	CHECK(fstatat(AT_FDCWD, "", &st, AT_EMPTY_PATH) == 0 && S_ISDIR(st.st_mode));
+	CHECK(fstatat(p[0], "x", &st, 0) == -1 && errno == ENOTDIR);
+	CHECK(fstat(99, &st) == -1 && errno == EBADF);
+	close(p[0]);
+	close(p[1]);
+}
+
 static void t_dir_read(void)
 {
 	char buf[16];
@@ -461,6 +478,7 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 	{ "fork_until_table_full", t_fork_until_full },
 	{ "malloc_64mib", t_malloc_big },
 	{ "directory_read_eisdir", t_dir_read },
+	{ "fstat_pipe_console", t_fstat_special },
 };
 
 int main(void)

@@ -70,18 +70,13 @@ enum shell_split_err {
  */
 int shell_split(char *line, char **argv, int max_args);
 
-/*
- * shell_run_program - a line whose first word is a path (/bin/hello a b,
- * optionally ending in "&"): run that program (shell/cmd_proc.c).
- * Returns 0, -EINTR when Ctrl-C ended it, or the error starting it.
- */
-int shell_run_program(int argc, char **argv);
-
 /* shell_split_error - the message for a shell_split() error, no newline. */
 const char *shell_split_error(int err);
 
 /**
- * shell_exec - run one command line.
+ * shell_exec - run one command line.  A first word that is a path
+ * (/bin/hello) goes to the command registered under the name "/"
+ * (shell/cmd_proc.c: run that program).
  * @line: modified by shell_split().
  *
  * A blank line does nothing and returns 0.  A split error prints
