@@ -123,7 +123,7 @@ static unsigned seg_prot(uint32_t flags)
 /* Map and fill one PT_LOAD segment; *@top grows to its end. */
 static int load_segment(const char *path, struct file *f, struct mm *mm,
 			const struct elf64_phdr *ph, uint64_t bias, uint64_t size,
-			uint64_t *top, char *buf)
+			uint64_t *top, unsigned *top_prot, char *buf)
 {
 	uint64_t va = ph->vaddr + bias, start, end, mapped;
 	int err;
@@ -138,9 +138,18 @@ static int load_segment(const char *path, struct file *f, struct mm *mm,
 		return refuse(path, "a segment's address and offset disagree modulo the page size");
 	start = ALIGN_DOWN(va, PAGE_SIZE);
 	end = ALIGN_UP(va + ph->memsz, PAGE_SIZE);
-	/* a page shared with the previous segment stays mapped as it is */
-	if (start < *top)
+	/* a page shared with the previous segment stays in its region, with
+	 * the access both segments need */
+	if (start < *top) {
+		uint64_t shared = ALIGN_DOWN(*top - 1, PAGE_SIZE);
+		if (start <= shared && seg_prot(ph->flags) != *top_prot) {
+			*top_prot |= seg_prot(ph->flags);
+			err = mm_protect(mm, shared, PAGE_SIZE, *top_prot);
+			if (err)
+				return err;
+		}
 		start = MIN(*top, end);
+	}
 	if (start < end) {
 		err = mm_map(mm, start, end - start, seg_prot(ph->flags),
 			     UVM_MAP_PRIVATE | UVM_MAP_FIXED, &mapped);
@@ -159,7 +168,10 @@ static int load_segment(const char *path, struct file *f, struct mm *mm,
 			return err;
 		off += n;
 	}
-	*top = MAX(*top, end);
+	if (end > *top) {
+		*top = end;
+		*top_prot = seg_prot(ph->flags);
+	}
 	return 0;
 }
 
@@ -252,6 +264,7 @@ int exec_load(const char *path, char *const argv[], char *const envp[],
 	struct file *f;
 	struct mm *mm = NULL;
 	uint64_t bias = 0, top = 0, phdr_va = 0, sp;
+	unsigned top_prot = 0;
 	char *buf = NULL;
 	int err;
 
@@ -301,7 +314,7 @@ int exec_load(const char *path, char *const argv[], char *const envp[],
 			continue;
 		if (!phdr_va && eh.phoff >= ph[i].offset && eh.phoff < ph[i].offset + ph[i].filesz)
 			phdr_va = ph[i].vaddr + bias + (eh.phoff - ph[i].offset);
-		err = load_segment(path, f, mm, &ph[i], bias, st.size, &top, buf);
+		err = load_segment(path, f, mm, &ph[i], bias, st.size, &top, &top_prot, buf);
 		if (err)
 			goto out;
 	}

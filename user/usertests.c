@@ -376,6 +376,10 @@ static void t_efault(void)
 	memcpy(cross, "/efaultx", 8);	/* 8 bytes, no NUL before the hole */
 	CHECK(rsc(SYS_open, (long)cross, O_RDONLY, 0, 0) == -EFAULT);
 	CHECK(rsc(SYS_write, fd, (long)page, 4096, 0) == 4096);	/* the good page works */
+	/* the kernel must not write where the program may not: its own code */
+	CHECK(lseek(fd, 0, SEEK_SET) == 0);
+	CHECK(rsc(SYS_read, fd, (long)t_misc, 8, 0) == -EFAULT);
+	CHECK(rsc(SYS_clock_gettime, CLOCK_MONOTONIC, (long)t_misc, 0, 0) == -EFAULT);
 	close(fd);
 	close(p[0]);
 	close(p[1]);
