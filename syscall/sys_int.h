@@ -55,6 +55,10 @@ struct user_start {
 	uint64_t fs_base;
 };
 
+/* syscall/names.c: Linux's name of each number (NULL: none). */
+#define SYSCALL_NAMES	447
+extern const char *const syscall_names[SYSCALL_NAMES];
+
 /* The handlers, by file. */
 SYS(sys_read); SYS(sys_write); SYS(sys_open); SYS(sys_openat); SYS(sys_close);
 SYS(sys_lseek); SYS(sys_pread64); SYS(sys_pwrite64); SYS(sys_readv); SYS(sys_writev);

@@ -22,62 +22,107 @@
 
 #define NR_MAX	450
 
-struct sys_entry {
-	const char *name;
-	sys_fn fn;
-};
-
-#define E(nr, nm, f) [nr] = { nm, f }
-static const struct sys_entry table[NR_MAX] = {
-	E(0, "read", sys_read), E(1, "write", sys_write), E(2, "open", sys_open),
-	E(3, "close", sys_close), E(4, "stat", sys_stat), E(5, "fstat", sys_fstat),
-	E(6, "lstat", sys_lstat), E(7, "poll", NULL), E(8, "lseek", sys_lseek),
-	E(9, "mmap", sys_mmap), E(10, "mprotect", sys_mprotect), E(11, "munmap", sys_munmap),
-	E(12, "brk", sys_brk), E(13, "rt_sigaction", sys_rt_sigaction),
-	E(14, "rt_sigprocmask", sys_rt_sigprocmask), E(15, "rt_sigreturn", NULL),
-	E(16, "ioctl", sys_ioctl), E(17, "pread64", sys_pread64), E(18, "pwrite64", sys_pwrite64),
-	E(19, "readv", sys_readv), E(20, "writev", sys_writev), E(21, "access", sys_access),
-	E(22, "pipe", sys_pipe), E(23, "select", NULL), E(24, "sched_yield", sys_sched_yield),
-	E(25, "mremap", NULL), E(26, "msync", NULL), E(27, "mincore", NULL),
-	E(28, "madvise", sys_madvise), E(32, "dup", sys_dup), E(33, "dup2", sys_dup2),
-	E(35, "nanosleep", sys_nanosleep), E(39, "getpid", sys_getpid),
-	E(41, "socket", NULL), E(56, "clone", sys_clone), E(57, "fork", sys_fork),
-	E(58, "vfork", sys_vfork), E(59, "execve", sys_execve), E(60, "exit", sys_exit),
-	E(61, "wait4", sys_wait4), E(62, "kill", sys_kill), E(63, "uname", sys_uname),
-	E(72, "fcntl", sys_fcntl), E(73, "flock", NULL), E(74, "fsync", sys_fsync),
-	E(75, "fdatasync", sys_fsync), E(76, "truncate", sys_truncate),
-	E(77, "ftruncate", sys_ftruncate), E(78, "getdents", NULL), E(79, "getcwd", sys_getcwd),
-	E(80, "chdir", sys_chdir), E(81, "fchdir", sys_fchdir), E(82, "rename", sys_rename),
-	E(83, "mkdir", sys_mkdir), E(84, "rmdir", sys_rmdir), E(86, "link", sys_link),
-	E(87, "unlink", sys_unlink), E(88, "symlink", sys_symlink), E(89, "readlink", sys_readlink),
-	E(90, "chmod", sys_chmod), E(91, "fchmod", sys_fchmod), E(92, "chown", sys_chown),
-	E(93, "fchown", sys_fchown), E(94, "lchown", sys_lchown), E(95, "umask", NULL),
-	E(96, "gettimeofday", sys_gettimeofday), E(97, "getrlimit", sys_getrlimit),
-	E(98, "getrusage", NULL), E(99, "sysinfo", NULL), E(102, "getuid", sys_getuid),
-	E(104, "getgid", sys_getuid), E(107, "geteuid", sys_getuid), E(108, "getegid", sys_getuid),
-	E(109, "setpgid", NULL), E(110, "getppid", sys_getppid), E(111, "getpgrp", NULL),
-	E(131, "sigaltstack", NULL), E(137, "statfs", NULL), E(138, "fstatfs", NULL),
-	E(158, "arch_prctl", sys_arch_prctl), E(186, "gettid", sys_gettid),
-	E(201, "time", sys_time), E(202, "futex", NULL), E(217, "getdents64", sys_getdents64),
-	E(218, "set_tid_address", sys_set_tid_address), E(228, "clock_gettime", sys_clock_gettime),
-	E(230, "clock_nanosleep", sys_clock_nanosleep), E(231, "exit_group", sys_exit_group),
-	E(257, "openat", sys_openat), E(258, "mkdirat", sys_mkdirat),
-	E(260, "fchownat", sys_fchownat), E(262, "newfstatat", sys_newfstatat),
-	E(263, "unlinkat", sys_unlinkat), E(264, "renameat", sys_renameat),
-	E(265, "linkat", sys_linkat), E(266, "symlinkat", sys_symlinkat),
-	E(267, "readlinkat", sys_readlinkat), E(268, "fchmodat", sys_fchmodat),
-	E(269, "faccessat", sys_faccessat), E(273, "set_robust_list", sys_set_robust_list),
-	E(280, "utimensat", sys_utimensat), E(285, "fallocate", sys_fallocate),
-	E(292, "dup3", sys_dup3), E(293, "pipe2", sys_pipe2), E(302, "prlimit64", sys_prlimit64),
-	E(316, "renameat2", sys_renameat2), E(318, "getrandom", sys_getrandom),
-	E(332, "statx", NULL), E(334, "rseq", NULL), E(439, "faccessat2", sys_faccessat),
+/* The handlers by number (the names, for the log, are in names.c).
+ * E(number, name, handler): the name is there for the reader. */
+#define E(nr, name, fn) [nr] = fn
+static const sys_fn table[NR_MAX] = {
+	E(0, "read", sys_read),
+	E(1, "write", sys_write),
+	E(2, "open", sys_open),
+	E(3, "close", sys_close),
+	E(4, "stat", sys_stat),
+	E(5, "fstat", sys_fstat),
+	E(6, "lstat", sys_lstat),
+	E(8, "lseek", sys_lseek),
+	E(9, "mmap", sys_mmap),
+	E(10, "mprotect", sys_mprotect),
+	E(11, "munmap", sys_munmap),
+	E(12, "brk", sys_brk),
+	E(13, "rt_sigaction", sys_rt_sigaction),
+	E(14, "rt_sigprocmask", sys_rt_sigprocmask),
+	E(16, "ioctl", sys_ioctl),
+	E(17, "pread64", sys_pread64),
+	E(18, "pwrite64", sys_pwrite64),
+	E(19, "readv", sys_readv),
+	E(20, "writev", sys_writev),
+	E(21, "access", sys_access),
+	E(22, "pipe", sys_pipe),
+	E(24, "sched_yield", sys_sched_yield),
+	E(28, "madvise", sys_madvise),
+	E(32, "dup", sys_dup),
+	E(33, "dup2", sys_dup2),
+	E(35, "nanosleep", sys_nanosleep),
+	E(39, "getpid", sys_getpid),
+	E(56, "clone", sys_clone),
+	E(57, "fork", sys_fork),
+	E(58, "vfork", sys_vfork),
+	E(59, "execve", sys_execve),
+	E(60, "exit", sys_exit),
+	E(61, "wait4", sys_wait4),
+	E(62, "kill", sys_kill),
+	E(63, "uname", sys_uname),
+	E(72, "fcntl", sys_fcntl),
+	E(74, "fsync", sys_fsync),
+	E(75, "fdatasync", sys_fsync),
+	E(76, "truncate", sys_truncate),
+	E(77, "ftruncate", sys_ftruncate),
+	E(79, "getcwd", sys_getcwd),
+	E(80, "chdir", sys_chdir),
+	E(81, "fchdir", sys_fchdir),
+	E(82, "rename", sys_rename),
+	E(83, "mkdir", sys_mkdir),
+	E(84, "rmdir", sys_rmdir),
+	E(86, "link", sys_link),
+	E(87, "unlink", sys_unlink),
+	E(88, "symlink", sys_symlink),
+	E(89, "readlink", sys_readlink),
+	E(90, "chmod", sys_chmod),
+	E(91, "fchmod", sys_fchmod),
+	E(92, "chown", sys_chown),
+	E(93, "fchown", sys_fchown),
+	E(94, "lchown", sys_lchown),
+	E(96, "gettimeofday", sys_gettimeofday),
+	E(97, "getrlimit", sys_getrlimit),
+	E(102, "getuid", sys_getuid),
+	E(104, "getgid", sys_getuid),
+	E(107, "geteuid", sys_getuid),
+	E(108, "getegid", sys_getuid),
+	E(110, "getppid", sys_getppid),
+	E(158, "arch_prctl", sys_arch_prctl),
+	E(186, "gettid", sys_gettid),
+	E(201, "time", sys_time),
+	E(217, "getdents64", sys_getdents64),
+	E(218, "set_tid_address", sys_set_tid_address),
+	E(228, "clock_gettime", sys_clock_gettime),
+	E(230, "clock_nanosleep", sys_clock_nanosleep),
+	E(231, "exit_group", sys_exit_group),
+	E(257, "openat", sys_openat),
+	E(258, "mkdirat", sys_mkdirat),
+	E(260, "fchownat", sys_fchownat),
+	E(262, "newfstatat", sys_newfstatat),
+	E(263, "unlinkat", sys_unlinkat),
+	E(264, "renameat", sys_renameat),
+	E(265, "linkat", sys_linkat),
+	E(266, "symlinkat", sys_symlinkat),
+	E(267, "readlinkat", sys_readlinkat),
+	E(268, "fchmodat", sys_fchmodat),
+	E(269, "faccessat", sys_faccessat),
+	E(273, "set_robust_list", sys_set_robust_list),
+	E(280, "utimensat", sys_utimensat),
+	E(285, "fallocate", sys_fallocate),
+	E(292, "dup3", sys_dup3),
+	E(293, "pipe2", sys_pipe2),
+	E(302, "prlimit64", sys_prlimit64),
+	E(316, "renameat2", sys_renameat2),
+	E(318, "getrandom", sys_getrandom),
+	E(439, "faccessat2", sys_faccessat),
 };
 
 static uint64_t calls;			/* atomic */
 
 const char *syscall_name(unsigned nr)
 {
-	return nr < NR_MAX && table[nr].name ? table[nr].name : "?";
+	return nr < SYSCALL_NAMES && syscall_names[nr] ? syscall_names[nr] : "?";
 }
 
 uint64_t syscall_count(void) { return __atomic_load_n(&calls, __ATOMIC_RELAXED); }
@@ -90,7 +135,7 @@ static int64_t unimplemented(struct proc *p, uint64_t nr)
 	if (!(p->nosys_logged[slot / 64] & bit)) {
 		p->nosys_logged[slot / 64] |= bit;
 		kprintf("[pid %d %s: unimplemented system call %lu (%s)]\n", p->pid, p->name,
-			nr, nr < NR_MAX ? syscall_name((unsigned)nr) : "?");
+			nr, nr < SYSCALL_NAMES ? syscall_name((unsigned)nr) : "?");
 	}
 	return -ENOSYS;
 }
@@ -108,8 +153,8 @@ static void dispatch(struct trap_frame *tf)
 	}
 	p->syscalls++;
 	p->frame = tf;
-	if (nr < NR_MAX && table[nr].fn)
-		r = table[nr].fn(tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
+	if (nr < NR_MAX && table[nr])
+		r = table[nr](tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
 	else
 		r = unimplemented(p, nr);
 	tf->rax = (uint64_t)r;
