@@ -55,6 +55,15 @@ SYS(sys_set_tid_address)
 SYS(sys_set_robust_list) { return a1 == 24 ? 0 : -EINVAL; }
 SYS(sys_sched_yield) { yield(); return 0; }
 
+/* pause(2): sleep until a signal (a kill or Ctrl-C) interrupts us; the
+ * way back to ring 3 then acts on it.  Always -EINTR. */
+SYS(sys_pause)
+{
+	while (thread_sleep_interruptible_ns(1000000000ULL * 3600) == 0)
+		;
+	return -EINTR;
+}
+
 SYS(sys_arch_prctl)
 {
 	struct thread *t = current_thread();

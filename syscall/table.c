@@ -51,6 +51,7 @@ static const sys_fn table[NR_MAX] = {
 	E(28, "madvise", sys_madvise),
 	E(32, "dup", sys_dup),
 	E(33, "dup2", sys_dup2),
+	E(34, "pause", sys_pause),
 	E(35, "nanosleep", sys_nanosleep),
 	E(39, "getpid", sys_getpid),
 	E(56, "clone", sys_clone),

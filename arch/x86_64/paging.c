@@ -308,6 +308,33 @@ static void leaf_protect(uint64_t *e, unsigned prot)
 	__atomic_store_n(e, keep | prot_bits(prot), __ATOMIC_RELEASE);
 }
 
+/*
+ * After a change to [va, va+len) of @pt: invalidate the TLB entries that
+ * may hold the old ones.  The kernel's table is live on every CPU: a
+ * shootdown.  A user address space is live on at most one CPU, the one
+ * running its single thread, and every switch away from it reloads CR3
+ * (no PCIDs, no global user pages), which empties the TLB of it: so only
+ * this CPU, and only if it has @pt loaded, can hold stale entries.
+ * (Threads sharing an address space will need the set of CPUs that have
+ * it loaded here.)
+ */
+static void flush_after_change(struct pgtable *pt, uint64_t va, uint64_t len)
+{
+	if (!pt->user) {
+		tlb_flush_range(va, len);
+		return;
+	}
+	preempt_disable();
+	if (read_cr3() == pt->pml4_phys) {
+		if (len > 64 * PAGE_SIZE)
+			write_cr3(read_cr3());
+		else
+			for (uint64_t a = va; a < va + len; a += PAGE_SIZE)
+				invlpg(a);
+	}
+	preempt_enable();
+}
+
 /** pt_unmap - remove every mapping in [va, va+len) (page aligned). */
 int pt_unmap(struct pgtable *pt, uint64_t va, uint64_t len)
 {
@@ -318,7 +345,7 @@ int pt_unmap(struct pgtable *pt, uint64_t va, uint64_t len)
 	unsigned long f = spin_lock_irqsave(&pt->lock);
 	err = for_each_leaf(pt, va, len, leaf_clear, 0);
 	spin_unlock_irqrestore(&pt->lock, f);
-	tlb_flush_range(va, len);
+	flush_after_change(pt, va, len);
 	return err;
 }
 
@@ -332,7 +359,7 @@ int pt_protect(struct pgtable *pt, uint64_t va, uint64_t len, unsigned prot)
 	unsigned long f = spin_lock_irqsave(&pt->lock);
 	err = for_each_leaf(pt, va, len, leaf_protect, prot);
 	spin_unlock_irqrestore(&pt->lock, f);
-	tlb_flush_range(va, len);
+	flush_after_change(pt, va, len);
 	return err;
 }
 
@@ -374,6 +401,7 @@ int pt_init_user(struct pgtable *pt)
 		return err;
 	for (unsigned i = PML4_KERNEL_FIRST; i < ENTRIES; i++)
 		pt->pml4[i] = kernel_pgtable.pml4[i];
+	pt->user = true;
 	return 0;
 }
 

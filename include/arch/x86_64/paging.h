@@ -34,6 +34,8 @@ struct pgtable {
 	uint64_t *pml4;			/* kernel virtual address */
 	uint64_t pml4_phys;
 	spinlock_t lock;
+	bool user;			/* a process's (pt_init_user): changes flush
+					 * only this CPU, the one it can be live on */
 };
 
 extern struct pgtable kernel_pgtable;
