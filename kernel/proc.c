@@ -91,6 +91,7 @@ struct proc *proc_alloc(struct mm *mm, struct proc *parent, const char *name)
 	p->mm = mm;
 	strlcpy(p->name, name, sizeof(p->name));
 	strlcpy(p->cwd, "/", sizeof(p->cwd));
+	p->umask = parent ? parent->umask : PROC_UMASK_DEFAULT;
 	return p;
 }
 

@@ -123,7 +123,7 @@ static int do_open(int dirfd, uint64_t upath, uint64_t flags, uint64_t mode)
 		kfree(path);
 		return -EINVAL;
 	}
-	err = vfs_file_open(path, hflags, (uint32_t)mode & 07777, &f);
+	err = vfs_file_open(path, hflags, (uint32_t)mode & 07777 & ~proc_current()->umask, &f);
 	kfree(path);
 	if (err)
 		return err;
@@ -457,8 +457,18 @@ SYS(sys_getdents64)
 	}						\
 	(int64_t)e_; })
 
-SYS(sys_mkdir) { return ONE_PATH(AT_FDCWD, a0, vfs_mkdir(p_, (uint32_t)a1 & 07777)); }
-SYS(sys_mkdirat) { return ONE_PATH(a0, a1, vfs_mkdir(p_, (uint32_t)a2 & 07777)); }
+#define MKDIR_MODE(m) ((uint32_t)(m) & 07777 & ~proc_current()->umask)
+SYS(sys_mkdir) { return ONE_PATH(AT_FDCWD, a0, vfs_mkdir(p_, MKDIR_MODE(a1))); }
+SYS(sys_mkdirat) { return ONE_PATH(a0, a1, vfs_mkdir(p_, MKDIR_MODE(a2))); }
+
+SYS(sys_umask)
+{
+	struct proc *p = proc_current();
+	uint32_t old = p->umask;
+
+	p->umask = (uint32_t)a0 & 0777;
+	return old;
+}
 SYS(sys_rmdir) { return ONE_PATH(AT_FDCWD, a0, vfs_rmdir(p_)); }
 SYS(sys_unlink) { return ONE_PATH(AT_FDCWD, a0, vfs_unlink(p_)); }
 SYS(sys_unlinkat)

@@ -116,6 +116,7 @@ static int64_t do_fork(uint64_t child_stack)
 	}
 	c->files = fdt;
 	strlcpy(c->cwd, p->cwd, sizeof(c->cwd));
+	c->umask = p->umask;
 	memcpy(c->sigaction, p->sigaction, sizeof(c->sigaction));
 	c->sigmask = p->sigmask;
 	us->tf = *p->frame;

@@ -79,6 +79,6 @@ SYS(sys_rt_sigaction); SYS(sys_rt_sigprocmask); SYS(sys_set_robust_list);
 SYS(sys_prlimit64); SYS(sys_getrlimit); SYS(sys_sched_yield); SYS(sys_uname);
 SYS(sys_clock_gettime); SYS(sys_gettimeofday); SYS(sys_nanosleep); SYS(sys_clock_nanosleep);
 SYS(sys_brk); SYS(sys_mmap); SYS(sys_munmap); SYS(sys_mprotect); SYS(sys_madvise);
-SYS(sys_getrandom); SYS(sys_time); SYS(sys_pause);
+SYS(sys_getrandom); SYS(sys_time); SYS(sys_pause); SYS(sys_umask);
 
 #endif

@@ -82,6 +82,7 @@ static const sys_fn table[NR_MAX] = {
 	E(92, "chown", sys_chown),
 	E(93, "fchown", sys_fchown),
 	E(94, "lchown", sys_lchown),
+	E(95, "umask", sys_umask),
 	E(96, "gettimeofday", sys_gettimeofday),
 	E(97, "getrlimit", sys_getrlimit),
 	E(102, "getuid", sys_getuid),

@@ -4,8 +4,9 @@
  * "\n" into "\r\n" on the serial line).  Reads take a line from the
  * serial port: bytes are echoed as typed, backspace (DEL or ^H) rubs out,
  * Enter ("\r" or "\n") ends the line and is given as "\n", ^D on an empty
- * line is end of file.  A ^C ends the read with -EINTR (the shell sends
- * SIGINT to the foreground job as it arrives).  Reading sleeps
+ * line is end of file.  A ^C read here sends SIGINT to the reader's job
+ * and ends the read with -EINTR (the shell, interrupted by the same ^C as
+ * it arrives, sends the job SIGINT too: whichever comes first).  Reading sleeps
  * interruptibly.  One line buffer per open console file; the serial
  * input is shared with the shell, which does not read while it waits for
  * a foreground program.
@@ -40,7 +41,11 @@ static int fill_line(struct tty *t)
 		if (c < 0)
 			return c;
 		if (c == CH_INTR) {
+			/* As a tty's line discipline does (ISIG): ^C is SIGINT
+			 * for the reader's job, now, so the read's -EINTR never
+			 * reaches the program before the signal does. */
 			console_write("^C\n", 3);
+			proc_kill_group(proc_current()->pgid, SIGINT);
 			return -EINTR;
 		}
 		if (c == CH_EOF && t->len == 0)

@@ -36,6 +36,7 @@
 #define PROC_CWD_MAX	256
 #define PROC_NSIG	65		/* signals 1..64 */
 #define PROC_NR_MAX	512		/* system-call numbers logged once each */
+#define PROC_UMASK_DEFAULT 022		/* as a Linux login shell leaves it */
 
 /* Linux's signal numbers (asm/signal.h) for the ones the kernel sends. */
 #define SIGINT		2
@@ -71,6 +72,7 @@ struct proc {
 	struct mm *mm;
 	void *files;			/* the system-call layer's fd table */
 	char cwd[PROC_CWD_MAX];
+	uint32_t umask;			/* umask(2): 022 at first, inherited */
 	char name[PROC_NAME_MAX];	/* the program's path, for messages */
 	uint64_t sigaction[PROC_NSIG];	/* handler addresses, recorded only */
 	uint64_t sigmask;
