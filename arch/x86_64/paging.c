@@ -190,6 +190,7 @@ int pt_init(struct pgtable *pt)
 	if (!pt->pml4)
 		return -ENOMEM;
 	pt->pml4_phys = virt_to_phys(pt->pml4);
+	pt->user = false;
 	spin_lock_init(&pt->lock, "pgtable");
 	return 0;
 }
