@@ -15,6 +15,8 @@
 #include <arch/x86_64/syscall.h>
 #include <arch/x86_64/desc.h>
 #include <arch/x86_64/irq.h>
+#include <arch/x86_64/paging.h>
+#include <kernel/vmap.h>
 #include <lib/string.h>
 #include <lib/errno.h>
 
@@ -85,4 +87,26 @@ KTEST(user, copy_bad_pointers_from_kernel_thread)
 	EXPECT_EQ(t, strncpy_from_user(buf, 0x2000, sizeof(buf)), -EFAULT);
 	EXPECT_EQ(t, strncpy_from_user(buf, (uint64_t)"kernel", sizeof(buf)), -EFAULT);
 	EXPECT_EQ(t, copy_from_user(buf, 0, 0), 0);	/* nothing to copy */
+}
+
+/* A kernel mapping made after a process's page table: seen through it
+ * too (the kernel half's PML4 entries are fixed at boot and copied). */
+KTEST(user, later_kernel_mappings_are_shared)
+{
+	struct pgtable pt;
+	size_t tables;
+	void *stack;
+	uint64_t pa_user, pa_kernel;
+
+	ASSERT_EQ(t, pt_init_user(&pt), 0);
+	stack = vmap_alloc_stack(4 * PAGE_SIZE);
+	ASSERT_NE(t, stack, NULL);
+	tables = pt_table_frames;	/* the vmap's own tables stay: count after it */
+	EXPECT_TRUE(t, pt_lookup(&pt, (uint64_t)stack, &pa_user, NULL, NULL));
+	EXPECT_TRUE(t, pt_lookup(&kernel_pgtable, (uint64_t)stack, &pa_kernel, NULL, NULL));
+	EXPECT_EQ(t, pa_user, pa_kernel);
+	vmap_free_stack(stack, 4 * PAGE_SIZE);
+	EXPECT_FALSE(t, pt_lookup(&pt, (uint64_t)stack, NULL, NULL, NULL));
+	pt_destroy_user(&pt, NULL, NULL);
+	EXPECT_EQ(t, pt_table_frames, tables - 1);	/* the process's PML4 went back */
 }
