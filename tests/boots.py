@@ -1031,7 +1031,8 @@ BOOTS += [
              stdin=("mkfs pmem0\nmkdir /mnt\nmkdir /mnt/pmem1\n"
                     "mount /dev/pmem1 /mnt/pmem1\nmkfs /dev/pmem1\n"
                     "mount /dev/pmem1 /mnt/pmem1\nwrite /mnt/pmem1/two.txt on-pmem1\n"
-                    "write /one.txt on-pmem0\nmount\nls -l /dev\n"
+                    "write /one.txt on-pmem0\ndma cp /one.txt /mnt/pmem1/dma.txt\n"
+                    "cat /mnt/pmem1/dma.txt\ndma cp /one.txt /dev/pmem1\nmount\nls -l /dev\n"
                     "mount /dev/pmem9 /mnt\nmount /dev/pmem1 /mnt\nmount /dev/pmem0 /mnt\n"
                     "mount /dev/pmem0\nmkfs -f pmem1\nfsck /dev/pmem1\n"
                     "umount /mnt\numount /\nrmdir /mnt/pmem1\nmv /mnt/pmem1/two.txt /two\n"
@@ -1044,6 +1045,8 @@ BOOTS += [
                      r"^mkfs: pmem1: holdfs, 16 MiB; not mounted \(mount /dev/pmem1 DIR",
                      r"^holdfast> mount\n/dev/pmem0 / holdfs rw\ndevfs /dev devfs rw\n"
                      r"/dev/pmem1 /mnt/pmem1 holdfs rw\n",
+                     r"^holdfast> cat /mnt/pmem1/dma\.txt\non-pmem0$",
+                     r"^dma cp: /one\.txt -> /dev/pmem1: Read-only file system$",
                      r"^b0600 +1 +0 +0 +16777216 +0  .*  pmem0\nb0600 +1 +0 +0 +16777216 +0  .*  pmem1$",
                      r"^mount: /dev/pmem9 on /mnt: no such device \(ls /dev lists them\)$",
                      r"^mount: /dev/pmem1 on /mnt: pmem1 is already mounted, at /mnt/pmem1$",
