@@ -12,6 +12,9 @@
 #      Linux sees only its fsdax one, still enabled.
 #   D  the fix-up for a Holdfast fsdax namespace on Linux (no pfn info
 #      block): ndctl create-namespace -f -e NS -m fsdax, then both sides.
+#   V  ndctl's default labels (init-labels without -V: v1.1, 128 bytes):
+#      Holdfast lists Linux's namespace, then makes one (raw) and destroys
+#      Linux's, and Linux lists what Holdfast left.
 #
 # It owns build/peer-labels/ (initramfs, images, serial logs, results).
 # The Debian kernel and busybox come from the peer harness
@@ -434,6 +437,21 @@ ndctl create-namespace -r region0 -m raw -s 32M -n v11-raw'
 	check "V: Holdfast lists the namespace on a v1.1 (ndctl default) label area (uuid name size)" \
 		"$(printf '%s\n' "$lx" | awk '{print $2, $5, $3}')" \
 		"$(printf '%s\n' "$hf" | awk '{print $6, $7, $4}' | tr '\n' ' ' | sed 's/ $//')"
+	# Holdfast updates a v1.1 area in v1.1 (raw only: v1.1 records no mode)
+	hf_boot v3-holdfast v "namespace create -s 16M -n hf-v11-fsdax pmem0
+namespace create -s 16M -m raw -n hf-v11 pmem0
+namespace destroy $(printf '%s\n' "$lx" | awk '{print $2}')
+namespace list"
+	hf=$(hf_list "$OUT/v3-holdfast.log")
+	check "V: Holdfast refuses an fsdax namespace on v1.1 labels" 1 \
+		"$(grep -c "^namespace create: pmem0's labels are v1.1" "$OUT/v3-holdfast.log")"
+	linux_boot v4-linux v ''
+	lx=$(linux_list v4-linux)
+	printf '%s\n' "$lx" | sed 's/^/INFO V linux after Holdfast made hf-v11 and destroyed v11-raw: /'
+	check "V: Linux lists only Holdfast's v1.1 namespace (uuid name size offset)" \
+		"$(printf '%s\n' "$hf" | awk '{print $6, $7, $4, $3}' | tr '\n' ' ' | sed 's/ $//')" \
+		"$(printf '%s\n' "$lx" | awk '{print $2, $5, $3, $6}' | tr '\n' ' ' | sed 's/ $//')"
+	info "V: Linux's labels after Holdfast's update: $(tr -d ' \n' <"$OUT/v4-linux.labels" | head -c 600)"
 }
 
 main() {
