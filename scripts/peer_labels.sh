@@ -23,7 +23,7 @@
 #
 # Usage: scripts/peer_labels.sh [all|build]   (make peer-labels; build: the
 #   initramfs only)
-# Environment: PEER=../shared/peer (or PEER_DIR)  KERNEL=build/holdfast.elf
+# Environment: PEER=DIR (or PEER_DIR; default: bench_linux.py's PEER_DIR_DEFAULT)  KERNEL=build/holdfast.elf
 #   MKFS=build/tools/mkfs.holdfs
 #   LINUX_TIMEOUT=600 HF_TIMEOUT=120 (seconds per boot)  DYNDBG=1 (Linux
 #   nvdimm debug messages into the dmesg section of the logs)
@@ -32,7 +32,8 @@
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 1
-PEER=${PEER:-${PEER_DIR:-$ROOT/../shared/peer}}
+# The one place that names the harness's folder is scripts/bench_linux.py.
+PEER=${PEER:-${PEER_DIR:-$(cd "$ROOT" && python3 -c 'import sys; sys.path.insert(0, "scripts"); import bench_linux; print(bench_linux.default_peer_dir())')}}
 PEER_BUILD=$ROOT/build/peer
 OUT=$ROOT/build/peer-labels
 KERNEL=${KERNEL:-$ROOT/build/holdfast.elf}
