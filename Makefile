@@ -227,6 +227,13 @@ bench: $(B)/holdfast.elf $(B)/holdfast.iso tools | check-deps
 bench-linux:
 	@$(PYTHON) scripts/bench_linux.py --build-dir $(B) $(if $(PEER),--peer-dir '$(PEER)')
 
+# Namespace labels against Linux's ndctl, both ways, on one QEMU NVDIMM
+# image (drivers/nvdimm/LABELS.md).  Not part of make test: it downloads
+# Debian's kernel (through the peer harness, PEER=DIR) and ndctl.
+peer-labels: $(B)/holdfast.elf tools | check-deps
+	@$(if $(PEER),PEER='$(PEER)') KERNEL=$(B)/holdfast.elf MKFS=$(B)/tools/mkfs.holdfs \
+	  bash scripts/peer_labels.sh
+
 # --------------------------------------------------------------- set-up -----
 
 DEPS_DEBIAN := gcc make binutils python3 qemu-system-x86 grub-pc-bin grub-common \
@@ -270,12 +277,14 @@ help:
 	@echo "make bench      run the benchmarks in QEMU: table, build/bench/results.csv and .png"
 	@echo "make bench-linux  measure Linux DAX (ext4/xfs) for comparison: build/bench/linux.csv (downloads Debian's kernel)"
 	@echo "                PEER=DIR: the Linux peer harness's folder (not part of this repository)"
+	@echo "make peer-labels  namespace labels against Linux 6.1's ndctl on one NVDIMM image, both ways"
+	@echo "                (downloads Debian's kernel and ndctl; PEER=DIR as for bench-linux)"
 	@echo "make deps       install the Debian packages the build and QEMU need"
 	@echo "make clean      remove build/"
 	@echo "DEBUG=1         debug kernel build (lock assertions, freed heap poisoned); make test"
 	@echo "                also builds one in $(B)/debug/ and boots it"
 
-.PHONY: user all iso run demo debug test bench bench-linux deps check-deps clean help host-tests FORCE
+.PHONY: user all iso run demo debug test bench bench-linux peer-labels deps check-deps clean help host-tests FORCE
 FORCE:
 
 -include $(KOBJS:.o=.d)

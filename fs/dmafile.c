@@ -36,7 +36,8 @@ struct job {
 	struct dma_job_info info;	/* job_lock */
 	bool used;			/* job_lock */
 	bool stop;			/* atomic: dma_job_stop() asked */
-	struct hfs_inode *src, *dst;
+	struct file *srcf, *dstf;	/* held for the job: their mounts stay busy */
+	struct hfs_inode *src, *dst;	/* theirs (vfs_file_hfs) */
 	struct completion started;	/* the first pages are pinned (or it failed) */
 	struct completion finished;
 };
@@ -180,8 +181,8 @@ static void job_thread(void *arg)
 	if (!err)
 		err = hfs_fsync(j->dst);
 	kfree(c);
-	hfs_iput(j->src);
-	hfs_iput(j->dst);
+	file_put(j->srcf);
+	file_put(j->dstf);
 	job_update(j, done, err, true);
 	complete_all(&j->started);
 	kprintf("dma job %u: %s %lu bytes %s -> %s in %lu ms%s%s\n", j->info.id,
@@ -233,17 +234,25 @@ int dma_file_copy(const char *src, const char *dst, bool wait, int *result)
 		job_update(j, 0, -EINVAL, true);
 		return -EINVAL;		/* truncating DST would empty SRC */
 	}
-	err = hfs_open(vfs_root(), src, HFS_O_RDONLY, 0, &j->src);
+	/* Through the VFS, so that a path in any mount works, and the open
+	 * files keep those mounts busy (no umount) until the job ends. */
+	j->srcf = j->dstf = NULL;
+	err = vfs_file_open(src, HFS_O_RDONLY, 0, &j->srcf);
+	if (!err && !(j->src = vfs_file_hfs(j->srcf)))
+		err = -EOPNOTSUPP;	/* not a holdfs file: no pages to pin */
 	if (!err && !(err = hfs_getattr(j->src, &st)) && (st.mode & HFS_S_IFMT) != HFS_S_IFREG)
 		err = -EISDIR;
-	if (!err) {
-		err = hfs_open(vfs_root(), dst, HFS_O_RDWR | HFS_O_CREAT | HFS_O_TRUNC, 0644, &j->dst);
-		if (!err && (err = hfs_truncate(j->dst, st.size, NULL)))
-			hfs_iput(j->dst);
-		if (err)
-			hfs_iput(j->src);
-	}
+	if (!err)
+		err = vfs_file_open(dst, HFS_O_RDWR | HFS_O_CREAT | HFS_O_TRUNC, 0644, &j->dstf);
+	if (!err && !(j->dst = vfs_file_hfs(j->dstf)))
+		err = -EOPNOTSUPP;
+	if (!err)
+		err = hfs_truncate(j->dst, st.size, NULL);
 	if (err) {
+		if (j->dstf)
+			file_put(j->dstf);
+		if (j->srcf)
+			file_put(j->srcf);
 		job_update(j, 0, err, true);
 		return err;
 	}
@@ -251,8 +260,8 @@ int dma_file_copy(const char *src, const char *dst, bool wait, int *result)
 	j->info.started_ns = time_ns();
 	th = thread_create("dma-cp", job_thread, j);
 	if (!th) {
-		hfs_iput(j->src);
-		hfs_iput(j->dst);
+		file_put(j->srcf);
+		file_put(j->dstf);
 		job_update(j, 0, -ENOMEM, true);
 		return -ENOMEM;
 	}

@@ -563,6 +563,16 @@ int vfs_readdir(int fd, uint64_t *cookie, struct hfs_dirent *de)
 #undef C
 }
 
+/**
+ * vfs_file_hfs - the holdfs inode behind open file @f, or NULL when @f is
+ * not on holdfs (a device node, a pipe, the console...).  No new reference: the pointer is good
+ * for as long as the caller holds @f.  Any context, no lock.
+ */
+struct hfs_inode *vfs_file_hfs(struct file *f)
+{
+	return !f->fops && FOPS(f) == &vfs_holdfs_ops ? f->at.node : NULL;
+}
+
 /** vfs_inode - the holdfs inode behind @fd with a new reference, or NULL. */
 struct hfs_inode *vfs_inode(int fd)
 {

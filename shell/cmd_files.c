@@ -331,27 +331,49 @@ static int copy_fd(int in, int out, const char *src, const char *dst, int64_t *d
  * same file (by path, hard link or symlink) is refused with nothing
  * changed, and a DST that cp made is removed again if the copy fails.
  */
+/* cp -p: give @dst @st's permission bits, owner and times, as cp -p
+ * does (the mode after the owner: a chown may clear set-id bits). */
+static int preserve(const char *dst, const struct hfs_stat *st)
+{
+	int err = vfs_chown(dst, st->uid, st->gid, true);
+
+	if (!err)
+		err = vfs_chmod(dst, st->mode & 07777);
+	if (!err)
+		err = vfs_utimens(dst, st->atime_ns, st->mtime_ns, true);
+	return err;
+}
+
 static int cmd_cp(int argc, char **argv)
 {
-	struct hfs_stat st;
+	struct hfs_stat st, src_st;
 	const char *bad = NULL;
 	int64_t done = 0;
 	uint64_t t0 = time_ns(), us;
-	bool existed;
+	bool existed, keep = false;
 	int in, out, err;
 
-	if (argc != 3)
-		return shell_usage_error(argv[0], "needs a source and a destination");
+	int first = 1;
+
+	if (argc > 1 && !strcmp(argv[1], "-p")) {
+		keep = true;
+		first = 2;
+	}
+	if (argc != first + 2)
+		return shell_usage_error(argv[0], argc > first && argv[first][0] == '-' &&
+					 argv[first][1] ? "the only option is -p (keep mode, "
+					 "owner and times)" : "needs a source and a destination");
 	if ((err = need_fs(argv[0])))
 		return err;
-	PATH_ARG(src, argv[1]);
-	PATH_ARG(dst, argv[2]);
+	PATH_ARG(src, argv[first]);
+	PATH_ARG(dst, argv[first + 1]);
 	if ((in = vfs_open(src, HFS_O_RDONLY, 0)) < 0)
 		return fail(argv[0], src, in);
 	if ((err = vfs_fstat(in, &st)) || (st.mode & HFS_S_IFMT) == HFS_S_IFDIR) {
 		vfs_close(in);
 		return fail(argv[0], src, err ? err : -EISDIR);
 	}
+	src_st = st;
 	if (vfs_same_file(src, dst, true)) {
 		vfs_close(in);
 		shell_printf("%s: %s and %s are the same file\n", argv[0], src, dst);
@@ -372,11 +394,13 @@ static int cmd_cp(int argc, char **argv)
 			shell_printf("%s: %s holds only the first %ld bytes\n", argv[0], dst, done);
 		return fail(argv[0], bad, err);
 	}
+	if (keep && (err = preserve(dst, &src_st)))
+		return fail(argv[0], dst, err);
 	us = (time_ns() - t0) / 1000 + 1;
 	shell_printf("copied %ld bytes in %lu.%03lu ms\n", done, us / 1000, us % 1000);
 	return 0;
 }
-SHELL_CMD("cp", "cp SRC DST", "copy a file", cmd_cp);
+SHELL_CMD("cp", "cp [-p] SRC DST", "copy a file (-p: keep its mode, owner and times)", cmd_cp);
 
 static int two_paths(int argc, char **argv, int (*op)(const char *, const char *))
 {

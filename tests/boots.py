@@ -1031,19 +1031,31 @@ BOOTS += [
              stdin=("mkfs pmem0\nmkdir /mnt\nmkdir /mnt/pmem1\n"
                     "mount /dev/pmem1 /mnt/pmem1\nmkfs /dev/pmem1\n"
                     "mount /dev/pmem1 /mnt/pmem1\nwrite /mnt/pmem1/two.txt on-pmem1\n"
-                    "write /one.txt on-pmem0\nmount\nls -l /dev\n"
+                    "write /one.txt on-pmem0\ndma cp /one.txt /mnt/pmem1/dma.txt\n"
+                    "cat /mnt/pmem1/dma.txt\ndma cp /one.txt /dev/pmem1\n"
+                    "chown 1000:2000 /one.txt\nchmod 4750 /one.txt\n"
+                    "touch -d 2001-09-09T01:46:40.5 /one.txt\n"
+                    "cp -p /one.txt /mnt/pmem1/kept.txt\ncp -x /one.txt /k\n"
+                    "mount\nls -l /dev\n"
                     "mount /dev/pmem9 /mnt\nmount /dev/pmem1 /mnt\nmount /dev/pmem0 /mnt\n"
                     "mount /dev/pmem0\nmkfs -f pmem1\nfsck /dev/pmem1\n"
                     "umount /mnt\numount /\nrmdir /mnt/pmem1\nmv /mnt/pmem1/two.txt /two\n"
                     "umount /mnt/pmem1\nfsck /dev/pmem1\nreboot\n"
                     "ls /mnt/pmem1\nmount /dev/pmem1 /mnt/pmem1\ncat /mnt/pmem1/two.txt\n"
-                    "cat /one.txt\nls /mnt/pmem1/..\npoweroff\n"),
+                    "cat /one.txt\nls /mnt/pmem1/..\nstat /mnt/pmem1/kept.txt\npoweroff\n"),
              status=STATUS_POWEROFF,
              expect=(r"^mount: /dev/pmem1 on /mnt/pmem1: not holdfs: it is blank "
                      r"\(its first 4 KiB are zeros\)$",
                      r"^mkfs: pmem1: holdfs, 16 MiB; not mounted \(mount /dev/pmem1 DIR",
                      r"^holdfast> mount\n/dev/pmem0 / holdfs rw\ndevfs /dev devfs rw\n"
                      r"/dev/pmem1 /mnt/pmem1 holdfs rw\n",
+                     r"^holdfast> cat /mnt/pmem1/dma\.txt\non-pmem0$",
+                     r"^dma cp: /one\.txt -> /dev/pmem1: Read-only file system$",
+                     r"^cp: the only option is -p \(keep mode, owner and times\)",
+                     r"^  file: /mnt/pmem1/kept\.txt\n  inode: \d+  type: file  mode: 4750  "
+                     r"links: 1\n  uid: 1000  gid: 2000\n  size: 9  blocks: \d+ \(4 KiB\)\n"
+                     r"  access: 2001-09-09 01:46:40\.500000000 \+0000\n"
+                     r"  modify: 2001-09-09 01:46:40\.500000000 \+0000\n",
                      r"^b0600 +1 +0 +0 +16777216 +0  .*  pmem0\nb0600 +1 +0 +0 +16777216 +0  .*  pmem1$",
                      r"^mount: /dev/pmem9 on /mnt: no such device \(ls /dev lists them\)$",
                      r"^mount: /dev/pmem1 on /mnt: pmem1 is already mounted, at /mnt/pmem1$",

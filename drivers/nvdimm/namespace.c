@@ -110,8 +110,9 @@ static void region_report(const struct pmem_region *r, const struct ns_region *n
 		kprintf("pmem%u: %s label area, %s: the region is one namespace\n", r->index, size,
 			nr->set.blank ? "blank" : "no namespace labelled");
 	else
-		kprintf("pmem%u: %s label area: %u namespace%s%s\n", r->index, size, nr->set.nns,
-			nr->set.nns == 1 ? "" : "s",
+		kprintf("pmem%u: %s label area%s: %u namespace%s%s\n", r->index, size,
+			nr->set.geom.label_size == NSL_LABEL_SIZE_V11 ? " (v1.1 labels)" : "",
+			nr->set.nns, nr->set.nns == 1 ? "" : "s",
 			nr->set.refused ? " (some labels refused, see above)" : "");
 }
 
@@ -137,6 +138,7 @@ static void region_init(struct pmem_region *r, struct ns_region *nr)
 	nr->dimm.dpa_size = r->size;
 	nr->dimm.cookie = nsl_isetcookie(r->dimm.region_offset, r->dimm.serial, r->dimm.vendor,
 					 r->dimm.mfg_date, r->dimm.mfg_location);
+	nr->dimm.cookie_v11 = nsl_isetcookie_v11(r->dimm.region_offset, r->dimm.serial);
 	area_load(r, nr);
 	region_report(r, nr);
 }
@@ -441,6 +443,11 @@ static int create_locked(unsigned i, uint64_t size, const char *name, enum nsl_m
 
 	if ((err = create_allowed(i, nr)) || (err = name_check(name)))
 		return err;
+	if (nr->set.geom.label_size == NSL_LABEL_SIZE_V11 && mode != NSL_MODE_RAW) {
+		kprintf("namespace create: pmem%u's labels are v1.1 (ndctl init-labels' default), "
+			"which record no mode: only -m raw can be created on it\n", i);
+		return -EOPNOTSUPP;
+	}
 	r = pmem_region(i);
 	align = region_align(r);
 	if (size && (err = size_check(r, size, align)))

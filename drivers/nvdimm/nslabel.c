@@ -1,6 +1,7 @@
 /*
- * nslabel.c - namespace label areas (UEFI 2.7 / Linux v1.2 labels): parse,
- * check and update.  include/drivers/nslabel.h is the interface and
+ * nslabel.c - namespace label areas (UEFI 2.7 / Linux v1.2 labels, and the
+ * v1.1 labels ndctl's init-labels writes by default): parse, check and
+ * update.  include/drivers/nslabel.h is the interface and
  * drivers/nvdimm/LABELS.md the format, the update order and the sources.
  *
  * Checks live in one place per structure: index_check() for an index
@@ -44,9 +45,10 @@ static const uint8_t guid_btt2[16] = {	/* 18633bfc-1735-4217-8ac9-17239282d3f8 *
 };
 
 #define INDEX_HDR	sizeof(struct nsl_index)
-#define SLOT_SHARE	(NSL_LABEL_SIZE + 1)	/* a slot and a byte of index */
 #define NINDEX		2
 #define COOKIE_INFO	48			/* sizeof(struct nfit_set_info2) */
+#define COOKIE_INFO_V11	16			/* sizeof(struct nfit_set_info) */
+#define INDEX_BUF	(NSL_FREE_MAX + NSL_INDEX_ALIGN + INDEX_HDR)	/* any index block */
 
 /* ------------------------------------------------------------ helpers */
 
@@ -81,6 +83,20 @@ uint64_t nsl_isetcookie(uint64_t region_offset, uint32_t serial, uint16_t vendor
 	put_le(info + 14, mfg_date, 2);
 	info[16] = mfg_location;
 	return nsl_fletcher64(info, sizeof(info));
+}
+
+uint64_t nsl_isetcookie_v11(uint64_t region_offset, uint32_t serial)
+{
+	uint8_t info[COOKIE_INFO_V11] = { 0 };	/* nfit_set_info, pad zero */
+
+	put_le(info + 0, region_offset, 8);
+	put_le(info + 8, serial, 4);
+	return nsl_fletcher64(info, sizeof(info));
+}
+
+static bool is_v11(const struct nsl_geom *g)
+{
+	return g->label_size == NSL_LABEL_SIZE_V11;
 }
 
 /* The 2-bit sequence after @seq: 1 -> 2 -> 3 -> 1 (Linux nd_inc_seq). */
@@ -204,7 +220,7 @@ int nsl_uuid_parse(const char *s, uint8_t u[NSL_UUID_LEN])
 
 /* ------------------------------------------------------------ geometry */
 
-int nsl_geometry(uint32_t area_size, struct nsl_geom *g)
+int nsl_geometry(uint32_t area_size, uint32_t label_size, struct nsl_geom *g)
 {
 	memset(g, 0, sizeof(*g));
 	if (area_size < NSL_AREA_MIN || area_size > NSL_AREA_MAX) {
@@ -212,12 +228,18 @@ int nsl_geometry(uint32_t area_size, struct nsl_geom *g)
 			area_size, (unsigned)NSL_AREA_MIN, NSL_AREA_MAX);
 		return -EINVAL;
 	}
+	if (label_size != NSL_LABEL_SIZE && label_size != NSL_LABEL_SIZE_V11) {
+		kprintf("labels: %u-byte labels are not a label version Holdfast knows\n",
+			label_size);
+		return -EINVAL;
+	}
 	g->area_size = area_size;
-	g->nslot = area_size / SLOT_SHARE;
-	g->index_size = ALIGN_UP((uint32_t)(INDEX_HDR + DIV_ROUND_UP(g->nslot, 8)),
+	g->label_size = label_size;
+	g->index_size = ALIGN_UP((uint32_t)(INDEX_HDR + DIV_ROUND_UP(area_size / label_size, 8)),
 				 (uint32_t)NSL_INDEX_ALIGN);
 	g->label_off = NINDEX * g->index_size;
-	if (g->label_off + (uint64_t)g->nslot * NSL_LABEL_SIZE > area_size) {
+	g->nslot = g->label_off < area_size ? (area_size - g->label_off) / label_size : 0;
+	if (g->nslot < 2 || g->label_off + (uint64_t)g->nslot * label_size > area_size) {
 		kprintf("labels: a label area of %u bytes cannot hold %u labels and two %u-byte index blocks\n",
 			area_size, g->nslot, g->index_size);
 		return -EINVAL;
@@ -244,18 +266,25 @@ static bool index_check(const uint8_t *area, const struct nsl_geom *g, unsigned 
 		snprintf(why, whylen, "no signature");
 		return false;
 	}
-	if (hdr.major != NSL_MAJOR || hdr.minor != NSL_MINOR) {
-		snprintf(why, whylen, "version %u.%u (Holdfast reads 1.2)", hdr.major, hdr.minor);
+	if (hdr.major != NSL_MAJOR || (hdr.minor != NSL_MINOR && hdr.minor != NSL_MINOR_V11)) {
+		snprintf(why, whylen, "version %u.%u (Holdfast reads 1.1 and 1.2)", hdr.major,
+			 hdr.minor);
 		return false;
 	}
-	if (hdr.labelsize != NSL_LABELSIZE_LOG) {
-		snprintf(why, whylen, "label size code %u (expected %u: 256-byte labels)",
-			 hdr.labelsize, NSL_LABELSIZE_LOG);
+	if (hdr.minor != (is_v11(g) ? NSL_MINOR_V11 : NSL_MINOR)) {
+		snprintf(why, whylen, "version 1.%u, read as 1.%u", hdr.minor,
+			 is_v11(g) ? NSL_MINOR_V11 : NSL_MINOR);
+		return false;
+	}
+	if (hdr.labelsize != (is_v11(g) ? NSL_LABELSIZE_LOG_V11 : NSL_LABELSIZE_LOG)) {
+		snprintf(why, whylen, "label size code %u (expected %u: %u-byte labels)",
+			 hdr.labelsize, is_v11(g) ? NSL_LABELSIZE_LOG_V11 : NSL_LABELSIZE_LOG,
+			 g->label_size);
 		return false;
 	}
 	want = hdr.checksum;
 	{
-		uint8_t copy[NSL_AREA_MAX / SLOT_SHARE / 8 + NSL_INDEX_ALIGN + INDEX_HDR];
+		uint8_t copy[INDEX_BUF];
 		uint64_t got;
 
 		if (g->index_size > sizeof(copy)) {
@@ -295,6 +324,16 @@ static bool index_check(const uint8_t *area, const struct nsl_geom *g, unsigned 
 	return true;
 }
 
+static bool any_index_valid(const uint8_t *area, const struct nsl_geom *g)
+{
+	char why[96];
+
+	for (unsigned i = 0; i < NINDEX; i++)
+		if (index_check(area, g, i, why, sizeof(why)))
+			return true;
+	return false;
+}
+
 /* Pick the live index block of @area; -1 when neither is valid. */
 static int pick_index(const char *who, const uint8_t *area, struct nsl_set *s)
 {
@@ -327,17 +366,18 @@ static int pick_index(const char *who, const uint8_t *area, struct nsl_set *s)
 	return ok[0] ? 0 : 1;
 }
 
-/* Is the label in slot @slot sound and ours?  Says why not, returns false. */
+/* Is the label in slot @slot sound and ours?  Says why not, returns false.
+ * A v1.1 label (@g) has no checksum and no type GUID, and its own cookie. */
 static bool label_check(const char *who, const struct nsl_label *l, uint32_t slot,
-			const struct nsl_dimm *d)
+			const struct nsl_dimm *d, const struct nsl_geom *g)
 {
 	uint8_t copy[NSL_LABEL_SIZE];
-	uint64_t sum;
+	uint64_t sum, cookie = is_v11(g) ? d->cookie_v11 : d->cookie;
 
 	memcpy(copy, l, sizeof(copy));
 	memset(copy + offsetof(struct nsl_label, checksum), 0, sizeof(l->checksum));
 	sum = nsl_fletcher64(copy, sizeof(copy));
-	if (sum != l->checksum) {
+	if (!is_v11(g) && sum != l->checksum) {
 		kprintf("%s: labels: slot %u: checksum %#lx, computed %#lx; label refused\n",
 			who, slot, (unsigned long)l->checksum, (unsigned long)sum);
 		return false;
@@ -362,14 +402,14 @@ static bool label_check(const char *who, const struct nsl_label *l, uint32_t slo
 			who, slot, l->position, l->nlabel);
 		return false;
 	}
-	if (memcmp(l->type_guid, pmem_type_guid, 16)) {
+	if (!is_v11(g) && memcmp(l->type_guid, pmem_type_guid, 16)) {
 		kprintf("%s: labels: slot %u: the type GUID is not persistent memory's; refused\n",
 			who, slot);
 		return false;
 	}
-	if (l->isetcookie != d->cookie) {
+	if (l->isetcookie != cookie) {
 		kprintf("%s: labels: slot %u: interleave-set cookie %#lx is not this region's (%#lx); refused\n",
-			who, slot, (unsigned long)l->isetcookie, (unsigned long)d->cookie);
+			who, slot, (unsigned long)l->isetcookie, (unsigned long)cookie);
 		return false;
 	}
 	if (l->rawsize == 0 || (l->dpa | l->rawsize) % NSL_DPA_ALIGN) {
@@ -430,17 +470,18 @@ static void accept_labels(const char *who, const uint8_t *area, const struct nsl
 			  struct nsl_set *s)
 {
 	for (uint32_t slot = 0; slot < s->nslot; slot++) {
-		const struct nsl_label *l;
+		struct nsl_label l;	/* a v1.1 label is its first bytes, the rest zero */
 		struct nsl_ns ns;
 
 		if (bit_free(s->free, slot))
 			continue;
-		l = (const void *)(area + s->geom.label_off + slot * NSL_LABEL_SIZE);
-		if (!label_check(who, l, slot, d)) {
+		memset(&l, 0, sizeof(l));
+		memcpy(&l, area + s->geom.label_off + slot * s->geom.label_size, s->geom.label_size);
+		if (!label_check(who, &l, slot, d, &s->geom)) {
 			s->refused++;
 			continue;
 		}
-		ns_from_label(&ns, l, slot);
+		ns_from_label(&ns, &l, slot);
 		if (clashes(who, s, &ns)) {
 			s->refused++;
 			continue;
@@ -463,9 +504,23 @@ int nsl_parse(const char *who, const void *area, uint32_t size, const struct nsl
 
 	memset(s, 0, sizeof(*s));
 	s->current = -1;
-	if ((err = nsl_geometry(size, &s->geom))) {
+	if ((err = nsl_geometry(size, NSL_LABEL_SIZE, &s->geom))) {
 		s->damaged = true;
 		return err;
+	}
+	/* v1.2, unless only a v1.1 reading finds a valid index block (Linux
+	 * probes both label sizes the same way, nd_label_validate) */
+	if (!any_index_valid(area, &s->geom)) {
+		struct nsl_geom g11;
+
+		const struct nsl_index *x0 = area;
+		uint16_t minor0;
+
+		memcpy(&minor0, &x0->minor, sizeof(minor0));
+		/* no valid block either way: say what is wrong in block 0's version */
+		if (nsl_geometry(size, NSL_LABEL_SIZE_V11, &g11) == 0 &&
+		    (any_index_valid(area, &g11) || minor0 == NSL_MINOR_V11))
+			s->geom = g11;
 	}
 	s->current = pick_index(who, area, s);
 	if (s->current < 0) {
@@ -494,7 +549,7 @@ static void build_index(const struct nsl_set *s, unsigned i, uint32_t seq, const
 
 	memset(buf, 0, g->index_size);
 	memcpy(x->sig, sig, NSL_SIG_LEN);
-	x->labelsize = NSL_LABELSIZE_LOG;
+	x->labelsize = is_v11(g) ? NSL_LABELSIZE_LOG_V11 : NSL_LABELSIZE_LOG;
 	x->seq = seq;
 	x->myoff = (uint64_t)i * g->index_size;
 	x->mysize = g->index_size;
@@ -502,7 +557,7 @@ static void build_index(const struct nsl_set *s, unsigned i, uint32_t seq, const
 	x->labeloff = g->label_off;
 	x->nslot = s->nslot;
 	x->major = NSL_MAJOR;
-	x->minor = NSL_MINOR;
+	x->minor = is_v11(g) ? NSL_MINOR_V11 : NSL_MINOR;
 	memcpy(x->free, free, DIV_ROUND_UP(s->nslot, 8));
 	/* bits past nslot in the last byte must be zero */
 	if (s->nslot % 8)
@@ -511,7 +566,10 @@ static void build_index(const struct nsl_set *s, unsigned i, uint32_t seq, const
 	x->checksum = sum;
 }
 
-static void build_label(const struct nsl_ns *ns, const struct nsl_dimm *d, struct nsl_label *l)
+/* The label of @ns in the format of @g: v1.2 with its GUIDs and checksum,
+ * or v1.1 (the first NSL_LABEL_SIZE_V11 bytes, the rest left zero). */
+static void build_label(const struct nsl_ns *ns, const struct nsl_dimm *d,
+			const struct nsl_geom *g, struct nsl_label *l)
 {
 	memset(l, 0, sizeof(*l));
 	memcpy(l->uuid, ns->uuid, NSL_UUID_LEN);
@@ -519,11 +577,13 @@ static void build_label(const struct nsl_ns *ns, const struct nsl_dimm *d, struc
 	l->flags = 0;
 	l->nlabel = 1;
 	l->position = 0;
-	l->isetcookie = d->cookie;
+	l->isetcookie = is_v11(g) ? d->cookie_v11 : d->cookie;
 	l->lbasize = ns->lbasize;
 	l->dpa = ns->dpa;
 	l->rawsize = ns->size;
 	l->slot = ns->slot;
+	if (is_v11(g))
+		return;
 	memcpy(l->type_guid, pmem_type_guid, 16);
 	memcpy(l->abstraction_guid, nsl_mode_guid(ns->mode), 16);
 	l->checksum = nsl_fletcher64(l, sizeof(*l));
@@ -533,7 +593,7 @@ static void build_label(const struct nsl_ns *ns, const struct nsl_dimm *d, struc
  * live one (block 0 for a blank area), with the next sequence number. */
 static int commit_index(struct nsl_set *s, const uint8_t *free, const struct nsl_store *st)
 {
-	uint8_t buf[NSL_FREE_MAX + NSL_INDEX_ALIGN + INDEX_HDR];
+	uint8_t buf[INDEX_BUF];
 	unsigned target = s->current < 0 ? 0 : !s->current;
 	uint32_t seq = s->current < 0 ? 1 : seq_next(s->seq);
 	int err;
@@ -564,6 +624,8 @@ static int add_checks(struct nsl_set *s, const struct nsl_dimm *d, const struct 
 {
 	if (s->damaged)
 		return -EINVAL;
+	if (is_v11(&s->geom) && ns->mode != NSL_MODE_RAW)
+		return -EOPNOTSUPP;	/* a v1.1 label has no abstraction GUID */
 	if (ns->size == 0 || (ns->dpa | ns->size) % NSL_DPA_ALIGN || ns->dpa < d->dpa_base ||
 	    ns->dpa + ns->size < ns->dpa || ns->dpa + ns->size > d->dpa_base + d->dpa_size)
 		return -EINVAL;
@@ -592,9 +654,10 @@ int nsl_add(struct nsl_set *s, const struct nsl_dimm *d, struct nsl_ns *ns,
 	if (slot == s->nslot)
 		return -ENOSPC;
 	ns->slot = slot;
-	build_label(ns, d, &l);
+	build_label(ns, d, &s->geom, &l);
 	/* 1: the label into a slot the live index calls free */
-	err = st->write(st->ctx, s->geom.label_off + slot * NSL_LABEL_SIZE, &l, sizeof(l));
+	err = st->write(st->ctx, s->geom.label_off + slot * s->geom.label_size, &l,
+			s->geom.label_size);
 	if (err)
 		return err;
 	/* 2: the commit */

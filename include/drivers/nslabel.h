@@ -1,11 +1,13 @@
 /*
  * nslabel.h - NVDIMM namespace labels: the on-media format of a DIMM's
  * label storage area (UEFI 2.7, 13.19 "NVDIMM Label Protocol"; label
- * version 1.2, as Linux's drivers/nvdimm/label.[ch] and ndctl write it),
- * parsed, checked and updated.  drivers/nvdimm/LABELS.md describes the
+ * version 1.2, as Linux's drivers/nvdimm/label.[ch] write it, and version
+ * 1.1, the 128-byte labels ndctl's init-labels writes by default), parsed,
+ * checked and updated.  drivers/nvdimm/LABELS.md describes the
  * layout and the update order with the references.
  *
- * A label area is two index blocks, then an array of 256-byte label slots:
+ * A label area is two index blocks, then an array of label slots (256
+ * bytes in v1.2, 128 in v1.1):
  *
  *	+----------+----------+--------+--------+-----+------------+
  *	| index 0  | index 1  | slot 0 | slot 1 | ... | slot n - 1 |
@@ -37,9 +39,12 @@
 #define NSL_INDEX_SIG		"NAMESPACE_INDEX"	/* then NULs, 16 bytes */
 #define NSL_INDEX_ALIGN		256	/* an index block is a multiple of this */
 #define NSL_LABEL_SIZE		256	/* v1.2 labels */
+#define NSL_LABEL_SIZE_V11	128	/* v1.1 labels: up to and with `reserved` */
 #define NSL_LABELSIZE_LOG	1	/* index.labelsize: 128 << 1 = 256 bytes */
+#define NSL_LABELSIZE_LOG_V11	0	/* v1.1 index: 128-byte labels */
 #define NSL_MAJOR		1
 #define NSL_MINOR		2
+#define NSL_MINOR_V11		1
 #define NSL_SEQ_MASK		0x3	/* 2-bit sequence number; 0 is invalid */
 #define NSL_UUID_LEN		16
 #define NSL_NAME_LEN		64
@@ -54,7 +59,7 @@
 /* Limits of what Holdfast keeps in memory per DIMM. */
 #define NSL_AREA_MIN		(4 * NSL_LABEL_SIZE)	/* 2 index blocks + 2 labels */
 #define NSL_AREA_MAX		(1u << 20)
-#define NSL_FREE_MAX		(NSL_AREA_MAX / (NSL_LABEL_SIZE + 1) / 8 + 1)
+#define NSL_FREE_MAX		(NSL_AREA_MAX / NSL_LABEL_SIZE_V11 / 8 + 1)
 #define NSL_MAX_NS		32	/* live namespaces kept per DIMM */
 
 /* The namespace index block, v1.2 (UEFI 2.7 table 13.19.2). */
@@ -73,7 +78,8 @@ struct nsl_index {
 	uint8_t free[];			/* 72 bit n set: slot n is free */
 } __packed;
 
-/* A namespace label, v1.2 (UEFI 2.7 table 13.19.3). */
+/* A namespace label, v1.2 (UEFI 2.7 table 13.19.3).  A v1.1 label is its
+ * first 128 bytes: no GUIDs, no checksum. */
 struct nsl_label {
 	uint8_t uuid[NSL_UUID_LEN];	/*   0 the namespace's uuid */
 	char name[NSL_NAME_LEN];	/*  16 NUL-terminated unless 64 long */
@@ -105,9 +111,11 @@ enum nsl_mode {
 	NSL_MODE_OTHER,		/* a GUID Holdfast does not know */
 };
 
-/* Where the label area sits and how big its parts are (from its size). */
+/* Where the label area sits and how big its parts are (from its size and
+ * the label size of its version). */
 struct nsl_geom {
 	uint32_t area_size;
+	uint32_t label_size;	/* NSL_LABEL_SIZE (v1.2) or NSL_LABEL_SIZE_V11 */
 	uint32_t index_size;	/* each of the two index blocks */
 	uint32_t label_off;	/* slot 0 = 2 * index_size */
 	uint32_t nslot;
@@ -118,6 +126,7 @@ struct nsl_dimm {
 	uint64_t dpa_base;	/* first DPA of the DIMM's part of the region */
 	uint64_t dpa_size;	/* bytes of it */
 	uint64_t cookie;	/* v1.2 interleave-set cookie (nsl_isetcookie) */
+	uint64_t cookie_v11;	/* v1.1 labels' cookie (nsl_isetcookie_v11) */
 };
 
 /* One live namespace, from its label. */
@@ -166,18 +175,29 @@ uint64_t nsl_isetcookie(uint64_t region_offset, uint32_t serial, uint16_t vendor
 			uint16_t mfg_date, uint8_t mfg_location);
 
 /**
- * nsl_geometry - the layout Linux uses for an area of @area_size bytes
- * (drivers/nvdimm/label.c: nvdimm_num_label_slots, sizeof_namespace_index):
- * nslot = size / 257, each index block holds the 72-byte header and one
- * bit per slot rounded up to 256 bytes.  128 KiB gives 510 slots, 256-byte
- * index blocks and slot 0 at 512.  -EINVAL (said) when the area is smaller
- * than two index blocks and two labels or larger than NSL_AREA_MAX.
+ * nsl_isetcookie_v11 - the cookie v1.1 labels carry (Linux: cookie1, the
+ * Fletcher-64 of the 16-byte nfit_set_info of each DIMM): the memdev's
+ * region offset and the control region's serial number, 4 bytes of zero.
  */
-int nsl_geometry(uint32_t area_size, struct nsl_geom *g);
+uint64_t nsl_isetcookie_v11(uint64_t region_offset, uint32_t serial);
+
+/**
+ * nsl_geometry - the layout Linux 6.1 uses for an area of @area_size bytes
+ * holding @label_size-byte labels (drivers/nvdimm/label.c:
+ * nvdimm_num_label_slots, sizeof_namespace_index): each index block is the
+ * 72-byte header and one bit per label the whole area could hold, rounded
+ * up to 256 bytes; the slots fill what the two blocks leave.  128 KiB
+ * gives 510 256-byte slots (v1.2) or 1020 128-byte ones (v1.1), 256-byte
+ * index blocks and slot 0 at 512.  -EINVAL (said) when the area is
+ * smaller than two index blocks and two labels, larger than NSL_AREA_MAX,
+ * or @label_size is neither.
+ */
+int nsl_geometry(uint32_t area_size, uint32_t label_size, struct nsl_geom *g);
 
 /**
  * nsl_parse - read the label area @area (@size bytes) of the DIMM @d into
- * @s: pick the live index block, then accept each in-use slot whose label
+ * @s: pick the live index block (v1.2, else v1.1: s->geom.label_size
+ * tells which), then accept each in-use slot whose label
  * passes every check (slot number, checksum, alignment, inside the DIMM,
  * one DIMM, persistent-memory type, this region's cookie, no overlap and
  * no uuid twice); refused labels are reported, counted and left out, the
@@ -195,7 +215,9 @@ int nsl_parse(const char *who, const void *area, uint32_t size, const struct nsl
  * into a free slot, then the inactive index block with the next sequence
  * number.  @s must come from nsl_parse (or an earlier update) and is
  * updated on success.  A blank area gets index block 0 as its first
- * index.  -EINVAL for a damaged set or a range outside @d, -EEXIST for a
+ * index.  On a v1.1 area the label is v1.1, which carries no mode: only
+ * NSL_MODE_RAW is written there (-EOPNOTSUPP for another).
+ * -EINVAL for a damaged set or a range outside @d, -EEXIST for a
  * uuid already there, -EBUSY for an overlap, -ENOSPC when no slot is
  * free, or the store's error (then @s is as before, and so is the live
  * set on the DIMM).

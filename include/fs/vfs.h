@@ -114,6 +114,9 @@ int vfs_readdir(int fd, uint64_t *cookie, struct hfs_dirent *de);
 /* The holdfs inode behind fd, with a new reference (hfs_iput it), or NULL
  * (not open, or not on holdfs). */
 struct hfs_inode *vfs_inode(int fd);
+/* The holdfs inode behind open file @f (no new reference: valid while @f
+ * is held), or NULL when @f is not on holdfs. */
+struct hfs_inode *vfs_file_hfs(struct file *f);
 
 /*
  * Files that are not nodes of a mounted filesystem (a pipe, the console):

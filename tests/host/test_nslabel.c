@@ -6,7 +6,9 @@
  * overlapping, misplaced, foreign-cookie and corrupt labels (each refused
  * with its message, the rest kept), create/destroy round trips, and a
  * power cut after every store (and inside every store) of a create and a
- * destroy: re-reading gives exactly the old set or the new one.
+ * destroy: re-reading gives exactly the old set or the new one.  Also
+ * v1.1 areas (128-byte labels, as ndctl init-labels writes by default):
+ * read, refused foreign cookies, raw creates and destroys in v1.1 format.
  */
 #include <lib/ktest.h>
 #include <lib/printf.h>
@@ -17,15 +19,16 @@
 
 #define AREA		(128u * 1024)
 #define MIB		(1ull << 20)
-#define DPA_BASE	0x100000000ull		/* QEMU: DPA = the SPA base */
+#define DPA_BASE	0x100000000ull		/* not QEMU's (0): offsets must not assume 0 */
 #define DIMM_SIZE	(256 * MIB - 128 * 1024)
 #define COOKIE		0xba90120012b4dcull	/* computed apart, see cookie test */
+#define COOKIE_V11	0x2468ac00123456ull	/* Linux 6.1's iset_id with v1.1 labels */
 #define INDEX_SIZE	256
 #define LABEL_OFF	512
 #define NSLOT		510
 
 static uint8_t area[AREA];
-static const struct nsl_dimm dimm = { DPA_BASE, DIMM_SIZE, COOKIE };
+static const struct nsl_dimm dimm = { DPA_BASE, DIMM_SIZE, COOKIE, COOKIE_V11 };
 static struct nsl_set set;
 
 static const uint8_t pmem_guid[16] = {
@@ -113,11 +116,11 @@ KTEST(nslabel, geometry_of_128k_matches_linux)
 {
 	struct nsl_geom g;
 
-	ASSERT_OK(t, nsl_geometry(AREA, &g));
+	ASSERT_OK(t, nsl_geometry(AREA, NSL_LABEL_SIZE, &g));
 	EXPECT_EQ(t, g.nslot, NSLOT);
 	EXPECT_EQ(t, g.index_size, INDEX_SIZE);
 	EXPECT_EQ(t, g.label_off, LABEL_OFF);
-	EXPECT_ERR(t, nsl_geometry(512, &g), -EINVAL);
+	EXPECT_ERR(t, nsl_geometry(512, NSL_LABEL_SIZE, &g), -EINVAL);
 }
 
 KTEST(nslabel, fletcher64_and_cookie)
@@ -577,4 +580,138 @@ KTEST(nslabel, power_cut_with_one_index_bad)
 	good_area();
 	area[0 * INDEX_SIZE + 100] ^= 1;	/* the inactive block is garbage */
 	power_cut_every_store(t, true);
+}
+
+/* ------------------------------------------------------------ v1.1 */
+
+#define NSLOT_V11	1020		/* Linux 6.1 / ndctl 76 on 128 KiB */
+#define LABEL_V11	128
+
+/* A v1.1 index block (labelsize code 0, version 1.1) with @used in use. */
+static void put_index_v11(unsigned i, uint32_t seq, const uint32_t *used, unsigned n)
+{
+	size_t o = i * INDEX_SIZE;
+
+	memset(area + o, 0, INDEX_SIZE);
+	memcpy(area + o, "NAMESPACE_INDEX", 16);
+	w32(o + 20, seq);
+	w64(o + 24, o);
+	w64(o + 32, INDEX_SIZE);
+	w64(o + 40, (size_t)(!i) * INDEX_SIZE);
+	w64(o + 48, LABEL_OFF);
+	w32(o + 56, NSLOT_V11);
+	w16(o + 60, 1);
+	w16(o + 62, 1);
+	for (unsigned s = 0; s < NSLOT_V11; s++)
+		area[o + 72 + s / 8] |= (uint8_t)(1u << (s % 8));
+	for (unsigned k = 0; k < n; k++)
+		area[o + 72 + used[k] / 8] &= (uint8_t)~(1u << (used[k] % 8));
+	seal(o, INDEX_SIZE, 64);
+}
+
+/* A 128-byte v1.1 label: no GUIDs, no checksum, the v1.1 cookie. */
+static void put_label_v11(uint32_t slot, uint8_t u, uint64_t off, uint64_t size,
+			  const char *name, uint64_t cookie)
+{
+	size_t o = LABEL_OFF + (size_t)slot * LABEL_V11;
+
+	memset(area + o, 0, LABEL_V11);
+	memset(area + o, u, 16);
+	memcpy(area + o + 16, name, strlen(name));
+	w16(o + 84, 1);
+	w64(o + 88, cookie);
+	w64(o + 96, 512);
+	w64(o + 104, DPA_BASE + off);
+	w64(o + 112, size);
+	w32(o + 120, slot);
+}
+
+static void v11_area(void)
+{
+	static const uint32_t used[] = { 2, NSLOT_V11 - 1 };
+
+	memset(area, 0, sizeof(area));
+	put_label_v11(2, 0x31, 0, 16 * MIB, "v11-a", COOKIE_V11);
+	put_label_v11(NSLOT_V11 - 1, 0x32, 32 * MIB, 32 * MIB, "v11-last", COOKIE_V11);
+	put_index_v11(0, 1, used, 0);
+	put_index_v11(1, 2, used, 2);
+	host_log_clear();
+}
+
+KTEST(nslabel, v11_geometry_and_cookie)
+{
+	struct nsl_geom g;
+
+	ASSERT_OK(t, nsl_geometry(AREA, NSL_LABEL_SIZE_V11, &g));
+	EXPECT_EQ(t, g.nslot, NSLOT_V11);
+	EXPECT_EQ(t, g.index_size, INDEX_SIZE);
+	EXPECT_EQ(t, g.label_off, LABEL_OFF);
+	EXPECT_ERR(t, nsl_geometry(AREA, 64, &g), -EINVAL);
+	EXPECT_EQ(t, nsl_isetcookie_v11(0, 0x123456), COOKIE_V11);
+}
+
+KTEST(nslabel, v11_area_read_including_the_last_slot)
+{
+	v11_area();
+	ASSERT_OK(t, parse());
+	EXPECT_STREQ(t, host_log, "");
+	EXPECT_EQ(t, set.geom.label_size, (uint32_t)NSL_LABEL_SIZE_V11);
+	EXPECT_EQ(t, set.current, 1);
+	ASSERT_EQ(t, set.nns, 2u);
+	EXPECT_STREQ(t, set.ns[0].name, "v11-a");
+	EXPECT_EQ(t, set.ns[0].mode, NSL_MODE_RAW);	/* v1.1 records no mode */
+	EXPECT_STREQ(t, set.ns[1].name, "v11-last");
+	EXPECT_EQ(t, set.ns[1].dpa, DPA_BASE + 32 * MIB);
+}
+
+KTEST(nslabel, v11_label_with_the_v12_cookie_refused)
+{
+	v11_area();
+	put_label_v11(2, 0x31, 0, 16 * MIB, "v11-a", COOKIE);
+	ASSERT_OK(t, parse());
+	EXPECT_EQ(t, set.nns, 1u);
+	EXPECT_TRUE(t, logged("slot 2: interleave-set cookie 0xba90120012b4dc is not this region's (0x2468ac00123456)"));
+}
+
+KTEST(nslabel, v11_bad_index_reported_in_its_own_version)
+{
+	v11_area();
+	area[100] ^= 1;
+	area[INDEX_SIZE + 100] ^= 1;
+	EXPECT_ERR(t, parse(), -EINVAL);
+	EXPECT_TRUE(t, set.damaged);
+	EXPECT_TRUE(t, logged("index 0: checksum"));
+	EXPECT_FALSE(t, logged("read as"));
+}
+
+KTEST(nslabel, v11_create_raw_and_destroy_in_v11_format)
+{
+	struct nsl_store st = { mem_write, area };
+	struct nsl_ns fsdax = make_ns(0x55, 64 * MIB, 16 * MIB, NSL_MODE_FSDAX);
+	struct nsl_ns raw = make_ns(0x56, 64 * MIB, 16 * MIB, NSL_MODE_RAW);
+	struct nsl_set mem;
+	size_t o;
+
+	v11_area();
+	ASSERT_OK(t, parse());
+	EXPECT_ERR(t, nsl_add(&set, &dimm, &fsdax, &st), -EOPNOTSUPP);
+	ASSERT_OK(t, nsl_add(&set, &dimm, &raw, &st));
+	EXPECT_EQ(t, raw.slot, 0u);
+	o = LABEL_OFF + raw.slot * LABEL_V11;
+	EXPECT_EQ(t, area[o], 0x56);
+	EXPECT_EQ(t, area[o + 88], 0x56);		/* COOKIE_V11, little-endian */
+	EXPECT_EQ(t, area[o + LABEL_V11], 0);		/* slot 1 untouched */
+	EXPECT_EQ(t, area[19], 0);			/* index: 128-byte labels, 1.1 */
+	EXPECT_EQ(t, area[62], 1);
+	mem = set;
+	host_log_clear();
+	ASSERT_OK(t, parse());
+	EXPECT_STREQ(t, host_log, "");
+	EXPECT_TRUE(t, same_set(&set, &mem));
+	ASSERT_OK(t, nsl_remove(&set, 0, &st));
+	mem = set;
+	ASSERT_OK(t, parse());
+	EXPECT_TRUE(t, same_set(&set, &mem));
+	EXPECT_EQ(t, set.nns, 2u);
+	EXPECT_EQ(t, set.geom.label_size, (uint32_t)NSL_LABEL_SIZE_V11);
 }
