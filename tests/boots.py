@@ -1147,6 +1147,28 @@ BOOTS += [
     sequence("demo", (demo_story,)),
 ]
 
+# ------------------------------------------------------------ network ----
+
+def _nbd_check(name):
+    """A host check from tests/nbd_net.py: it boots its own QEMU with
+    virtio-net (user net, restrict=on, a free port forwarded to NBD)."""
+    def check(images):
+        import nbd_net  # tests/nbd_net.py
+        return getattr(nbd_net, name)(images)
+    check.__name__ = name
+    return check
+
+
+BOOTS += [
+    # The DHCP lease on the console, and the host reaching the forwarded port.
+    sequence("net-dhcp-lease", (_nbd_check("net_dhcp_lease"),)),
+    # nbdinfo, nbdcopy out and in (cmp), qemu-io at odd offsets, discard and
+    # write-zeroes; the file read by the host tool after poweroff.
+    sequence("nbd-clients", (_nbd_check("nbd_clients"),)),
+    # Every bad input of issue 20 from raw sockets, 64 clients at once.
+    sequence("nbd-bad-input", (_nbd_check("nbd_bad_input"),)),
+]
+
 # ------------------------------------------------------- nothing lost ----
 
 SAME_TEXT = "same-%08x" % random.getrandbits(32)
