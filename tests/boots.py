@@ -1149,13 +1149,14 @@ BOOTS += [
 
 # ------------------------------------------------------------ network ----
 
-def _nbd_check(name):
+def _nbd_check(check_name, **machine):
     """A host check from tests/nbd_net.py: it boots its own QEMU with
-    virtio-net (user net, restrict=on, a free port forwarded to NBD)."""
+    virtio-net (user net, restrict=on, a free port forwarded to NBD);
+    @machine: name=, smp=, kernel=, machine= for that QEMU."""
     def check(images):
         import nbd_net  # tests/nbd_net.py
-        return getattr(nbd_net, name)(images)
-    check.__name__ = name
+        return getattr(nbd_net, check_name)(images, **machine)
+    check.__name__ = check_name
     return check
 
 
@@ -1167,6 +1168,13 @@ BOOTS += [
     sequence("nbd-clients", (_nbd_check("nbd_clients"),)),
     # Every bad input of issue 20 from raw sockets, 64 clients at once.
     sequence("nbd-bad-input", (_nbd_check("nbd_bad_input"),)),
+    # The debug kernel (lock rules asserted) on two CPUs, and the pc machine.
+    sequence("nbd-bad-input-debug-smp2", (_nbd_check(
+        "nbd_bad_input", name="nbd-bad-input-debug-smp2",
+        kernel="debug/holdfast.elf", smp=2),)),
+    sequence("nbd-clients-pc-smp2", (_nbd_check(
+        "nbd_clients", name="nbd-clients-pc-smp2", machine="pc", smp=2,
+        size=16 << 20),)),
 ]
 
 # ------------------------------------------------------- nothing lost ----

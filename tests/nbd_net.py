@@ -48,7 +48,7 @@ CLIENT_WAIT_S = 300
 POWEROFF_WAIT_S = 60
 EXPORT_SIZE = 64 << 20      # nbdcopy out and in: seconds under TCG
 PROMPT = "holdfast> "
-LEASE_RE = r"^net: eth0: (\d+\.\d+\.\d+\.\d+)/(\d+) gateway \S+ \((DHCP|static)\)$"
+LEASE_RE = r"^(?:holdfast> )?net: eth0: (\d+\.\d+\.\d+\.\d+)/(\d+) gateway \S+ \((DHCP|static)\)$"
 
 # NBD protocol (doc/proto.md of the NetworkBlockDevice project)
 NBDMAGIC = 0x4e42444d41474943
@@ -71,21 +71,22 @@ class Problem(Exception):
 class Guest:
     """One QEMU with an NVDIMM (formatted), edu, and the network card."""
 
-    def __init__(self, name, build_dir, pmem_size="128M"):
+    def __init__(self, name, build_dir, pmem_size="128M", machine="q35",
+                 smp=1, kernel="holdfast.elf"):
         self.build_dir = build_dir
-        self.dir = os.path.join(build_dir, "test", "nbd")
+        self.dir = os.path.join(build_dir, "test", "nbd", name)
         logs = os.path.join(build_dir, "test", "logs")
         os.makedirs(self.dir, exist_ok=True)
         os.makedirs(logs, exist_ok=True)
-        self.image = os.path.join(self.dir, f"{name}.img")
+        self.image = os.path.join(self.dir, "pmem0.img")
         qemu.create_image(self.image, qemu.parse_size(pmem_size))
         if not qemu.format_image(self.image, build_dir):
             raise Problem(f"{qemu.mkfs_path(build_dir)} is not built")
         self.port = qemu.free_tcp_port()
-        cmd = qemu.build_cmd(kernel=os.path.join(build_dir, "holdfast.elf"),
+        cmd = qemu.build_cmd(kernel=os.path.join(build_dir, kernel),
                              pmem=[(self.image, qemu.parse_size(pmem_size))],
                              debug_exit=True, serial="stdio", monitor="none",
-                             nbd_port=self.port)
+                             nbd_port=self.port, machine=machine, smp=smp)
         with open(os.path.join(logs, f"{name}.cmd"), "w") as f:
             f.write(qemu.shell_quote(cmd) + "\n")
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
@@ -173,11 +174,18 @@ def host(cmd, what, seconds=CLIENT_WAIT_S, ok=(0,)):
     return r.stdout
 
 
-def run_check(name, body, build_dir=None, pmem_size="128M"):
+def run_check(name, body, build_dir=None, pmem_size="128M", machine="q35",
+              smp=1, kernel="holdfast.elf"):
+    """Boot a guest named @name, run @body(guest); None or the problem.
+    NBD_TEST_MACHINE, NBD_TEST_SMP and NBD_TEST_KERNEL (relative to the
+    build folder) override the machine, for runs by hand."""
     build_dir = build_dir or os.path.join(ROOT, "build")
     guest = None
+    machine = os.environ.get("NBD_TEST_MACHINE", machine)
+    smp = int(os.environ.get("NBD_TEST_SMP", smp))
+    kernel = os.environ.get("NBD_TEST_KERNEL", kernel)
     try:
-        guest = Guest(name, build_dir, pmem_size)
+        guest = Guest(name, build_dir, pmem_size, machine, smp, kernel)
         body(guest)
         return None
     except Problem as e:
@@ -210,10 +218,10 @@ def _lease(guest):
     guest.poweroff()
 
 
-def net_dhcp_lease(images=None, build_dir=None):
+def net_dhcp_lease(images=None, build_dir=None, **machine):
     """The guest gets 10.0.2.15 from QEMU's DHCP, and the host connects to
     the forwarded port and reads the NBD greeting."""
-    return run_check("net-dhcp-lease", _lease, build_dir, "16M")
+    return run_check("net-dhcp-lease", _lease, build_dir, "16M", **machine)
 
 
 # ------------------------------------------------------------- clients ----
@@ -222,20 +230,20 @@ def pattern_bytes(text, size):
     return ((text + "\n").encode() * (size // (len(text) + 1) + 1))[:size]
 
 
-def _clients(guest):
+def _clients(guest, size=EXPORT_SIZE):
     guest.boot()
     text = "nbd-%08x" % random.getrandbits(32)
-    guest.shell(f"pattern /disk {EXPORT_SIZE} {text}")
+    guest.shell(f"pattern /disk {size} {text}")
     out = guest.shell("nbd export /disk disk") + guest.shell(
         "nbd export /disk diskro ro") + guest.shell("nbd list")
-    if not re.search(rf"^disk +/disk +{EXPORT_SIZE} bytes +rw", out, re.M) or \
-            not re.search(rf"^diskro +/disk +{EXPORT_SIZE} bytes +ro", out, re.M):
+    if not re.search(rf"^disk +/disk +{size} bytes +rw", out, re.M) or \
+            not re.search(rf"^diskro +/disk +{size} bytes +ro", out, re.M):
         raise Problem(f"nbd list: {out!r}")
     work = guest.dir
 
-    size = host(["nbdinfo", "--size", guest.url("disk")], "nbdinfo --size")
-    if size.strip() != str(EXPORT_SIZE):
-        raise Problem(f"nbdinfo --size says {size.strip()}, want {EXPORT_SIZE}")
+    said = host(["nbdinfo", "--size", guest.url("disk")], "nbdinfo --size")
+    if said.strip() != str(size):
+        raise Problem(f"nbdinfo --size says {said.strip()}, want {size}")
     listed = host(["nbdinfo", "--list", guest.url("")], "nbdinfo --list")
     if "export=\"disk\"" not in listed and "disk" not in listed:
         raise Problem(f"nbdinfo --list: {listed[:300]!r}")
@@ -246,12 +254,12 @@ def _clients(guest):
     out_img = os.path.join(work, "out.img")
     host(["nbdcopy", guest.url("disk"), out_img], "nbdcopy out")
     with open(out_img, "rb") as f:
-        if f.read() != pattern_bytes(text, EXPORT_SIZE):
+        if f.read() != pattern_bytes(text, size):
             raise Problem("nbdcopy out: the copy differs from the pattern "
                           "the shell wrote")
 
     # In, and out again.
-    want = bytearray(os.urandom(EXPORT_SIZE))
+    want = bytearray(os.urandom(size))
     in_img = os.path.join(work, "in.img")
     with open(in_img, "wb") as f:
         f.write(want)
@@ -299,11 +307,15 @@ def _clients(guest):
     host(["qemu-img", "compare", "-q", "-f", "raw", "-F", "raw", want_img,
           got], "qemu-img compare (what was written, the file after "
           "poweroff)")
+    for scratch in (out_img, in_img, back, got, want_img):
+        os.unlink(scratch)          # kept only when the check fails
 
 
-def nbd_clients(images=None, build_dir=None):
-    """nbdinfo, nbdcopy out and in, qemu-io, and the file after poweroff."""
-    return run_check("nbd-clients", _clients, build_dir)
+def nbd_clients(images=None, build_dir=None, name="nbd-clients",
+                size=EXPORT_SIZE, **machine):
+    """nbdinfo, nbdcopy out and in, qemu-io, and the file after poweroff,
+    on an export of @size bytes."""
+    return run_check(name, lambda g: _clients(g, size), build_dir, **machine)
 
 
 # ----------------------------------------------------------- bad input ----
@@ -532,10 +544,10 @@ def _bad_input(guest):
                       f"writes (first difference at {first}, {len(data)} bytes)")
 
 
-def nbd_bad_input(images=None, build_dir=None):
+def nbd_bad_input(images=None, build_dir=None, name="nbd-bad-input", **machine):
     """Bad clients get errors or are closed, the console says why, others
     go on, and only valid writes reach the file."""
-    return run_check("nbd-bad-input", _bad_input, build_dir, "16M")
+    return run_check(name, _bad_input, build_dir, "16M", **machine)
 
 
 if __name__ == "__main__":
