@@ -24,6 +24,9 @@ runs them all.  Each returns None, or a sentence saying what went wrong.
                     64 clients at once; each gets its error (or is closed)
                     and the console says why in one line; the kernel keeps
                     running and the file holds exactly the valid writes
+  nbd_trim_waits_for_dma  a TRIM of pages a `dma cp` has pinned is
+                    answered only after the copy is done (the layout
+                    protocol), and the copy got the data from before
 
 Run one by hand:  python3 tests/nbd_net.py nbd_clients [--build-dir build]
 """
@@ -36,6 +39,7 @@ import struct
 import subprocess
 import sys
 import time
+import zlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
@@ -58,7 +62,7 @@ REQUEST_MAGIC = 0x25609513
 SIMPLE_REPLY_MAGIC = 0x67446698
 OPT_GO, OPT_LIST = 7, 3
 REP_ACK, REP_INFO, REP_ERR_UNSUP = 1, 3, 0x80000001
-CMD_READ, CMD_WRITE, CMD_DISC = 0, 1, 2
+CMD_READ, CMD_WRITE, CMD_DISC, CMD_TRIM = 0, 1, 2, 4
 EPERM, EINVAL, ENOSPC = 1, 22, 28
 
 
@@ -550,11 +554,59 @@ def nbd_bad_input(images=None, build_dir=None, name="nbd-bad-input", **machine):
     return run_check(name, _bad_input, build_dir, "16M", **machine)
 
 
+# ------------------------------------------------- TRIM waits for DMA ----
+
+DMA_FILE = 64 << 10         # edu copies 64 KiB in about 3 s of virtual time
+
+
+def _trim_waits(guest):
+    guest.boot()
+    guest.shell(f"pattern /src {DMA_FILE} trim-src")
+    guest.shell("nbd export /src src")
+    s, _ = go(guest, "src")
+    guest.shell("dma cp /src /dst &")
+    # The copy has pinned /src's pages for the device: a punch-hole of
+    # them must wait until the copy is done and they are unpinned.
+    h = request(s, CMD_TRIM, 0, DMA_FILE)
+    err, _ = reply(s, h)
+    text = guest.text()
+    if err:
+        raise Problem(f"TRIM during the DMA: error {err}")
+    done = re.search(r"dma job \d+: copied (\d+) bytes", text)
+    if not done:
+        raise Problem("the TRIM was answered before the DMA copy finished "
+                      f"(it did not wait for the pins): {guest.tail()}")
+    if int(done.group(1)) != DMA_FILE:
+        raise Problem(f"the DMA copy moved {done.group(1)} bytes")
+    # The copy read the data from before the TRIM; /src is zeroes now.
+    h = request(s, CMD_READ, 0, 4096)
+    err, data = reply(s, h, 4096)
+    if err or data != bytes(4096):
+        raise Problem("READ after TRIM: not zeroes")
+    request(s, CMD_DISC, 0, 0)
+    s.close()
+    out = guest.shell("crc32 /dst")
+    want = "%08x %d /dst" % (zlib.crc32(pattern_bytes("trim-src", DMA_FILE)),
+                             DMA_FILE)
+    if want not in out:
+        raise Problem(f"/dst after the copy: {out.strip()!r}, want {want!r}")
+    guest.check_console()
+    guest.poweroff()
+
+
+def nbd_trim_waits_for_dma(images=None, build_dir=None, **machine):
+    """A TRIM (punch-hole) of pages a DMA copy has pinned is answered only
+    after the copy finished; the copy got the data from before."""
+    return run_check("nbd-trim-waits-for-dma", _trim_waits, build_dir, "16M",
+                     **machine)
+
+
 if __name__ == "__main__":
     import argparse
     p = argparse.ArgumentParser()
     p.add_argument("check", choices=["net_dhcp_lease", "nbd_clients",
-                                      "nbd_bad_input"])
+                                      "nbd_bad_input",
+                                      "nbd_trim_waits_for_dma"])
     p.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
     a = p.parse_args()
     problem = globals()[a.check](None, a.build_dir)
