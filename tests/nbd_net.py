@@ -572,10 +572,14 @@ def _trim_waits(guest):
     text = guest.text()
     if err:
         raise Problem(f"TRIM during the DMA: error {err}")
-    done = re.search(r"dma job \d+: copied (\d+) bytes", text)
-    if not done:
-        raise Problem("the TRIM was answered before the DMA copy finished "
-                      f"(it did not wait for the pins): {guest.tail()}")
+    # The layout change says whom it waits for while it waits (after a
+    # second), so before its reply; without the wait there is no line.
+    if not re.search(r"layout change of inode \d+ waits \d+ ms for pinned "
+                     r"page(.|\n)*held by dma-cp", text):
+        raise Problem("the TRIM was answered without waiting for the DMA "
+                      f"copy's pins: {guest.tail()}")
+    guest.mark = 0
+    done = guest.wait_for(r"dma job \d+: copied (\d+) bytes", 60, "dma cp")
     if int(done.group(1)) != DMA_FILE:
         raise Problem(f"the DMA copy moved {done.group(1)} bytes")
     # The copy read the data from before the TRIM; /src is zeroes now.
