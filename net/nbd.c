@@ -25,13 +25,16 @@
  * line naming the client.  Nothing is written to the file by a request
  * that failed its checks.
  *
- * Data path and copies: a READ reads the file (DAX: pmem) into the
- * client's bounce buffer with vfs_pread (copy 1), then netconn_write
- * copies it into lwIP's segments (copy 2), and the NIC driver copies the
- * frame into its transmit buffer (copy 3).  A WRITE's payload arrives in
- * the NIC's receive buffer, is copied into a pbuf (copy 1), from the
- * pbufs into the bounce buffer (copy 2), and by vfs_pwrite into pmem
- * (copy 3).  docs/12-network.md discusses how to remove them.
+ * Data path and copies: a READ is sent from the file's pmem pages, pinned
+ * for the network (see "zero-copy READ" below): lwIP's segments point at
+ * them, and the NIC driver copies each frame into its transmit buffer
+ * (copy 1, the only one).  Where the pages cannot be pinned (a hole, a
+ * file not on holdfs, `nbd zerocopy off`) the data is first read into
+ * the client's bounce buffer (vfs_pread) and copied into lwIP's segments:
+ * three copies.  A WRITE's payload arrives in the NIC's receive buffer,
+ * is copied into a pbuf (copy 1), from the pbufs into the bounce buffer
+ * (copy 2), and by vfs_pwrite into pmem (copy 3).  docs/12-network.md
+ * discusses how to remove them.
  *
  * Locking: nbd_lock (mutex) guards the export list, each export's client
  * count and the client list; a client's counters are written by its own
@@ -40,7 +43,10 @@
  */
 #include <net/nbd.h>
 #include <net/net.h>
+#include <drivers/pmem.h>
+#include <fs/dax.h>
 #include <fs/holdfs.h>
+#include <fs/holdfs_platform.h>
 #include <fs/vfs.h>
 #include <kernel/mm.h>
 #include <kernel/printk.h>
@@ -56,6 +62,8 @@
 #include "lwip/api.h"
 #include "lwip/ip_addr.h"
 #include "lwip/pbuf.h"
+#include "lwip/tcp.h"
+#include "lwip/tcpip.h"
 
 /* ---------------------------------------------------- protocol [proto] ---- */
 
@@ -138,6 +146,9 @@
 #define NBD_BLOCK_PREF		4096
 #define NBD_NEGOTIATE_MS	30000	/* silence allowed while negotiating */
 #define NBD_MAX_OPTIONS		64	/* options per connection */
+#define NBD_ZC_MAX		64	/* pinned READ replies in flight per client */
+#define NBD_ZC_POLL_MS		5	/* how often an idle client looks at ACKs */
+#define NBD_ZC_DRAIN_MS		30000	/* longest wait for ACKs before an abort */
 
 /* ------------------------------------------------------------ state ---- */
 
@@ -161,7 +172,16 @@ struct nbd_client {
 	struct pbuf *rx;		/* received, not yet consumed */
 	uint16_t rx_off;
 	uint8_t *buf;			/* NBD_CHUNK bytes */
+	/* Zero-copy READ replies: pins on the file's pages, oldest first,
+	 * each released when TCP has the bytes up to end_seq acknowledged
+	 * (lwIP may retransmit from the pages until then).  Own thread. */
+	struct {
+		struct dax_pin *pin;
+		uint32_t end_seq;
+	} zc[NBD_ZC_MAX];
+	unsigned zc_head, zc_count;
 	uint64_t requests, bytes_read, bytes_written;	/* own thread */
+	uint64_t reads_zero_copy;	/* own thread */
 	uint64_t connected_ns;
 };
 
@@ -171,6 +191,8 @@ static struct list_node nbd_clients;	/* struct nbd_client; nbd_lock */
 static unsigned nbd_nexports, nbd_nclients, nbd_next_id;	/* nbd_lock */
 static struct netconn *nbd_listener;
 static bool nbd_up;
+static bool nbd_zero_copy = true;	/* nbd zerocopy on|off; atomic */
+static uint64_t nbd_reads_pinned, nbd_reads_copied;	/* atomic counters */
 
 /* --------------------------------------------------- byte order, I/O ---- */
 
@@ -181,8 +203,13 @@ static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 static uint32_t get32(const uint8_t *p) { return (uint32_t)get16(p) << 16 | get16(p + 2); }
 static uint64_t get64(const uint8_t *p) { return (uint64_t)get32(p) << 32 | get32(p + 4); }
 
+static void zc_release_acked(struct nbd_client *c);
+static void zc_set_timeout(struct nbd_client *c);
+
 /* Receive exactly @len bytes (@dst NULL: drop them).  0, or -EPIPE when
- * the connection ended, -ETIMEDOUT when the receive timeout passed. */
+ * the connection ended, -ETIMEDOUT when the receive timeout passed.  While
+ * zero-copy pins are out the receive timeout is short and only wakes us
+ * to release what TCP has acknowledged; it never ends the receive. */
 static int recv_exact(struct nbd_client *c, void *dst, size_t len)
 {
 	uint8_t *d = dst;
@@ -193,6 +220,12 @@ static int recv_exact(struct nbd_client *c, void *dst, size_t len)
 		if (!c->rx) {
 			err_t err = netconn_recv_tcp_pbuf(c->nc, &c->rx);
 
+			if (err == ERR_TIMEOUT && c->exp) {
+				c->rx = NULL;
+				zc_release_acked(c);
+				zc_set_timeout(c);
+				continue;
+			}
 			if (err == ERR_TIMEOUT)
 				return -ETIMEDOUT;
 			if (err != ERR_OK || !c->rx)
@@ -377,6 +410,8 @@ bool nbd_client_at(unsigned i, struct nbd_client_info *out)
 		out->requests = READ_ONCE(c->requests);
 		out->bytes_read = READ_ONCE(c->bytes_read);
 		out->bytes_written = READ_ONCE(c->bytes_written);
+		out->reads_zero_copy = READ_ONCE(c->reads_zero_copy);
+		out->pinned = READ_ONCE(c->zc_count);
 		out->connected_ns = c->connected_ns;
 		found = true;
 		break;
@@ -388,6 +423,20 @@ bool nbd_client_at(unsigned i, struct nbd_client_info *out)
 bool nbd_running(void)
 {
 	return READ_ONCE(nbd_up);
+}
+
+void nbd_set_zero_copy(bool on)
+{
+	WRITE_ONCE(nbd_zero_copy, on);
+}
+
+bool nbd_zero_copy_on(uint64_t *pinned, uint64_t *copied)
+{
+	if (pinned)
+		*pinned = __atomic_load_n(&nbd_reads_pinned, __ATOMIC_RELAXED);
+	if (copied)
+		*copied = __atomic_load_n(&nbd_reads_copied, __ATOMIC_RELAXED);
+	return READ_ONCE(nbd_zero_copy);
 }
 
 /* ------------------------------------------------------- negotiation ---- */
@@ -665,10 +714,177 @@ static int send_reply(struct nbd_client *c, uint64_t handle, int err, bool more)
 	return send_all(c, r, sizeof(r), more);
 }
 
-static int do_read(struct nbd_client *c, uint64_t handle, uint64_t off, uint32_t len)
+/* ------------------------------------------------- zero-copy READ ---- */
+
+/*
+ * A READ reply sent from the file's pmem pages, without copying them into
+ * DRAM first:
+ *
+ *   1. dax_pin_file() pins the pages of the range (holder "nbd-read"), as
+ *      DMA on files does for the DMA engine: from now on a truncate or
+ *      punch-hole of them waits (chapter 7);
+ *   2. the reply header is copied, the data handed to lwIP by address
+ *      (NETCONN_NOCOPY: TCP segments that point at the pages);
+ *   3. the pin is kept, with the sequence number just after the data,
+ *      until TCP's lastack passes it: until then lwIP may retransmit
+ *      from the pages.  zc_release_acked() unpins, oldest first; the
+ *      client's thread calls it before each request and, while pins are
+ *      out, every NBD_ZC_POLL_MS when it waits for one.
+ *
+ * The NIC driver still copies each frame into its transmit buffer (its
+ * copy; chapter 12's exercise 2), so the device never sees the pages.
+ * A READ that cannot be pinned (a hole, past the end of file, a file that
+ * is not on holdfs) takes the copying path, do_read_copy().
+ *
+ * A client whose own TRIM or WRITE_ZEROES would wait for its own pins
+ * (the same thread releases them) drains them first (zc_drain()).
+ */
+static void *pmem_va(uint64_t pa)
+{
+	for (unsigned i = 0; i < pmem_region_count(); i++) {
+		struct pmem_region *r = pmem_region(i);
+
+		if (pa >= r->phys && pa - r->phys < r->size)
+			return r->virt + (pa - r->phys);
+	}
+	return NULL;
+}
+
+static bool seq_geq(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 0; }
+
+/* TCP's lastack, or false when the pcb is gone (every segment freed). */
+static bool tcp_lastack(struct nbd_client *c, uint32_t *ack, uint32_t *lbb)
+{
+	struct tcp_pcb *pcb;
+	bool alive;
+
+	LOCK_TCPIP_CORE();
+	pcb = c->nc->pcb.tcp;
+	alive = pcb != NULL;
+	if (alive) {
+		*ack = pcb->lastack;
+		*lbb = pcb->snd_lbb;
+	}
+	UNLOCK_TCPIP_CORE();
+	return alive;
+}
+
+static void zc_release_acked(struct nbd_client *c)
+{
+	uint32_t ack = 0, lbb = 0;
+	bool alive;
+
+	if (!c->zc_count)
+		return;
+	alive = tcp_lastack(c, &ack, &lbb);
+	while (c->zc_count) {
+		unsigned i = c->zc_head;
+
+		if (alive && !seq_geq(ack, c->zc[i].end_seq))
+			break;
+		dax_unpin(c->zc[i].pin);
+		c->zc[i].pin = NULL;
+		c->zc_head = (i + 1) % NBD_ZC_MAX;
+		c->zc_count--;
+	}
+}
+
+static void zc_set_timeout(struct nbd_client *c)
+{
+	netconn_set_recvtimeout(c->nc, c->zc_count ? NBD_ZC_POLL_MS : 0);
+}
+
+/* Wait until TCP has acknowledged every pinned reply (or at most
+ * NBD_ZC_DRAIN_MS, then abort the connection: that frees lwIP's segments,
+ * so the pins may go). */
+static void zc_drain(struct nbd_client *c)
+{
+	uint64_t deadline = time_ns() + (uint64_t)NBD_ZC_DRAIN_MS * 1000000ull;
+
+	zc_release_acked(c);
+	while (c->zc_count && time_ns() < deadline) {
+		msleep(1);
+		zc_release_acked(c);
+	}
+	if (c->zc_count) {
+		say(c, "%u pinned READ replies not acknowledged in %u s; aborting the connection",
+		    c->zc_count, NBD_ZC_DRAIN_MS / 1000);
+		LOCK_TCPIP_CORE();
+		if (c->nc->pcb.tcp)
+			tcp_abort(c->nc->pcb.tcp);
+		UNLOCK_TCPIP_CORE();
+		zc_release_acked(c);
+	}
+	zc_set_timeout(c);
+}
+
+/*
+ * Send @len bytes at @off from pinned pages.  1 when it did (replied),
+ * 0 when the range cannot be pinned (nothing sent: copy instead), -EPIPE.
+ */
+static int do_read_pinned(struct nbd_client *c, uint64_t handle, uint64_t off, uint32_t len)
+{
+	struct hfs_inode *ip = vfs_inode(c->exp->fd);
+	uint64_t first = off % PAGE_SIZE, done = 0;
+	struct dax_pin *pin;
+	uint32_t ack, lbb;
+	int err;
+
+	if (!ip || !READ_ONCE(nbd_zero_copy))
+		return 0;
+	while (c->zc_count == NBD_ZC_MAX) {	/* too many in flight: wait */
+		msleep(1);
+		zc_release_acked(c);
+	}
+	pin = dax_pin_file(hfs_dax_file(ip), off, len, DAX_PIN_IN_SIZE, "nbd-read", &err);
+	if (!pin)
+		return 0;
+	dax_pin_set_detail(pin, c->peer);
+	if (send_reply(c, handle, 0, true))
+		goto out_unpin;
+	while (done < len) {
+		/* One physically contiguous run of pages at a time. */
+		uint64_t pa = dax_pin_phys(pin, first + done);
+		uint32_t n = (uint32_t)MIN((uint64_t)len - done, PAGE_SIZE - (first + done) % PAGE_SIZE);
+		void *va = pmem_va(pa);
+
+		while (done + n < len && dax_pin_phys(pin, first + done + n) == pa + n)
+			n += (uint32_t)MIN((uint64_t)len - done - n, PAGE_SIZE);
+		if (!va) {
+			say(c, "pinned page at %#lx is not pmem; closing", pa);
+			goto out_unpin;
+		}
+		if (netconn_write(c->nc, va, n, NETCONN_NOCOPY | (done + n < len ? NETCONN_MORE : 0)))
+			goto out_unpin;
+		done += n;
+	}
+	if (!tcp_lastack(c, &ack, &lbb))
+		goto out_unpin;		/* the connection died: segments are gone */
+	c->zc[(c->zc_head + c->zc_count) % NBD_ZC_MAX].pin = pin;
+	c->zc[(c->zc_head + c->zc_count) % NBD_ZC_MAX].end_seq = lbb;
+	c->zc_count++;
+	c->bytes_read += len;
+	c->reads_zero_copy++;
+	__atomic_fetch_add(&nbd_reads_pinned, 1, __ATOMIC_RELAXED);
+	zc_set_timeout(c);
+	return 1;
+
+out_unpin:
+	/* lwIP may still hold segments that point at the pages: only an
+	 * aborted (or already dead) connection has certainly let them go. */
+	LOCK_TCPIP_CORE();
+	if (c->nc->pcb.tcp)
+		tcp_abort(c->nc->pcb.tcp);
+	UNLOCK_TCPIP_CORE();
+	dax_unpin(pin);
+	return -EPIPE;
+}
+
+static int do_read_copy(struct nbd_client *c, uint64_t handle, uint64_t off, uint32_t len)
 {
 	bool replied = false;
 
+	__atomic_fetch_add(&nbd_reads_copied, 1, __ATOMIC_RELAXED);
 	while (len) {
 		uint32_t n = MIN(len, NBD_CHUNK);
 		int64_t got = vfs_pread(c->exp->fd, c->buf, n, off);
@@ -784,6 +1000,7 @@ static int serve(struct nbd_client *c)
 		uint32_t len;
 		int err;
 
+		zc_release_acked(c);
 		if (recv_exact(c, h, sizeof(h)))
 			return 0;		/* the client left between requests */
 		if (get32(h) != NBD_REQUEST_MAGIC) {
@@ -814,8 +1031,10 @@ static int serve(struct nbd_client *c)
 		if (!err) {
 			switch (type) {
 			case NBD_CMD_READ:
-				err = do_read(c, handle, off, len);
-				if (err)
+				err = do_read_pinned(c, handle, off, len);
+				if (err == 0)
+					err = do_read_copy(c, handle, off, len);
+				if (err < 0)
 					return err;
 				continue;	/* replied */
 			case NBD_CMD_WRITE:
@@ -829,11 +1048,13 @@ static int serve(struct nbd_client *c)
 				err = vfs_fsync(c->exp->fd);
 				break;
 			case NBD_CMD_TRIM:
+				zc_drain(c);	/* it would wait for our own pins */
 				err = vfs_fallocate(c->exp->fd,
 						    HFS_FALLOC_PUNCH_HOLE | HFS_FALLOC_KEEP_SIZE,
 						    off, len, NULL);
 				break;
 			case NBD_CMD_WRITE_ZEROES:
+				zc_drain(c);
 				err = vfs_fallocate(c->exp->fd,
 						    HFS_FALLOC_ZERO_RANGE | HFS_FALLOC_KEEP_SIZE,
 						    off, len, NULL);
@@ -861,6 +1082,7 @@ static void client_thread(void *arg)
 	if (negotiate(c) == 1) {
 		netconn_set_recvtimeout(c->nc, 0);
 		serve(c);
+		zc_drain(c);	/* before the close: lwIP may still resend */
 	}
 	if (c->rx)
 		pbuf_free(c->rx);

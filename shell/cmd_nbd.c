@@ -3,6 +3,7 @@
  * (include/net/nbd.h).
  *
  *	nbd export PATH [NAME] [ro]	nbd list	nbd unexport NAME	nbd clients
+ *	nbd zerocopy [on|off]		READ replies from pinned pmem pages, or copied
  */
 #include <net/nbd.h>
 #include <net/net.h>
@@ -54,9 +55,11 @@ static int nbd_do_clients(void)
 	uint64_t now = time_ns();
 
 	for (unsigned i = 0; nbd_client_at(i, &c); i++)
-		shell_printf("#%u %-21s %-16s %lu requests, %lu bytes read, %lu written, %lu s\n",
+		shell_printf("#%u %-21s %-16s %lu requests, %lu bytes read (%lu READs zero-copy, "
+			     "%u pinned), %lu written, %lu s\n",
 			     c.id, c.peer, c.export[0] ? c.export : "(negotiating)", c.requests,
-			     c.bytes_read, c.bytes_written, (now - c.connected_ns) / 1000000000ul);
+			     c.bytes_read, c.reads_zero_copy, c.pinned, c.bytes_written,
+			     (now - c.connected_ns) / 1000000000ul);
 	return 0;
 }
 
@@ -70,6 +73,20 @@ static int cmd_nbd(int argc, char **argv)
 		return nbd_do_list();
 	if (argc == 2 && !strcmp(argv[1], "clients"))
 		return nbd_do_clients();
+	if (argc == 2 && !strcmp(argv[1], "zerocopy")) {
+		uint64_t pinned, copied;
+		bool on = nbd_zero_copy_on(&pinned, &copied);
+
+		shell_printf("nbd zerocopy: %s (%lu READs sent from pinned pages, %lu copied)\n",
+			     on ? "on" : "off", pinned, copied);
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "zerocopy")) {
+		if (strcmp(argv[2], "on") && strcmp(argv[2], "off"))
+			return shell_usage_error(argv[0], "zerocopy [on|off]");
+		nbd_set_zero_copy(!strcmp(argv[2], "on"));
+		return 0;
+	}
 	if (argc == 3 && !strcmp(argv[1], "unexport")) {
 		err = nbd_unexport(argv[2]);
 		if (err == -ENOENT)
@@ -79,7 +96,8 @@ static int cmd_nbd(int argc, char **argv)
 				     argv[2]);
 		return err;
 	}
-	return shell_usage_error(argv[0], "export PATH [NAME] [ro] | list | unexport NAME | clients");
+	return shell_usage_error(argv[0], "export PATH [NAME] [ro] | list | unexport NAME | "
+				 "clients | zerocopy [on|off]");
 }
-SHELL_CMD("nbd", "nbd export PATH [NAME] [ro] | list | unexport NAME | clients",
+SHELL_CMD("nbd", "nbd export PATH [NAME] [ro] | list | unexport NAME | clients | zerocopy [on|off]",
 	  "export files to NBD clients (nbdinfo, nbdcopy, qemu-img) on port 10809", cmd_nbd);

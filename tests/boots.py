@@ -1168,6 +1168,9 @@ BOOTS += [
     sequence("nbd-clients", (_nbd_check("nbd_clients"),)),
     # Every bad input of issue 20 from raw sockets, 64 clients at once.
     sequence("nbd-bad-input", (_nbd_check("nbd_bad_input"),)),
+    # READ replies go out from pinned pmem pages: a truncate waits until
+    # the client has the data, and the client gets the data from before.
+    sequence("nbd-zero-copy-pins", (_nbd_check("nbd_zero_copy_pins"),)),
     # TRIM (a punch-hole) of pages a DMA copy has pinned waits for the copy.
     sequence("nbd-trim-waits-for-dma", (_nbd_check("nbd_trim_waits_for_dma"),)),
     # The debug kernel (lock rules asserted) on two CPUs, and the pc machine.

@@ -24,6 +24,8 @@ runs them all.  Each returns None, or a sentence saying what went wrong.
                     64 clients at once; each gets its error (or is closed)
                     and the console says why in one line; the kernel keeps
                     running and the file holds exactly the valid writes
+  nbd_zero_copy_pins  a READ reply is sent from pinned pmem pages: a
+                    truncate waits until the client has taken the data
   nbd_trim_waits_for_dma  a TRIM of pages a `dma cp` has pinned is
                     answered only after the copy is done (the layout
                     protocol), and the copy got the data from before
@@ -325,13 +327,14 @@ def nbd_clients(images=None, build_dir=None, name="nbd-clients",
 # ----------------------------------------------------------- bad input ----
 
 def recv_exact(s, n):
-    data = b""
-    while len(data) < n:
-        chunk = s.recv(n - len(data))
-        if not chunk:
-            raise Problem(f"the server closed after {len(data)} of {n} bytes")
-        data += chunk
-    return data
+    data = bytearray(n)
+    view, got = memoryview(data), 0
+    while got < n:
+        k = s.recv_into(view[got:], n - got)
+        if not k:
+            raise Problem(f"the server closed after {got} of {n} bytes")
+        got += k
+    return bytes(data)
 
 
 def closed(s, seconds=30):
@@ -605,12 +608,63 @@ def nbd_trim_waits_for_dma(images=None, build_dir=None, **machine):
                      **machine)
 
 
+# ------------------------------------- zero-copy: pins for the network ----
+
+ZC_FILE = 32 << 20          # more than the host and QEMU buffer unread
+
+
+def _zero_copy_pins(guest):
+    guest.boot()
+    guest.shell(f"pattern /z {ZC_FILE} zero-copy")
+    guest.shell("nbd export /z z")
+    s, _ = go(guest, "z")
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 10)
+    # A READ of the whole file, not read by the client yet: TCP cannot
+    # get it all acknowledged, so its pages stay pinned.
+    h = request(s, CMD_READ, 0, ZC_FILE)
+    time.sleep(1)
+    out = guest.shell("pins")
+    if not re.search(r"^nbd-read +inode \d+ +offset 0 +8192 pages", out, re.M):
+        raise Problem(f"pins during the READ: {out.strip()!r}")
+    # A truncate of the file waits for the network like for a DMA...
+    guest.mark = len(guest.text())
+    guest.proc.stdin.write(b"truncate /z 0\n")
+    guest.proc.stdin.flush()
+    guest.wait_for(r"layout change of inode \d+ waits \d+ ms for pinned page"
+                   r"(.|\n)*held by nbd-read", 60, "truncate during the READ")
+    # ...and the client gets the data from before it.
+    err, data = reply(s, h, ZC_FILE)
+    if err or data != pattern_bytes("zero-copy", ZC_FILE):
+        raise Problem(f"the READ reply (error {err}) is not the file as it "
+                      "was before the truncate")
+    guest.wait_for(re.escape(PROMPT), 60, "the truncate after the READ")
+    out = guest.shell("nbd clients")
+    if not re.search(r"\(1 READs zero-copy, 0 pinned\)", out):
+        raise Problem(f"nbd clients after the READ: {out.strip()!r}")
+    request(s, CMD_DISC, 0, 0)
+    s.close()
+    out = guest.shell("stat /z")
+    if not re.search(r"size: 0\b", out):
+        raise Problem(f"stat /z after the truncate: {out.strip()!r}")
+    guest.check_console()
+    guest.poweroff()
+
+
+def nbd_zero_copy_pins(images=None, build_dir=None, **machine):
+    """READ replies are sent from pinned pmem pages: while the client has
+    not taken the data, a truncate of the file waits for it, and the
+    client gets the data from before the truncate."""
+    return run_check("nbd-zero-copy-pins", _zero_copy_pins, build_dir, "128M",
+                     **machine)
+
+
 if __name__ == "__main__":
     import argparse
     p = argparse.ArgumentParser()
     p.add_argument("check", choices=["net_dhcp_lease", "nbd_clients",
                                       "nbd_bad_input",
-                                      "nbd_trim_waits_for_dma"])
+                                      "nbd_trim_waits_for_dma",
+                                      "nbd_zero_copy_pins"])
     p.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
     a = p.parse_args()
     problem = globals()[a.check](None, a.build_dir)

@@ -64,6 +64,8 @@ struct nbd_client_info {
 	char peer[32];			/* "10.0.2.2:41234" */
 	char export[NBD_NAME_MAX + 1];	/* "" while negotiating */
 	uint64_t requests, bytes_read, bytes_written;
+	uint64_t reads_zero_copy;	/* READs sent from pinned pages */
+	unsigned pinned;		/* of those, not yet acknowledged */
 	uint64_t connected_ns;
 };
 
@@ -74,5 +76,15 @@ bool nbd_client_at(unsigned i, struct nbd_client_info *out);
 
 /* nbd_running() - is the listener up? */
 bool nbd_running(void);
+
+/*
+ * Zero-copy READ replies (on by default): the data is sent from the
+ * file's pmem pages, pinned until TCP has it acknowledged, so a truncate
+ * or punch-hole of them waits for the network as for a DMA.  Off: READs
+ * copy the data into a buffer first.  Any thread.
+ */
+void nbd_set_zero_copy(bool on);
+/* Is it on?  @pinned/@copied (may be NULL): READs served each way since boot. */
+bool nbd_zero_copy_on(uint64_t *pinned, uint64_t *copied);
 
 #endif
