@@ -170,7 +170,7 @@ def build_cmd(*, qemu=None, machine="q35", accel="tcg", smp=1,
               pmem=(), edu=True, edu_dma_mask=EDU_FULL_DMA_MASK,
               prealloc=False, debug_exit=False, serial="stdio",
               monitor=None, gdb=False, no_reboot=True, nbd_port=None,
-              extra=()):
+              net_forwards=(), extra=()):
     """Return the QEMU command line (a list) for one Holdfast machine.
 
     machine: "q35" or "pc" (always with nvdimm=on).
@@ -196,6 +196,8 @@ def build_cmd(*, qemu=None, machine="q35", accel="tcg", smp=1,
         restrict=on (DHCP from QEMU, nothing reachable from the guest) and
         forward 127.0.0.1:nbd_port on the host to the guest's NBD port
         (design.md, "Network"); None: no network card.
+    net_forwards: more (host_port, guest_port) forwards on 127.0.0.1, for
+        benchmarks (scripts/bench_nbd.py); only with nbd_port.
     extra: more arguments appended as they are.
     """
     if machine not in MACHINES:
@@ -238,7 +240,7 @@ def build_cmd(*, qemu=None, machine="q35", accel="tcg", smp=1,
         cmd += ["-device", f"edu,dma_mask={edu_dma_mask}" if edu_dma_mask
                 else "edu"]
     if nbd_port is not None:
-        cmd += netdev_args(nbd_port)
+        cmd += netdev_args(nbd_port, net_forwards)
     if debug_exit:
         cmd += ["-device", f"isa-debug-exit,iobase={DEBUG_EXIT_IOBASE:#x},"
                            f"iosize={DEBUG_EXIT_IOSIZE:#04x}"]
@@ -261,15 +263,18 @@ def build_cmd(*, qemu=None, machine="q35", accel="tcg", smp=1,
     return cmd
 
 
-def netdev_args(host_port):
+def netdev_args(host_port, more=()):
     """The network contract of design.md: virtio-net on user-mode
-    networking, restrict=on, one forward from 127.0.0.1:host_port to the
-    guest's NBD port."""
-    port = int(host_port)
-    if not 0 < port < 65536:
-        raise ValueError(f"bad NBD port {host_port}: must be 1..65535")
-    return ["-netdev", f"user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:"
-                       f"{port}-:{GUEST_NBD_PORT}",
+    networking, restrict=on, a forward from 127.0.0.1:host_port to the
+    guest's NBD port (and @more (host, guest) port pairs, on 127.0.0.1
+    too)."""
+    forwards = [(host_port, GUEST_NBD_PORT), *more]
+    for h, g in forwards:
+        if not 0 < int(h) < 65536 or not 0 < int(g) < 65536:
+            raise ValueError(f"bad port {h} or {g}: must be 1..65535")
+    fwd = ",".join(f"hostfwd=tcp:127.0.0.1:{int(h)}-:{int(g)}"
+                   for h, g in forwards)
+    return ["-netdev", f"user,id=n0,restrict=on,{fwd}",
             "-device", "virtio-net-pci,netdev=n0"]
 
 

@@ -1,8 +1,11 @@
 /*
  * cmd_net.c - `net`: the network interface, its address and its counters
- * (include/net/net.h, include/drivers/netdev.h).
+ * (include/net/net.h, include/drivers/netdev.h); `net bench` starts the
+ * raw TCP services scripts/bench_nbd.py measures the ceiling with.
  */
 #include <net/net.h>
+#include <lib/errno.h>
+#include <lib/string.h>
 #include <shell/shell.h>
 
 static void print_ip(const char *label, uint32_t a)
@@ -16,8 +19,18 @@ static int cmd_net(int argc, char **argv)
 	struct netdev *nd;
 	const uint8_t *m;
 
+	if (argc == 2 && !strcmp(argv[1], "bench")) {
+		int err = net_get_info(&ni) ? tcpbench_start() : -ENODEV;
+
+		if (err)
+			shell_printf("net bench: %s\n", strerror(err));
+		else
+			shell_printf("net bench: discard on port %u, source on port %u\n",
+				     TCPBENCH_DISCARD_PORT, TCPBENCH_SOURCE_PORT);
+		return err;
+	}
 	if (argc != 1)
-		return shell_usage_error(argv[0], "takes no arguments");
+		return shell_usage_error(argv[0], "takes no arguments, or bench");
 	if (!net_get_info(&ni)) {
 		nd = netdev_get(0);
 		shell_printf(nd ? "net: %s is there but the stack did not start\n"
@@ -44,4 +57,5 @@ static int cmd_net(int argc, char **argv)
 		     nd->stats.tx_bytes, nd->stats.tx_drops, nd->stats.tx_errors);
 	return 0;
 }
-SHELL_CMD("net", "net", "the network interface: address, link, packets, drops, errors", cmd_net);
+SHELL_CMD("net", "net [bench]", "the network interface: address, link, packets, drops, errors; "
+	  "bench: start the raw TCP discard/source services (ports 10810, 10811)", cmd_net);

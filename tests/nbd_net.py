@@ -78,7 +78,7 @@ class Guest:
     """One QEMU with an NVDIMM (formatted), edu, and the network card."""
 
     def __init__(self, name, build_dir, pmem_size="128M", machine="q35",
-                 smp=1, kernel="holdfast.elf"):
+                 smp=1, kernel="holdfast.elf", guest_ports=(), accel="tcg"):
         self.build_dir = build_dir
         self.dir = os.path.join(build_dir, "test", "nbd", name)
         logs = os.path.join(build_dir, "test", "logs")
@@ -89,10 +89,14 @@ class Guest:
         if not qemu.format_image(self.image, build_dir):
             raise Problem(f"{qemu.mkfs_path(build_dir)} is not built")
         self.port = qemu.free_tcp_port()
+        # more forwards, host port for each guest port (benchmarks)
+        self.ports = {g: qemu.free_tcp_port() for g in guest_ports}
         cmd = qemu.build_cmd(kernel=os.path.join(build_dir, kernel),
                              pmem=[(self.image, qemu.parse_size(pmem_size))],
                              debug_exit=True, serial="stdio", monitor="none",
-                             nbd_port=self.port, machine=machine, smp=smp)
+                             nbd_port=self.port, machine=machine, smp=smp,
+                             accel=accel,
+                             net_forwards=[(h, g) for g, h in self.ports.items()])
         with open(os.path.join(logs, f"{name}.cmd"), "w") as f:
             f.write(qemu.shell_quote(cmd) + "\n")
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,

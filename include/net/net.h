@@ -61,4 +61,15 @@ static inline unsigned net_prefix_len(uint32_t mask)
 /* net_ready() - does the interface have an address?  Any thread. */
 bool net_ready(void);
 
+/* The raw TCP services of `net bench` (net/tcpbench.c). */
+#define TCPBENCH_DISCARD_PORT	10810	/* reads and drops */
+#define TCPBENCH_SOURCE_PORT	10811	/* sends zeroes until the client closes */
+
+/**
+ * tcpbench_start() - start the discard and source services (once; later
+ * calls return 0).  0, -EAGAIN (no address yet), -ENOMEM, -EIO (could not
+ * listen).  Thread context.
+ */
+int tcpbench_start(void);
+
 #endif
