@@ -260,6 +260,7 @@ static struct nbd_exp *find_export(const char *name)
 {
 	struct nbd_exp *e;
 
+	assert_held(&nbd_lock);
 	list_for_each_entry(e, &nbd_exports, node)
 		if (!strcmp(e->name, name))
 			return e;
@@ -472,6 +473,7 @@ static uint16_t export_flags(const struct nbd_exp *e)
 /* The export a client names; "" is the first one (the default export). */
 static struct nbd_exp *lookup_locked(const char *name)
 {
+	assert_held(&nbd_lock);
 	if (!name[0])
 		return list_empty(&nbd_exports) ? NULL :
 		       list_first_entry(&nbd_exports, struct nbd_exp, node);

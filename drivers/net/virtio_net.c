@@ -399,7 +399,8 @@ static void *alloc_zeroed_page(uint64_t *pa)
 	return p;
 }
 
-/* Set up queue @q: size, rings, buffers, vector, doorbell.  Probe only. */
+/* Set up queue @q: size, rings, buffers, vector, doorbell.  Probe only
+ * (pci_init_lock held by the PCI core; nothing else sees the device). */
 static int vq_setup(struct vnet *v, struct vq *q, uint16_t index, bool use_msix)
 {
 	uint64_t desc_pa, avail_pa, used_pa, pa = 0;
@@ -549,6 +550,7 @@ static void tx_reclaim(struct vnet *v)
 	uint16_t id;
 	uint32_t len;
 
+	assert_held(&v->tx_lock);
 	while (vq_next_used(v, &v->tx, &id, &len))
 		v->tx.free[v->tx.nfree++] = id;
 }

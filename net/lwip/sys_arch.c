@@ -31,6 +31,7 @@
 #include "lwip/opt.h"
 #include "lwip/sys.h"
 #include "lwip/err.h"
+#include "lwip/tcpip.h"
 
 #define NS_PER_MS	1000000ull
 
@@ -199,6 +200,17 @@ void sys_mutex_free(sys_mutex_t *mutex)
 
 void sys_mutex_lock(sys_mutex_t *mutex) { mutex_lock(&(*mutex)->m); }
 void sys_mutex_unlock(sys_mutex_t *mutex) { mutex_unlock(&(*mutex)->m); }
+
+#ifdef KDEBUG
+/* LWIP_ASSERT_CORE_LOCKED() (lwipopts.h): the calling thread holds the
+ * TCPIP core lock, once tcpip_init() has made it (lwip_init() runs
+ * before, alone). */
+void lwip_port_assert_core_locked(void)
+{
+	if (sys_mutex_valid(&lock_tcpip_core))
+		assert_held(&lock_tcpip_core->m);
+}
+#endif
 
 /* -------------------------------------------------------- mailboxes ---- */
 

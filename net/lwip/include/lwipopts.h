@@ -112,7 +112,14 @@ void lwip_port_free(void *p);
 #define LWIP_NETIF_HOSTNAME		1
 #define LWIP_SINGLE_NETIF		0
 
-/* ---- checks, statistics, debugging ---- */
+/* ---- checks, statistics, debugging ----
+ * The debug kernel (KDEBUG) asserts lwIP's own lock rule: every core
+ * function that wants the TCPIP core lock checks that its thread holds
+ * it (net/lwip/sys_arch.c, as assert_held() does for kernel locks). */
+#ifdef KDEBUG
+void lwip_port_assert_core_locked(void);
+#define LWIP_ASSERT_CORE_LOCKED()	lwip_port_assert_core_locked()
+#endif
 #define LWIP_STATS			0
 #define LWIP_STATS_DISPLAY		0
 #define LWIP_DEBUG			0
