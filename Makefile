@@ -75,6 +75,7 @@ $(B)/k/lwip/%.o: $(LWIP_DIR)/%.c | $(LWIP_DIR)/include/lwip/opt.h
 	$(Q)$(CC) $(KCFLAGS) $(LWIP_INC) -MMD -MP -c $< -o $@
 
 $(B)/k/net/%.o: KCFLAGS += $(LWIP_INC)
+$(B)/k/tests/kernel/test_net.o: KCFLAGS += $(LWIP_INC)
 $(patsubst %.c,$(B)/k/%.o,$(filter net/%,$(KSRCS))): | $(LWIP_DIR)/include/lwip/opt.h
 
 all: $(B)/holdfast.elf host-tests tools

@@ -80,10 +80,14 @@ static struct mutex protect_lock;	/* set up by sys_init() */
 static struct thread *protect_owner;	/* protect_lock */
 static unsigned protect_depth;		/* protect_lock */
 
-/* Called by lwip_init() before anything else of lwIP runs. */
+/* Called by lwip_init() before anything else of lwIP runs (and by the
+ * net test suite, which may run without a network card): once. */
 void sys_init(void)
 {
-	mutex_init(&protect_lock, "lwip_protect");
+	static bool done;
+
+	if (!__atomic_exchange_n(&done, true, __ATOMIC_ACQ_REL))
+		mutex_init(&protect_lock, "lwip_protect");
 }
 
 u32_t sys_now(void)
