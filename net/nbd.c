@@ -149,6 +149,8 @@
 #define NBD_ZC_MAX		64	/* pinned READ replies in flight per client */
 #define NBD_ZC_POLL_MS		5	/* how often an idle client looks at ACKs */
 #define NBD_ZC_DRAIN_MS		30000	/* longest wait for ACKs before an abort */
+#define NBD_SEND_TIMEOUT_MS	60000	/* a client that reads nothing for this
+					 * long is cut off: its pins must go */
 
 /* ------------------------------------------------------------ state ---- */
 
@@ -247,10 +249,23 @@ static int recv_exact(struct nbd_client *c, void *dst, size_t len)
 	return 0;
 }
 
+/* netconn_write(), but a write the send timeout cut short (lwIP then says
+ * ERR_OK with fewer bytes written) is ERR_WOULDBLOCK too. */
+static err_t write_whole(struct nbd_client *c, const void *src, size_t len, u8_t flags)
+{
+	size_t written = 0;
+	err_t err = netconn_write_partly(c->nc, src, len, flags, &written);
+
+	return err == ERR_OK && written != len ? ERR_WOULDBLOCK : err;
+}
+
 static int send_all(struct nbd_client *c, const void *src, size_t len, bool more)
 {
-	err_t err = netconn_write(c->nc, src, len, NETCONN_COPY | (more ? NETCONN_MORE : 0));
+	err_t err = write_whole(c, src, len, NETCONN_COPY | (more ? NETCONN_MORE : 0));
 
+	if (err == ERR_WOULDBLOCK)
+		kprintf("nbd: client %u (%s): read nothing for %u s; closing\n", c->id, c->peer,
+			NBD_SEND_TIMEOUT_MS / 1000);
 	return err == ERR_OK ? 0 : -EPIPE;
 }
 
@@ -834,10 +849,10 @@ static int do_read_pinned(struct nbd_client *c, uint64_t handle, uint64_t off, u
 
 	if (!ip || !READ_ONCE(nbd_zero_copy))
 		return 0;
-	while (c->zc_count == NBD_ZC_MAX) {	/* too many in flight: wait */
-		msleep(1);
-		zc_release_acked(c);
-	}
+	if (c->zc_count == NBD_ZC_MAX)		/* too many in flight */
+		zc_drain(c);
+	if (c->zc_count == NBD_ZC_MAX)
+		return -EPIPE;			/* drained by an abort */
 	pin = dax_pin_file(hfs_dax_file(ip), off, len, DAX_PIN_IN_SIZE, "nbd-read", &err);
 	if (!pin)
 		return 0;
@@ -850,14 +865,22 @@ static int do_read_pinned(struct nbd_client *c, uint64_t handle, uint64_t off, u
 		uint32_t n = (uint32_t)MIN((uint64_t)len - done, PAGE_SIZE - (first + done) % PAGE_SIZE);
 		void *va = pmem_va(pa);
 
-		while (done + n < len && dax_pin_phys(pin, first + done + n) == pa + n)
+		/* At most NBD_CHUNK per write: the send timeout counts from
+		 * the start of each write, so it stays a limit on silence. */
+		while (done + n < len && n < NBD_CHUNK &&
+		       dax_pin_phys(pin, first + done + n) == pa + n)
 			n += (uint32_t)MIN((uint64_t)len - done - n, PAGE_SIZE);
 		if (!va) {
 			say(c, "pinned page at %#lx is not pmem; closing", pa);
 			goto out_unpin;
 		}
-		if (netconn_write(c->nc, va, n, NETCONN_NOCOPY | (done + n < len ? NETCONN_MORE : 0)))
+		err = write_whole(c, va, n, NETCONN_NOCOPY | (done + n < len ? NETCONN_MORE : 0));
+		if (err) {
+			if (err == ERR_WOULDBLOCK)
+				say(c, "read nothing for %u s; closing (its pins go)",
+				    NBD_SEND_TIMEOUT_MS / 1000);
 			goto out_unpin;
+		}
 		done += n;
 	}
 	if (!tcp_lastack(c, &ack, &lbb))
@@ -1083,6 +1106,7 @@ static void client_thread(void *arg)
 	netconn_set_recvtimeout(c->nc, NBD_NEGOTIATE_MS);
 	if (negotiate(c) == 1) {
 		netconn_set_recvtimeout(c->nc, 0);
+		netconn_set_sendtimeout(c->nc, NBD_SEND_TIMEOUT_MS);
 		serve(c);
 		zc_drain(c);	/* before the close: lwIP may still resend */
 	}
