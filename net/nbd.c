@@ -187,9 +187,14 @@ struct nbd_client {
 	uint64_t connected_ns;
 };
 
-static struct mutex nbd_lock;
-static struct list_node nbd_exports;	/* struct nbd_exp; nbd_lock */
-static struct list_node nbd_clients;	/* struct nbd_client; nbd_lock */
+/* Static, so that exports work before (or without) nbd_init(): a machine
+ * without a network card keeps them, and the listener serves them once
+ * it runs. */
+static struct mutex nbd_lock = {
+	.name = "nbd", .wq = WAIT_QUEUE_INIT(nbd_lock.wq, "nbd_lock.wq"),
+};
+static struct list_node nbd_exports = LIST_INIT(nbd_exports);	/* nbd_exp; nbd_lock */
+static struct list_node nbd_clients = LIST_INIT(nbd_clients);	/* nbd_client; nbd_lock */
 static unsigned nbd_nexports, nbd_nclients, nbd_next_id;	/* nbd_lock */
 static struct netconn *nbd_listener;
 static bool nbd_up;
@@ -1200,9 +1205,6 @@ int nbd_init(void)
 	struct thread *t;
 	err_t err;
 
-	mutex_init(&nbd_lock, "nbd");
-	list_init(&nbd_exports);
-	list_init(&nbd_clients);
 	l = netconn_new(NETCONN_TCP);
 	if (!l)
 		return -ENOMEM;

@@ -1161,6 +1161,26 @@ def _nbd_check(check_name, **machine):
 
 
 BOOTS += [
+    # Without a network card: net and nbd say so, exports are still kept,
+    # and bad nbd arguments are refused with the reason.
+    scenario("net-no-card", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True,
+             stdin=("net\nwrite /x hello\nnbd export /x\nnbd list\n"
+                    "nbd export /x x\nnbd export /nope\nnbd export /x 'a b'\n"
+                    "nbd unexport nope\nnbd frob\nnbd zerocopy maybe\n"
+                    "nbd unexport x\nnbd list\npoweroff\n"),
+             status=STATUS_POWEROFF,
+             expect=(r"^net: no network device \(QEMU: -device virtio-net-pci\)$",
+                     r"^nbd: exported, but no server listens \(no network device\)$",
+                     r"^x +/x +6 bytes +rw +0 clients$",
+                     r"^nbd: export 'x' exists$",
+                     r"^nbd: /nope: No such file or directory$",
+                     r"^nbd: bad export name 'a b'",
+                     r"^nbd: no export named 'nope'$",
+                     r"^nbd: export PATH \[NAME\] \[ro\] \| list \| unexport NAME",
+                     r"holdfast> nbd zerocopy maybe\nnbd: zerocopy \[on\|off\]$",
+                     r"holdfast> nbd unexport x\nholdfast> nbd list\nholdfast> poweroff"),
+             reject=(r"^net: eth0", r"^nbd: listening")),
     # The DHCP lease on the console, and the host reaching the forwarded port.
     sequence("net-dhcp-lease", (_nbd_check("net_dhcp_lease"),)),
     # nbdinfo, nbdcopy out and in (cmp), qemu-io at odd offsets, discard and

@@ -522,6 +522,32 @@ def _bad_input(guest):
     d.close()
     expect_console(guest, r"left in the middle of a WRITE payload", "mid-payload")
 
+    # A WRITE with a huge length: its payload cannot be skipped: closed.
+    w, _ = go(guest, "f")
+    request(w, CMD_WRITE, 0, 0xFFFFFFF0, b"\x77" * 100)
+    if not closed(w):
+        raise Problem("WRITE of 0xfffffff0 bytes: the connection stayed open")
+    expect_console(guest, r"cannot skip a 4294967280-byte payload; closing",
+                   "huge WRITE")
+
+    # unexport refuses while a client uses the export, then works.
+    u, _ = go(guest, "fro")
+    out = guest.shell("nbd unexport fro")
+    if "has clients" not in out:
+        raise Problem(f"nbd unexport with a client: {out.strip()!r}")
+    request(u, CMD_DISC, 0, 0)
+    closed(u, 10)
+    time.sleep(0.5)
+    out = guest.shell("nbd unexport fro") + guest.shell("nbd list")
+    if "fro" in out or "has clients" in out:
+        raise Problem(f"nbd unexport after the client left: {out.strip()!r}")
+    try:
+        go(guest, "fro")
+        raise Problem("GO of an unexported name succeeded")
+    except Problem as e:
+        if "reply type 0x80000006" not in str(e):
+            raise
+
     # Bad request magic: closed.
     b, _ = go(guest, "f")
     request(b, CMD_READ, 0, 512, magic=0xdeadbeef)
@@ -539,7 +565,7 @@ def _bad_input(guest):
     silent.close()
 
     out = guest.shell("nbd list") + guest.shell("net")
-    if not re.search(r"^f +/f +1048576 bytes", out, re.M):
+    if not re.search(r"^f +/f +1048576 bytes +rw +0 clients", out, re.M):
         raise Problem(f"nbd list after the bad clients: {out!r}")
     guest.check_console()
     guest.poweroff()
