@@ -41,10 +41,42 @@ KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
 
 # Every .c/.S under these folders is kernel code, except host-only files
 # (named *_host.c) and anything under a host/ folder.
-KDIRS := arch kernel drivers fs lib init shell syscall bench tests/kernel
+KDIRS := arch kernel drivers fs lib net init shell syscall bench tests/kernel
 KSRCS := $(shell find $(KDIRS) \( -name '*.c' -o -name '*.S' \) \
 	-not -name '*_host.c' -not -path '*/host/*' 2>/dev/null | sort)
 KOBJS := $(patsubst %,$(B)/k/%.o,$(basename $(KSRCS)))
+
+# lwIP 2.1.3, from Debian's `lwip` source package: scripts/fetch-lwip.sh
+# (run by `make deps` and .ci/run) unpacks it into build/lwip/src, never
+# into the tree.  The same unpacked source serves every build folder (the
+# debug kernel's too).  Our port (lwipopts.h, arch/, the libc stand-ins)
+# is in net/lwip/; lwIP's own sources build with the kernel's flags.
+LWIP_SRC ?= build/lwip/src
+LWIP_DIR := $(LWIP_SRC)/src
+LWIP_FILES := core/init.c core/def.c core/inet_chksum.c core/ip.c core/mem.c \
+	core/memp.c core/netif.c core/pbuf.c core/stats.c core/sys.c core/tcp.c \
+	core/tcp_in.c core/tcp_out.c core/timeouts.c core/udp.c \
+	core/ipv4/dhcp.c core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4.c \
+	core/ipv4/ip4_addr.c core/ipv4/ip4_frag.c \
+	api/api_lib.c api/api_msg.c api/netbuf.c api/tcpip.c \
+	netif/ethernet.c
+LWIP_OBJS := $(patsubst %.c,$(B)/k/lwip/%.o,$(LWIP_FILES))
+LWIP_INC := -Inet/lwip/include -Inet/lwip/libc -I$(LWIP_DIR)/include
+KOBJS += $(LWIP_OBJS)
+
+$(LWIP_DIR)/include/lwip/opt.h:
+	@echo "error: lwIP's source is missing ($(LWIP_SRC)): run 'make deps'" \
+	      "(it fetches Debian's lwip source package with scripts/fetch-lwip.sh)" >&2
+	@exit 1
+
+$(B)/k/lwip/%.o: $(LWIP_DIR)/%.c | $(LWIP_DIR)/include/lwip/opt.h
+	@mkdir -p $(@D)
+	$(say) CC lwip/$*.c
+	$(Q)$(CC) $(KCFLAGS) $(LWIP_INC) -MMD -MP -c $< -o $@
+
+$(B)/k/net/%.o: KCFLAGS += $(LWIP_INC)
+$(B)/k/tests/kernel/test_net.o: KCFLAGS += $(LWIP_INC)
+$(patsubst %.c,$(B)/k/%.o,$(filter net/%,$(KSRCS))): | $(LWIP_DIR)/include/lwip/opt.h
 
 all: $(B)/holdfast.elf host-tests tools user
 
@@ -193,9 +225,10 @@ MEMORY    ?= 512M
 MACHINE   ?= q35
 ACCEL     ?=
 QEMU      ?= qemu-system-x86_64
+NBD_PORT  ?= 10809
 
 QEMU_PY_MACHINE = --pmem '$(PMEM)' --nvdimms $(NVDIMMS) --pmem-size $(PMEM_SIZE) \
-	--smp $(SMP) --memory $(MEMORY) --machine $(MACHINE)
+	--smp $(SMP) --memory $(MEMORY) --machine $(MACHINE) --nbd-port '$(NBD_PORT)'
 
 run: $(B)/holdfast.iso tools user | check-deps
 	@$(PYTHON) scripts/install_user.py --build-dir $(B) --image '$(PMEM)' --size $(PMEM_SIZE)
@@ -205,6 +238,7 @@ debug: $(B)/holdfast.iso | check-deps
 	@$(PYTHON) scripts/qemu.py debug --iso $(B)/holdfast.iso $(QEMU_PY_MACHINE)
 
 test: $(B)/holdfast.elf $(B)/debug/holdfast.elf $(B)/holdfast-test.iso $(B)/holdfast.iso host-tests tools user | check-deps
+	@sh scripts/check-deps.sh --tests
 	@$(PYTHON) -m unittest -q tests/test_runner_selftest.py 2>&1 | tail -n 1 | grep -qx OK || \
 		{ echo "error: the test runner's own tests fail: python3 -m unittest tests/test_runner_selftest.py"; exit 1; }
 	@$(PYTHON) -m unittest -q tests/test_newcomer.py 2>&1 | tail -n 1 | grep -q '^OK' || \
@@ -237,9 +271,11 @@ peer-labels: $(B)/holdfast.elf tools | check-deps
 # --------------------------------------------------------------- set-up -----
 
 DEPS_DEBIAN := gcc make binutils python3 qemu-system-x86 grub-pc-bin grub-common \
-	xorriso mtools libc6-dev pkg-config libfuse3-dev fuse3 rsync musl-tools musl-dev
+	xorriso mtools libc6-dev pkg-config libfuse3-dev fuse3 rsync musl-tools musl-dev \
+	dpkg-dev libnbd-bin qemu-utils
 
 check-deps:
+	@sh scripts/fetch-lwip.sh $(B)
 	@$(PYTHON) --version >/dev/null 2>&1 || { echo "error: python3 is missing: run 'make deps' (or: sudo apt-get install python3)"; exit 1; }
 	@sh scripts/check-deps.sh
 
@@ -268,6 +304,9 @@ help:
 	@echo "    MACHINE=q35      machine type: q35 or pc (i440fx)"
 	@echo "    ACCEL=           accelerator: empty = KVM if a probe boot works, else TCG;"
 	@echo "                     ACCEL=tcg or ACCEL=kvm to choose"
+	@echo "    NBD_PORT=10809   host port (on 127.0.0.1) forwarded to the guest's NBD server;"
+	@echo "                     the card is virtio-net on QEMU's user net, restrict=on"
+	@echo "                     (NBD_PORT=none: no network card)"
 	@echo "  e.g. make run NVDIMMS=2 SMP=2 PMEM=/tmp/mine.img PMEM_SIZE=1G"
 	@echo "make test       build everything and run every test suite (TCG; ACCEL=kvm opts in)"
 	@echo "                ONLY=name runs just the boots/host tests whose name contains it"
@@ -279,7 +318,8 @@ help:
 	@echo "                PEER=DIR: the Linux peer harness's folder (not part of this repository)"
 	@echo "make peer-labels  namespace labels against Linux 6.1's ndctl on one NVDIMM image, both ways"
 	@echo "                (downloads Debian's kernel and ndctl; PEER=DIR as for bench-linux)"
-	@echo "make deps       install the Debian packages the build and QEMU need"
+	@echo "make deps       install the Debian packages the build, QEMU and the tests need,"
+	@echo "                and fetch lwIP's source package into build/lwip (scripts/fetch-lwip.sh)"
 	@echo "make clean      remove build/"
 	@echo "DEBUG=1         debug kernel build (lock assertions, freed heap poisoned); make test"
 	@echo "                also builds one in $(B)/debug/ and boots it"

@@ -36,6 +36,8 @@
 #include <drivers/dma.h>
 #include <arch/x86_64/smp.h>
 #include <fs/vfs.h>
+#include <net/net.h>
+#include <net/nbd.h>
 #include <drivers/namespace.h>
 #include <fs/dax.h>
 #include <shell/shell.h>
@@ -145,6 +147,8 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	dax_init();
 	vfs_mount_root();
 	syscall_init();
+	if (net_init() == 0)	/* nothing without a network device */
+		nbd_init();
 
 	if (kopts.test[0])
 		ktest_kernel_main(kopts.test);	/* does not return */

@@ -3,7 +3,10 @@
 # build, the ISO and QEMU need installed?  For each missing one it names the
 # Debian package that provides it, then prints the one command that installs
 # them all.  Silent with exit status 0 when nothing is missing, exit status 1
-# otherwise.  POSIX sh only.
+# otherwise.  With --tests it also checks the host clients make test uses
+# (nbdinfo, nbdcopy, qemu-img, qemu-io).  lwIP's source is not a package:
+# `make deps` fetches it (scripts/fetch-lwip.sh), and the build says so
+# when it is missing.  POSIX sh only.
 
 GRUB_BIOS_DIR=/usr/lib/grub/i386-pc
 
@@ -40,6 +43,15 @@ for f in cdboot.img multiboot2.mod; do
 		break
 	fi
 done
+
+# make test also drives the NBD server with Debian's clients
+# (scripts/check-deps.sh --tests).
+if [ "${1:-}" = "--tests" ]; then
+	need_cmd nbdinfo libnbd-bin
+	need_cmd nbdcopy libnbd-bin
+	need_cmd qemu-img qemu-utils
+	need_cmd qemu-io qemu-utils
+fi
 
 [ -z "$missing_pkgs" ] && exit 0
 echo "run 'make deps' or: sudo apt-get install $missing_pkgs" >&2

@@ -63,6 +63,8 @@ UNITS = [
     ("holdfs", 5, ["fs/holdfs/", "include/fs/holdfs"]),
     ("vfs", 6, ["fs/vfs", "fs/devfs.c", "include/fs/vfs.h"]),
     ("dmafile", 6, ["fs/dmafile.c", "include/fs/dmafile.h"]),
+    # lwIP's port and netif glue, and the servers on it (NBD).
+    ("net", 6, ["net/", "include/net/"]),
     ("bench", 7, ["bench/", "include/bench/"]),
     ("shell", 7, ["shell/", "include/shell/"]),
     # The system-call table and what only it uses (exec, pipes, the tty).
@@ -76,8 +78,8 @@ UNITS = [
 ]
 
 # The folders whose files are product sources (and must all be claimed).
-PRODUCT_DIRS = ["lib", "arch", "kernel", "drivers", "fs", "bench", "shell", "syscall",
-                "init", "include", "tests/kernel"]
+PRODUCT_DIRS = ["lib", "arch", "kernel", "drivers", "fs", "net", "bench", "shell",
+                "syscall", "init", "include", "tests/kernel"]
 SOURCE_EXT = (".c", ".S", ".h")
 
 # Units that may use each other (the only circle allowed).

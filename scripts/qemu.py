@@ -18,6 +18,8 @@ Command line (used by `make run` and `make debug`):
     --accel ''|auto|kvm|tcg    '' and auto: KVM only when a probe boot under
                           KVM succeeds; kvm forces KVM, tcg forces TCG
     --no-edu  --edu-default-mask  --debug-exit  --qemu PATH  --build-dir DIR
+    --nbd-port PORT       virtio-net on user-mode net (restrict=on) with
+                          127.0.0.1:PORT forwarded to the guest's NBD port
 
 `run` creates a missing image (format_image()), refuses an image another
 QEMU is using, warns when an existing image holds no holdfs the kernel can
@@ -58,6 +60,8 @@ DEBUG_EXIT_IOSIZE = 0x04
 DEBUG_EXIT_PASS_VALUE = 0x10            # QEMU_EXIT_PASS in kernel.h
 DEBUG_EXIT_FAIL_VALUE = 0x11            # QEMU_EXIT_FAIL in kernel.h
 EXIT_PASS = (DEBUG_EXIT_PASS_VALUE << 1) | 1    # 33
+
+GUEST_NBD_PORT = 10809                  # NBD's IANA port, in the guest
 EXIT_FAIL = (DEBUG_EXIT_FAIL_VALUE << 1) | 1    # 35
 EXIT_POWEROFF = 0                       # ACPI S5 (the shell's `poweroff`)
 
@@ -165,7 +169,8 @@ def build_cmd(*, qemu=None, machine="q35", accel="tcg", smp=1,
               memory=DEFAULT_MEMORY, iso=None, kernel=None, append=None,
               pmem=(), edu=True, edu_dma_mask=EDU_FULL_DMA_MASK,
               prealloc=False, debug_exit=False, serial="stdio",
-              monitor=None, gdb=False, no_reboot=True, extra=()):
+              monitor=None, gdb=False, no_reboot=True, nbd_port=None,
+              net_forwards=(), extra=()):
     """Return the QEMU command line (a list) for one Holdfast machine.
 
     machine: "q35" or "pc" (always with nvdimm=on).
@@ -187,6 +192,12 @@ def build_cmd(*, qemu=None, machine="q35", accel="tcg", smp=1,
     no_reboot: a guest reset ends QEMU (-no-reboot), as tests want (a
         reboot in a test is a failure the runner reports, not a second
         run); False lets the machine reset and boot again (make run).
+    nbd_port: attach virtio-net on QEMU's user-mode network with
+        restrict=on (DHCP from QEMU, nothing reachable from the guest) and
+        forward 127.0.0.1:nbd_port on the host to the guest's NBD port
+        (design.md, "Network"); None: no network card.
+    net_forwards: more (host_port, guest_port) forwards on 127.0.0.1, for
+        benchmarks (scripts/bench_nbd.py); only with nbd_port.
     extra: more arguments appended as they are.
     """
     if machine not in MACHINES:
@@ -228,6 +239,8 @@ def build_cmd(*, qemu=None, machine="q35", accel="tcg", smp=1,
     if edu:
         cmd += ["-device", f"edu,dma_mask={edu_dma_mask}" if edu_dma_mask
                 else "edu"]
+    if nbd_port is not None:
+        cmd += netdev_args(nbd_port, net_forwards)
     if debug_exit:
         cmd += ["-device", f"isa-debug-exit,iobase={DEBUG_EXIT_IOBASE:#x},"
                            f"iosize={DEBUG_EXIT_IOSIZE:#04x}"]
@@ -248,6 +261,29 @@ def build_cmd(*, qemu=None, machine="q35", accel="tcg", smp=1,
         cmd += ["-s", "-S"]
     cmd += list(extra)
     return cmd
+
+
+def netdev_args(host_port, more=()):
+    """The network contract of design.md: virtio-net on user-mode
+    networking, restrict=on, a forward from 127.0.0.1:host_port to the
+    guest's NBD port (and @more (host, guest) port pairs, on 127.0.0.1
+    too)."""
+    forwards = [(host_port, GUEST_NBD_PORT), *more]
+    for h, g in forwards:
+        if not 0 < int(h) < 65536 or not 0 < int(g) < 65536:
+            raise ValueError(f"bad port {h} or {g}: must be 1..65535")
+    fwd = ",".join(f"hostfwd=tcp:127.0.0.1:{int(h)}-:{int(g)}"
+                   for h, g in forwards)
+    return ["-netdev", f"user,id=n0,restrict=on,{fwd}",
+            "-device", "virtio-net-pci,netdev=n0"]
+
+
+def free_tcp_port():
+    """A TCP port on 127.0.0.1 that nothing listens on now (for tests)."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 # ----------------------------------------------------------- KVM probe ----
@@ -569,7 +605,9 @@ def _machine_cmd(args, accel, gdb=False, pmem=()):
                      else EDU_FULL_DMA_MASK,
                      debug_exit=debug_exit,
                      serial="mon:stdio" if tty else "stdio", gdb=gdb,
-                     no_reboot=testing, extra=args.extra)
+                     no_reboot=testing,
+                     nbd_port=None if args.nbd_port in (None, "", "none")
+                     else args.nbd_port, extra=args.extra)
 
 
 def _require_qemu(args):
@@ -697,6 +735,10 @@ def parse_args(argv):
                        help="leave out the edu DMA engine")
         p.add_argument("--edu-default-mask", action="store_true",
                        help="keep edu's 28-bit default DMA mask")
+        p.add_argument("--nbd-port", default=None,
+                       help="add virtio-net (user net, restrict=on) and "
+                            "forward 127.0.0.1:PORT to the guest's NBD "
+                            "port; 'none' or '' for no network card")
         p.add_argument("--debug-exit", action="store_true",
                        help="add isa-debug-exit (automatic with test=)")
         p.add_argument("--qemu", help="QEMU binary (default $QEMU or "

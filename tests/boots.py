@@ -1147,6 +1147,61 @@ BOOTS += [
     sequence("demo", (demo_story,)),
 ]
 
+# ------------------------------------------------------------ network ----
+
+def _nbd_check(check_name, **machine):
+    """A host check from tests/nbd_net.py: it boots its own QEMU with
+    virtio-net (user net, restrict=on, a free port forwarded to NBD);
+    @machine: name=, smp=, kernel=, machine= for that QEMU."""
+    def check(images):
+        import nbd_net  # tests/nbd_net.py
+        return getattr(nbd_net, check_name)(images, **machine)
+    check.__name__ = check_name
+    return check
+
+
+BOOTS += [
+    # Without a network card: net and nbd say so, exports are still kept,
+    # and bad nbd arguments are refused with the reason.
+    scenario("net-no-card", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True,
+             stdin=("net\nwrite /x hello\nnbd export /x\nnbd list\n"
+                    "nbd export /x x\nnbd export /nope\nnbd export /x 'a b'\n"
+                    "nbd unexport nope\nnbd frob\nnbd zerocopy maybe\n"
+                    "nbd unexport x\nnbd list\npoweroff\n"),
+             status=STATUS_POWEROFF,
+             expect=(r"^net: no network device \(QEMU: -device virtio-net-pci\)$",
+                     r"^nbd: exported, but no server listens \(no network device\)$",
+                     r"^x +/x +6 bytes +rw +0 clients$",
+                     r"^nbd: export 'x' exists$",
+                     r"^nbd: /nope: No such file or directory$",
+                     r"^nbd: bad export name 'a b'",
+                     r"^nbd: no export named 'nope'$",
+                     r"^nbd: export PATH \[NAME\] \[ro\] \| list \| unexport NAME",
+                     r"holdfast> nbd zerocopy maybe\nnbd: zerocopy \[on\|off\]$",
+                     r"holdfast> nbd unexport x\nholdfast> nbd list\nholdfast> poweroff"),
+             reject=(r"^net: eth0", r"^nbd: listening")),
+    # The DHCP lease on the console, and the host reaching the forwarded port.
+    sequence("net-dhcp-lease", (_nbd_check("net_dhcp_lease"),)),
+    # nbdinfo, nbdcopy out and in (cmp), qemu-io at odd offsets, discard and
+    # write-zeroes; the file read by the host tool after poweroff.
+    sequence("nbd-clients", (_nbd_check("nbd_clients"),)),
+    # Every bad input of issue 20 from raw sockets, 64 clients at once.
+    sequence("nbd-bad-input", (_nbd_check("nbd_bad_input"),)),
+    # READ replies go out from pinned pmem pages: a truncate waits until
+    # the client has the data, and the client gets the data from before.
+    sequence("nbd-zero-copy-pins", (_nbd_check("nbd_zero_copy_pins"),)),
+    # TRIM (a punch-hole) of pages a DMA copy has pinned waits for the copy.
+    sequence("nbd-trim-waits-for-dma", (_nbd_check("nbd_trim_waits_for_dma"),)),
+    # The debug kernel (lock rules asserted) on two CPUs, and the pc machine.
+    sequence("nbd-bad-input-debug-smp2", (_nbd_check(
+        "nbd_bad_input", name="nbd-bad-input-debug-smp2",
+        kernel="debug/holdfast.elf", smp=2),)),
+    sequence("nbd-clients-pc-smp2", (_nbd_check(
+        "nbd_clients", name="nbd-clients-pc-smp2", machine="pc", smp=2,
+        size=16 << 20),)),
+]
+
 # ------------------------------------------------------- nothing lost ----
 
 SAME_TEXT = "same-%08x" % random.getrandbits(32)

@@ -1,0 +1,125 @@
+/*
+ * netdev.h - Ethernet devices as the network stack sees them.
+ *
+ * A NIC driver (drivers/net/virtio_net.c) fills a struct netdev and calls
+ * netdev_register(); the network stack above (net/, a higher layer) finds
+ * it with netdev_get() and attaches itself with netdev_attach(), giving a
+ * wake-up function the driver calls from its interrupt handler.  The
+ * driver never calls the stack: the stack pulls received frames with
+ * netdev_rx_poll() from a thread of its own and pushes frames out with
+ * netdev_xmit().  That keeps the layers one-way (design.md, "Layers").
+ *
+ * Frames are whole Ethernet frames without the FCS: destination, source,
+ * type, payload; at most NETDEV_FRAME_MAX bytes.
+ *
+ * Context and locking:
+ *  - netdev_register(), netdev_attach(): thread context, at boot or when
+ *    the stack starts; the registry is written under netdev_lock.
+ *  - ops->xmit: thread context, may sleep (waits for a free transmit slot
+ *    at most NETDEV_XMIT_WAIT_NS); the driver serialises its callers.
+ *  - ops->rx_poll: thread context; one caller at a time (the stack's rx
+ *    thread); @deliver runs in that thread, with no driver lock held.
+ *  - the wake-up given to netdev_attach(): interrupt context, must not
+ *    sleep (wake a thread and return).
+ *  - stats: written by the driver (rx side by the rx poller, tx side under
+ *    the driver's tx lock), read without a lock (a snapshot).
+ */
+#ifndef DRIVERS_NETDEV_H
+#define DRIVERS_NETDEV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NETDEV_MAX		4
+#define NETDEV_ETH_ALEN		6		/* bytes in a MAC address */
+#define NETDEV_ETH_HLEN		14		/* destination, source, type */
+#define NETDEV_MTU		1500		/* IPv4 payload per frame */
+#define NETDEV_FRAME_MAX	(NETDEV_ETH_HLEN + NETDEV_MTU)
+#define NETDEV_FRAME_MIN	NETDEV_ETH_HLEN
+#define NETDEV_XMIT_WAIT_NS	200000000ull	/* 200 ms for a tx slot */
+
+struct netdev_stats {
+	uint64_t rx_packets, rx_bytes;
+	uint64_t rx_drops;	/* frames the stack could not take (no memory) */
+	uint64_t rx_errors;	/* bad lengths or ids from the device */
+	uint64_t tx_packets, tx_bytes;
+	uint64_t tx_drops;	/* no transmit slot in time */
+	uint64_t tx_errors;	/* bad frames handed down, bad ids from the device */
+};
+
+/* One piece of a frame to send (netdev_xmit gathers them). */
+struct netdev_frag {
+	const void *data;
+	size_t len;
+};
+
+struct netdev;
+
+struct netdev_ops {
+	/* Send one frame made of @n pieces.  0, -EINVAL (longer than
+	 * NETDEV_FRAME_MAX or shorter than NETDEV_FRAME_MIN), -EAGAIN (no
+	 * transmit slot within NETDEV_XMIT_WAIT_NS), -EIO (the device broke its queue). */
+	int (*xmit)(struct netdev *nd, const struct netdev_frag *frags, unsigned n);
+	/* Hand at most @budget received frames to @deliver, give their
+	 * buffers back to the device, and return how many were delivered. */
+	unsigned (*rx_poll)(struct netdev *nd, unsigned budget,
+			    void (*deliver)(void *arg, const void *frame, size_t len), void *arg);
+	/* Is the link up (the device's status, or true if it has none)? */
+	bool (*link_up)(struct netdev *nd);
+};
+
+struct netdev {
+	/* set by the driver before netdev_register(), then read-only */
+	char name[8];				/* "eth0" */
+	const char *device;			/* the PCI name, for messages */
+	const char *driver;			/* "virtio-net" */
+	uint8_t mac[NETDEV_ETH_ALEN];
+	const struct netdev_ops *ops;
+	void *priv;
+	const char *irq_mode;			/* "MSI-X", "MSI", "polled" */
+
+	/* set once by netdev_attach() */
+	void (*wake)(void *arg);		/* interrupt context */
+	void *wake_arg;
+
+	struct netdev_stats stats;
+	uint64_t irqs;				/* interrupts taken */
+};
+
+/**
+ * netdev_register() - add @nd to the registry, naming it ethN.  Thread
+ * context.  Returns 0, or -ENOSPC when NETDEV_MAX devices exist.
+ */
+int netdev_register(struct netdev *nd);
+
+/* netdev_get() - the @i-th registered device (0 first), or NULL.  Any context. */
+struct netdev *netdev_get(unsigned i);
+
+/**
+ * netdev_attach() - the stack's wake-up: the driver calls @wake(@arg) from
+ * its interrupt handler when frames arrived, transmit slots came back or
+ * the link changed.  Thread context.  Returns 0, -EBUSY if already attached.
+ */
+int netdev_attach(struct netdev *nd, void (*wake)(void *arg), void *arg);
+
+/* netdev_wake() - for drivers: call the attached wake-up, if any.  Any context. */
+void netdev_wake(struct netdev *nd);
+
+static inline int netdev_xmit(struct netdev *nd, const struct netdev_frag *f, unsigned n)
+{
+	return nd->ops->xmit(nd, f, n);
+}
+
+static inline unsigned netdev_rx_poll(struct netdev *nd, unsigned budget,
+				      void (*deliver)(void *, const void *, size_t), void *arg)
+{
+	return nd->ops->rx_poll(nd, budget, deliver, arg);
+}
+
+static inline bool netdev_link_up(struct netdev *nd)
+{
+	return nd->ops->link_up(nd);
+}
+
+#endif /* DRIVERS_NETDEV_H */

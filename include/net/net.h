@@ -1,0 +1,75 @@
+/*
+ * net.h - the network stack: lwIP on the first Ethernet device.
+ *
+ * net_init() starts lwIP (its tcpip thread), attaches it to eth0 (the
+ * first struct netdev a driver registered), starts that interface's rx
+ * thread and asks for a DHCP lease.  When no lease comes within
+ * NET_DHCP_WAIT_NS the interface takes the static fallback address
+ * (QEMU's user-mode network plan: 10.0.2.15/24, gateway 10.0.2.2), and
+ * says so.  The console shows the address either way, in one line:
+ *
+ *	net: eth0: 10.0.2.15/24 gateway 10.0.2.2 (DHCP)
+ *
+ * Servers (net/nbd.c) use lwIP's netconn API from their own threads.
+ * The kernel only answers connections; it opens none of its own.
+ *
+ * Context: thread context; net_init() once, from init.
+ */
+#ifndef NET_NET_H
+#define NET_NET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <drivers/netdev.h>
+
+#define NET_DHCP_WAIT_NS	(10ull * 1000000000ull)
+
+/* The static fallback (QEMU user networking's defaults), host order. */
+#define NET_STATIC_ADDR		0x0A00020Fu	/* 10.0.2.15 */
+#define NET_STATIC_MASK		0xFFFFFF00u	/* /24 */
+#define NET_STATIC_GW		0x0A000202u	/* 10.0.2.2 */
+
+/**
+ * net_init() - start lwIP on eth0, if there is one.  Returns 0, or
+ * -ENODEV (no network device: nothing started, nothing printed), -ENOMEM.
+ * Thread context, once.
+ */
+int net_init(void);
+
+/* What `net` prints; a snapshot.  Any thread. */
+struct net_info {
+	bool up;			/* lwIP runs on a device */
+	struct netdev *dev;
+	bool link;
+	uint32_t addr, mask, gw;	/* host byte order; 0: none yet */
+	const char *how;		/* "DHCP", "static", "waiting for DHCP" */
+};
+
+/* net_get_info() - fill @ni.  false when net_init() found no device. */
+bool net_get_info(struct net_info *ni);
+
+/* net_prefix_len() - the /N of a netmask (host order): its leading ones. */
+static inline unsigned net_prefix_len(uint32_t mask)
+{
+	unsigned n = 0;
+
+	while (n < 32 && (mask & (0x80000000u >> n)))
+		n++;
+	return n;
+}
+
+/* net_ready() - does the interface have an address?  Any thread. */
+bool net_ready(void);
+
+/* The raw TCP services of `net bench` (net/tcpbench.c). */
+#define TCPBENCH_DISCARD_PORT	10810	/* reads and drops */
+#define TCPBENCH_SOURCE_PORT	10811	/* sends zeroes until the client closes */
+
+/**
+ * tcpbench_start() - start the discard and source services (once; later
+ * calls return 0).  0, -EAGAIN (no address yet), -ENOMEM, -EIO (could not
+ * listen).  Thread context.
+ */
+int tcpbench_start(void);
+
+#endif

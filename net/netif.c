@@ -1,0 +1,287 @@
+/*
+ * netif.c - lwIP's network interface on a struct netdev, and the start of
+ * the stack (include/net/net.h).
+ *
+ * A packet's way in: the NIC interrupt calls net_wake() (netdev_attach),
+ * which wakes this interface's rx thread; the thread pulls frames with
+ * netdev_rx_poll(), copies each into a pbuf from lwIP's pool and hands it
+ * to tcpip_input(), which queues it for the tcpip thread (ARP, IPv4, TCP;
+ * a TCP segment then lands in its netconn's receive mailbox).  Out: lwIP
+ * calls linkoutput() (in whichever thread holds the core lock), which
+ * gathers the pbuf chain into at most NETIF_FRAGS pieces and hands them
+ * to netdev_xmit(), which copies them into a transmit buffer.
+ *
+ * Link: the rx thread also looks at the device's link status after every
+ * wake-up, and tells lwIP when it changed.  DHCP: started at net_init();
+ * the status callback prints the address once it is bound; the rx thread
+ * switches to the static fallback after NET_DHCP_WAIT_NS without one.
+ *
+ * Locking: lwIP's own core lock (LOCK_TCPIP_CORE) around every call into
+ * lwIP made outside the tcpip thread (netif_add, dhcp_start, link and
+ * address changes).  net_state.wake is an atomic flag set by the
+ * interrupt, cleared by the rx thread.  The info fields are written under
+ * the core lock, read without it (a snapshot for `net`).
+ */
+#include <drivers/netdev.h>
+#include <net/net.h>
+#include <kernel/printk.h>
+#include <kernel/sched.h>
+#include <kernel/sync.h>
+#include <kernel/timer.h>
+#include <lib/errno.h>
+#include <lib/string.h>
+
+#include "lwip/dhcp.h"
+#include "lwip/etharp.h"
+#include "lwip/init.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "lwip/tcpip.h"
+#include "netif/ethernet.h"
+
+#define NETIF_FRAGS		16	/* pieces per frame before we flatten */
+#define NETIF_RX_BUDGET		64	/* frames per poll */
+#define NETIF_HOSTNAME		"holdfast"
+
+static struct {
+	struct netdev *dev;
+	struct netif netif;
+	struct wait_queue wq;		/* the rx thread sleeps here */
+	int wake;			/* atomic: the device has news */
+	bool link;			/* rx thread only */
+	bool have_addr;			/* core lock; read: snapshot */
+	const char *how;		/* core lock */
+	uint64_t dhcp_deadline;		/* rx thread only; 0: done */
+	bool started;
+} net_state;
+
+/* ------------------------------------------------------------ output ---- */
+
+static err_t linkoutput(struct netif *netif, struct pbuf *p)
+{
+	struct netdev *nd = netif->state;
+	struct netdev_frag frags[NETIF_FRAGS];
+	unsigned n = 0;
+	struct pbuf *q;
+	int err;
+
+	for (q = p; q && n < NETIF_FRAGS; q = q->next)
+		frags[n++] = (struct netdev_frag){ q->payload, q->len };
+	if (q) {
+		/* A long chain: flatten it (lwIP builds these rarely).
+		 * linkoutput runs under the core lock: one caller at a
+		 * time, so one static buffer serves. */
+		static uint8_t flat[NETDEV_FRAME_MAX];
+
+		if (p->tot_len > sizeof(flat))
+			return ERR_IF;
+		pbuf_copy_partial(p, flat, p->tot_len, 0);
+		frags[0] = (struct netdev_frag){ flat, p->tot_len };
+		n = 1;
+	}
+	err = netdev_xmit(nd, frags, n);
+	return err == 0 ? ERR_OK : err == -EAGAIN ? ERR_MEM : ERR_IF;
+}
+
+/* ------------------------------------------------------------- input ---- */
+
+static void deliver(void *arg, const void *frame, size_t len)
+{
+	struct netif *netif = arg;
+	struct netdev *nd = netif->state;
+	struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+
+	if (!p) {
+		nd->stats.rx_drops++;
+		return;
+	}
+	pbuf_take(p, frame, (u16_t)len);
+	if (netif->input(p, netif) != ERR_OK) {
+		pbuf_free(p);
+		nd->stats.rx_drops++;
+	}
+}
+
+static void net_wake(void *arg)
+{
+	(void)arg;
+	__atomic_store_n(&net_state.wake, 1, __ATOMIC_RELEASE);
+	wake_up_one(&net_state.wq);
+}
+
+static bool take_wake(void)
+{
+	return __atomic_exchange_n(&net_state.wake, 0, __ATOMIC_ACQ_REL);
+}
+
+static void print_addr(const char *how)
+{
+	const struct netif *n = &net_state.netif;
+	char addr[IP4ADDR_STRLEN_MAX], gw[IP4ADDR_STRLEN_MAX];
+
+	ip4addr_ntoa_r(netif_ip4_addr(n), addr, sizeof(addr));
+	ip4addr_ntoa_r(netif_ip4_gw(n), gw, sizeof(gw));
+	kprintf("net: %s: %s/%u gateway %s (%s)\n", net_state.dev->name, addr,
+		net_prefix_len(lwip_ntohl(ip4_addr_get_u32(netif_ip4_netmask(n)))), gw, how);
+}
+
+/* lwIP calls this (core lock held) when the address changes. */
+static void status_callback(struct netif *netif)
+{
+	if (ip4_addr_isany_val(*netif_ip4_addr(netif)))
+		return;
+	if (dhcp_supplied_address(netif)) {
+		net_state.how = "DHCP";
+		net_state.dhcp_deadline = 0;
+	}
+	__atomic_store_n(&net_state.have_addr, true, __ATOMIC_RELEASE);
+	print_addr(net_state.how);
+}
+
+static void check_link(void)
+{
+	bool up = netdev_link_up(net_state.dev);
+
+	if (up == net_state.link)
+		return;
+	net_state.link = up;
+	LOCK_TCPIP_CORE();
+	if (up)
+		netif_set_link_up(&net_state.netif);
+	else
+		netif_set_link_down(&net_state.netif);
+	UNLOCK_TCPIP_CORE();
+	kprintf("net: %s: link %s\n", net_state.dev->name, up ? "up" : "down");
+}
+
+static void static_fallback(void)
+{
+	ip4_addr_t a, m, g;
+
+	ip4_addr_set_u32(&a, lwip_htonl(NET_STATIC_ADDR));
+	ip4_addr_set_u32(&m, lwip_htonl(NET_STATIC_MASK));
+	ip4_addr_set_u32(&g, lwip_htonl(NET_STATIC_GW));
+	kprintf("net: %s: no DHCP lease in %lu s; using the static address\n",
+		net_state.dev->name, (unsigned long)(NET_DHCP_WAIT_NS / 1000000000ull));
+	LOCK_TCPIP_CORE();
+	dhcp_stop(&net_state.netif);
+	net_state.how = "static";
+	netif_set_addr(&net_state.netif, &a, &m, &g);
+	UNLOCK_TCPIP_CORE();
+}
+
+static void rx_thread(void *arg)
+{
+	struct netif *netif = arg;
+
+	for (;;) {
+		uint64_t dl = net_state.dhcp_deadline;
+
+		if (dl)
+			wait_event_timeout(&net_state.wq, READ_ONCE(net_state.wake),
+					   dl > time_ns() ? dl - time_ns() : 0);
+		else
+			wait_event(&net_state.wq, READ_ONCE(net_state.wake));
+		if (take_wake()) {
+			while (netdev_rx_poll(net_state.dev, NETIF_RX_BUDGET, deliver, netif) ==
+			       NETIF_RX_BUDGET)
+				yield();
+			check_link();
+		}
+		if (net_state.dhcp_deadline && time_ns() >= net_state.dhcp_deadline &&
+		    !__atomic_load_n(&net_state.have_addr, __ATOMIC_ACQUIRE)) {
+			net_state.dhcp_deadline = 0;
+			static_fallback();
+		}
+	}
+}
+
+static err_t netif_setup(struct netif *netif)
+{
+	struct netdev *nd = netif->state;
+
+	netif->name[0] = 'e';
+	netif->name[1] = 't';
+	netif->hwaddr_len = ETH_HWADDR_LEN;
+	memcpy(netif->hwaddr, nd->mac, ETH_HWADDR_LEN);
+	netif->mtu = NETDEV_MTU;
+	netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
+	netif->output = etharp_output;
+	netif->linkoutput = linkoutput;
+	netif_set_hostname(netif, NETIF_HOSTNAME);
+	return ERR_OK;
+}
+
+/* ------------------------------------------------------------- start ---- */
+
+static void tcpip_ready(void *arg)
+{
+	complete(arg);
+}
+
+int net_init(void)
+{
+	struct netdev *nd = netdev_get(0);
+	struct completion ready;
+	struct thread *t;
+
+	if (!nd)
+		return -ENODEV;
+	net_state.dev = nd;
+	net_state.how = "waiting for DHCP";
+	wait_queue_init(&net_state.wq);
+	completion_init(&ready);
+	tcpip_init(tcpip_ready, &ready);
+	wait_for_completion(&ready);
+
+	LOCK_TCPIP_CORE();
+	if (!netif_add(&net_state.netif, IP4_ADDR_ANY4, IP4_ADDR_ANY4, IP4_ADDR_ANY4, nd,
+		       netif_setup, tcpip_input)) {
+		UNLOCK_TCPIP_CORE();
+		kprintf("net: %s: lwIP refused the interface\n", nd->name);
+		return -ENOMEM;
+	}
+	netif_set_status_callback(&net_state.netif, status_callback);
+	netif_set_default(&net_state.netif);
+	netif_set_up(&net_state.netif);
+	UNLOCK_TCPIP_CORE();
+
+	t = thread_create("net-rx", rx_thread, &net_state.netif);
+	if (!t)
+		return -ENOMEM;
+	thread_detach(t);
+	netdev_attach(nd, net_wake, NULL);
+	net_state.started = true;
+	net_wake(NULL);			/* the first link check, any early frames */
+
+	LOCK_TCPIP_CORE();
+	net_state.dhcp_deadline = time_ns() + NET_DHCP_WAIT_NS;
+	dhcp_start(&net_state.netif);
+	UNLOCK_TCPIP_CORE();
+	kprintf("net: %s: lwIP %s up, asking for a DHCP lease\n", nd->name, LWIP_VERSION_STRING);
+	return 0;
+}
+
+/* -------------------------------------------------------------- info ---- */
+
+bool net_get_info(struct net_info *ni)
+{
+	const struct netif *n = &net_state.netif;
+
+	memset(ni, 0, sizeof(*ni));
+	if (!net_state.started)
+		return false;
+	ni->up = true;
+	ni->dev = net_state.dev;
+	ni->link = netdev_link_up(net_state.dev);
+	ni->addr = lwip_ntohl(ip4_addr_get_u32(netif_ip4_addr(n)));
+	ni->mask = lwip_ntohl(ip4_addr_get_u32(netif_ip4_netmask(n)));
+	ni->gw = lwip_ntohl(ip4_addr_get_u32(netif_ip4_gw(n)));
+	ni->how = READ_ONCE(net_state.how);
+	return true;
+}
+
+bool net_ready(void)
+{
+	return __atomic_load_n(&net_state.have_addr, __ATOMIC_ACQUIRE);
+}
