@@ -17,6 +17,9 @@ Command line (used by `make run` and `make debug`):
     --smp N  --machine q35|pc  --memory 512M
     --accel ''|auto|kvm|tcg    '' and auto: KVM only when a probe boot under
                           KVM succeeds; kvm forces KVM, tcg forces TCG
+    --nvme PATH           NVMe disk image (raw), created all zero when missing;
+                          '' or none: no NVMe controller
+    --nvme-size SIZE      size of an NVMe image created here (default 64M)
     --no-edu  --edu-default-mask  --debug-exit  --qemu PATH  --build-dir DIR
 
 `run` creates a missing image (format_image()), refuses an image another
@@ -58,6 +61,7 @@ DEBUG_EXIT_IOSIZE = 0x04
 DEBUG_EXIT_PASS_VALUE = 0x10            # QEMU_EXIT_PASS in kernel.h
 DEBUG_EXIT_FAIL_VALUE = 0x11            # QEMU_EXIT_FAIL in kernel.h
 EXIT_PASS = (DEBUG_EXIT_PASS_VALUE << 1) | 1    # 33
+NVME_SERIAL = "holdfast0"               # DESIGN.md's NVMe line
 EXIT_FAIL = (DEBUG_EXIT_FAIL_VALUE << 1) | 1    # 35
 EXIT_POWEROFF = 0                       # ACPI S5 (the shell's `poweroff`)
 
@@ -165,7 +169,7 @@ def build_cmd(*, qemu=None, machine="q35", accel="tcg", smp=1,
               memory=DEFAULT_MEMORY, iso=None, kernel=None, append=None,
               pmem=(), edu=True, edu_dma_mask=EDU_FULL_DMA_MASK,
               prealloc=False, debug_exit=False, serial="stdio",
-              monitor=None, gdb=False, no_reboot=True, extra=()):
+              monitor=None, gdb=False, no_reboot=True, extra=(), nvme=()):
     """Return the QEMU command line (a list) for one Holdfast machine.
 
     machine: "q35" or "pc" (always with nvdimm=on).
@@ -188,6 +192,11 @@ def build_cmd(*, qemu=None, machine="q35", accel="tcg", smp=1,
         reboot in a test is a failure the runner reports, not a second
         run); False lets the machine reset and boot again (make run).
     extra: more arguments appended as they are.
+    nvme: NVMe namespaces, a list of image paths or of (path, block_size)
+        (block_size None: QEMU's default, 512): one controller, serial
+        holdfast0.  One image is the DESIGN.md contract line (-drive
+        ...,id=nvm0 -device nvme,serial=holdfast0,drive=nvm0); several are
+        nvme-ns devices with nsid 1, 2 ... on the controller's bus.
     """
     if machine not in MACHINES:
         raise ValueError(f"unknown machine '{machine}' (expected one of: "
@@ -228,6 +237,7 @@ def build_cmd(*, qemu=None, machine="q35", accel="tcg", smp=1,
     if edu:
         cmd += ["-device", f"edu,dma_mask={edu_dma_mask}" if edu_dma_mask
                 else "edu"]
+    cmd += nvme_args(nvme)
     if debug_exit:
         cmd += ["-device", f"isa-debug-exit,iobase={DEBUG_EXIT_IOBASE:#x},"
                            f"iosize={DEBUG_EXIT_IOSIZE:#04x}"]
@@ -248,6 +258,47 @@ def build_cmd(*, qemu=None, machine="q35", accel="tcg", smp=1,
         cmd += ["-s", "-S"]
     cmd += list(extra)
     return cmd
+
+
+def nvme_args(namespaces):
+    """QEMU arguments for one NVMe controller with @namespaces (see
+    build_cmd)."""
+    spaces = [(ns, None) if isinstance(ns, str) else (str(ns[0]), ns[1])
+              for ns in namespaces]
+    if not spaces:
+        return []
+
+    def blocks(size):
+        return (f",logical_block_size={size},physical_block_size={size}"
+                if size else "")
+    if len(spaces) == 1:
+        path, size = spaces[0]
+        return ["-drive", f"file={qemu_opt_value(path)},if=none,id=nvm0,"
+                          "format=raw",
+                "-device", f"nvme,serial={NVME_SERIAL},drive=nvm0"
+                           + blocks(size)]
+    args = ["-device", f"nvme,id=nvme0,serial={NVME_SERIAL}"]
+    for i, (path, size) in enumerate(spaces):
+        args += ["-drive", f"file={qemu_opt_value(path)},if=none,"
+                           f"id=nvm{i},format=raw",
+                 "-device", f"nvme-ns,drive=nvm{i},bus=nvme0,nsid={i + 1}"
+                            + blocks(size)]
+    return args
+
+
+def prepare_nvme(path, size):
+    """Create a missing NVMe image (all zero, sparse); return its size."""
+    if os.path.exists(path):
+        if not os.path.isfile(path):
+            raise QemuError(f"NVMe image {path} is not a regular file")
+        return os.path.getsize(path)
+    parent = os.path.dirname(path)
+    if parent:
+        os.makedirs(parent, exist_ok=True)
+    with open(path, "wb") as f:
+        f.truncate(size)
+    print(f"created {path} ({format_size(size)}, all zero) for the NVMe disk")
+    return size
 
 
 # ----------------------------------------------------------- KVM probe ----
@@ -554,6 +605,11 @@ def _pmem_list(args, build_dir):
     return images
 
 
+def _nvme_list(args):
+    path = args.nvme or ""
+    return [] if path in ("", "none") else [path]
+
+
 def _machine_cmd(args, accel, gdb=False, pmem=()):
     """The command line of `run`, `debug` and `cmd`: the guest may reboot,
     unless its command line runs tests (test=...)."""
@@ -569,7 +625,8 @@ def _machine_cmd(args, accel, gdb=False, pmem=()):
                      else EDU_FULL_DMA_MASK,
                      debug_exit=debug_exit,
                      serial="mon:stdio" if tty else "stdio", gdb=gdb,
-                     no_reboot=testing, extra=args.extra)
+                     no_reboot=testing, extra=args.extra,
+                     nvme=_nvme_list(args))
 
 
 def _require_qemu(args):
@@ -610,6 +667,9 @@ def cmd_run(args):
         problem = check_image(path, args.build_dir)
         if problem:
             print(f"warning: {problem}", file=sys.stderr)
+    for path in _nvme_list(args):
+        prepare_nvme(path, parse_size(args.nvme_size))
+        lock_image(path)
     elf = args.kernel or os.path.join(args.build_dir, "holdfast.elf")
     accel, message = choose_accel(args.accel, elf, args.machine, args.qemu)
     print(message)
@@ -688,6 +748,10 @@ def parse_args(argv):
                             "more named after it (default: one per --pmem)")
         p.add_argument("--pmem-size", default="128M",
                        help="size of newly created images (default 128M)")
+        p.add_argument("--nvme", default="",
+                       help="NVMe disk image (raw); '' or none: no disk")
+        p.add_argument("--nvme-size", default="64M",
+                       help="size of a newly created NVMe image (64M)")
         p.add_argument("--smp", type=int, default=1)
         p.add_argument("--machine", choices=MACHINES, default="q35")
         p.add_argument("--memory", default=DEFAULT_MEMORY)
