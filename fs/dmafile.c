@@ -564,7 +564,7 @@ int dma_blk_copy(const char *src, const char *dst, const struct dma_blk_range *r
 	struct blkdev *bd = dma_blkdev(src);
 	bool to_file = bd != NULL;
 	const char *file = to_file ? dst : src;
-	struct hfs_inode *ip;
+	struct hfs_inode *ip = NULL;
 	struct file *f = NULL;
 	struct hfs_stat st;
 	uint64_t bs, len;

@@ -4,7 +4,7 @@
  *                                  commands in flight now and at most,
  *                                  counts), namespaces, error counters
  *   nvme timeout MS                the command timeout (0: the default)
- *   nvme fault bad-lba|lose-completion N   fault injection for tests
+ *   nvme fault bad-lba|lose-completion|hold N   fault injection for tests
  *                                  (include/drivers/nvme.h)
  * Data moves through /dev/nvme0n1 (cp, hexdump, crc32) and `dma cp`.
  */
@@ -65,7 +65,7 @@ static int cmd_nvme(int argc, char **argv)
 		err = nvme_test_fault(0, argv[2], (unsigned)v);
 		if (err)
 			shell_printf("nvme fault: %s\n", err == -EINVAL ?
-				     "expected bad-lba or lose-completion" : "no NVMe controller");
+				     "expected bad-lba, lose-completion or hold" : "no NVMe controller");
 		return err;
 	}
 	if (argc != 1)
@@ -81,5 +81,5 @@ static int cmd_nvme(int argc, char **argv)
 	kfree(c);
 	return 0;
 }
-SHELL_CMD("nvme", "nvme | nvme timeout MS | nvme fault bad-lba|lose-completion N",
+SHELL_CMD("nvme", "nvme | nvme timeout MS | nvme fault bad-lba|lose-completion|hold N",
 	  "NVMe controllers: namespaces, queues, commands in flight, errors", cmd_nvme);

@@ -100,6 +100,7 @@ struct nvme_q {
 	bool timed_out[IO_DEPTH];
 	unsigned inflight, max_inflight;
 	uint64_t submitted, completed, errors;
+	uint64_t held_until;			/* test fault: doorbell held till then */
 };
 
 struct nvme_ns {
@@ -152,8 +153,9 @@ struct nvme_ctrl {
 
 	/* counters, atomic */
 	uint64_t timeouts, aborts, resets, errors;
-	unsigned fault_bad_lba;			/* test: next N commands get a bad LBA */
+	unsigned fault_bad_lba;			/* test: the Nth next command gets a bad LBA */
 	unsigned fault_lose_cqe;		/* test: next N completions are "lost" */
+	unsigned fault_hold_ms;			/* test: hold the next doorbell this long */
 };
 
 static struct nvme_ctrl *ctrls[NVME_MAX_CTRLS];
@@ -286,6 +288,7 @@ static void q_reset_rings(struct nvme_q *q)
 	memset(q->sq, 0, NVME_PAGE);
 	memset((void *)q->cq, 0, NVME_PAGE);
 	q->sq_tail = q->cq_head = 0;
+	q->held_until = 0;
 	q->phase = 1;
 	q->sq_db = doorbell(q->c, q->qid, false);
 	q->cq_db = doorbell(q->c, q->qid, true);
@@ -298,7 +301,8 @@ static void q_push(struct nvme_q *q, const struct nvme_sqe *e)
 	q->sq[q->sq_tail] = *e;
 	q->sq_tail = (uint16_t)((q->sq_tail + 1) % q->depth);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* entry visible before the doorbell */
-	*q->sq_db = q->sq_tail;
+	if (!q->held_until)
+		*q->sq_db = q->sq_tail;
 }
 
 /* The next CQ entry if the controller has posted it, else NULL. */
@@ -574,6 +578,10 @@ static void nvme_watch(void *arg)
 		struct nvme_q *q = &c->ioq[i];
 		unsigned long f = spin_lock_irqsave(&q->lock);
 
+		if (q->held_until && now >= q->held_until) {
+			q->held_until = 0;
+			*q->sq_db = q->sq_tail;		/* the held commands go */
+		}
 		for (unsigned k = 0; k < q->depth; k++) {
 			struct blk_req *rq = q->slot[k];
 
@@ -809,8 +817,7 @@ static int queue_cmd(struct nvme_ns *ns, struct blk_req *rq, uint8_t opcode)
 	if (opcode != NVME_CMD_FLUSH) {
 		uint64_t slba = rq->off >> ns->lba_shift;
 
-		if (c->fault_bad_lba) {
-			c->fault_bad_lba--;
+		if (c->fault_bad_lba && --c->fault_bad_lba == 0) {
 			slba = ns->blocks;	/* test fault: the device says LBA Out of Range */
 			kprintf("%s: test fault: queue %u command %u sent with LBA %llu, past the end\n",
 				ns->bd.name, q->qid, cid, (unsigned long long)slba);
@@ -821,6 +828,12 @@ static int queue_cmd(struct nvme_ns *ns, struct blk_req *rq, uint8_t opcode)
 		e.cdw12 = (uint32_t)((rq->len >> ns->lba_shift) - 1);	/* NLB, 0's based */
 	}
 	e.cid = (uint16_t)cid;
+	if (c->fault_hold_ms) {
+		q->held_until = time_ns() + c->fault_hold_ms * MS;	/* the watchdog rings it */
+		kprintf("%s: test fault: queue %u doorbell held %u ms from command %u\n",
+			ns->bd.name, q->qid, c->fault_hold_ms, cid);
+		c->fault_hold_ms = 0;
+	}
 	q_push(q, &e);
 	spin_unlock_irqrestore(&q->lock, f);
 	return 0;
@@ -1290,6 +1303,13 @@ PCI_DRIVER(nvme_driver);
 
 /* ------------------------------------------------------- diagnostics ---- */
 
+void nvme_report(void)
+{
+	if (!nctrls)
+		kprintf("nvme: no NVMe controller (QEMU: -device nvme; make run attaches "
+			"build/nvme.img unless NVME=none)\n");
+}
+
 unsigned nvme_count(void)
 {
 	return nctrls;
@@ -1355,6 +1375,8 @@ int nvme_test_fault(unsigned i, const char *what, unsigned n)
 		return -ENODEV;
 	if (!strcmp(what, "bad-lba"))
 		__atomic_store_n(&c->fault_bad_lba, n, __ATOMIC_RELAXED);
+	else if (!strcmp(what, "hold"))
+		__atomic_store_n(&c->fault_hold_ms, n, __ATOMIC_RELAXED);
 	else if (!strcmp(what, "lose-completion"))
 		__atomic_store_n(&c->fault_lose_cqe, n, __ATOMIC_RELAXED);
 	else

@@ -49,6 +49,12 @@ struct nvme_ctrl_info {
 };
 
 /**
+ * nvme_report - say in one line at boot that there is no NVMe controller.
+ * Boot, once, after pci_init().
+ */
+void nvme_report(void);
+
+/**
  * nvme_count - controllers the driver took.  Any context.
  */
 unsigned nvme_count(void);
@@ -65,10 +71,12 @@ bool nvme_info(unsigned i, struct nvme_ctrl_info *out);
  */
 uint64_t nvme_set_timeout(unsigned i, uint64_t ns);
 /**
- * nvme_test_fault - fault injection for tests: "bad-lba" sends the next @n
- * I/O commands with a starting LBA past the namespace's end (the device
- * answers LBA Out of Range); "lose-completion" ignores the next @n
- * completions, so the commands time out (Abort, then controller reset).
+ * nvme_test_fault - fault injection for tests: "bad-lba" sends the @n-th
+ * next I/O command with a starting LBA past the namespace's end (the
+ * device answers LBA Out of Range); "lose-completion" ignores the next @n
+ * completions, so the commands time out (Abort, then controller reset);
+ * "hold" keeps the SQ doorbell of the next command unrung for @n ms (the
+ * watchdog rings it), so its DMA happens that much later.
  * Returns 0, -ENODEV (no controller @i), -EINVAL (unknown fault).
  */
 int nvme_test_fault(unsigned i, const char *what, unsigned n);
