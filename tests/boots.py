@@ -557,7 +557,8 @@ BOOTS += [
                      r"config access through ECAM")),
     # The benchmarks still run (quick mode); their figures are not judged.
     scenario("bench-smoke", machine="q35", kernel="holdfast.elf",
-             pmem=("64M",), pmem_format=True, smp=2, stdin="bench -q -w\nwrite /after bench-left-a-working-fs\n"
+             pmem=("64M",), pmem_format=True, smp=2, nvme=(("16M", None),),
+             stdin="bench -q -w\nwrite /after bench-left-a-working-fs\n"
                    "cat /after\npoweroff\n",
              status=STATUS_POWEROFF,
              expect=(r"^bench dram_memcpy \d+ MB/s$",
@@ -582,6 +583,10 @@ BOOTS += [
                      r"^bench fs_truncate_cycle \d+ ops/s$",
                      r"^bench mount_100k \d+ ms$",
                      r"^bench dram_per_pmem_gib \d+ KiB$",
+                     r"^bench nvme_to_file \d+ MB/s$",
+                     r"^bench file_to_nvme \d+ MB/s$",
+                     r"^bench nvme_bounce \d+ MB/s$",
+                     r"^bench nvme_qd1_read_lat \d+ us$",
                      # the filesystem survives the benchmarks that
                      # overwrite pmem0 (formatted again) and mount_100k
                      r"^bench-left-a-working-fs$"),
