@@ -35,7 +35,7 @@ static void show(const struct nvme_ctrl_info *c)
 			     "completed %lu, errors %lu, ", q->qid, q->depth, q->inflight,
 			     q->max_inflight, q->submitted, q->completed, q->errors);
 		if (q->vector >= 0)
-			shell_printf("vector %d\n", q->vector);
+			shell_printf("vector %d, %lu interrupts\n", q->vector, q->irqs);
 		else
 			shell_printf("polled\n");
 	}

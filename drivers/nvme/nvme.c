@@ -100,7 +100,7 @@ struct nvme_q {
 	bool timed_out[IO_DEPTH];
 	unsigned inflight, max_inflight;
 	uint64_t submitted, completed, errors;
-	uint64_t held_until;			/* test fault: doorbell held till then */
+	uint64_t irqs;				/* atomic: interrupts taken */
 };
 
 struct nvme_ns {
@@ -134,6 +134,7 @@ struct nvme_ctrl {
 	struct nvme_ns ns[NVME_MAX_NS];
 	struct ktimer watch, poll;
 	bool polled;
+	bool msix;				/* entry q for I/O queue q */
 
 	struct mutex admin_lock;
 	/* under admin_lock */
@@ -156,6 +157,7 @@ struct nvme_ctrl {
 	unsigned fault_bad_lba;			/* test: the Nth next command gets a bad LBA */
 	unsigned fault_lose_cqe;		/* test: next N completions are "lost" */
 	unsigned fault_hold_ms;			/* test: hold the next doorbell this long */
+	uint64_t held_until;			/* atomic; I/O doorbells held till then */
 };
 
 static struct nvme_ctrl *ctrls[NVME_MAX_CTRLS];
@@ -288,7 +290,6 @@ static void q_reset_rings(struct nvme_q *q)
 	memset(q->sq, 0, NVME_PAGE);
 	memset((void *)q->cq, 0, NVME_PAGE);
 	q->sq_tail = q->cq_head = 0;
-	q->held_until = 0;
 	q->phase = 1;
 	q->sq_db = doorbell(q->c, q->qid, false);
 	q->cq_db = doorbell(q->c, q->qid, true);
@@ -301,7 +302,7 @@ static void q_push(struct nvme_q *q, const struct nvme_sqe *e)
 	q->sq[q->sq_tail] = *e;
 	q->sq_tail = (uint16_t)((q->sq_tail + 1) % q->depth);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* entry visible before the doorbell */
-	if (!q->held_until)
+	if (!q->qid || !__atomic_load_n(&q->c->held_until, __ATOMIC_ACQUIRE))
 		*q->sq_db = q->sq_tail;
 }
 
@@ -447,7 +448,7 @@ static int ctrl_enable(struct nvme_ctrl *c)
 /* Create I/O queue pair @q on the controller.  admin_lock held. */
 static int create_ioq(struct nvme_ctrl *c, struct nvme_q *q)
 {
-	unsigned iv = q->vector >= 0 && c->irq_mode[2] == '-' ? q->qid : 0;	/* MSI-X: own entry */
+	unsigned iv = c->msix ? q->qid : 0;	/* MSI-X: its own entry; MSI: the one vector */
 	struct nvme_sqe cq = {
 		.opcode = NVME_ADM_CREATE_CQ, .prp1 = q->cq_pa,
 		.cdw10 = (q->depth - 1) << 16 | q->qid,
@@ -544,8 +545,11 @@ static void q_reap(struct nvme_q *q)
 
 static void nvme_irq_one(struct trap_frame *tf, void *ctx)
 {
+	struct nvme_q *q = ctx;
+
 	(void)tf;
-	q_reap(ctx);
+	__atomic_add_fetch(&q->irqs, 1, __ATOMIC_RELAXED);
+	q_reap(q);
 }
 
 static void nvme_irq_all(struct trap_frame *tf, void *ctx)
@@ -553,8 +557,11 @@ static void nvme_irq_all(struct trap_frame *tf, void *ctx)
 	struct nvme_ctrl *c = ctx;
 
 	(void)tf;
-	for (unsigned i = 0; i < c->nq; i++)
+	for (unsigned i = 0; i < c->nq; i++) {
+		if (tf)
+			__atomic_add_fetch(&c->ioq[i].irqs, 1, __ATOMIC_RELAXED);
 		q_reap(&c->ioq[i]);
+	}
 }
 
 static void nvme_poll(void *arg)
@@ -571,17 +578,21 @@ static void nvme_watch(void *arg)
 {
 	struct nvme_ctrl *c = arg;
 	uint64_t now = time_ns(), limit = __atomic_load_n(&c->timeout_ns, __ATOMIC_RELAXED);
-	bool kick = false;
+	bool kick = false, ring = false;
 
+	/* Test fault over: clear it first, then ring under each queue lock,
+	 * so a command pushed meanwhile is rung by one or the other. */
+	if (c->held_until && now >= c->held_until) {
+		__atomic_store_n(&c->held_until, 0, __ATOMIC_RELEASE);
+		ring = true;
+	}
 	nvme_irq_all(NULL, c);
 	for (unsigned i = 0; i < c->nq; i++) {
 		struct nvme_q *q = &c->ioq[i];
 		unsigned long f = spin_lock_irqsave(&q->lock);
 
-		if (q->held_until && now >= q->held_until) {
-			q->held_until = 0;
+		if (ring)
 			*q->sq_db = q->sq_tail;		/* the held commands go */
-		}
 		for (unsigned k = 0; k < q->depth; k++) {
 			struct blk_req *rq = q->slot[k];
 
@@ -665,6 +676,8 @@ static void ctrl_reset(struct nvme_ctrl *c)
 			finish(c, &failed[k], -EIO);
 	}
 	err = ctrl_enable(c);
+	if (!err && !c->msix && !c->polled)
+		wr32(c, NVME_REG_INTMC, 1);	/* MSI vector 0 unmasked again */
 	for (unsigned i = 0; !err && i < c->nq; i++)
 		err = create_ioq(c, &c->ioq[i]);
 	if (err) {
@@ -829,9 +842,10 @@ static int queue_cmd(struct nvme_ns *ns, struct blk_req *rq, uint8_t opcode)
 	}
 	e.cid = (uint16_t)cid;
 	if (c->fault_hold_ms) {
-		q->held_until = time_ns() + c->fault_hold_ms * MS;	/* the watchdog rings it */
-		kprintf("%s: test fault: queue %u doorbell held %u ms from command %u\n",
-			ns->bd.name, q->qid, c->fault_hold_ms, cid);
+		/* the watchdog rings every I/O doorbell then */
+		__atomic_store_n(&c->held_until, time_ns() + c->fault_hold_ms * MS, __ATOMIC_RELEASE);
+		kprintf("%s: test fault: I/O doorbells held %u ms from queue %u command %u\n",
+			ns->bd.name, c->fault_hold_ms, q->qid, cid);
 		c->fault_hold_ms = 0;
 	}
 	q_push(q, &e);
@@ -1094,6 +1108,7 @@ static void setup_irqs(struct nvme_ctrl *c)
 		}
 		if (!err) {
 			c->irq_mode = "MSI-X";
+			c->msix = true;
 			return;
 		}
 		kprintf("%s: MSI-X failed (%s)\n", c->name, strerror(err));
@@ -1347,7 +1362,7 @@ bool nvme_info(unsigned i, struct nvme_ctrl_info *out)
 		out->q[k] = (struct nvme_queue_info){ .qid = q->qid, .depth = q->depth,
 			.inflight = q->inflight, .max_inflight = q->max_inflight,
 			.submitted = q->submitted, .completed = q->completed, .errors = q->errors,
-			.vector = q->vector };
+			.vector = q->vector, .irqs = __atomic_load_n(&q->irqs, __ATOMIC_RELAXED) };
 		spin_unlock_irqrestore(&q->lock, f);
 	}
 	out->timeouts = __atomic_load_n(&c->timeouts, __ATOMIC_RELAXED);

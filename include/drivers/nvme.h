@@ -23,6 +23,7 @@ struct nvme_queue_info {
 	unsigned qid, depth, inflight, max_inflight;
 	uint64_t submitted, completed, errors;
 	int vector;			/* -1: polled */
+	uint64_t irqs;			/* interrupts taken for it */
 };
 
 struct nvme_ns_info {
