@@ -379,7 +379,7 @@ int dma_file_buffer(struct hfs_inode *ip, uint64_t off, uint64_t buf_phys, uint6
  * commands in its range only.
  */
 #define BLK_WINDOW	32		/* commands in flight per job */
-#define BLK_CMD_PAGES	16		/* pages per command: 64 KiB */
+#define BLK_CMD_PAGES	128		/* pages per command: 512 KiB (QEMU's MDTS) */
 
 enum { CMD_FREE, CMD_BUSY, CMD_DONE };
 

@@ -1551,8 +1551,8 @@ BOOTS += [
     # times out, Abort, then a controller reset fails it (and its pins go).
     scenario("nvme-faults", machine="q35", kernel="holdfast.elf",
              pmem=("32M",), pmem_format=True, nvme=(("4M", None),),
-             stdin=("nvme fault bad-lba 5\n"
-                    "dma cp -n 1M /dev/nvme0n1 /m\n"
+             stdin=("nvme fault bad-lba 3\n"
+                    "dma cp -n 3M /dev/nvme0n1 /m\n"
                     "pins\ntruncate /m 0\n"
                     "nvme timeout 1000\nnvme fault lose-completion 1\n"
                     "dma cp -n 64K /dev/nvme0n1 /l &\n"
@@ -1560,7 +1560,7 @@ BOOTS += [
                     "dma cp -n 64K /dev/nvme0n1 /after\ncrc32 /after\nnvme\npoweroff\n"),
              status=STATUS_POWEROFF, timeout=180,
              expect=(r"test fault: queue 1 command \d+ sent with LBA 8192, past the end",
-                     r"nvme0: read byte \d+\+65536 \(queue 1, command \d+\): LBA Out of Range \(0x80\)",
+                     r"nvme0: read byte 1048576\+524288 \(queue 1, command 2\): LBA Out of Range \(0x80\)",
                      r"dma job 1: failed after \d+ bytes /dev/nvme0n1 -> /m in \d+ ms: ",
                      r"^truncated /m to 0 bytes in \d{1,3}\.\d+ ms",
                      r"queue 1 command 0: no completion in 1000 ms; sending Abort",

@@ -596,13 +596,15 @@ static void nvme_watch(void *arg)
 		for (unsigned k = 0; k < q->depth; k++) {
 			struct blk_req *rq = q->slot[k];
 
-			if (!rq || now - rq->desc.submit_ns < limit)
+			/* submitted after @now was read: not old (no wrap) */
+			if (!rq || rq->desc.submit_ns > now || now - rq->desc.submit_ns < limit)
 				continue;
 			if (!q->timed_out[k]) {
 				q->timed_out[k] = true;
 				__atomic_add_fetch(&c->timeouts, 1, __ATOMIC_RELAXED);
 				kick = true;
-			} else if (q->abort_ns[k] && now - q->abort_ns[k] >= limit) {
+			} else if (q->abort_ns[k] && now > q->abort_ns[k] &&
+				   now - q->abort_ns[k] >= limit) {
 				kick = true;	/* the Abort did not help: reset */
 			}
 		}
@@ -708,7 +710,8 @@ static void recovery_thread(void *arg)
 				unsigned long f = spin_lock_irqsave(&q->lock);
 				bool abort = q->slot[k] && q->timed_out[k] && !q->abort_ns[k];
 
-				if (q->slot[k] && q->abort_ns[k] && now - q->abort_ns[k] >= limit)
+				if (q->slot[k] && q->abort_ns[k] && now > q->abort_ns[k] &&
+				    now - q->abort_ns[k] >= limit)
 					reset = true;
 				if (abort) {
 					q->abort_ns[k] = now;
