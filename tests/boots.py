@@ -1549,7 +1549,8 @@ BOOTS += [
     # Faults: a device error in the middle of a copy ends it with that
     # error, no pin is left and the truncate goes on; a lost completion
     # times out, Abort, then a controller reset fails it (and its pins go).
-    scenario("nvme-faults", machine="q35", kernel="holdfast.elf",
+    # The debug kernel on two CPUs: the driver's lock rules are asserted.
+    scenario("nvme-faults", machine="q35", kernel="debug/holdfast.elf", smp=2,
              pmem=("32M",), pmem_format=True, nvme=(("4M", None),),
              stdin=("nvme fault bad-lba 3\n"
                     "dma cp -n 3M /dev/nvme0n1 /m\n"
@@ -1559,13 +1560,13 @@ BOOTS += [
                     "truncate /l 0\npins\n"
                     "dma cp -n 64K /dev/nvme0n1 /after\ncrc32 /after\nnvme\npoweroff\n"),
              status=STATUS_POWEROFF, timeout=180,
-             expect=(r"test fault: queue 1 command \d+ sent with LBA 8192, past the end",
-                     r"nvme0: read byte 1048576\+524288 \(queue 1, command 2\): LBA Out of Range \(0x80\)",
+             expect=(r"test fault: queue \d command \d+ sent with LBA 8192, past the end",
+                     r"nvme0: read byte 1048576\+524288 \(queue \d, command \d+\): LBA Out of Range \(0x80\)",
                      r"dma job 1: failed after \d+ bytes /dev/nvme0n1 -> /m in \d+ ms: ",
                      r"^truncated /m to 0 bytes in \d{1,3}\.\d+ ms",
-                     r"queue 1 command 0: no completion in 1000 ms; sending Abort",
+                     r"queue \d command \d+: no completion in 1000 ms; sending Abort",
                      r"nvme0: resetting the controller",
-                     r"nvme0: read byte 0\+65536 \(queue 1, command 0\): failed by controller reset",
+                     r"nvme0: read byte 0\+65536 \(queue \d, command \d+\): failed by controller reset",
                      r"dma job 2: failed after 0 bytes /dev/nvme0n1 -> /l in \d+ ms: I/O error",
                      r"^truncated /l to 0 bytes in \d+\.\d+ ms",
                      r"nvme0: reset done",

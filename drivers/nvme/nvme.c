@@ -251,9 +251,7 @@ static int status_errno(unsigned st, bool timed_out)
 		return 0;
 	if (st == NVME_SC_ABORT_REQ && timed_out)
 		return -ETIMEDOUT;
-	if (st == NVME_SC_LBA_RANGE)
-		return -ERANGE;
-	return -EIO;
+	return -EIO;		/* the words went to the console (finish()) */
 }
 
 /* ------------------------------------------------------------ queues ---- */
@@ -299,6 +297,10 @@ static void q_reset_rings(struct nvme_q *q)
  * admin_lock for the admin queue). */
 static void q_push(struct nvme_q *q, const struct nvme_sqe *e)
 {
+	if (q->qid)
+		assert_held(&q->lock);
+	else
+		assert_held(&q->c->admin_lock);
 	q->sq[q->sq_tail] = *e;
 	q->sq_tail = (uint16_t)((q->sq_tail + 1) % q->depth);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* entry visible before the doorbell */
@@ -336,7 +338,10 @@ static int admin_cmd(struct nvme_ctrl *c, struct nvme_sqe *e, uint32_t *result, 
 {
 	struct nvme_q *q = &c->aq;
 	uint64_t deadline = time_ns() + ADMIN_TIMEOUT_NS;
-	uint16_t cid = c->admin_cid++;
+	uint16_t cid;
+
+	assert_held(&c->admin_lock);
+	cid = c->admin_cid++;
 
 	e->cid = cid;
 	q_push(q, e);
@@ -642,6 +647,8 @@ static void ctrl_reset(struct nvme_ctrl *c)
 	struct reaped failed[IO_DEPTH];
 	int err;
 
+	assert_held(&c->admin_lock);
+
 	__atomic_add_fetch(&c->resets, 1, __ATOMIC_RELAXED);
 	kprintf("%s: resetting the controller: commands in flight will fail\n", c->name);
 	set_state(c, CTRL_RESETTING);
@@ -804,6 +811,7 @@ static int queue_cmd(struct nvme_ns *ns, struct blk_req *rq, uint8_t opcode)
 	unsigned long f;
 	unsigned cid;
 
+	assert_not_held(&q->lock);	/* it may sleep for a free command id */
 	for (;;) {
 		f = spin_lock_irqsave(&q->lock);
 		if (c->state == CTRL_DEAD) {
