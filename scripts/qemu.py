@@ -61,7 +61,7 @@ DEBUG_EXIT_IOSIZE = 0x04
 DEBUG_EXIT_PASS_VALUE = 0x10            # QEMU_EXIT_PASS in kernel.h
 DEBUG_EXIT_FAIL_VALUE = 0x11            # QEMU_EXIT_FAIL in kernel.h
 EXIT_PASS = (DEBUG_EXIT_PASS_VALUE << 1) | 1    # 33
-NVME_SERIAL = "holdfast0"               # DESIGN.md's NVMe line
+NVME_SERIAL = "holdfast0"               # the NVMe contract line of docs/design.md
 EXIT_FAIL = (DEBUG_EXIT_FAIL_VALUE << 1) | 1    # 35
 EXIT_POWEROFF = 0                       # ACPI S5 (the shell's `poweroff`)
 
@@ -194,7 +194,7 @@ def build_cmd(*, qemu=None, machine="q35", accel="tcg", smp=1,
     extra: more arguments appended as they are.
     nvme: NVMe namespaces, a list of image paths or of (path, block_size)
         (block_size None: QEMU's default, 512): one controller, serial
-        holdfast0.  One image is the DESIGN.md contract line (-drive
+        holdfast0.  One image is the design's NVMe contract line (-drive
         ...,id=nvm0 -device nvme,serial=holdfast0,drive=nvm0); several are
         nvme-ns devices with nsid 1, 2 ... on the controller's bus.
     """
