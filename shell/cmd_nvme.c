@@ -39,7 +39,8 @@ static void show(const struct nvme_ctrl_info *c)
 		else
 			shell_printf("polled\n");
 	}
-	shell_printf("  errors %lu, timeouts %lu, aborts %lu, resets %lu\n", c->errors, c->timeouts,
+	shell_printf("  commands in flight %u (most %u); errors %lu, timeouts %lu, aborts %lu, "
+		     "resets %lu\n", c->inflight, c->max_inflight, c->errors, c->timeouts,
 		     c->aborts, c->resets);
 }
 

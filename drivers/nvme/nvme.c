@@ -154,6 +154,7 @@ struct nvme_ctrl {
 
 	/* counters, atomic */
 	uint64_t timeouts, aborts, resets, errors;
+	unsigned inflight, max_inflight;	/* over every I/O queue */
 	unsigned fault_bad_lba;			/* test: the Nth next command gets a bad LBA */
 	unsigned fault_lose_cqe;		/* test: next N completions are "lost" */
 	unsigned fault_hold_ms;			/* test: hold the next doorbell this long */
@@ -534,6 +535,7 @@ static void q_reap(struct nvme_q *q)
 		q->slot[cid] = NULL;
 		q->busy &= ~(1ULL << cid);
 		q->inflight--;
+		__atomic_sub_fetch(&c->inflight, 1, __ATOMIC_RELAXED);
 		q->completed++;
 		if (NVME_CQE_STATUS(status))
 			q->errors++;
@@ -674,6 +676,7 @@ static void ctrl_reset(struct nvme_ctrl *c)
 			__atomic_store_n(&q->slot[k]->desc.state, DMA_DESC_FREE, __ATOMIC_RELEASE);
 			q->slot[k] = NULL;
 			q->errors++;
+			__atomic_sub_fetch(&c->inflight, 1, __ATOMIC_RELAXED);
 			n++;
 		}
 		q->busy = 0;
@@ -831,6 +834,14 @@ static int queue_cmd(struct nvme_ns *ns, struct blk_req *rq, uint8_t opcode)
 	q->abort_ns[cid] = 0;
 	if (++q->inflight > q->max_inflight)
 		q->max_inflight = q->inflight;
+	{
+		unsigned all = __atomic_add_fetch(&c->inflight, 1, __ATOMIC_RELAXED);
+		unsigned most = __atomic_load_n(&c->max_inflight, __ATOMIC_RELAXED);
+
+		while (all > most && !__atomic_compare_exchange_n(&c->max_inflight, &most, all, false,
+								  __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			;
+	}
 	q->submitted++;
 	rq->hw_queue = q->qid;
 	rq->hw_tag = cid;
@@ -1381,6 +1392,8 @@ bool nvme_info(unsigned i, struct nvme_ctrl_info *out)
 	out->resets = __atomic_load_n(&c->resets, __ATOMIC_RELAXED);
 	out->errors = __atomic_load_n(&c->errors, __ATOMIC_RELAXED);
 	out->timeout_ns = __atomic_load_n(&c->timeout_ns, __ATOMIC_RELAXED);
+	out->inflight = __atomic_load_n(&c->inflight, __ATOMIC_RELAXED);
+	out->max_inflight = __atomic_load_n(&c->max_inflight, __ATOMIC_RELAXED);
 	return true;
 }
 

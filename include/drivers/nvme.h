@@ -47,6 +47,7 @@ struct nvme_ctrl_info {
 	struct nvme_queue_info q[NVME_MAX_IOQ];
 	uint64_t timeouts, aborts, resets, errors;
 	uint64_t timeout_ns;
+	unsigned inflight, max_inflight;	/* I/O commands, all queues */
 };
 
 /**
