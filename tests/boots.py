@@ -1515,6 +1515,13 @@ BOOTS += [
              reject=(r"nvme0n1\n",)),
 ]
 
+# The bring-up on fake registers: the states QEMU's nvme cannot be put in
+# (never ready, gone, fatal, bad CAP), on the debug kernel.
+BOOTS += [
+    ktap("ktest-nvme", machine="q35", kernel="debug/holdfast.elf",
+         append="test=nvme", pmem=("16M",)),
+]
+
 # The seed's race with a real device: the next command's doorbell is held
 # 2 s (nvme fault hold), so its DMA into /t comes after the truncate.
 # Protected, the truncate waits for it (and only it); unprotected, the

@@ -1422,3 +1422,33 @@ int nvme_test_fault(unsigned i, const char *what, unsigned n)
 		return -EINVAL;
 	return 0;
 }
+
+/* ------------------------------------------------------- test hooks ---- */
+
+int nvme_test_bring_up(volatile void *regs, uint64_t size)
+{
+	struct nvme_ctrl *c = kzalloc(sizeof(*c));
+	int err;
+
+	if (!c)
+		return -ENOMEM;
+	strlcpy(c->name, "nvmeT", sizeof(c->name));
+	c->regs = regs;
+	c->bar_size = size;
+	mutex_init(&c->admin_lock, "nvme_admin");
+	c->cap = rd64(c, NVME_REG_CAP);
+	err = check_cap(c);
+	if (!err)
+		err = q_alloc(c, &c->aq, 0, ADMIN_DEPTH);
+	if (!err) {
+		mutex_lock(&c->admin_lock);
+		err = ctrl_enable(c);
+		mutex_unlock(&c->admin_lock);
+	}
+	if (c->aq.sq_pa)
+		pmm_free_page(c->aq.sq_pa);
+	if (c->aq.cq_pa)
+		pmm_free_page(c->aq.cq_pa);
+	kfree(c);
+	return err;
+}

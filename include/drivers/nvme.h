@@ -82,6 +82,15 @@ uint64_t nvme_set_timeout(unsigned i, uint64_t ns);
  * Returns 0, -ENODEV (no controller @i), -EINVAL (unknown fault).
  */
 int nvme_test_fault(unsigned i, const char *what, unsigned n);
+/**
+ * nvme_test_bring_up - run the driver's bring-up (CAP checks, then reset
+ * and enable with the CAP.TO wait) on @size bytes of fake registers at
+ * @regs (ordinary memory the test fills: CAP, CSTS), for the states QEMU
+ * cannot make: a controller that never becomes ready (-ETIMEDOUT after
+ * CAP.TO), one that reads as gone (-ENODEV), fatal status (-EIO), bad CAP
+ * fields (-ENODEV).  Thread context; sleeps up to CAP.TO.
+ */
+int nvme_test_bring_up(volatile void *regs, uint64_t size);
 #define NVME_TIMEOUT_NS		(10ULL * 1000 * 1000 * 1000)
 
 /**
