@@ -220,6 +220,8 @@ $(B)/host/test_fuse: tests/fuse_roundtrip.py
 PMEM      ?= $(B)/pmem.img
 PMEM_SIZE ?= 128M
 NVDIMMS   ?= 1
+NVME      ?= $(B)/nvme.img
+NVME_SIZE ?= 64M
 SMP       ?= 1
 MEMORY    ?= 512M
 MACHINE   ?= q35
@@ -228,7 +230,8 @@ QEMU      ?= qemu-system-x86_64
 NBD_PORT  ?= 10809
 
 QEMU_PY_MACHINE = --pmem '$(PMEM)' --nvdimms $(NVDIMMS) --pmem-size $(PMEM_SIZE) \
-	--smp $(SMP) --memory $(MEMORY) --machine $(MACHINE) --nbd-port '$(NBD_PORT)'
+	--smp $(SMP) --memory $(MEMORY) --machine $(MACHINE) --nbd-port '$(NBD_PORT)' \
+	--nvme '$(NVME)' --nvme-size $(NVME_SIZE)
 
 run: $(B)/holdfast.iso tools user | check-deps
 	@$(PYTHON) scripts/install_user.py --build-dir $(B) --image '$(PMEM)' --size $(PMEM_SIZE)
@@ -292,13 +295,16 @@ help:
 	@echo "make iso        build build/holdfast.iso (GRUB, multiboot2)"
 	@echo "make user       build the programs in user/ (musl-gcc -static) into $(B)/user/;"
 	@echo "                make run installs them into /bin on the image"
-	@echo "make run        boot the ISO in QEMU with an NVDIMM and edu; serial on stdio"
+	@echo "make run        boot the ISO in QEMU with an NVDIMM, an NVMe disk and edu; serial on stdio"
 	@echo "  options (also for make debug; defaults shown):"
 	@echo "    PMEM=$(B)/pmem.img  the NVDIMM's image; created and formatted when missing,"
 	@echo "                     kept between runs (PMEM= with nothing: no NVDIMM)"
 	@echo "    PMEM_SIZE=128M   size of a newly created image (K, M, G suffixes)"
 	@echo "    NVDIMMS=1        how many NVDIMMs; the others are PMEM's name + 1, 2 ..."
 	@echo "                     (NVDIMMS=2: $(B)/pmem.img and $(B)/pmem1.img)"
+	@echo "    NVME=$(B)/nvme.img  the NVMe disk's image (raw; created, all zero, when"
+	@echo "                     missing; kept between runs): /dev/nvme0n1; NVME=none: no disk"
+	@echo "    NVME_SIZE=64M    size of a newly created NVMe image"
 	@echo "    SMP=1            number of CPUs"
 	@echo "    MEMORY=512M      RAM"
 	@echo "    MACHINE=q35      machine type: q35 or pc (i440fx)"

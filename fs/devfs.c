@@ -6,9 +6,12 @@
  * A node is the root directory (devfs_root) or a struct blkdev.  Inode
  * numbers: 1 for the directory, 2 + the device's registration id for a
  * device.  A device node has mode VFS_S_IFBLK | 0600 and the device's
- * size; reading it reads the device (a pmem range byte for byte);
- * writing, and every namespace change, is -EROFS: a raw write under a
- * mounted filesystem would corrupt it, and the names are the drivers'.
+ * size; reading it reads the device (a pmem range byte for byte, an NVMe
+ * namespace through its driver's bounce buffer).  Writing is allowed only
+ * on a device whose driver marks it writable (NVMe: nothing of holdfs
+ * lives there); on pmem it is -EROFS, since a raw write under a mounted
+ * filesystem would corrupt it.  Every namespace change is -EROFS: the
+ * names are the drivers'.
  * Times are the date devfs was first mounted.  References are not counted: a device stays while registered, and a
  * driver unregisters only a device nothing has open.  No locks of its own.
  */
@@ -103,7 +106,11 @@ static int d_open(void *fs, void *dir, const char *name, int flags, uint32_t mod
 		return -EINVAL;
 	if (is_root(*out) && (acc != HFS_O_RDONLY || (flags & HFS_O_TRUNC)))
 		return -EISDIR;
-	if (acc != HFS_O_RDONLY || (flags & HFS_O_TRUNC))
+	/* A device with ops that says so (NVMe) may be written: nothing of
+	 * holdfs lives on it.  O_TRUNC means nothing to a block device (as on
+	 * Linux): `cp FILE /dev/nvme0n1` overwrites the first bytes. */
+	if ((acc != HFS_O_RDONLY || (flags & HFS_O_TRUNC)) &&
+	    (is_root(*out) || !((struct blkdev *)*out)->writable || ((struct blkdev *)*out)->pmem))
 		return -EROFS;
 	return 0;
 }
@@ -124,6 +131,30 @@ static int64_t d_read(void *n, uint64_t off, void *buf, size_t len)
 	else
 		err = bd->ops->read(bd, off, buf, len);
 	return err ? err : (int64_t)len;
+}
+
+static int64_t d_write(void *n, uint64_t off, const void *buf, size_t len)
+{
+	struct blkdev *bd = n;
+	int err;
+
+	if (is_root(n))
+		return -EISDIR;
+	if (bd->pmem || !bd->writable || !bd->ops->write)
+		return -EROFS;
+	if (off >= bd->size)
+		return len ? -ENOSPC : 0;
+	if (len > bd->size - off)
+		len = bd->size - off;
+	err = bd->ops->write(bd, off, buf, len);
+	return err ? err : (int64_t)len;
+}
+
+static int d_truncate(void *n, uint64_t size, const struct hfs_wait *w)
+{
+	(void)size;
+	(void)w;
+	return is_root(n) ? -EISDIR : -EINVAL;	/* a device's size is the device's */
 }
 
 static int d_readdir(void *n, uint64_t *cookie, struct hfs_dirent *de)
@@ -172,6 +203,8 @@ const struct vfs_fs_ops devfs_ops = {
 	.readlink = d_readlink,
 	.open = d_open,
 	.read = d_read,
+	.write = d_write,
+	.truncate = d_truncate,
 	.readdir = d_readdir,
 	.statfs = d_statfs,
 	.sync = d_sync,

@@ -18,6 +18,7 @@
 #include <fs/dax.h>
 #include <fs/vfs.h>
 #include <drivers/dma.h>
+#include <drivers/blkdev.h>
 #include <kernel/sched.h>
 #include <kernel/sync.h>
 #include <kernel/timer.h>
@@ -39,6 +40,10 @@ struct job {
 	struct file *srcf, *dstf;	/* held for the job: their mounts stay busy */
 	struct hfs_inode *src, *dst;	/* theirs (vfs_file_hfs) */
 	struct completion started;	/* the first pages are pinned (or it failed) */
+	/* block-device copies (dma_blk_copy) */
+	struct blkdev *bd;		/* NULL: file to file */
+	bool to_file;			/* device -> file */
+	uint64_t dev_off, file_off;
 	struct completion finished;
 };
 
@@ -205,6 +210,7 @@ static struct job *job_alloc(void)
 			memset(&j->info, 0, sizeof(j->info));
 			j->used = true;
 			j->stop = false;
+			j->bd = NULL;
 			j->info.id = ++next_id;
 			break;
 		}
@@ -354,4 +360,292 @@ int dma_file_buffer(struct hfs_inode *ip, uint64_t off, uint64_t buf_phys, uint6
 	}
 	kfree(c);
 	return err;
+}
+
+/* ------------------------------------------- block devices (NVMe) ---- */
+
+/*
+ * DMA between a block device with a submit op (NVMe) and a holdfs file,
+ * zero copy: each command's PRPs are the file's own pmem pages.
+ *
+ * The path: dma_blk_copy -> job thread (blk_job_thread) -> per command:
+ * dax_pin_file (its file range only) -> bd->ops->submit (the driver marks
+ * rq.desc ACTIVE and rings the doorbell) -> completion interrupt ->
+ * blk_cmd_done: dax_unpin_dma (the unpin rule: the driver has marked the
+ * descriptor FREE, the controller is done with the pages; the last unpin
+ * of a page wakes a truncate waiting for it) -> the job thread drops the
+ * record (dax_unpin) and reuses the slot.  Up to BLK_WINDOW commands are
+ * in flight, each pinning only its own pages, so a truncate waits for the
+ * commands in its range only.
+ */
+#define BLK_WINDOW	32		/* commands in flight per job */
+#define BLK_CMD_PAGES	128		/* pages per command: 512 KiB (QEMU's MDTS) */
+
+enum { CMD_FREE, CMD_BUSY, CMD_DONE };
+
+struct blk_cmd {
+	struct blk_req rq;
+	uint64_t pages[BLK_CMD_PAGES];
+	struct dax_pin *pin;
+	struct completion *any_done;	/* the job's */
+	int state;			/* atomic: CMD_* */
+	int status;			/* written before state = CMD_DONE */
+	uint64_t bytes;			/* of the copy this slot moves */
+};
+
+struct blk_job {
+	struct blk_cmd cmd[BLK_WINDOW];
+	struct completion any_done;	/* one event per finished command */
+};
+
+/* done() of one command: interrupt context (or the driver's recovery
+ * thread after a reset).  The device is done with the pages. */
+static void blk_cmd_done(struct blk_req *rq, int status)
+{
+	struct blk_cmd *c = rq->cookie;
+
+	dax_unpin_dma(c->pin, rq->first_off, rq->len, &rq->desc);
+	c->status = status;
+	__atomic_store_n(&c->state, CMD_DONE, __ATOMIC_RELEASE);
+	complete(c->any_done);
+}
+
+/* Write zeros for [fo, fo+n) of a hole in the source: no page to pin, so
+ * through the driver's own buffer.  Thread context. */
+static int blk_write_zeros(struct blkdev *bd, uint64_t dev_off, uint64_t n)
+{
+	static const uint8_t zeros[PAGE];
+	int err = 0;
+
+	for (uint64_t d = 0; d < n && !err; d += MIN(n - d, (uint64_t)PAGE))
+		err = bd->ops->write(bd, dev_off + d, zeros, MIN(n - d, (uint64_t)PAGE));
+	return err;
+}
+
+/* Pin [fo, fo+n) of the file and submit it as slot @c; *@taken says how
+ * many bytes that covers (less than @n when the source has a hole: then
+ * only its first page piece is handled, a hole written as zeros at once).
+ * 0, or the error (nothing left pinned). */
+static int blk_start(struct job *j, struct blk_cmd *c, uint64_t fo, uint64_t dev_off, uint64_t n,
+		     uint64_t *taken)
+{
+	struct blkdev *bd = j->bd;
+	struct hfs_inode *ip = j->to_file ? j->dst : j->src;
+	char detail[DETAIL_LEN];
+	int err;
+
+	*taken = n;
+	c->pin = dax_pin_file(hfs_dax_file(ip), fo, n,
+			      j->to_file ? DAX_PIN_WRITE | DAX_PIN_IN_SIZE : 0,
+			      j->to_file ? "dma-cp (from NVMe)" : "dma-cp (to NVMe)", &err);
+	if (!c->pin && err == -ENODATA && !j->to_file) {
+		/* A hole somewhere in the range: its first page piece alone. */
+		n = MIN(n, PAGE - fo % PAGE);
+		*taken = n;
+		c->pin = dax_pin_file(hfs_dax_file(ip), fo, n, 0, "dma-cp (to NVMe)", &err);
+		if (!c->pin && err == -ENODATA) {
+			c->status = blk_write_zeros(bd, dev_off, n);
+			c->state = CMD_DONE;	/* nothing in flight: reaped at once */
+			complete(c->any_done);
+			return 0;
+		}
+	}
+	if (!c->pin)
+		return err;
+	memset(&c->rq, 0, sizeof(c->rq));
+	c->rq.first_off = (unsigned)(fo % PAGE);
+	c->rq.npages = (unsigned)DIV_ROUND_UP(c->rq.first_off + n, PAGE);
+	for (unsigned k = 0; k < c->rq.npages; k++)
+		c->pages[k] = dax_pin_phys(c->pin, (uint64_t)k * PAGE);
+	c->rq.pages = c->pages;
+	c->rq.write = !j->to_file;
+	c->rq.off = dev_off;
+	c->rq.len = n;
+	c->rq.done = blk_cmd_done;
+	c->rq.cookie = c;
+	c->state = CMD_BUSY;
+	if ((err = bd->ops->submit(bd, &c->rq))) {
+		c->state = CMD_FREE;
+		dax_unpin(c->pin);	/* never accepted: the device never saw the pages */
+		c->pin = NULL;
+		return err;
+	}
+	snprintf(detail, sizeof(detail), "%s queue %u, command %u", bd->name, c->rq.hw_queue,
+		 c->rq.hw_tag);
+	dax_pin_set_detail(c->pin, detail);
+	return 0;
+}
+
+static void blk_job_thread(void *arg)
+{
+	struct job *j = arg;
+	struct blk_job *b = kzalloc(sizeof(*b));
+	uint64_t pos = 0, done = 0, total = j->info.total;
+	unsigned inflight = 0;
+	uint64_t bs = j->bd->lba_size ? j->bd->lba_size : 1;
+	int err = b ? 0 : -ENOMEM;
+
+	if (b)
+		completion_init(&b->any_done);
+	for (unsigned k = 0; b && k < BLK_WINDOW; k++)
+		b->cmd[k].any_done = &b->any_done;
+	while (b) {
+		/* Fill the window while there is work and no error or stop. */
+		for (unsigned k = 0; k < BLK_WINDOW && !err && pos < total; k++) {
+			struct blk_cmd *c = &b->cmd[k];
+			uint64_t fo = j->file_off + pos;
+			uint64_t n = MIN(total - pos, (uint64_t)BLK_CMD_PAGES * PAGE - fo % PAGE);
+
+			if (c->state != CMD_FREE)
+				continue;
+			if (__atomic_load_n(&j->stop, __ATOMIC_ACQUIRE)) {
+				err = -EINTR;
+				break;
+			}
+			n = MIN(n, j->bd->max_io);
+			if (n > bs)
+				n -= n % bs;
+			if ((err = blk_start(j, c, fo, j->dev_off + pos, n, &c->bytes)))
+				break;
+			pos += c->bytes;
+			inflight++;
+		}
+		complete_all(&j->started);
+		if (!inflight)
+			break;
+		wait_for_completion(&b->any_done);
+		for (unsigned k = 0; k < BLK_WINDOW; k++) {
+			struct blk_cmd *c = &b->cmd[k];
+
+			if (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) != CMD_DONE)
+				continue;
+			if (c->pin)
+				dax_unpin(c->pin);	/* the record; done() unpinned the pages */
+			c->pin = NULL;
+			if (c->status && !err)
+				err = c->status;
+			if (!c->status)
+				done += c->bytes;
+			c->state = CMD_FREE;
+			inflight--;
+		}
+		job_update(j, done, 0, false);
+	}
+	if (!err)
+		err = j->to_file ? hfs_fsync(j->dst) : j->bd->ops->flush ? j->bd->ops->flush(j->bd) : 0;
+	kfree(b);
+	file_put(j->to_file ? j->dstf : j->srcf);
+	job_update(j, done, err, true);
+	complete_all(&j->started);
+	kprintf("dma job %u: %s %lu bytes %s -> %s in %lu ms%s%s\n", j->info.id,
+		err ? "failed after" : "copied", done, j->info.src, j->info.dst,
+		(j->info.finished_ns - j->info.started_ns) / 1000000,
+		err ? ": " : "", err == -ESTALE ? "the destination was truncated under the copy" :
+		err ? strerror(err) : "");
+	complete_all(&j->finished);
+}
+
+/* The block device @path names, if it has a submit op. */
+static struct blkdev *dma_blkdev(const char *path)
+{
+	struct blkdev *bd = strncmp(path, "/dev/", 5) ? NULL : blkdev_lookup(path);
+
+	return bd && bd->ops && bd->ops->submit ? bd : NULL;
+}
+
+bool dma_is_blkdev(const char *path)
+{
+	return dma_blkdev(path) != NULL;
+}
+
+int dma_blk_copy(const char *src, const char *dst, const struct dma_blk_range *r, bool wait,
+		 int *result)
+{
+	struct blkdev *bd = dma_blkdev(src);
+	bool to_file = bd != NULL;
+	const char *file = to_file ? dst : src;
+	struct hfs_inode *ip = NULL;
+	struct file *f = NULL;
+	struct hfs_stat st;
+	uint64_t bs, len;
+	struct thread *th;
+	struct job *j;
+	int err;
+
+	if (!bd && !(bd = dma_blkdev(dst)))
+		return -ENODEV;
+	if (dma_blkdev(file))
+		return -EXDEV;		/* device to device: not here */
+	bs = bd->lba_size ? bd->lba_size : 1;
+	if (!vfs_mounted())
+		return -ENODEV;
+	if (!(j = job_alloc()))
+		return -EAGAIN;
+	strlcpy(j->info.src, src, sizeof(j->info.src));
+	strlcpy(j->info.dst, dst, sizeof(j->info.dst));
+	completion_init(&j->finished);
+	completion_init(&j->started);
+	err = vfs_file_open(file, to_file ? HFS_O_RDWR | HFS_O_CREAT | (r->file_off_set ? 0 : HFS_O_TRUNC)
+				  : HFS_O_RDONLY, 0644, &f);
+	if (!err && !(ip = vfs_file_hfs(f)))
+		err = -EOPNOTSUPP;
+	if (!err && !(err = hfs_getattr(ip, &st)) && (st.mode & HFS_S_IFMT) != HFS_S_IFREG)
+		err = -EISDIR;
+	len = r->len;
+	if (!err && !r->len_set)
+		len = to_file ? (r->dev_off < bd->size ? bd->size - r->dev_off : 0)
+			      : (r->file_off < st.size ? st.size - r->file_off : 0);
+	if (!err && (r->dev_off % bs || len % bs || !len || r->file_off % bs)) {
+		kprintf("dma cp: %s: device offset %lu, file offset %lu and length %lu must be "
+			"whole %lu-byte blocks\n", bd->name, r->dev_off, r->file_off, len, bs);
+		err = -EINVAL;
+	}
+	if (!err && (r->dev_off > bd->size || len > bd->size - r->dev_off)) {
+		kprintf("dma cp: %s: byte %lu+%lu is past the end of the device (%lu bytes)\n",
+			bd->name, r->dev_off, len, bd->size);
+		err = -EINVAL;
+	}
+	if (!err && !to_file && (r->file_off > st.size || len > st.size - r->file_off)) {
+		kprintf("dma cp: %s: byte %lu+%lu is past the end of the file (%lu bytes)\n",
+			file, r->file_off, len, st.size);
+		err = -EINVAL;
+	}
+	if (!err && to_file && st.size < r->file_off + len)
+		err = hfs_truncate(ip, r->file_off + len, NULL);
+	if (err) {
+		if (f)
+			file_put(f);
+		job_update(j, 0, err, true);
+		return err;
+	}
+	j->bd = bd;
+	j->to_file = to_file;
+	j->dev_off = r->dev_off;
+	j->file_off = r->file_off;
+	if (to_file) {
+		j->dstf = f;
+		j->dst = ip;
+	} else {
+		j->srcf = f;
+		j->src = ip;
+	}
+	j->info.total = len;
+	j->info.started_ns = time_ns();
+	th = thread_create("dma-cp-blk", blk_job_thread, j);
+	if (!th) {
+		file_put(f);
+		job_update(j, 0, -ENOMEM, true);
+		return -ENOMEM;
+	}
+	thread_detach(th);
+	wait_for_completion(&j->started);
+	if (wait) {
+		if (wait_for_completion_interruptible(&j->finished)) {
+			__atomic_store_n(&j->stop, true, __ATOMIC_RELEASE);
+			wait_for_completion(&j->finished);
+		}
+		if (result)
+			*result = j->info.error;
+	}
+	return (int)j->info.id;
 }

@@ -34,6 +34,7 @@
 #include <drivers/blkdev.h>
 #include <drivers/pci.h>
 #include <drivers/dma.h>
+#include <drivers/nvme.h>
 #include <arch/x86_64/smp.h>
 #include <fs/vfs.h>
 #include <net/net.h>
@@ -140,6 +141,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	cpus_init();
 	pci_init();
 	dma_report();
+	nvme_report();
 	kprintf("cpu: %s, %s\n", cpu_features.vendor, cpu_features.brand);
 	pmem_init();
 	namespace_init();

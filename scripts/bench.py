@@ -71,6 +71,8 @@ DEFAULT_PMEM_SIZE = "1G"         # the peer harness's NVDIMM size
 DEFAULT_MACHINE = "q35"
 BENCH_SUBDIR = "bench"
 IMAGE_NAME = "pmem.img"
+NVME_IMAGE_NAME = "nvme.img"     # the NVMe disk beside it (nvme_* figures)
+NVME_BENCH_SIZE = "272M"         # 256 MiB copies, and room past them
 BENCH_INODES = 131072            # room for mount_100k's 100,000 files
 SERIAL_LOG_NAME = "serial.log"
 STDERR_LOG_NAME = "qemu-stderr.log"
@@ -237,6 +239,17 @@ FIGURES = (
     Figure("dram_per_pmem_gib", KIB,
            "DRAM the kernel spends per GiB of pmem (page descriptors, maps)",
            targets=(Target(AT_MOST, 4096),), higher_is_better=False),
+    Figure("nvme_to_file", MBS,
+           "dma cp 256 MiB /dev/nvme0n1 -> a file's blocks, zero copy (32 x 512 KiB commands in flight) + fsync",
+           ceiling="nvme_bounce", targets=(Target(CEILING, 1.0),)),
+    Figure("file_to_nvme", MBS,
+           "dma cp 256 MiB file -> /dev/nvme0n1, zero copy, + Flush",
+           ceiling="nvme_bounce"),
+    Figure("nvme_bounce", MBS,
+           "256 MiB /dev/nvme0n1 -> the same blocks through a 2 MiB DRAM buffer + CPU copy (write()) + fsync"),
+    Figure("nvme_qd1_read_lat", US,
+           "one 4 KiB NVMe read at a time into DRAM, mean of 2000",
+           higher_is_better=False),
     Figure("ipi_roundtrip", NS,
            "IPI to the highest-numbered CPU and back", higher_is_better=False),
     Figure("tlb_shootdown", NS,
@@ -1195,8 +1208,14 @@ def _run_on_image(args, binary, iso, elf, image, size):
     except qemu.QemuError as e:
         raise BenchError(str(e)) from None
     print(message, flush=True)
+    # The NVMe disk of nvme_to_file & co: beside the NVDIMM image (sparse:
+    # its blocks read as zeros), made fresh each run.
+    nvme_image = os.path.join(os.path.dirname(os.path.abspath(image)),
+                              NVME_IMAGE_NAME)
+    with open(nvme_image, "wb") as f:
+        f.truncate(qemu.parse_size(NVME_BENCH_SIZE))
     cmd = qemu.build_cmd(qemu=binary, machine=args.machine, accel=accel,
-                         smp=args.smp, iso=iso,
+                         smp=args.smp, iso=iso, nvme=[nvme_image],
                          kernel=None if iso else elf, pmem=[(image, size)],
                          prealloc=prealloc_memory(args),
                          serial="stdio", monitor="none")

@@ -17,6 +17,9 @@ Command line (used by `make run` and `make debug`):
     --smp N  --machine q35|pc  --memory 512M
     --accel ''|auto|kvm|tcg    '' and auto: KVM only when a probe boot under
                           KVM succeeds; kvm forces KVM, tcg forces TCG
+    --nvme PATH           NVMe disk image (raw), created all zero when missing;
+                          '' or none: no NVMe controller
+    --nvme-size SIZE      size of an NVMe image created here (default 64M)
     --no-edu  --edu-default-mask  --debug-exit  --qemu PATH  --build-dir DIR
     --nbd-port PORT       virtio-net on user-mode net (restrict=on) with
                           127.0.0.1:PORT forwarded to the guest's NBD port
@@ -62,6 +65,7 @@ DEBUG_EXIT_FAIL_VALUE = 0x11            # QEMU_EXIT_FAIL in kernel.h
 EXIT_PASS = (DEBUG_EXIT_PASS_VALUE << 1) | 1    # 33
 
 GUEST_NBD_PORT = 10809                  # NBD's IANA port, in the guest
+NVME_SERIAL = "holdfast0"               # the NVMe contract line of docs/design.md
 EXIT_FAIL = (DEBUG_EXIT_FAIL_VALUE << 1) | 1    # 35
 EXIT_POWEROFF = 0                       # ACPI S5 (the shell's `poweroff`)
 
@@ -170,7 +174,7 @@ def build_cmd(*, qemu=None, machine="q35", accel="tcg", smp=1,
               pmem=(), edu=True, edu_dma_mask=EDU_FULL_DMA_MASK,
               prealloc=False, debug_exit=False, serial="stdio",
               monitor=None, gdb=False, no_reboot=True, nbd_port=None,
-              net_forwards=(), extra=()):
+              net_forwards=(), extra=(), nvme=()):
     """Return the QEMU command line (a list) for one Holdfast machine.
 
     machine: "q35" or "pc" (always with nvdimm=on).
@@ -199,6 +203,11 @@ def build_cmd(*, qemu=None, machine="q35", accel="tcg", smp=1,
     net_forwards: more (host_port, guest_port) forwards on 127.0.0.1, for
         benchmarks (scripts/bench_nbd.py); only with nbd_port.
     extra: more arguments appended as they are.
+    nvme: NVMe namespaces, a list of image paths or of (path, block_size)
+        (block_size None: QEMU's default, 512): one controller, serial
+        holdfast0.  One image is the design's NVMe contract line (-drive
+        ...,id=nvm0 -device nvme,serial=holdfast0,drive=nvm0); several are
+        nvme-ns devices with nsid 1, 2 ... on the controller's bus.
     """
     if machine not in MACHINES:
         raise ValueError(f"unknown machine '{machine}' (expected one of: "
@@ -241,6 +250,7 @@ def build_cmd(*, qemu=None, machine="q35", accel="tcg", smp=1,
                 else "edu"]
     if nbd_port is not None:
         cmd += netdev_args(nbd_port, net_forwards)
+    cmd += nvme_args(nvme)
     if debug_exit:
         cmd += ["-device", f"isa-debug-exit,iobase={DEBUG_EXIT_IOBASE:#x},"
                            f"iosize={DEBUG_EXIT_IOSIZE:#04x}"]
@@ -284,6 +294,47 @@ def free_tcp_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def nvme_args(namespaces):
+    """QEMU arguments for one NVMe controller with @namespaces (see
+    build_cmd)."""
+    spaces = [(ns, None) if isinstance(ns, str) else (str(ns[0]), ns[1])
+              for ns in namespaces]
+    if not spaces:
+        return []
+
+    def blocks(size):
+        return (f",logical_block_size={size},physical_block_size={size}"
+                if size else "")
+    if len(spaces) == 1:
+        path, size = spaces[0]
+        return ["-drive", f"file={qemu_opt_value(path)},if=none,id=nvm0,"
+                          "format=raw",
+                "-device", f"nvme,serial={NVME_SERIAL},drive=nvm0"
+                           + blocks(size)]
+    args = ["-device", f"nvme,id=nvme0,serial={NVME_SERIAL}"]
+    for i, (path, size) in enumerate(spaces):
+        args += ["-drive", f"file={qemu_opt_value(path)},if=none,"
+                           f"id=nvm{i},format=raw",
+                 "-device", f"nvme-ns,drive=nvm{i},bus=nvme0,nsid={i + 1}"
+                            + blocks(size)]
+    return args
+
+
+def prepare_nvme(path, size):
+    """Create a missing NVMe image (all zero, sparse); return its size."""
+    if os.path.exists(path):
+        if not os.path.isfile(path):
+            raise QemuError(f"NVMe image {path} is not a regular file")
+        return os.path.getsize(path)
+    parent = os.path.dirname(path)
+    if parent:
+        os.makedirs(parent, exist_ok=True)
+    with open(path, "wb") as f:
+        f.truncate(size)
+    print(f"created {path} ({format_size(size)}, all zero) for the NVMe disk")
+    return size
 
 
 # ----------------------------------------------------------- KVM probe ----
@@ -590,6 +641,11 @@ def _pmem_list(args, build_dir):
     return images
 
 
+def _nvme_list(args):
+    path = args.nvme or ""
+    return [] if path in ("", "none") else [path]
+
+
 def _machine_cmd(args, accel, gdb=False, pmem=()):
     """The command line of `run`, `debug` and `cmd`: the guest may reboot,
     unless its command line runs tests (test=...)."""
@@ -607,7 +663,8 @@ def _machine_cmd(args, accel, gdb=False, pmem=()):
                      serial="mon:stdio" if tty else "stdio", gdb=gdb,
                      no_reboot=testing,
                      nbd_port=None if args.nbd_port in (None, "", "none")
-                     else args.nbd_port, extra=args.extra)
+                     else args.nbd_port, extra=args.extra,
+                     nvme=_nvme_list(args))
 
 
 def _require_qemu(args):
@@ -648,6 +705,9 @@ def cmd_run(args):
         problem = check_image(path, args.build_dir)
         if problem:
             print(f"warning: {problem}", file=sys.stderr)
+    for path in _nvme_list(args):
+        prepare_nvme(path, parse_size(args.nvme_size))
+        lock_image(path)
     elf = args.kernel or os.path.join(args.build_dir, "holdfast.elf")
     accel, message = choose_accel(args.accel, elf, args.machine, args.qemu)
     print(message)
@@ -726,6 +786,10 @@ def parse_args(argv):
                             "more named after it (default: one per --pmem)")
         p.add_argument("--pmem-size", default="128M",
                        help="size of newly created images (default 128M)")
+        p.add_argument("--nvme", default="",
+                       help="NVMe disk image (raw); '' or none: no disk")
+        p.add_argument("--nvme-size", default="64M",
+                       help="size of a newly created NVMe image (64M)")
         p.add_argument("--smp", type=int, default=1)
         p.add_argument("--machine", choices=MACHINES, default="q35")
         p.add_argument("--memory", default=DEFAULT_MEMORY)

@@ -7,6 +7,11 @@
  *   dma cp SRC DST [&]             copy a file with the DMA engine, through
  *                                  DMA on files (fs/dmafile.c); & runs it in
  *                                  the background and prints the job id
+ *   dma cp [-d DEVOFF] [-f FILEOFF] [-n LEN] DEV FILE | FILE DEV [&]
+ *                                  zero-copy DMA between a block device
+ *                                  with a submit op (/dev/nvme0n1) and a
+ *                                  file (dma_blk_copy): the device itself
+ *                                  DMAs into or out of the file's pages
  *   dma jobs                       copies in progress and finished
  *
  * `dma copy` follows the unpin rule of include/drivers/dma.h through
@@ -150,24 +155,63 @@ static int watch_job(int id)
 	return find_job(id, &j) ? j.error : 0;
 }
 
+/* -d DEVOFF, -f FILEOFF, -n LEN in front of SRC DST: removed from argv
+ * into @r.  Returns the new argc, or -EINVAL (said). */
+static int parse_blk_opts(int argc, char **argv, struct dma_blk_range *r, bool *any)
+{
+	int out = 1;
+
+	memset(r, 0, sizeof(*r));
+	*any = false;
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i];
+		uint64_t *v = !strcmp(o, "-d") ? &r->dev_off : !strcmp(o, "-f") ? &r->file_off :
+			      !strcmp(o, "-n") ? &r->len : NULL;
+
+		if (!v || i + 1 >= argc) {
+			argv[out++] = argv[i];
+			continue;
+		}
+		if (shell_parse_size(argv[i + 1], !strcmp(o, "-n") ? "length" : "offset", v))
+			return -EINVAL;
+		r->len_set |= v == &r->len;
+		r->file_off_set |= v == &r->file_off;
+		*any = true;
+		i++;
+	}
+	argv[out] = NULL;
+	return out;
+}
+
 static int dma_cmd_cp(int argc, char **argv)
 {
-	bool background = argc == 4 && !strcmp(argv[3], "&");
-	bool watch;
+	struct dma_blk_range r;
+	bool opts, background, watch, blk;
 	int id, result = 0;
 
+	if ((argc = parse_blk_opts(argc, argv, &r, &opts)) < 0)
+		return argc;
+	background = argc == 4 && !strcmp(argv[3], "&");
 	if (argc != 3 && !background) {
-		shell_printf("usage: dma cp SRC DST [&]\n");
+		shell_printf("usage: dma cp [-d DEVOFF] [-f FILEOFF] [-n LEN] SRC DST [&]\n");
 		return -EINVAL;
 	}
-	if (vfs_same_file(argv[1], argv[2], true)) {
+	blk = dma_is_blkdev(argv[1]) || dma_is_blkdev(argv[2]);
+	if (opts && !blk) {
+		shell_printf("dma cp: -d, -f and -n are for a copy to or from a block device (/dev/nvme0n1)\n");
+		return -EINVAL;
+	}
+	if (!blk && vfs_same_file(argv[1], argv[2], true)) {
 		shell_printf("dma cp: %s and %s are the same file\n", argv[1], argv[2]);
 		return -EINVAL;
 	}
 	/* In the foreground on a terminal: run it as a job and watch it. */
 	watch = !background && progress_wanted();
-	id = dma_file_copy(argv[1], argv[2], !background && !watch, &result);
-	if (id < 0 && dma_engine_count() == 0) {
+	if (blk)
+		id = dma_blk_copy(argv[1], argv[2], &r, !background && !watch, &result);
+	else
+		id = dma_file_copy(argv[1], argv[2], !background && !watch, &result);
+	if (id < 0 && !blk && dma_engine_count() == 0) {
 		shell_printf("dma cp: no DMA engine: %s\n", dma_why_none());
 		return id;
 	}
@@ -225,5 +269,5 @@ static int cmd_dma(int argc, char **argv)
 	}
 	return shell_usage_error(argv[0], "expected status, jobs, copy SRC DST LEN, or cp SRC DST [&]");
 }
-SHELL_CMD("dma", "dma status | jobs | copy SRC_PHYS DST_PHYS LEN | cp SRC DST [&]",
+SHELL_CMD("dma", "dma status | jobs | copy SRC_PHYS DST_PHYS LEN | cp [-d DEVOFF] [-f FILEOFF] [-n LEN] SRC DST [&]",
 	  "the DMA engines: state and counters, raw pmem-to-pmem copies, DMA on files", cmd_dma);

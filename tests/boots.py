@@ -52,6 +52,9 @@ Fields (see Boot):
             regexes) returning None or what is wrong with it: for verdicts a
             regex cannot give (every one of 3000 commands ran once, in order)
   extra     more QEMU arguments
+  nvme      NVMe namespaces, each (size, block_size or None) on one
+            controller (scripts/qemu.py nvme_args); each gets a fresh image
+            build/test/NAME.nvmeK.img filled with nvme_pattern(size, K)
 
 sequence(name, steps) runs boots and host checks (functions of the list of
 image paths, returning None or what went wrong) in order, sharing images;
@@ -103,6 +106,7 @@ class Boot:
     reboots: int = 0
     images_as: str | None = None    # set by sequence(): share images
     keep_images: bool = False       # set by sequence(): reuse, don't recreate
+    nvme: tuple = ()                # ((size, block_size), ...) namespaces
 
 
 @dataclass(frozen=True)
@@ -553,7 +557,8 @@ BOOTS += [
                      r"config access through ECAM")),
     # The benchmarks still run (quick mode); their figures are not judged.
     scenario("bench-smoke", machine="q35", kernel="holdfast.elf",
-             pmem=("64M",), pmem_format=True, smp=2, stdin="bench -q -w\nwrite /after bench-left-a-working-fs\n"
+             pmem=("64M",), pmem_format=True, smp=2, nvme=(("16M", None),),
+             stdin="bench -q -w\nwrite /after bench-left-a-working-fs\n"
                    "cat /after\npoweroff\n",
              status=STATUS_POWEROFF,
              expect=(r"^bench dram_memcpy \d+ MB/s$",
@@ -578,6 +583,10 @@ BOOTS += [
                      r"^bench fs_truncate_cycle \d+ ops/s$",
                      r"^bench mount_100k \d+ ms$",
                      r"^bench dram_per_pmem_gib \d+ KiB$",
+                     r"^bench nvme_to_file \d+ MB/s$",
+                     r"^bench file_to_nvme \d+ MB/s$",
+                     r"^bench nvme_bounce \d+ MB/s$",
+                     r"^bench nvme_qd1_read_lat \d+ us$",
                      # the filesystem survives the benchmarks that
                      # overwrite pmem0 (formatted again) and mount_100k
                      r"^bench-left-a-working-fs$"),
@@ -1673,4 +1682,195 @@ BOOTS += [
              stdin="/bin/ubench 2000 5\npoweroff\n", status=STATUS_POWEROFF,
              expect=(r"^ubench syscall_getpid: \d+ ns per call$",
                      r"^ubench fork_exec_wait: \d+ per second")),
+]
+
+
+# ------------------------------------------------------------------ NVMe ----
+# QEMU's nvme with images the runner fills with nvme_pattern(): copies
+# between /dev/nvme0n1 and holdfs files (dma cp, zero copy) are checked by
+# CRC against what the host wrote, and the image after poweroff against
+# what the kernel wrote (nvme_host_sees_writes).
+
+MIB = 1 << 20
+
+
+def nvme_pattern(size, index=0):
+    """The bytes of NVMe test image @index: random, the same every run."""
+    return random.Random(0x4E564D45 + index).randbytes(size)
+
+
+def _crc_line(data, path):
+    return r"^%08x %d %s$" % (zlib.crc32(data), len(data), re.escape(path))
+
+
+NVME_SIZE = 16 * MIB
+NVME_P = nvme_pattern(NVME_SIZE)
+# (device offset, file offset, length) of the file -> device copies below,
+# from /all (a copy of the whole device): what the host must then read.
+NVME_WRITES = ((8 * MIB, 0, MIB), (12 * MIB, 4096, 8192), (13 * MIB, 7680, 1536))
+NVME_CP_B = (0, 512, 512)       # `cp /b /dev/nvme0n1`: /b is bytes 512..1023
+
+
+def nvme_expected_image():
+    img = bytearray(NVME_P)
+    for dev, off, n in NVME_WRITES:
+        img[dev:dev + n] = NVME_P[off:off + n]
+    dev, off, n = NVME_CP_B
+    img[dev:dev + n] = NVME_P[off:off + n]
+    return bytes(img)
+
+
+def nvme_host_sees_writes(images):
+    path = images[0].replace(".pmem0.img", ".nvme0.img")
+    with open(path, "rb") as f:
+        got = f.read()
+    want = nvme_expected_image()
+    if len(got) != len(want):
+        return f"{path} is {len(got)} bytes, not {len(want)}"
+    if got != want:
+        first = next(i for i in range(len(want)) if got[i] != want[i])
+        return (f"{path} differs from what the kernel wrote first at byte "
+                f"{first} ({got[first]:#04x}, expected {want[first]:#04x})")
+    return None
+
+
+NVME_READS = ((0, 4096, "/a"), (512, 512, "/b"), (MIB, 3 * MIB, "/c"),
+              (4608, 70144, "/d"))
+
+BOOTS += [
+    sequence("nvme-integrity", (
+        scenario("copies", machine="q35", kernel="holdfast.elf", smp=2,
+                 pmem=("64M",), pmem_format=True, nvme=(("16M", None),),
+                 stdin=("nvme\n"
+                        + "".join(f"dma cp -d {d} -n {n} /dev/nvme0n1 {p}\ncrc32 {p}\n"
+                                  for d, n, p in NVME_READS)
+                        # the doorbells held 2 s: the window of 32
+                        # commands is all on the queues when they ring
+                        + "nvme fault hold 2000\ndma cp /dev/nvme0n1 /all\ncrc32 /all\n"
+                        "crc32 /dev/nvme0n1\nnvme\n"
+                        + "".join(f"dma cp -d {d} -f {o} -n {n} /all /dev/nvme0n1\n"
+                                  for d, o, n in NVME_WRITES)
+                        + "cp /b /dev/nvme0n1\n"
+                        "dma cp -d 100 /all /dev/nvme0n1\n"
+                        "dma cp -d 16M -n 512 /all /dev/nvme0n1\n"
+                        "dma cp -d 16773120 -n 8192 /dev/nvme0n1 /e\n"
+                        "stat /dev/nvme0n1\npins\npoweroff\n"),
+                 status=STATUS_POWEROFF, timeout=300,
+                 expect=(r"^nvme0: 0000:00:0\d\.0, NVMe 1\.\d+, \"QEMU NVMe Ctrl\" serial "
+                         r"\"holdfast0\", 1 namespace\(s\), 2 I/O queue\(s\) of 64, MSI-X",
+                         r"^  namespace 1: /dev/nvme0n1, 32768 blocks of 512 bytes",
+                         *(_crc_line(NVME_P[d:d + n], p) for d, n, p in NVME_READS),
+                         _crc_line(NVME_P, "/all"),
+                         _crc_line(NVME_P, "/dev/nvme0n1"),
+                         # queue depth above 1, counted by the driver
+                         r"^  commands in flight 0 \(most 32\);",
+                         r"device offset 100, file offset 0 and length \d+ must be whole "
+                         r"512-byte blocks",
+                         r"byte 16777216\+512 is past the end of the device \(16777216 bytes\)",
+                         r"byte 16773120\+8192 is past the end of the device",
+                         r"^  size: 16777216 "),
+                 reject=(r"^dma-cp \((?:from|to) NVMe\)", r"failed after",
+                         r"nvme0: .*(?:Error|Invalid|Out of Range)")),
+        nvme_host_sees_writes,
+    )),
+    scenario("nvme-4k-pc", machine="pc", kernel="holdfast.elf",
+             pmem=("32M",), pmem_format=True, nvme=(("8M", 4096),),
+             stdin=("nvme\ndma cp -d 8K -n 8K /dev/nvme0n1 /a\ncrc32 /a\n"
+                    "dma cp -d 512 -n 4K /dev/nvme0n1 /x\n"
+                    "dma cp -d 1M /a /dev/nvme0n1\n"
+                    "dma cp -d 1M -n 8K /dev/nvme0n1 /a2\ncrc32 /a2\n"
+                    "hexdump /dev/nvme0n1 8192 16\npoweroff\n"),
+             status=STATUS_POWEROFF, timeout=180,
+             expect=(r"^  namespace 1: /dev/nvme0n1, 2048 blocks of 4096 bytes",
+                     _crc_line(nvme_pattern(8 * MIB)[8192:16384], "/a"),
+                     _crc_line(nvme_pattern(8 * MIB)[8192:16384], "/a2"),
+                     r"must be whole 4096-byte blocks",
+                     r"^00002000  %02x %02x" % tuple(nvme_pattern(8 * MIB)[8192:8194])),
+             reject=(r"failed after",)),
+    scenario("nvme-two-namespaces", machine="q35", kernel="holdfast.elf",
+             pmem=("32M",), pmem_format=True, nvme=(("4M", None), ("8M", 4096)),
+             stdin=("nvme\nls /dev\ncrc32 /dev/nvme0n1\ncrc32 /dev/nvme0n2\n"
+                    "dma cp -n 64K /dev/nvme0n2 /two\ncrc32 /two\npoweroff\n"),
+             status=STATUS_POWEROFF, timeout=180,
+             expect=(r"2 namespace\(s\)",
+                     r"^  namespace 1: /dev/nvme0n1, 8192 blocks of 512 bytes",
+                     r"^  namespace 2: /dev/nvme0n2, 2048 blocks of 4096 bytes",
+                     _crc_line(nvme_pattern(4 * MIB, 0), "/dev/nvme0n1"),
+                     _crc_line(nvme_pattern(8 * MIB, 1), "/dev/nvme0n2"),
+                     _crc_line(nvme_pattern(8 * MIB, 1)[:65536], "/two"))),
+    scenario("nvme-none", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True,
+             stdin="nvme\nls /dev\ndma cp /dev/nvme0n1 /x\npoweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"^nvme: no NVMe controller \(QEMU: -device nvme",
+                     r"^no NVMe controller \(make run attaches one",
+                     r"dma cp: /dev/nvme0n1 -> /x: "),
+             reject=(r"nvme0n1\n",)),
+]
+
+# The bring-up on fake registers: the states QEMU's nvme cannot be put in
+# (never ready, gone, fatal, bad CAP), on the debug kernel.
+BOOTS += [
+    ktap("ktest-nvme", machine="q35", kernel="debug/holdfast.elf",
+         append="test=nvme", pmem=("16M",)),
+]
+
+# The seed's race with a real device: the next command's doorbell is held
+# 2 s (nvme fault hold), so its DMA into /t comes after the truncate.
+# Protected, the truncate waits for it (and only it); unprotected, the
+# freed blocks go to /victim and the late DMA overwrites them.
+NVME_RACE = ("nvme fault hold 2000\n"
+             "dma cp -n 64K /dev/nvme0n1 /t &\n"
+             "truncate /t 0\n"
+             "fallocate /victim 0 65536\ncrc32 /victim\n"
+             "sleep 3000\ncrc32 /victim\npins\n")
+ZERO_64K = bytes(65536)
+
+BOOTS += [
+    scenario("nvme-truncate-waits", machine="q35", kernel="holdfast.elf",
+             pmem=("32M",), pmem_format=True, nvme=(("4M", None),),
+             stdin=NVME_RACE + "poweroff\n",
+             status=STATUS_POWEROFF, timeout=180,
+             expect=(r"dax: layout change of inode \d+ waits \d+ ms(.|\n)*nvme0n1 queue 1, command 0",
+                     r"^truncated /t to 0 bytes in (?:1[5-9]\d\d|[2-9]\d\d\d)\.\d+ ms",
+                     r"^holdfast> sleep 3000\n(?:.*\n)*?holdfast> crc32 /victim\n%s"
+                     % _crc_line(ZERO_64K, "/victim")[1:]),
+             reject=(_crc_line(nvme_pattern(4 * MIB)[:65536], "/victim"),
+                     r"^dma-cp \(from NVMe\)")),
+    scenario("nvme-truncate-unprotected", machine="q35", kernel="holdfast.elf",
+             pmem=("32M",), pmem_format=True, nvme=(("4M", None),),
+             stdin="unsafe-demo on\n" + NVME_RACE + "unsafe-demo off\npoweroff\n",
+             status=STATUS_POWEROFF, timeout=180,
+             expect=(r"^truncated /t to 0 bytes in \d{1,3}\.\d+ ms",
+                     # before the late DMA: zeros; after it: the device's bytes
+                     r"^holdfast> crc32 /victim\n%s" % _crc_line(ZERO_64K, "/victim")[1:],
+                     r"^holdfast> sleep 3000\n(?:.*\n)*?holdfast> crc32 /victim\n%s"
+                     % _crc_line(nvme_pattern(4 * MIB)[:65536], "/victim")[1:])),
+    # Faults: a device error in the middle of a copy ends it with that
+    # error, no pin is left and the truncate goes on; a lost completion
+    # times out, Abort, then a controller reset fails it (and its pins go).
+    # The debug kernel on two CPUs: the driver's lock rules are asserted.
+    scenario("nvme-faults", machine="q35", kernel="debug/holdfast.elf", smp=2,
+             pmem=("32M",), pmem_format=True, nvme=(("4M", None),),
+             stdin=("nvme fault bad-lba 3\n"
+                    "dma cp -n 3M /dev/nvme0n1 /m\n"
+                    "pins\ntruncate /m 0\n"
+                    "nvme timeout 1000\nnvme fault lose-completion 1\n"
+                    "dma cp -n 64K /dev/nvme0n1 /l &\n"
+                    "truncate /l 0\npins\n"
+                    "dma cp -n 64K /dev/nvme0n1 /after\ncrc32 /after\nnvme\npoweroff\n"),
+             status=STATUS_POWEROFF, timeout=180,
+             expect=(r"test fault: queue \d command \d+ sent with LBA 8192, past the end",
+                     r"nvme0: read byte 1048576\+524288 \(queue \d, command \d+\): LBA Out of Range \(0x80\)",
+                     r"dma job 1: failed after \d+ bytes /dev/nvme0n1 -> /m in \d+ ms: ",
+                     r"^truncated /m to 0 bytes in \d{1,3}\.\d+ ms",
+                     r"queue \d command \d+: no completion in 1000 ms; sending Abort",
+                     r"nvme0: resetting the controller",
+                     r"nvme0: read byte 0\+65536 \(queue \d, command \d+\): failed by controller reset",
+                     r"dma job 2: failed after 0 bytes /dev/nvme0n1 -> /l in \d+ ms: I/O error",
+                     r"^truncated /l to 0 bytes in \d+\.\d+ ms",
+                     r"nvme0: reset done",
+                     _crc_line(nvme_pattern(4 * MIB)[:65536], "/after"),
+                     r"errors \d+, timeouts 1, aborts 1, resets 1$"),
+             reject=(r"^dma-cp \(from NVMe\)", r"dma: BUG")),
 ]

@@ -489,6 +489,20 @@ def boot_images(boot, ctx):
     return images
 
 
+def nvme_images(boot, ctx):
+    """Fresh NVMe images for @boot (kept ones in a sequence), filled with
+    boots.nvme_pattern(); returns [(path, block_size)]."""
+    out = []
+    for k, (size_text, block) in enumerate(boot.nvme):
+        stem = (boot.images_as or boot.name).replace("/", "-")
+        path = os.path.join(ctx.test_dir, f"{stem}.nvme{k}.img")
+        if not (boot.keep_images and os.path.isfile(path)):
+            with open(path, "wb") as f:
+                f.write(boots.nvme_pattern(qemu.parse_size(size_text), k))
+        out.append((path, block))
+    return out
+
+
 def boot_cmd(boot, ctx, images):
     return qemu.build_cmd(
         qemu=ctx.qemu, machine=boot.machine, accel=ctx.accel, smp=boot.smp,
@@ -497,7 +511,8 @@ def boot_cmd(boot, ctx, images):
         append=boot.append, pmem=images, edu=boot.edu,
         edu_dma_mask=None if boot.edu_default_mask else qemu.EDU_FULL_DMA_MASK,
         debug_exit=True, serial="stdio", monitor="none",
-        no_reboot=not boot.reboots, extra=boot.extra)
+        no_reboot=not boot.reboots, extra=boot.extra,
+        nvme=nvme_images(boot, ctx))
 
 
 def _failed_boot(boot, problem):

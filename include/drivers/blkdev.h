@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <stdbool.h>
+#include <drivers/dma.h>
 
 #define BLKDEV_NAME_MAX		16	/* with the NUL */
 #define BLKDEV_MAX		32
@@ -33,10 +34,55 @@
 struct pmem_region;
 struct blkdev;
 
+/*
+ * A transfer between a device and pages the caller has pinned (zero copy):
+ * the device DMAs straight into or out of @pages.  Whoever pinned the pages
+ * (fs/dmafile.c with dax_pin_file(); later a system call with
+ * pin_user_pages()) keeps them pinned until @done.  The unpin rule
+ * (include/drivers/dma.h) holds with @desc as "the descriptor": the driver
+ * marks desc.state DMA_DESC_ACTIVE before the device may see the request
+ * and DMA_DESC_FREE, when the device can no longer touch the pages (the
+ * command completed, failed, was aborted, or the controller was reset),
+ * just before it calls @done, exactly once.  So dax_unpin_dma(pin, i, len,
+ * &rq->desc) in @done is the unpin, and an early unpin is caught.
+ */
+struct blk_req;
+typedef void (*blk_done_fn)(struct blk_req *rq, int status);
+
+struct blk_req {
+	/* set by the caller */
+	bool write;			/* memory -> device; else device -> memory */
+	uint64_t off;			/* device byte offset, a multiple of lba_size */
+	uint64_t len;			/* bytes, a multiple of lba_size, <= max_io */
+	const uint64_t *pages;		/* physical address of each 4 KiB page:
+					 * pages[0] + first_off is the first byte,
+					 * the others are page aligned */
+	unsigned npages;
+	unsigned first_off;		/* < 4096, a multiple of 4 */
+	blk_done_fn done;		/* any context (interrupt handlers): must
+					 * not sleep; may unpin and complete() */
+	void *cookie;
+	/* ownership (state) for the unpin rule; the driver fills id/submit_ns */
+	struct dma_desc desc;
+	/* set by the driver at submission, for diagnostics ("queue 1, command 7") */
+	unsigned hw_queue, hw_tag;
+};
+
 /* For devices without a direct map.  Each returns 0 or a negative errno. */
 struct blkdev_ops {
+	/* Byte-granular copies through the driver's own buffer; thread
+	 * context, may sleep. */
 	int (*read)(struct blkdev *bd, uint64_t off, void *buf, size_t len);
 	int (*write)(struct blkdev *bd, uint64_t off, const void *buf, size_t len);
+	/* Optional, zero copy: queue @rq (checked: alignment, range), then
+	 * its done() follows.  Thread context; may sleep while the device's
+	 * queue is full.  Returns 0 (done() will be called), or a negative
+	 * errno with done() NOT called: -EINVAL (misaligned, too long, past
+	 * the end: the driver says which value), -EIO (the device is dead). */
+	int (*submit)(struct blkdev *bd, struct blk_req *rq);
+	/* Optional: make completed writes durable (NVMe Flush when the device
+	 * has a volatile write cache).  Thread context, sleeps. */
+	int (*flush)(struct blkdev *bd);
 };
 
 struct blkdev {
@@ -46,6 +92,12 @@ struct blkdev {
 	uint64_t pmem_off;			/* DAX: first byte in the region */
 	const struct blkdev_ops *ops;		/* otherwise: read/write */
 	void *priv;				/* the driver's */
+	uint32_t lba_size;			/* ops devices: the block size (512, 4096);
+						 * 0 means 1 (byte addressed) */
+	uint64_t max_io;			/* ops->submit: longest request, bytes */
+	bool writable;				/* /dev node may be opened for writing
+						 * (never a DAX device: holdfs may be
+						 * mounted on it) */
 	/* Owned by the registry and the VFS (blk_lock): */
 	bool registered;
 	unsigned id;				/* 0, 1, ... in registration order,

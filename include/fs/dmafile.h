@@ -47,6 +47,40 @@ struct dma_job_info {
  */
 int dma_file_copy(const char *src, const char *dst, bool wait, int *result);
 
+/* Which part of a block device and of a file dma_blk_copy() moves. */
+struct dma_blk_range {
+	uint64_t dev_off;		/* device byte offset, whole blocks */
+	uint64_t file_off;		/* file byte offset, whole blocks too */
+	uint64_t len;			/* bytes, whole blocks */
+	bool len_set;			/* else: to the end of the source */
+	bool file_off_set;		/* device -> file: else the file is
+					 * replaced (O_TRUNC), as by cp */
+};
+
+/**
+ * dma_blk_copy - copy between a block device with a submit op (/dev/nvme0n1)
+ * and a holdfs file, zero copy: the device DMAs straight into or out of the
+ * file's pmem pages, each command pinning its own pages from before its
+ * submission until its completion (fs/dmafile.c, "block devices").  Up to
+ * 32 commands in flight.  One of @src, @dst is the device.
+ *
+ * Device -> file: the file is created if missing, sized to cover the
+ * range.  File -> device: a hole in the file is written as zeros, and the
+ * device is flushed at the end.  A failed command ends the copy with its
+ * error after the commands in flight have finished; the destination keeps
+ * what was moved.  @wait and *@result as dma_file_copy().
+ *
+ * Returns the job id, or -ENODEV (no such device, or nothing mounted),
+ * -EXDEV (both are devices), -EINVAL (offsets not in whole blocks, or past
+ * the end of the device or of the file: said on the console), -EAGAIN,
+ * -EISDIR, -ENOMEM, or the VFS's error.  Thread context; sleeps.
+ */
+int dma_blk_copy(const char *src, const char *dst, const struct dma_blk_range *r, bool wait,
+		 int *result);
+
+/* dma_is_blkdev - does @path name a block device dma_blk_copy() takes? */
+bool dma_is_blkdev(const char *path);
+
 /*
  * Ask job @id to stop after the chunk it is copying (its error becomes
  * -EINTR).  Returns false if no such job is running.  Any thread; takes
