@@ -54,13 +54,13 @@ all: $(B)/holdfast.elf host-tests tools user
 # (musl-gcc -static); `make run` and the tests install them into /bin on
 # the image with scripts/install_user.py (build/tools/holdfs put).
 MUSL_GCC ?= musl-gcc
-USER_CFLAGS := -static -O2 -Wall -Wextra -Werror -Wno-unused-parameter
+USER_CFLAGS := -static -O2 -Wall -Wextra -Werror -Wno-unused-parameter -Iinclude/uapi
 USER_SRCS := $(sort $(wildcard user/*.c))
 USER_BINS := $(patsubst user/%.c,$(B)/user/%,$(USER_SRCS))
 
 user: $(USER_BINS)
 
-$(B)/user/%: user/%.c
+$(B)/user/%: user/%.c $(wildcard include/uapi/holdfast/*.h)
 	@mkdir -p $(@D)
 	$(say) MUSLCC $<
 	$(Q)$(MUSL_GCC) $(USER_CFLAGS) -o $@ $<

@@ -28,6 +28,7 @@
  * atomics on its record only.  Lock order: a file's layout lock -> dax_lock.
  */
 #include <fs/dax.h>
+#include "dax_int.h"
 #include <drivers/dma.h>
 #include <drivers/pmem.h>
 #include <arch/x86_64/paging.h>
@@ -81,13 +82,13 @@ struct dax_pin {
 /* The test-only unsafe switch (dax.h); a filesystem's allocator may obey it too. */
 bool dax_unsafe_no_wait;
 
-static spinlock_t dax_lock = SPINLOCK_INIT("dax");
+spinlock_t dax_lock = SPINLOCK_INIT("dax");
 static struct list_node mappings = LIST_INIT(mappings);	/* dax_lock */
 static struct list_node pins = LIST_INIT(pins);		/* dax_lock */
 static uint64_t next_va = DAX_BASE;			/* dax_lock */
-static uint64_t zero_page_pa;
+uint64_t zero_page_pa;
 bool dax_huge_pages = true;
-static struct dax_stats stats;
+struct dax_stats stats;
 
 static void put_mapping(struct dax_mapping *m);
 
@@ -96,20 +97,19 @@ void dax_get_stats(struct dax_stats *st)
 	*st = stats;
 }
 
-#define STAT_INC(f) __atomic_fetch_add(&stats.f, 1, __ATOMIC_RELAXED)
 
 /* The filesystem's side, through its ops. */
-static struct rwsem *layout_of(struct dax_file f)
+struct rwsem *layout_of(struct dax_file f)
 {
 	return f.ops->layout_lock(f.priv);
 }
 
-static bool same_file(struct dax_file a, struct dax_file b)
+bool same_file(struct dax_file a, struct dax_file b)
 {
 	return a.ops == b.ops && a.priv == b.priv;
 }
 
-static bool file_ok(struct dax_file f)
+bool file_ok(struct dax_file f)
 {
 	return f.ops && f.priv && f.ops->map && f.ops->size && f.ops->layout_lock &&
 	       f.ops->grab && f.ops->put && f.ops->ino;
@@ -121,7 +121,7 @@ static bool file_ok(struct dax_file f)
  * that a later size change frees without breaking the layout of that
  * range.  Caller holds the layout lock, exclusive when @alloc.
  */
-static int map_in_size(struct dax_file f, uint64_t off, bool alloc, struct dax_extent *ext)
+int map_in_size(struct dax_file f, uint64_t off, bool alloc, struct dax_extent *ext)
 {
 	uint64_t size;
 	int err;
@@ -214,6 +214,7 @@ void dax_unmap_range(struct dax_file f, uint64_t off, uint64_t len)
 		 * interrupts on). */
 		pt_unmap(&kernel_pgtable, va, vend - va);
 	}
+	dax_user_unmap_range(f, off, end);	/* every process's mappings too */
 	spin_unlock(&dax_lock);
 }
 

@@ -38,7 +38,7 @@ static const struct sys_entry table[NR_MAX] = {
 	E(16, "ioctl", sys_ioctl), E(17, "pread64", sys_pread64), E(18, "pwrite64", sys_pwrite64),
 	E(19, "readv", sys_readv), E(20, "writev", sys_writev), E(21, "access", sys_access),
 	E(22, "pipe", sys_pipe), E(23, "select", NULL), E(24, "sched_yield", sys_sched_yield),
-	E(25, "mremap", NULL), E(26, "msync", NULL), E(27, "mincore", NULL),
+	E(25, "mremap", NULL), E(26, "msync", sys_msync), E(27, "mincore", NULL),
 	E(28, "madvise", sys_madvise), E(32, "dup", sys_dup), E(33, "dup2", sys_dup2),
 	E(35, "nanosleep", sys_nanosleep), E(39, "getpid", sys_getpid),
 	E(41, "socket", NULL), E(56, "clone", sys_clone), E(57, "fork", sys_fork),

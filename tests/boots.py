@@ -1591,3 +1591,28 @@ BOOTS += [
              expect=(r"^ubench syscall_getpid: \d+ ns per call$",
                      r"^ubench fork_exec_wait: \d+ per second")),
 ]
+
+# DAX mappings in processes and /dev/dma0 (docs/11-user-space.md, "DAX
+# mmap, pins and /dev/dma0"): the seed's scenario as two processes.  One
+# maps /dmatest.data and starts a DMA into it; the other truncates the file
+# and must wait; a file written afterwards gets the freed blocks and must
+# be intact.  With the unsafe switch the test must see the corruption.
+DMATEST_OK = (r"^dmatest: truncate returned after \d+ ms$",
+              r"^dmatest: DMA of 8 pages done in \d+ ms, result 0$",
+              r"^dmatest: /dmatest.victim intact$")
+BOOTS += [
+    scenario("user-dmatest", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True, prepare=user_programs, timeout=300,
+             stdin="/bin/dmatest\npins\npoweroff\n", status=STATUS_POWEROFF,
+             expect=DMATEST_OK, reject=(r"CORRUPTED", r"/bin/dmatest: exit", r"did not wait")),
+    scenario("user-dmatest-smp2", machine="q35", kernel="holdfast.elf", smp=2,
+             pmem=("16M",), pmem_format=True, prepare=user_programs, timeout=300,
+             stdin="/bin/dmatest\npoweroff\n", status=STATUS_POWEROFF,
+             expect=DMATEST_OK, reject=(r"CORRUPTED", r"/bin/dmatest: exit", r"did not wait")),
+    scenario("user-dmatest-unsafe", machine="q35", kernel="holdfast.elf", smp=2,
+             pmem=("16M",), pmem_format=True, prepare=user_programs, timeout=300,
+             stdin="unsafe-demo on\n/bin/dmatest --expect-corrupt\nunsafe-demo off\npoweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"^dmatest: /dmatest.victim CORRUPTED: \d+ of 32768 bytes are not ours$",),
+             reject=(r"/bin/dmatest: exit",)),
+]
