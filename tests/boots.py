@@ -1616,3 +1616,25 @@ BOOTS += [
              expect=(r"^dmatest: /dmatest.victim CORRUPTED: \d+ of 32768 bytes are not ours$",),
              reject=(r"/bin/dmatest: exit",)),
 ]
+
+# The mmap cases (Pintos's mmap-* with Linux's answers, SIGBUS, MAP_PRIVATE,
+# msync) and /dev/dma0's, in KTAP; the debug kernel asserts the locks on
+# those paths; and two rounds of them leak nothing (frames, heap, pins).
+BOOTS += [
+    scenario("user-mmaptests", machine="q35", kernel="holdfast.elf",
+             pmem=("64M",), pmem_format=True, prepare=user_programs, timeout=300,
+             stdin="/bin/mmaptests\npoweroff\n", status=STATUS_POWEROFF,
+             expect=(r"# mmaptests: \d+ passed, 0 failed",
+                     r"^\[pid \d+ /bin/mmaptests: SIGBUS at 0x7e[0-9a-f]+, rip 0x40[0-9a-f]+\]$"),
+             check=usertests_ktap),
+    scenario("user-mmaptests-debug", machine="q35", kernel="debug/holdfast.elf", smp=2,
+             pmem=("64M",), pmem_format=True, prepare=user_programs, timeout=400,
+             stdin="/bin/mmaptests\npoweroff\n", status=STATUS_POWEROFF,
+             expect=(r"# mmaptests: \d+ passed, 0 failed",), check=usertests_ktap),
+    scenario("user-mmap-no-leak", machine="q35", kernel="holdfast.elf", smp=2,
+             pmem=("64M",), pmem_format=True, prepare=user_programs, timeout=400,
+             stdin=("/bin/mmaptests\n/bin/dmatest -n 2\nmem\n"
+                    "/bin/mmaptests\n/bin/dmatest -n 2\nmem\npins\npoweroff\n"),
+             status=STATUS_POWEROFF, check=no_leak,
+             expect=(r"^no pinned pages$",)),
+]
