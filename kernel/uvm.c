@@ -450,6 +450,23 @@ static uint64_t find_gap(struct mm *mm, uint64_t len)
 	return 0;
 }
 
+/*
+ * Where a new region of @len goes: the highest free gap; for a file region
+ * of 2 MiB or more, at an address congruent to the file offset @off
+ * modulo 2 MiB, so that 2 MiB extents can get 2 MiB entries (Linux's
+ * thp_get_unmapped_area does this for DAX).  0: no room.  Caller holds
+ * mm->lock.
+ */
+static uint64_t place(struct mm *mm, uint64_t len, uint64_t off, bool file)
+{
+	uint64_t a, skew = off & (PAGE_SIZE_2M - 1);
+
+	if (!file || len < PAGE_SIZE_2M || !(a = find_gap(mm, len + PAGE_SIZE_2M)) ||
+	    a < PAGE_SIZE_2M)
+		return find_gap(mm, len);
+	return ALIGN_UP(a - skew, PAGE_SIZE_2M) + skew;
+}
+
 int mm_map(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot, unsigned flags,
 	   uint64_t *out)
 {
@@ -479,7 +496,7 @@ int mm_map_backed(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot, uns
 		err = carve(mm, addr, addr + len);
 	} else if (!addr || addr < UVM_MIN_ADDR || addr + len > UVM_STACK_TOP ||
 		   !range_free(mm, addr, addr + len)) {
-		addr = find_gap(mm, len);
+		addr = place(mm, len, ops ? off : 0, ops != NULL);
 		if (!addr)
 			err = -ENOMEM;
 	}
