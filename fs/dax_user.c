@@ -22,10 +22,12 @@
  * Past the end of the file there is nothing: the fault says -EIO and the
  * process gets SIGBUS.
  *
- * pin_user_pages: for each page, a lock-free walk of the process's page
- * table with interrupts off, a pin (pmem page: its descriptor's pin count;
- * DRAM frame: uvm_pin_frame, so munmap/exit cannot free it under DMA),
- * and a re-check that the entry still maps that page.  With interrupts
+ * pin_user_pages: for each page-table entry, a lock-free walk of the
+ * process's page table with interrupts off, a pin on every page of the
+ * entry that the range covers (pmem page: its descriptor's pin count; a
+ * 2 MiB entry pins up to 512 at once, as Linux's gup_huge_pmd does; DRAM
+ * frame: uvm_pin_frame, so munmap/exit cannot free it under DMA), and a
+ * re-check that the entry still maps those pages.  With interrupts
  * off this CPU cannot acknowledge a layout change's shootdown, so the
  * change cannot finish its unmap between the walk and the re-check
  * without the re-check seeing it; if it ran first the re-check fails,
@@ -269,34 +271,51 @@ static void unpin_pa(uint64_t pa)
 		uvm_unpin_frame(pa);
 }
 
-/* The fast path for one page: 0 with *pa pinned, or -EAGAIN (slow path). */
-static int pin_fast(struct pgtable *pt, uint64_t va, bool write, uint64_t *out)
+/*
+ * The fast path from @va: pin the pages of the one entry that maps it (a
+ * 2 MiB entry: up to its end, at most @n), their addresses in @out.  How
+ * many were pinned; 0: take the slow path.
+ */
+static unsigned pin_fast(struct pgtable *pt, uint64_t va, unsigned n, bool write, uint64_t *out)
 {
 	unsigned long fl = irq_save();	/* the shootdown IPI waits for us */
-	uint64_t pa, pa2;
-	unsigned prot;
-	int err = -EAGAIN;
+	uint64_t pa, pa2, size, size2;
+	unsigned prot, prot2, count = 0;
+	struct pmem_page *pg;
 
-	if (!pt_lookup(pt, va, &pa, NULL, &prot) || !(prot & PROT_USER) ||
+	if (!pt_lookup(pt, va, &pa, &size, &prot) || !(prot & PROT_USER) ||
 	    (write && !(prot & PROT_WRITE)))
 		goto out;
 	pa = ALIGN_DOWN(pa, PAGE_SIZE);
-	struct pmem_page *pg = pmem_phys_to_page(pa);
-	if (pg)
-		pmem_pin_page(pg);
-	else if (uvm_pin_frame(pa))
-		goto out;		/* the DRAM pin table is full */
-	if (!pt_lookup(pt, va, &pa2, NULL, &prot) || ALIGN_DOWN(pa2, PAGE_SIZE) != pa ||
-	    (write && !(prot & PROT_WRITE))) {
-		unpin_pa(pa);		/* changed under us: the slow path */
+	count = (unsigned)MIN((uint64_t)n, (ALIGN_DOWN(va, size) + size - va) / PAGE_SIZE);
+	pg = pmem_phys_to_page(pa);
+	if (pg && pmem_phys_to_page(pa + (uint64_t)(count - 1) * PAGE_SIZE) == pg + count - 1) {
+		for (unsigned k = 0; k < count; k++)
+			pmem_pin_page(pg + k);
+	} else {
+		count = 1;			/* DRAM, or pmem at a region's edge */
+		if (pg)
+			pmem_pin_page(pg);
+		else if (uvm_pin_frame(pa)) {
+			count = 0;		/* the DRAM pin table is full */
+			goto out;
+		}
+	}
+	/* The re-check: still the same entry?  (A layout change that
+	 * cleared it first makes us drop the pins and go the slow way.) */
+	if (!pt_lookup(pt, va, &pa2, &size2, &prot2) || ALIGN_DOWN(pa2, PAGE_SIZE) != pa ||
+	    size2 != size || (write && !(prot2 & PROT_WRITE))) {
+		for (unsigned k = 0; k < count; k++)
+			unpin_pa(pa + (uint64_t)k * PAGE_SIZE);
 		STAT_INC(pin_retries);
+		count = 0;
 		goto out;
 	}
-	*out = pa;
-	err = 0;
+	for (unsigned k = 0; k < count; k++)
+		out[k] = pa + (uint64_t)k * PAGE_SIZE;
 out:
 	irq_restore(fl);
-	return err;
+	return count;
 }
 
 int pin_user_pages(struct mm *mm, uint64_t addr, unsigned n, unsigned flags, uint64_t *pages)
@@ -308,28 +327,27 @@ int pin_user_pages(struct mm *mm, uint64_t addr, unsigned n, unsigned flags, uin
 
 	if (!IS_ALIGNED(addr, PAGE_SIZE) || n == 0 || addr + (uint64_t)n * PAGE_SIZE < addr)
 		return -EINVAL;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n;) {
 		uint64_t va = addr + (uint64_t)i * PAGE_SIZE;
-		unsigned tries = 0;
+		unsigned tries = 0, got;
 
-		while ((err = pin_fast(pt, va, write, &pages[i])) == -EAGAIN) {
+		while (!(got = pin_fast(pt, va, n - i, write, &pages[i]))) {
 			if (++tries > PIN_TRIES) {
 				err = -EFAULT;
-				break;
+				goto undo;
 			}
 			/* slow: fault it in under the locks, then look again */
 			err = mm_fault(mm, va, write, false);
 			if (err) {
 				err = err == -ENOMEM ? -ENOMEM : -EFAULT;
-				break;
+				goto undo;
 			}
 		}
-		if (err)
-			goto undo;
 		if (tries)
 			STAT_INC(pins_slow);
 		else
 			STAT_INC(pins_fast);
+		i += got;
 	}
 	return 0;
 undo:
