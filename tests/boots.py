@@ -1638,3 +1638,10 @@ BOOTS += [
              status=STATUS_POWEROFF, check=no_leak,
              expect=(r"^no pinned pages$",)),
 ]
+
+# The in-kernel side of DAX mappings in processes, on the debug kernel
+# (every "caller holds" asserted) with two CPUs (shootdowns).
+BOOTS += [
+    ktap("ktest-dax-user-debug", machine="q35", kernel="debug/holdfast.elf",
+         append="test=dax_user", smp=2, pmem=("16M",)),
+]
