@@ -219,7 +219,7 @@ test: $(B)/holdfast.elf $(B)/debug/holdfast.elf $(B)/holdfast-test.iso $(B)/hold
 demo: $(B)/holdfast.iso tools | check-deps
 	@$(PYTHON) scripts/demo.py --build-dir $(B) --accel '$(if $(ACCEL),$(ACCEL),tcg)'
 
-bench: $(B)/holdfast.elf $(B)/holdfast.iso tools | check-deps
+bench: $(B)/holdfast.elf $(B)/holdfast.iso tools user | check-deps
 	@$(PYTHON) scripts/bench.py --build-dir $(B) --accel '$(ACCEL)'
 
 # The Linux peer harness is not part of this repository: PEER=DIR names

@@ -69,6 +69,9 @@ struct dax_pin {
 	unsigned n;
 	struct pmem_page **pages;
 	bool own_pages;				/* pages[] allocated here */
+	bool borrowed;				/* the pins are pin_user_pages()'s: a
+						 * record for `pins` and the layout
+						 * wait's report only (dax_pin_record) */
 	uint64_t since;
 	char holder[NAME_LEN];
 	char detail[DETAIL_LEN];
@@ -572,7 +575,7 @@ void dax_unpin(struct dax_pin *p)
 	spin_lock(&dax_lock);
 	list_del(&p->node);
 	spin_unlock(&dax_lock);
-	for (unsigned w = 0; w < UNPINNED_WORDS(p->n); w++) {
+	for (unsigned w = 0; !p->borrowed && w < UNPINNED_WORDS(p->n); w++) {
 		uint64_t gone = __atomic_load_n(&p->unpinned[w], __ATOMIC_ACQUIRE);
 		unsigned end = MIN(p->n, (w + 1) * WORD_BITS);
 
@@ -585,6 +588,18 @@ void dax_unpin(struct dax_pin *p)
 	if (p->own_pages)
 		kfree(p->pages);
 	kfree(p);
+}
+
+struct dax_pin *dax_pin_record(struct pmem_page **pages, unsigned n, const char *holder)
+{
+	struct dax_pin *p = n ? new_pin(n, pages, holder) : NULL;
+
+	if (!p)
+		return NULL;
+	p->own_pages = true;
+	p->borrowed = true;		/* ino 0: pages of any files */
+	publish(p);
+	return p;
 }
 
 uint64_t dax_pin_phys(const struct dax_pin *p, uint64_t i)
@@ -656,7 +671,7 @@ static void report_pin(const struct dax_pin *p, void *arg)
 	struct report_ctx *r = arg;
 
 	for (unsigned i = 0; i < p->n; i++) {
-		if (p->pages[i] != r->page || page_unpinned(p, i))
+		if (p->pages[i] != r->page || (!p->borrowed && page_unpinned(p, i)))
 			continue;
 		kprintf("dax:   held by %s%s%s (inode %lu, offset %#lx, %u pages) for %lu ms\n",
 			p->holder, p->detail[0] ? ": " : "", p->detail, p->ino, p->off, p->n,

@@ -35,6 +35,8 @@
 #include <kernel/mm.h>
 #include <lib/string.h>
 #include <lib/errno.h>
+#include <lib/printf.h>
+#include <drivers/pmem.h>
 
 #define S_IFCHR		0020000
 #define DMADEV_WHO	"/dev/dma0"
@@ -55,6 +57,7 @@ struct xfer {
 	int error;			/* atomic: the first error */
 	uint64_t start_ns, end_ns;
 	struct completion done;
+	struct dax_pin *record;		/* who holds the pmem pages, for `pins` */
 };
 
 struct dmadev {
@@ -64,6 +67,8 @@ struct dmadev {
 
 static void xfree(struct xfer *x)
 {
+	if (x->record)
+		dax_unpin(x->record);		/* the record only: xdone() unpinned */
 	kfree(x->desc);
 	kfree(x->src_pa);
 	kfree(x->dst_pa);
@@ -101,6 +106,31 @@ static void xdone(struct dma_desc *d, int status)
 static unsigned pages_of(uint64_t addr, uint64_t len)
 {
 	return (unsigned)((ALIGN_UP(addr + len, PAGE_SIZE) - ALIGN_DOWN(addr, PAGE_SIZE)) / PAGE_SIZE);
+}
+
+/* A record of the pinned pmem pages, naming the process (best effort). */
+static void describe(struct xfer *x, const struct hf_dma_copy *rq)
+{
+	struct pmem_page **pages = kmalloc((x->nsrc + x->ndst) * sizeof(*pages));
+	struct proc *p = proc_current();
+	char who[48], what[48];
+	unsigned k = 0;
+
+	if (!pages)
+		return;
+	for (unsigned i = 0; i < x->nsrc + x->ndst; i++) {
+		uint64_t pa = i < x->nsrc ? x->src_pa[i] : x->dst_pa[i - x->nsrc];
+		struct pmem_page *pg = pmem_phys_to_page(pa);
+		if (pg)
+			pages[k++] = pg;
+	}
+	snprintf(who, sizeof(who), "pid %d %s", p->pid, p->name);
+	if (!(x->record = dax_pin_record(pages, k, who))) {
+		kfree(pages);
+		return;
+	}
+	snprintf(what, sizeof(what), "/dev/dma0: %u descriptors, %lu bytes", x->ndesc, rq->len);
+	dax_pin_set_detail(x->record, what);
 }
 
 /* Pin both ranges and build the descriptors: a new xfer, or NULL with *err. */
@@ -157,6 +187,7 @@ static struct xfer *xprepare(const struct hf_dma_copy *rq, int *err)
 		done += n;
 	}
 	x->outstanding = x->ndesc;
+	describe(x, rq);
 	return x;
 out_unpin_src:
 	for (unsigned i = 0; i < x->nsrc; i++)

@@ -1604,7 +1604,11 @@ BOOTS += [
     scenario("user-dmatest", machine="q35", kernel="holdfast.elf",
              pmem=("16M",), pmem_format=True, prepare=user_programs, timeout=300,
              stdin="/bin/dmatest\npins\npoweroff\n", status=STATUS_POWEROFF,
-             expect=DMATEST_OK, reject=(r"CORRUPTED", r"/bin/dmatest: exit", r"did not wait")),
+             expect=DMATEST_OK + (
+                 r"^dax:   held by pid \d+ /bin/dmatest: /dev/dma0: \d+ descriptors, 32768 bytes "
+                 r"\(inode 0, offset 0, 8 pages\) for \d+ ms$",
+                 r"^no pinned pages$"),
+             reject=(r"CORRUPTED", r"/bin/dmatest: exit", r"did not wait")),
     scenario("user-dmatest-smp2", machine="q35", kernel="holdfast.elf", smp=2,
              pmem=("16M",), pmem_format=True, prepare=user_programs, timeout=300,
              stdin="/bin/dmatest\npoweroff\n", status=STATUS_POWEROFF,

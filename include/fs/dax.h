@@ -319,6 +319,16 @@ int dax_mmap_user(struct mm *mm, struct dax_file f, uint64_t addr, uint64_t len,
  */
 int pin_user_pages(struct mm *mm, uint64_t addr, unsigned n, unsigned flags, uint64_t *pages);
 
+/**
+ * dax_pin_record - a record of @n pmem pages that pin_user_pages() pinned
+ * for @holder, so that `pins` and the layout wait's report name who holds
+ * them (dax_pin_set_detail() says more).  The record owns @pages (kmalloc'ed)
+ * but not the pins: each page is still unpinned with unpin_user_page(),
+ * and dax_unpin() drops only the record.  Locks: none held.  Context:
+ * thread.  NULL when @n is 0 or no memory (then @pages is the caller's).
+ */
+struct dax_pin *dax_pin_record(struct pmem_page **pages, unsigned n, const char *holder);
+
 /** unpin_user_page - drop one pin that pin_user_pages() took on the page at
  * physical @pa.  Any context (DMA done() callbacks); never sleeps. */
 void unpin_user_page(uint64_t pa);
