@@ -197,6 +197,7 @@ static void um_release(void *obj)
 {
 	struct dax_umap *m = obj;
 
+	assert_not_held(&dax_lock);		/* put() may free the file's blocks */
 	spin_lock(&dax_lock);
 	list_del(&m->node);
 	spin_unlock(&dax_lock);
@@ -219,6 +220,7 @@ int dax_mmap_user(struct mm *mm, struct dax_file f, uint64_t addr, uint64_t len,
 	struct dax_umap *m;
 	int err;
 
+	assert_not_held(&dax_lock);
 	if (!file_ok(f) || !len || !IS_ALIGNED(off, PAGE_SIZE) || off + len < off)
 		return -EINVAL;
 	if (!(m = umap_new(f, mm, (flags & UVM_MAP_PRIVATE) != 0)))
@@ -235,6 +237,7 @@ void dax_user_unmap_range(struct dax_file f, uint64_t off, uint64_t end)
 	struct dax_umap *m;
 
 	assert_held_write(layout_of(f));
+	assert_held(&dax_lock);
 	list_for_each_entry(m, &umaps, node) {
 		if (!same_file(m->file, f) || m->end == m->start)
 			continue;
