@@ -80,12 +80,25 @@ static struct dax_umap *umap_new(struct dax_file f, struct mm *mm, bool private)
 	return m;
 }
 
-/* Replace whatever maps [va, va + size) by pa.  Caller holds the layout lock. */
+/*
+ * Replace whatever maps [va, va + size) by pa.  Caller holds the layout
+ * lock.  An unmap costs a shootdown (an IPI to every other CPU), so it
+ * happens only when something is there: a 4 KiB entry (the zero page, a
+ * read-only entry a write replaces), or for a 2 MiB entry whatever made
+ * pt_map answer -EEXIST.
+ */
 static int install(struct pgtable *pt, uint64_t va, uint64_t pa, uint64_t size, unsigned prot)
 {
-	if (size == PAGE_2M || pt_lookup(pt, va, NULL, NULL, NULL))
+	int err;
+
+	if (size == PAGE_SIZE && pt_lookup(pt, va, NULL, NULL, NULL))
 		pt_unmap(pt, va, size);
-	return pt_map(pt, va, pa, size, prot);
+	err = pt_map(pt, va, pa, size, prot);
+	if (err == -EEXIST && size == PAGE_2M) {
+		pt_unmap(pt, va, size);
+		err = pt_map(pt, va, pa, size, prot);
+	}
+	return err;
 }
 
 /* A 2 MiB entry around @va if the region, the file and the extent allow. */
@@ -107,6 +120,24 @@ static bool try_huge(const struct dax_umap *m, uint64_t va, unsigned prot)
 		return false;
 	STAT_INC(faults_2m);
 	return true;
+}
+
+/*
+ * The bytes of the file's last page past its end: holdfs leaves them
+ * undefined (a block allocated ahead, or written partly, holds whatever
+ * it held before: another file's old data), zeroing them only when the
+ * size grows over them.  A mapping shows that page whole, and Linux shows
+ * zeros there, so they are zeroed before the page is mapped.  Harmless to
+ * the file (nothing below the size changes) and to other mappings of the
+ * page (what they stored past the end is not the file's).  @page: the
+ * page's kernel address; @off its file offset.  Caller holds the layout lock.
+ */
+static void zero_past_eof(const struct dax_umap *m, uint64_t off, void *page)
+{
+	uint64_t size;
+
+	if (!m->file.ops->size(m->file.priv, &size) && size > off && size - off < PAGE_SIZE)
+		memset((char *)page + (size - off), 0, PAGE_SIZE - (size - off));
 }
 
 /* Past the end of the file, or no block: what the process gets is SIGBUS. */
@@ -137,10 +168,12 @@ static int um_fault(void *obj, struct pgtable *pt, uint64_t va, bool write, unsi
 	STAT_INC(faults);
 	if (ext.hole || m->private)
 		prot &= ~PROT_WRITE;
-	if (ext.hole)
+	if (ext.hole) {
 		err = install(pt, va, zero_page_pa, PAGE_SIZE, prot);
-	else if (!try_huge(m, va, prot))
+	} else if (!try_huge(m, va, prot)) {	/* a 2 MiB entry never holds the end */
+		zero_past_eof(m, off, phys_to_virt(ALIGN_DOWN(ext.phys, PAGE_SIZE)));
 		err = install(pt, va, ALIGN_DOWN(ext.phys, PAGE_SIZE), PAGE_SIZE, prot);
+	}
 out_unlock:
 	if (exclusive)
 		up_write(layout);
@@ -164,6 +197,7 @@ static int um_cow(void *obj, struct pgtable *pt, uint64_t va, uint64_t frame, un
 		else
 			memcpy(phys_to_virt(frame), phys_to_virt(ALIGN_DOWN(ext.phys, PAGE_SIZE)),
 			       PAGE_SIZE);
+		zero_past_eof(m, m->off + (va - m->start), phys_to_virt(frame));
 		err = install(pt, va, frame, PAGE_SIZE, prot);
 	}
 	up_read(layout);

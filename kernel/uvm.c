@@ -898,10 +898,12 @@ void mm_destroy(struct mm *mm)
 
 struct pgtable *mm_pgtable(struct mm *mm) { return &mm->pt; }
 
+#define SYNC_CHUNK	(512 * PAGE_SIZE)	/* pages looked up per page-table walk */
+
 struct sync_ctx {
 	const struct vma *v;
-	void (*fn)(uint64_t pa, uint64_t len, void *ctx);
-	void *ctx;
+	uint64_t *pa;			/* SYNC_CHUNK / PAGE_SIZE entries */
+	unsigned n;
 };
 
 static void sync_leaf(uint64_t va, uint64_t pa, unsigned prot, void *arg)
@@ -909,17 +911,27 @@ static void sync_leaf(uint64_t va, uint64_t pa, unsigned prot, void *arg)
 	struct sync_ctx *c = arg;
 
 	if (file_page(c->v, pa) && (prot & PROT_WRITE))
-		c->fn(ALIGN_DOWN(pa, PAGE_SIZE), PAGE_SIZE, c->ctx);
+		c->pa[c->n++] = ALIGN_DOWN(pa, PAGE_SIZE);
 }
 
+/*
+ * The pages are collected under the page table's lock (interrupts off) a
+ * chunk at a time and flushed outside it: a 256 MiB msync would otherwise
+ * keep this CPU deaf for the whole flush.  mm->lock keeps the regions; a
+ * layout change may clear an entry meanwhile, and flushing the lines of a
+ * page that just left the file is harmless.
+ */
 int mm_msync(struct mm *mm, uint64_t addr, uint64_t len,
 	     void (*fn)(uint64_t pa, uint64_t len, void *ctx), void *ctx)
 {
 	uint64_t end = addr + ALIGN_UP(len, PAGE_SIZE);
+	struct sync_ctx c = { 0 };
 	int err = 0;
 
 	if (!IS_ALIGNED(addr, PAGE_SIZE) || len > UVM_STACK_TOP || end > UVM_STACK_TOP)
 		return -EINVAL;
+	if (!(c.pa = kmalloc(SYNC_CHUNK / PAGE_SIZE * sizeof(uint64_t))))
+		return -ENOMEM;
 	mutex_lock(&mm->lock);
 	for (uint64_t a = addr; a < end;) {
 		struct vma *v = find_vma(mm, a);
@@ -927,12 +939,19 @@ int mm_msync(struct mm *mm, uint64_t addr, uint64_t len,
 			err = -ENOMEM;
 			break;
 		}
+		uint64_t vend = MIN(end, v->end);
 		if ((v->flags & VMA_FILE) && !(v->flags & VMA_FPRIV)) {
-			struct sync_ctx c = { v, fn, ctx };
-			pt_walk_user(&mm->pt, a, MIN(end, v->end), sync_leaf, &c);
+			for (uint64_t s = a; s < vend; s += SYNC_CHUNK) {
+				c.v = v;
+				c.n = 0;
+				pt_walk_user(&mm->pt, s, MIN(vend, s + SYNC_CHUNK), sync_leaf, &c);
+				for (unsigned i = 0; i < c.n; i++)
+					fn(c.pa[i], PAGE_SIZE, ctx);
+			}
 		}
 		a = v->end;
 	}
 	mutex_unlock(&mm->lock);
+	kfree(c.pa);
 	return err;
 }
