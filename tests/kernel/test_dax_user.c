@@ -18,6 +18,9 @@
 #include <fs/holdfs_platform.h>
 #include <drivers/pmem.h>
 #include <arch/x86_64/paging.h>
+#include <arch/x86_64/smp.h>
+#include <kernel/sched.h>
+#include <kernel/sync.h>
 #include <lib/string.h>
 #include <lib/errno.h>
 
@@ -174,4 +177,74 @@ KTEST(dax_user, bad_pins_are_refused)
 	mm_destroy(mm);
 	hfs_iput(ip);
 	vfs_unlink("/du-bad");
+}
+
+/*
+ * The race itself: one thread pins page 0 of a process's mapping (fast path
+ * when the entry is there, slow path when a truncate took it) while this one
+ * truncates the file to 0 and back, 200 times, on another CPU when there is
+ * one.  Whenever the pinner holds a pin, the page must still be block 0 of
+ * the file: a truncate that would free it waits for the pin.
+ */
+struct race {
+	struct mm *mm;
+	uint64_t va;
+	struct dax_file f;
+	bool stop;			/* atomic */
+	unsigned pins, bad;
+	struct completion done;
+};
+
+static void pinner(void *arg)
+{
+	struct race *r = arg;
+	struct rwsem *layout = r->f.ops->layout_lock(r->f.priv);
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		struct dax_extent e;
+		uint64_t pa;
+
+		if (pin_user_pages(r->mm, r->va, 1, DAX_PIN_WRITE, &pa)) {
+			yield();
+			continue;		/* past the end just now: -EFAULT */
+		}
+		down_read(layout);
+		if (r->f.ops->map(r->f.priv, 0, false, &e) || e.hole ||
+		    ALIGN_DOWN(e.phys, BLK) != pa)
+			r->bad++;		/* a pinned page left the file */
+		up_read(layout);
+		r->pins++;
+		unpin_user_page(pa);
+	}
+	complete(&r->done);
+}
+
+KTEST(dax_user, pin_races_truncate)
+{
+	struct hfs_inode *ip = file_of(t, "/du-race", BLK);
+	struct race r = { 0 };
+	struct thread *th;
+
+	ASSERT_TRUE(t, ip != NULL);
+	r.mm = mm_create();
+	r.f = hfs_dax_file(ip);
+	ASSERT_TRUE(t, r.mm != NULL);
+	ASSERT_OK(t, dax_mmap_user(r.mm, r.f, 0, BLK, RW, UVM_MAP_SHARED, 0, &r.va));
+	completion_init(&r.done);
+	th = smp_online_count() > 1 ? thread_create_on(1, "pinner", pinner, &r)
+				    : thread_create("pinner", pinner, &r);
+	ASSERT_TRUE(t, th != NULL);
+	for (int i = 0; i < 200; i++) {
+		EXPECT_OK(t, hfs_truncate(ip, 0, NULL));
+		EXPECT_OK(t, hfs_truncate(ip, BLK, NULL));	/* a hole: the pin allocates */
+		thread_sleep_ns(200000);
+	}
+	__atomic_store_n(&r.stop, true, __ATOMIC_RELEASE);
+	wait_for_completion(&r.done);
+	thread_join(th);
+	EXPECT_GT(t, r.pins, 0u);
+	EXPECT_EQ(t, r.bad, 0u);
+	mm_destroy(r.mm);
+	hfs_iput(ip);
+	vfs_unlink("/du-race");
 }
