@@ -1625,6 +1625,21 @@ BOOTS += [
              reject=(r"/bin/dmatest: exit",)),
 ]
 
+def mmap_no_leak(text):
+    """no_leak, and the filesystem's used blocks and inodes agree too: every
+    mapping dropped its file reference (an unlinked, mapped file is freed at
+    its last munmap)."""
+    problem = no_leak(text)
+    if problem:
+        return problem
+    dfs = re.findall(r"^pmem0\s+\d+\s+(\d+)\s+\d+\s+\d+\s+(\d+)", text, re.M)
+    if len(dfs) != 2:
+        return f"expected two df reports, got {len(dfs)}"
+    if dfs[0] != dfs[1]:
+        return f"filesystem space or inodes leaked: used KiB, inodes {dfs[0]} -> {dfs[1]}"
+    return None
+
+
 # The mmap cases (Pintos's mmap-* with Linux's answers, SIGBUS, MAP_PRIVATE,
 # msync) and /dev/dma0's, in KTAP; the debug kernel asserts the locks on
 # those paths; and two rounds of them leak nothing (frames, heap, pins).
@@ -1641,9 +1656,9 @@ BOOTS += [
              expect=(r"# mmaptests: \d+ passed, 0 failed",), check=usertests_ktap),
     scenario("user-mmap-no-leak", machine="q35", kernel="holdfast.elf", smp=2,
              pmem=("64M",), pmem_format=True, prepare=user_programs, timeout=400,
-             stdin=("/bin/mmaptests\n/bin/dmatest -n 2\nmem\n"
-                    "/bin/mmaptests\n/bin/dmatest -n 2\nmem\npins\npoweroff\n"),
-             status=STATUS_POWEROFF, check=no_leak,
+             stdin=("/bin/mmaptests\n/bin/dmatest -n 2\nmem\ndf\n"
+                    "/bin/mmaptests\n/bin/dmatest -n 2\nmem\ndf\npins\npoweroff\n"),
+             status=STATUS_POWEROFF, check=mmap_no_leak,
              expect=(r"^no pinned pages$",)),
 ]
 
