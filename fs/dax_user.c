@@ -11,6 +11,10 @@
  * (pt_unmap), before it looks for pins: the same argument as dax.c's
  * top comment, with the process's page table in place of the kernel's.
  *
+ * (The shootdown is tlb_flush_range() after the unmap: the process whose
+ * table changes may be running on any CPU, whatever pt_unmap() itself
+ * flushes for a table it thinks only its owner changes.)
+ *
  * Faults take the file's layout lock shared (exclusive to allocate into a
  * hole) and install the entry while holding it, so a layout change
  * (exclusive) either ran before (the fault sees the new layout) or runs
@@ -283,17 +287,33 @@ void dax_user_unmap_range(struct dax_file f, uint64_t off, uint64_t end)
 		uint64_t vend = m->start + ALIGN_UP(e - m->off, PAGE_SIZE);
 		if (!m->private) {
 			pt_unmap(m->pt, va, vend - va);
-			continue;
+		} else {
+			/* A private region keeps its copies (uvm's frames): only
+			 * the file's pages go.  No copy appears meanwhile: cow
+			 * holds the layout lock. */
+			for (uint64_t a = va; a < vend; a += PAGE_SIZE) {
+				uint64_t pa;
+				if (pt_lookup(m->pt, a, &pa, NULL, NULL) &&
+				    um_file_page(m, ALIGN_DOWN(pa, PAGE_SIZE)))
+					pt_unmap(m->pt, a, PAGE_SIZE);
+			}
 		}
-		/* A private region keeps its copies (uvm's frames): only the
-		 * file's pages go.  No copy appears meanwhile: cow holds the
-		 * layout lock. */
-		for (uint64_t a = va; a < vend; a += PAGE_SIZE) {
-			uint64_t pa;
-			if (pt_lookup(m->pt, a, &pa, NULL, NULL) && um_file_page(m, ALIGN_DOWN(pa, PAGE_SIZE)))
-				pt_unmap(m->pt, a, PAGE_SIZE);
-		}
+		/*
+		 * The shootdown, to every CPU.  pt_unmap() flushes what the
+		 * page table's own kind needs, and for a process's table that
+		 * may be only the CPU doing the change (a process changing its
+		 * own mappings); here the process may be running on any other
+		 * CPU with the old entries in its TLB, still writing the block
+		 * this layout change is about to free.
+		 */
+		tlb_flush_range(va, vend - va);
 	}
+	/* The pin search comes next: no load of a pin count may pass the
+	 * stores that cleared the entries (the pinner's side of this Dekker
+	 * pair is its locked pin increment before the re-check).  The
+	 * shootdown's IPI is such a barrier when it is sent; this one holds
+	 * when no other CPU is online. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
 /* ------------------------------------------------------------ pins */

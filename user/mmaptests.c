@@ -436,6 +436,45 @@ static void t_split(void)
 	close(fd);
 }
 
+static void write_forever(void *arg)
+{
+	volatile char *p = arg;
+
+	for (;;)
+		p[0]++;
+}
+
+/*
+ * A truncate by one process reaches another that is running, perhaps on
+ * another CPU, storing into the page the whole time: its TLB entry must go
+ * (the shootdown), so its next store faults and it dies of SIGBUS, instead
+ * of writing on into a block the file no longer owns.
+ */
+static void t_truncate_reaches_running_writer(void)
+{
+	int fd = make_file(F, 2 * PAGE), st = 0, i;
+	char *p = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	CHECK(p != MAP_FAILED);
+	pid_t pid = fork();
+	if (pid == 0) {
+		write_forever(p + PAGE);
+		_exit(0);
+	}
+	usleep(100000);				/* the writer is at it */
+	CHECK(ftruncate(fd, PAGE) == 0);
+	for (i = 0; i < 300 && waitpid(pid, &st, WNOHANG) == 0; i++)
+		usleep(10000);
+	if (i == 300) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	CHECK(i < 300);				/* not still writing after 3 s */
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGBUS);
+	munmap(p, 2 * PAGE);
+	close(fd);
+}
+
 /* 2 MiB-aligned offset and a big file: the huge-entry path (values only). */
 static void t_big(void)
 {
@@ -535,6 +574,7 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 	{ "mmap_msync", t_msync },
 	{ "mmap_split", t_split },
 	{ "mmap_big", t_big },
+	{ "mmap_truncate_reaches_running_writer", t_truncate_reaches_running_writer },
 	{ "dma0_errors", t_dma0_errors },
 	{ "dma0_copy", t_dma0_copy },
 };
