@@ -86,13 +86,13 @@ all: $(B)/holdfast.elf host-tests tools user
 # (musl-gcc -static); `make run` and the tests install them into /bin on
 # the image with scripts/install_user.py (build/tools/holdfs put).
 MUSL_GCC ?= musl-gcc
-USER_CFLAGS := -static -O2 -Wall -Wextra -Werror -Wno-unused-parameter
+USER_CFLAGS := -static -O2 -Wall -Wextra -Werror -Wno-unused-parameter -Iinclude/uapi
 USER_SRCS := $(sort $(wildcard user/*.c))
 USER_BINS := $(patsubst user/%.c,$(B)/user/%,$(USER_SRCS))
 
 user: $(USER_BINS)
 
-$(B)/user/%: user/%.c
+$(B)/user/%: user/%.c $(wildcard include/uapi/holdfast/*.h)
 	@mkdir -p $(@D)
 	$(say) MUSLCC $<
 	$(Q)$(MUSL_GCC) $(USER_CFLAGS) -o $@ $<
@@ -256,7 +256,7 @@ test: $(B)/holdfast.elf $(B)/debug/holdfast.elf $(B)/holdfast-test.iso $(B)/hold
 demo: $(B)/holdfast.iso tools | check-deps
 	@$(PYTHON) scripts/demo.py --build-dir $(B) --accel '$(if $(ACCEL),$(ACCEL),tcg)'
 
-bench: $(B)/holdfast.elf $(B)/holdfast.iso tools | check-deps
+bench: $(B)/holdfast.elf $(B)/holdfast.iso tools user | check-deps
 	@$(PYTHON) scripts/bench.py --build-dir $(B) --accel '$(ACCEL)'
 
 # The Linux peer harness is not part of this repository: PEER=DIR names

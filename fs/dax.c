@@ -28,6 +28,7 @@
  * atomics on its record only.  Lock order: a file's layout lock -> dax_lock.
  */
 #include <fs/dax.h>
+#include "dax_int.h"
 #include <drivers/dma.h>
 #include <drivers/pmem.h>
 #include <arch/x86_64/paging.h>
@@ -68,6 +69,9 @@ struct dax_pin {
 	unsigned n;
 	struct pmem_page **pages;
 	bool own_pages;				/* pages[] allocated here */
+	bool borrowed;				/* the pins are pin_user_pages()'s: a
+						 * record for `pins` and the layout
+						 * wait's report only (dax_pin_record) */
 	uint64_t since;
 	char holder[NAME_LEN];
 	char detail[DETAIL_LEN];
@@ -81,13 +85,13 @@ struct dax_pin {
 /* The test-only unsafe switch (dax.h); a filesystem's allocator may obey it too. */
 bool dax_unsafe_no_wait;
 
-static spinlock_t dax_lock = SPINLOCK_INIT("dax");
+spinlock_t dax_lock = SPINLOCK_INIT("dax");
 static struct list_node mappings = LIST_INIT(mappings);	/* dax_lock */
 static struct list_node pins = LIST_INIT(pins);		/* dax_lock */
 static uint64_t next_va = DAX_BASE;			/* dax_lock */
-static uint64_t zero_page_pa;
+uint64_t zero_page_pa;
 bool dax_huge_pages = true;
-static struct dax_stats stats;
+struct dax_stats stats;
 
 static void put_mapping(struct dax_mapping *m);
 
@@ -96,20 +100,19 @@ void dax_get_stats(struct dax_stats *st)
 	*st = stats;
 }
 
-#define STAT_INC(f) __atomic_fetch_add(&stats.f, 1, __ATOMIC_RELAXED)
 
 /* The filesystem's side, through its ops. */
-static struct rwsem *layout_of(struct dax_file f)
+struct rwsem *layout_of(struct dax_file f)
 {
 	return f.ops->layout_lock(f.priv);
 }
 
-static bool same_file(struct dax_file a, struct dax_file b)
+bool same_file(struct dax_file a, struct dax_file b)
 {
 	return a.ops == b.ops && a.priv == b.priv;
 }
 
-static bool file_ok(struct dax_file f)
+bool file_ok(struct dax_file f)
 {
 	return f.ops && f.priv && f.ops->map && f.ops->size && f.ops->layout_lock &&
 	       f.ops->grab && f.ops->put && f.ops->ino;
@@ -121,7 +124,7 @@ static bool file_ok(struct dax_file f)
  * that a later size change frees without breaking the layout of that
  * range.  Caller holds the layout lock, exclusive when @alloc.
  */
-static int map_in_size(struct dax_file f, uint64_t off, bool alloc, struct dax_extent *ext)
+int map_in_size(struct dax_file f, uint64_t off, bool alloc, struct dax_extent *ext)
 {
 	uint64_t size;
 	int err;
@@ -214,6 +217,7 @@ void dax_unmap_range(struct dax_file f, uint64_t off, uint64_t len)
 		 * interrupts on). */
 		pt_unmap(&kernel_pgtable, va, vend - va);
 	}
+	dax_user_unmap_range(f, off, end);	/* every process's mappings too */
 	spin_unlock(&dax_lock);
 }
 
@@ -571,7 +575,7 @@ void dax_unpin(struct dax_pin *p)
 	spin_lock(&dax_lock);
 	list_del(&p->node);
 	spin_unlock(&dax_lock);
-	for (unsigned w = 0; w < UNPINNED_WORDS(p->n); w++) {
+	for (unsigned w = 0; !p->borrowed && w < UNPINNED_WORDS(p->n); w++) {
 		uint64_t gone = __atomic_load_n(&p->unpinned[w], __ATOMIC_ACQUIRE);
 		unsigned end = MIN(p->n, (w + 1) * WORD_BITS);
 
@@ -584,6 +588,18 @@ void dax_unpin(struct dax_pin *p)
 	if (p->own_pages)
 		kfree(p->pages);
 	kfree(p);
+}
+
+struct dax_pin *dax_pin_record(struct pmem_page **pages, unsigned n, const char *holder)
+{
+	struct dax_pin *p = n ? new_pin(n, pages, holder) : NULL;
+
+	if (!p)
+		return NULL;
+	p->own_pages = true;
+	p->borrowed = true;		/* ino 0: pages of any files */
+	publish(p);
+	return p;
 }
 
 uint64_t dax_pin_phys(const struct dax_pin *p, uint64_t i)
@@ -655,7 +671,7 @@ static void report_pin(const struct dax_pin *p, void *arg)
 	struct report_ctx *r = arg;
 
 	for (unsigned i = 0; i < p->n; i++) {
-		if (p->pages[i] != r->page || page_unpinned(p, i))
+		if (p->pages[i] != r->page || (!p->borrowed && page_unpinned(p, i)))
 			continue;
 		kprintf("dax:   held by %s%s%s (inode %lu, offset %#lx, %u pages) for %lu ms\n",
 			p->holder, p->detail[0] ? ": " : "", p->detail, p->ino, p->off, p->n,

@@ -586,3 +586,13 @@ struct hfs_inode *vfs_inode(int fd)
 	file_put(f);
 	return ip;
 }
+
+/**
+ * file_inode - the holdfs inode behind open file @f with a new reference
+ * (hfs_iput), or NULL when @f is not a holdfs file (a pipe, the console, a
+ * device, devfs).  For mmap.  Context: any thread.
+ */
+struct hfs_inode *file_inode(struct file *f)
+{
+	return !f->fops && FOPS(f) == &vfs_holdfs_ops ? hfs_igrab(f->at.node) : NULL;
+}

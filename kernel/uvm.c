@@ -15,9 +15,21 @@
  * reference frees the frames.  A private page's frame belongs to the one
  * page table entry that maps it.
  *
+ * File-backed regions (VMA_FILE: a DAX mmap of a file) carry an object
+ * and the operations of whoever made them (struct uvm_backing_ops, the
+ * DAX layer's fs/dax_user.c); uvm tells the object every change of the
+ * region's range, always after clearing the entries of a range it drops.
+ * Their private copies (MAP_PRIVATE, first write) are uvm's own frames.
+ *
+ * DRAM frames pinned for DMA (uvm_pin_frame) sit in pin_table; freeing a
+ * pinned frame is deferred to its last unpin.
+ *
  * Locking: mm->lock (mutex) over the region array, brk and page-table
  * changes; shm->lock (spinlock) over its frame array; the page table's
  * spinlock inside.  Order: mm->lock, then shm->lock, then the page table's.
+ * A file's layout change clears entries of VMA_FILE regions without
+ * mm->lock (the page table's own lock serialises it; see uvm.h).
+ * pin_lock (irqsave spinlock, innermost) over pin_table.
  */
 #include <kernel/uvm.h>
 #include <kernel/mm.h>
@@ -32,6 +44,8 @@
 #define VMA_SHARED	0x1		/* frames live in vma->shm */
 #define VMA_STACK	0x2
 #define VMA_HEAP	0x4
+#define VMA_FILE	0x8		/* backed: bops/bobj (a file mapping) */
+#define VMA_FPRIV	0x10		/* VMA_FILE, MAP_PRIVATE: copy on write */
 
 struct shm {
 	spinlock_t lock;
@@ -46,6 +60,9 @@ struct vma {
 	unsigned flags;			/* VMA_* */
 	struct shm *shm;		/* VMA_SHARED */
 	uint64_t shm_off;		/* page index of start in shm */
+	const struct uvm_backing_ops *bops;	/* VMA_FILE */
+	void *bobj;			/* VMA_FILE: one per region */
+	uint64_t foff;			/* VMA_FILE: file offset of start */
 };
 
 struct mm {
@@ -75,8 +92,105 @@ static uint64_t frame_alloc(void)
 	return pa;
 }
 
+/* ------------------------------------------------------------- pins */
+
+#define PIN_SLOTS	1024		/* pinned DRAM frames at once */
+#define PIN_TOMB	1		/* a slot whose frame was unpinned */
+
+struct pin_slot {
+	uint64_t pa;			/* 0 empty, PIN_TOMB, or a frame */
+	uint32_t count;
+	bool dead;			/* freed while pinned: the last unpin frees */
+};
+static spinlock_t pin_lock = SPINLOCK_INIT("uvm_pins");
+static struct pin_slot pin_table[PIN_SLOTS];	/* pin_lock */
+static size_t pinned;				/* pin_lock (read racily) */
+
+/* The slot of @pa, or NULL.  Caller holds pin_lock. */
+static struct pin_slot *pin_find(uint64_t pa)
+{
+	unsigned h = (unsigned)(pa >> PAGE_SHIFT) % PIN_SLOTS;
+
+	for (unsigned i = 0; i < PIN_SLOTS; i++) {
+		struct pin_slot *sl = &pin_table[(h + i) % PIN_SLOTS];
+		if (sl->pa == pa)
+			return sl;
+		if (!sl->pa)
+			return NULL;
+	}
+	return NULL;
+}
+
+int uvm_pin_frame(uint64_t pa)
+{
+	unsigned h = (unsigned)(pa >> PAGE_SHIFT) % PIN_SLOTS;
+	unsigned long f = spin_lock_irqsave(&pin_lock);
+	struct pin_slot *sl = pin_find(pa);
+	int err = 0;
+
+	if (!sl) {
+		for (unsigned i = 0; i < PIN_SLOTS && !sl; i++) {
+			struct pin_slot *c = &pin_table[(h + i) % PIN_SLOTS];
+			if (c->pa <= PIN_TOMB)
+				sl = c;
+		}
+		if (sl) {
+			sl->pa = pa;
+			sl->count = 0;
+			sl->dead = false;
+			pinned++;
+		}
+	}
+	if (sl)
+		sl->count++;
+	else
+		err = -ENOMEM;
+	spin_unlock_irqrestore(&pin_lock, f);
+	return err;
+}
+
+void uvm_unpin_frame(uint64_t pa)
+{
+	unsigned long f = spin_lock_irqsave(&pin_lock);
+	struct pin_slot *sl = pin_find(pa);
+	bool free_it = false;
+
+	if (!sl || !sl->count)
+		panic("uvm: unpin of frame %#lx that is not pinned", pa);
+	if (--sl->count == 0) {
+		free_it = sl->dead;
+		sl->pa = PIN_TOMB;
+		pinned--;
+	}
+	spin_unlock_irqrestore(&pin_lock, f);
+	if (free_it) {				/* munmap/exit left it to us */
+		pmm_free_page(pa);
+		__atomic_sub_fetch(&user_frames, 1, __ATOMIC_RELAXED);
+	}
+}
+
+size_t uvm_pinned_frames(void) { return READ_ONCE(pinned); }
+
+/* A pinned frame is not freed now: true when the last unpin will do it. */
+static bool pin_defer_free(uint64_t pa)
+{
+	struct pin_slot *sl;
+	unsigned long f;
+
+	if (!READ_ONCE(pinned))
+		return false;
+	f = spin_lock_irqsave(&pin_lock);
+	sl = pin_find(pa);
+	if (sl)
+		sl->dead = true;
+	spin_unlock_irqrestore(&pin_lock, f);
+	return sl != NULL;
+}
+
 static void frame_free(uint64_t pa)
 {
+	if (pin_defer_free(pa))
+		return;
 	pmm_free_page(pa);
 	__atomic_sub_fetch(&user_frames, 1, __ATOMIC_RELAXED);
 }
@@ -198,6 +312,41 @@ static void remove_vma(struct mm *mm, unsigned i)
 	mm->nvma--;
 }
 
+/* Is @pa (mapped in region @v) the file's page rather than a frame of ours? */
+static bool file_page(const struct vma *v, uint64_t pa)
+{
+	return (v->flags & VMA_FILE) && v->bops->file_page(v->bobj, ALIGN_DOWN(pa, PAGE_SIZE));
+}
+
+/* Tell a file region's object its range (after any change of it). */
+static void tell_range(struct vma *v)
+{
+	if (v->flags & VMA_FILE)
+		v->bops->set_range(v->bobj, v->start, v->end, v->foff);
+}
+
+/* Give @part (a copy of a region's fields) its own reference to what backs
+ * the region: shm_get, or a new object for a file region.  0 or -ENOMEM. */
+static int share_backing(struct mm *mm, struct vma *part)
+{
+	if (part->shm)
+		shm_get(part->shm);
+	if (part->flags & VMA_FILE) {
+		part->bobj = part->bops->clone(part->bobj, mm);
+		if (!part->bobj)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void drop_backing(struct vma *v)
+{
+	if (v->shm)
+		shm_put(v->shm);
+	if (v->flags & VMA_FILE)
+		v->bops->release(v->bobj);
+}
+
 struct unmap_ctx {
 	struct mm *mm;
 	const struct vma *v;
@@ -208,7 +357,7 @@ static void drop_leaf(uint64_t va, uint64_t pa, unsigned prot, void *arg)
 {
 	struct unmap_ctx *c = arg;
 
-	if (!(c->v->flags & VMA_SHARED)) {
+	if (!(c->v->flags & VMA_SHARED) && !file_page(c->v, pa)) {
 		frame_free(pa);
 		c->mm->pages--;
 	}
@@ -245,26 +394,30 @@ static int carve(struct mm *mm, uint64_t start, uint64_t end)
 				return -ENOMEM;
 			tail.start = e;
 			tail.shm_off += (e - v->start) / PAGE_SIZE;
-			if (tail.shm)
-				shm_get(tail.shm);
+			tail.foff += e - v->start;
+			if (share_backing(mm, &tail))
+				return -ENOMEM;
+			tell_range(&tail);	/* covered before the entries go */
 			drop_pages(mm, v, s, e);
 			v->end = s;
+			tell_range(v);
 			insert_vma(mm, &tail);
 			return 0;
 		}
-		drop_pages(mm, v, s, e);
+		drop_pages(mm, v, s, e);	/* entries first, then the object */
 		if (s == v->start && e == v->end) {
-			if (v->shm)
-				shm_put(v->shm);
+			drop_backing(v);
 			remove_vma(mm, i);
 			continue;
 		}
 		if (s == v->start) {
 			v->shm_off += (e - v->start) / PAGE_SIZE;
+			v->foff += e - v->start;
 			v->start = e;
 		} else {
 			v->end = s;
 		}
+		tell_range(v);
 		i++;
 	}
 	return 0;
@@ -297,8 +450,31 @@ static uint64_t find_gap(struct mm *mm, uint64_t len)
 	return 0;
 }
 
+/*
+ * Where a new region of @len goes: the highest free gap; for a file region
+ * of 2 MiB or more, at an address congruent to the file offset @off
+ * modulo 2 MiB, so that 2 MiB extents can get 2 MiB entries (Linux's
+ * thp_get_unmapped_area does this for DAX).  0: no room.  Caller holds
+ * mm->lock.
+ */
+static uint64_t place(struct mm *mm, uint64_t len, uint64_t off, bool file)
+{
+	uint64_t a, skew = off & (PAGE_SIZE_2M - 1);
+
+	if (!file || len < PAGE_SIZE_2M || !(a = find_gap(mm, len + PAGE_SIZE_2M)) ||
+	    a < PAGE_SIZE_2M)
+		return find_gap(mm, len);
+	return ALIGN_UP(a - skew, PAGE_SIZE_2M) + skew;
+}
+
 int mm_map(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot, unsigned flags,
 	   uint64_t *out)
+{
+	return mm_map_backed(mm, addr, len, prot, flags, 0, NULL, NULL, out);
+}
+
+int mm_map_backed(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot, unsigned flags,
+		  uint64_t off, const struct uvm_backing_ops *ops, void *obj, uint64_t *out)
 {
 	struct vma v = { 0 };
 	unsigned share = flags & (UVM_MAP_SHARED | UVM_MAP_PRIVATE);
@@ -320,7 +496,7 @@ int mm_map(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot, unsigned f
 		err = carve(mm, addr, addr + len);
 	} else if (!addr || addr < UVM_MIN_ADDR || addr + len > UVM_STACK_TOP ||
 		   !range_free(mm, addr, addr + len)) {
-		addr = find_gap(mm, len);
+		addr = place(mm, len, ops ? off : 0, ops != NULL);
 		if (!addr)
 			err = -ENOMEM;
 	}
@@ -329,7 +505,12 @@ int mm_map(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot, unsigned f
 	v.start = addr;
 	v.end = addr + len;
 	v.prot = prot;
-	if (share == UVM_MAP_SHARED) {
+	if (ops) {
+		v.flags = VMA_FILE | (share == UVM_MAP_PRIVATE ? VMA_FPRIV : 0);
+		v.bops = ops;
+		v.bobj = obj;
+		v.foff = off;
+	} else if (share == UVM_MAP_SHARED) {
 		v.flags = VMA_SHARED;
 		v.shm = shm_new(len / PAGE_SIZE);
 		if (!v.shm) {
@@ -340,8 +521,10 @@ int mm_map(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot, unsigned f
 	err = insert_vma(mm, &v);
 	if (err && v.shm)
 		shm_put(v.shm);
-	if (!err)
+	if (!err) {
+		tell_range(&v);
 		*out = addr;
+	}
 out:
 	mutex_unlock(&mm->lock);
 	return err;
@@ -396,30 +579,47 @@ int mm_protect(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot)
 			mid.start = s;
 			mid.end = e;
 			mid.shm_off += (s - v->start) / PAGE_SIZE;
+			mid.foff += s - v->start;
 			tail.start = e;
 			tail.shm_off += (e - v->start) / PAGE_SIZE;
+			tail.foff += e - v->start;
 			mid.prot = prot;
 			if (e < v->end) {
-				if (tail.shm)
-					shm_get(tail.shm);
+				if (share_backing(mm, &tail)) {
+					err = -ENOMEM;
+					goto out;
+				}
+				tell_range(&tail);
 				insert_vma(mm, &tail);
 				v = &mm->vma[i];
 			}
 			if (s > v->start) {
-				if (mid.shm)
-					shm_get(mid.shm);
+				if (share_backing(mm, &mid)) {
+					v->end = e;	/* the tail is its own now */
+					tell_range(v);
+					err = -ENOMEM;
+					goto out;
+				}
+				tell_range(&mid);
 				v->end = s;
+				tell_range(v);
 				insert_vma(mm, &mid);
 			} else {
 				v->end = e;
 				v->prot = prot;
+				tell_range(v);
 			}
 		} else {
 			v->prot = prot;
 		}
 		/* Pages already there: keep them, with the new access.  With
 		 * no access at all they stay mapped for the kernel only. */
-		pt_protect(&mm->pt, s, e - s, prot ? pt_prot(prot) : PROT_READ);
+		/* A file region's entries go read-only: a write faults, and
+		 * the fault decides (a file page, a hole, a private copy). */
+		if (v->flags & VMA_FILE || !(prot & UVM_PROT_WRITE))
+			pt_protect(&mm->pt, s, e - s, prot ? pt_prot(prot & ~UVM_PROT_WRITE) : PROT_READ);
+		else
+			pt_protect(&mm->pt, s, e - s, pt_prot(prot));
 	}
 out:
 	mutex_unlock(&mm->lock);
@@ -507,6 +707,36 @@ static int fault_in(struct mm *mm, struct vma *v, uint64_t va)
 	return 0;
 }
 
+/*
+ * A fault in file region @v: a file page through the backing object, or
+ * for a write to a private region a private copy.  Caller holds mm->lock.
+ */
+static int file_fault(struct mm *mm, struct vma *v, uint64_t addr, bool write)
+{
+	uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE), pa, npa;
+	unsigned prot;
+	bool present;
+	int err;
+
+	assert_held(&mm->lock);
+	present = pt_lookup(&mm->pt, va, &pa, NULL, &prot);
+	if (present && (!write || (prot & PROT_WRITE)))
+		return (prot & PROT_USER) ? 0 : -EFAULT;	/* a stale TLB entry */
+	if (!(v->flags & VMA_FPRIV) || !write)
+		return v->bops->fault(v->bobj, &mm->pt, va, write, pt_prot(v->prot));
+	if (present && !file_page(v, pa))		/* our copy, read-only after mprotect */
+		return pt_protect(&mm->pt, va, PAGE_SIZE, pt_prot(v->prot));
+	if (!(npa = frame_alloc()))
+		return -ENOMEM;
+	err = v->bops->cow(v->bobj, &mm->pt, va, npa, pt_prot(v->prot));
+	if (err) {
+		frame_free(npa);
+		return err == -EIO ? err : -ENOMEM;
+	}
+	mm->pages++;
+	return 0;
+}
+
 int mm_fault(struct mm *mm, uint64_t addr, bool write, bool exec)
 {
 	struct vma *v;
@@ -518,6 +748,10 @@ int mm_fault(struct mm *mm, uint64_t addr, bool write, bool exec)
 	if (!v || !v->prot || (write && !(v->prot & UVM_PROT_WRITE)) ||
 	    (exec && !(v->prot & UVM_PROT_EXEC)))
 		goto out;
+	if (v->flags & VMA_FILE) {
+		err = file_fault(mm, v, addr, write);
+		goto out;
+	}
 	if (pt_lookup(&mm->pt, addr, NULL, NULL, &prot)) {
 		/* present: the access is allowed, so the entry is just new
 		 * to this CPU's TLB (a stale entry); retry */
@@ -576,6 +810,8 @@ static void copy_leaf(uint64_t va, uint64_t pa, unsigned prot, void *arg)
 
 	if (c->err)
 		return;
+	if (file_page(c->v, pa))
+		return;		/* the child faults file pages in itself */
 	if (!(c->v->flags & VMA_SHARED)) {
 		npa = pmm_alloc_page();
 		if (!npa) {
@@ -605,9 +841,12 @@ struct mm *mm_fork(struct mm *mm)
 	for (unsigned i = 0; i < mm->nvma && !c.err; i++) {
 		struct vma *v = &mm->vma[i];
 		child->vma[i] = *v;
-		if (v->shm)
-			shm_get(v->shm);
+		if (share_backing(child, &child->vma[i])) {
+			c.err = -ENOMEM;
+			break;
+		}
 		child->nvma++;
+		tell_range(&child->vma[i]);
 		c.v = v;
 		pt_walk_user(&mm->pt, v->start, v->end, copy_leaf, &c);
 	}
@@ -626,7 +865,7 @@ static void destroy_leaf(uint64_t va, uint64_t pa, unsigned prot, void *arg)
 
 	if (!v)
 		panic("uvm: page %#lx mapped outside every region", va);
-	if (!(v->flags & VMA_SHARED)) {
+	if (!(v->flags & VMA_SHARED) && !file_page(v, pa)) {
 		frame_free(pa);
 		mm->pages--;
 	}
@@ -636,6 +875,16 @@ void mm_destroy(struct mm *mm)
 {
 	/* nobody else can reach @mm now; the lock is for the assertions */
 	mutex_lock(&mm->lock);
+	/* File regions first: their entries, then their objects, so no
+	 * layout change touches this page table once it goes. */
+	for (unsigned i = 0; i < mm->nvma; i++) {
+		struct vma *v = &mm->vma[i];
+		if (v->flags & VMA_FILE) {
+			drop_pages(mm, v, v->start, v->end);
+			v->bops->release(v->bobj);
+			v->flags &= ~VMA_FILE;
+		}
+	}
 	pt_destroy_user(&mm->pt, destroy_leaf, mm);
 	for (unsigned i = 0; i < mm->nvma; i++)
 		if (mm->vma[i].shm)
@@ -643,4 +892,66 @@ void mm_destroy(struct mm *mm)
 	mm->nvma = 0;
 	mutex_unlock(&mm->lock);
 	kfree(mm);
+}
+
+/* ------------------------------------------------------------- msync */
+
+struct pgtable *mm_pgtable(struct mm *mm) { return &mm->pt; }
+
+#define SYNC_CHUNK	(512 * PAGE_SIZE)	/* pages looked up per page-table walk */
+
+struct sync_ctx {
+	const struct vma *v;
+	uint64_t *pa;			/* SYNC_CHUNK / PAGE_SIZE entries */
+	unsigned n;
+};
+
+static void sync_leaf(uint64_t va, uint64_t pa, unsigned prot, void *arg)
+{
+	struct sync_ctx *c = arg;
+
+	if (file_page(c->v, pa) && (prot & PROT_WRITE))
+		c->pa[c->n++] = ALIGN_DOWN(pa, PAGE_SIZE);
+}
+
+/*
+ * The pages are collected under the page table's lock (interrupts off) a
+ * chunk at a time and flushed outside it: a 256 MiB msync would otherwise
+ * keep this CPU deaf for the whole flush.  mm->lock keeps the regions; a
+ * layout change may clear an entry meanwhile, and flushing the lines of a
+ * page that just left the file is harmless.
+ */
+int mm_msync(struct mm *mm, uint64_t addr, uint64_t len,
+	     void (*fn)(uint64_t pa, uint64_t len, void *ctx), void *ctx)
+{
+	uint64_t end = addr + ALIGN_UP(len, PAGE_SIZE);
+	struct sync_ctx c = { 0 };
+	int err = 0;
+
+	if (!IS_ALIGNED(addr, PAGE_SIZE) || len > UVM_STACK_TOP || end > UVM_STACK_TOP)
+		return -EINVAL;
+	if (!(c.pa = kmalloc(SYNC_CHUNK / PAGE_SIZE * sizeof(uint64_t))))
+		return -ENOMEM;
+	mutex_lock(&mm->lock);
+	for (uint64_t a = addr; a < end;) {
+		struct vma *v = find_vma(mm, a);
+		if (!v) {
+			err = -ENOMEM;
+			break;
+		}
+		uint64_t vend = MIN(end, v->end);
+		if ((v->flags & VMA_FILE) && !(v->flags & VMA_FPRIV)) {
+			for (uint64_t s = a; s < vend; s += SYNC_CHUNK) {
+				c.v = v;
+				c.n = 0;
+				pt_walk_user(&mm->pt, s, MIN(vend, s + SYNC_CHUNK), sync_leaf, &c);
+				for (unsigned i = 0; i < c.n; i++)
+					fn(c.pa[i], PAGE_SIZE, ctx);
+			}
+		}
+		a = v->end;
+	}
+	mutex_unlock(&mm->lock);
+	kfree(c.pa);
+	return err;
 }

@@ -221,6 +221,12 @@ FIGURES = (
     Figure("pin_unpin_fast", NS,
            "per page: pin + unpin 512 mapped pages through the lock-free fast path",
            targets=(Target(AT_MOST, 300),), higher_is_better=False),
+    Figure("pin_user_fast", NS,
+           "per page: pin_user_pages + unpin of 512 present pages of a process's DAX mapping",
+           targets=(Target(AT_MOST, 300),), higher_is_better=False),
+    Figure("user_mmap_write", MBS,
+           "/bin/daxbench: memset a MAP_SHARED mapping of an allocated 256 MiB file + msync",
+           ceiling="fs_mmap_write", targets=(Target(CEILING, 0.9),)),
     Figure("pin_unpin_slow", NS,
            "per page: pin + unpin 512 pages whose entries were dropped (fault path)",
            higher_is_better=False),
@@ -1143,12 +1149,40 @@ def parse_args(argv):
     return args
 
 
+# The figures only a process can measure: a user program (user/daxbench.c)
+# installed on the fresh image and typed after `bench`; it prints the same
+# "bench NAME VALUE UNIT" lines.
+USER_BENCH = "/bin/daxbench"
+USER_BENCH_FIGURES = ("user_mmap_write",)
+
+
+def user_bench_wanted(args):
+    return not args.names or any(n in USER_BENCH_FIGURES for n in args.names)
+
+
+def install_user_bench(args, image):
+    """Put build/user/daxbench into /bin of @image; False (and why) if not."""
+    prog = os.path.join(args.build_dir, "user", "daxbench")
+    if not os.path.exists(prog):
+        print(f"user benchmarks skipped: {prog} is not built ('make user')")
+        return False
+    import install_user  # scripts/install_user.py
+    problem = install_user.install(args.build_dir, image, [prog])
+    if problem:
+        print(f"user benchmarks skipped: {problem}")
+        return False
+    return True
+
+
 def bench_command(args):
     words = [BENCH_COMMAND]
     if args.quick:
         words.append(BENCH_QUICK_FLAG)
     words.append(BENCH_WRITE_FLAG)
-    words += args.names or []
+    kernel_names = [n for n in args.names or [] if n not in USER_BENCH_FIGURES]
+    if args.names and not kernel_names:
+        return None         # only user figures asked for
+    words += kernel_names
     return " ".join(words)
 
 
@@ -1222,10 +1256,13 @@ def _run_on_image(args, binary, iso, elf, image, size):
     if args.verbose:
         print("qemu:", qemu.shell_quote(cmd))
     typed = bench_command(args)
+    commands = [typed] if typed else []
+    if user_bench_wanted(args) and install_user_bench(args, image):
+        commands.append(USER_BENCH + (" -q" if args.quick else ""))
     print(f"machine: {machine_description(args, accel)}; typing "
-          f"'{typed}' (timeout {args.timeout:g} s)", flush=True)
+          f"'{' then '.join(commands)}' (timeout {args.timeout:g} s)", flush=True)
     text, problem = run_machine(cmd, args.out_dir,
-                                [typed, POWEROFF_COMMAND], args.timeout)
+                                commands + [POWEROFF_COMMAND], args.timeout)
     return text, accel, problem
 
 

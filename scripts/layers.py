@@ -59,7 +59,9 @@ UNITS = [
     ("arch", 2, ["arch/", "include/arch/"]),
     ("kernel", 2, ["kernel/", "include/kernel/"]),
     ("drivers", 3, ["drivers/", "include/drivers/"]),
-    ("dax", 4, ["fs/dax.c", "include/fs/dax"]),
+    ("dax", 4, ["fs/dax.c", "fs/dax_", "include/fs/dax"]),
+    # What user programs include (struct layouts of ioctls): no code.
+    ("uapi", 1, ["include/uapi/"]),
     ("holdfs", 5, ["fs/holdfs/", "include/fs/holdfs"]),
     ("vfs", 6, ["fs/vfs", "fs/devfs.c", "include/fs/vfs.h"]),
     ("dmafile", 6, ["fs/dmafile.c", "include/fs/dmafile.h"]),

@@ -123,7 +123,13 @@ static int do_open(int dirfd, uint64_t upath, uint64_t flags, uint64_t mode)
 		kfree(path);
 		return -EINVAL;
 	}
-	err = vfs_file_open(path, hflags, (uint32_t)mode & 07777 & ~proc_current()->umask, &f);
+	if (!strcmp(path, DMADEV_PATH)) {		/* a device of the top layer */
+		f = dmadev_open();
+		err = f ? 0 : -ENOMEM;
+	} else {
+		err = vfs_file_open(path, hflags, (uint32_t)mode & 07777 & ~proc_current()->umask,
+				    &f);
+	}
 	kfree(path);
 	if (err)
 		return err;
@@ -869,6 +875,11 @@ SYS(sys_ioctl)
 
 	if (!f)
 		return -EBADF;
+	if (dmadev_is(f)) {
+		r = dmadev_ioctl(f, (uint32_t)a1, a2);	/* Linux: unsigned int cmd */
+		file_put(f);
+		return r;
+	}
 	if (file_fops(f) && file_fops(f)->getattr) {
 		struct hfs_stat st;
 		file_fops(f)->getattr(f, &st);

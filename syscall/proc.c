@@ -351,8 +351,8 @@ SYS(sys_mmap)
 	uint64_t addr;
 	int err;
 
-	if (!(a3 & UVM_MAP_ANON))
-		return (int64_t)a4 < 0 && (int)a4 != -1 ? -EBADF : -ENODEV;	/* file mappings: DAX mmap comes next */
+	if (!(a3 & UVM_MAP_ANON))		/* a file: DAX mmap (syscall/mman.c) */
+		return sys_mmap_file(a0, a1, (unsigned)a2, (unsigned)a3, (int)a4, a5);
 	if (a5 & (PAGE_SIZE - 1))
 		return -EINVAL;
 	err = mm_map(proc_current()->mm, a0, a1, (unsigned)a2,

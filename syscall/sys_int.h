@@ -58,6 +58,15 @@ struct user_start {
 /* syscall/names.c: Linux's name of each number (NULL: none). */
 #define SYSCALL_NAMES	447
 extern const char *const syscall_names[SYSCALL_NAMES];
+/* syscall/mman.c: mmap of a file descriptor (not MAP_ANONYMOUS). */
+int64_t sys_mmap_file(uint64_t addr, uint64_t len, unsigned prot, unsigned flags, int fd,
+		      uint64_t off);
+/* syscall/dmadev.c: /dev/dma0.  dmadev_open: a new open file of it, or
+ * NULL (no memory); dmadev_ioctl serves ioctl(2) on such a file. */
+struct file *dmadev_open(void);
+bool dmadev_is(struct file *f);
+int64_t dmadev_ioctl(struct file *f, uint64_t cmd, uint64_t arg);
+#define DMADEV_PATH	"/dev/dma0"
 
 /* The handlers, by file. */
 SYS(sys_read); SYS(sys_write); SYS(sys_open); SYS(sys_openat); SYS(sys_close);
@@ -79,6 +88,6 @@ SYS(sys_rt_sigaction); SYS(sys_rt_sigprocmask); SYS(sys_set_robust_list);
 SYS(sys_prlimit64); SYS(sys_getrlimit); SYS(sys_sched_yield); SYS(sys_uname);
 SYS(sys_clock_gettime); SYS(sys_gettimeofday); SYS(sys_nanosleep); SYS(sys_clock_nanosleep);
 SYS(sys_brk); SYS(sys_mmap); SYS(sys_munmap); SYS(sys_mprotect); SYS(sys_madvise);
-SYS(sys_getrandom); SYS(sys_time); SYS(sys_pause); SYS(sys_umask);
+SYS(sys_getrandom); SYS(sys_time); SYS(sys_pause); SYS(sys_umask); SYS(sys_msync);
 
 #endif

@@ -48,6 +48,7 @@ static const sys_fn table[NR_MAX] = {
 	E(21, "access", sys_access),
 	E(22, "pipe", sys_pipe),
 	E(24, "sched_yield", sys_sched_yield),
+	E(26, "msync", sys_msync),
 	E(28, "madvise", sys_madvise),
 	E(32, "dup", sys_dup),
 	E(33, "dup2", sys_dup2),

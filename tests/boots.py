@@ -1874,3 +1874,80 @@ BOOTS += [
                      r"errors \d+, timeouts 1, aborts 1, resets 1$"),
              reject=(r"^dma-cp \(from NVMe\)", r"dma: BUG")),
 ]
+
+# DAX mappings in processes and /dev/dma0 (docs/11-user-space.md, "DAX
+# mmap, pins and /dev/dma0"): the seed's scenario as two processes.  One
+# maps /dmatest.data and starts a DMA into it; the other truncates the file
+# and must wait; a file written afterwards gets the freed blocks and must
+# be intact.  With the unsafe switch the test must see the corruption.
+DMATEST_OK = (r"^dmatest: truncate returned after \d+ ms$",
+              r"^dmatest: DMA of 8 pages done in \d+ ms, result 0$",
+              r"^dmatest: /dmatest.victim intact$")
+BOOTS += [
+    scenario("user-dmatest", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True, prepare=user_programs, timeout=300,
+             stdin="/bin/dmatest\npins\npoweroff\n", status=STATUS_POWEROFF,
+             expect=DMATEST_OK + (
+                 r"^dax:   held by pid \d+ /bin/dmatest: /dev/dma0: \d+ descriptors, 32768 bytes "
+                 r"\(inode 0, offset 0, 8 pages\) for \d+ ms$",
+                 r"^no pinned pages$"),
+             reject=(r"CORRUPTED", r"/bin/dmatest: exit", r"did not wait")),
+    scenario("user-dmatest-smp2", machine="q35", kernel="holdfast.elf", smp=2,
+             pmem=("16M",), pmem_format=True, prepare=user_programs, timeout=300,
+             stdin="/bin/dmatest\npoweroff\n", status=STATUS_POWEROFF,
+             expect=DMATEST_OK, reject=(r"CORRUPTED", r"/bin/dmatest: exit", r"did not wait")),
+    scenario("user-dmatest-debug", machine="q35", kernel="debug/holdfast.elf", smp=2,
+             pmem=("16M",), pmem_format=True, prepare=user_programs, timeout=300,
+             stdin="/bin/dmatest\npoweroff\n", status=STATUS_POWEROFF,
+             expect=DMATEST_OK, reject=(r"CORRUPTED", r"/bin/dmatest: exit", r"did not wait")),
+    scenario("user-dmatest-unsafe", machine="q35", kernel="holdfast.elf", smp=2,
+             pmem=("16M",), pmem_format=True, prepare=user_programs, timeout=300,
+             stdin="unsafe-demo on\n/bin/dmatest --expect-corrupt\nunsafe-demo off\npoweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"^dmatest: /dmatest.victim CORRUPTED: \d+ of 32768 bytes are not ours$",),
+             reject=(r"/bin/dmatest: exit",)),
+]
+
+def mmap_no_leak(text):
+    """no_leak, and the filesystem's used blocks and inodes agree too: every
+    mapping dropped its file reference (an unlinked, mapped file is freed at
+    its last munmap)."""
+    problem = no_leak(text)
+    if problem:
+        return problem
+    dfs = re.findall(r"^pmem0\s+\d+\s+(\d+)\s+\d+\s+\d+\s+(\d+)", text, re.M)
+    if len(dfs) != 2:
+        return f"expected two df reports, got {len(dfs)}"
+    if dfs[0] != dfs[1]:
+        return f"filesystem space or inodes leaked: used KiB, inodes {dfs[0]} -> {dfs[1]}"
+    return None
+
+
+# The mmap cases (Pintos's mmap-* with Linux's answers, SIGBUS, MAP_PRIVATE,
+# msync) and /dev/dma0's, in KTAP; the debug kernel asserts the locks on
+# those paths; and two rounds of them leak nothing (frames, heap, pins).
+BOOTS += [
+    scenario("user-mmaptests", machine="q35", kernel="holdfast.elf",
+             pmem=("64M",), pmem_format=True, prepare=user_programs, timeout=300,
+             stdin="/bin/mmaptests\npoweroff\n", status=STATUS_POWEROFF,
+             expect=(r"# mmaptests: \d+ passed, 0 failed",
+                     r"^\[pid \d+ /bin/mmaptests: SIGBUS at 0x7e[0-9a-f]+, rip 0x40[0-9a-f]+\]$"),
+             check=usertests_ktap),
+    scenario("user-mmaptests-debug", machine="q35", kernel="debug/holdfast.elf", smp=2,
+             pmem=("64M",), pmem_format=True, prepare=user_programs, timeout=400,
+             stdin="/bin/mmaptests\npoweroff\n", status=STATUS_POWEROFF,
+             expect=(r"# mmaptests: \d+ passed, 0 failed",), check=usertests_ktap),
+    scenario("user-mmap-no-leak", machine="q35", kernel="holdfast.elf", smp=2,
+             pmem=("64M",), pmem_format=True, prepare=user_programs, timeout=400,
+             stdin=("/bin/mmaptests\n/bin/dmatest -n 2\nmem\ndf\n"
+                    "/bin/mmaptests\n/bin/dmatest -n 2\nmem\ndf\npins\npoweroff\n"),
+             status=STATUS_POWEROFF, check=mmap_no_leak,
+             expect=(r"^no pinned pages$",)),
+]
+
+# The in-kernel side of DAX mappings in processes, on the debug kernel
+# (every "caller holds" asserted) with two CPUs (shootdowns).
+BOOTS += [
+    ktap("ktest-dax-user-debug", machine="q35", kernel="debug/holdfast.elf",
+         append="test=dax_user", smp=2, pmem=("16M",)),
+]

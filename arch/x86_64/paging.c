@@ -432,10 +432,17 @@ static void leaves(uint64_t *t, unsigned l, uint64_t base, uint64_t va, uint64_t
 				t[i] = 0;
 			continue;
 		}
-		/* user tables hold only 4 KiB leaves (the process layer maps
-		 * nothing larger yet) */
-		if (e & PTE_PS)
-			panic("paging: large page at %#lx in a user address space", a);
+		/* a 2 MiB (or 1 GiB) leaf: a DAX mapping of a file's extent
+		 * (fs/dax_user.c); visited as its 4 KiB pieces */
+		if (e & PTE_PS) {
+			uint64_t from = a > va ? a : va, to = a + sz < end ? a + sz : end;
+			uint64_t pbase = e & PTE_ADDR & ~(sz - 1);
+			for (uint64_t x = from; fn && x < to; x += LEVEL_SIZE(1))
+				fn(x, pbase + (x - a), bits_prot(e), ctx);
+			if (clear)
+				t[i] = 0;
+			continue;
+		}
 		leaves(table_va(e), l - 1, a, a > va ? a : va, end, fn, ctx, clear);
 		if (clear) {
 			free_table(table_va(e));

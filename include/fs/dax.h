@@ -282,6 +282,57 @@ void dax_pin_set_detail(struct dax_pin *pin, const char *detail);
  */
 int dax_break_layout(struct dax_file f, uint64_t off, uint64_t len, const struct dax_wait *w);
 
+/* ----------------------------------------------------------- processes */
+
+struct mm;
+
+/**
+ * dax_mmap_user - mmap(2) of [@off, @off + @len) of @f into @mm (fs/dax_user.c):
+ * a region of the process whose pages are the file's blocks (UVM_MAP_SHARED)
+ * or copies of them made at the first write (UVM_MAP_PRIVATE), at @addr as
+ * mm_map() places it (@flags: UVM_MAP_*, @prot: UVM_PROT_*); its address in
+ * *@out.  The region holds a reference to @f until it is unmapped (munmap,
+ * exit, exec).  Faults past the end of the file give -EIO (SIGBUS).  Every
+ * layout change of the file removes its range from the process first.
+ * Locks: none held.  Context: thread; may sleep.
+ * Returns 0, -EINVAL (len 0, @off misaligned, bad flags), -ENOMEM.
+ */
+int dax_mmap_user(struct mm *mm, struct dax_file f, uint64_t addr, uint64_t len,
+		  unsigned prot, unsigned flags, uint64_t off, uint64_t *out);
+
+/**
+ * pin_user_pages - pin the @n pages of @mm at @addr (page aligned) for a
+ * device, in any mix of DAX file pages (their pmem descriptors' pin
+ * counts: a layout change of the file waits for them) and DRAM frames
+ * (anonymous memory, private copies: uvm_pin_frame, so munmap or exit
+ * cannot free one under DMA; it is freed at its last unpin).  @flags:
+ * DAX_PIN_WRITE when the device writes them (faults in writable, copying
+ * or allocating as a write would).  @pages receives the physical address
+ * of each page.  Lock-free fast path with interrupts off (the shootdown
+ * IPI is its fence); slow path through mm_fault() under the mm's lock and
+ * the file's layout lock.  Each page is unpinned with unpin_user_page(),
+ * after the device is done with it (the unpin rule, include/drivers/dma.h).
+ * Locks: none held.  Context: thread of any process (@mm need not be
+ * loaded); may sleep.
+ * Returns 0, or with nothing pinned: -EINVAL (misaligned, @n 0, wraps),
+ * -EFAULT (not mapped, no access, past the end of a file), -ENOMEM.
+ */
+int pin_user_pages(struct mm *mm, uint64_t addr, unsigned n, unsigned flags, uint64_t *pages);
+
+/**
+ * dax_pin_record - a record of @n pmem pages that pin_user_pages() pinned
+ * for @holder, so that `pins` and the layout wait's report name who holds
+ * them (dax_pin_set_detail() says more).  The record owns @pages (kmalloc'ed)
+ * but not the pins: each page is still unpinned with unpin_user_page(),
+ * and dax_unpin() drops only the record.  Locks: none held.  Context:
+ * thread.  NULL when @n is 0 or no memory (then @pages is the caller's).
+ */
+struct dax_pin *dax_pin_record(struct pmem_page **pages, unsigned n, const char *holder);
+
+/** unpin_user_page - drop one pin that pin_user_pages() took on the page at
+ * physical @pa.  Any context (DMA done() callbacks); never sleeps. */
+void unpin_user_page(uint64_t pa);
+
 /*
  * Test-only switch that disables the layout wait (dax_break_layout) AND,
  * in holdfs, the allocator's refusal of pinned blocks: it reproduces the

@@ -153,6 +153,8 @@ int file_truncate(struct file *f, uint64_t size);
 int file_fallocate(struct file *f, int mode, uint64_t off, uint64_t len);
 int file_fsync(struct file *f);
 int file_fstat(struct file *f, struct hfs_stat *st);
+/* The holdfs inode of @f with a reference (hfs_iput), or NULL (mmap). */
+struct hfs_inode *file_inode(struct file *f);
 int file_readdir(struct file *f, uint64_t *cookie, struct hfs_dirent *de);
 bool file_is_dir(struct file *f);
 

@@ -40,6 +40,7 @@
 
 /* Linux's signal numbers (asm/signal.h) for the ones the kernel sends. */
 #define SIGINT		2
+#define SIGBUS		7
 #define SIGKILL		9
 #define SIGSEGV		11
 #define SIGTERM		15
@@ -148,6 +149,15 @@ struct proc_info {
 };
 void proc_for_each(void (*fn)(const struct proc_info *pi, void *ctx), void *ctx);
 unsigned proc_count(void);
+
+/**
+ * proc_fault_signal - the calling process made a fault it cannot survive
+ * (SIGSEGV, SIGBUS...) at @addr with @rip: the one place a fault becomes
+ * a signal.  For now the process dies of it with the console line
+ * "[pid N NAME: SIGxxx at 0xADDR, rip 0xRIP]"; this is where delivery to
+ * a handler goes.  Process context, interrupts on; never returns (yet).
+ */
+__attribute__((noreturn)) void proc_fault_signal(int sig, uint64_t addr, uint64_t rip);
 
 /* Describe a wait status: "exit 3", "SIGSEGV". */
 const char *proc_signal_name(int sig);

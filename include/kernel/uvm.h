@@ -45,6 +45,7 @@
 #define UVM_MAP_ANON	0x20
 
 struct mm;
+struct pgtable;
 
 /* A new, empty address space, or NULL (no memory). */
 struct mm *mm_create(void);
@@ -81,7 +82,8 @@ int mm_add_stack(struct mm *mm);
  * mm_fault - resolve a fault at @addr: 0 when a page was mapped (or
  * already allows the access), -EFAULT when no region allows it (not
  * mapped, a write to a read-only region, an instruction fetch from a
- * no-exec one), -ENOMEM when no frame is left.
+ * no-exec one), -ENOMEM when no frame is left, -EIO when a file region
+ * has no page there (past the end of the file: SIGBUS).
  */
 int mm_fault(struct mm *mm, uint64_t addr, bool write, bool exec);
 /* Copy @len bytes from kernel memory into @mm at @va (faulting pages in
@@ -93,5 +95,91 @@ int mm_write(struct mm *mm, uint64_t va, const void *src, size_t len);
 size_t uvm_frames(void);
 /* Resident pages of @mm (a snapshot). */
 size_t mm_pages(struct mm *mm);
+
+/*
+ * File-backed regions (the DAX layer's mmap of a file, fs/dax_user.c).
+ * The kernel core never names a filesystem: a region may carry a backing
+ * object and these operations, registered by whoever made it.  The
+ * object describes one region of one mm; it is told every change of the
+ * region's range (so a layout change of the file can remove exactly the
+ * pages this region maps, from this mm's page table, without mm->lock).
+ *
+ * Order of teardown (the pin race, fs/dax_user.c): uvm clears the page
+ * table entries of a range first, then tells the object the range is
+ * gone (set_range/release), so a layout change never misses a live entry.
+ *
+ * Pages: a shared region's entries point at file pages (pmem, or the
+ * shared zero page for a hole); they are never freed here.  A private
+ * region (MAP_PRIVATE) maps file pages read-only and, at the first write,
+ * a private copy in a DRAM frame that uvm owns (freed at munmap/exit,
+ * copied at fork).  file_page() tells the two apart.
+ */
+struct uvm_backing_ops {
+	/**
+	 * fault - map the page at @va (page aligned) of the region into
+	 * @pt, writable only if @prot (PROT_* of paging.h) has PROT_WRITE and
+	 * the page is a block of the file (a write into a hole allocates).
+	 * Locks: the caller holds the mm's lock; this takes the file's layout
+	 * lock.  Context: thread; may sleep.  Returns 0, -EIO (past the end
+	 * of the file: SIGBUS), -ENOMEM/-ENOSPC, -EACCES.
+	 */
+	int (*fault)(void *obj, struct pgtable *pt, uint64_t va, bool write, unsigned prot);
+	/**
+	 * cow - a private region's first write at @va: fill @frame (a DRAM
+	 * frame of uvm's, physical) with the file bytes behind @va (zeros
+	 * for a hole) and map it at @va in @pt with @prot, in place of the
+	 * file page, all under the layout lock (so a layout change never
+	 * mistakes the copy for a file page).  Same locks and errors as
+	 * fault.
+	 */
+	int (*cow)(void *obj, struct pgtable *pt, uint64_t va, uint64_t frame, unsigned prot);
+	/** file_page - is @pa a page of the file (or the zero page), not a
+	 * private copy?  Any context, never sleeps. */
+	bool (*file_page)(void *obj, uint64_t pa);
+	/** set_range - the region is now [@start, @end) at file offset @off.
+	 * Caller holds the mm's lock.  Never sleeps. */
+	void (*set_range)(void *obj, uint64_t start, uint64_t end, uint64_t off);
+	/** clone - a new object for the same file and @mm (fork, a split),
+	 * with no range yet; NULL: no memory.  Thread; may sleep. */
+	void *(*clone)(void *obj, struct mm *mm);
+	/** release - the region is gone (its entries are cleared): forget
+	 * it and drop its file reference.  Thread; may sleep; caller holds
+	 * the mm's lock (the file's put must not take it). */
+	void (*release)(void *obj);
+};
+
+/*
+ * mm_map_backed - mm_map() for a region that @ops/@obj back (a file
+ * mapping) at file offset @off (page aligned).  On success the region
+ * owns @obj (release() at munmap/exit); on error the caller still does.
+ * UVM_MAP_SHARED or UVM_MAP_PRIVATE as for mm_map.
+ */
+int mm_map_backed(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot, unsigned flags,
+		  uint64_t off, const struct uvm_backing_ops *ops, void *obj, uint64_t *out);
+
+/*
+ * mm_msync - call @fn(pa, len, @ctx) for every page that the shared,
+ * file-backed regions of [@addr, @addr + @len) map (to write back its
+ * cache lines).  0; -ENOMEM when part of the range is not mapped (Linux);
+ * -EINVAL misaligned.
+ */
+int mm_msync(struct mm *mm, uint64_t addr, uint64_t len,
+	     void (*fn)(uint64_t pa, uint64_t len, void *ctx), void *ctx);
+
+/* The page table of @mm, for the lock-free walk of pin_user_pages (which
+ * may run without mm->lock: see fs/dax_user.c). */
+struct pgtable *mm_pgtable(struct mm *mm);
+
+/*
+ * Pins on DRAM frames of user memory (anonymous pages, private copies):
+ * a frame pinned for DMA is not given back to the pmm while pinned; a
+ * munmap or exit that drops it meanwhile leaves it to the last unpin,
+ * which frees it.  uvm_pin_frame: 0, or -ENOMEM (the pin table is full).
+ * Any context (the unpin runs in DMA completion callbacks); never sleep.
+ */
+int uvm_pin_frame(uint64_t pa);
+void uvm_unpin_frame(uint64_t pa);
+/* DRAM frames pinned now (leak checks). */
+size_t uvm_pinned_frames(void);
 
 #endif

@@ -1,0 +1,195 @@
+/*
+ * dmatest.c - the seed's scenario from user space, as two processes.
+ *
+ * A DMA process maps /dmatest.data (MAP_SHARED: the file's blocks) and
+ * starts a copy into it from its own anonymous memory through /dev/dma0
+ * (HF_DMA_SUBMIT: it returns once the pages are pinned and the device
+ * has the request).  The other process, told so through a pipe, truncates
+ * the file to 0: the kernel must make it wait until the DMA is over.  It
+ * then writes a new file, /dmatest.victim, which on a full device can
+ * only get the blocks the truncate freed, and checks it once the DMA has
+ * ended.  Protected (the default) it is intact; with the kernel's unsafe
+ * switch (`unsafe-demo on` at the shell) the device's bytes land in it.
+ *
+ *   /bin/dmatest [-n PAGES] [--expect-corrupt]
+ *
+ * Exit status 0 when the outcome is the expected one (protected: the
+ * truncate waited and the victim is intact; --expect-corrupt: corrupted),
+ * 1 otherwise, 2 on bad arguments.  tests/boots.py: "user-dmatest*".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <holdfast/dma.h>
+
+#define PAGE		4096
+#define DATA		"/dmatest.data"
+#define FILL		"/dmatest.fill"
+#define VICTIM		"/dmatest.victim"
+#define FILL_CHUNK	(64 * 1024)
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int write_file(const char *path, int c, size_t len)
+{
+	char *buf = malloc(len);
+	int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+	int ok = fd >= 0 && buf;
+
+	if (ok) {
+		memset(buf, c, len);
+		ok = write(fd, buf, len) == (ssize_t)len && fsync(fd) == 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return ok ? 0 : -1;
+}
+
+/* Use up the free blocks, so the next new file gets what a truncate frees. */
+static void fill_device(void)
+{
+	static char chunk[FILL_CHUNK];
+	int fd = open(FILL, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+	long total = 0;
+
+	memset(chunk, 'F', sizeof(chunk));
+	for (size_t n = FILL_CHUNK; fd >= 0 && n >= PAGE; ) {
+		ssize_t w = write(fd, chunk, n);
+		if (w > 0)
+			total += w;
+		else
+			n /= 2;		/* ENOSPC: try smaller pieces, down to a page */
+	}
+	if (fd >= 0)
+		close(fd);
+	printf("dmatest: filled the device with %ld KiB\n", total / 1024);
+}
+
+/* The DMA process: map the file, copy into it through /dev/dma0. */
+static int dma_side(int npages, int go)
+{
+	size_t len = (size_t)npages * PAGE;
+	int fd = open(DATA, O_RDWR), dev = open("/dev/dma0", O_RDWR);
+	char *src = malloc(len), *dst;
+	struct hf_dma_copy rq;
+
+	if (fd < 0 || dev < 0 || !src) {
+		printf("dmatest: dma side: open %s\n", strerror(errno));
+		return 1;
+	}
+	dst = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (dst == MAP_FAILED) {
+		printf("dmatest: mmap %s: %s\n", DATA, strerror(errno));
+		return 1;
+	}
+	memset(src, 'D', len);
+	memset(&rq, 0, sizeof(rq));
+	rq.dst = (uintptr_t)dst;
+	rq.src = (uintptr_t)src;
+	rq.len = len;
+	if (ioctl(dev, HF_DMA_SUBMIT, &rq)) {
+		printf("dmatest: HF_DMA_SUBMIT: %s\n", strerror(errno));
+		return 1;
+	}
+	if (write(go, "g", 1) != 1)	/* the pages are pinned: truncate now */
+		return 1;
+	if (ioctl(dev, HF_DMA_WAIT, &rq)) {
+		printf("dmatest: HF_DMA_WAIT: %s\n", strerror(errno));
+		return 1;
+	}
+	printf("dmatest: DMA of %d pages done in %lu ms, result %d\n", npages,
+	       (unsigned long)(rq.ns / 1000000), rq.result);
+	return rq.result ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	int npages = 8, expect_corrupt = 0, pfd[2], st = 0, bad = 0;
+	size_t len;
+	char c;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--expect-corrupt"))
+			expect_corrupt = 1;
+		else if (!strcmp(argv[i], "-n") && i + 1 < argc && atoi(argv[i + 1]) > 0 &&
+			 atoi(argv[i + 1]) <= 256)
+			npages = atoi(argv[++i]);
+		else {
+			fprintf(stderr, "usage: dmatest [-n PAGES(1-256)] [--expect-corrupt]\n");
+			return 2;
+		}
+	}
+	setvbuf(stdout, NULL, _IONBF, 0);
+	len = (size_t)npages * PAGE;
+	unlink(VICTIM);
+	if (write_file(DATA, 'A', len)) {
+		printf("dmatest: cannot write %s: %s\n", DATA, strerror(errno));
+		return 1;
+	}
+	fill_device();
+	if (pipe(pfd))
+		return 1;
+	pid_t pid = fork();
+	if (pid < 0)
+		return 1;
+	if (pid == 0) {
+		close(pfd[0]);
+		_exit(dma_side(npages, pfd[1]));
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &c, 1) != 1) {
+		printf("dmatest: the DMA process did not start\n");
+		waitpid(pid, &st, 0);
+		return 1;
+	}
+	long t0 = now_ms();
+	if (truncate(DATA, 0))
+		printf("dmatest: truncate: %s\n", strerror(errno));
+	long waited = now_ms() - t0;
+	printf("dmatest: truncate returned after %ld ms\n", waited);
+	/* Free the filler's tail? No: the victim must get the truncated blocks. */
+	if (write_file(VICTIM, 'V', len))
+		printf("dmatest: cannot write %s: %s\n", VICTIM, strerror(errno));
+	waitpid(pid, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		printf("dmatest: the DMA process failed (status %#x)\n", st);
+
+	char *buf = malloc(len);
+	int fd = open(VICTIM, O_RDONLY);
+	if (!buf || fd < 0 || read(fd, buf, len) != (ssize_t)len) {
+		printf("dmatest: cannot read %s back\n", VICTIM);
+		return 1;
+	}
+	close(fd);
+	for (size_t i = 0; i < len; i++)
+		bad += buf[i] != 'V';
+	if (bad)
+		printf("dmatest: %s CORRUPTED: %d of %zu bytes are not ours\n", VICTIM, bad, len);
+	else
+		printf("dmatest: %s intact\n", VICTIM);
+	unlink(VICTIM);
+	unlink(FILL);
+	unlink(DATA);
+	if (expect_corrupt)
+		return bad ? 0 : 1;
+	/* Protected: the truncate must have waited for (most of) the DMA. */
+	if (waited < 100L * npages) {
+		printf("dmatest: the truncate did not wait for the DMA\n");
+		return 1;
+	}
+	return bad ? 1 : 0;
+}
