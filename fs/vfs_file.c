@@ -86,6 +86,20 @@ void file_set_flags(struct file *f, int flags)
 	mutex_unlock(&f->lock);
 }
 
+void file_set_direct(struct file *f)
+{
+	mutex_lock(&f->lock);
+	f->flags |= VFS_O_DIRECT;
+	mutex_unlock(&f->lock);
+}
+
+struct blkdev *file_blkdev(struct file *f)
+{
+	if (f->fops || !f->at.mnt || f->at.mnt->ops != &devfs_ops || f->at.node == f->at.mnt->root)
+		return NULL;
+	return f->at.node;		/* devfs: a node that is not the root is a blkdev */
+}
+
 /** file_get - one more reference to @f; returns @f.  Any context. */
 struct file *file_get(struct file *f)
 {

@@ -61,6 +61,12 @@ extern const char *const syscall_names[SYSCALL_NAMES];
 /* syscall/mman.c: mmap of a file descriptor (not MAP_ANONYMOUS). */
 int64_t sys_mmap_file(uint64_t addr, uint64_t len, unsigned prot, unsigned flags, int fd,
 		      uint64_t off);
+/* syscall/blkdirect.c: read/write (@off < 0: at the file offset) of a
+ * block device opened with O_DIRECT: pinned user pages, zero copy. */
+#define O_DIRECT	040000
+bool blk_direct_can(struct file *f);
+int64_t blk_direct_io(struct file *f, uint64_t ubuf, uint64_t len, int64_t off, bool write);
+
 /* syscall/dmadev.c: /dev/dma0.  dmadev_open: a new open file of it, or
  * NULL (no memory); dmadev_ioctl serves ioctl(2) on such a file. */
 struct file *dmadev_open(void);

@@ -1951,3 +1951,56 @@ BOOTS += [
     ktap("ktest-dax-user-debug", machine="q35", kernel="debug/holdfast.elf",
          append="test=dax_user", smp=2, pmem=("16M",)),
 ]
+
+# O_DIRECT from user space (docs/13-nvme.md, "From user space: O_DIRECT"):
+# pread(2) with O_DIRECT from /dev/nvme0n1 into a MAP_SHARED DAX mapping of
+# a holdfs file.  The command is held 2 s on the device (`nvme fault
+# hold`); a second process's truncate of the file must wait for it and a
+# file written afterwards stays intact; unprotected, the late DMA lands in
+# it.  Then the data: an O_DIRECT read into a mapping equals a buffered
+# read of the device, and an O_DIRECT write from anonymous memory reads
+# back.  Bad input: misaligned buffer/length/offset are EINVAL with the
+# value on the console, the ends of the device, and no pin is left.
+BOOTS += [
+    scenario("user-dmatest-nvme", machine="q35", kernel="holdfast.elf", smp=2,
+             pmem=("16M",), pmem_format=True, prepare=user_programs, timeout=300,
+             nvme=(("4M", None),),
+             stdin="nvme fault hold 2000\n/bin/dmatest nvme -n 16\npins\npoweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"dax: layout change of inode \d+ waits \d+ ms",
+                     r"held by pid \d+ /bin/dmatest: nvme0n1 O_DIRECT read 0\+65536, 1 commands",
+                     r"^dmatest: truncate returned after (?:1\d\d\d|2\d\d\d) ms$",
+                     r"^dmatest: O_DIRECT read of 65536 bytes from /dev/nvme0n1 done in \d+ ms$",
+                     r"^dmatest: /dmatest.victim intact$",
+                     r"^dmatest: O_DIRECT read into the mapping of /dmatest.check: equals the device's bytes$",
+                     r"^dmatest: O_DIRECT write from anonymous memory: reads back$",
+                     r"^no pinned pages$"),
+             reject=(r"CORRUPTED", r"/bin/dmatest: exit", r"did not wait", r"dma: BUG",
+                     r"DIFFERS", r"failed")),
+    scenario("user-dmatest-nvme-unsafe", machine="q35", kernel="holdfast.elf", smp=2,
+             pmem=("16M",), pmem_format=True, prepare=user_programs, timeout=300,
+             nvme=(("4M", None),),
+             stdin=("unsafe-demo on\nnvme fault hold 2000\n"
+                    "/bin/dmatest nvme -n 16 --expect-corrupt\nunsafe-demo off\npoweroff\n"),
+             status=STATUS_POWEROFF,
+             expect=(r"^dmatest: truncate returned after \d{1,3} ms$",
+                     r"^dmatest: /dmatest.victim CORRUPTED: \d+ of 65536 bytes are not ours$"),
+             reject=(r"/bin/dmatest: exit",)),
+    scenario("user-dmatest-nvme-bad", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True, prepare=user_programs, timeout=300,
+             nvme=(("4M", None),),
+             stdin="/bin/dmatest nvme-bad\npins\nnvme\npoweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"nvme0n1: O_DIRECT buffer 0x[0-9a-f]+ is not a multiple of the block size 512 "
+                     r"\(pid \d+\): EINVAL",
+                     r"nvme0n1: O_DIRECT length 0x64 is not a multiple of the block size 512",
+                     r"nvme0n1: O_DIRECT offset 0x7 is not a multiple of the block size 512",
+                     r"^dmatest: misaligned buffer: -1 \(Invalid argument\) as expected$",
+                     r"^dmatest: past the end: -1 \(Invalid argument\) as expected$",
+                     r"^dmatest: at the end: 0 \(ok\) as expected$",
+                     r"^dmatest: over the end: 4096 \(ok\) as expected$",
+                     r"^dmatest: aligned: 16384 \(ok\) as expected$",
+                     r"^dmatest: unmapped buffer: -1 \(Bad address\) as expected$",
+                     r"^no pinned pages$"),
+             reject=(r"WRONG", r"/bin/dmatest: exit", r"dma: BUG")),
+]

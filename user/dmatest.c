@@ -12,11 +12,24 @@
  * switch (`unsafe-demo on` at the shell) the device's bytes land in it.
  *
  *   /bin/dmatest [-n PAGES] [--expect-corrupt]
+ *   /bin/dmatest nvme [-n PAGES] [--expect-corrupt]
+ *   /bin/dmatest nvme-bad
+ *
+ * nvme: the same race with a real device, as Linux users meet it: the DMA
+ * process does pread(2) with O_DIRECT from /dev/nvme0n1 into the MAP_SHARED
+ * mapping (the kernel pins the file's pages with pin_user_pages and the SSD
+ * DMAs into them).  Run `nvme fault hold 2000` at the shell first, so the
+ * command stays on the device while the truncate comes.  Then the data is
+ * checked: an O_DIRECT read into a fresh mapping equals a buffered read of
+ * the device, and an O_DIRECT write from anonymous memory reads back.
+ * nvme-bad: misaligned buffer, length and offset are EINVAL, past the end
+ * is EINVAL, at the end 0, and a short read is clipped at the end.
  *
  * Exit status 0 when the outcome is the expected one (protected: the
  * truncate waited and the victim is intact; --expect-corrupt: corrupted),
  * 1 otherwise, 2 on bad arguments.  tests/boots.py: "user-dmatest*".
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -116,12 +129,192 @@ static int dma_side(int npages, int go)
 	return rq.result ? 1 : 0;
 }
 
+#define NVME		"/dev/nvme0n1"
+#define CHECK		"/dmatest.check"
+
+/* The NVMe process: map the file, pread into it with O_DIRECT. */
+static int nvme_side(int npages, int go)
+{
+	size_t len = (size_t)npages * PAGE;
+	int fd = open(DATA, O_RDWR), dev = open(NVME, O_RDONLY | O_DIRECT);
+	char *dst;
+
+	if (fd < 0 || dev < 0) {
+		printf("dmatest: nvme side: open %s\n", strerror(errno));
+		return 1;
+	}
+	dst = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (dst == MAP_FAILED) {
+		printf("dmatest: mmap %s: %s\n", DATA, strerror(errno));
+		return 1;
+	}
+	if (write(go, "g", 1) != 1)	/* the truncate comes while we read */
+		return 1;
+	long t0 = now_ms();
+	ssize_t n = pread(dev, dst, len, 0);
+	printf("dmatest: O_DIRECT read of %zd bytes from %s done in %ld ms%s%s\n", n, NVME,
+	       now_ms() - t0, n < 0 ? ": " : "", n < 0 ? strerror(errno) : "");
+	return n == (ssize_t)len ? 0 : 1;
+}
+
+/* What O_DIRECT moves equals what a buffered read of the device sees. */
+static int nvme_data_check(size_t len)
+{
+	int fd, dev = open(NVME, O_RDWR | O_DIRECT), bdev = open(NVME, O_RDWR);
+	char *map, *ref = malloc(len + PAGE), *anon;
+	off_t at = 3 * PAGE;
+	int bad = 0;
+
+	if (dev < 0 || bdev < 0 || !ref || write_file(CHECK, 'C', len) ||
+	    (fd = open(CHECK, O_RDWR)) < 0) {
+		printf("dmatest: data check: open: %s\n", strerror(errno));
+		return 1;
+	}
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	anon = mmap(NULL, len + PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED || anon == MAP_FAILED)
+		return 1;
+	/* device -> DAX mapping of a file, zero copy */
+	if (pread(dev, map, len, at) != (ssize_t)len || pread(bdev, ref, len, at) != (ssize_t)len) {
+		printf("dmatest: data check: read: %s\n", strerror(errno));
+		return 1;
+	}
+	bad = memcmp(map, ref, len) != 0;
+	printf("dmatest: O_DIRECT read into the mapping of %s: %s\n", CHECK,
+	       bad ? "DIFFERS from the device" : "equals the device's bytes");
+	/* anonymous memory (512-byte aligned, not page aligned) -> device */
+	for (size_t i = 0; i < len; i++)
+		anon[512 + i] = (char)(i * 7 + 3);
+	if (pwrite(dev, anon + 512, len, 1 << 20) != (ssize_t)len ||
+	    pread(bdev, ref, len, 1 << 20) != (ssize_t)len) {
+		printf("dmatest: data check: write: %s\n", strerror(errno));
+		return 1;
+	}
+	int wbad = memcmp(anon + 512, ref, len) != 0;
+	printf("dmatest: O_DIRECT write from anonymous memory: %s\n",
+	       wbad ? "DIFFERS when read back" : "reads back");
+	munmap(map, len);
+	close(fd);
+	close(dev);
+	close(bdev);
+	unlink(CHECK);
+	free(ref);
+	return bad || wbad;
+}
+
+/* Bad input: every misaligned value is EINVAL; the ends of the device. */
+static int nvme_bad(void)
+{
+	int dev = open(NVME, O_RDONLY | O_DIRECT), fail = 0;
+	char *buf = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	off_t end;
+	ssize_t n;
+
+	if (dev < 0 || buf == MAP_FAILED) {
+		printf("dmatest: open %s: %s\n", NVME, strerror(errno));
+		return 1;
+	}
+	end = lseek(dev, 0, SEEK_END);
+#define EXPECT(what, call, want, werr) do {					\
+		errno = 0;							\
+		n = (call);							\
+		int ok_ = n == (want) && (n >= 0 || errno == (werr));		\
+		printf("dmatest: %s: %zd (%s) %s\n", what, n, n < 0 ? strerror(errno) : "ok", \
+		       ok_ ? "as expected" : "WRONG");				\
+		fail |= !ok_;							\
+	} while (0)
+	EXPECT("misaligned buffer", pread(dev, buf + 1, PAGE, 0), -1, EINVAL);
+	EXPECT("misaligned length", pread(dev, buf, 100, 0), -1, EINVAL);
+	EXPECT("misaligned offset", pread(dev, buf, PAGE, 7), -1, EINVAL);
+	EXPECT("past the end", pread(dev, buf, PAGE, end + PAGE), -1, EINVAL);
+	EXPECT("at the end", pread(dev, buf, PAGE, end), 0, 0);
+	EXPECT("over the end", pread(dev, buf, 2 * PAGE, end - PAGE), PAGE, 0);
+	EXPECT("aligned", pread(dev, buf, 4 * PAGE, 0), 4 * PAGE, 0);
+	EXPECT("unmapped buffer", pread(dev, (char *)0x10000, PAGE, 0), -1, EFAULT);
+	close(dev);
+	return fail;
+}
+
+static int nvme_main(int npages, int expect_corrupt)
+{
+	size_t len = (size_t)npages * PAGE;
+	int pfd[2], st = 0, bad = 0;
+	char c;
+
+	unlink(VICTIM);
+	if (write_file(DATA, 'A', len)) {
+		printf("dmatest: cannot write %s: %s\n", DATA, strerror(errno));
+		return 1;
+	}
+	fill_device();
+	if (pipe(pfd))
+		return 1;
+	pid_t pid = fork();
+	if (pid < 0)
+		return 1;
+	if (pid == 0) {
+		close(pfd[0]);
+		_exit(nvme_side(npages, pfd[1]));
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &c, 1) != 1) {
+		printf("dmatest: the NVMe process did not start\n");
+		waitpid(pid, &st, 0);
+		return 1;
+	}
+	usleep(300000);			/* it is in pread, its pages pinned */
+	long t0 = now_ms();
+	if (truncate(DATA, 0))
+		printf("dmatest: truncate: %s\n", strerror(errno));
+	long waited = now_ms() - t0;
+	printf("dmatest: truncate returned after %ld ms\n", waited);
+	if (write_file(VICTIM, 'V', len))
+		printf("dmatest: cannot write %s: %s\n", VICTIM, strerror(errno));
+	waitpid(pid, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		printf("dmatest: the NVMe process failed (status %#x)\n", st);
+
+	char *buf = malloc(len);
+	int fd = open(VICTIM, O_RDONLY);
+	if (!buf || fd < 0 || read(fd, buf, len) != (ssize_t)len) {
+		printf("dmatest: cannot read %s back\n", VICTIM);
+		return 1;
+	}
+	close(fd);
+	for (size_t i = 0; i < len; i++)
+		bad += buf[i] != 'V';
+	if (bad)
+		printf("dmatest: %s CORRUPTED: %d of %zu bytes are not ours\n", VICTIM, bad, len);
+	else
+		printf("dmatest: %s intact\n", VICTIM);
+	unlink(VICTIM);
+	unlink(FILL);
+	unlink(DATA);
+	if (expect_corrupt)
+		return bad ? 0 : 1;
+	if (waited < 1000) {
+		printf("dmatest: the truncate did not wait for the NVMe read\n");
+		return 1;
+	}
+	if (bad)
+		return 1;
+	return nvme_data_check(len);
+}
+
 int main(int argc, char **argv)
 {
-	int npages = 8, expect_corrupt = 0, pfd[2], st = 0, bad = 0;
+	int npages = 8, expect_corrupt = 0, pfd[2], st = 0, bad = 0, nvme = 0;
 	size_t len;
 	char c;
 
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (argc == 2 && !strcmp(argv[1], "nvme-bad"))
+		return nvme_bad();
+	if (argc > 1 && !strcmp(argv[1], "nvme")) {
+		nvme = 1;
+		argv++;
+		argc--;
+	}
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--expect-corrupt"))
 			expect_corrupt = 1;
@@ -129,10 +322,13 @@ int main(int argc, char **argv)
 			 atoi(argv[i + 1]) <= 256)
 			npages = atoi(argv[++i]);
 		else {
-			fprintf(stderr, "usage: dmatest [-n PAGES(1-256)] [--expect-corrupt]\n");
+			fprintf(stderr, "usage: dmatest [nvme] [-n PAGES(1-256)] [--expect-corrupt] | "
+				"dmatest nvme-bad\n");
 			return 2;
 		}
 	}
+	if (nvme)
+		return nvme_main(npages, expect_corrupt);
 	setvbuf(stdout, NULL, _IONBF, 0);
 	len = (size_t)npages * PAGE;
 	unlink(VICTIM);

@@ -136,6 +136,13 @@ void *file_priv(const struct file *f);
 const struct file_ops *file_fops(const struct file *f);
 int file_flags(const struct file *f);
 void file_set_flags(struct file *f, int flags);	/* HFS_O_APPEND only changes */
+/* O_DIRECT (Linux x86-64's value) in file_flags(): set only on a block
+ * device with a zero-copy op (syscall/blkdirect.c), by file_set_direct(). */
+#define VFS_O_DIRECT	040000
+void file_set_direct(struct file *f);
+/* The block device behind @f (a /dev node), or NULL (a file, a directory,
+ * /dev itself, a special file).  Valid while @f is held. */
+struct blkdev *file_blkdev(struct file *f);
 /* The path @f was opened by ("" for a special file).  Read-only. */
 const char *file_path(const struct file *f);
 
