@@ -1972,7 +1972,9 @@ BOOTS += [
                      r"^dmatest: truncate returned after (?:1\d\d\d|2\d\d\d) ms$",
                      r"^dmatest: O_DIRECT read of 65536 bytes from /dev/nvme0n1 done in \d+ ms$",
                      r"^dmatest: /dmatest.victim intact$",
-                     r"^dmatest: O_DIRECT read into the mapping of /dmatest.check: equals the device's bytes$",
+                     r"^dmatest: O_DIRECT read into the mapping of /dmatest.check: equals the device's "
+                     r"bytes \(crc32 %08x of 65536 bytes at 12288\)$"
+                     % zlib.crc32(nvme_pattern(4 * MIB)[12288:12288 + 65536]),
                      r"^dmatest: O_DIRECT write from anonymous memory: reads back$",
                      r"^no pinned pages$"),
              reject=(r"CORRUPTED", r"/bin/dmatest: exit", r"did not wait", r"dma: BUG",

@@ -157,6 +157,19 @@ static int nvme_side(int npages, int go)
 	return n == (ssize_t)len ? 0 : 1;
 }
 
+/* zlib's CRC-32, for the test runner to compare with the image's bytes. */
+static unsigned crc32_of(const unsigned char *p, size_t n)
+{
+	unsigned c = 0xFFFFFFFFu;
+
+	while (n--) {
+		c ^= *p++;
+		for (int k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0xEDB88320u & -(c & 1));
+	}
+	return ~c;
+}
+
 /* What O_DIRECT moves equals what a buffered read of the device sees. */
 static int nvme_data_check(size_t len)
 {
@@ -180,8 +193,9 @@ static int nvme_data_check(size_t len)
 		return 1;
 	}
 	bad = memcmp(map, ref, len) != 0;
-	printf("dmatest: O_DIRECT read into the mapping of %s: %s\n", CHECK,
-	       bad ? "DIFFERS from the device" : "equals the device's bytes");
+	printf("dmatest: O_DIRECT read into the mapping of %s: %s (crc32 %08x of %zu bytes at %ld)\n",
+	       CHECK, bad ? "DIFFERS from the device" : "equals the device's bytes",
+	       crc32_of((unsigned char *)map, len), len, (long)at);
 	/* anonymous memory (512-byte aligned, not page aligned) -> device */
 	for (size_t i = 0; i < len; i++)
 		anon[512 + i] = (char)(i * 7 + 3);
