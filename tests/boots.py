@@ -1973,12 +1973,23 @@ BOOTS += [
                      r"^dmatest: O_DIRECT read of 65536 bytes from /dev/nvme0n1 done in \d+ ms$",
                      r"^dmatest: /dmatest.victim intact$",
                      r"^dmatest: O_DIRECT read into the mapping of /dmatest.check: equals the device's "
-                     r"bytes \(crc32 %08x of 65536 bytes at 12288\)$"
-                     % zlib.crc32(nvme_pattern(4 * MIB)[12288:12288 + 65536]),
+                     r"bytes \(crc32 %08x of 1048576 bytes at 12288\)$"
+                     % zlib.crc32(nvme_pattern(4 * MIB)[12288:12288 + MIB]),
                      r"^dmatest: O_DIRECT write from anonymous memory: reads back$",
                      r"^no pinned pages$"),
              reject=(r"CORRUPTED", r"/bin/dmatest: exit", r"did not wait", r"dma: BUG",
                      r"DIFFERS", r"failed")),
+    # the same on the debug kernel: the lock rules on the O_DIRECT path
+    scenario("user-dmatest-nvme-debug", machine="q35", kernel="debug/holdfast.elf", smp=2,
+             pmem=("16M",), pmem_format=True, prepare=user_programs, timeout=300,
+             nvme=(("4M", None),),
+             stdin="nvme fault hold 2000\n/bin/dmatest nvme -n 16\npins\nnvme\npoweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"^dmatest: /dmatest.victim intact$",
+                     r"^dmatest: O_DIRECT write from anonymous memory: reads back$",
+                     r"^no pinned pages$"),
+             reject=(r"CORRUPTED", r"/bin/dmatest: exit", r"did not wait", r"dma: BUG",
+                     r"DIFFERS", r"failed", r"BUG", r"assert")),
     scenario("user-dmatest-nvme-unsafe", machine="q35", kernel="holdfast.elf", smp=2,
              pmem=("16M",), pmem_format=True, prepare=user_programs, timeout=300,
              nvme=(("4M", None),),
