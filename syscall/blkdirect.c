@@ -107,7 +107,7 @@ static struct dax_pin *describe(struct blkdev *bd, struct dwin *w, bool write, u
 	struct pmem_page **pages = kmalloc(w->npages * sizeof(*pages));
 	struct proc *p = proc_current();
 	struct dax_pin *pin;
-	char who[48], what[64];
+	char who[48], what[64];		/* until submission names the queue */
 	unsigned k = 0;
 
 	if (!pages)
@@ -122,10 +122,25 @@ static struct dax_pin *describe(struct blkdev *bd, struct dwin *w, bool write, u
 		kfree(pages);
 		return NULL;
 	}
-	snprintf(what, sizeof(what), "%s O_DIRECT %s %lu+%lu, %u commands", bd->name,
+	snprintf(what, sizeof(what), "%s %s %lu+%lu O_DIRECT: %u commands", bd->name,
 		 write ? "write" : "read", off, len, w->ncmd);
 	dax_pin_set_detail(pin, what);
 	return pin;
+}
+
+/* Name the first command's queue and id in the record (the driver set
+ * them at submission; the command may be over already: harmless). */
+static void say_queue(struct dax_pin *pin, struct blkdev *bd, struct dwin *w, bool write,
+		      uint64_t off, uint64_t len)
+{
+	char what[64];		/* the record keeps 63 characters */
+	int n;
+
+	n = snprintf(what, sizeof(what), "%s %s %lu+%lu O_DIRECT: queue %u, command %u", bd->name,
+		     write ? "write" : "read", off, len, w->cmd[0].rq.hw_queue, w->cmd[0].rq.hw_tag);
+	if (w->ncmd > 1 && n > 0 && (size_t)n < sizeof(what))
+		snprintf(what + n, sizeof(what) - (size_t)n, " +%u", w->ncmd - 1);
+	dax_pin_set_detail(pin, what);
 }
 
 /* One window: pin, submit every command, wait for every done(). */
@@ -173,6 +188,8 @@ static int do_window(struct blkdev *bd, uint64_t ubuf, uint64_t len, uint64_t of
 		int e = bd->ops->submit(bd, &w.cmd[i].rq);
 		if (e)
 			cmd_done(&w.cmd[i].rq, e);	/* never accepted: unpin now */
+		else if (i == 0 && record)
+			say_queue(record, bd, &w, write, off, len);
 	}
 	wait_for_completion(&w.done);		/* every done() ran: no pin left */
 	if (record)

@@ -1968,7 +1968,8 @@ BOOTS += [
              stdin="nvme fault hold 2000\n/bin/dmatest nvme -n 16\npins\npoweroff\n",
              status=STATUS_POWEROFF,
              expect=(r"dax: layout change of inode \d+ waits \d+ ms",
-                     r"held by pid \d+ /bin/dmatest: nvme0n1 O_DIRECT read 0\+65536, 1 commands",
+                     r"held by pid \d+ /bin/dmatest: nvme0n1 read 0\+65536 O_DIRECT: queue \d, command \d+ "
+                     r"\(inode \d+, offset 0, 16 pages\)",
                      r"^dmatest: truncate returned after (?:1\d\d\d|2\d\d\d) ms$",
                      r"^dmatest: O_DIRECT read of 65536 bytes from /dev/nvme0n1 done in \d+ ms$",
                      r"^dmatest: /dmatest.victim intact$",
