@@ -2002,7 +2002,7 @@ BOOTS += [
              reject=(r"/bin/dmatest: exit",)),
     scenario("user-dmatest-nvme-bad", machine="q35", kernel="holdfast.elf",
              pmem=("16M",), pmem_format=True, prepare=user_programs, timeout=300,
-             nvme=(("4M", None),),
+             nvme=(("12M", None),),
              stdin="/bin/dmatest nvme-bad\npins\nnvme\npoweroff\n",
              status=STATUS_POWEROFF,
              expect=(r"nvme0n1: O_DIRECT buffer 0x[0-9a-f]+ is not a multiple of the block size 512 "
@@ -2015,6 +2015,8 @@ BOOTS += [
                      r"^dmatest: over the end: 4096 \(ok\) as expected$",
                      r"^dmatest: aligned: 16384 \(ok\) as expected$",
                      r"^dmatest: unmapped buffer: -1 \(Bad address\) as expected$",
+                     r"^dmatest: whole device: 12582912 \(ok\) as expected$",
+                     r"^dmatest: whole device: equals a buffered read$",
                      r"^no pinned pages$"),
              reject=(r"WRONG", r"/bin/dmatest: exit", r"dma: BUG")),
 ]

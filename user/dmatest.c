@@ -245,6 +245,17 @@ static int nvme_bad(void)
 	EXPECT("over the end", pread(dev, buf, 2 * PAGE, end - PAGE), PAGE, 0);
 	EXPECT("aligned", pread(dev, buf, 4 * PAGE, 0), 4 * PAGE, 0);
 	EXPECT("unmapped buffer", pread(dev, (char *)0x10000, PAGE, 0), -1, EFAULT);
+	/* the whole device in one call: more than one 4 MiB window */
+	char *big = mmap(NULL, (size_t)end, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *ref = malloc((size_t)end);
+	int bdev = open(NVME, O_RDONLY);
+	if (big == MAP_FAILED || !ref || bdev < 0 || pread(bdev, ref, (size_t)end, 0) != end)
+		return 1;
+	EXPECT("whole device", pread(dev, big, (size_t)end, 0), end, 0);
+	n = memcmp(big, ref, (size_t)end) != 0;
+	printf("dmatest: whole device: %s\n", n ? "DIFFERS from a buffered read" : "equals a buffered read");
+	fail |= (int)n;
+	close(bdev);
 	close(dev);
 	return fail;
 }
