@@ -53,15 +53,6 @@ const char *proc_signal_name(int sig)
 	return sig > 0 && sig < 32 && sig_names[sig] ? sig_names[sig] : "a real-time signal";
 }
 
-/* Default action "ignore" (signal(7)); stop signals are ignored too,
- * since nothing stops a process yet. */
-static bool default_ignored(int sig)
-{
-	return sig == SIGCHLD || sig == 18 || sig == 19 || sig == 20 || sig == 21 ||
-	       sig == 22 || sig == 23 || sig == 28;
-}
-
-#define SIG_IGN_HANDLER	1
 
 struct proc *proc_alloc(struct mm *mm, struct proc *parent, const char *name)
 {
@@ -296,6 +287,8 @@ int proc_wait(struct proc *parent, int pid, int *status, bool nohang)
 /* Signal the process @id (@group: every process of job @id). */
 static int kill_match(int id, bool group, int sig)
 {
+	struct proc *self = proc_current();
+	int self_pid = self ? self->pid : 0;
 	int found = 0;
 
 	if (sig < 0 || sig >= PROC_NSIG)
@@ -308,8 +301,7 @@ static int kill_match(int id, bool group, int sig)
 		found++;
 		if (!sig || p->state != PROC_RUNNING || !p->thread)
 			continue;
-		__atomic_or_fetch(&p->sig_pending, 1ULL << sig, __ATOMIC_SEQ_CST);
-		thread_interrupt(p->thread);
+		signal_send_locked(p, sig, SI_USER, self_pid);
 	}
 	spin_unlock(&proc_lock);
 	return found ? 0 : -ESRCH;
@@ -429,32 +421,21 @@ static bool user_fault(struct trap_frame *tf, uint64_t addr, bool user_mode)
 		return false;
 	irq_enable();
 	sig = fault_signal(tf->vector);
-	if (sig == SIGSEGV)
-		kprintf("[pid %d %s: SIGSEGV at 0x%lx, rip 0x%lx]\n", p->pid, p->name,
-			tf->vector == EXC_PF ? addr : 0UL, tf->rip);
-	else
-		kprintf("[pid %d %s: %s at rip 0x%lx]\n", p->pid, p->name,
-			proc_signal_name(sig), tf->rip);
-	proc_exit(WSTATUS_SIGNALED(sig));
+	if (tf->rip >= USER_TOP)	/* the IRETQ to ring 3 faulted: no handler */
+		p->sigact[sig] = (struct ksigaction){ 0 };	/* could return there */
+	proc_fault_signal(sig, tf->vector == EXC_PF ? addr : 0UL);
+	return true;		/* a handler runs on the way back */
 }
 
 static void user_return(struct trap_frame *tf)
 {
 	struct proc *p = proc_current();
-	uint64_t pend;
 
-	if (!p || !thread_interrupted())
+	if (!p)
 		return;
-	thread_interrupt_clear();
-	pend = __atomic_exchange_n(&p->sig_pending, 0, __ATOMIC_SEQ_CST);
-	for (int sig = 1; sig < PROC_NSIG; sig++) {
-		if (!(pend & (1ULL << sig)))
-			continue;
-		if (sig != SIGKILL && (default_ignored(sig) || p->sigaction[sig] == SIG_IGN_HANDLER))
-			continue;
-		irq_enable();
-		proc_exit(WSTATUS_SIGNALED(sig));
-	}
+	if (thread_interrupted())
+		thread_interrupt_clear();
+	signal_deliver(tf);
 }
 
 void proc_init(void)

@@ -107,8 +107,9 @@ static int64_t do_fork(uint64_t child_stack)
 	}
 	c->files = fdt;
 	strlcpy(c->cwd, p->cwd, sizeof(c->cwd));
-	memcpy(c->sigaction, p->sigaction, sizeof(c->sigaction));
+	memcpy(c->sigact, p->sigact, sizeof(c->sigact));
 	c->sigmask = p->sigmask;
+	c->altstack = p->altstack;
 	us->tf = *p->frame;
 	us->tf.rax = 0;
 	if (child_stack)
@@ -212,9 +213,7 @@ SYS(sys_execve)
 		proc_replace_mm(mm);
 		strlcpy(p->name, path, sizeof(p->name));
 		fdt_close_cloexec(p->files);
-		for (int s = 0; s < PROC_NSIG; s++)
-			if (p->sigaction[s] != 1)	/* SIG_IGN stays */
-				p->sigaction[s] = 0;
+		signal_exec_reset(p);
 		memset(p->nosys_logged, 0, sizeof(p->nosys_logged));
 		*p->frame = tf;
 	}
@@ -246,50 +245,6 @@ SYS(sys_wait4)
 }
 
 SYS(sys_kill) { return proc_kill((int)a0, (int)a1); }
-
-/* Handlers are recorded, not yet run (docs/11-user-space.md). */
-SYS(sys_rt_sigaction)
-{
-	struct proc *p = proc_current();
-	uint64_t act[4];
-
-	if ((int)a0 < 1 || a0 >= PROC_NSIG || a0 == SIGKILL || a0 == 19 || a3 != 8)
-		return -EINVAL;
-	if (a2) {
-		uint64_t old[4] = { p->sigaction[a0], 0, 0, 0 };
-		if (copy_to_user(a2, old, sizeof(old)))
-			return -EFAULT;
-	}
-	if (a1) {
-		if (copy_from_user(act, a1, sizeof(act)))
-			return -EFAULT;
-		p->sigaction[a0] = act[0];
-	}
-	return 0;
-}
-
-SYS(sys_rt_sigprocmask)
-{
-	struct proc *p = proc_current();
-	uint64_t set;
-
-	if (a3 != 8)
-		return -EINVAL;
-	if (a2 && copy_to_user(a2, &p->sigmask, 8))
-		return -EFAULT;
-	if (!a1)
-		return 0;
-	if (copy_from_user(&set, a1, 8))
-		return -EFAULT;
-	set &= ~((1ULL << SIGKILL) | (1ULL << 19));
-	switch (a0) {
-	case SIG_BLOCK: p->sigmask |= set; break;
-	case SIG_UNBLOCK: p->sigmask &= ~set; break;
-	case SIG_SETMASK: p->sigmask = set; break;
-	default: return -EINVAL;
-	}
-	return 0;
-}
 
 #define RLIMIT_STACK	3
 #define RLIMIT_NOFILE	7

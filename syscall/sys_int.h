@@ -77,4 +77,7 @@ SYS(sys_clock_gettime); SYS(sys_gettimeofday); SYS(sys_nanosleep); SYS(sys_clock
 SYS(sys_brk); SYS(sys_mmap); SYS(sys_munmap); SYS(sys_mprotect); SYS(sys_madvise);
 SYS(sys_getrandom); SYS(sys_time);
 
+/* syscall/signal.c */
+SYS(sys_rt_sigreturn); SYS(sys_sigaltstack); SYS(sys_tkill); SYS(sys_tgkill);
+
 #endif

@@ -13,10 +13,10 @@
  * or orphaned) is reaped by the shell's proc_wait(), or, when detached,
  * at its exit.
  *
- * Signals (for now): kill() records a pending signal and interrupts the
- * thread; on its way back to ring 3 (user_return_hook) the thread dies
- * of it when its action is the default "terminate".  Handlers are
- * recorded by rt_sigaction but not yet run (docs/11-user-space.md).
+ * Signals (kernel/signal.c, include/kernel/signal.h): kill() records a
+ * pending signal and interrupts the thread; on its way back to ring 3
+ * (user_return_hook) the thread runs the handler, ignores the signal, or
+ * dies of it.  A fault goes through proc_fault_signal().
  *
  * Locking: proc_lock (a spinlock, kernel/proc.c) guards the process
  * table, every parent link, state, exit status and the detached mark; the
@@ -30,6 +30,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <kernel/signal.h>
 
 #define PROC_MAX	64
 #define PROC_NAME_MAX	64
@@ -72,14 +73,16 @@ struct proc {
 	void *files;			/* the system-call layer's fd table */
 	char cwd[PROC_CWD_MAX];
 	char name[PROC_NAME_MAX];	/* the program's path, for messages */
-	uint64_t sigaction[PROC_NSIG];	/* handler addresses, recorded only */
-	uint64_t sigmask;
+	struct ksigaction sigact[PROC_NSIG];	/* kernel/signal.c */
+	uint64_t sigmask;		/* blocked signals (atomic read by senders) */
+	struct sig_stack altstack;	/* sigaltstack */
 	uint64_t clear_child_tid;
 	uint64_t nosys_logged[PROC_NR_MAX / 64];
 	uint64_t syscalls;		/* statistics */
 	struct trap_frame *frame;	/* the system call being served */
 
-	uint64_t sig_pending;		/* atomic: bit n = signal n */
+	uint64_t sig_pending;		/* bit n = signal n: signal.c's sig_lock */
+	struct ksiginfo siginfo[PROC_NSIG];	/* sig_lock */
 
 	void (*start_fn)(void *arg);	/* proc_start's, run by the new thread */
 	void *start_arg;
