@@ -48,8 +48,7 @@
  * delivering thread.  Taken inside proc_lock. */
 static spinlock_t sig_lock = SPINLOCK_INIT("signals");
 
-#define SIGBIT(s)	(1ULL << (s))
-#define UNBLOCKABLE	(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
+#define UNBLOCKABLE	SIG_UNBLOCKABLE
 #define REDZONE		128		/* the x86-64 ABI's red zone below RSP */
 #define FPSTATE_ALIGN	64
 #define SYSCALL_INSN_LEN 2		/* 0f 05 */
@@ -181,7 +180,7 @@ static int dequeue(struct proc *p, struct ksiginfo *info)
 	spin_lock(&sig_lock);
 	ready = p->sig_pending & ~(p->sigmask & ~UNBLOCKABLE);
 	if (ready) {
-		sig = __builtin_ctzll(ready);
+		sig = __builtin_ctzll(ready) + 1;
 		*info = p->siginfo[sig];
 		__atomic_and_fetch(&p->sig_pending, ~SIGBIT(sig), __ATOMIC_SEQ_CST);
 	}

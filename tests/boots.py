@@ -1591,3 +1591,26 @@ BOOTS += [
              expect=(r"^ubench syscall_getpid: \d+ ns per call$",
                      r"^ubench fork_exec_wait: \d+ per second")),
 ]
+
+# Signals with handlers (user/sigtests.c): every case passes on one CPU and
+# on two; a program with a SIGINT handler catches Ctrl-C at the console
+# twice and goes on each time, then ends normally.
+BOOTS += [
+    scenario("user-sigtests", machine="q35", kernel="holdfast.elf", smp=2,
+             pmem=("16M",), pmem_format=True, prepare=user_programs, timeout=300,
+             stdin="/bin/sigtests\npoweroff\n", status=STATUS_POWEROFF,
+             expect=(r"# sigtests: \d+ passed, 0 failed",
+                     r"^\[pid \d+ /bin/sigtests: SIGSEGV: bad signal frame at 0x1\]$"),
+             check=usertests_ktap),
+    scenario("user-sigint-handler", machine="q35", kernel="holdfast.elf",
+             pmem=("16M",), pmem_format=True, prepare=user_programs,
+             stdin="/bin/sigtests ctrlc\n",
+             then=((r"waiting for Ctrl-C", "\x03"),
+                   (r"caught SIGINT 1, going on", "\x03"),
+                   (r"sigtests: done", "/bin/hello\npoweroff\n")),
+             status=STATUS_POWEROFF,
+             expect=(r"^sigtests: caught SIGINT 1, going on$",
+                     r"^sigtests: caught SIGINT 2, going on$",
+                     r"^sigtests: done$", r"^hello from user space!$"),
+             reject=(r"/bin/sigtests: SIGINT\]",)),
+]

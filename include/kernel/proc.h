@@ -81,7 +81,7 @@ struct proc {
 	uint64_t syscalls;		/* statistics */
 	struct trap_frame *frame;	/* the system call being served */
 
-	uint64_t sig_pending;		/* bit n = signal n: signal.c's sig_lock */
+	uint64_t sig_pending;		/* SIGBIT(n): signal.c's sig_lock */
 	struct ksiginfo siginfo[PROC_NSIG];	/* sig_lock */
 
 	void (*start_fn)(void *arg);	/* proc_start's, run by the new thread */

@@ -60,6 +60,12 @@ struct sig_stack {			/* sigaltstack; size 0: none */
 	uint64_t sp, size;
 };
 
+/* Sets of signals (sigmask, sig_pending, sa_mask) are kept as Linux's
+ * sigset_t is: signal n is bit n - 1, so a set crosses the system-call
+ * boundary unchanged. */
+#define SIGBIT(s)		(1ULL << ((s) - 1))
+#define SIG_UNBLOCKABLE		(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
+
 struct proc;
 struct trap_frame;
 
