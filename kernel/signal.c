@@ -112,30 +112,47 @@ bool signal_default_ignored(int sig)
 	       sig == 22 || sig == 23 || sig == 28;
 }
 
-/* The frame the current thread entered the kernel with from ring 3: the
- * top of its kernel stack (the TSS's RSP0 and the SYSCALL entry both
- * start there). */
-static struct trap_frame *user_frame(void)
+static void queue_locked(uint64_t *pending, struct ksiginfo *info, int sig, int code,
+			 int sender_pid, uint64_t addr)
 {
-	struct thread *t = current_thread();
+	if (!(*pending & SIGBIT(sig))) {
+		info[sig].code = code;
+		info[sig].pid = sender_pid;
+		info[sig].addr = addr;
+	}
+	__atomic_or_fetch(pending, SIGBIT(sig), __ATOMIC_SEQ_CST);
+}
 
-	return (struct trap_frame *)((char *)t->stack_base + t->stack_size) - 1;
+static bool blocks(const struct uthread *ut, int sig)
+{
+	return !(SIGBIT(sig) & UNBLOCKABLE) &&
+	       (__atomic_load_n(&ut->sigmask, __ATOMIC_RELAXED) & SIGBIT(sig));
 }
 
 void signal_send_locked(struct proc *p, int sig, int code, int sender_pid)
 {
 	spin_lock(&sig_lock);
-	if (!(p->sig_pending & SIGBIT(sig))) {
-		p->siginfo[sig].code = code;
-		p->siginfo[sig].pid = sender_pid;
-		p->siginfo[sig].addr = 0;
-	}
-	__atomic_or_fetch(&p->sig_pending, SIGBIT(sig), __ATOMIC_SEQ_CST);
+	queue_locked(&p->sig_pending, p->siginfo, sig, code, sender_pid, 0);
 	spin_unlock(&sig_lock);
-	/* A blocked signal does not interrupt a wait (it stays pending). */
-	if ((SIGBIT(sig) & UNBLOCKABLE) ||
-	    !(__atomic_load_n(&p->sigmask, __ATOMIC_RELAXED) & SIGBIT(sig)))
-		thread_interrupt(p->thread);
+	/* Interrupt one thread that does not block it (a blocked signal
+	 * does not end a wait: it stays pending); SIGKILL: all of them. */
+	for (int i = 0; i < p->nthreads; i++) {
+		struct uthread *ut = p->threads[i];
+		if (!ut->thread || blocks(ut, sig))
+			continue;
+		thread_interrupt(ut->thread);
+		if (sig != SIGKILL)
+			break;
+	}
+}
+
+void signal_send_thread_locked(struct uthread *ut, int sig, int code, int sender_pid)
+{
+	spin_lock(&sig_lock);
+	queue_locked(&ut->sig_pending, ut->siginfo, sig, code, sender_pid, 0);
+	spin_unlock(&sig_lock);
+	if (ut->thread && !blocks(ut, sig))
+		thread_interrupt(ut->thread);
 }
 
 static __noreturn void die(int sig)
@@ -147,15 +164,15 @@ static __noreturn void die(int sig)
 void proc_fault_signal(int sig, uint64_t addr)
 {
 	struct proc *p = proc_current();
-	struct trap_frame *tf = user_frame();
+	struct uthread *ut = uthread_current();
+	struct trap_frame *tf = proc_user_frame();
 	const struct ksigaction *ka = &p->sigact[sig];
 
-	if (ka->handler > SIG_IGN_HANDLER && !(p->sigmask & SIGBIT(sig))) {
+	if (ka->handler > SIG_IGN_HANDLER && !(ut->sigmask & SIGBIT(sig))) {
 		spin_lock(&sig_lock);
-		p->siginfo[sig].code = sig == SIGBUS ? BUS_ADRERR : SEGV_MAPERR;
-		p->siginfo[sig].pid = 0;
-		p->siginfo[sig].addr = addr;
-		__atomic_or_fetch(&p->sig_pending, SIGBIT(sig), __ATOMIC_SEQ_CST);
+		ut->sig_pending &= ~SIGBIT(sig);	/* this fault's info, not an older one's */
+		queue_locked(&ut->sig_pending, ut->siginfo, sig,
+			     sig == SIGBUS ? BUS_ADRERR : SEGV_MAPERR, 0, addr);
 		spin_unlock(&sig_lock);
 		return;
 	}
@@ -168,18 +185,22 @@ void proc_fault_signal(int sig, uint64_t addr)
 	die(sig);
 }
 
-/* The lowest pending signal not blocked, taken off the pending set with
- * its info; 0 when none. */
-static int dequeue(struct proc *p, struct ksiginfo *info)
+/* The lowest pending signal not blocked (sent to the thread first, then
+ * to the process), taken off its set with its info; 0 when none. */
+static int dequeue(struct proc *p, struct uthread *ut, struct ksiginfo *info)
 {
-	uint64_t ready;
+	uint64_t allowed = ~(ut->sigmask & ~UNBLOCKABLE), ready;
 	int sig = 0;
 
-	if (!(__atomic_load_n(&p->sig_pending, __ATOMIC_RELAXED) & ~(p->sigmask & ~UNBLOCKABLE)))
+	if (!((__atomic_load_n(&ut->sig_pending, __ATOMIC_RELAXED) |
+	       __atomic_load_n(&p->sig_pending, __ATOMIC_RELAXED)) & allowed))
 		return 0;
 	spin_lock(&sig_lock);
-	ready = p->sig_pending & ~(p->sigmask & ~UNBLOCKABLE);
-	if (ready) {
+	if ((ready = ut->sig_pending & allowed)) {
+		sig = __builtin_ctzll(ready) + 1;
+		*info = ut->siginfo[sig];
+		__atomic_and_fetch(&ut->sig_pending, ~SIGBIT(sig), __ATOMIC_SEQ_CST);
+	} else if ((ready = p->sig_pending & allowed)) {
 		sig = __builtin_ctzll(ready) + 1;
 		*info = p->siginfo[sig];
 		__atomic_and_fetch(&p->sig_pending, ~SIGBIT(sig), __ATOMIC_SEQ_CST);
@@ -200,13 +221,13 @@ static void maybe_restart(struct trap_frame *tf, bool restart)
 	tf->error = NO_RESTART;
 }
 
-static bool on_altstack(const struct proc *p, uint64_t sp)
+static bool on_altstack(const struct uthread *ut, uint64_t sp)
 {
-	return p->altstack.size && sp > p->altstack.sp && sp - p->altstack.sp <= p->altstack.size;
+	return ut->altstack.size && sp > ut->altstack.sp && sp - ut->altstack.sp <= ut->altstack.size;
 }
 
 static void fill_frame(struct rt_sigframe *f, const struct trap_frame *tf,
-		       const struct proc *p, int sig, const struct ksiginfo *info,
+		       const struct proc *p, const struct uthread *ut, int sig, const struct ksiginfo *info,
 		       uint64_t fp_user)
 {
 	struct user_sigcontext *sc = &f->uc.uc_mcontext;
@@ -214,10 +235,10 @@ static void fill_frame(struct rt_sigframe *f, const struct trap_frame *tf,
 	memset(f, 0, sizeof(*f));
 	f->pretcode = p->sigact[sig].restorer;
 	f->uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
-	f->uc.uc_stack.ss_sp = p->altstack.sp;
-	f->uc.uc_stack.ss_size = p->altstack.size;
-	f->uc.uc_stack.ss_flags = !p->altstack.size ? SS_DISABLE :
-				  on_altstack(p, tf->rsp) ? SS_ONSTACK : 0;
+	f->uc.uc_stack.ss_sp = ut->altstack.sp;
+	f->uc.uc_stack.ss_size = ut->altstack.size;
+	f->uc.uc_stack.ss_flags = !ut->altstack.size ? SS_DISABLE :
+				  on_altstack(ut, tf->rsp) ? SS_ONSTACK : 0;
 	sc->r8 = tf->r8; sc->r9 = tf->r9; sc->r10 = tf->r10; sc->r11 = tf->r11;
 	sc->r12 = tf->r12; sc->r13 = tf->r13; sc->r14 = tf->r14; sc->r15 = tf->r15;
 	sc->rdi = tf->rdi; sc->rsi = tf->rsi; sc->rbp = tf->rbp; sc->rbx = tf->rbx;
@@ -227,9 +248,9 @@ static void fill_frame(struct rt_sigframe *f, const struct trap_frame *tf,
 	sc->trapno = tf->vector < VEC_EXCEPTIONS ? tf->vector : 0;
 	sc->err = tf->vector < VEC_EXCEPTIONS ? tf->error : 0;
 	sc->cr2 = info->addr;
-	sc->oldmask = p->sigmask;
+	sc->oldmask = ut->sigmask;
 	sc->fpstate = fp_user;
-	f->uc.uc_sigmask = p->sigmask;
+	f->uc.uc_sigmask = ut->sigmask;
 	f->info.si_signo = sig;
 	f->info.si_code = info->code;
 	if (info->addr || sig == SIGSEGV || sig == SIGBUS)
@@ -240,7 +261,7 @@ static void fill_frame(struct rt_sigframe *f, const struct trap_frame *tf,
 
 /* Build the frame and point the registers at the handler; false when the
  * frame cannot be written (the caller kills with SIGSEGV). */
-static bool setup_frame(struct proc *p, struct trap_frame *tf, int sig,
+static bool setup_frame(struct proc *p, struct uthread *ut, struct trap_frame *tf, int sig,
 			const struct ksiginfo *info)
 {
 	const struct ksigaction *ka = &p->sigact[sig];
@@ -251,8 +272,8 @@ static bool setup_frame(struct proc *p, struct trap_frame *tf, int sig,
 
 	if (!(ka->flags & SA_RESTORER))
 		return false;		/* x86-64 has no vDSO trampoline here */
-	if ((ka->flags & SA_ONSTACK) && p->altstack.size && !on_altstack(p, sp))
-		sp = p->altstack.sp + p->altstack.size;
+	if ((ka->flags & SA_ONSTACK) && ut->altstack.size && !on_altstack(ut, sp))
+		sp = ut->altstack.sp + ut->altstack.size;
 	else
 		sp -= REDZONE;
 	fp_user = (sp - FXSAVE_SIZE) & ~(uint64_t)(FPSTATE_ALIGN - 1);
@@ -262,7 +283,7 @@ static bool setup_frame(struct proc *p, struct trap_frame *tf, int sig,
 	f = kmalloc(sizeof(*f));
 	if (!f)
 		return false;
-	fill_frame(f, tf, p, sig, info, fp_user);
+	fill_frame(f, tf, p, ut, sig, info, fp_user);
 	arch_fpu_save(fp);
 	ok = !copy_to_user(fp_user, fp, sizeof(fp)) && !copy_to_user(fsp, f, sizeof(*f));
 	kfree(f);
@@ -279,8 +300,8 @@ static bool setup_frame(struct proc *p, struct trap_frame *tf, int sig,
 	tf->cs = USER_CS;
 	tf->ss = USER_SS;
 	arch_fpu_init(current_thread());	/* the handler starts with a clean FPU */
-	p->sigmask |= ka->mask | ((ka->flags & SA_NODEFER) ? 0 : SIGBIT(sig));
-	p->sigmask &= ~UNBLOCKABLE;
+	__atomic_store_n(&ut->sigmask, (ut->sigmask | ka->mask |
+			 ((ka->flags & SA_NODEFER) ? 0 : SIGBIT(sig))) & ~UNBLOCKABLE, __ATOMIC_RELAXED);
 	if (ka->flags & SA_RESETHAND)
 		p->sigact[sig] = (struct ksigaction){ 0 };
 	return true;
@@ -289,17 +310,19 @@ static bool setup_frame(struct proc *p, struct trap_frame *tf, int sig,
 void signal_deliver(struct trap_frame *tf)
 {
 	struct proc *p = proc_current();
+	struct uthread *ut = uthread_current();
 	bool irqs = irqs_enabled();
 	struct ksiginfo info;
 	int sig;
 
-	if (!(__atomic_load_n(&p->sig_pending, __ATOMIC_RELAXED) & ~(p->sigmask & ~UNBLOCKABLE)))
+	if (!((__atomic_load_n(&ut->sig_pending, __ATOMIC_RELAXED) |
+	       __atomic_load_n(&p->sig_pending, __ATOMIC_RELAXED)) & ~(ut->sigmask & ~UNBLOCKABLE)))
 		return;
 	/* The frame may need a stack page faulted in: interrupts on (the
 	 * interrupt path comes here with them off, and wants them off back,
 	 * since its way out swaps GS before IRETQ). */
 	irq_enable();
-	while ((sig = dequeue(p, &info))) {
+	while ((sig = dequeue(p, ut, &info))) {
 		const struct ksigaction *ka = &p->sigact[sig];
 
 		if (sig != SIGKILL && (ka->handler == SIG_IGN_HANDLER ||
@@ -310,7 +333,7 @@ void signal_deliver(struct trap_frame *tf)
 		if (sig == SIGKILL || ka->handler == SIG_DFL_HANDLER)
 			die(sig);
 		maybe_restart(tf, ka->flags & SA_RESTART);
-		if (!setup_frame(p, tf, sig, &info)) {
+		if (!setup_frame(p, ut, tf, sig, &info)) {
 			kprintf("[pid %d %s: SIGSEGV: cannot build the frame for %s at 0x%lx]\n",
 				p->pid, p->name, proc_signal_name(sig), tf->rsp);
 			die(SIGSEGV);
@@ -347,7 +370,7 @@ uint64_t signal_return(struct trap_frame *tf)
 		arch_fpu_load_user(fp);
 	else
 		arch_fpu_init(current_thread());
-	p->sigmask = uc.uc_sigmask & ~UNBLOCKABLE;
+	__atomic_store_n(&uthread_current()->sigmask, uc.uc_sigmask & ~UNBLOCKABLE, __ATOMIC_RELAXED);
 	return sc->rax;
 }
 
@@ -356,5 +379,5 @@ void signal_exec_reset(struct proc *p)
 	for (int s = 0; s < PROC_NSIG; s++)
 		if (p->sigact[s].handler != SIG_IGN_HANDLER)
 			p->sigact[s] = (struct ksigaction){ 0 };
-	p->altstack = (struct sig_stack){ 0, 0 };
+	uthread_current()->altstack = (struct sig_stack){ 0, 0 };
 }

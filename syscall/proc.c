@@ -21,6 +21,7 @@
 #define SIGCHLD_FLAG	17		/* clone's low byte: the exit signal */
 #define CLONE_VM	0x100
 #define CLONE_VFORK	0x4000
+#define CLONE_THREAD	0x10000		/* syscall/thread.c */
 #define ARCH_SET_FS	0x1002
 #define ARCH_GET_FS	0x1003
 #define WNOHANG		1
@@ -31,11 +32,11 @@
 #define CLOCK_MONOTONIC	1
 #define NS		1000000000ULL
 
-SYS(sys_exit) { proc_exit(WSTATUS_EXITED((int)a0)); }
+SYS(sys_exit) { proc_thread_exit(WSTATUS_EXITED((int)a0)); }
 SYS(sys_exit_group) { proc_exit(WSTATUS_EXITED((int)a0)); }
 
 SYS(sys_getpid) { return proc_current()->pid; }
-SYS(sys_gettid) { return proc_current()->pid; }
+SYS(sys_gettid) { return uthread_current()->tid; }
 SYS(sys_getuid) { return 0; }
 SYS(sys_getppid)
 {
@@ -48,8 +49,8 @@ SYS(sys_getppid)
 
 SYS(sys_set_tid_address)
 {
-	proc_current()->clear_child_tid = a0;
-	return proc_current()->pid;
+	uthread_current()->clear_child_tid = a0;
+	return uthread_current()->tid;
 }
 
 SYS(sys_set_robust_list) { return a1 == 24 ? 0 : -EINVAL; }
@@ -108,9 +109,9 @@ static int64_t do_fork(uint64_t child_stack)
 	c->files = fdt;
 	strlcpy(c->cwd, p->cwd, sizeof(c->cwd));
 	memcpy(c->sigact, p->sigact, sizeof(c->sigact));
-	c->sigmask = p->sigmask;
-	c->altstack = p->altstack;
-	us->tf = *p->frame;
+	c->main.sigmask = uthread_current()->sigmask;
+	c->main.altstack = uthread_current()->altstack;
+	us->tf = *proc_user_frame();
 	us->tf.rax = 0;
 	if (child_stack)
 		us->tf.rsp = child_stack;
@@ -132,11 +133,13 @@ SYS(sys_vfork) { return do_fork(0); }
  * stack.  CLONE_VM|CLONE_VFORK (musl's posix_spawn) gets a copy of the
  * address space instead of a shared one, and the parent does not wait
  * for the exec: enough for a child that only calls execve or _exit, which
- * is all vfork allows.  Threads (CLONE_THREAD, CLONE_VM alone) are not
- * done yet: -EINVAL, and musl's pthread_create says EAGAIN.
+ * is all vfork allows.  A thread (CLONE_THREAD) is syscall/thread.c's;
+ * CLONE_VM alone (a process sharing memory) is -EINVAL.
  */
 SYS(sys_clone)
 {
+	if (a0 & CLONE_THREAD)
+		return clone_thread(a0, a1, a2, a3, a4);
 	if ((a0 & ~(uint64_t)(CLONE_VFORK | CLONE_VM | 0xff)) || (a0 & 0xff) != SIGCHLD_FLAG)
 		return -EINVAL;
 	if ((a0 & CLONE_VM) && !(a0 & CLONE_VFORK))
@@ -201,6 +204,8 @@ SYS(sys_execve)
 	struct mm *mm;
 	int err;
 
+	if (__atomic_load_n(&p->nthreads, __ATOMIC_RELAXED) > 1)
+		return -EBUSY;		/* Linux ends the other threads (de_thread): not yet */
 	err = user_path_at(AT_FDCWD, a0, &path, false);
 	if (err)
 		return err;
@@ -215,7 +220,7 @@ SYS(sys_execve)
 		fdt_close_cloexec(p->files);
 		signal_exec_reset(p);
 		memset(p->nosys_logged, 0, sizeof(p->nosys_logged));
-		*p->frame = tf;
+		*proc_user_frame() = tf;
 	}
 	kfree(argv);
 	kfree(ab);

@@ -49,8 +49,8 @@ SYS(sys_rt_sigaction)
 
 SYS(sys_rt_sigprocmask)
 {
-	struct proc *p = proc_current();
-	uint64_t set, old = p->sigmask, mask = old;
+	struct uthread *ut = uthread_current();
+	uint64_t set, old = ut->sigmask, mask = old;
 
 	if (a3 != SIGSET_SIZE)
 		return -EINVAL;
@@ -66,13 +66,13 @@ SYS(sys_rt_sigprocmask)
 	}
 	if (a2 && copy_to_user(a2, &old, sizeof(old)))
 		return -EFAULT;
-	__atomic_store_n(&p->sigmask, mask & ~UNBLOCKABLE, __ATOMIC_RELAXED);
+	__atomic_store_n(&ut->sigmask, mask & ~UNBLOCKABLE, __ATOMIC_RELAXED);
 	return 0;
 }
 
 SYS(sys_rt_sigreturn)
 {
-	return (int64_t)signal_return(proc_current()->frame);
+	return (int64_t)signal_return(proc_user_frame());
 }
 
 /* stack_t as sigaltstack(2) passes it. */
@@ -85,13 +85,13 @@ struct user_stack_t {
 
 SYS(sys_sigaltstack)
 {
-	struct proc *p = proc_current();
-	uint64_t sp = p->frame->rsp;
-	bool on = p->altstack.size && sp > p->altstack.sp &&
-		  sp - p->altstack.sp <= p->altstack.size;
+	struct uthread *ut = uthread_current();
+	uint64_t sp = proc_user_frame()->rsp;
+	bool on = ut->altstack.size && sp > ut->altstack.sp &&
+		  sp - ut->altstack.sp <= ut->altstack.size;
 	struct user_stack_t ss, old = {
-		.ss_sp = p->altstack.sp, .ss_size = p->altstack.size,
-		.ss_flags = on ? SS_ONSTACK : p->altstack.size ? 0 : SS_DISABLE,
+		.ss_sp = ut->altstack.sp, .ss_size = ut->altstack.size,
+		.ss_flags = on ? SS_ONSTACK : ut->altstack.size ? 0 : SS_DISABLE,
 	};
 
 	if (a0) {
@@ -108,24 +108,21 @@ SYS(sys_sigaltstack)
 	if (a1 && copy_to_user(a1, &old, sizeof(old)))
 		return -EFAULT;
 	if (a0)
-		p->altstack = ss.ss_flags == SS_DISABLE ? (struct sig_stack){ 0, 0 } :
+		ut->altstack = ss.ss_flags == SS_DISABLE ? (struct sig_stack){ 0, 0 } :
 			      (struct sig_stack){ ss.ss_sp, ss.ss_size };
 	return 0;
 }
 
-/* One thread per process for now: a thread id is its process's id. */
 SYS(sys_tkill)
 {
 	if ((int)a0 <= 0)
 		return -EINVAL;
-	return proc_kill((int)a0, (int)a1);
+	return proc_tkill(-1, (int)a0, (int)a1);
 }
 
 SYS(sys_tgkill)
 {
 	if ((int)a0 <= 0 || (int)a1 <= 0)
 		return -EINVAL;
-	if ((int)a0 != (int)a1)
-		return -ESRCH;
-	return proc_kill((int)a1, (int)a2);
+	return proc_tkill((int)a0, (int)a1, (int)a2);
 }

@@ -58,7 +58,7 @@ static const struct sys_entry table[NR_MAX] = {
 	E(109, "setpgid", NULL), E(110, "getppid", sys_getppid), E(111, "getpgrp", NULL),
 	E(131, "sigaltstack", sys_sigaltstack), E(137, "statfs", NULL), E(138, "fstatfs", NULL),
 	E(158, "arch_prctl", sys_arch_prctl), E(186, "gettid", sys_gettid),
-	E(200, "tkill", sys_tkill), E(201, "time", sys_time), E(202, "futex", NULL), E(217, "getdents64", sys_getdents64),
+	E(200, "tkill", sys_tkill), E(201, "time", sys_time), E(202, "futex", sys_futex), E(217, "getdents64", sys_getdents64),
 	E(218, "set_tid_address", sys_set_tid_address), E(228, "clock_gettime", sys_clock_gettime),
 	E(230, "clock_nanosleep", sys_clock_nanosleep), E(234, "tgkill", sys_tgkill), E(231, "exit_group", sys_exit_group),
 	E(257, "openat", sys_openat), E(258, "mkdirat", sys_mkdirat),

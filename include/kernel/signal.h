@@ -6,12 +6,14 @@
  * struct rt_sigframe = restorer address, ucontext, siginfo, then the
  * FXSAVE image the ucontext's fpstate points at).
  *
- * Locking: a process's sigact[], sigmask and altstack belong to its own
- * thread (only it reads or writes them: rt_sigaction, rt_sigprocmask,
- * sigaltstack, delivery, sigreturn, exec).  sig_pending and siginfo[] are
- * written by any sender: they are guarded by the process's sig_lock (a
- * spinlock, irqsave, taken inside proc_lock, never the reverse); the
- * owner reads sig_pending without it as a hint.
+ * Locking: a process's sigact[] is shared by its threads (CLONE_SIGHAND)
+ * and changed by rt_sigaction without a lock (a multithreaded program
+ * does not change an action while it may be delivered); each thread's
+ * sigmask and altstack (struct uthread) are its own (senders only read
+ * the mask, atomically).  sig_pending and siginfo[] -- the process's
+ * (kill) and each thread's (tkill, faults) -- are written by any sender
+ * under sig_lock (kernel/signal.c, a spinlock taken inside proc_lock,
+ * never the reverse); the owner reads sig_pending without it as a hint.
  */
 #ifndef KERNEL_SIGNAL_H
 #define KERNEL_SIGNAL_H
@@ -83,10 +85,13 @@ struct trap_frame;
  */
 void proc_fault_signal(int sig, uint64_t addr);
 
-/* Raise @sig at @p from a sender (kill, tkill, Ctrl-C): pending bit and
- * siginfo set, the thread interrupted when the signal is not blocked.
- * Caller holds proc_lock (so @p stays). */
+/* Raise @sig at process @p from a sender (kill, Ctrl-C): pending bit and
+ * siginfo set, one thread that does not block it interrupted (every
+ * thread for SIGKILL).  Caller holds proc_lock (so @p stays). */
 void signal_send_locked(struct proc *p, int sig, int code, int sender_pid);
+/* The same for one thread (tkill, tgkill). */
+struct uthread;
+void signal_send_thread_locked(struct uthread *ut, int sig, int code, int sender_pid);
 
 /* On every return to ring 3 (user_return_hook): deliver one pending,
  * unblocked signal: run a handler (a frame on the user stack), ignore it,
