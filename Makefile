@@ -219,12 +219,12 @@ test: $(B)/holdfast.elf $(B)/debug/holdfast.elf $(B)/holdfast-test.iso $(B)/hold
 # check); the first failing seed stops it and says how to replay it.
 FUZZ_CALLS ?= 1000000
 FUZZ_SEEDS ?= 1 2 3 4 5
-fuzz: $(B)/holdfast.elf tools user | check-deps
+fuzz-syscalls: $(B)/holdfast.elf tools user | check-deps
 	@for s in $(FUZZ_SEEDS); do \
 		echo "fuzz: seed $$s, $(FUZZ_CALLS) calls"; \
 		FUZZ_CALLS=$(FUZZ_CALLS) FUZZ_SEED=$$s FUZZ_TIMEOUT=3600 \
 			$(PYTHON) tests/run.py --build-dir $(B) --only user-fuzz || \
-		{ echo "fuzz: seed $$s failed; replay: make fuzz FUZZ_SEEDS=$$s FUZZ_CALLS=$(FUZZ_CALLS)"; exit 1; }; \
+		{ echo "fuzz: seed $$s failed; replay: make fuzz-syscalls FUZZ_SEEDS=$$s FUZZ_CALLS=$(FUZZ_CALLS)"; exit 1; }; \
 	done
 
 # The seed's story at the shell, with the protection and without; TCG
@@ -232,7 +232,7 @@ fuzz: $(B)/holdfast.elf tools user | check-deps
 demo: $(B)/holdfast.iso tools | check-deps
 	@$(PYTHON) scripts/demo.py --build-dir $(B) --accel '$(if $(ACCEL),$(ACCEL),tcg)'
 
-bench: $(B)/holdfast.elf $(B)/holdfast.iso tools | check-deps
+bench: $(B)/holdfast.elf $(B)/holdfast.iso tools user | check-deps
 	@$(PYTHON) scripts/bench.py --build-dir $(B) --accel '$(ACCEL)'
 
 # The Linux peer harness is not part of this repository: PEER=DIR names
@@ -280,7 +280,7 @@ help:
 	@echo "make demo       play the seed's race at the shell: a truncate waits for DMA into"
 	@echo "                the file; then, unprotected, a new file is corrupted (~10 s)"
 	@echo "make debug      boot paused with a gdb stub; prints the gdb command to type"
-	@echo "make fuzz       soak the system-call fuzzer: FUZZ_SEEDS='1 2 3 4 5' FUZZ_CALLS=1000000"
+	@echo "make fuzz-syscalls  soak the system-call fuzzer (user/fuzz.c): FUZZ_SEEDS='1 2 3 4 5' FUZZ_CALLS=1000000"
 	@echo "make bench      run the benchmarks in QEMU: table, build/bench/results.csv and .png"
 	@echo "make bench-linux  measure Linux DAX (ext4/xfs) for comparison: build/bench/linux.csv (downloads Debian's kernel)"
 	@echo "                PEER=DIR: the Linux peer harness's folder (not part of this repository)"
@@ -289,7 +289,7 @@ help:
 	@echo "DEBUG=1         debug kernel build (lock assertions, freed heap poisoned); make test"
 	@echo "                also builds one in $(B)/debug/ and boots it"
 
-.PHONY: user all iso run demo debug test fuzz bench bench-linux deps check-deps clean help host-tests FORCE
+.PHONY: user all iso run demo debug test fuzz-syscalls bench bench-linux deps check-deps clean help host-tests FORCE
 FORCE:
 
 -include $(KOBJS:.o=.d)

@@ -237,6 +237,17 @@ FIGURES = (
     Figure("dram_per_pmem_gib", KIB,
            "DRAM the kernel spends per GiB of pmem (page descriptors, maps)",
            targets=(Target(AT_MOST, 4096),), higher_is_better=False),
+    Figure("parallel_create_1p", OPS,
+           "one process: 10,000 x (create, write 4 KiB, close) in its own "
+           "directory (/bin/pcreate; peer parallel_create_1p)",
+           linux="parallel_create_1p"),
+    Figure("parallel_create_2p", OPS,
+           "two processes at once, 10,000 files each in its own directory "
+           "(/bin/pcreate; peer parallel_create_2p)",
+           ceiling="parallel_create_1p", linux="parallel_create_2p",
+           targets=(Target(CEILING, 1.7),)),
+    Figure("parallel_create_speedup", "x",
+           "parallel_create_2p / parallel_create_1p (the target is 1.7x on 2 CPUs)"),
     Figure("ipi_roundtrip", NS,
            "IPI to the highest-numbered CPU and back", higher_is_better=False),
     Figure("tlb_shootdown", NS,
@@ -260,6 +271,9 @@ PUBLISHED_LINUX = {
     "dram_memcpy": (2826.0, MBS, "raw"),
     "pmem_odirect_write_2m": (550.0, MBS, "raw"),
     "pmem_odirect_read_2m": (400.0, MBS, "raw"),
+    # peer README, "Medians of 3 boots", idle host (B): xfs is the better.
+    "parallel_create_1p": (2349.8, OPS, "xfs"),
+    "parallel_create_2p": (5237.6, OPS, "xfs"),
 }
 PUBLISHED_LINUX_SOURCE = ("the Linux peer harness's README, 'Last results "
                           "(2026-11-24)', run B, TCG")
@@ -1029,6 +1043,35 @@ def image_name(directory):
     return IMAGE_NAME
 
 
+# User-space benchmarks run after `bench` as programs from user/ (built by
+# `make user`, put into /bin of the fresh image): one command line each,
+# printing `bench NAME VALUE UNIT` lines like the kernel's.
+USER_BENCHES = (("pcreate", "/bin/pcreate 10000", "/bin/pcreate 1000", "parallel_create"),)
+
+
+def install_user_benches(build_dir, image):
+    """Put the user benchmark programs that are built into /bin of
+    @image; returns the USER_BENCHES entries installed."""
+    import install_user  # noqa: E402  (scripts/install_user.py)
+    found = []
+    for entry in USER_BENCHES:
+        prog = os.path.join(build_dir, "user", entry[0])
+        if os.path.isfile(prog) and not install_user.install(build_dir, image, [prog]):
+            found.append(entry)
+    return found
+
+
+def user_bench_commands(args, installed):
+    """The command lines to type for the installed user benchmarks that
+    the names asked for (all when none were)."""
+    cmds = []
+    for _prog, full, quick, prefix in installed:
+        if args.names and not any(n.startswith(prefix) for n in args.names):
+            continue
+        cmds.append(quick if args.quick else full)
+    return cmds
+
+
 def prepare_image(out_dir, size, build_dir, directory=None):
     """A fresh image in @directory (default @out_dir); returns (path,
     formatted?)."""
@@ -1203,10 +1246,12 @@ def _run_on_image(args, binary, iso, elf, image, size):
     if args.verbose:
         print("qemu:", qemu.shell_quote(cmd))
     typed = bench_command(args)
+    users = user_bench_commands(args, install_user_benches(args.build_dir, image))
     print(f"machine: {machine_description(args, accel)}; typing "
-          f"'{typed}' (timeout {args.timeout:g} s)", flush=True)
+          f"'{typed}'" + "".join(f", '{u}'" for u in users)
+          + f" (timeout {args.timeout:g} s)", flush=True)
     text, problem = run_machine(cmd, args.out_dir,
-                                [typed, POWEROFF_COMMAND], args.timeout)
+                                [typed, *users, POWEROFF_COMMAND], args.timeout)
     return text, accel, problem
 
 
