@@ -1173,12 +1173,21 @@ def parse_args(argv):
     return args
 
 
+def is_user_bench(name):
+    return any(name.startswith(entry[3]) for entry in USER_BENCHES)
+
+
 def bench_command(args):
+    """The kernel's `bench` command line, or None when only user-space
+    benchmarks were named."""
+    names = [n for n in (args.names or []) if not is_user_bench(n)]
+    if args.names and not names:
+        return None
     words = [BENCH_COMMAND]
     if args.quick:
         words.append(BENCH_QUICK_FLAG)
     words.append(BENCH_WRITE_FLAG)
-    words += args.names or []
+    words += names
     return " ".join(words)
 
 
@@ -1245,13 +1254,13 @@ def _run_on_image(args, binary, iso, elf, image, size):
                          serial="stdio", monitor="none")
     if args.verbose:
         print("qemu:", qemu.shell_quote(cmd))
-    typed = bench_command(args)
-    users = user_bench_commands(args, install_user_benches(args.build_dir, image))
+    typed = [c for c in [bench_command(args)] if c]
+    typed += user_bench_commands(args, install_user_benches(args.build_dir, image))
     print(f"machine: {machine_description(args, accel)}; typing "
-          f"'{typed}'" + "".join(f", '{u}'" for u in users)
+          + ", ".join(f"'{c}'" for c in typed)
           + f" (timeout {args.timeout:g} s)", flush=True)
     text, problem = run_machine(cmd, args.out_dir,
-                                [typed, *users, POWEROFF_COMMAND], args.timeout)
+                                [*typed, POWEROFF_COMMAND], args.timeout)
     return text, accel, problem
 
 
