@@ -292,7 +292,7 @@ void proc_replace_mm(struct mm *mm)
 static void report_end(const struct proc *p, int status)
 {
 	if (status & 0x7f) {
-		if ((status & 0x7f) != SIGSEGV)	/* already reported at the fault */
+		if ((status & 0x7f) != SIGSEGV && (status & 0x7f) != SIGBUS) /* already reported at the fault */
 			kprintf("[pid %d %s: %s]\n", p->pid, p->name, proc_signal_name(status & 0x7f));
 	} else if (status >> 8) {
 		kprintf("[pid %d %s: exit %d]\n", p->pid, p->name, (status >> 8) & 0xff);
@@ -588,7 +588,7 @@ static int fault_signal(uint64_t vector)
 static bool user_fault(struct trap_frame *tf, uint64_t addr, bool user_mode)
 {
 	struct proc *p = proc_current();
-	int sig;
+	int sig, err = -EFAULT;
 
 	if (!p || !p->mm)
 		return false;
@@ -596,16 +596,19 @@ static bool user_fault(struct trap_frame *tf, uint64_t addr, bool user_mode)
 		if (!(tf->rflags & RFLAGS_IF) || this_cpu()->preempt_count > 0)
 			return false;	/* the kernel cannot sleep there: -EFAULT */
 		irq_enable();
-		if (mm_fault(p->mm, addr, tf->error & PF_WRITE, tf->error & PF_INSTR) == 0)
+		err = mm_fault(p->mm, addr, tf->error & PF_WRITE, tf->error & PF_INSTR);
+		if (err == 0)
 			return true;
 	}
 	if (!user_mode)
 		return false;
 	irq_enable();
 	sig = fault_signal(tf->vector);
+	if (tf->vector == EXC_PF && addr < USER_TOP && err == -EIO)
+		sig = SIGBUS;		/* a file mapping past the end of its file */
 	if (tf->rip >= USER_TOP)	/* the IRETQ to ring 3 faulted: no handler */
 		p->sigact[sig] = (struct ksigaction){ 0 };	/* could return there */
-	proc_fault_signal(sig, tf->vector == EXC_PF ? addr : 0UL);
+	proc_fault_signal(sig, tf->vector == EXC_PF ? addr : 0UL, tf->rip);
 	return true;		/* a handler runs on the way back */
 }
 

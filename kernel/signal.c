@@ -161,11 +161,10 @@ static __noreturn void die(int sig)
 	proc_exit(WSTATUS_SIGNALED(sig));
 }
 
-void proc_fault_signal(int sig, uint64_t addr)
+void proc_fault_signal(int sig, uint64_t addr, uint64_t rip)
 {
 	struct proc *p = proc_current();
 	struct uthread *ut = uthread_current();
-	struct trap_frame *tf = proc_user_frame();
 	const struct ksigaction *ka = &p->sigact[sig];
 
 	if (ka->handler > SIG_IGN_HANDLER && !(ut->sigmask & SIGBIT(sig))) {
@@ -178,10 +177,10 @@ void proc_fault_signal(int sig, uint64_t addr)
 	}
 	if (sig == SIGSEGV || sig == SIGBUS)
 		kprintf("[pid %d %s: %s at 0x%lx, rip 0x%lx]\n", p->pid, p->name,
-			proc_signal_name(sig), addr, tf->rip);
+			proc_signal_name(sig), addr, rip);
 	else
 		kprintf("[pid %d %s: %s at rip 0x%lx]\n", p->pid, p->name,
-			proc_signal_name(sig), tf->rip);
+			proc_signal_name(sig), rip);
 	die(sig);
 }
 

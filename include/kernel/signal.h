@@ -72,18 +72,20 @@ struct proc;
 struct trap_frame;
 
 /**
- * proc_fault_signal - a fault of the current process's user code raises
- * @sig (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP) at user address @addr
- * (si_addr; 0 when there is none).  When the process has a handler for
+ * proc_fault_signal - a fault of the current process's user code at @rip
+ * raises @sig (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP) at user address
+ * @addr (si_addr; 0 when there is none): the one place a fault becomes a
+ * signal.  When the process has a handler for
  * @sig and does not block it, the signal is queued with si_addr and the
  * function returns: the caller treats the fault as handled and returns to
  * ring 3, where the handler runs (user_return_hook).  Otherwise (default
  * action, ignored or blocked: a fault cannot be ignored) the process is
- * killed with the line "[pid N /bin/x: SIGSEGV at 0x..., rip 0x...]" and
- * the function does not return.  Context: the faulting process's thread,
+ * killed with the line "[pid N /bin/x: SIGSEGV at 0x..., rip 0x...]"
+ * (SIGSEGV, SIGBUS) or "[pid N /bin/x: SIGILL at rip 0x...]" and the
+ * function does not return.  Context: the faulting process's thread,
  * interrupts on, no spinlock held.
  */
-void proc_fault_signal(int sig, uint64_t addr);
+void proc_fault_signal(int sig, uint64_t addr, uint64_t rip);
 
 /* Raise @sig at process @p from a sender (kill, Ctrl-C): pending bit and
  * siginfo set, one thread that does not block it interrupted (every
