@@ -82,6 +82,6 @@ SYS(sys_rt_sigreturn); SYS(sys_sigaltstack); SYS(sys_tkill); SYS(sys_tgkill);
 
 /* syscall/thread.c: clone(CLONE_THREAD...) and futex */
 int64_t clone_thread(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid, uint64_t tls);
-SYS(sys_futex);
+SYS(sys_futex); SYS(sys_getcpu);
 
 #endif

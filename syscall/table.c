@@ -68,7 +68,7 @@ static const struct sys_entry table[NR_MAX] = {
 	E(267, "readlinkat", sys_readlinkat), E(268, "fchmodat", sys_fchmodat),
 	E(269, "faccessat", sys_faccessat), E(273, "set_robust_list", sys_set_robust_list),
 	E(280, "utimensat", sys_utimensat), E(285, "fallocate", sys_fallocate),
-	E(292, "dup3", sys_dup3), E(293, "pipe2", sys_pipe2), E(302, "prlimit64", sys_prlimit64),
+	E(292, "dup3", sys_dup3), E(293, "pipe2", sys_pipe2), E(302, "prlimit64", sys_prlimit64), E(309, "getcpu", sys_getcpu),
 	E(316, "renameat2", sys_renameat2), E(318, "getrandom", sys_getrandom),
 	E(332, "statx", NULL), E(334, "rseq", NULL), E(439, "faccessat2", sys_faccessat),
 };

@@ -4,7 +4,8 @@
  * CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|
  * CLONE_CHILD_CLEARTID, plus CLONE_DETACHED which Linux ignores), and
  * futex(2) FUTEX_WAIT / FUTEX_WAKE (FUTEX_PRIVATE_FLAG accepted: every
- * futex here is private to its address space).  The threads themselves
+ * futex here is private to its address space), and getcpu (which CPU a
+ * thread runs on: threadtests checks they use several).  The threads themselves
  * are the kernel core's (proc_thread_start, kernel/proc.c); the futex
  * table is kernel/futex.c.
  */
@@ -16,6 +17,8 @@
 #include <kernel/uaccess.h>
 #include <arch/x86_64/syscall.h>
 #include <lib/errno.h>
+#include <arch/x86_64/percpu.h>
+#include <kernel/sync.h>
 
 /* include/uapi/linux/sched.h */
 #define CLONE_VM		0x00000100
@@ -121,4 +124,19 @@ SYS(sys_futex)
 	default:
 		return -ENOSYS;
 	}
+}
+
+/* getcpu(2): the CPU the caller runs on (it may move at once), node 0. */
+SYS(sys_getcpu)
+{
+	uint32_t cpu, node = 0;
+
+	preempt_disable();
+	cpu = this_cpu()->id;
+	preempt_enable();
+	if (a0 && copy_to_user(a0, &cpu, sizeof(cpu)))
+		return -EFAULT;
+	if (a1 && copy_to_user(a1, &node, sizeof(node)))
+		return -EFAULT;
+	return 0;
 }

@@ -1620,12 +1620,12 @@ BOOTS += [
 BOOTS += [
     scenario("user-threadtests", machine="q35", kernel="holdfast.elf", smp=2,
              pmem=("16M",), pmem_format=True, prepare=user_programs, timeout=300,
-             stdin="/bin/threadtests\npoweroff\n", status=STATUS_POWEROFF,
+             stdin="/bin/threadtests 2\npoweroff\n", status=STATUS_POWEROFF,
              expect=(r"# threadtests: \d+ passed, 0 failed",),
              check=usertests_ktap),
     scenario("user-threadtests-debug", machine="q35", kernel="debug/holdfast.elf", smp=2,
              pmem=("16M",), pmem_format=True, prepare=user_programs, timeout=400,
-             stdin="/bin/threadtests\n/bin/sigtests\npoweroff\n", status=STATUS_POWEROFF,
+             stdin="/bin/threadtests 2\n/bin/sigtests\npoweroff\n", status=STATUS_POWEROFF,
              expect=(r"# threadtests: \d+ passed, 0 failed", r"# sigtests: \d+ passed, 0 failed")),
 ]
 

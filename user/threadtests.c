@@ -3,10 +3,11 @@
  * futex), in KTAP: create and join, a mutex-protected sum over threads
  * that run on every CPU, condition variables, thread-local storage, one
  * thread exiting while the others run, exit_group and a fault from a
- * thread ending the whole process, tgkill to one thread, and futex's
- * answers (EAGAIN, ETIMEDOUT, EFAULT, EINVAL).
+ * thread ending the whole process, tgkill to one thread, futex's
+ * answers (EAGAIN, ETIMEDOUT, EFAULT, EINVAL), and threads seen on
+ * CPUS different CPUs (getcpu).
  *
- * Run: /bin/threadtests at the prompt (tests/boots.py: "user-threadtests").
+ * Run: /bin/threadtests [CPUS] at the prompt (tests/boots.py: "user-threadtests").
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -322,6 +323,36 @@ static void t_many_threads(void)
 	}
 }
 
+/* With CPUS > 1 (the argument), threads must be seen on that many CPUs. */
+static int expect_cpus = 1;
+static volatile unsigned cpus_seen;
+static void *where(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 200000 && keep_running; i++) {
+		unsigned c;
+		if (syscall(SYS_getcpu, &c, NULL, NULL) == 0 && c < 32)
+			__atomic_or_fetch(&cpus_seen, 1u << c, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static void t_several_cpus(void)
+{
+	pthread_t t[NTHREADS];
+	unsigned c;
+
+	CHECK(syscall(SYS_getcpu, &c, NULL, NULL) == 0);
+	CHECK(syscall(SYS_getcpu, (void *)8, NULL, NULL) == -1 && errno == EFAULT);
+	cpus_seen = 0;
+	keep_running = 1;
+	for (int i = 0; i < NTHREADS; i++)
+		CHECK(pthread_create(&t[i], NULL, where, NULL) == 0);
+	for (int i = 0; i < NTHREADS; i++)
+		CHECK(pthread_join(t[i], NULL) == 0);
+	CHECK(__builtin_popcount(cpus_seen) >= expect_cpus);
+}
+
 static const struct { const char *name; void (*fn)(void); } tests[] = {
 	{ "create_join", t_create_join },
 	{ "mutex_sum", t_mutex_sum },
@@ -333,12 +364,15 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 	{ "tgkill_thread", t_tgkill_thread },
 	{ "futex_errors", t_futex_errors },
 	{ "many_threads", t_many_threads },
+	{ "several_cpus", t_several_cpus },
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
 	int n = sizeof(tests) / sizeof(tests[0]), fails = 0;
 
+	if (argc > 1)
+		expect_cpus = atoi(argv[1]);
 	setvbuf(stdout, NULL, _IONBF, 0);
 	printf("KTAP version 1\n1..%d\n", n);
 	for (int i = 0; i < n; i++) {
