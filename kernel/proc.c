@@ -126,6 +126,9 @@ static void proc_thread_main(void *arg)
 	struct proc *p = arg;
 	struct thread *t = current_thread();
 
+	spin_lock(&proc_lock);
+	p->main.thread = t;		/* proc_start stores it too, maybe later */
+	spin_unlock(&proc_lock);
 	preempt_disable();
 	t->proc = p;
 	t->uthread = &p->main;
@@ -481,7 +484,9 @@ static int kill_match(int id, bool group, int sig)
 		if (!p || (group ? p->pgid != id : p->pid != id))
 			continue;
 		found++;
-		if (!sig || p->state != PROC_RUNNING || !p->thread)
+		/* Not p->thread: a child can run (and kill itself) before
+		 * proc_start has stored it; the pending bit is what counts. */
+		if (!sig || p->state != PROC_RUNNING)
 			continue;
 		signal_send_locked(p, sig, SI_USER, self_pid);
 	}

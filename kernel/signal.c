@@ -24,8 +24,10 @@
  * Restart: the SYSCALL entry keeps the call's number in the frame's
  * error slot (Linux's orig_ax).  A call that ends -EINTR because of a
  * signal is restarted (RIP back over the 2-byte SYSCALL, RAX = number)
- * when the handler has SA_RESTART or the signal was ignored; sigreturn
- * and a delivery clear the slot (-1) so nothing restarts twice.
+ * when the handler has SA_RESTART or the signal was ignored; a call that
+ * ends -ERESTARTNOHAND (pause and the like) only when it was ignored, else
+ * it becomes -EINTR.  sigreturn and a delivery clear the slot (-1) so
+ * nothing restarts twice.
  */
 #include <kernel/signal.h>
 #include <kernel/proc.h>
@@ -209,15 +211,28 @@ static int dequeue(struct proc *p, struct uthread *ut, struct ksiginfo *info)
 }
 
 /* An -EINTR system call interrupted on its way out: restart it? */
-static void maybe_restart(struct trap_frame *tf, bool restart)
+/* @handler: a handler is about to run (with @restart: SA_RESTART);
+ * else the signal was ignored. */
+static void maybe_restart(struct trap_frame *tf, bool handler, bool restart)
 {
+	int64_t r = (int64_t)tf->rax;
+
 	if (tf->vector != TRAP_SYSCALL || tf->error == NO_RESTART)
 		return;
-	if (restart && (int64_t)tf->rax == -EINTR) {
+	if ((r == -EINTR && (!handler || restart)) || (r == -ERESTARTNOHAND && !handler)) {
 		tf->rax = tf->error;
 		tf->rip -= SYSCALL_INSN_LEN;
+	} else if (r == -ERESTARTNOHAND) {
+		tf->rax = (uint64_t)-EINTR;
 	}
 	tf->error = NO_RESTART;
+}
+
+/* -ERESTARTNOHAND never reaches a program: interrupted, nothing restarted. */
+static void no_errno_left(struct trap_frame *tf)
+{
+	if (tf->vector == TRAP_SYSCALL && (int64_t)tf->rax == -ERESTARTNOHAND)
+		tf->rax = (uint64_t)-EINTR;
 }
 
 static bool on_altstack(const struct uthread *ut, uint64_t sp)
@@ -315,8 +330,10 @@ void signal_deliver(struct trap_frame *tf)
 	int sig;
 
 	if (!((__atomic_load_n(&ut->sig_pending, __ATOMIC_RELAXED) |
-	       __atomic_load_n(&p->sig_pending, __ATOMIC_RELAXED)) & ~(ut->sigmask & ~UNBLOCKABLE)))
+	       __atomic_load_n(&p->sig_pending, __ATOMIC_RELAXED)) & ~(ut->sigmask & ~UNBLOCKABLE))) {
+		no_errno_left(tf);
 		return;
+	}
 	/* The frame may need a stack page faulted in: interrupts on (the
 	 * interrupt path comes here with them off, and wants them off back,
 	 * since its way out swaps GS before IRETQ). */
@@ -326,12 +343,12 @@ void signal_deliver(struct trap_frame *tf)
 
 		if (sig != SIGKILL && (ka->handler == SIG_IGN_HANDLER ||
 		    (ka->handler == SIG_DFL_HANDLER && signal_default_ignored(sig)))) {
-			maybe_restart(tf, true);
+			maybe_restart(tf, false, false);
 			continue;
 		}
 		if (sig == SIGKILL || ka->handler == SIG_DFL_HANDLER)
 			die(sig);
-		maybe_restart(tf, ka->flags & SA_RESTART);
+		maybe_restart(tf, true, ka->flags & SA_RESTART);
 		if (!setup_frame(p, ut, tf, sig, &info)) {
 			kprintf("[pid %d %s: SIGSEGV: cannot build the frame for %s at 0x%lx]\n",
 				p->pid, p->name, proc_signal_name(sig), tf->rsp);
@@ -339,6 +356,7 @@ void signal_deliver(struct trap_frame *tf)
 		}
 		break;			/* one handler per return; the rest next time */
 	}
+	no_errno_left(tf);
 	if (!irqs)
 		irq_disable();
 }

@@ -3,8 +3,9 @@
  * pthread_create passes (CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|
  * CLONE_THREAD|CLONE_SYSVSEM|CLONE_SETTLS|CLONE_PARENT_SETTID|
  * CLONE_CHILD_CLEARTID, plus CLONE_DETACHED which Linux ignores), and
- * futex(2) FUTEX_WAIT / FUTEX_WAKE (FUTEX_PRIVATE_FLAG accepted: every
- * futex here is private to its address space), and getcpu (which CPU a
+ * futex(2) FUTEX_WAIT / FUTEX_WAKE / FUTEX_REQUEUE / FUTEX_CMP_REQUEUE
+ * (FUTEX_PRIVATE_FLAG accepted: every futex here is private to its
+ * address space; a requeue wakes instead of moving), and getcpu (which CPU a
  * thread runs on: threadtests checks they use several).  The threads themselves
  * are the kernel core's (proc_thread_start, kernel/proc.c); the futex
  * table is kernel/futex.c.
@@ -38,6 +39,8 @@
 /* include/uapi/linux/futex.h */
 #define FUTEX_WAIT		0
 #define FUTEX_WAKE		1
+#define FUTEX_REQUEUE		3
+#define FUTEX_CMP_REQUEUE	4
 #define FUTEX_PRIVATE_FLAG	128
 #define FUTEX_CLOCK_REALTIME	256
 #define NS_PER_S		1000000000ULL
@@ -121,6 +124,28 @@ SYS(sys_futex)
 		if ((int)a2 <= 0)
 			return 0;
 		return futex_wake(p->mm, a0, (int)a2);
+	case FUTEX_REQUEUE:
+	case FUTEX_CMP_REQUEUE: {
+		/*
+		 * musl's condition variables hand a waiter over to the mutex
+		 * with FUTEX_REQUEUE (and wake nobody if it says -ENOSYS: a
+		 * lost wake-up).  We wake the ones to move instead: a futex
+		 * waiter must cope with waking early (it re-checks its word),
+		 * so this is correct, only less thrifty than a real requeue.
+		 */
+		uint32_t cur;
+		int n = (int)a2, m = (int)a3;	/* nr_wake, nr_requeue (the timeout slot) */
+
+		if ((a0 & 3) || (a4 & 3) || !user_range_ok(a4, 4) || n < 0 || m < 0)
+			return -EINVAL;
+		if (op == FUTEX_CMP_REQUEUE) {
+			if (copy_from_user(&cur, a0, sizeof(cur)))
+				return -EFAULT;
+			if (cur != (uint32_t)a5)
+				return -EAGAIN;
+		}
+		return futex_wake(p->mm, a0, (int)((int64_t)n + m > INT32_MAX ? INT32_MAX : n + m));
+	}
 	default:
 		return -ENOSYS;
 	}

@@ -42,6 +42,16 @@
 #define SS_DISABLE		2
 #define MINSIGSTKSZ		2048
 
+/*
+ * ERESTARTNOHAND (Linux's include/linux/errno.h, never seen by a
+ * program): a system call that must not be restarted after a handler ran
+ * (pause, sigsuspend, poll...) returns it instead of -EINTR.  Delivery
+ * restarts the call when the signal was ignored and turns it into -EINTR
+ * when a handler runs (whatever SA_RESTART says) or nothing was
+ * delivered.
+ */
+#define ERESTARTNOHAND		514
+
 /* One rt_sigaction entry, as struct kernel_sigaction lays it out. */
 struct ksigaction {
 	uint64_t handler;		/* SIG_DFL_HANDLER, SIG_IGN_HANDLER or an address */
