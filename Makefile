@@ -251,6 +251,19 @@ test: $(B)/holdfast.elf $(B)/debug/holdfast.elf $(B)/holdfast-test.iso $(B)/hold
 		  echo "error: the tree does not stack in layer order: python3 -m unittest tests/test_layers.py"; exit 1; }
 	@$(PYTHON) tests/run.py --accel '$(if $(ACCEL),$(ACCEL),tcg)' --build-dir $(B) $(if $(ONLY),--only '$(ONLY)')
 
+# The system-call fuzzer's soak (user/fuzz.c, tests/boots.py: user-fuzz):
+# FUZZ_SEEDS rounds of FUZZ_CALLS calls each (twice per seed, for the leak
+# check); the first failing seed stops it and says how to replay it.
+FUZZ_CALLS ?= 1000000
+FUZZ_SEEDS ?= 1 2 3 4 5
+fuzz-syscalls: $(B)/holdfast.elf tools user | check-deps
+	@for s in $(FUZZ_SEEDS); do \
+		echo "fuzz: seed $$s, $(FUZZ_CALLS) calls"; \
+		FUZZ_CALLS=$(FUZZ_CALLS) FUZZ_SEED=$$s FUZZ_TIMEOUT=3600 \
+			$(PYTHON) tests/run.py --build-dir $(B) --only user-fuzz || \
+		{ echo "fuzz: seed $$s failed; replay: make fuzz-syscalls FUZZ_SEEDS=$$s FUZZ_CALLS=$(FUZZ_CALLS)"; exit 1; }; \
+	done
+
 # The seed's story at the shell, with the protection and without; TCG
 # unless ACCEL says otherwise.  Scratch image: build/demo/pmem.img.
 demo: $(B)/holdfast.iso tools | check-deps
@@ -319,6 +332,7 @@ help:
 	@echo "make demo       play the seed's race at the shell: a truncate waits for DMA into"
 	@echo "                the file; then, unprotected, a new file is corrupted (~10 s)"
 	@echo "make debug      boot paused with a gdb stub; prints the gdb command to type"
+	@echo "make fuzz-syscalls  soak the system-call fuzzer (user/fuzz.c): FUZZ_SEEDS='1 2 3 4 5' FUZZ_CALLS=1000000"
 	@echo "make bench      run the benchmarks in QEMU: table, build/bench/results.csv and .png"
 	@echo "make bench-linux  measure Linux DAX (ext4/xfs) for comparison: build/bench/linux.csv (downloads Debian's kernel)"
 	@echo "                PEER=DIR: the Linux peer harness's folder (not part of this repository)"
@@ -330,7 +344,7 @@ help:
 	@echo "DEBUG=1         debug kernel build (lock assertions, freed heap poisoned); make test"
 	@echo "                also builds one in $(B)/debug/ and boots it"
 
-.PHONY: user all iso run demo debug test bench bench-linux peer-labels deps check-deps clean help host-tests FORCE
+.PHONY: user all iso run demo debug test fuzz-syscalls bench bench-linux peer-labels deps check-deps clean help host-tests FORCE
 FORCE:
 
 -include $(KOBJS:.o=.d)

@@ -196,6 +196,7 @@ static int walk_parent(struct vpath *start, const char *path, unsigned *links, s
 	size_t plen, n;
 	int err;
 
+	w->dir.node = NULL;	/* an error leaves nothing to put (vfs_open_path puts it) */
 	if (!path)
 		return -EFAULT;
 	plen = strnlen(path, HFS_PATH_MAX);

@@ -14,6 +14,8 @@
 #include <kernel/sync.h>
 #include <kernel/timer.h>
 #include <kernel/mm.h>
+#include <kernel/futex.h>
+#include <kernel/uaccess.h>
 #include <kernel/printk.h>
 #include <kernel/panic.h>
 #include <arch/x86_64/irq.h>
@@ -38,6 +40,18 @@ struct proc *proc_current(void)
 	return current_thread()->proc;
 }
 
+struct uthread *uthread_current(void)
+{
+	return current_thread()->uthread;
+}
+
+struct trap_frame *proc_user_frame(void)
+{
+	struct thread *t = current_thread();
+
+	return (struct trap_frame *)((char *)t->stack_base + t->stack_size) - 1;
+}
+
 static const char *const sig_names[32] = {
 	[1] = "SIGHUP", [2] = "SIGINT", [3] = "SIGQUIT", [4] = "SIGILL", [5] = "SIGTRAP",
 	[6] = "SIGABRT", [7] = "SIGBUS", [8] = "SIGFPE", [9] = "SIGKILL", [10] = "SIGUSR1",
@@ -53,15 +67,6 @@ const char *proc_signal_name(int sig)
 	return sig > 0 && sig < 32 && sig_names[sig] ? sig_names[sig] : "a real-time signal";
 }
 
-/* Default action "ignore" (signal(7)); stop signals are ignored too,
- * since nothing stops a process yet. */
-static bool default_ignored(int sig)
-{
-	return sig == SIGCHLD || sig == 18 || sig == 19 || sig == 20 || sig == 21 ||
-	       sig == 22 || sig == 23 || sig == 28;
-}
-
-#define SIG_IGN_HANDLER	1
 
 struct proc *proc_alloc(struct mm *mm, struct proc *parent, const char *name)
 {
@@ -89,6 +94,8 @@ struct proc *proc_alloc(struct mm *mm, struct proc *parent, const char *name)
 		return NULL;
 	}
 	p->mm = mm;
+	p->main.proc = p;
+	p->main.tid = p->pid;
 	strlcpy(p->name, name, sizeof(p->name));
 	strlcpy(p->cwd, "/", sizeof(p->cwd));
 	p->umask = parent ? parent->umask : PROC_UMASK_DEFAULT;
@@ -120,8 +127,12 @@ static void proc_thread_main(void *arg)
 	struct proc *p = arg;
 	struct thread *t = current_thread();
 
+	spin_lock(&proc_lock);
+	p->main.thread = t;		/* proc_start stores it too, maybe later */
+	spin_unlock(&proc_lock);
 	preempt_disable();
 	t->proc = p;
+	t->uthread = &p->main;
 	t->fs_base = 0;
 	t->user_cr3 = mm_cr3(p->mm);
 	write_cr3(t->user_cr3);
@@ -140,6 +151,8 @@ int proc_start(struct proc *p, void (*fn)(void *arg), void *arg)
 	p->start_ns = time_ns();
 	spin_lock(&proc_lock);
 	p->state = PROC_RUNNING;
+	p->threads[0] = &p->main;
+	p->nthreads = 1;
 	spin_unlock(&proc_lock);
 	t = thread_create(p->name[0] ? p->name : "proc", proc_thread_main, p);
 	if (!t) {
@@ -151,8 +164,115 @@ int proc_start(struct proc *p, void (*fn)(void *arg), void *arg)
 	}
 	spin_lock(&proc_lock);
 	p->thread = t;
+	p->main.thread = t;
 	spin_unlock(&proc_lock);
 	return 0;
+}
+
+/* ------------------------------------------------------------ threads */
+
+static void uthread_main(void *arg)
+{
+	struct uthread *ut = arg;
+	struct proc *p = ut->proc;
+	struct thread *t = current_thread();
+
+	preempt_disable();
+	t->proc = p;
+	t->uthread = ut;
+	t->fs_base = 0;
+	t->user_cr3 = mm_cr3(p->mm);	/* stays: only the last thread frees it */
+	write_cr3(t->user_cr3);
+	arch_fpu_init(t);
+	preempt_enable();
+	ut->start_fn(ut->start_arg);
+	proc_thread_exit(WSTATUS_EXITED(127));
+}
+
+/* Take @ut off its process's list; true when it was the last. */
+static bool thread_unlink(struct proc *p, struct uthread *ut)
+{
+	assert_held(&proc_lock);
+	for (int i = 0; i < p->nthreads; i++)
+		if (p->threads[i] == ut) {
+			p->threads[i] = p->threads[--p->nthreads];
+			p->threads[p->nthreads] = NULL;
+			break;
+		}
+	return p->nthreads == 0;
+}
+
+int proc_thread_start(void (*fn)(void *arg), void *arg, uint64_t tls,
+		      uint64_t ptid, uint64_t ctid)
+{
+	struct proc *p = proc_current();
+	struct uthread *cur = uthread_current(), *ut = kzalloc(sizeof(*ut));
+	struct thread *t;
+	int32_t tid;
+
+	(void)tls;		/* the system-call layer's start sets FS */
+	if (!ut)
+		return -ENOMEM;
+	ut->proc = p;
+	ut->sigmask = cur->sigmask;
+	ut->clear_child_tid = ctid;
+	ut->start_fn = fn;
+	ut->start_arg = arg;
+	spin_lock(&proc_lock);
+	if (p->exiting || p->nthreads >= PROC_THREADS_MAX) {
+		spin_unlock(&proc_lock);
+		kfree(ut);
+		return -EAGAIN;
+	}
+	ut->tid = tid = next_pid++;
+	p->threads[p->nthreads++] = ut;
+	spin_unlock(&proc_lock);
+	if (ptid && copy_to_user(ptid, &tid, sizeof(tid))) {
+		spin_lock(&proc_lock);
+		thread_unlink(p, ut);
+		spin_unlock(&proc_lock);
+		kfree(ut);
+		return -EFAULT;
+	}
+	t = thread_create(p->name[0] ? p->name : "thread", uthread_main, ut);
+	if (!t) {
+		spin_lock(&proc_lock);
+		thread_unlink(p, ut);
+		spin_unlock(&proc_lock);
+		kfree(ut);
+		return -ENOMEM;
+	}
+	spin_lock(&proc_lock);
+	ut->thread = t;
+	spin_unlock(&proc_lock);
+	thread_detach(t);		/* nobody joins it: it leaves through leave() */
+	return tid;
+}
+
+int proc_tkill(int tgid, int tid, int sig)
+{
+	struct proc *self = proc_current();
+	int found = 0;
+
+	if (sig < 0 || sig >= PROC_NSIG)
+		return -EINVAL;
+	spin_lock(&proc_lock);
+	for (int i = 0; i < PROC_MAX && !found; i++) {
+		struct proc *p = table[i];
+		if (!p || p->state != PROC_RUNNING || (tgid != -1 && p->pid != tgid))
+			continue;
+		for (int j = 0; j < p->nthreads; j++) {
+			struct uthread *ut = p->threads[j];
+			if (ut->tid != tid)
+				continue;
+			found = 1;
+			if (sig)
+				signal_send_thread_locked(ut, sig, SI_TKILL, self ? self->pid : 0);
+			break;
+		}
+	}
+	spin_unlock(&proc_lock);
+	return found ? 0 : -ESRCH;
 }
 
 void proc_replace_mm(struct mm *mm)
@@ -183,16 +303,59 @@ static void report_end(const struct proc *p, int status)
 	}
 }
 
-void proc_exit(int status)
+/* exit(2) of a thread: zero its clear_child_tid word and wake a joiner
+ * (musl's pthread_join waits there). */
+static void clear_child_tid(struct proc *p, struct uthread *ut)
+{
+	uint32_t zero = 0;
+
+	if (ut->clear_child_tid && !copy_to_user(ut->clear_child_tid, &zero, sizeof(zero)))
+		futex_wake(p->mm, ut->clear_child_tid, 1);
+	ut->clear_child_tid = 0;
+}
+
+/*
+ * The calling thread leaves its process (@group: and makes every other
+ * thread leave, with @status for the process).  The last one out ends the
+ * process with the status of the group exit, or its own.
+ */
+static __attribute__((noreturn)) void leave(int status, bool group)
 {
 	struct proc *p = proc_current();
 	struct thread *t = current_thread();
+	struct uthread *ut = t->uthread;
 	struct proc *orphans[PROC_MAX];
 	unsigned norphans = 0;
-	bool reap_self;
+	bool reap_self, last;
 
 	if (!p)
 		panic("proc_exit from a kernel thread");
+	if (!group && !p->exiting)
+		clear_child_tid(p, ut);
+	spin_lock(&proc_lock);
+	if (group && !p->exiting) {
+		p->exiting = true;
+		p->exit_code = status;
+		for (int i = 0; i < p->nthreads; i++)
+			if (p->threads[i] != ut && p->threads[i]->thread)
+				thread_interrupt(p->threads[i]->thread);
+	}
+	last = thread_unlink(p, ut);
+	if (last)
+		status = p->exiting ? p->exit_code : status;
+	spin_unlock(&proc_lock);
+	if (!last) {
+		preempt_disable();
+		t->user_cr3 = 0;
+		write_cr3(kernel_pgtable.pml4_phys);
+		t->proc = NULL;
+		t->uthread = NULL;
+		preempt_enable();
+		if (ut != &p->main)
+			kfree(ut);
+		thread_exit();
+	}
+
 	if (ops && ops->release_files)
 		ops->release_files(p);
 	preempt_disable();
@@ -226,12 +389,25 @@ void proc_exit(int status)
 	wake_up_all(&child_exit);
 	preempt_disable();
 	t->proc = NULL;
+	t->uthread = NULL;
 	preempt_enable();
+	if (ut != &p->main)
+		kfree(ut);
 	if (reap_self) {
 		report_end(p, status);
 		proc_free(p);
 	}
 	thread_exit();
+}
+
+void proc_exit(int status)
+{
+	leave(status, true);
+}
+
+void proc_thread_exit(int status)
+{
+	leave(status, false);
 }
 
 static bool matches(const struct proc *c, const struct proc *parent, int pid)
@@ -297,6 +473,8 @@ int proc_wait(struct proc *parent, int pid, int *status, bool nohang)
 /* Signal the process @id (@group: every process of job @id). */
 static int kill_match(int id, bool group, int sig)
 {
+	struct proc *self = proc_current();
+	int self_pid = self ? self->pid : 0;
 	int found = 0;
 
 	if (sig < 0 || sig >= PROC_NSIG)
@@ -307,10 +485,11 @@ static int kill_match(int id, bool group, int sig)
 		if (!p || (group ? p->pgid != id : p->pid != id))
 			continue;
 		found++;
-		if (!sig || p->state != PROC_RUNNING || !p->thread)
+		/* Not p->thread: a child can run (and kill itself) before
+		 * proc_start has stored it; the pending bit is what counts. */
+		if (!sig || p->state != PROC_RUNNING)
 			continue;
-		__atomic_or_fetch(&p->sig_pending, 1ULL << sig, __ATOMIC_SEQ_CST);
-		thread_interrupt(p->thread);
+		signal_send_locked(p, sig, SI_USER, self_pid);
 	}
 	spin_unlock(&proc_lock);
 	return found ? 0 : -ESRCH;
@@ -433,40 +612,25 @@ static bool user_fault(struct trap_frame *tf, uint64_t addr, bool user_mode)
 	sig = fault_signal(tf->vector);
 	if (tf->vector == EXC_PF && addr < USER_TOP && err == -EIO)
 		sig = SIGBUS;		/* a file mapping past the end of its file */
-	if (sig == SIGSEGV || sig == SIGBUS)
-		proc_fault_signal(sig, tf->vector == EXC_PF ? addr : 0UL, tf->rip);
-	else
-		kprintf("[pid %d %s: %s at rip 0x%lx]\n", p->pid, p->name,
-			proc_signal_name(sig), tf->rip);
-	proc_exit(WSTATUS_SIGNALED(sig));
-}
-
-void proc_fault_signal(int sig, uint64_t addr, uint64_t rip)
-{
-	struct proc *p = proc_current();
-
-	kprintf("[pid %d %s: %s at 0x%lx, rip 0x%lx]\n", p->pid, p->name,
-		proc_signal_name(sig), addr, rip);
-	proc_exit(WSTATUS_SIGNALED(sig));
+	if (tf->rip >= USER_TOP)	/* the IRETQ to ring 3 faulted: no handler */
+		p->sigact[sig] = (struct ksigaction){ 0 };	/* could return there */
+	proc_fault_signal(sig, tf->vector == EXC_PF ? addr : 0UL, tf->rip);
+	return true;		/* a handler runs on the way back */
 }
 
 static void user_return(struct trap_frame *tf)
 {
 	struct proc *p = proc_current();
-	uint64_t pend;
 
-	if (!p || !thread_interrupted())
+	if (!p)
 		return;
-	thread_interrupt_clear();
-	pend = __atomic_exchange_n(&p->sig_pending, 0, __ATOMIC_SEQ_CST);
-	for (int sig = 1; sig < PROC_NSIG; sig++) {
-		if (!(pend & (1ULL << sig)))
-			continue;
-		if (sig != SIGKILL && (default_ignored(sig) || p->sigaction[sig] == SIG_IGN_HANDLER))
-			continue;
+	if (thread_interrupted())
+		thread_interrupt_clear();
+	if (__atomic_load_n(&p->exiting, __ATOMIC_ACQUIRE)) {
 		irq_enable();
-		proc_exit(WSTATUS_SIGNALED(sig));
+		proc_exit(0);		/* another thread ended the group */
 	}
+	signal_deliver(tf);
 }
 
 void proc_init(void)

@@ -256,6 +256,17 @@ FIGURES = (
     Figure("nvme_qd1_read_lat", US,
            "one 4 KiB NVMe read at a time into DRAM, mean of 2000",
            higher_is_better=False),
+    Figure("parallel_create_1p", OPS,
+           "one process: 10,000 x (create, write 4 KiB, close) in its own "
+           "directory (/bin/pcreate; peer parallel_create_1p)",
+           linux="parallel_create_1p"),
+    Figure("parallel_create_2p", OPS,
+           "two processes at once, 10,000 files each in its own directory "
+           "(/bin/pcreate; peer parallel_create_2p)",
+           ceiling="parallel_create_1p", linux="parallel_create_2p",
+           targets=(Target(CEILING, 1.7),)),
+    Figure("parallel_create_speedup", "x",
+           "parallel_create_2p / parallel_create_1p (the target is 1.7x on 2 CPUs)"),
     Figure("ipi_roundtrip", NS,
            "IPI to the highest-numbered CPU and back", higher_is_better=False),
     Figure("tlb_shootdown", NS,
@@ -279,6 +290,9 @@ PUBLISHED_LINUX = {
     "dram_memcpy": (2826.0, MBS, "raw"),
     "pmem_odirect_write_2m": (550.0, MBS, "raw"),
     "pmem_odirect_read_2m": (400.0, MBS, "raw"),
+    # peer README, "Medians of 3 boots", idle host (B): xfs is the better.
+    "parallel_create_1p": (2349.8, OPS, "xfs"),
+    "parallel_create_2p": (5237.6, OPS, "xfs"),
 }
 PUBLISHED_LINUX_SOURCE = ("the Linux peer harness's README, 'Last results "
                           "(2026-11-24)', run B, TCG")
@@ -1048,6 +1062,37 @@ def image_name(directory):
     return IMAGE_NAME
 
 
+# User-space benchmarks run after `bench` as programs from user/ (built by
+# `make user`, put into /bin of the fresh image): one command line each,
+# printing `bench NAME VALUE UNIT` lines like the kernel's.
+USER_BENCHES = (("pcreate", "/bin/pcreate 10000", "/bin/pcreate 1000", "parallel_create"),
+                # user/daxbench.c: the figures only a process with a DAX mapping can measure
+                ("daxbench", "/bin/daxbench", "/bin/daxbench -q", "user_mmap_write"))
+
+
+def install_user_benches(build_dir, image):
+    """Put the user benchmark programs that are built into /bin of
+    @image; returns the USER_BENCHES entries installed."""
+    import install_user  # noqa: E402  (scripts/install_user.py)
+    found = []
+    for entry in USER_BENCHES:
+        prog = os.path.join(build_dir, "user", entry[0])
+        if os.path.isfile(prog) and not install_user.install(build_dir, image, [prog]):
+            found.append(entry)
+    return found
+
+
+def user_bench_commands(args, installed):
+    """The command lines to type for the installed user benchmarks that
+    the names asked for (all when none were)."""
+    cmds = []
+    for _prog, full, quick, prefix in installed:
+        if args.names and not any(n.startswith(prefix) for n in args.names):
+            continue
+        cmds.append(quick if args.quick else full)
+    return cmds
+
+
 def prepare_image(out_dir, size, build_dir, directory=None):
     """A fresh image in @directory (default @out_dir); returns (path,
     formatted?)."""
@@ -1149,40 +1194,21 @@ def parse_args(argv):
     return args
 
 
-# The figures only a process can measure: a user program (user/daxbench.c)
-# installed on the fresh image and typed after `bench`; it prints the same
-# "bench NAME VALUE UNIT" lines.
-USER_BENCH = "/bin/daxbench"
-USER_BENCH_FIGURES = ("user_mmap_write",)
-
-
-def user_bench_wanted(args):
-    return not args.names or any(n in USER_BENCH_FIGURES for n in args.names)
-
-
-def install_user_bench(args, image):
-    """Put build/user/daxbench into /bin of @image; False (and why) if not."""
-    prog = os.path.join(args.build_dir, "user", "daxbench")
-    if not os.path.exists(prog):
-        print(f"user benchmarks skipped: {prog} is not built ('make user')")
-        return False
-    import install_user  # scripts/install_user.py
-    problem = install_user.install(args.build_dir, image, [prog])
-    if problem:
-        print(f"user benchmarks skipped: {problem}")
-        return False
-    return True
+def is_user_bench(name):
+    return any(name.startswith(entry[3]) for entry in USER_BENCHES)
 
 
 def bench_command(args):
+    """The kernel's `bench` command line, or None when only user-space
+    benchmarks were named."""
+    names = [n for n in (args.names or []) if not is_user_bench(n)]
+    if args.names and not names:
+        return None
     words = [BENCH_COMMAND]
     if args.quick:
         words.append(BENCH_QUICK_FLAG)
     words.append(BENCH_WRITE_FLAG)
-    kernel_names = [n for n in args.names or [] if n not in USER_BENCH_FIGURES]
-    if args.names and not kernel_names:
-        return None         # only user figures asked for
-    words += kernel_names
+    words += names
     return " ".join(words)
 
 
@@ -1255,14 +1281,13 @@ def _run_on_image(args, binary, iso, elf, image, size):
                          serial="stdio", monitor="none")
     if args.verbose:
         print("qemu:", qemu.shell_quote(cmd))
-    typed = bench_command(args)
-    commands = [typed] if typed else []
-    if user_bench_wanted(args) and install_user_bench(args, image):
-        commands.append(USER_BENCH + (" -q" if args.quick else ""))
+    typed = [c for c in [bench_command(args)] if c]
+    typed += user_bench_commands(args, install_user_benches(args.build_dir, image))
     print(f"machine: {machine_description(args, accel)}; typing "
-          f"'{' then '.join(commands)}' (timeout {args.timeout:g} s)", flush=True)
+          + ", ".join(f"'{c}'" for c in typed)
+          + f" (timeout {args.timeout:g} s)", flush=True)
     text, problem = run_machine(cmd, args.out_dir,
-                                commands + [POWEROFF_COMMAND], args.timeout)
+                                [*typed, POWEROFF_COMMAND], args.timeout)
     return text, accel, problem
 
 

@@ -6,6 +6,7 @@
 #include "sys_int.h"
 #include <syscall/syscall.h>
 #include <kernel/proc.h>
+#include <kernel/signal.h>
 #include <kernel/uvm.h>
 #include <kernel/mm.h>
 #include <kernel/sched.h>
@@ -21,6 +22,7 @@
 #define SIGCHLD_FLAG	17		/* clone's low byte: the exit signal */
 #define CLONE_VM	0x100
 #define CLONE_VFORK	0x4000
+#define CLONE_THREAD	0x10000		/* syscall/thread.c */
 #define ARCH_SET_FS	0x1002
 #define ARCH_GET_FS	0x1003
 #define WNOHANG		1
@@ -31,11 +33,11 @@
 #define CLOCK_MONOTONIC	1
 #define NS		1000000000ULL
 
-SYS(sys_exit) { proc_exit(WSTATUS_EXITED((int)a0)); }
+SYS(sys_exit) { proc_thread_exit(WSTATUS_EXITED((int)a0)); }
 SYS(sys_exit_group) { proc_exit(WSTATUS_EXITED((int)a0)); }
 
 SYS(sys_getpid) { return proc_current()->pid; }
-SYS(sys_gettid) { return proc_current()->pid; }
+SYS(sys_gettid) { return uthread_current()->tid; }
 SYS(sys_getuid) { return 0; }
 SYS(sys_getppid)
 {
@@ -48,20 +50,22 @@ SYS(sys_getppid)
 
 SYS(sys_set_tid_address)
 {
-	proc_current()->clear_child_tid = a0;
-	return proc_current()->pid;
+	uthread_current()->clear_child_tid = a0;
+	return uthread_current()->tid;
 }
 
 SYS(sys_set_robust_list) { return a1 == 24 ? 0 : -EINVAL; }
 SYS(sys_sched_yield) { yield(); return 0; }
 
 /* pause(2): sleep until a signal (a kill or Ctrl-C) interrupts us; the
- * way back to ring 3 then acts on it.  Always -EINTR. */
+ * way back to ring 3 then acts on it.  -ERESTARTNOHAND: the program sees
+ * -EINTR after a handler ran (never restarted, even with SA_RESTART, as
+ * on Linux), and pause goes on sleeping after an ignored signal. */
 SYS(sys_pause)
 {
 	while (thread_sleep_interruptible_ns(1000000000ULL * 3600) == 0)
 		;
-	return -EINTR;
+	return -ERESTARTNOHAND;
 }
 
 SYS(sys_arch_prctl)
@@ -117,9 +121,10 @@ static int64_t do_fork(uint64_t child_stack)
 	c->files = fdt;
 	strlcpy(c->cwd, p->cwd, sizeof(c->cwd));
 	c->umask = p->umask;
-	memcpy(c->sigaction, p->sigaction, sizeof(c->sigaction));
-	c->sigmask = p->sigmask;
-	us->tf = *p->frame;
+	memcpy(c->sigact, p->sigact, sizeof(c->sigact));
+	c->main.sigmask = uthread_current()->sigmask;
+	c->main.altstack = uthread_current()->altstack;
+	us->tf = *proc_user_frame();
 	us->tf.rax = 0;
 	if (child_stack)
 		us->tf.rsp = child_stack;
@@ -141,11 +146,13 @@ SYS(sys_vfork) { return do_fork(0); }
  * stack.  CLONE_VM|CLONE_VFORK (musl's posix_spawn) gets a copy of the
  * address space instead of a shared one, and the parent does not wait
  * for the exec: enough for a child that only calls execve or _exit, which
- * is all vfork allows.  Threads (CLONE_THREAD, CLONE_VM alone) are not
- * done yet: -EINVAL, and musl's pthread_create says EAGAIN.
+ * is all vfork allows.  A thread (CLONE_THREAD) is syscall/thread.c's;
+ * CLONE_VM alone (a process sharing memory) is -EINVAL.
  */
 SYS(sys_clone)
 {
+	if (a0 & CLONE_THREAD)
+		return clone_thread(a0, a1, a2, a3, a4);
 	if ((a0 & ~(uint64_t)(CLONE_VFORK | CLONE_VM | 0xff)) || (a0 & 0xff) != SIGCHLD_FLAG)
 		return -EINVAL;
 	if ((a0 & CLONE_VM) && !(a0 & CLONE_VFORK))
@@ -210,6 +217,8 @@ SYS(sys_execve)
 	struct mm *mm;
 	int err;
 
+	if (__atomic_load_n(&p->nthreads, __ATOMIC_RELAXED) > 1)
+		return -EBUSY;		/* Linux ends the other threads (de_thread): not yet */
 	err = user_path_at(AT_FDCWD, a0, &path, false);
 	if (err)
 		return err;
@@ -222,11 +231,9 @@ SYS(sys_execve)
 		proc_replace_mm(mm);
 		strlcpy(p->name, path, sizeof(p->name));
 		fdt_close_cloexec(p->files);
-		for (int s = 0; s < PROC_NSIG; s++)
-			if (p->sigaction[s] != 1)	/* SIG_IGN stays */
-				p->sigaction[s] = 0;
+		signal_exec_reset(p);
 		memset(p->nosys_logged, 0, sizeof(p->nosys_logged));
-		*p->frame = tf;
+		*proc_user_frame() = tf;
 	}
 	kfree(argv);
 	kfree(ab);
@@ -256,50 +263,6 @@ SYS(sys_wait4)
 }
 
 SYS(sys_kill) { return proc_kill((int)a0, (int)a1); }
-
-/* Handlers are recorded, not yet run (docs/11-user-space.md). */
-SYS(sys_rt_sigaction)
-{
-	struct proc *p = proc_current();
-	uint64_t act[4];
-
-	if ((int)a0 < 1 || a0 >= PROC_NSIG || a0 == SIGKILL || a0 == 19 || a3 != 8)
-		return -EINVAL;
-	if (a2) {
-		uint64_t old[4] = { p->sigaction[a0], 0, 0, 0 };
-		if (copy_to_user(a2, old, sizeof(old)))
-			return -EFAULT;
-	}
-	if (a1) {
-		if (copy_from_user(act, a1, sizeof(act)))
-			return -EFAULT;
-		p->sigaction[a0] = act[0];
-	}
-	return 0;
-}
-
-SYS(sys_rt_sigprocmask)
-{
-	struct proc *p = proc_current();
-	uint64_t set;
-
-	if (a3 != 8)
-		return -EINVAL;
-	if (a2 && copy_to_user(a2, &p->sigmask, 8))
-		return -EFAULT;
-	if (!a1)
-		return 0;
-	if (copy_from_user(&set, a1, 8))
-		return -EFAULT;
-	set &= ~((1ULL << SIGKILL) | (1ULL << 19));
-	switch (a0) {
-	case SIG_BLOCK: p->sigmask |= set; break;
-	case SIG_UNBLOCK: p->sigmask &= ~set; break;
-	case SIG_SETMASK: p->sigmask = set; break;
-	default: return -EINVAL;
-	}
-	return 0;
-}
 
 #define RLIMIT_STACK	3
 #define RLIMIT_NOFILE	7

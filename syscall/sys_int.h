@@ -96,4 +96,11 @@ SYS(sys_clock_gettime); SYS(sys_gettimeofday); SYS(sys_nanosleep); SYS(sys_clock
 SYS(sys_brk); SYS(sys_mmap); SYS(sys_munmap); SYS(sys_mprotect); SYS(sys_madvise);
 SYS(sys_getrandom); SYS(sys_time); SYS(sys_pause); SYS(sys_umask); SYS(sys_msync);
 
+/* syscall/signal.c */
+SYS(sys_rt_sigreturn); SYS(sys_sigaltstack); SYS(sys_tkill); SYS(sys_tgkill);
+
+/* syscall/thread.c: clone(CLONE_THREAD...) and futex */
+int64_t clone_thread(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid, uint64_t tls);
+SYS(sys_futex); SYS(sys_getcpu);
+
 #endif

@@ -4,10 +4,12 @@
  * "\n" into "\r\n" on the serial line).  Reads take a line from the
  * serial port: bytes are echoed as typed, backspace (DEL or ^H) rubs out,
  * Enter ("\r" or "\n") ends the line and is given as "\n", ^D on an empty
- * line is end of file.  A ^C read here sends SIGINT to the reader's job
- * and ends the read with -EINTR (the shell, interrupted by the same ^C as
- * it arrives, sends the job SIGINT too: whichever comes first).  Reading sleeps
- * interruptibly.  One line buffer per open console file; the serial
+ * line is end of file.  A ^C throws the line away and the read goes on:
+ * the shell, interrupted by the same ^C, sends SIGINT to the foreground
+ * job, and that signal (pending before the reader is woken) ends the
+ * read with -EINTR, so the program dies of SIGINT or its handler runs
+ * (and SA_RESTART reads again) -- never a bare EINTR from a keystroke,
+ * and one ^C is one SIGINT.  Reading sleeps interruptibly.  One line buffer per open console file; the serial
  * input is shared with the shell, which does not read while it waits for
  * a foreground program.
  */
@@ -45,8 +47,8 @@ static int fill_line(struct tty *t)
 			 * for the reader's job, now, so the read's -EINTR never
 			 * reaches the program before the signal does. */
 			console_write("^C\n", 3);
-			proc_kill_group(proc_current()->pgid, SIGINT);
-			return -EINTR;
+			t->len = 0;
+			continue;
 		}
 		if (c == CH_EOF && t->len == 0)
 			return 0;

@@ -14,9 +14,13 @@
  * general registers), so fork, exec and the signal code see one frame
  * format.  Then it enables interrupts and calls syscall_handler(frame).
  *
- * The way back: interrupts off, and if the saved RIP is canonical, the
+ * The way back: interrupts off, and if the saved RIP is canonical and
+ * the saved RCX and R11 still equal RIP and RFLAGS (a signal frame or
+ * rt_sigreturn changes them: every register must come back), the
  * registers are restored and SYSRET returns (RCX = RIP, R11 = RFLAGS, as
- * the ABI says those two are clobbered).  If RIP is not canonical SYSRET
+ * the ABI says those two are clobbered); otherwise IRETQ.  The error slot
+ * of the frame holds the call's number (Linux's orig_ax: restarts,
+ * kernel/signal.c).  If RIP is not canonical SYSRET
  * would raise #GP in ring 0 with the user's RSP on Intel CPUs, so that
  * case returns through IRETQ (trap_return_user), whose fault is taken as
  * a user fault (entry.S, trap.c).
@@ -34,7 +38,7 @@ syscall_entry:
 	pushq	%r11			/* RFLAGS */
 	pushq	$0x2b			/* USER_CS */
 	pushq	%rcx			/* RIP */
-	pushq	$0			/* error code */
+	pushq	%rax			/* error slot: the call's number (restarts) */
 	pushq	$TRAP_SYSCALL
 	pushq	%rax
 	pushq	%rbx
@@ -58,8 +62,13 @@ syscall_entry:
 	call	syscall_dispatch_arch
 	cli
 	movq	17 * 8(%rsp), %rcx	/* RIP */
+	cmpq	%rcx, 12 * 8(%rsp)	/* RCX = RIP?  (not after sigreturn) */
+	jne	trap_return_user
 	shrq	$47, %rcx
 	jnz	trap_return_user	/* not canonical (or not user): IRETQ */
+	movq	19 * 8(%rsp), %rcx	/* RFLAGS */
+	cmpq	%rcx, 4 * 8(%rsp)	/* R11 = RFLAGS? */
+	jne	trap_return_user
 	popq	%r15
 	popq	%r14
 	popq	%r13

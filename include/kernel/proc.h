@@ -1,5 +1,5 @@
 /*
- * proc.h - processes: one user thread, its address space (struct mm,
+ * proc.h - processes: their user threads (struct uthread), address space (struct mm,
  * kernel/uvm.c), its open files and working directory (kept for the
  * system-call layer, which owns them), its parent, and how it ended.
  *
@@ -13,14 +13,24 @@
  * or orphaned) is reaped by the shell's proc_wait(), or, when detached,
  * at its exit.
  *
- * Signals (for now): kill() records a pending signal and interrupts the
- * thread; on its way back to ring 3 (user_return_hook) the thread dies
- * of it when its action is the default "terminate".  Handlers are
- * recorded by rt_sigaction but not yet run (docs/11-user-space.md).
+ * Threads: clone(CLONE_THREAD) adds a user thread (proc_thread_start);
+ * exit(2) ends one (proc_thread_exit), exit_group(2), a fault or a fatal
+ * signal end them all (proc_exit: the group is marked exiting, the others
+ * are interrupted and leave on their way back to ring 3); the last thread
+ * out does the process's end.  getpid is the process's, gettid the
+ * thread's (the first thread's tid is the pid).
+ *
+ * Signals (kernel/signal.c, include/kernel/signal.h): kill() records a
+ * pending signal and interrupts the thread; on its way back to ring 3
+ * (user_return_hook) the thread runs the handler, ignores the signal, or
+ * dies of it.  A fault goes through proc_fault_signal() (kernel/signal.h).
  *
  * Locking: proc_lock (a spinlock, kernel/proc.c) guards the process
- * table, every parent link, state, exit status and the detached mark; the
- * rest of a process is its own thread's (files, cwd, sigactions), or
+ * table, every parent link, state, exit status and the detached mark, the
+ * thread list, nthreads and the exiting mark; the rest of a process is
+ * its threads' (files, cwd, sigactions: the fd table has its own lock;
+ * cwd and sigactions are changed by one thread at a time in practice,
+ * as a multithreaded program does on Linux under its own locks), or
  * read-only after proc_start (pid, name).  child_exit (a wait queue) is
  * woken at every exit.
  */
@@ -30,6 +40,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <kernel/signal.h>
 
 #define PROC_MAX	64
 #define PROC_NAME_MAX	64
@@ -52,9 +63,36 @@
 
 enum proc_state { PROC_NEW, PROC_RUNNING, PROC_ZOMBIE };
 
+#define PROC_THREADS_MAX	32	/* user threads of one process */
+
 struct mm;
 struct thread;
 struct trap_frame;
+struct proc;
+
+/*
+ * A user thread: one kernel thread running in ring 3 for its process
+ * (clone(CLONE_THREAD), musl's pthread_create).  Every thread of a process
+ * shares its address space, files, cwd and signal actions (struct proc);
+ * these are its own.  The first one is embedded in struct proc (main).
+ */
+struct uthread {
+	/* read-only once started */
+	struct proc *proc;
+	struct thread *thread;
+	int tid;			/* the first thread's is the pid */
+
+	/* its own thread's (include/kernel/signal.h) */
+	uint64_t sigmask;		/* blocked signals (atomic read by senders) */
+	struct sig_stack altstack;	/* sigaltstack */
+	uint64_t clear_child_tid;	/* set_tid_address: zeroed and woken at exit */
+	void (*start_fn)(void *arg);	/* proc_thread_start's */
+	void *start_arg;
+
+	/* signal.c's sig_lock */
+	uint64_t sig_pending;		/* SIGBIT(n): sent to this thread (tkill, a fault) */
+	struct ksiginfo siginfo[PROC_NSIG];
+};
 
 struct proc {
 	/* read-only once started */
@@ -75,14 +113,21 @@ struct proc {
 	char cwd[PROC_CWD_MAX];
 	uint32_t umask;			/* umask(2): 022 at first, inherited */
 	char name[PROC_NAME_MAX];	/* the program's path, for messages */
-	uint64_t sigaction[PROC_NSIG];	/* handler addresses, recorded only */
-	uint64_t sigmask;
-	uint64_t clear_child_tid;
+	struct ksigaction sigact[PROC_NSIG];	/* kernel/signal.c; CLONE_SIGHAND */
 	uint64_t nosys_logged[PROC_NR_MAX / 64];
 	uint64_t syscalls;		/* statistics */
 	struct trap_frame *frame;	/* the system call being served */
 
-	uint64_t sig_pending;		/* atomic: bit n = signal n */
+	/* signal.c's sig_lock: signals sent to the process (kill) */
+	uint64_t sig_pending;		/* SIGBIT(n) */
+	struct ksiginfo siginfo[PROC_NSIG];
+
+	/* proc_lock: the threads (threads[0..nthreads), any order) */
+	struct uthread *threads[PROC_THREADS_MAX];
+	int nthreads;
+	bool exiting;			/* exit_group or a fatal signal: all go */
+	int exit_code;			/* the wait status when the last one goes */
+	struct uthread main;		/* the first thread */
 
 	void (*start_fn)(void *arg);	/* proc_start's, run by the new thread */
 	void *start_arg;
@@ -110,14 +155,44 @@ int proc_start(struct proc *p, void (*fn)(void *arg), void *arg);
 
 /* The process the current thread runs, or NULL (a kernel thread). */
 struct proc *proc_current(void);
+/* The user thread the current thread is, or NULL (a kernel thread). */
+struct uthread *uthread_current(void);
+/* The registers the current user thread entered the kernel with (the
+ * top of its kernel stack).  Process context. */
+struct trap_frame *proc_user_frame(void);
+
+/**
+ * proc_thread_start - a new thread of the current process (clone with
+ * CLONE_THREAD) that runs @fn(@arg) (the system-call layer's way into
+ * ring 3) with FS base @tls.  Its tid is written to user address @ptid
+ * first when @ptid is not 0 (CLONE_PARENT_SETTID); @ctid becomes its
+ * clear_child_tid (CLONE_CHILD_CLEARTID, 0: none).  Returns the tid,
+ * -EAGAIN (too many threads, or the process is exiting), -ENOMEM or
+ * -EFAULT (@ptid).  Thread context of a process, no lock held.
+ */
+int proc_thread_start(void (*fn)(void *arg), void *arg, uint64_t tls,
+		      uint64_t ptid, uint64_t ctid);
+
+/**
+ * proc_thread_exit - exit(2): end the calling thread with @status (its
+ * clear_child_tid is zeroed and woken); the last thread ends the process
+ * with it.  Never returns.
+ */
+__attribute__((noreturn)) void proc_thread_exit(int status);
+
+/* tgkill/tkill: send @sig to thread @tid (of process @tgid, -1: any).
+ * 0, -ESRCH, -EINVAL. */
+int proc_tkill(int tgid, int tid, int sig);
 
 /* Switch the current thread to @mm (exec), freeing the old one. */
 void proc_replace_mm(struct mm *mm);
 
 /**
- * proc_exit - end the calling process with wait status @status: its
- * files, address space and thread go; its children are orphaned; its
- * parent is woken.  Process context; never returns.
+ * proc_exit - end the calling process (exit_group, a fatal signal) with
+ * wait status @status: every thread goes (the others on their way back
+ * to ring 3, or out of an interruptible wait); the last one out frees
+ * the files and address space, orphans the children and wakes the
+ * parent.  Process context; never returns.
  */
 __attribute__((noreturn)) void proc_exit(int status);
 
@@ -149,15 +224,6 @@ struct proc_info {
 };
 void proc_for_each(void (*fn)(const struct proc_info *pi, void *ctx), void *ctx);
 unsigned proc_count(void);
-
-/**
- * proc_fault_signal - the calling process made a fault it cannot survive
- * (SIGSEGV, SIGBUS...) at @addr with @rip: the one place a fault becomes
- * a signal.  For now the process dies of it with the console line
- * "[pid N NAME: SIGxxx at 0xADDR, rip 0xRIP]"; this is where delivery to
- * a handler goes.  Process context, interrupts on; never returns (yet).
- */
-__attribute__((noreturn)) void proc_fault_signal(int sig, uint64_t addr, uint64_t rip);
 
 /* Describe a wait status: "exit 3", "SIGSEGV". */
 const char *proc_signal_name(int sig);

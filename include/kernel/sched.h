@@ -80,6 +80,7 @@ struct thread {
 	 * (arch_thread_switch): written by the thread itself with
 	 * preemption off, read when it is switched to. */
 	void *proc;			/* struct proc (kernel/proc.c), NULL: kernel thread */
+	void *uthread;			/* struct uthread (kernel/proc.c): the user thread it is */
 	uint64_t user_cr3;		/* its address space, 0: the kernel's */
 	uint64_t fs_base;		/* arch_prctl(ARCH_SET_FS), saved on switch */
 	uint8_t fpu[FPU_STATE_SIZE] __attribute__((aligned(16)));	/* FXSAVE image */

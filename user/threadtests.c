@@ -1,0 +1,390 @@
+/*
+ * threadtests.c - threads (musl's pthreads on clone(CLONE_THREAD) and
+ * futex), in KTAP: create and join, a mutex-protected sum over threads
+ * that run on every CPU, condition variables, thread-local storage, one
+ * thread exiting while the others run, exit_group and a fault from a
+ * thread ending the whole process, tgkill to one thread, futex's
+ * answers (EAGAIN, ETIMEDOUT, EFAULT, EINVAL), and threads seen on
+ * CPUS different CPUs (getcpu).
+ *
+ * Run: /bin/threadtests [CPUS] at the prompt (tests/boots.py: "user-threadtests").
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int failed_checks;
+static char why[256];
+
+#define CHECK(cond) do {						\
+	if (!(cond)) {							\
+		snprintf(why, sizeof(why), "%s:%d: %s", __FILE__, __LINE__, #cond); \
+		failed_checks++;					\
+		return;							\
+	}								\
+} while (0)
+
+/* include/uapi/linux/futex.h (musl-gcc has no kernel headers) */
+#define FUTEX_WAIT		0
+#define FUTEX_WAKE		1
+#define FUTEX_PRIVATE_FLAG	128
+#define FUTEX_WAIT_PRIVATE	(FUTEX_WAIT | FUTEX_PRIVATE_FLAG)
+#define FUTEX_WAKE_PRIVATE	(FUTEX_WAKE | FUTEX_PRIVATE_FLAG)
+
+#define NTHREADS	4
+#define ROUNDS		20000
+
+static void *ret_arg(void *arg)
+{
+	return (void *)((uintptr_t)arg * 3);
+}
+
+static void t_create_join(void)
+{
+	pthread_t t[NTHREADS];
+	void *r;
+
+	for (uintptr_t i = 0; i < NTHREADS; i++)
+		CHECK(pthread_create(&t[i], NULL, ret_arg, (void *)(i + 1)) == 0);
+	for (uintptr_t i = 0; i < NTHREADS; i++) {
+		CHECK(pthread_join(t[i], &r) == 0);
+		CHECK((uintptr_t)r == (i + 1) * 3);
+	}
+}
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static long counter;
+
+static void *add_locked(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < ROUNDS; i++) {
+		pthread_mutex_lock(&mu);
+		counter++;
+		pthread_mutex_unlock(&mu);
+	}
+	return NULL;
+}
+
+static void t_mutex_sum(void)
+{
+	pthread_t t[NTHREADS];
+
+	counter = 0;
+	for (int i = 0; i < NTHREADS; i++)
+		CHECK(pthread_create(&t[i], NULL, add_locked, NULL) == 0);
+	add_locked(NULL);
+	for (int i = 0; i < NTHREADS; i++)
+		CHECK(pthread_join(t[i], NULL) == 0);
+	CHECK(counter == (long)(NTHREADS + 1) * ROUNDS);
+}
+
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static int queue_items, consumed;
+static bool done_producing;
+
+static void *consumer(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&mu);
+	for (;;) {
+		while (!queue_items && !done_producing)
+			pthread_cond_wait(&cv, &mu);
+		if (!queue_items && done_producing)
+			break;
+		queue_items--;
+		consumed++;
+	}
+	pthread_mutex_unlock(&mu);
+	return NULL;
+}
+
+static void t_cond(void)
+{
+	pthread_t t[2];
+
+	queue_items = consumed = 0;
+	done_producing = false;
+	for (int i = 0; i < 2; i++)
+		CHECK(pthread_create(&t[i], NULL, consumer, NULL) == 0);
+	for (int i = 0; i < 500; i++) {
+		pthread_mutex_lock(&mu);
+		queue_items++;
+		pthread_cond_signal(&cv);
+		pthread_mutex_unlock(&mu);
+		if (i % 50 == 0)
+			usleep(1000);
+	}
+	pthread_mutex_lock(&mu);
+	done_producing = true;
+	pthread_cond_broadcast(&cv);
+	pthread_mutex_unlock(&mu);
+	for (int i = 0; i < 2; i++)
+		CHECK(pthread_join(t[i], NULL) == 0);
+	CHECK(consumed == 500 && queue_items == 0);
+}
+
+static __thread int tls_value;
+static void *tls_check(void *arg)
+{
+	tls_value = (int)(uintptr_t)arg;
+	usleep(5000);
+	return (void *)(uintptr_t)(tls_value == (int)(uintptr_t)arg && gettid() != getpid());
+}
+
+static void t_tls_tids(void)
+{
+	pthread_t t[NTHREADS];
+	void *r;
+
+	tls_value = 99;
+	for (uintptr_t i = 0; i < NTHREADS; i++)
+		CHECK(pthread_create(&t[i], NULL, tls_check, (void *)(i + 10)) == 0);
+	for (int i = 0; i < NTHREADS; i++) {
+		CHECK(pthread_join(t[i], &r) == 0);
+		CHECK(r == (void *)1);
+	}
+	CHECK(tls_value == 99 && gettid() == getpid());
+}
+
+static volatile int keep_running;
+static volatile long spins;
+static void *spinner(void *arg)
+{
+	(void)arg;
+	while (keep_running)
+		__atomic_add_fetch(&spins, 1, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static void *quitter(void *arg)
+{
+	(void)arg;
+	pthread_exit((void *)42);
+}
+
+static void t_exit_while_others_run(void)
+{
+	pthread_t s, q;
+	void *r;
+	long before;
+
+	keep_running = 1;
+	spins = 0;
+	CHECK(pthread_create(&s, NULL, spinner, NULL) == 0);
+	CHECK(pthread_create(&q, NULL, quitter, NULL) == 0);
+	CHECK(pthread_join(q, &r) == 0 && r == (void *)42);
+	before = spins;
+	usleep(20000);
+	CHECK(spins > before);		/* still running */
+	keep_running = 0;
+	CHECK(pthread_join(s, NULL) == 0);
+}
+
+static void *exiter(void *arg)
+{
+	(void)arg;
+	usleep(10000);
+	exit(5);			/* exit_group: the whole process */
+}
+
+static void *faulter(void *arg)
+{
+	volatile int *volatile p = (volatile int *)arg;
+
+	usleep(10000);
+	*p = 1;
+	return NULL;
+}
+
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	for (;;)
+		usleep(100000);
+	return NULL;
+}
+
+static void t_exit_group_from_thread(void)
+{
+	int st;
+	pid_t pid = fork();
+
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		pthread_t a, b;
+		pthread_create(&b, NULL, sleeper, NULL);
+		pthread_create(&a, NULL, exiter, NULL);
+		pthread_join(b, NULL);		/* never returns */
+		_exit(1);
+	}
+	CHECK(waitpid(pid, &st, 0) == pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 5);
+}
+
+static void t_fault_kills_group(void)
+{
+	int st;
+	pid_t pid = fork();
+
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		pthread_t a, b;
+		keep_running = 1;
+		pthread_create(&b, NULL, spinner, NULL);
+		pthread_create(&a, NULL, faulter, (void *)8);
+		pthread_join(b, NULL);
+		_exit(1);
+	}
+	CHECK(waitpid(pid, &st, 0) == pid);
+	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
+}
+
+static volatile pid_t handled_by;
+static void on_usr1(int sig)
+{
+	(void)sig;
+	handled_by = gettid();
+}
+
+static volatile pid_t target_tid;
+static void *waiter(void *arg)
+{
+	(void)arg;
+	target_tid = gettid();
+	while (!handled_by)
+		usleep(1000);
+	return NULL;
+}
+
+static void t_tgkill_thread(void)
+{
+	pthread_t t;
+
+	handled_by = 0;
+	target_tid = 0;
+	signal(SIGUSR1, on_usr1);
+	CHECK(pthread_create(&t, NULL, waiter, NULL) == 0);
+	while (!target_tid)
+		usleep(1000);
+	CHECK(pthread_kill(t, SIGUSR1) == 0);
+	CHECK(pthread_join(t, NULL) == 0);
+	CHECK(handled_by == target_tid && handled_by != getpid());
+	CHECK(syscall(SYS_tgkill, getpid(), 999999, SIGUSR1) == -1 && errno == ESRCH);
+	signal(SIGUSR1, SIG_DFL);
+}
+
+static long futex(void *addr, int op, int val, const struct timespec *ts)
+{
+	long r = syscall(SYS_futex, addr, op, val, ts, 0, 0);
+	return r < 0 ? -errno : r;
+}
+
+static void t_futex_errors(void)
+{
+	static int word = 7;
+	struct timespec ts = { 0, 20 * 1000 * 1000 }, bad = { 0, 2000000000 };
+	struct timespec t0, t1;
+
+	CHECK(futex(&word, FUTEX_WAIT_PRIVATE, 8, NULL) == -EAGAIN);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK(futex(&word, FUTEX_WAIT_PRIVATE, 7, &ts) == -ETIMEDOUT);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK((t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec) >= 15000000L);
+	CHECK(futex(&word, FUTEX_WAIT_PRIVATE, 7, &bad) == -EINVAL);
+	CHECK(futex((char *)&word + 1, FUTEX_WAIT_PRIVATE, 7, NULL) == -EINVAL);
+	CHECK(futex(NULL, FUTEX_WAIT, 0, NULL) == -EFAULT);
+	CHECK(futex((void *)0xffff800000000000UL, FUTEX_WAKE, 1, NULL) == -EFAULT);
+	CHECK(futex(&word, FUTEX_WAKE_PRIVATE, 1, NULL) == 0);	/* nobody waits */
+	CHECK(futex(&word, 99, 1, NULL) == -ENOSYS);
+	CHECK(syscall(SYS_clone, CLONE_THREAD, 0, 0, 0, 0) == -1 && errno == EINVAL);
+}
+
+/* Many short-lived threads: nothing leaks, tids keep coming. */
+static void t_many_threads(void)
+{
+	for (int round = 0; round < 50; round++) {
+		pthread_t t[3];
+		void *r;
+		for (uintptr_t i = 0; i < 3; i++)
+			CHECK(pthread_create(&t[i], NULL, ret_arg, (void *)i) == 0);
+		for (uintptr_t i = 0; i < 3; i++)
+			CHECK(pthread_join(t[i], &r) == 0 && (uintptr_t)r == i * 3);
+	}
+}
+
+/* With CPUS > 1 (the argument), threads must be seen on that many CPUs. */
+static int expect_cpus = 1;
+static volatile unsigned cpus_seen;
+static void *where(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 200000 && keep_running; i++) {
+		unsigned c;
+		if (syscall(SYS_getcpu, &c, NULL, NULL) == 0 && c < 32)
+			__atomic_or_fetch(&cpus_seen, 1u << c, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static void t_several_cpus(void)
+{
+	pthread_t t[NTHREADS];
+	unsigned c;
+
+	CHECK(syscall(SYS_getcpu, &c, NULL, NULL) == 0);
+	CHECK(syscall(SYS_getcpu, (void *)8, NULL, NULL) == -1 && errno == EFAULT);
+	cpus_seen = 0;
+	keep_running = 1;
+	for (int i = 0; i < NTHREADS; i++)
+		CHECK(pthread_create(&t[i], NULL, where, NULL) == 0);
+	for (int i = 0; i < NTHREADS; i++)
+		CHECK(pthread_join(t[i], NULL) == 0);
+	CHECK(__builtin_popcount(cpus_seen) >= expect_cpus);
+}
+
+static const struct { const char *name; void (*fn)(void); } tests[] = {
+	{ "create_join", t_create_join },
+	{ "mutex_sum", t_mutex_sum },
+	{ "cond", t_cond },
+	{ "tls_tids", t_tls_tids },
+	{ "exit_while_others_run", t_exit_while_others_run },
+	{ "exit_group_from_thread", t_exit_group_from_thread },
+	{ "fault_kills_group", t_fault_kills_group },
+	{ "tgkill_thread", t_tgkill_thread },
+	{ "futex_errors", t_futex_errors },
+	{ "many_threads", t_many_threads },
+	{ "several_cpus", t_several_cpus },
+};
+
+int main(int argc, char **argv)
+{
+	int n = sizeof(tests) / sizeof(tests[0]), fails = 0;
+
+	if (argc > 1)
+		expect_cpus = atoi(argv[1]);
+	setvbuf(stdout, NULL, _IONBF, 0);
+	printf("KTAP version 1\n1..%d\n", n);
+	for (int i = 0; i < n; i++) {
+		int before = failed_checks;
+		tests[i].fn();
+		if (failed_checks != before) {
+			printf("# %s\nnot ok %d %s\n", why, i + 1, tests[i].name);
+			fails++;
+		} else {
+			printf("ok %d %s\n", i + 1, tests[i].name);
+		}
+	}
+	printf("# threadtests: %d passed, %d failed\n", n - fails, fails);
+	return fails ? 1 : 0;
+}
