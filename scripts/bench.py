@@ -256,6 +256,12 @@ FIGURES = (
     Figure("nvme_qd1_read_lat", US,
            "one 4 KiB NVMe read at a time into DRAM, mean of 2000",
            higher_is_better=False),
+    Figure("syscall_getpid", NS,
+           "/bin/ubench: syscall(SYS_getpid) 200,000 times, ns per call (peer syscall_getpid)",
+           linux="syscall_getpid", higher_is_better=False),
+    Figure("fork_exec_wait", OPS,
+           "/bin/ubench: 100 x (fork, execve a static musl program, wait4) per second "
+           "(peer fork_exec_wait)", linux="fork_exec_wait"),
     Figure("parallel_create_1p", OPS,
            "one process: 10,000 x (create, write 4 KiB, close) in its own "
            "directory (/bin/pcreate; peer parallel_create_1p)",
@@ -293,6 +299,9 @@ PUBLISHED_LINUX = {
     # peer README, "Medians of 3 boots", idle host (B): xfs is the better.
     "parallel_create_1p": (2349.8, OPS, "xfs"),
     "parallel_create_2p": (5237.6, OPS, "xfs"),
+    # peer README, 2026-12-04 (added workloads), medians of 3 boots, B.
+    "syscall_getpid": (738.6, NS, "raw"),
+    "fork_exec_wait": (148.1, OPS, "raw"),
 }
 PUBLISHED_LINUX_SOURCE = ("the Linux peer harness's README, 'Last results "
                           "(2026-11-24)', run B, TCG")
@@ -1064,10 +1073,16 @@ def image_name(directory):
 
 # User-space benchmarks run after `bench` as programs from user/ (built by
 # `make user`, put into /bin of the fresh image): one command line each,
-# printing `bench NAME VALUE UNIT` lines like the kernel's.
+# printing `bench NAME VALUE UNIT` lines like the kernel's.  An entry is
+# (programs to install, separated by spaces; full command; --quick command;
+# the prefix of the figure names it prints).
 USER_BENCHES = (("pcreate", "/bin/pcreate 10000", "/bin/pcreate 1000", "parallel_create"),
                 # user/daxbench.c: the figures only a process with a DAX mapping can measure
-                ("daxbench", "/bin/daxbench", "/bin/daxbench -q", "user_mmap_write"))
+                ("daxbench", "/bin/daxbench", "/bin/daxbench -q", "user_mmap_write"),
+                # user/ubench.c -b: a system call and a program start
+                # (fork_exec_wait starts /bin/exit3; one run serves both names)
+                ("ubench exit3", "/bin/ubench -b", "/bin/ubench -b 20000 20", "syscall_getpid"),
+                ("ubench exit3", "/bin/ubench -b", "/bin/ubench -b 20000 20", "fork_exec_wait"))
 
 
 def install_user_benches(build_dir, image):
@@ -1076,8 +1091,9 @@ def install_user_benches(build_dir, image):
     import install_user  # noqa: E402  (scripts/install_user.py)
     found = []
     for entry in USER_BENCHES:
-        prog = os.path.join(build_dir, "user", entry[0])
-        if os.path.isfile(prog) and not install_user.install(build_dir, image, [prog]):
+        progs = [os.path.join(build_dir, "user", p) for p in entry[0].split()]
+        if (all(os.path.isfile(p) for p in progs)
+                and not install_user.install(build_dir, image, progs)):
             found.append(entry)
     return found
 
@@ -1089,7 +1105,9 @@ def user_bench_commands(args, installed):
     for _prog, full, quick, prefix in installed:
         if args.names and not any(n.startswith(prefix) for n in args.names):
             continue
-        cmds.append(quick if args.quick else full)
+        cmd = quick if args.quick else full
+        if cmd not in cmds:     # one program may print several figures
+            cmds.append(cmd)
     return cmds
 
 

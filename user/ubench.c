@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/syscall.h>
@@ -22,13 +23,24 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-	int calls = argc > 1 ? atoi(argv[1]) : 200000, runs = argc > 2 ? atoi(argv[2]) : 100;
-	double t0 = now(), t;
+	int b = argc > 1 && !strcmp(argv[1], "-b");
+	int calls = argc > 1 + b ? atoi(argv[1 + b]) : 200000;
+	int runs = argc > 2 + b ? atoi(argv[2 + b]) : 100;
+	double t0, t;
+
+	if (calls <= 0 || runs <= 0) {
+		fprintf(stderr, "usage: ubench [-b] [CALLS [RUNS]] (both > 0)\n");
+		return 2;
+	}
+	t0 = now();
 
 	for (int i = 0; i < calls; i++)
 		syscall(SYS_getpid);
 	t = now() - t0;
-	printf("ubench syscall_getpid: %.0f ns per call\n", t * 1e9 / calls);
+	if (b)
+		printf("bench syscall_getpid %.0f ns\n", t * 1e9 / calls);
+	else
+		printf("ubench syscall_getpid: %.0f ns per call\n", t * 1e9 / calls);
 
 	t0 = now();
 	for (int i = 0; i < runs; i++) {
@@ -45,6 +57,9 @@ int main(int argc, char **argv)
 		}
 	}
 	t = now() - t0;
-	printf("ubench fork_exec_wait: %.0f per second (/bin/exit3)\n", runs / t);
+	if (b)
+		printf("bench fork_exec_wait %.0f ops/s\n", runs / t);
+	else
+		printf("ubench fork_exec_wait: %.0f per second (/bin/exit3)\n", runs / t);
 	return 0;
 }
