@@ -135,44 +135,74 @@ static void finish_switch(void)
 	}
 }
 
+/*
+ * __schedule - pick the next thread and switch to it.
+ *
+ * The whole of it runs with interrupts off, and rq_lock is released with
+ * interrupts still off, so releasing it never preempts (that used to recurse:
+ * __schedule -> spin_unlock_irqrestore -> preempt_enable -> sched_preempt ->
+ * __schedule, one level per timer tick pending at the STI, until the stack
+ * overflowed into a double fault on a slow machine).  A need_resched raised
+ * meanwhile (by another CPU's kick, or an interrupt taken before we disabled
+ * them) is served by going round again here, not by nesting; interrupts come
+ * back on only at the end, so an interrupt there preempts at most one level
+ * deeper, and that level returns with interrupts off.
+ */
 static void __schedule(bool preempt)
 {
 	struct cpu *c;
 	struct thread *prev, *next;
-	unsigned long flags = spin_lock_irqsave(&rq_lock);
-	uint64_t now = time_ns();
+	unsigned long flags = irq_save();
+	struct thread *me = this_cpu()->current;
+	uint64_t now;
 
-	c = this_cpu();
-	prev = c->current;
-	c->need_resched = false;
-	if (prev->state == THREAD_RUNNING || (preempt && prev->state == THREAD_BLOCKED)) {
-		/* Still runnable (a time slice ran out, or a preempted sleeper
-		 * that has not checked its condition yet). */
-		if (prev != c->idle)
-			enqueue(prev);
-		else
-			prev->state = THREAD_RUNNABLE;
+	/* An interrupt at our final STI may preempt once more (two frames);
+	 * anything deeper is the recursion described above. */
+	if (++me->sched_depth > 2)
+		panic("__schedule nested %u deep on thread '%s'", me->sched_depth, me->name);
+	for (;;) {
+		spin_lock(&rq_lock);
+		now = time_ns();
+		c = this_cpu();
+		prev = c->current;
+		c->need_resched = false;
+		if (prev->state == THREAD_RUNNING || (preempt && prev->state == THREAD_BLOCKED)) {
+			/* Still runnable (a time slice ran out, or a preempted
+			 * sleeper that has not checked its condition yet). */
+			if (prev != c->idle)
+				enqueue(prev);
+			else
+				prev->state = THREAD_RUNNABLE;
+		}
+		next = pick_next(c);
+		if (next == prev) {
+			/* Nobody else may run here: a fresh slice, so the tick
+			 * does not ask again at every interrupt. */
+			prev->state = THREAD_RUNNING;
+			prev->slice_ticks = 0;
+			spin_unlock(&rq_lock);	/* interrupts off: no preemption */
+		} else {
+			prev->runtime_ns += now - prev->slice_start_ns;
+			next->state = THREAD_RUNNING;
+			next->on_cpu = true;
+			next->cpu = (int)c->id;
+			next->switches++;
+			next->slice_start_ns = now;
+			next->slice_ticks = 0;
+			c->current = next;
+			c->context_switches++;
+			switch_prev[c->id] = prev;
+			arch_thread_switch(prev, next);
+			context_switch(&prev->rsp, next->rsp);
+			/* prev runs again here, possibly on another CPU. */
+			finish_switch();
+		}
+		c = this_cpu();
+		if (!READ_ONCE(c->need_resched) || c->preempt_count != 0)
+			break;
+		preempt = true;
 	}
-	next = pick_next(c);
-	if (next == prev) {
-		prev->state = THREAD_RUNNING;
-		spin_unlock_irqrestore(&rq_lock, flags);
-		return;
-	}
-	prev->runtime_ns += now - prev->slice_start_ns;
-	next->state = THREAD_RUNNING;
-	next->on_cpu = true;
-	next->cpu = (int)c->id;
-	next->switches++;
-	next->slice_start_ns = now;
-	next->slice_ticks = 0;
-	c->current = next;
-	c->context_switches++;
-	switch_prev[c->id] = prev;
-	arch_thread_switch(prev, next);
-	context_switch(&prev->rsp, next->rsp);
-	/* prev runs again here, possibly on another CPU. */
-	finish_switch();
+	me->sched_depth--;
 	irq_restore(flags);
 }
 

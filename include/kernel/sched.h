@@ -71,6 +71,7 @@ struct thread {
 	uint64_t runtime_ns;
 	uint64_t slice_start_ns;
 	uint64_t slice_ticks;
+	unsigned sched_depth;	/* __schedule frames on this stack (own, irqs off) */
 
 	struct completion exited;	/* completed by thread_exit */
 
