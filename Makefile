@@ -92,7 +92,7 @@ USER_BINS := $(patsubst user/%.c,$(B)/user/%,$(USER_SRCS))
 
 user: $(USER_BINS)
 
-$(B)/user/%: user/%.c $(wildcard include/uapi/holdfast/*.h)
+$(B)/user/%: user/%.c $(wildcard user/*.h) $(wildcard include/uapi/holdfast/*.h)
 	@mkdir -p $(@D)
 	$(say) MUSLCC $<
 	$(Q)$(MUSL_GCC) $(USER_CFLAGS) -o $@ $<

@@ -219,10 +219,43 @@ static struct job *job_alloc(void)
 	return j;
 }
 
+/*
+ * Run job @j in a thread of its own (@name, @fn), return once the device
+ * has its first pages pinned, so whatever the caller does next (a
+ * truncate...) meets the DMA in flight; with @wait, also until the job
+ * ends, its error in *@result.  Interrupted: the copy stops after the
+ * chunk or commands in flight, and this returns once it has.  Returns the
+ * job's id, or -ENOMEM (no thread: the job is over, the caller drops its
+ * files).
+ */
+static int job_start(struct job *j, const char *name, void (*fn)(void *), bool wait,
+		     int *result)
+{
+	struct thread *th;
+
+	j->info.started_ns = time_ns();
+	th = thread_create(name, fn, j);
+	if (!th) {
+		job_update(j, 0, -ENOMEM, true);
+		return -ENOMEM;
+	}
+	thread_detach(th);
+	wait_for_completion(&j->started);
+	if (wait) {
+		if (wait_for_completion_interruptible(&j->finished)) {
+			__atomic_store_n(&j->stop, true, __ATOMIC_RELEASE);
+			wait_for_completion(&j->finished);
+		}
+		if (result)
+			*result = j->info.error;
+	}
+	return (int)j->info.id;
+}
+
 int dma_file_copy(const char *src, const char *dst, bool wait, int *result)
 {
 	struct hfs_stat st;
-	struct thread *th;
+	struct file *sf, *df;
 	struct job *j;
 	int err;
 
@@ -263,29 +296,14 @@ int dma_file_copy(const char *src, const char *dst, bool wait, int *result)
 		return err;
 	}
 	j->info.total = st.size;
-	j->info.started_ns = time_ns();
-	th = thread_create("dma-cp", job_thread, j);
-	if (!th) {
-		file_put(j->srcf);
-		file_put(j->dstf);
-		job_update(j, 0, -ENOMEM, true);
-		return -ENOMEM;
+	sf = j->srcf;		/* a failed start frees the slot: keep them */
+	df = j->dstf;
+	err = job_start(j, "dma-cp", job_thread, wait, result);
+	if (err < 0) {
+		file_put(sf);
+		file_put(df);
 	}
-	thread_detach(th);
-	/* Return once the device has its first pages pinned, so whatever the
-	 * caller does next (a truncate...) meets the DMA in flight. */
-	wait_for_completion(&j->started);
-	if (wait) {
-		/* Interrupted: the copy stops after the chunk in flight (at
-		 * most CHUNK_PAGES transfers), and this returns once it has. */
-		if (wait_for_completion_interruptible(&j->finished)) {
-			__atomic_store_n(&j->stop, true, __ATOMIC_RELEASE);
-			wait_for_completion(&j->finished);
-		}
-		if (result)
-			*result = j->info.error;
-	}
-	return (int)j->info.id;
+	return err;
 }
 
 bool dma_job_stop(unsigned id)
@@ -568,7 +586,6 @@ int dma_blk_copy(const char *src, const char *dst, const struct dma_blk_range *r
 	struct file *f = NULL;
 	struct hfs_stat st;
 	uint64_t bs, len;
-	struct thread *th;
 	struct job *j;
 	int err;
 
@@ -630,22 +647,8 @@ int dma_blk_copy(const char *src, const char *dst, const struct dma_blk_range *r
 		j->src = ip;
 	}
 	j->info.total = len;
-	j->info.started_ns = time_ns();
-	th = thread_create("dma-cp-blk", blk_job_thread, j);
-	if (!th) {
+	err = job_start(j, "dma-cp-blk", blk_job_thread, wait, result);
+	if (err < 0)
 		file_put(f);
-		job_update(j, 0, -ENOMEM, true);
-		return -ENOMEM;
-	}
-	thread_detach(th);
-	wait_for_completion(&j->started);
-	if (wait) {
-		if (wait_for_completion_interruptible(&j->finished)) {
-			__atomic_store_n(&j->stop, true, __ATOMIC_RELEASE);
-			wait_for_completion(&j->finished);
-		}
-		if (result)
-			*result = j->info.error;
-	}
-	return (int)j->info.id;
+	return err;
 }

@@ -260,7 +260,16 @@ static int nvme_bad(void)
 	return fail;
 }
 
-static int nvme_main(int npages, int expect_corrupt)
+/*
+ * The seed's scenario: a child (@side) starts a transfer into DATA's
+ * pages and says so on a pipe; after @settle_us we truncate DATA, then
+ * write VICTIM, which gets the freed blocks, and check it.  @what names
+ * the transfer in messages.  Returns 0 when the run went as expected:
+ * protected, the truncate waited at least @min_wait_ms and VICTIM is
+ * intact; with @expect_corrupt, VICTIM came out corrupted.
+ */
+static int race(const char *what, int (*side)(int npages, int go), int npages,
+		int expect_corrupt, unsigned settle_us, long min_wait_ms)
 {
 	size_t len = (size_t)npages * PAGE;
 	int pfd[2], st = 0, bad = 0;
@@ -279,15 +288,16 @@ static int nvme_main(int npages, int expect_corrupt)
 		return 1;
 	if (pid == 0) {
 		close(pfd[0]);
-		_exit(nvme_side(npages, pfd[1]));
+		_exit(side(npages, pfd[1]));
 	}
 	close(pfd[1]);
 	if (read(pfd[0], &c, 1) != 1) {
-		printf("dmatest: the NVMe process did not start\n");
+		printf("dmatest: the process doing the %s did not start\n", what);
 		waitpid(pid, &st, 0);
 		return 1;
 	}
-	usleep(300000);			/* it is in pread, its pages pinned */
+	if (settle_us)
+		usleep(settle_us);	/* it is in its system call, its pages pinned */
 	long t0 = now_ms();
 	if (truncate(DATA, 0))
 		printf("dmatest: truncate: %s\n", strerror(errno));
@@ -297,7 +307,7 @@ static int nvme_main(int npages, int expect_corrupt)
 		printf("dmatest: cannot write %s: %s\n", VICTIM, strerror(errno));
 	waitpid(pid, &st, 0);
 	if (!WIFEXITED(st) || WEXITSTATUS(st))
-		printf("dmatest: the NVMe process failed (status %#x)\n", st);
+		printf("dmatest: the process doing the %s failed (status %#x)\n", what, st);
 
 	char *buf = malloc(len);
 	int fd = open(VICTIM, O_RDONLY);
@@ -308,6 +318,7 @@ static int nvme_main(int npages, int expect_corrupt)
 	close(fd);
 	for (size_t i = 0; i < len; i++)
 		bad += buf[i] != 'V';
+	free(buf);
 	if (bad)
 		printf("dmatest: %s CORRUPTED: %d of %zu bytes are not ours\n", VICTIM, bad, len);
 	else
@@ -317,20 +328,17 @@ static int nvme_main(int npages, int expect_corrupt)
 	unlink(DATA);
 	if (expect_corrupt)
 		return bad ? 0 : 1;
-	if (waited < 1000) {
-		printf("dmatest: the truncate did not wait for the NVMe read\n");
+	/* Protected: the truncate must have waited for (most of) the transfer. */
+	if (waited < min_wait_ms) {
+		printf("dmatest: the truncate did not wait for the %s\n", what);
 		return 1;
 	}
-	if (bad)
-		return 1;
-	return nvme_data_check(1 << 20);	/* 8 commands of 128 KiB in flight */
+	return bad ? 1 : 0;
 }
 
 int main(int argc, char **argv)
 {
-	int npages = 8, expect_corrupt = 0, pfd[2], st = 0, bad = 0, nvme = 0;
-	size_t len;
-	char c;
+	int npages = 8, expect_corrupt = 0, nvme = 0;
 
 	setvbuf(stdout, NULL, _IONBF, 0);
 	if (argc == 2 && !strcmp(argv[1], "nvme-bad"))
@@ -352,65 +360,12 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (nvme)
-		return nvme_main(npages, expect_corrupt);
-	setvbuf(stdout, NULL, _IONBF, 0);
-	len = (size_t)npages * PAGE;
-	unlink(VICTIM);
-	if (write_file(DATA, 'A', len)) {
-		printf("dmatest: cannot write %s: %s\n", DATA, strerror(errno));
-		return 1;
-	}
-	fill_device();
-	if (pipe(pfd))
-		return 1;
-	pid_t pid = fork();
-	if (pid < 0)
-		return 1;
-	if (pid == 0) {
-		close(pfd[0]);
-		_exit(dma_side(npages, pfd[1]));
-	}
-	close(pfd[1]);
-	if (read(pfd[0], &c, 1) != 1) {
-		printf("dmatest: the DMA process did not start\n");
-		waitpid(pid, &st, 0);
-		return 1;
-	}
-	long t0 = now_ms();
-	if (truncate(DATA, 0))
-		printf("dmatest: truncate: %s\n", strerror(errno));
-	long waited = now_ms() - t0;
-	printf("dmatest: truncate returned after %ld ms\n", waited);
-	/* Free the filler's tail? No: the victim must get the truncated blocks. */
-	if (write_file(VICTIM, 'V', len))
-		printf("dmatest: cannot write %s: %s\n", VICTIM, strerror(errno));
-	waitpid(pid, &st, 0);
-	if (!WIFEXITED(st) || WEXITSTATUS(st))
-		printf("dmatest: the DMA process failed (status %#x)\n", st);
+	if (nvme) {
+		int r = race("NVMe read", nvme_side, npages, expect_corrupt, 300000, 1000);
 
-	char *buf = malloc(len);
-	int fd = open(VICTIM, O_RDONLY);
-	if (!buf || fd < 0 || read(fd, buf, len) != (ssize_t)len) {
-		printf("dmatest: cannot read %s back\n", VICTIM);
-		return 1;
+		if (r || expect_corrupt)
+			return r;
+		return nvme_data_check(1 << 20);	/* 8 commands of 128 KiB in flight */
 	}
-	close(fd);
-	for (size_t i = 0; i < len; i++)
-		bad += buf[i] != 'V';
-	if (bad)
-		printf("dmatest: %s CORRUPTED: %d of %zu bytes are not ours\n", VICTIM, bad, len);
-	else
-		printf("dmatest: %s intact\n", VICTIM);
-	unlink(VICTIM);
-	unlink(FILL);
-	unlink(DATA);
-	if (expect_corrupt)
-		return bad ? 0 : 1;
-	/* Protected: the truncate must have waited for (most of) the DMA. */
-	if (waited < 100L * npages) {
-		printf("dmatest: the truncate did not wait for the DMA\n");
-		return 1;
-	}
-	return bad ? 1 : 0;
+	return race("DMA", dma_side, npages, expect_corrupt, 0, 100L * npages);
 }

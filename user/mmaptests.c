@@ -28,16 +28,7 @@
 #define F	"/mmaptests.f"
 #define G	"/mmaptests.g"
 
-static int failed_checks;
-static char why[256];
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		snprintf(why, sizeof(why), "%s:%d: %s", __FILE__, __LINE__, #cond); \
-		failed_checks++;					\
-		return;							\
-	}								\
-} while (0)
+#include "ktap.h"
 
 /* A file of @len bytes where byte i is pat(i). */
 static char pat(size_t i) { return (char)('a' + i % 23 + i / PAGE % 3); }
@@ -550,7 +541,7 @@ static void t_dma0_copy(void)
 	close(dev);
 }
 
-static const struct { const char *name; void (*fn)(void); } tests[] = {
+static const struct ktap_test tests[] = {
 	{ "mmap_read", t_read },
 	{ "mmap_write", t_write },
 	{ "mmap_close_then_access", t_close_then_access },
@@ -581,22 +572,9 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 
 int main(void)
 {
-	int n = sizeof(tests) / sizeof(tests[0]), fails = 0;
+	int ret = ktap_run("mmaptests", tests, KTAP_COUNT(tests));
 
-	setvbuf(stdout, NULL, _IONBF, 0);
-	printf("KTAP version 1\n1..%d\n", n);
-	for (int i = 0; i < n; i++) {
-		int before = failed_checks;
-		tests[i].fn();
-		if (failed_checks != before) {
-			printf("# %s\nnot ok %d %s\n", why, i + 1, tests[i].name);
-			fails++;
-		} else {
-			printf("ok %d %s\n", i + 1, tests[i].name);
-		}
-	}
 	unlink(F);
 	unlink(G);
-	printf("# mmaptests: %d passed, %d failed\n", n - fails, fails);
-	return fails ? 1 : 0;
+	return ret;
 }

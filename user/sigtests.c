@@ -22,16 +22,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-static int failed_checks;
-static char why[256];
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		snprintf(why, sizeof(why), "%s:%d: %s", __FILE__, __LINE__, #cond); \
-		failed_checks++;					\
-		return;							\
-	}								\
-} while (0)
+#include "ktap.h"
 
 static volatile sig_atomic_t hits, last_sig, last_code;
 static volatile uintptr_t last_addr;
@@ -562,7 +553,7 @@ static int ctrlc(void)
 	return 0;
 }
 
-static const struct { const char *name; void (*fn)(void); } tests[] = {
+static const struct ktap_test tests[] = {
 	{ "handler_runs", t_handler_runs },
 	{ "segv_handler_fixes", t_segv_handler_fixes },
 	{ "segv_null_longjmp", t_segv_null_longjmp },
@@ -583,24 +574,9 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 
 int main(int argc, char **argv)
 {
-	int n = sizeof(tests) / sizeof(tests[0]), fails = 0;
-
 	if (argc > 1 && !strcmp(argv[1], "ctrlc"))
 		return ctrlc();
 	if (argc > 1 && !strcmp(argv[1], "exec-child"))
 		return exec_child();
-	setvbuf(stdout, NULL, _IONBF, 0);
-	printf("KTAP version 1\n1..%d\n", n);
-	for (int i = 0; i < n; i++) {
-		int before = failed_checks;
-		tests[i].fn();
-		if (failed_checks != before) {
-			printf("# %s\nnot ok %d %s\n", why, i + 1, tests[i].name);
-			fails++;
-		} else {
-			printf("ok %d %s\n", i + 1, tests[i].name);
-		}
-	}
-	printf("# sigtests: %d passed, %d failed\n", n - fails, fails);
-	return fails ? 1 : 0;
+	return ktap_run("sigtests", tests, KTAP_COUNT(tests));
 }

@@ -24,16 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failed_checks;
-static char why[256];
-
-#define CHECK(cond) do {						\
-	if (!(cond)) {							\
-		snprintf(why, sizeof(why), "%s:%d: %s", __FILE__, __LINE__, #cond); \
-		failed_checks++;					\
-		return;							\
-	}								\
-} while (0)
+#include "ktap.h"
 
 /* A raw system call: the kernel's answer, -errno included, no libc. */
 static long sc(long nr, long a, long b, long c, long d, long e, long f)
@@ -466,7 +457,7 @@ static void t_dir_read(void)
 	close(fd);
 }
 
-static const struct { const char *name; void (*fn)(void); } tests[] = {
+static const struct ktap_test tests[] = {
 	{ "fork_exec_wait", t_fork_exec_wait },
 	{ "posix_spawn", t_posix_spawn },
 	{ "exit_codes", t_exit_codes },
@@ -489,21 +480,6 @@ static const struct { const char *name; void (*fn)(void); } tests[] = {
 
 int main(void)
 {
-	int n = sizeof(tests) / sizeof(tests[0]), fails = 0;
-
 	(void)sc;
-	setvbuf(stdout, NULL, _IONBF, 0);
-	printf("KTAP version 1\n1..%d\n", n);
-	for (int i = 0; i < n; i++) {
-		int before = failed_checks;
-		tests[i].fn();
-		if (failed_checks != before) {
-			printf("# %s\nnot ok %d %s\n", why, i + 1, tests[i].name);
-			fails++;
-		} else {
-			printf("ok %d %s\n", i + 1, tests[i].name);
-		}
-	}
-	printf("# usertests: %d passed, %d failed\n", n - fails, fails);
-	return fails ? 1 : 0;
+	return ktap_run("usertests", tests, KTAP_COUNT(tests));
 }
