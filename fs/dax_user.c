@@ -11,9 +11,8 @@
  * (pt_unmap), before it looks for pins: the same argument as dax.c's
  * top comment, with the process's page table in place of the kernel's.
  *
- * (The shootdown is tlb_flush_range() after the unmap: the process whose
- * table changes may be running on any CPU, whatever pt_unmap() itself
- * flushes for a table it thinks only its owner changes.)
+ * (pt_unmap() reaches every CPU that has the process's table loaded;
+ * a tlb_flush_range() to every CPU follows as the pin fast path's fence.)
  *
  * Faults take the file's layout lock shared (exclusive to allocate into a
  * hole) and install the entry while holding it, so a layout change
@@ -299,12 +298,11 @@ void dax_user_unmap_range(struct dax_file f, uint64_t off, uint64_t end)
 			}
 		}
 		/*
-		 * The shootdown, to every CPU.  pt_unmap() flushes what the
-		 * page table's own kind needs, and for a process's table that
-		 * may be only the CPU doing the change (a process changing its
-		 * own mappings); here the process may be running on any other
-		 * CPU with the old entries in its TLB, still writing the block
-		 * this layout change is about to free.
+		 * The shootdown, to every CPU.  pt_unmap() already reached the
+		 * CPUs that have this table loaded; this IPI is also the fence
+		 * for pin_fast(), which walks a table with interrupts off from
+		 * any CPU, loaded there or not: once every CPU has answered, no
+		 * fast-path walk that saw the old entries is still running.
 		 */
 		tlb_flush_range(va, vend - va);
 	}

@@ -135,7 +135,7 @@ static void proc_thread_main(void *arg)
 	t->uthread = &p->main;
 	t->fs_base = 0;
 	t->user_cr3 = mm_cr3(p->mm);
-	write_cr3(t->user_cr3);
+	cr3_load(t->user_cr3);
 	arch_fpu_init(t);
 	preempt_enable();
 	p->start_fn(p->start_arg);
@@ -182,7 +182,7 @@ static void uthread_main(void *arg)
 	t->uthread = ut;
 	t->fs_base = 0;
 	t->user_cr3 = mm_cr3(p->mm);	/* stays: only the last thread frees it */
-	write_cr3(t->user_cr3);
+	cr3_load(t->user_cr3);
 	arch_fpu_init(t);
 	preempt_enable();
 	ut->start_fn(ut->start_arg);
@@ -285,7 +285,7 @@ void proc_replace_mm(struct mm *mm)
 	p->mm = mm;
 	t->user_cr3 = mm_cr3(mm);
 	t->fs_base = 0;
-	write_cr3(t->user_cr3);
+	cr3_load(t->user_cr3);
 	wrmsr(MSR_FS_BASE, 0);
 	arch_fpu_init(t);
 	preempt_enable();
@@ -347,7 +347,7 @@ static __attribute__((noreturn)) void leave(int status, bool group)
 	if (!last) {
 		preempt_disable();
 		t->user_cr3 = 0;
-		write_cr3(kernel_pgtable.pml4_phys);
+		cr3_load(kernel_pgtable.pml4_phys);
 		t->proc = NULL;
 		t->uthread = NULL;
 		preempt_enable();
@@ -360,7 +360,7 @@ static __attribute__((noreturn)) void leave(int status, bool group)
 		ops->release_files(p);
 	preempt_disable();
 	t->user_cr3 = 0;
-	write_cr3(kernel_pgtable.pml4_phys);
+	cr3_load(kernel_pgtable.pml4_phys);
 	preempt_enable();
 	mm_destroy(p->mm);
 	p->mm = NULL;

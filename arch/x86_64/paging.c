@@ -312,20 +312,26 @@ static void leaf_protect(uint64_t *e, unsigned prot)
 /*
  * After a change to [va, va+len) of @pt: invalidate the TLB entries that
  * may hold the old ones.  The kernel's table is live on every CPU: a
- * shootdown.  A user address space is live on at most one CPU, the one
- * running its single thread, and every switch away from it reloads CR3
- * (no PCIDs, no global user pages), which empties the TLB of it: so only
- * this CPU, and only if it has @pt loaded, can hold stale entries.
- * (Threads sharing an address space will need the set of CPUs that have
- * it loaded here.)
+ * shootdown.  A user address space is live on the CPUs that have it
+ * loaded (cpu->cr3, written by cr3_load() before the CR3 load, which
+ * serialises); a CPU that loads it after the change walks the new
+ * entries, since no PCIDs or global user pages are used.  So: flush here
+ * if it is loaded here, and shoot down when another CPU has it loaded
+ * (a thread of the process running there).  The fence orders the entry
+ * stores before the reads of the other CPUs' cr3: a CPU whose cr3 store
+ * we miss loads CR3 after the change.
  */
 static void flush_after_change(struct pgtable *pt, uint64_t va, uint64_t len)
 {
+	bool elsewhere = false;
+	unsigned me;
+
 	if (!pt->user) {
 		tlb_flush_range(va, len);
 		return;
 	}
 	preempt_disable();
+	me = this_cpu()->id;
 	if (read_cr3() == pt->pml4_phys) {
 		if (len > 64 * PAGE_SIZE)
 			write_cr3(read_cr3());
@@ -333,7 +339,13 @@ static void flush_after_change(struct pgtable *pt, uint64_t va, uint64_t len)
 			for (uint64_t a = va; a < va + len; a += PAGE_SIZE)
 				invlpg(a);
 	}
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (unsigned i = 0; i < ncpus && !elsewhere; i++)
+		elsewhere = i != me && READ_ONCE(cpus[i].online) &&
+			    __atomic_load_n(&cpus[i].cr3, __ATOMIC_RELAXED) == pt->pml4_phys;
 	preempt_enable();
+	if (elsewhere && tlb_shootdown_hook)
+		tlb_shootdown_hook(va, len);
 }
 
 /** pt_unmap - remove every mapping in [va, va+len) (page aligned). */
@@ -389,7 +401,13 @@ bool pt_lookup(struct pgtable *pt, uint64_t va, uint64_t *pa, uint64_t *page_siz
 
 void pt_activate(struct pgtable *pt)
 {
-	write_cr3(pt->pml4_phys);
+	cr3_load(pt->pml4_phys);
+}
+
+void cr3_load(uint64_t cr3)
+{
+	__atomic_store_n(&this_cpu()->cr3, cr3, __ATOMIC_SEQ_CST);
+	write_cr3(cr3);
 }
 
 /* ------------------------------------------------- user address spaces */

@@ -109,7 +109,7 @@ void arch_thread_switch(struct thread *prev, struct thread *next)
 	c->kstack_top = top;
 	c->tss.rsp[0] = top;
 	if (read_cr3() != cr3)
-		write_cr3(cr3);
+		cr3_load(cr3);
 	if (next->proc) {
 		wrmsr(MSR_FS_BASE, next->fs_base);
 		__asm__ __volatile__("fxrstor %0" :: "m"(next->fpu));

@@ -60,6 +60,13 @@ int pt_protect(struct pgtable *pt, uint64_t va, uint64_t len, unsigned prot);
 bool pt_lookup(struct pgtable *pt, uint64_t va, uint64_t *pa, uint64_t *page_size, unsigned *prot);
 /* Load @pt into CR3 on the calling CPU. */
 void pt_activate(struct pgtable *pt);
+/*
+ * cr3_load - load page table @cr3 (a PML4's physical address) on this CPU
+ * and record it in this CPU's block, so that a change to a process's
+ * table reaches every CPU that has it loaded (its threads may run on
+ * several).  Every switch of table goes through here.  Preemption off.
+ */
+void cr3_load(uint64_t cr3);
 
 /*
  * User address spaces (the process layer, kernel/uvm.c).  pt_init_user:

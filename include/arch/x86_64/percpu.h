@@ -34,6 +34,8 @@ struct cpu {
 	bool need_resched;		/* set by the timer/wake-up, read on IRQ exit */
 	uint64_t context_switches;
 	uint64_t ticks;			/* timer interrupts taken */
+	uint64_t cr3;			/* the table loaded here (cr3_load); read by
+					 * every CPU's flush_after_change */
 
 	/* Tests that deliberately fault: when set, a page fault or GP fault
 	 * records its details here and long-jumps to fault_jmp. */
