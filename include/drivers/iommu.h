@@ -1,0 +1,103 @@
+/*
+ * iommu.h - DMA remapping (Intel VT-d, QEMU's intel-iommu on q35): the
+ * interface every DMA user goes through.
+ *
+ * With remapping on, a PCI device reaches only the I/O virtual addresses
+ * (IOVAs) mapped in its own domain: its rings, and the pages pinned for
+ * its transfers while they are pinned (default deny).  Drivers therefore
+ * never hand a device a physical address: they call iommu_dma_map() when
+ * a transfer starts and iommu_dma_unmap() when it ends, before its pages
+ * are unpinned.  With remapping off (no DMAR table, the pc machine, or a
+ * DMAR table that failed its checks) iommu_dma_map() returns the physical
+ * address itself and iommu_dma_unmap() does nothing, so a driver has one
+ * code path.
+ *
+ * Revocation (pin leases, fs/dax.c): iommu_revoke_phys() takes away every
+ * device's access to a physical range at once, whoever mapped it, and
+ * returns when no device can reach it any more (IOTLB invalidated).  The
+ * driver's later iommu_dma_unmap() of a revoked mapping is quiet.  A
+ * device access to a revoked range faults; the fault report names what
+ * the range used to be (the @what and @off given to iommu_revoke_phys()).
+ *
+ * Implementation: drivers/iommu/ (vtd.c the hardware, dmar.c the ACPI
+ * table).  Locks: each function says; none sleeps unless it says so.
+ */
+#ifndef DRIVERS_IOMMU_H
+#define DRIVERS_IOMMU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct pci_dev;
+
+#define IOMMU_READ	0x1	/* the device may read the range */
+#define IOMMU_WRITE	0x2	/* the device may write the range */
+
+/**
+ * iommu_init() - find the remapping hardware (ACPI DMAR) and turn
+ * translation on, every device with an empty domain; or say on the console
+ * why not and leave it off.  Context: boot, after acpi_init(), before
+ * pci_init() probes drivers.  Returns 0 (on or off).
+ */
+int iommu_init(void);
+
+/**
+ * iommu_enabled() - is DMA remapping on?  Context: any.
+ */
+bool iommu_enabled(void);
+
+/**
+ * iommu_dma_map() - let @dev reach [@pa, @pa + @len) with @prot
+ * (IOMMU_READ/IOMMU_WRITE) and return the address @dev must use in *@iova.
+ * @mask: the highest address @dev can generate (its DMA mask): the IOVA
+ *        range, last byte included, lies at or below it.
+ * @pa need not be page aligned; the IOVA keeps @pa's offset in its page.
+ * With remapping off, *@iova = @pa (and -ERANGE if that exceeds @mask).
+ * Locks: none held by the caller is needed; takes the IOMMU's
+ * interrupt-safe lock.  Context: any, interrupt handlers included; never
+ * sleeps.  Returns 0; -EINVAL (len 0, wrap); -ENOSPC (no IOVA room below
+ * @mask); -ENOMEM (page-table pages); -ERANGE (remapping off, @pa + @len
+ * above @mask).
+ */
+int iommu_dma_map(struct pci_dev *dev, uint64_t pa, uint64_t len, unsigned prot,
+		  uint64_t mask, uint64_t *iova);
+
+/**
+ * iommu_dma_unmap() - end @dev's access to what iommu_dma_map() returned
+ * (@iova, @len as given then).  Returns only when @dev can no longer
+ * reach it (IOTLB entries invalidated).  A mapping that was revoked in the
+ * meantime is already gone: quietly nothing to do.
+ * Locks/context: as iommu_dma_map().
+ */
+void iommu_dma_unmap(struct pci_dev *dev, uint64_t iova, uint64_t len);
+
+/**
+ * iommu_revoke_phys() - take every device's access to [@pa, @pa + @len)
+ * away now: unmap each IOVA range mapping any of it, invalidate, and
+ * remember each such range with @what (a file name, say) and @off (the
+ * file offset of @pa) so a later fault on it is reported as "was @what
+ * offset @off, revoked N ms ago".  Returns how many IOVA ranges it took.
+ * With remapping off: 0, nothing done.
+ * Locks/context: as iommu_dma_map().
+ */
+unsigned iommu_revoke_phys(uint64_t pa, uint64_t len, const char *what, uint64_t off);
+
+/* Counters for `iommu`, tests and benchmarks. */
+struct iommu_stats {
+	uint64_t maps, unmaps;		/* iommu_dma_map/unmap that did work */
+	uint64_t pages_mapped;		/* 4 KiB pages mapped now, all domains */
+	uint64_t revokes;		/* IOVA ranges taken by iommu_revoke_phys */
+	uint64_t faults;		/* fault records read from the hardware */
+};
+
+/** iommu_get_stats() - copy the counters into *@st.  Context: any. */
+void iommu_get_stats(struct iommu_stats *st);
+
+/**
+ * iommu_status() - `iommu` at the shell: whether remapping is on (and if
+ * not, why), the units, each domain (device, pages mapped), the faults.
+ * @print: called once per line, without a newline.  Context: thread.
+ */
+void iommu_status(void (*print)(const char *line));
+
+#endif /* DRIVERS_IOMMU_H */
