@@ -105,8 +105,9 @@ int dmar_parse(const void *table, size_t len, struct dmar_info *out,
  * Only single-hop endpoint/sub-hierarchy scopes on @s->start_bus can be
  * decided without walking bridges; for deeper paths @bridge_bus(dev, fn,
  * ctx) gives the secondary bus behind bridge (@bus-so-far, dev, fn), or
- * -1.  Returns true for an endpoint that is exactly it, or a
- * sub-hierarchy it lies under.  Context: any.
+ * -1.  Returns true for an endpoint that is exactly it, or for a
+ * sub-hierarchy whose bridge is it or has it on its secondary bus (deeper
+ * buses are not walked).  Context: any.
  */
 bool dmar_scope_matches(const struct dmar_scope *s, uint8_t bus, uint8_t dev, uint8_t fn,
 			int (*bridge_bus)(uint8_t bus, uint8_t dev, uint8_t fn, void *ctx),
