@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -413,6 +414,54 @@ static void t_munmap_reaches_other_cpu(void)
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV);
 }
 
+/* A thread's own fault caught by a handler that siglongjmps back into the
+ * thread, on the thread's stack and then on its own sigaltstack. */
+static __thread sigjmp_buf ht_jb;
+static __thread volatile int ht_caught;
+
+static void ht_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (sig == SIGSEGV && si->si_addr == NULL)
+		ht_caught++;
+	siglongjmp(ht_jb, 1);
+}
+
+static void *ht_thread(void *arg)
+{
+	static char altstack[2][16384];
+	stack_t ss = { .ss_sp = altstack[(uintptr_t)arg], .ss_size = sizeof(altstack[0]) };
+
+	if ((uintptr_t)arg && sigaltstack(&ss, NULL))
+		return (void *)1;
+	for (int i = 0; i < 3; i++)
+		if (!sigsetjmp(ht_jb, 1))
+			*(volatile int *)0 = i;
+	return (void *)(uintptr_t)(ht_caught == 3 ? 42 : 2);
+}
+
+static void t_handler_in_thread(void)
+{
+	struct sigaction sa = { .sa_sigaction = ht_handler, .sa_flags = SA_SIGINFO | SA_ONSTACK };
+	struct sigaction old;
+	pthread_t t;
+	void *r;
+
+	CHECK(sigaction(SIGSEGV, &sa, &old) == 0);
+	for (uintptr_t alt = 0; alt < 2; alt++) {
+		r = NULL;
+		CHECK(pthread_create(&t, NULL, ht_thread, (void *)alt) == 0);
+		CHECK(pthread_join(t, &r) == 0);
+		if ((uintptr_t)r != 42) {
+			snprintf(why, sizeof(why), "thread %s sigaltstack returned %lu (42: three faults caught)",
+				 alt ? "with" : "without", (unsigned long)(uintptr_t)r);
+			failed_checks++;
+			break;
+		}
+	}
+	CHECK(sigaction(SIGSEGV, &old, NULL) == 0);
+}
+
 static const struct ktap_test tests[] = {
 	{ "create_join", t_create_join },
 	{ "mutex_sum", t_mutex_sum },
@@ -426,6 +475,7 @@ static const struct ktap_test tests[] = {
 	{ "many_threads", t_many_threads },
 	{ "several_cpus", t_several_cpus },
 	{ "munmap_reaches_other_cpu", t_munmap_reaches_other_cpu },
+	{ "handler_in_thread", t_handler_in_thread },
 };
 
 int main(int argc, char **argv)
