@@ -219,7 +219,7 @@ int proc_thread_start(void (*fn)(void *arg), void *arg, uint64_t tls,
 	ut->start_fn = fn;
 	ut->start_arg = arg;
 	spin_lock(&proc_lock);
-	if (p->exiting || p->nthreads >= PROC_THREADS_MAX) {
+	if (p->exiting || p->execer || p->nthreads >= PROC_THREADS_MAX) {
 		spin_unlock(&proc_lock);
 		kfree(ut);
 		return -EAGAIN;
@@ -398,6 +398,47 @@ static __attribute__((noreturn)) void leave(int status, bool group)
 		proc_free(p);
 	}
 	thread_exit();
+}
+
+int proc_exec_solo(void)
+{
+	struct proc *p = proc_current();
+	struct uthread *me = uthread_current();
+	bool ending;
+	int n;
+
+	spin_lock(&proc_lock);
+	if (p->exiting || p->execer) {
+		spin_unlock(&proc_lock);
+		return -EINTR;
+	}
+	if (p->nthreads > 1) {
+		p->execer = me;
+		for (int i = 0; i < p->nthreads; i++)
+			if (p->threads[i] != me && p->threads[i]->thread)
+				thread_interrupt(p->threads[i]->thread);
+	}
+	spin_unlock(&proc_lock);
+	/* They leave from user_return(); a thread in an uninterruptible
+	 * wait in the kernel (a layout wait, a DMA) finishes it first. */
+	for (;;) {
+		spin_lock(&proc_lock);
+		n = p->nthreads;
+		ending = p->exiting;
+		if (n == 1 || ending)
+			p->execer = NULL;
+		spin_unlock(&proc_lock);
+		if (n == 1 || ending)
+			break;
+		thread_sleep_ns(200 * 1000);
+	}
+	if (ending)
+		return -EINTR;
+	clear_child_tid(p, me);
+	spin_lock(&proc_lock);
+	me->tid = p->pid;
+	spin_unlock(&proc_lock);
+	return 0;
 }
 
 void proc_exit(int status)
@@ -629,6 +670,14 @@ static void user_return(struct trap_frame *tf)
 	if (__atomic_load_n(&p->exiting, __ATOMIC_ACQUIRE)) {
 		irq_enable();
 		proc_exit(0);		/* another thread ended the group */
+	}
+	{
+		struct uthread *ex = __atomic_load_n(&p->execer, __ATOMIC_ACQUIRE);
+
+		if (ex && ex != uthread_current()) {
+			irq_enable();
+			proc_thread_exit(0);	/* another thread is in execve */
+		}
 	}
 	signal_deliver(tf);
 }

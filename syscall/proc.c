@@ -217,8 +217,6 @@ SYS(sys_execve)
 	struct mm *mm;
 	int err;
 
-	if (__atomic_load_n(&p->nthreads, __ATOMIC_RELAXED) > 1)
-		return -EBUSY;		/* Linux ends the other threads (de_thread): not yet */
 	err = user_path_at(AT_FDCWD, a0, &path, false);
 	if (err)
 		return err;
@@ -227,6 +225,13 @@ SYS(sys_execve)
 		err = copy_strv(a2, &envp, &eb);
 	if (!err)
 		err = exec_load(path, argv, envp, &mm, &tf);
+	if (!err) {
+		/* The point of no return, as Linux's de_thread: the image
+		 * loaded, the other threads end now. */
+		err = proc_exec_solo();
+		if (err)
+			mm_destroy(mm);
+	}
 	if (!err) {
 		proc_replace_mm(mm);
 		strlcpy(p->name, path, sizeof(p->name));

@@ -5,7 +5,8 @@
  * thread exiting while the others run, exit_group and a fault from a
  * thread ending the whole process, tgkill to one thread, futex's
  * answers (EAGAIN, ETIMEDOUT, EFAULT, EINVAL), and threads seen on
- * CPUS different CPUs (getcpu).
+ * CPUS different CPUs (getcpu), a thread's fault caught by a handler
+ * that siglongjmps, and execve from a thread ending the others.
  *
  * Run: /bin/threadtests [CPUS] at the prompt (tests/boots.py: "user-threadtests").
  */
@@ -462,6 +463,69 @@ static void t_handler_in_thread(void)
 	CHECK(sigaction(SIGSEGV, &old, NULL) == 0);
 }
 
+/* execve from a thread that is not the first, while the others sleep in
+ * the kernel (the main thread in pthread_join, one in nanosleep) or spin
+ * in user mode: they end, the exec'd program runs alone with its pid as
+ * its thread id, in the same process (the parent's waitpid sees its exit). */
+#define EXEC_PROBE_CODE	42
+static volatile int ex_spin = 1;
+
+static void *ex_sleeper(void *arg)
+{
+	(void)arg;
+	for (;;)
+		sleep(10);
+	return NULL;
+}
+
+static void *ex_spinner(void *arg)
+{
+	(void)arg;
+	while (ex_spin)
+		;
+	return NULL;
+}
+
+static void *ex_execer(void *arg)
+{
+	char *argv[] = { (char *)arg, "--exec-probe", NULL };
+	char *envp[] = { NULL };
+
+	usleep(20000);		/* let the others settle where they wait */
+	execve(argv[0], argv, envp);
+	_exit(3);		/* execve failed */
+}
+
+static int ex_child(const char *self)
+{
+	pthread_t s1, s2, e;
+
+	if (pthread_create(&s1, NULL, ex_sleeper, NULL) ||
+	    pthread_create(&s2, NULL, ex_spinner, NULL) ||
+	    pthread_create(&e, NULL, ex_execer, (void *)self))
+		return 2;
+	pthread_join(e, NULL);	/* never returns: the execve ends us */
+	return 4;
+}
+
+static const char *self_path = "/bin/threadtests";
+
+static void t_execve_from_thread(void)
+{
+	int st;
+	pid_t pid = fork();
+
+	CHECK(pid >= 0);
+	if (pid == 0)
+		_exit(ex_child(self_path));
+	CHECK(waitpid(pid, &st, 0) == pid);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != EXEC_PROBE_CODE) {
+		snprintf(why, sizeof(why), "execve from a thread: wait status 0x%x (want exit %d)",
+			 st, EXEC_PROBE_CODE);
+		failed_checks++;
+	}
+}
+
 static const struct ktap_test tests[] = {
 	{ "create_join", t_create_join },
 	{ "mutex_sum", t_mutex_sum },
@@ -476,10 +540,15 @@ static const struct ktap_test tests[] = {
 	{ "several_cpus", t_several_cpus },
 	{ "munmap_reaches_other_cpu", t_munmap_reaches_other_cpu },
 	{ "handler_in_thread", t_handler_in_thread },
+	{ "execve_from_thread", t_execve_from_thread },
 };
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "--exec-probe"))
+		/* the image execve_from_thread starts: alone, tid == pid */
+		return syscall(SYS_gettid) == getpid() ? EXEC_PROBE_CODE : 5;
+	self_path = argv[0];
 	if (argc > 1)
 		expect_cpus = atoi(argv[1]);
 	return ktap_run("threadtests", tests, KTAP_COUNT(tests));

@@ -126,12 +126,27 @@ struct proc {
 	struct uthread *threads[PROC_THREADS_MAX];
 	int nthreads;
 	bool exiting;			/* exit_group or a fatal signal: all go */
+	struct uthread *execer;		/* execve ending the others (de_thread) */
 	int exit_code;			/* the wait status when the last one goes */
 	struct uthread main;		/* the first thread */
 
 	void (*start_fn)(void *arg);	/* proc_start's, run by the new thread */
 	void *start_arg;
 };
+
+/**
+ * proc_exec_solo - make the calling thread its process's only one before
+ * execve replaces the image (Linux's de_thread): every other thread is
+ * interrupted and leaves on its way back to ring 3 (as for exit_group,
+ * but the process goes on); the caller waits for them, then takes the
+ * pid as its thread id, and its clear_child_tid word is cleared and its
+ * waiter woken, as at exit.  clone() fails with -EAGAIN meanwhile.
+ * Locks: none held.  Context: a user thread in a system call; sleeps.
+ * Returns 0; -EINTR when the process is ending (another thread's
+ * exit_group or a fatal signal came first, or another thread is already
+ * in execve): the caller returns, and leaves on its way out.
+ */
+int proc_exec_solo(void);
 
 /*
  * What the system-call layer registers (the kernel core never names it):
