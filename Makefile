@@ -228,10 +228,11 @@ MACHINE   ?= q35
 ACCEL     ?=
 QEMU      ?= qemu-system-x86_64
 NBD_PORT  ?= 10809
+IOMMU     ?= 0
 
 QEMU_PY_MACHINE = --pmem '$(PMEM)' --nvdimms $(NVDIMMS) --pmem-size $(PMEM_SIZE) \
 	--smp $(SMP) --memory $(MEMORY) --machine $(MACHINE) --nbd-port '$(NBD_PORT)' \
-	--nvme '$(NVME)' --nvme-size $(NVME_SIZE)
+	--nvme '$(NVME)' --nvme-size $(NVME_SIZE) $(if $(filter 1 yes on,$(IOMMU)),--iommu)
 
 run: $(B)/holdfast.iso tools user | check-deps
 	@$(PYTHON) scripts/install_user.py --build-dir $(B) --image '$(PMEM)' --size $(PMEM_SIZE)
@@ -326,6 +327,8 @@ help:
 	@echo "    NBD_PORT=10809   host port (on 127.0.0.1) forwarded to the guest's NBD server;"
 	@echo "                     the card is virtio-net on QEMU's user net, restrict=on"
 	@echo "                     (NBD_PORT=none: no network card)"
+	@echo "    IOMMU=0          IOMMU=1: add QEMU's VT-d unit (-device intel-iommu, q35 only):"
+	@echo "                     DMA remapping on, devices reach only pages mapped for them"
 	@echo "  e.g. make run NVDIMMS=2 SMP=2 PMEM=/tmp/mine.img PMEM_SIZE=1G"
 	@echo "make test       build everything and run every test suite (TCG; ACCEL=kvm opts in)"
 	@echo "                ONLY=name runs just the boots/host tests whose name contains it"

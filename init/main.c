@@ -34,6 +34,7 @@
 #include <drivers/blkdev.h>
 #include <drivers/pci.h>
 #include <drivers/dma.h>
+#include <drivers/iommu.h>
 #include <drivers/nvme.h>
 #include <arch/x86_64/smp.h>
 #include <fs/vfs.h>
@@ -139,6 +140,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	irq_enable();
 	uart_enable_rx_irq();
 	cpus_init();
+	iommu_init();		/* before pci_init(): drivers map through it */
 	pci_init();
 	dma_report();
 	nvme_report();

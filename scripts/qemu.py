@@ -21,6 +21,8 @@ Command line (used by `make run` and `make debug`):
                           '' or none: no NVMe controller
     --nvme-size SIZE      size of an NVMe image created here (default 64M)
     --no-edu  --edu-default-mask  --debug-exit  --qemu PATH  --build-dir DIR
+    --iommu               QEMU's VT-d unit (intel-iommu), q35 only: DMA
+                          remapping on
     --nbd-port PORT       virtio-net on user-mode net (restrict=on) with
                           127.0.0.1:PORT forwarded to the guest's NBD port
 
@@ -74,6 +76,7 @@ ACCELS = ("tcg", "kvm")
 DEFAULT_MEMORY = "512M"
 MIN_MAXMEM = 64 << 30                   # docs/design.md: maxmem=64G
 MIN_MEM_SLOTS = 4
+IOMMU_DEVICE = "intel-iommu,intremap=off"  # VT-d DMA remapping, q35 only
 EDU_FULL_DMA_MASK = "0xffffffffffffffff"  # edu's default mask is 28 bits
 PAGE_SIZE = 4096
 MKFS_TIMEOUT_S = 120
@@ -174,7 +177,7 @@ def build_cmd(*, qemu=None, machine="q35", accel="tcg", smp=1,
               pmem=(), edu=True, edu_dma_mask=EDU_FULL_DMA_MASK,
               prealloc=False, debug_exit=False, serial="stdio",
               monitor=None, gdb=False, no_reboot=True, nbd_port=None,
-              net_forwards=(), extra=(), nvme=()):
+              net_forwards=(), extra=(), nvme=(), iommu=False):
     """Return the QEMU command line (a list) for one Holdfast machine.
 
     machine: "q35" or "pc" (always with nvdimm=on).
@@ -208,6 +211,10 @@ def build_cmd(*, qemu=None, machine="q35", accel="tcg", smp=1,
         holdfast0.  One image is the design's NVMe contract line (-drive
         ...,id=nvm0 -device nvme,serial=holdfast0,drive=nvm0); several are
         nvme-ns devices with nsid 1, 2 ... on the controller's bus.
+    iommu: add QEMU's VT-d unit (-device intel-iommu,intremap=off), q35
+        only, as the first -device: QEMU wants it before the PCI devices it
+        translates.  With it the edu mask no longer matters (the kernel
+        maps I/O addresses below 256 MiB).
     """
     if machine not in MACHINES:
         raise ValueError(f"unknown machine '{machine}' (expected one of: "
@@ -221,6 +228,9 @@ def build_cmd(*, qemu=None, machine="q35", accel="tcg", smp=1,
         raise ValueError("a kernel command line (append) needs a kernel ELF")
     if int(smp) < 1:
         raise ValueError(f"bad CPU count {smp}: must be at least 1")
+    if iommu and machine != "q35":
+        raise ValueError(f"the IOMMU (intel-iommu, VT-d) needs the q35 machine, "
+                         f"not '{machine}': QEMU's i440fx pc has no DMAR")
 
     ram = parse_size(memory)
     pmem = [(str(path), int(size)) for path, size in pmem]
@@ -240,6 +250,8 @@ def build_cmd(*, qemu=None, machine="q35", accel="tcg", smp=1,
                   f"maxmem={format_size(maxmem)}"]
     if prealloc:
         cmd += ["-mem-prealloc"]
+    if iommu:
+        cmd += ["-device", IOMMU_DEVICE]
     for i, (path, size) in enumerate(pmem):
         cmd += ["-object", f"memory-backend-file,id=pm{i},share=on,"
                            + ("prealloc=on," if prealloc else "")
@@ -664,7 +676,7 @@ def _machine_cmd(args, accel, gdb=False, pmem=()):
                      no_reboot=testing,
                      nbd_port=None if args.nbd_port in (None, "", "none")
                      else args.nbd_port, extra=args.extra,
-                     nvme=_nvme_list(args))
+                     nvme=_nvme_list(args), iommu=args.iommu)
 
 
 def _require_qemu(args):
@@ -795,6 +807,9 @@ def parse_args(argv):
         p.add_argument("--memory", default=DEFAULT_MEMORY)
         p.add_argument("--accel", default="",
                        help="'' or auto (probe KVM), kvm, tcg")
+        p.add_argument("--iommu", action="store_true",
+                       help="add the VT-d IOMMU (-device intel-iommu, q35 "
+                            "only)")
         p.add_argument("--no-edu", action="store_true",
                        help="leave out the edu DMA engine")
         p.add_argument("--edu-default-mask", action="store_true",

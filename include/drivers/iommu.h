@@ -63,6 +63,20 @@ int iommu_dma_map(struct pci_dev *dev, uint64_t pa, uint64_t len, unsigned prot,
 		  uint64_t mask, uint64_t *iova);
 
 /**
+ * iommu_dma_map_pages() - let @dev reach @npages whole pages (physical
+ * addresses in @pages[], page aligned; the low 12 bits are ignored) at
+ * consecutive IOVAs, so that a scatter list of pages becomes one IOVA
+ * range: page i at *@iova + i * 4096.  End it with iommu_dma_unmap(dev,
+ * *@iova, npages * 4096).
+ * Returns 0 (mapped); 1 when remapping is off or no unit translates @dev
+ * (nothing mapped: the device uses the physical addresses themselves);
+ * -EINVAL (npages 0), -ENOSPC, -ENOMEM as iommu_dma_map().
+ * Locks/context: as iommu_dma_map().
+ */
+int iommu_dma_map_pages(struct pci_dev *dev, const uint64_t *pages, unsigned npages,
+			unsigned prot, uint64_t mask, uint64_t *iova);
+
+/**
  * iommu_dma_unmap() - end @dev's access to what iommu_dma_map() returned
  * (@iova, @len as given then).  Returns only when @dev can no longer
  * reach it (IOTLB entries invalidated).  A mapping that was revoked in the
@@ -89,6 +103,13 @@ struct iommu_stats {
 	uint64_t revokes;		/* IOVA ranges taken by iommu_revoke_phys */
 	uint64_t faults;		/* fault records read from the hardware */
 };
+
+/**
+ * iommu_poll_faults() - read the pending fault records of every unit now
+ * (reported and counted as the fault interrupt would), for callers that
+ * cannot wait for the interrupt.  Context: any; takes the IOMMU's lock.
+ */
+void iommu_poll_faults(void);
 
 /** iommu_get_stats() - copy the counters into *@st.  Context: any. */
 void iommu_get_stats(struct iommu_stats *st);
