@@ -23,9 +23,18 @@
  * the channel marked "completing", so the next descriptor starts only
  * after it returns: callbacks come in submission order.
  *
+ * The IOMMU: each step's RAM window is mapped for the device
+ * (iommu_dma_map(), read for RAM -> buffer, write for buffer -> RAM) just
+ * before the step is programmed and unmapped as soon as the step ends,
+ * before the next one, before done() and before a timed-out step's
+ * descriptor is given back: the device never reaches a page outside the
+ * step it is doing.  With remapping on the I/O addresses lie below 256
+ * MiB, so edu's default 28-bit mask works; with it off they are the
+ * physical addresses (the mask is then taken as "all").
+ *
  * Probe refuses a device that cannot reach memory above 4 GiB (where pmem
- * lives): QEMU's edu ANDs every DMA address with its dma_mask property,
- * 28 bits by default.  The self-test only lets the device read memory
+ * lives) when remapping is off: QEMU's edu ANDs every DMA address with its
+ * dma_mask property, 28 bits by default.  The self-test only lets the device read memory
  * above 4 GiB; the one device write lands in a scratch page of this file,
  * below 256 MiB, which no mask can move (see edu_selftest()).
  *
@@ -39,11 +48,13 @@
  * Reference: QEMU 7.2 hw/misc/edu.c and docs/specs/edu.rst ("edu").
  */
 #include <drivers/dma.h>
+#include <drivers/iommu.h>
 #include <drivers/pci.h>
 #include <arch/x86_64/irq.h>
 #include <arch/x86_64/cpu.h>
 #include <kernel/mm.h>
 #include <kernel/printk.h>
+#include <kernel/sched.h>
 #include <kernel/sync.h>
 #include <kernel/timer.h>
 #include <lib/errno.h>
@@ -101,6 +112,7 @@ struct edu {
 	void *regs;
 	struct dma_engine engine;
 	int msi_vector;			/* allocated vector, -1: none */
+	uint64_t dma_mask;		/* highest I/O address it generates */
 
 	unsigned drop_irqs;		/* atomic; test hook: ignore this many */
 
@@ -111,6 +123,7 @@ struct edu {
 	struct dma_desc *active;	/* on the device, or NULL */
 	enum edu_step step;		/* STEP_NONE when nothing runs */
 	uint64_t win_len;		/* bytes in the current window */
+	uint64_t map_iova, map_len;	/* the step's IOMMU mapping; len 0: none */
 	bool completing;		/* a done() is running: do not start */
 	bool stuck;			/* device busy after a timeout */
 	bool dead;			/* refused: take no work */
@@ -163,32 +176,58 @@ static void arm_watchdog(struct edu *e, uint64_t delay_ns)
 		ktimer_arm(&e->poll, time_ns() + EDU_POLL_NS);
 }
 
+/* End the device's access to the step's RAM window (IOTLB invalidated
+ * when this returns).  Caller holds e->lock. */
+static void unmap_step(struct edu *e)
+{
+	assert_held(&e->lock);
+	if (e->map_len)
+		iommu_dma_unmap(e->pci, e->map_iova, e->map_len);
+	e->map_len = 0;
+}
+
 /*
- * Program one step of the active descriptor and start it.  Caller holds
- * e->lock.  Returns 0, or -EIO when the device is busy or did not take the
- * addresses (edu ignores DMA register writes while it runs).
+ * Program one step of the active descriptor and start it: map its RAM
+ * window for the device, write the registers.  Caller holds e->lock.
+ * Returns 0, or -EIO when the window cannot be mapped, the device is busy
+ * or did not take the addresses (edu ignores DMA register writes while it
+ * runs); nothing stays mapped then.
  */
 static int start_step(struct edu *e, enum edu_step step)
 {
 	struct dma_desc *d = e->active;
-	uint64_t off = d->bytes_done, src, dst;
+	uint64_t off = d->bytes_done, src, dst, ram, io;
 	uint32_t cmd = EDU_CMD_START | EDU_CMD_IRQ;
+	int err;
 
 	assert_held(&e->lock);
+	unmap_step(e);
 	if (step == STEP_TO_DEV)
 		e->win_len = MIN(d->len - off, (uint64_t)EDU_WINDOW);
-	src = step == STEP_TO_DEV ? d->src + off : EDU_BUF_ADDR;
-	dst = step == STEP_TO_DEV ? EDU_BUF_ADDR : d->dst + off;
+	ram = step == STEP_TO_DEV ? d->src + off : d->dst + off;
 	if (step == STEP_TO_RAM)
 		cmd |= EDU_CMD_TO_RAM;
 	if (device_busy(e))
 		return -EIO;
+	err = iommu_dma_map(e->pci, ram, e->win_len,
+			    step == STEP_TO_DEV ? IOMMU_READ : IOMMU_WRITE, e->dma_mask, &io);
+	if (err) {
+		kprintf("dma: %s: cannot map %#lx+%lu for the device (error %d)\n",
+			e->engine.name, ram, e->win_len, err);
+		return -EIO;
+	}
+	e->map_iova = io;
+	e->map_len = e->win_len;
+	src = step == STEP_TO_DEV ? io : EDU_BUF_ADDR;
+	dst = step == STEP_TO_DEV ? EDU_BUF_ADDR : io;
 	wr64(e, EDU_REG_DMA_SRC, src);
 	wr64(e, EDU_REG_DMA_DST, dst);
 	wr64(e, EDU_REG_DMA_CNT, e->win_len);
 	if (rd64(e, EDU_REG_DMA_SRC) != src || rd64(e, EDU_REG_DMA_DST) != dst ||
-	    rd64(e, EDU_REG_DMA_CNT) != e->win_len)
+	    rd64(e, EDU_REG_DMA_CNT) != e->win_len) {
+		unmap_step(e);
 		return -EIO;
+	}
 	e->step = step;
 	wr64(e, EDU_REG_DMA_CMD, cmd);
 	arm_watchdog(e, e->wd_period);
@@ -224,6 +263,7 @@ static unsigned long finish(struct edu *e, int status, unsigned long f)
 	struct dma_desc *d = e->active;
 
 	assert_held(&e->lock);
+	unmap_step(e);			/* before done(): the pages may be unpinned */
 	e->active = NULL;
 	e->step = STEP_NONE;
 	e->pending_err = 0;
@@ -268,6 +308,7 @@ static void kick_and_unlock(struct edu *e, unsigned long f)
 static int advance(struct edu *e, struct dma_desc *d)
 {
 	assert_held(&e->lock);
+	unmap_step(e);
 	if (e->step == STEP_TO_DEV)
 		return d->cancel ? -ECANCELED : (start_step(e, STEP_TO_RAM) ?: 1);
 	d->bytes_done += e->win_len;
@@ -693,6 +734,9 @@ static int edu_probe(struct pci_dev *pci)
 		kprintf("dma: %s: ID register %#x is not edu's\n", pci->name, rd32(e, EDU_REG_ID));
 		return -ENODEV;
 	}
+	/* with remapping the I/O addresses are below 256 MiB whatever
+	 * dma_mask QEMU was given; without it they are physical */
+	e->dma_mask = iommu_enabled() ? EDU_DEFAULT_MASK_LIMIT - 1 : UINT64_MAX;
 	nedus++;		/* its vector and timers point at it from now on */
 	pci_enable_bus_master(pci);
 	edu_setup_irq(e);
@@ -705,8 +749,10 @@ static int edu_probe(struct pci_dev *pci)
 		return err;
 	}
 	pci->driver_data = e;
-	kprintf("dma: %s: edu %s, %s, reaches memory above 4 GiB\n", e->engine.name,
-		pci->name, e->vector >= 0 ? "MSI" : "polled");
+	kprintf("dma: %s: edu %s, %s, %s\n", e->engine.name, pci->name,
+		e->vector >= 0 ? "MSI" : "polled", iommu_enabled() ?
+		"through the IOMMU (I/O addresses below 256 MiB)" :
+		"reaches memory above 4 GiB");
 	return 0;
 }
 
@@ -775,4 +821,30 @@ int edu_test_force_polling(struct dma_engine *eng, bool on)
 int edu_test_selftest(struct dma_engine *eng)
 {
 	return edu_selftest(eng->priv);
+}
+
+int edu_test_raw_to_ram(struct dma_engine *eng, uint64_t iova, uint64_t len)
+{
+	struct edu *e = eng->priv;
+	unsigned long f = spin_lock_irqsave(&e->lock);
+	uint64_t end;
+
+	if (!channel_free(e) || !list_empty(&e->queue) || device_busy(e) || len == 0 ||
+	    len > EDU_WINDOW) {
+		spin_unlock_irqrestore(&e->lock, f);
+		return -EBUSY;
+	}
+	e->stuck = true;		/* no descriptor starts until it is idle */
+	wr64(e, EDU_REG_DMA_SRC, EDU_BUF_ADDR);
+	wr64(e, EDU_REG_DMA_DST, iova);
+	wr64(e, EDU_REG_DMA_CNT, len);
+	wr64(e, EDU_REG_DMA_CMD, EDU_CMD_START | EDU_CMD_TO_RAM | EDU_CMD_IRQ);
+	spin_unlock_irqrestore(&e->lock, f);
+	end = time_ns() + EDU_WATCHDOG_NS;
+	while (device_busy(e) && time_ns() < end)
+		msleep(1);
+	f = spin_lock_irqsave(&e->lock);
+	e->stuck = device_busy(e);
+	spin_unlock_irqrestore(&e->lock, f);
+	return e->stuck ? -ETIMEDOUT : 0;
 }

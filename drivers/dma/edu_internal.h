@@ -50,6 +50,15 @@ int edu_test_selftest(struct dma_engine *e);
  */
 int edu_test_force_polling(struct dma_engine *e, bool on);
 
+/**
+ * edu_test_raw_to_ram() - make the device write @len bytes of its buffer to
+ * the I/O address @iova, mapping nothing (a stray DMA, to prove the IOMMU
+ * blocks it), and wait until the device is idle again.  The channel must
+ * be idle: -EBUSY otherwise.  Thread context; sleeps ~100 ms.  Returns 0,
+ * -ETIMEDOUT (the device stayed busy).
+ */
+int edu_test_raw_to_ram(struct dma_engine *e, uint64_t iova, uint64_t len);
+
 /* edu_test_is_edu() - is @e an edu engine (these hooks apply)? */
 int edu_test_is_edu(const struct dma_engine *e);
 
