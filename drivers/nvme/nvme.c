@@ -24,6 +24,15 @@
  * command id, marks rq->desc FREE, rings the CQ head doorbell, and after
  * dropping the lock calls rq->done(rq, status).
  *
+ * The IOMMU (include/drivers/iommu.h): the controller is given I/O
+ * addresses, never physical ones.  Its rings and PRP list pages are mapped
+ * for it once, when the queues are made (SQ and PRP lists read-only for
+ * it, CQ writable); an Identify buffer only while the command runs; the
+ * data pages of each I/O command are mapped at submission as one I/O
+ * range (iommu_dma_map_pages: PRPs are then consecutive I/O pages) and
+ * unmapped in finish(), before done() can unpin them.  With remapping off
+ * the I/O addresses are the physical ones.
+ *
  * Faults: a watchdog (ktimer, every NVME_WATCH_NS) reaps the CQs (a lost
  * interrupt costs latency, not a hang) and finds commands older than the
  * timeout; the recovery thread then sends Abort for each, and when one is
@@ -54,6 +63,7 @@
 #include <drivers/nvme.h>
 #include <drivers/blkdev.h>
 #include <drivers/dma.h>
+#include <drivers/iommu.h>
 #include <drivers/pci.h>
 #include <arch/x86_64/irq.h>
 #include <arch/x86_64/percpu.h>
@@ -87,6 +97,8 @@ struct nvme_q {
 	uint64_t sq_pa, cq_pa;
 	volatile uint32_t *sq_db, *cq_db;
 	uint64_t prp_pa[IO_DEPTH];		/* a PRP list page per command id */
+	uint64_t sq_io, cq_io;			/* ... as the controller addresses them */
+	uint64_t prp_io[IO_DEPTH];
 	int vector;				/* -1: none of its own */
 	struct wait_queue slot_wq;		/* submitters waiting for a free id */
 
@@ -274,9 +286,14 @@ static int q_alloc(struct nvme_ctrl *c, struct nvme_q *q, unsigned qid, unsigned
 		return -ENOMEM;
 	q->sq = phys_to_virt(q->sq_pa);
 	q->cq = phys_to_virt(q->cq_pa);
+	if (iommu_dma_map(c->pci, q->sq_pa, NVME_PAGE, IOMMU_READ, UINT64_MAX, &q->sq_io) ||
+	    iommu_dma_map(c->pci, q->cq_pa, NVME_PAGE, IOMMU_WRITE, UINT64_MAX, &q->cq_io))
+		return -ENOMEM;
 	if (qid) {
 		for (unsigned i = 0; i < depth; i++)
-			if (!(q->prp_pa[i] = pmm_alloc_page()))
+			if (!(q->prp_pa[i] = pmm_alloc_page()) ||
+			    iommu_dma_map(c->pci, q->prp_pa[i], NVME_PAGE, IOMMU_READ, UINT64_MAX,
+					  &q->prp_io[i]))
 				return -ENOMEM;
 	}
 	return 0;
@@ -386,13 +403,18 @@ static int admin_report(struct nvme_ctrl *c, const char *what, int err, unsigned
 	return err;
 }
 
+/* Identify into @buf_pa, mapped for the controller while it runs. */
 static int identify(struct nvme_ctrl *c, unsigned cns, unsigned nsid, uint64_t buf_pa)
 {
-	struct nvme_sqe e = { .opcode = NVME_ADM_IDENTIFY, .nsid = nsid, .prp1 = buf_pa,
-			      .cdw10 = cns };
+	struct nvme_sqe e = { .opcode = NVME_ADM_IDENTIFY, .nsid = nsid, .cdw10 = cns };
 	unsigned st = 0;
+	int err = iommu_dma_map(c->pci, buf_pa, NVME_PAGE, IOMMU_WRITE, UINT64_MAX, &e.prp1);
 
-	return admin_report(c, "Identify", admin_cmd(c, &e, NULL, &st), st);
+	if (err)
+		return admin_report(c, "Identify (mapping its buffer)", err, 0);
+	err = admin_report(c, "Identify", admin_cmd(c, &e, NULL, &st), st);
+	iommu_dma_unmap(c->pci, e.prp1, NVME_PAGE);
+	return err;
 }
 
 /* --------------------------------------------------- enable / disable ---- */
@@ -442,8 +464,8 @@ static int ctrl_enable(struct nvme_ctrl *c)
 		return err;
 	q_reset_rings(&c->aq);
 	wr32(c, NVME_REG_AQA, NVME_AQA(ADMIN_DEPTH, ADMIN_DEPTH));
-	wr64(c, NVME_REG_ASQ, c->aq.sq_pa);
-	wr64(c, NVME_REG_ACQ, c->aq.cq_pa);
+	wr64(c, NVME_REG_ASQ, c->aq.sq_io);
+	wr64(c, NVME_REG_ACQ, c->aq.cq_io);
 	wr32(c, NVME_REG_INTMS, ~0u);		/* INTx/MSI: only I/O vectors matter */
 	wr32(c, NVME_REG_CC, NVME_CC_CSS_NVM | 0u << NVME_CC_MPS_SHIFT | NVME_CC_AMS_RR |
 	     NVME_SQES_LOG2 << NVME_CC_IOSQES_SHIFT | NVME_CQES_LOG2 << NVME_CC_IOCQES_SHIFT |
@@ -456,12 +478,12 @@ static int create_ioq(struct nvme_ctrl *c, struct nvme_q *q)
 {
 	unsigned iv = c->msix ? q->qid : 0;	/* MSI-X: its own entry; MSI: the one vector */
 	struct nvme_sqe cq = {
-		.opcode = NVME_ADM_CREATE_CQ, .prp1 = q->cq_pa,
+		.opcode = NVME_ADM_CREATE_CQ, .prp1 = q->cq_io,
 		.cdw10 = (q->depth - 1) << 16 | q->qid,
 		.cdw11 = iv << 16 | (c->polled ? 0 : NVME_CQ_IEN) | NVME_QUEUE_PC,
 	};
 	struct nvme_sqe sq = {
-		.opcode = NVME_ADM_CREATE_SQ, .prp1 = q->sq_pa,
+		.opcode = NVME_ADM_CREATE_SQ, .prp1 = q->sq_io,
 		.cdw10 = (q->depth - 1) << 16 | q->qid,
 		.cdw11 = q->qid << 16 | NVME_QUEUE_PC,
 	};
@@ -482,6 +504,14 @@ struct reaped {
 	bool timed_out;
 };
 
+/* End the controller's access to @rq's data pages. */
+static void unmap_data(struct nvme_ctrl *c, struct blk_req *rq)
+{
+	if (rq->hw_iova_pages)
+		iommu_dma_unmap(c->pci, rq->hw_iova, (uint64_t)rq->hw_iova_pages * NVME_PAGE);
+	rq->hw_iova_pages = 0;
+}
+
 static void finish(struct nvme_ctrl *c, struct reaped *r, int forced)
 {
 	struct blk_req *rq = r->rq;
@@ -500,6 +530,7 @@ static void finish(struct nvme_ctrl *c, struct reaped *r, int forced)
 				rq->hw_tag, nvme_status_name(r->status), r->status,
 				r->timed_out ? ", after a timeout" : "");
 	}
+	unmap_data(c, rq);		/* before done() may unpin the pages */
 	rq->done(rq, err);
 }
 
@@ -748,21 +779,51 @@ static void recovery_thread(void *arg)
 
 /* ------------------------------------------------------------ submit ---- */
 
-/* Fill e's PRP1/PRP2 from rq's pages (PRP list in @list_pa if > 2 pages). */
-static void build_prps(struct nvme_sqe *e, const struct blk_req *rq, uint64_t list_pa)
+/* Page @i of @rq as the controller addresses it. */
+static uint64_t io_page(const struct blk_req *rq, unsigned i)
+{
+	return rq->hw_iova_pages ? rq->hw_iova + (uint64_t)i * NVME_PAGE : rq->pages[i];
+}
+
+/* Fill e's PRP1/PRP2 from rq's pages (PRP list in @list_pa, which the
+ * controller reads at @list_io, if > 2 pages). */
+static void build_prps(struct nvme_sqe *e, const struct blk_req *rq, uint64_t list_pa,
+		       uint64_t list_io)
 {
 	unsigned pages = (unsigned)((rq->first_off + rq->len + NVME_PAGE - 1) / NVME_PAGE);
 
-	e->prp1 = rq->pages[0] + rq->first_off;
+	e->prp1 = io_page(rq, 0) + rq->first_off;
 	if (pages == 2) {
-		e->prp2 = rq->pages[1];
+		e->prp2 = io_page(rq, 1);
 	} else if (pages > 2) {
 		uint64_t *list = phys_to_virt(list_pa);
 
 		for (unsigned i = 1; i < pages; i++)
-			list[i - 1] = rq->pages[i];
-		e->prp2 = list_pa;
+			list[i - 1] = io_page(rq, i);
+		e->prp2 = list_io;
 	}
+}
+
+/* Map @rq's data pages for the controller (nothing for a flush).
+ * Returns 0 or -EIO (no I/O address space left: said why). */
+static int map_data(struct nvme_ns *ns, struct blk_req *rq, uint8_t opcode)
+{
+	unsigned pages = (unsigned)((rq->first_off + rq->len + NVME_PAGE - 1) / NVME_PAGE);
+	int r;
+
+	rq->hw_iova_pages = 0;
+	if (opcode == NVME_CMD_FLUSH || !pages)
+		return 0;
+	r = iommu_dma_map_pages(ns->c->pci, rq->pages, pages,
+				rq->write ? IOMMU_READ : IOMMU_WRITE, UINT64_MAX, &rq->hw_iova);
+	if (r < 0) {
+		kprintf("%s: cannot map %u pages for the controller (%s)\n", ns->bd.name, pages,
+			strerror(r));
+		return -EIO;
+	}
+	if (r == 0)
+		rq->hw_iova_pages = pages;
+	return 0;
 }
 
 static int check_req(struct nvme_ns *ns, const struct blk_req *rq)
@@ -815,10 +876,13 @@ static int queue_cmd(struct nvme_ns *ns, struct blk_req *rq, uint8_t opcode)
 	unsigned cid;
 
 	assert_not_held(&q->lock);	/* it may sleep for a free command id */
+	if (map_data(ns, rq, opcode))
+		return -EIO;
 	for (;;) {
 		f = spin_lock_irqsave(&q->lock);
 		if (c->state == CTRL_DEAD) {
 			spin_unlock_irqrestore(&q->lock, f);
+			unmap_data(c, rq);
 			return -EIO;
 		}
 		if (c->state == CTRL_LIVE && q->inflight < q->depth - 1)
@@ -857,7 +921,7 @@ static int queue_cmd(struct nvme_ns *ns, struct blk_req *rq, uint8_t opcode)
 			kprintf("%s: test fault: queue %u command %u sent with LBA %llu, past the end\n",
 				ns->bd.name, q->qid, cid, (unsigned long long)slba);
 		}
-		build_prps(&e, rq, q->prp_pa[cid]);
+		build_prps(&e, rq, q->prp_pa[cid], q->prp_io[cid]);
 		e.cdw10 = (uint32_t)slba;
 		e.cdw11 = (uint32_t)(slba >> 32);
 		e.cdw12 = (uint32_t)((rq->len >> ns->lba_shift) - 1);	/* NLB, 0's based */

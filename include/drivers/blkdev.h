@@ -66,6 +66,10 @@ struct blk_req {
 	struct dma_desc desc;
 	/* set by the driver at submission, for diagnostics ("queue 1, command 7") */
 	unsigned hw_queue, hw_tag;
+	/* the driver's, from submission to done(): the I/O address range the
+	 * device was given for @pages when the IOMMU maps them (pages 0: none) */
+	uint64_t hw_iova;
+	unsigned hw_iova_pages;
 };
 
 /* For devices without a direct map.  Each returns 0 or a negative errno. */
