@@ -512,7 +512,7 @@ def boot_cmd(boot, ctx, images):
         edu_dma_mask=None if boot.edu_default_mask else qemu.EDU_FULL_DMA_MASK,
         debug_exit=True, serial="stdio", monitor="none",
         no_reboot=not boot.reboots, extra=boot.extra,
-        nvme=nvme_images(boot, ctx))
+        nvme=nvme_images(boot, ctx), iommu=boot.iommu)
 
 
 def _failed_boot(boot, problem):

@@ -13,7 +13,8 @@
  * addresses as the I/O addresses (as before this driver existed).
  *
  * Domains: a device gets its domain (domain id = its index + 1, a
- * second-level table, an IOVA bitmap) the first time something is mapped
+ * second-level table with every table page of its IOVA space allocated at
+ * once, 130 pages, an IOVA bitmap) the first time something is mapped
  * for it, so until then its context entry is not present and all its DMA
  * faults (default deny).  Domains are never freed: devices are not
  * hot-removed.
@@ -187,10 +188,17 @@ static struct iommu_domain *domain_get(struct vtd_unit *u, uint16_t seg, uint16_
 	d->hint = IOVA_BASE_PAGE;
 	list_init(&d->maps);
 	bitmap_set_range(d->iova_map, 0, IOVA_BASE_PAGE);
+	/* all the table pages its IOVA space needs, now: a map never
+	 * allocates them later (nor fails for want of them) */
+	if (vtd_tables_prepare(u, d->pgd_pa, (uint64_t)IOVA_PAGES << VTD_PAGE_SHIFT))
+		goto out_free_tables;
 	if (vtd_context_set(u, (uint8_t)(sid >> 8), (uint8_t)sid, d->did, d->pgd_pa))
-		goto out_free;
+		goto out_free_tables;		/* nothing was written */
 	io.domains[io.ndomains++] = d;
 	return d;
+out_free_tables:
+	vtd_free_tables(u, d->pgd_pa);
+	d->pgd_pa = 0;
 out_free:
 	if (d->pgd_pa)
 		pmm_free_page(d->pgd_pa);
@@ -524,7 +532,7 @@ void iommu_poll_faults(void)
 static void dmar_report(void *ctx, enum acpi_msg_level level, const char *msg)
 {
 	(void)ctx;
-	kprintf("iommu: DMAR: %s%s\n", level == ACPI_MSG_ERROR ? "error: " :
+	kprintf("iommu: %s%s\n", level == ACPI_MSG_ERROR ? "error: " :
 		level == ACPI_MSG_WARN ? "warning: " : "", msg);
 }
 

@@ -80,6 +80,13 @@ int vtd_context_set(struct vtd_unit *u, uint8_t bus, uint8_t devfn, uint16_t did
 int vtd_pte_map(struct vtd_unit *u, uint64_t pgd_pa, uint64_t iova, uint64_t pa,
 		unsigned prot);
 
+/**
+ * vtd_tables_prepare() - allocate every table page that IOVAs [0, @end)
+ * need, so that later maps there never allocate (nor fail for memory).
+ * iommu_lock held.  Returns 0, -ENOMEM.
+ */
+int vtd_tables_prepare(struct vtd_unit *u, uint64_t pgd_pa, uint64_t end);
+
 /** vtd_pte_unmap() - clear @iova's leaf entry (no invalidation). */
 void vtd_pte_unmap(struct vtd_unit *u, uint64_t pgd_pa, uint64_t iova);
 

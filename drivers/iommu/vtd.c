@@ -253,6 +253,17 @@ int vtd_pte_map(struct vtd_unit *u, uint64_t pgd_pa, uint64_t iova, uint64_t pa,
 	return 0;
 }
 
+int vtd_tables_prepare(struct vtd_unit *u, uint64_t pgd_pa, uint64_t end)
+{
+	uint64_t step = VTD_PAGE << VTD_SL_LEVEL_BITS;	/* one leaf table's reach */
+
+	assert_held(&iommu_lock);
+	for (uint64_t iova = 0; iova < end; iova += step)
+		if (!walk(u, pgd_pa, iova, true))
+			return -ENOMEM;
+	return 0;
+}
+
 void vtd_pte_unmap(struct vtd_unit *u, uint64_t pgd_pa, uint64_t iova)
 {
 	uint64_t *e;
