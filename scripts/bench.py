@@ -77,6 +77,9 @@ BENCH_INODES = 131072            # room for mount_100k's 100,000 files
 SERIAL_LOG_NAME = "serial.log"
 STDERR_LOG_NAME = "qemu-stderr.log"
 CMD_FILE_NAME = "qemu.cmd"
+IOMMU_SUBDIR = "iommu"           # the second boot's logs (remapping on)
+IOMMU_NAMES = ("nvme_to_file", "iommu_map_unmap")    # measured in it
+IOMMU_RENAMED = {"nvme_to_file": "nvme_to_file_iommu"}
 CSV_NAME = "results.csv"
 PNG_NAME = "results.png"
 LINUX_CSV_NAME = "linux.csv"
@@ -248,6 +251,12 @@ FIGURES = (
     Figure("nvme_to_file", MBS,
            "dma cp 256 MiB /dev/nvme0n1 -> a file's blocks, zero copy (32 x 512 KiB commands in flight) + fsync",
            ceiling="nvme_bounce", targets=(Target(CEILING, 1.0),)),
+    Figure("nvme_to_file_iommu", MBS,
+           "nvme_to_file again in a second boot with -device intel-iommu: each command's pages mapped at submit, unmapped + IOTLB invalidated at completion",
+           ceiling="nvme_to_file", targets=(Target(CEILING, 0.8),)),
+    Figure("iommu_map_unmap", NS,
+           "IOMMU boot: pin + iommu_dma_map + iommu_dma_unmap (page-selective IOTLB invalidation) + unpin, ns per 4 KiB page",
+           higher_is_better=False),
     Figure("file_to_nvme", MBS,
            "dma cp 256 MiB file -> /dev/nvme0n1, zero copy, + Flush",
            ceiling="nvme_bounce"),
@@ -1306,7 +1315,54 @@ def _run_on_image(args, binary, iso, elf, image, size):
           + f" (timeout {args.timeout:g} s)", flush=True)
     text, problem = run_machine(cmd, args.out_dir,
                                 [*typed, POWEROFF_COMMAND], args.timeout)
+    if not problem and iommu_boot_wanted(args):
+        more, problem = _run_iommu_boot(args, binary, iso, elf, image, size,
+                                        accel, nvme_image)
+        text += more
     return text, accel, problem
+
+
+def iommu_boot_wanted(args):
+    """The second boot (remapping on) runs on q35 unless names were given
+    and none of its figures is among them."""
+    if args.machine != "q35":
+        return False
+    return not args.names or any(n in IOMMU_NAMES or n in IOMMU_RENAMED.values()
+                                 for n in args.names)
+
+
+def iommu_figure_lines(text):
+    """The `bench` lines of the IOMMU boot, renamed (nvme_to_file ->
+    nvme_to_file_iommu) so both runs' figures sit side by side."""
+    out = []
+    for line in text.splitlines():
+        m = re.match(r"^bench (\S+) (.*)$", line.strip())
+        if m:
+            name = IOMMU_RENAMED.get(m.group(1), m.group(1))
+            out.append(f"bench {name} {m.group(2)}")
+    return "\n" + "\n".join(out) + "\n" if out else ""
+
+
+def _run_iommu_boot(args, binary, iso, elf, image, size, accel, nvme_image):
+    """Boot again with -device intel-iommu on a fresh image and measure
+    IOMMU_NAMES: the same workloads with every DMA remapped."""
+    out_dir = os.path.join(args.out_dir, IOMMU_SUBDIR)
+    os.makedirs(out_dir, exist_ok=True)
+    prepare_image(args.out_dir, size, args.build_dir, os.path.dirname(image))
+    with open(nvme_image, "wb") as f:
+        f.truncate(qemu.parse_size(NVME_BENCH_SIZE))
+    cmd = qemu.build_cmd(qemu=binary, machine=args.machine, accel=accel,
+                         smp=args.smp, iso=iso, nvme=[nvme_image],
+                         kernel=None if iso else elf, pmem=[(image, size)],
+                         prealloc=prealloc_memory(args), iommu=True,
+                         serial="stdio", monitor="none")
+    words = [BENCH_COMMAND] + ([BENCH_QUICK_FLAG] if args.quick else [])
+    typed = " ".join(words + [BENCH_WRITE_FLAG, *IOMMU_NAMES])
+    print(f"machine: the same with -device {qemu.IOMMU_DEVICE}; typing "
+          f"'{typed}'", flush=True)
+    text, problem = run_machine(cmd, out_dir, [typed, POWEROFF_COMMAND],
+                                args.timeout)
+    return iommu_figure_lines(text), problem
 
 
 def report(results, args, accel, date):
