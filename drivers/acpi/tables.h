@@ -340,22 +340,9 @@ _Static_assert(sizeof(struct acpi_mcfg_entry) == 16, "MCFG entry");
 
 /* ------------------------------------------------------- parsers ---- */
 
-enum acpi_msg_level {
-	ACPI_MSG_ERROR,			/* the call fails because of it */
-	ACPI_MSG_WARN,			/* suspicious or unsupported, carried on */
-	ACPI_MSG_INFO,			/* skipped something harmless */
-};
-
-/* Longest message a parser writes (longer ones are cut). */
-#define ACPI_MSG_MAX		160
-
-/* Where the parsers report problems.  @report gets one message per call,
- * without a newline, e.g. "MADT: entry at offset 0x2c has length 0 (must
- * be >= 2)". */
-struct acpi_diag {
-	void (*report)(void *ctx, enum acpi_msg_level level, const char *msg);
-	void *ctx;
-};
+/* enum acpi_msg_level, ACPI_MSG_MAX and struct acpi_diag: in
+ * <drivers/acpi.h>, since parsers outside drivers/acpi/ (the DMAR's)
+ * report through them too. */
 
 /**
  * acpi_parse_rsdp() - check an RSDP and decode it.

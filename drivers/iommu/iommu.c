@@ -47,7 +47,6 @@
 #include <lib/list.h>
 #include <lib/printf.h>
 #include <lib/string.h>
-#include "../acpi/tables.h"
 #include "iommu_internal.h"
 #include "vtd_regs.h"
 

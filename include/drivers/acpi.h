@@ -190,6 +190,25 @@ struct acpi_sleep_type {
 	uint8_t slp_typa, slp_typb;
 };
 
+/* ----------------------------------------------- parser diagnostics ---- */
+
+enum acpi_msg_level {
+	ACPI_MSG_ERROR,			/* the call fails because of it */
+	ACPI_MSG_WARN,			/* suspicious or unsupported, carried on */
+	ACPI_MSG_INFO,			/* skipped something harmless */
+};
+
+/* Longest message a parser writes (longer ones are cut). */
+#define ACPI_MSG_MAX		160
+
+/* Where the parsers report problems.  @report gets one message per call,
+ * without a newline, e.g. "MADT: entry at offset 0x2c has length 0 (must
+ * be >= 2)". */
+struct acpi_diag {
+	void (*report)(void *ctx, enum acpi_msg_level level, const char *msg);
+	void *ctx;
+};
+
 /* ------------------------------------------------------ kernel calls ---- */
 
 /**
