@@ -660,6 +660,11 @@ BOOTS += [
     ktap("ktest-q35-iommu", machine="q35", kernel="holdfast.elf",
          append="test=all", pmem=("16M",), iommu=True, edu_default_mask=True,
          nvme=(("4M", None),)),
+    # The suites that do DMA, on the debug kernel (every "caller holds
+    # iommu_lock" asserted) and two CPUs (maps from either CPU's interrupts).
+    ktap("ktest-iommu-debug", machine="q35", kernel="debug/holdfast.elf",
+         append="test=iommu,dma,nvme,dma_files", smp=2, pmem=("16M",), iommu=True,
+         edu_default_mask=True, nvme=(("4M", None),)),
 ]
 
 BOOTS += [
