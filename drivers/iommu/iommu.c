@@ -423,7 +423,9 @@ static void remember_revoked(struct iommu_domain *d, const struct iommu_mapping 
 	r->sid = d->sid;
 	r->iova = m->iova;
 	r->len = m->npages * VTD_PAGE;
-	r->off = off + (m->pa[first] > pa ? m->pa[first] - pa : 0) - first * VTD_PAGE;
+	/* @off names byte @pa; the mapping's page 0 is first pages before
+	 * page first (modulo 2^64: the sum below is right when it is >= 0) */
+	r->off = off + (m->pa[first] - pa) - first * VTD_PAGE;
 	r->when_ns = time_ns();
 	strlcpy(r->what, what ? what : "?", sizeof(r->what));
 }
@@ -483,6 +485,8 @@ static void describe_fault(struct vtd_unit *u, const struct vtd_fault *ft, char 
 	const char *why = vtd_fault_reason(ft->reason);
 
 	dev_label(u->drhd->segment, ft->sid, who, sizeof(who));
+	if (!d && (ft->reason == VTD_FR_ROOT_NP || ft->reason == VTD_FR_CTX_NP))
+		why = "not mapped: nothing was ever mapped for this device";
 	if ((ft->reason == VTD_FR_WRITE || ft->reason == VTD_FR_READ) &&
 	    (!d || !(vtd_pte_lookup(u, d->pgd_pa, ft->addr) & (VTD_SL_R | VTD_SL_W))))
 		why = "not mapped";

@@ -52,7 +52,9 @@ bool iommu_enabled(void);
  * @mask: the highest address @dev can generate (its DMA mask): the IOVA
  *        range, last byte included, lies at or below it.
  * @pa need not be page aligned; the IOVA keeps @pa's offset in its page.
- * With remapping off, *@iova = @pa (and -ERANGE if that exceeds @mask).
+ * With remapping off, *@iova = @pa (and -ERANGE if that exceeds @mask);
+ * so too for a device no remapping unit covers, and for @dev NULL (a
+ * caller with no PCI device, such as a test on fake registers).
  * Locks: none held by the caller is needed; takes the IOMMU's
  * interrupt-safe lock.  Context: any, interrupt handlers included; never
  * sleeps.  Returns 0; -EINVAL (len 0, wrap); -ENOSPC (no IOVA room below
