@@ -262,9 +262,9 @@ static void fill_frame(struct rt_sigframe *f, const struct trap_frame *tf,
 	sc->trapno = tf->vector < VEC_EXCEPTIONS ? tf->vector : 0;
 	sc->err = tf->vector < VEC_EXCEPTIONS ? tf->error : 0;
 	sc->cr2 = info->addr;
-	sc->oldmask = ut->sigmask;
+	sc->oldmask = ut->restore_sigmask ? ut->saved_sigmask : ut->sigmask;
 	sc->fpstate = fp_user;
-	f->uc.uc_sigmask = ut->sigmask;
+	f->uc.uc_sigmask = sc->oldmask;	/* what rt_sigreturn puts back */
 	f->info.si_signo = sig;
 	f->info.si_code = info->code;
 	if (info->addr || sig == SIGSEGV || sig == SIGBUS)
@@ -321,6 +321,37 @@ static bool setup_frame(struct proc *p, struct uthread *ut, struct trap_frame *t
 	return true;
 }
 
+void signal_mask_temporarily(uint64_t mask)
+{
+	struct uthread *ut = uthread_current();
+
+	if (!ut->restore_sigmask) {
+		ut->saved_sigmask = ut->sigmask;
+		ut->restore_sigmask = true;
+	}
+	__atomic_store_n(&ut->sigmask, mask & ~UNBLOCKABLE, __ATOMIC_SEQ_CST);
+}
+
+void signal_mask_restore(void)
+{
+	struct uthread *ut = uthread_current();
+
+	if (ut->restore_sigmask) {
+		ut->restore_sigmask = false;
+		__atomic_store_n(&ut->sigmask, ut->saved_sigmask, __ATOMIC_RELAXED);
+	}
+}
+
+bool signal_unblocked_pending(void)
+{
+	struct proc *p = proc_current();
+	struct uthread *ut = uthread_current();
+
+	return ((__atomic_load_n(&ut->sig_pending, __ATOMIC_RELAXED) |
+		 __atomic_load_n(&p->sig_pending, __ATOMIC_RELAXED)) &
+		~(__atomic_load_n(&ut->sigmask, __ATOMIC_RELAXED) & ~UNBLOCKABLE)) != 0;
+}
+
 void signal_deliver(struct trap_frame *tf)
 {
 	struct proc *p = proc_current();
@@ -329,8 +360,8 @@ void signal_deliver(struct trap_frame *tf)
 	struct ksiginfo info;
 	int sig;
 
-	if (!((__atomic_load_n(&ut->sig_pending, __ATOMIC_RELAXED) |
-	       __atomic_load_n(&p->sig_pending, __ATOMIC_RELAXED)) & ~(ut->sigmask & ~UNBLOCKABLE))) {
+	if (!signal_unblocked_pending()) {
+		signal_mask_restore();
 		no_errno_left(tf);
 		return;
 	}
@@ -354,8 +385,10 @@ void signal_deliver(struct trap_frame *tf)
 				p->pid, p->name, proc_signal_name(sig), tf->rsp);
 			die(SIGSEGV);
 		}
+		ut->restore_sigmask = false;	/* the frame holds the old mask */
 		break;			/* one handler per return; the rest next time */
 	}
+	signal_mask_restore();
 	no_errno_left(tf);
 	if (!irqs)
 		irq_disable();

@@ -120,11 +120,37 @@ static void pipe_release(struct file *file)
 		kfree(p);
 }
 
+/* Read end: data (or no writer left: end of file, POLLHUP); write end:
+ * room (or no reader left: POLLERR, a write would be EPIPE). */
+static unsigned pipe_poll(struct file *file, struct poll_table *pt)
+{
+	struct pipe *p = file_priv(file);
+	bool reader = (file_flags(file) & HFS_O_ACCMODE) == HFS_O_RDONLY;
+	unsigned mask = 0;
+
+	poll_wait(pt, &p->wq);
+	unsigned long f = spin_lock_irqsave(&p->lock);
+	if (reader) {
+		if (p->count)
+			mask |= POLLIN | POLLRDNORM;
+		if (!p->writers)
+			mask |= POLLHUP;
+	} else {
+		if (p->count < PIPE_SIZE)
+			mask |= POLLOUT | POLLWRNORM;
+		if (!p->readers)
+			mask |= POLLERR;
+	}
+	spin_unlock_irqrestore(&p->lock, f);
+	return mask;
+}
+
 static const struct file_ops pipe_ops = {
 	.read = pipe_read,
 	.write = pipe_write,
 	.getattr = pipe_getattr,
 	.release = pipe_release,
+	.poll = pipe_poll,
 };
 
 int pipe_create(struct file **rd, struct file **wr)

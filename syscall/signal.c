@@ -8,6 +8,7 @@
 #include "sys_int.h"
 #include <kernel/proc.h>
 #include <kernel/signal.h>
+#include <kernel/sched.h>
 #include <kernel/uaccess.h>
 #include <arch/x86_64/syscall.h>
 #include <lib/errno.h>
@@ -68,6 +69,39 @@ SYS(sys_rt_sigprocmask)
 		return -EFAULT;
 	__atomic_store_n(&ut->sigmask, mask & ~UNBLOCKABLE, __ATOMIC_RELAXED);
 	return 0;
+}
+
+/* rt_sigsuspend(mask, sigsetsize): wait for a signal with @mask blocked;
+ * the handler's frame holds the mask from before, so rt_sigreturn puts it
+ * back.  Always -EINTR for the program (-ERESTARTNOHAND: never restarted). */
+SYS(sys_rt_sigsuspend)
+{
+	uint64_t set;
+
+	if (a1 != SIGSET_SIZE)
+		return -EINVAL;
+	if (copy_from_user(&set, a0, sizeof(set)))
+		return -EFAULT;
+	signal_mask_temporarily(set);
+	while (!signal_unblocked_pending() &&
+	       thread_sleep_interruptible_ns(1000000000ULL * 3600) == 0)
+		;
+	thread_interrupt_clear();
+	return -ERESTARTNOHAND;
+}
+
+/* rt_sigpending(set, sigsetsize): the signals pending and blocked. */
+SYS(sys_rt_sigpending)
+{
+	struct uthread *ut = uthread_current();
+	uint64_t set;
+
+	if (a1 != SIGSET_SIZE)
+		return -EINVAL;
+	set = (__atomic_load_n(&ut->sig_pending, __ATOMIC_RELAXED) |
+	       __atomic_load_n(&proc_current()->sig_pending, __ATOMIC_RELAXED)) &
+	      __atomic_load_n(&ut->sigmask, __ATOMIC_RELAXED);
+	return copy_to_user(a0, &set, sizeof(set)) ? -EFAULT : 0;
 }
 
 SYS(sys_rt_sigreturn)

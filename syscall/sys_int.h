@@ -45,6 +45,21 @@ struct file *tty_open(void);
 /* syscall/pipe.c: a pipe's two ends (0, -ENOMEM). */
 int pipe_create(struct file **rd, struct file **wr);
 
+/* syscall/poll.c: what a file_ops poll op calls (include/fs/vfs.h). */
+struct wait_queue;
+struct poll_table;
+void poll_wait(struct poll_table *pt, struct wait_queue *wq);
+#define POLLIN		0x001
+#define POLLPRI		0x002
+#define POLLOUT		0x004
+#define POLLERR		0x008
+#define POLLHUP		0x010
+#define POLLNVAL	0x020
+#define POLLRDNORM	0x040
+#define POLLRDBAND	0x080
+#define POLLWRNORM	0x100
+#define POLLWRBAND	0x200
+
 /* syscall/exec.c */
 struct mm;
 int exec_load(const char *path, char *const argv[], char *const envp[],
@@ -86,6 +101,7 @@ SYS(sys_dup); SYS(sys_dup2); SYS(sys_dup3); SYS(sys_pipe); SYS(sys_pipe2); SYS(s
 SYS(sys_getcwd); SYS(sys_chdir); SYS(sys_fchdir); SYS(sys_ioctl); SYS(sys_access);
 SYS(sys_faccessat); SYS(sys_chmod); SYS(sys_fchmod); SYS(sys_fchmodat); SYS(sys_chown);
 SYS(sys_fchown); SYS(sys_lchown); SYS(sys_fchownat); SYS(sys_utimensat);
+SYS(sys_poll); SYS(sys_ppoll); SYS(sys_select); SYS(sys_pselect6);
 
 SYS(sys_exit); SYS(sys_exit_group); SYS(sys_fork); SYS(sys_vfork); SYS(sys_clone);
 SYS(sys_execve); SYS(sys_wait4); SYS(sys_kill); SYS(sys_getpid); SYS(sys_getppid);
@@ -98,6 +114,7 @@ SYS(sys_getrandom); SYS(sys_time); SYS(sys_pause); SYS(sys_umask); SYS(sys_msync
 
 /* syscall/signal.c */
 SYS(sys_rt_sigreturn); SYS(sys_sigaltstack); SYS(sys_tkill); SYS(sys_tgkill);
+SYS(sys_rt_sigsuspend); SYS(sys_rt_sigpending);
 
 /* syscall/thread.c: clone(CLONE_THREAD...) and futex */
 int64_t clone_thread(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid, uint64_t tls);

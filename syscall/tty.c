@@ -112,11 +112,27 @@ static void tty_release(struct file *f)
 	kfree(file_priv(f));
 }
 
+/* Readable when a line read earlier is not all given out, or a byte has
+ * arrived (a whole line may not have: a read may still wait for Enter,
+ * where a Linux tty in canonical mode would report a full line only).
+ * Always writable. */
+static unsigned tty_poll(struct file *f, struct poll_table *pt)
+{
+	struct tty *t = file_priv(f);
+	unsigned mask = POLLOUT | POLLWRNORM;
+
+	poll_wait(pt, uart_rx_waitqueue());
+	if (READ_ONCE(t->pos) < READ_ONCE(t->len) || uart_rx_pending())
+		mask |= POLLIN | POLLRDNORM;
+	return mask;
+}
+
 static const struct file_ops tty_ops = {
 	.read = tty_read,
 	.write = tty_write,
 	.getattr = tty_getattr,
 	.release = tty_release,
+	.poll = tty_poll,
 };
 
 struct file *tty_open(void)

@@ -156,6 +156,16 @@ class Evaluate(unittest.TestCase):
         self.assertAlmostEqual(r.ratio_to_linux, 80000 / 3338)
         self.assertEqual(r.met, bench.YES)            # >= 20x
 
+    def test_ratio_to_linux_of_a_time_is_how_many_times_faster(self):
+        rows = bench.evaluate(results_of("bench syscall_getpid 250 ns\r\n"
+                                         "bench nvme_qd1_read_lat 100 us\r\n"),
+                              bench.published_linux())
+        r = row(rows, "syscall_getpid")
+        self.assertAlmostEqual(r.ratio_to_linux, 738.6 / 250)
+        r = row(rows, "nvme_qd1_read_lat")
+        self.assertEqual(r.linux_name, "nvme_odirect_qd1_4k_lat")
+        self.assertAlmostEqual(r.ratio_to_linux, 125.1 / 100)
+
     def test_all_targets_must_hold(self):
         # 540/563 = 0.96 >= 0.9 of the ceiling, but 540/1241 < 2x Linux
         self.assertEqual(row(rows_of(), "fs_seq_write_2m").met, bench.NO)

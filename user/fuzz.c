@@ -18,7 +18,9 @@
  *   - mmap with MAP_FIXED, munmap, mprotect and madvise act on a scratch
  *     range it owns, or on bad addresses; brk only grows or is asked;
  *   - rt_sigaction only reads; arch_prctl never moves FS; kill/tkill
- *     send signal 0; futex waits at most 1 us; no sleeps, no clone.
+ *     send signal 0; futex waits at most 1 us; poll at most 1 ms, ppoll,
+ *     select and pselect6 with a zero timeout; no sleeps, no sigsuspend,
+ *     no clone.
  * At the end it prints "fuzz: done, N calls" (tests/boots.py: user-fuzz
  * checks that, no panic, and the frame/heap counts before and after).
  */
@@ -66,6 +68,9 @@ static long raw(long nr, long a, long b, long c, long d, long e, long f)
 static char *buf;			/* 2 pages, the second one unmapped */
 static char *edge;			/* the last byte before the hole */
 static int fds[3];
+/* A zero struct timespec / timeval for the waits it shapes (never written:
+ * select writes back the time left, which is zero). */
+static uint64_t zero_time[2];
 static char longpath[5000];
 
 static const char *const paths[] = {
@@ -141,6 +146,7 @@ static int banned(long nr)
 	case 231: case 234: case 293: case 7: case 169 /* reboot */: case 9: case 10:
 	case 11: case 12: case 13: case 28: case 158: case 0: case 17: case 19:
 	case 32: case 33: case 292: case 72: case 218:
+	case 130 /* rt_sigsuspend: waits for a signal */: case 270: case 271:
 		return 1;
 	}
 	return 0;
@@ -154,7 +160,7 @@ static long one(void)
 		28, 32, 33, 39, 62, 63, 72, 74, 76, 77, 79, 82, 83, 84, 86, 87, 88, 89, 90,
 		91, 92, 93, 94, 96, 97, 102, 110, 131, 158, 186, 200, 201, 202, 217, 218,
 		228, 234, 257, 258, 260, 262, 263, 264, 265, 266, 267, 268, 269, 273, 280,
-		285, 292, 302, 316, 318, 439, 332, 999,
+		285, 292, 302, 316, 318, 439, 332, 999, 7, 23, 127, 270, 271,
 	};
 	long nr = pick(4) ? common[pick(sizeof(common) / sizeof(common[0]))]
 			  : (long)pick(NR_RANDOM_MAX);
@@ -242,6 +248,18 @@ static long one(void)
 	}
 	case 218:					/* set_tid_address: harmless spot */
 		a[0] = (uint64_t)buf + 4000;
+		break;
+	case 7:						/* poll: at most 1 ms */
+		a[2] = pick(2);
+		break;
+	case 271:					/* ppoll: a zero timeout */
+		a[2] = (uint64_t)zero_time;
+		break;
+	case 23:					/* select: a zero timeout */
+		a[4] = (uint64_t)zero_time;
+		break;
+	case 270:					/* pselect6: a zero timeout */
+		a[4] = (uint64_t)zero_time;
 		break;
 	default:
 		if (banned(nr))

@@ -3,7 +3,8 @@
  * that run and return (rt_sigreturn gives back every register and the FP
  * state), faults caught by SIGSEGV/SIGBUS/SIGILL handlers, masks,
  * SA_RESETHAND, SA_NODEFER, SA_RESTART, sigaltstack, kill between
- * processes, and bad arguments.  "sigtests ctrlc" waits for two Ctrl-C
+ * processes, and bad arguments; then waiting on several things: poll,
+ * select, ppoll/pselect6 with a mask for the wait, sigsuspend, sigpending.  "sigtests ctrlc" waits for two Ctrl-C
  * at the console and goes on after each (tests/boots.py: user-sigint).
  *
  * Run: /bin/sigtests at the prompt (tests/boots.py: "user-sigtests").
@@ -16,7 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/select.h>
+#include <sys/time.h>
+#include <time.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <ucontext.h>
@@ -553,6 +558,217 @@ static int ctrlc(void)
 	return 0;
 }
 
+/* ------------------------------------------ waiting for several things */
+
+static volatile sig_atomic_t usr1_hits;
+static void on_usr1(int sig) { (void)sig; usr1_hits++; }
+
+/* A child that sends @sig to the parent after @us microseconds. */
+static pid_t signal_later(int sig, unsigned us)
+{
+	pid_t parent = getpid(), pid = fork();
+
+	if (pid == 0) {
+		usleep(us);
+		kill(parent, sig);
+		_exit(0);
+	}
+	return pid;
+}
+
+static sigset_t blocked_now(void)
+{
+	sigset_t cur;
+
+	sigprocmask(SIG_SETMASK, NULL, &cur);
+	return cur;
+}
+
+/* poll on a pipe: each end's readiness as it changes. */
+static void t_poll_pipe(void)
+{
+	int p[2];
+	struct pollfd f[3];
+
+	CHECK(pipe(p) == 0);
+	f[0] = (struct pollfd){ .fd = p[0], .events = POLLIN };
+	f[1] = (struct pollfd){ .fd = p[1], .events = POLLOUT };
+	f[2] = (struct pollfd){ .fd = -1, .events = POLLIN };	/* ignored */
+	CHECK(poll(f, 3, 0) == 1);
+	CHECK(f[0].revents == 0 && f[1].revents == POLLOUT && f[2].revents == 0);
+	CHECK(write(p[1], "x", 1) == 1);
+	CHECK(poll(f, 2, 0) == 2);
+	CHECK(f[0].revents == POLLIN);
+	CHECK(close(p[1]) == 0);
+	CHECK(poll(f, 1, 0) == 1);
+	CHECK(f[0].revents == (POLLIN | POLLHUP));	/* data, and no writer */
+	f[1].fd = p[1];					/* closed now */
+	CHECK(poll(&f[1], 1, 0) == 1 && f[1].revents == POLLNVAL);
+	CHECK(close(p[0]) == 0);
+	CHECK(pipe(p) == 0);
+	CHECK(close(p[0]) == 0);
+	f[0] = (struct pollfd){ .fd = p[1], .events = POLLOUT };
+	CHECK(poll(f, 1, 0) == 1 && (f[0].revents & POLLERR));	/* no reader */
+	CHECK(close(p[1]) == 0);
+}
+
+/* poll sleeps until another process writes, and times out when nobody does. */
+static void t_poll_waits(void)
+{
+	int p[2], st;
+	struct pollfd f;
+	struct timespec a, b;
+	pid_t pid;
+
+	CHECK(pipe(p) == 0);
+	f = (struct pollfd){ .fd = p[0], .events = POLLIN };
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	CHECK(poll(&f, 1, 50) == 0 && f.revents == 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	CHECK((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 >= 40);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		usleep(30000);
+		_exit(write(p[1], "y", 1) == 1 ? 0 : 1);
+	}
+	CHECK(poll(&f, 1, 10000) == 1 && f.revents == POLLIN);
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	close(p[0]);
+	close(p[1]);
+}
+
+static void t_poll_bad_args(void)
+{
+	struct pollfd f = { .fd = 0, .events = POLLIN };
+
+	errno = 0;
+	CHECK(poll((struct pollfd *)8, 1, 0) == -1 && errno == EFAULT);
+	CHECK(poll(&f, 100000, 0) == -1 && errno == EINVAL);
+	CHECK(syscall(SYS_ppoll, &f, 1, &(struct timespec){ 0, 2000000000 }, NULL, 8) == -1 &&
+	      errno == EINVAL);
+	CHECK(syscall(SYS_ppoll, &f, 1, NULL, &(sigset_t){ 0 }, 4) == -1 && errno == EINVAL);
+}
+
+/* select: the sets answered, EBADF for a closed descriptor, the time left
+ * written back. */
+static void t_select(void)
+{
+	int p[2];
+	fd_set r, w;
+	struct timeval tv = { 0, 30000 };
+
+	CHECK(pipe(p) == 0);
+	FD_ZERO(&r);
+	FD_ZERO(&w);
+	FD_SET(p[0], &r);
+	FD_SET(p[1], &w);
+	CHECK(select(p[1] + 1, &r, &w, NULL, &tv) == 1);
+	CHECK(!FD_ISSET(p[0], &r) && FD_ISSET(p[1], &w));
+	FD_ZERO(&r);
+	FD_SET(p[0], &r);
+	/* The system call itself: musl's select() passes a copy of tv. */
+	tv = (struct timeval){ 0, 30000 };
+	CHECK(syscall(SYS_select, p[0] + 1, &r, NULL, NULL, &tv) == 0);	/* times out */
+	CHECK(tv.tv_sec == 0 && tv.tv_usec == 0);		/* nothing left */
+	CHECK(write(p[1], "z", 1) == 1);
+	FD_SET(p[0], &r);
+	tv = (struct timeval){ 5, 0 };
+	CHECK(syscall(SYS_select, p[0] + 1, &r, NULL, NULL, &tv) == 1 && FD_ISSET(p[0], &r));
+	CHECK(tv.tv_sec <= 5 && tv.tv_sec >= 4);		/* most of it left */
+	CHECK(close(p[0]) == 0);
+	FD_ZERO(&r);
+	FD_SET(p[0], &r);
+	errno = 0;
+	CHECK(select(p[0] + 1, &r, NULL, NULL, &(struct timeval){ 0, 0 }) == -1 && errno == EBADF);
+	tv = (struct timeval){ 0, -1 };
+	CHECK(syscall(SYS_select, 0, NULL, NULL, NULL, &tv) == -1 && errno == EINVAL);
+	tv = (struct timeval){ 0, 1000000 + 20000 };	/* Linux carries whole seconds */
+	CHECK(syscall(SYS_select, 0, NULL, NULL, NULL, &tv) == 0);
+	close(p[1]);
+}
+
+/* sigsuspend: waits with the given mask, the handler runs, the old mask
+ * (SIGUSR1 blocked) is back afterwards. */
+static void t_sigsuspend(void)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 }, old;
+	sigset_t block, none, after;
+	int st;
+	pid_t pid;
+
+	usr1_hits = 0;
+	CHECK(sigaction(SIGUSR1, &sa, &old) == 0);
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	CHECK(sigprocmask(SIG_BLOCK, &block, NULL) == 0);
+	pid = signal_later(SIGUSR1, 20000);
+	CHECK(pid > 0);
+	sigemptyset(&none);
+	errno = 0;
+	CHECK(sigsuspend(&none) == -1 && errno == EINTR);
+	CHECK(usr1_hits == 1);
+	after = blocked_now();
+	CHECK(sigismember(&after, SIGUSR1));
+	CHECK(waitpid(pid, &st, 0) == pid);
+	/* A signal already pending and unblocked by the mask: at once. */
+	raise(SIGUSR1);
+	CHECK(usr1_hits == 1);			/* blocked: pending */
+	{
+		sigset_t pend;
+
+		CHECK(sigpending(&pend) == 0 && sigismember(&pend, SIGUSR1));
+	}
+	CHECK(sigsuspend(&none) == -1 && errno == EINTR && usr1_hits == 2);
+	CHECK(sigprocmask(SIG_UNBLOCK, &block, NULL) == 0);
+	CHECK(sigaction(SIGUSR1, &old, NULL) == 0);
+}
+
+/* ppoll and pselect with a mask that lets SIGUSR1 in only while waiting. */
+static void t_ppoll_pselect_mask(void)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 }, old;
+	sigset_t block, none, after;
+	int p[2], st;
+	struct pollfd f;
+	fd_set r;
+	pid_t pid;
+
+	usr1_hits = 0;
+	CHECK(pipe(p) == 0);
+	CHECK(sigaction(SIGUSR1, &sa, &old) == 0);
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	CHECK(sigprocmask(SIG_BLOCK, &block, NULL) == 0);
+	sigemptyset(&none);
+	f = (struct pollfd){ .fd = p[0], .events = POLLIN };
+	pid = signal_later(SIGUSR1, 20000);
+	errno = 0;
+	CHECK(ppoll(&f, 1, &(struct timespec){ 10, 0 }, &none) == -1 && errno == EINTR);
+	CHECK(usr1_hits == 1);
+	after = blocked_now();
+	CHECK(sigismember(&after, SIGUSR1));
+	CHECK(waitpid(pid, &st, 0) == pid);
+	pid = signal_later(SIGUSR1, 20000);
+	FD_ZERO(&r);
+	FD_SET(p[0], &r);
+	CHECK(pselect(p[0] + 1, &r, NULL, NULL, &(struct timespec){ 10, 0 }, &none) == -1 &&
+	      errno == EINTR);
+	CHECK(usr1_hits == 2);
+	after = blocked_now();
+	CHECK(sigismember(&after, SIGUSR1));
+	CHECK(waitpid(pid, &st, 0) == pid);
+	/* Not interrupted: the mask is back at once, the signal still blocked. */
+	CHECK(write(p[1], "q", 1) == 1);
+	CHECK(ppoll(&f, 1, NULL, &none) == 1 && f.revents == POLLIN);
+	after = blocked_now();
+	CHECK(sigismember(&after, SIGUSR1));
+	CHECK(sigprocmask(SIG_UNBLOCK, &block, NULL) == 0);
+	CHECK(sigaction(SIGUSR1, &old, NULL) == 0);
+	close(p[0]);
+	close(p[1]);
+}
+
 static const struct ktap_test tests[] = {
 	{ "handler_runs", t_handler_runs },
 	{ "segv_handler_fixes", t_segv_handler_fixes },
@@ -570,6 +786,12 @@ static const struct ktap_test tests[] = {
 	{ "sigaltstack", t_sigaltstack },
 	{ "bad_args", t_bad_args },
 	{ "exec_resets", t_exec_resets },
+	{ "poll_pipe", t_poll_pipe },
+	{ "poll_waits", t_poll_waits },
+	{ "poll_bad_args", t_poll_bad_args },
+	{ "select", t_select },
+	{ "sigsuspend", t_sigsuspend },
+	{ "ppoll_pselect_mask", t_ppoll_pselect_mask },
 };
 
 int main(int argc, char **argv)

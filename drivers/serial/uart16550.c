@@ -177,6 +177,23 @@ static int rx_take_locked(void)
 	return c;
 }
 
+bool uart_rx_pending(void)
+{
+	unsigned long flags = spin_lock_irqsave(&rx.lock);
+	bool r;
+
+	if (rx.head == rx.tail)
+		rx_drain_locked();
+	r = rx.head != rx.tail;
+	spin_unlock_irqrestore(&rx.lock, flags);
+	return r;
+}
+
+struct wait_queue *uart_rx_waitqueue(void)
+{
+	return &rx.wq;
+}
+
 static void uart_irq(struct trap_frame *tf, void *ctx)
 {
 	unsigned long flags = spin_lock_irqsave(&rx.lock);

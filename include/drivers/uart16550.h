@@ -31,5 +31,10 @@ int uart_getc_interruptible(void);
 /* Next input byte if one is buffered (or waiting in the UART), else -1.
  * Any context (rx.lock is taken with interrupts off). */
 int uart_trygetc(void);
+/* Is an input byte buffered (or waiting in the UART)?  Any context. */
+bool uart_rx_pending(void);
+/* The queue uart_getc() sleeps on, woken at every receive interrupt: for
+ * poll(2) on the console (poll_wait).  Lives forever. */
+struct wait_queue *uart_rx_waitqueue(void);
 
 #endif

@@ -122,13 +122,22 @@ struct hfs_inode *vfs_file_hfs(struct file *f);
  * Files that are not nodes of a mounted filesystem (a pipe, the console):
  * an ops table and an object, made by the layer that owns them
  * (sys/pipe.c, sys/tty.c).  read/write may sleep; release runs at the
- * last file_put.  A NULL entry answers -EINVAL.
+ * last file_put.  A NULL entry answers -EINVAL, except poll: a file
+ * without one is always ready to read and write, as regular files are.
+ *
+ * poll (poll(2), select(2): syscall/poll.c) returns the file's readiness
+ * now, in Linux's POLL* bits, after queueing the polling thread with
+ * poll_wait(@pt, wq) on every queue a change of it is announced on.  The
+ * thread is already marked BLOCKED: poll must not sleep or take a mutex
+ * (spinlocks and atomic reads only).
  */
+struct poll_table;
 struct file_ops {
 	int64_t (*read)(struct file *f, void *buf, size_t len);
 	int64_t (*write)(struct file *f, const void *buf, size_t len);
 	int (*getattr)(struct file *f, struct hfs_stat *st);
 	void (*release)(struct file *f);
+	unsigned (*poll)(struct file *f, struct poll_table *pt);
 };
 /* A new special file with one reference (NULL: no memory). */
 struct file *file_special(const struct file_ops *ops, void *priv, int flags);

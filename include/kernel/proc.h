@@ -85,6 +85,8 @@ struct uthread {
 	/* its own thread's (include/kernel/signal.h) */
 	uint64_t sigmask;		/* blocked signals (atomic read by senders) */
 	struct sig_stack altstack;	/* sigaltstack */
+	uint64_t saved_sigmask;		/* the mask before sigsuspend/ppoll/pselect */
+	bool restore_sigmask;		/* saved_sigmask is to be put back */
 	uint64_t clear_child_tid;	/* set_tid_address: zeroed and woken at exit */
 	void (*start_fn)(void *arg);	/* proc_thread_start's */
 	void *start_arg;

@@ -116,6 +116,23 @@ void signal_deliver(struct trap_frame *tf);
  * process with SIGSEGV. */
 uint64_t signal_return(struct trap_frame *tf);
 
+/**
+ * signal_mask_temporarily - sigsuspend, ppoll and pselect6: block @mask
+ * (SIGKILL/SIGSTOP never) until the call ends.  If a signal then
+ * interrupts it, the handler's frame records the mask from before, so
+ * rt_sigreturn puts that back (the handler itself runs with @mask added to
+ * its sa_mask); otherwise signal_mask_restore() puts it back at once.
+ * Context: the calling user thread, in a system call.
+ */
+void signal_mask_temporarily(uint64_t mask);
+/** signal_mask_restore - put the mask from before back now, if
+ * signal_mask_temporarily() changed it.  Context: as above. */
+void signal_mask_restore(void);
+/** signal_unblocked_pending - is a signal pending for the calling thread
+ * (or its process) that its mask does not block?  Context: any user
+ * thread. */
+bool signal_unblocked_pending(void);
+
 /* The default action of @sig is to ignore it (SIGCHLD, SIGURG...). */
 bool signal_default_ignored(int sig);
 
