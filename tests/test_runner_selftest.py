@@ -327,6 +327,24 @@ class BuildCmd(unittest.TestCase):
         cmd = qemu.build_cmd(qemu="q", pmem=pmem)
         self.assertIn("512M,slots=5,maxmem=161G", cmd)
 
+    def test_iommu_is_the_first_device_and_q35_only(self):
+        cmd = qemu.build_cmd(qemu="q", pmem=[("p", 16 << 20)], iommu=True,
+                             nvme=["n.img"])
+        devices = [cmd[i + 1] for i, a in enumerate(cmd) if a == "-device"]
+        self.assertEqual(devices[0], "intel-iommu,intremap=off")
+        self.assertEqual(len(devices), len(set(devices)))
+        self.assertNotIn("intel-iommu", " ".join(qemu.build_cmd(qemu="q")))
+        with self.assertRaisesRegex(ValueError, "needs the q35 machine"):
+            qemu.build_cmd(qemu="q", machine="pc", iommu=True)
+
+    def test_dmar_tables_made_for_tests_have_a_good_checksum(self):
+        import boots
+        table = boots.dmar_table([boots.dmar_drhd(0xFED90000)])
+        self.assertEqual(table[:4], b"DMAR")
+        self.assertEqual(int.from_bytes(table[4:8], "little"), len(table))
+        self.assertEqual(sum(table) & 0xFF, 0)
+        self.assertEqual(len(table), 48 + 16)
+
     def test_bad_arguments(self):
         with self.assertRaises(ValueError):
             qemu.build_cmd(qemu="q", iso="a", kernel="b")
