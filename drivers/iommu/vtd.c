@@ -138,7 +138,12 @@ static void flush_context_global(struct vtd_unit *u)
 
 static void flush_iotlb_cmd(struct vtd_unit *u, uint64_t cmd)
 {
-	wr64(u, u->iotlb_off + VTD_IOTLB_REG, VTD_IOTLB_IVT | VTD_IOTLB_DR | VTD_IOTLB_DW | cmd);
+	/* drain the unit's pending reads and writes too, where it can: the
+	 * page must be out of reach when this returns */
+	uint64_t drain = (u->cap & VTD_CAP_DRD ? VTD_IOTLB_DR : 0) |
+			 (u->cap & VTD_CAP_DWD ? VTD_IOTLB_DW : 0);
+
+	wr64(u, u->iotlb_off + VTD_IOTLB_REG, VTD_IOTLB_IVT | drain | cmd);
 	wait64(u, u->iotlb_off + VTD_IOTLB_REG, VTD_IOTLB_IVT, 0);
 	u->iotlb_flushes++;
 }

@@ -53,6 +53,8 @@
 #define VTD_CAP_PSI		(1ull << 39)	/* page-selective IOTLB invalidation */
 #define VTD_CAP_NFR(c)		((unsigned)(((c) >> 40) & 0xFF) + 1)
 #define VTD_CAP_MAMV(c)		((unsigned)(((c) >> 48) & 0x3F))
+#define VTD_CAP_DWD		(1ull << 54)	/* write draining */
+#define VTD_CAP_DRD		(1ull << 55)	/* read draining */
 
 /* ECAP [11.4.3] */
 #define VTD_ECAP_C		(1ull << 0)	/* page walks snoop the CPU caches */
