@@ -240,8 +240,7 @@ static void iova_free(struct iommu_domain *d, uint64_t iova, uint64_t n)
 
 static void clear_ptes(struct iommu_domain *d, struct iommu_mapping *m)
 {
-	for (uint64_t i = 0; i < m->npages; i++)
-		vtd_pte_unmap(d->unit, d->pgd_pa, m->iova + i * VTD_PAGE);
+	vtd_unmap_range(d->unit, d->pgd_pa, m->iova, m->npages);
 	vtd_flush_iotlb(d->unit, d->did, m->iova, m->npages);
 	d->pages_mapped -= m->npages;
 	io.stats.pages_mapped -= m->npages;
@@ -253,16 +252,11 @@ static void clear_ptes(struct iommu_domain *d, struct iommu_mapping *m)
  */
 static int install(struct iommu_domain *d, struct iommu_mapping *m)
 {
-	for (uint64_t i = 0; i < m->npages; i++) {
-		int err = vtd_pte_map(d->unit, d->pgd_pa, m->iova + i * VTD_PAGE, m->pa[i],
-				      m->prot);
+	int err = vtd_map_range(d->unit, d->pgd_pa, m->iova, m->pa, m->npages, m->prot);
 
-		if (err) {
-			while (i--)
-				vtd_pte_unmap(d->unit, d->pgd_pa, m->iova + i * VTD_PAGE);
-			vtd_flush_iotlb(d->unit, d->did, m->iova, m->npages);
-			return err;
-		}
+	if (err) {		/* its entries were present for a moment */
+		vtd_flush_iotlb(d->unit, d->did, m->iova, m->npages);
+		return err;
 	}
 	vtd_after_map(d->unit, d->did, m->iova, m->npages);
 	list_add_tail(&d->maps, &m->node);
@@ -691,6 +685,10 @@ void iommu_status(void (*print)(const char *line))
 			 "fault event %s, %lu IOTLB / %lu context invalidations", i,
 			 u->drhd->base, VTD_VER_MAJOR(u->ver), VTD_VER_MINOR(u->ver), u->levels,
 			 u->vector >= 0 ? "MSI" : "polled", u->iotlb_flushes, u->ctx_flushes);
+		print(line);
+		snprintf(line, sizeof(line), "    CAP %#lx ECAP %#lx: %s, %s", u->cap, u->ecap,
+			 u->coherent ? "walks snoop the caches" : "table writes flushed (clflush)",
+			 u->cap & VTD_CAP_CM ? "caching mode" : "no caching mode");
 		print(line);
 	}
 	for (unsigned i = 0; i < io.ndomains; i++) {

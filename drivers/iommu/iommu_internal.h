@@ -73,12 +73,14 @@ int vtd_context_set(struct vtd_unit *u, uint8_t bus, uint8_t devfn, uint16_t did
 		    uint64_t pgd_pa);
 
 /**
- * vtd_pte_map() - map the 4 KiB page @iova to @pa with @prot in the table
- * @pgd_pa, allocating table pages on the way.  iommu_lock held.
- * Returns 0, -ENOMEM, -EEXIST (already mapped: a bookkeeping bug).
+ * vtd_map_range() - map @n 4 KiB pages from @iova on, page i to @pa[i],
+ * with @prot, in the table @pgd_pa (one walk per leaf table, the written
+ * entries pushed out of the caches together).  iommu_lock held.
+ * Returns 0; -ENOMEM (a table page), -EEXIST (an entry was in use: a
+ * bookkeeping bug); on failure nothing of it stays mapped.
  */
-int vtd_pte_map(struct vtd_unit *u, uint64_t pgd_pa, uint64_t iova, uint64_t pa,
-		unsigned prot);
+int vtd_map_range(struct vtd_unit *u, uint64_t pgd_pa, uint64_t iova, const uint64_t *pa,
+		  uint64_t n, unsigned prot);
 
 /**
  * vtd_tables_prepare() - allocate every table page that IOVAs [0, @end)
@@ -87,8 +89,9 @@ int vtd_pte_map(struct vtd_unit *u, uint64_t pgd_pa, uint64_t iova, uint64_t pa,
  */
 int vtd_tables_prepare(struct vtd_unit *u, uint64_t pgd_pa, uint64_t end);
 
-/** vtd_pte_unmap() - clear @iova's leaf entry (no invalidation). */
-void vtd_pte_unmap(struct vtd_unit *u, uint64_t pgd_pa, uint64_t iova);
+/** vtd_unmap_range() - clear the leaf entries of @n pages from @iova
+ * (no invalidation: the caller's vtd_flush_iotlb() follows).  Lock held. */
+void vtd_unmap_range(struct vtd_unit *u, uint64_t pgd_pa, uint64_t iova, uint64_t n);
 
 /** vtd_pte_lookup() - the leaf entry for @iova, 0 when none.  Lock held. */
 uint64_t vtd_pte_lookup(struct vtd_unit *u, uint64_t pgd_pa, uint64_t iova);

@@ -242,20 +242,45 @@ static uint64_t *walk(struct vtd_unit *u, uint64_t pgd_pa, uint64_t iova, bool a
 	return &t[level_index(iova, 1)];
 }
 
-int vtd_pte_map(struct vtd_unit *u, uint64_t pgd_pa, uint64_t iova, uint64_t pa,
-		unsigned prot)
+/* Leaf entries of one leaf table: from @iova's up to @n, never past the
+ * table's end.  *@e is the first; returns how many. */
+static uint64_t leaf_run(struct vtd_unit *u, uint64_t pgd_pa, uint64_t iova, uint64_t n,
+			 bool alloc, uint64_t **e)
 {
-	uint64_t *e;
+	uint64_t left = VTD_SL_ENTRIES - level_index(iova, 1);
+
+	*e = walk(u, pgd_pa, iova, alloc);
+	return n < left ? n : left;
+}
+
+int vtd_map_range(struct vtd_unit *u, uint64_t pgd_pa, uint64_t iova, const uint64_t *pa,
+		  uint64_t n, unsigned prot)
+{
+	uint64_t bits = (prot & 1 ? VTD_SL_R : 0) | (prot & 2 ? VTD_SL_W : 0), done = 0;
 
 	assert_held(&iommu_lock);
-	e = walk(u, pgd_pa, iova, true);
-	if (!e)
-		return -ENOMEM;
-	if (*e)
-		return -EEXIST;
-	*e = (pa & VTD_ADDR_MASK) | (prot & 1 ? VTD_SL_R : 0) | (prot & 2 ? VTD_SL_W : 0);
-	flush_lines(u, e, sizeof(*e));
+	while (done < n) {
+		uint64_t *e, run = leaf_run(u, pgd_pa, iova + done * VTD_PAGE, n - done, true, &e);
+
+		if (!e)
+			goto undo;
+		for (uint64_t i = 0; i < run; i++) {
+			if (e[i]) {		/* a bookkeeping bug: keep what is there */
+				if (i)
+					flush_lines(u, e, i * sizeof(*e));
+				done += i;
+				vtd_unmap_range(u, pgd_pa, iova, done);
+				return -EEXIST;
+			}
+			e[i] = (pa[done + i] & VTD_ADDR_MASK) | bits;
+		}
+		flush_lines(u, e, run * sizeof(*e));
+		done += run;
+	}
 	return 0;
+undo:
+	vtd_unmap_range(u, pgd_pa, iova, done);
+	return -ENOMEM;
 }
 
 int vtd_tables_prepare(struct vtd_unit *u, uint64_t pgd_pa, uint64_t end)
@@ -269,15 +294,19 @@ int vtd_tables_prepare(struct vtd_unit *u, uint64_t pgd_pa, uint64_t end)
 	return 0;
 }
 
-void vtd_pte_unmap(struct vtd_unit *u, uint64_t pgd_pa, uint64_t iova)
+void vtd_unmap_range(struct vtd_unit *u, uint64_t pgd_pa, uint64_t iova, uint64_t n)
 {
-	uint64_t *e;
+	uint64_t done = 0;
 
 	assert_held(&iommu_lock);
-	e = walk(u, pgd_pa, iova, false);
-	if (e) {
-		*e = 0;
-		flush_lines(u, e, sizeof(*e));
+	while (done < n) {
+		uint64_t *e, run = leaf_run(u, pgd_pa, iova + done * VTD_PAGE, n - done, false, &e);
+
+		if (e) {
+			memset(e, 0, run * sizeof(*e));
+			flush_lines(u, e, run * sizeof(*e));
+		}
+		done += run;
 	}
 }
 
