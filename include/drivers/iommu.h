@@ -19,8 +19,10 @@
  * device access to a revoked range faults; the fault report names what
  * the range used to be (the @what and @off given to iommu_revoke_phys()).
  *
- * Implementation: drivers/iommu/ (vtd.c the hardware, dmar.c the ACPI
- * table).  Locks: each function says; none sleeps unless it says so.
+ * Implementation: drivers/iommu/ (iommu.c the domains, I/O addresses,
+ * mappings and fault reports; vtd.c the hardware; dmar.c the ACPI
+ * table); docs/16-iommu.md.  Locks: each function says; none sleeps
+ * unless it says so.
  */
 #ifndef DRIVERS_IOMMU_H
 #define DRIVERS_IOMMU_H
