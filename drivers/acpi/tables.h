@@ -362,18 +362,7 @@ int acpi_parse_rsdp(const void *buf, size_t len, struct acpi_rsdp_info *out,
  */
 uint64_t acpi_rsdp_root(const struct acpi_rsdp_info *rsdp, bool *is_xsdt);
 
-/**
- * acpi_sdt_validate() - check a system description table's header.
- * @buf, @avail: the table; @avail is how many bytes may be read.
- * @max_len: the largest length the caller accepts.
- * @sig: the expected signature, or NULL for any.
- *
- * Checks, in order: @avail covers the header, the signature, length >=
- * header size, length <= @max_len, length <= @avail, checksum.
- * Returns 0, -EINVAL, or -EBADMSG.
- */
-int acpi_sdt_validate(const void *buf, size_t avail, size_t max_len,
-		      const char *sig, const struct acpi_diag *diag);
+/* acpi_sdt_validate(): in <drivers/acpi.h> (the DMAR parser uses it too). */
 
 /**
  * acpi_parse_root() - the table addresses in an RSDT or XSDT.

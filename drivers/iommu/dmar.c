@@ -8,12 +8,11 @@
  * below its base, a scope with no path) are refused, naming the structure
  * by its offset in the table.  See include/drivers/dmar.h.
  */
+#include <drivers/acpi.h>
 #include <drivers/dmar.h>
 #include <lib/errno.h>
 #include <lib/printf.h>
 #include <lib/string.h>
-
-#include "../acpi/tables.h"
 
 #define DMAR_HDR_LEN		48	/* SDT header + HAW + flags + 10 reserved */
 #define DMAR_HAW_OFF		36

@@ -209,6 +209,19 @@ struct acpi_diag {
 	void *ctx;
 };
 
+/**
+ * acpi_sdt_validate() - check a system description table's header.
+ * @buf, @avail: the table; @avail is how many bytes may be read.
+ * @max_len: the largest length the caller accepts.
+ * @sig: the expected signature, or NULL for any.
+ *
+ * Checks, in order: @avail covers the header, the signature, length >=
+ * header size, length <= @max_len, length <= @avail, checksum.
+ * Returns 0, -EINVAL, or -EBADMSG.
+ */
+int acpi_sdt_validate(const void *buf, size_t avail, size_t max_len,
+		      const char *sig, const struct acpi_diag *diag);
+
 /* ------------------------------------------------------ kernel calls ---- */
 
 /**
