@@ -571,6 +571,7 @@ BOOTS += [
                      r"^bench tlb_shootdown \d+ ns$",
                      r"^bench pin_unpin_fast \d+ ns$",
                      r"^bench pin_unpin_slow \d+ ns$",
+                     r"^bench iommu_map_unmap \d+ ns$",
                      r"^bench layout_wake_latency \d+ us$",
                      r"^bench layout_wake_latency_max \d+ us$",
                      r"^bench dax_map_write_4k \d+ MB/s$",
