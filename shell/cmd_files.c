@@ -81,6 +81,10 @@ static int fail(const char *cmd, const char *path, int err)
 
 	if (err == -ENOSPC)
 		nospc_why(why, sizeof(why));
+	if (err == -ETXTBSY) {		/* dax_break_layout(): a fail lease */
+		shell_printf("%s: %s: pinned for DMA with lease=fail (%s)\n", cmd, path, strerror(err));
+		return err;
+	}
 	shell_printf("%s: %s: %s%s\n", cmd, path, strerror(err), why);
 	return err;
 }
