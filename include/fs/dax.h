@@ -184,9 +184,11 @@ enum dax_lease {
  * dropped: it marks the holder's transfer revoked (it is to end with
  * -ECANCELED) and may cancel queued descriptors (dma_cancel()).
  * Context of @revoke: the layout change's thread, with that file's layout
- * lock held for write and no DAX lock; it must not sleep, take that layout
- * lock, or dax_unpin() @pin (a dax_unpin() in another thread waits for it
- * to return).  dax_unpin_dma() from done() callbacks it causes is fine.
+ * lock held for write and no DAX lock.  It may take a mutex of the holder
+ * that is held only briefly (around a submission), but must not wait for
+ * the transfer, take that layout lock, or dax_unpin() @pin (a dax_unpin()
+ * in another thread waits for it to return).  dax_unpin_dma() from done()
+ * callbacks it causes (dma_cancel() of a queued descriptor) is fine.
  */
 struct dax_lease_req {
 	enum dax_lease mode;
