@@ -780,6 +780,30 @@ BOOTS += [
                      r"truncated /b to 0 bytes in [1-9]\d{2,}\.\d+ ms"),
              # the unpin rule (include/drivers/dma.h): no unpin too early
              reject=(r"dma: BUG",)),
+    # Pin leases (include/fs/dax.h): the lease suite (its revoke cases
+    # skip without the IOMMU), and at the shell a copy with --lease=fail:
+    # `pins` shows the mode, truncate and rm of the destination fail at
+    # once saying why, and the copy completes; revoke is refused while
+    # remapping is off, an unknown mode named.
+    ktap("ktest-lease", machine="q35", kernel="holdfast.elf", append="test=lease",
+         smp=2, pmem=("16M",)),
+    scenario("dma-lease-fail", machine="q35", kernel="holdfast.elf",
+             pmem=("64M",), pmem_format=True, smp=2,
+             stdin=("fallocate /big 0 16384\ndma cp --lease=fail /big /b &\npins /b\n"
+                    "truncate /b 0\nrm /b\nsleep 3000\ndma jobs\n"
+                    "dma cp --lease=revoke /big /c\ndma cp --lease=sometimes /big /c\n"
+                    "stat /b\npoweroff\n"),
+             status=STATUS_POWEROFF,
+             expect=(r"\[1\] dma cp /big /b running in the background, lease=fail",
+                     r"^dma-cp\s+inode \d+\s+offset 0\s+4 pages\s+\d+ ms\s+lease=fail\s+DMA channel edu0",
+                     r"^truncate: /b: pinned for DMA with lease=fail \(Text file busy\)$",
+                     r"^rm: /b: pinned for DMA with lease=fail \(Text file busy\)$",
+                     r"dma job 1: copied 16384 bytes",
+                     r"^dma cp: --lease=revoke: revoke needs the IOMMU \(make run IOMMU=1\)$",
+                     r"^dma cp: no lease 'sometimes': expected wait, fail or revoke$",
+                     r"^  size: 16384 "),
+             reject=(r"dma: BUG", r"dax: layout change of inode \d+ waits",
+                     r"^truncated /b")),
 ]
 
 
