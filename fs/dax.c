@@ -880,9 +880,10 @@ static void report_pin(const struct dax_pin *p, void *arg)
 	for (unsigned i = 0; i < p->n; i++) {
 		if (p->pages[i] != r->page || !live_entry(p, i))
 			continue;
-		kprintf("dax:   held by %s%s%s (inode %lu, offset %#lx, %u pages, lease %s) for %lu ms\n",
+		kprintf("dax:   held by %s%s%s (inode %lu, offset %#lx, %u pages%s%s) for %lu ms\n",
 			p->holder, p->detail[0] ? ": " : "", p->detail, p->ino, p->off, p->n,
-			dax_lease_name(p->lease), (r->now - p->since) / 1000000);
+			p->lease ? ", lease=" : "", p->lease ? dax_lease_name(p->lease) : "",
+			(r->now - p->since) / 1000000);
 		return;
 	}
 }

@@ -1930,6 +1930,23 @@ BOOTS += [
              status=STATUS_POWEROFF,
              expect=(r"^dmatest: /dmatest.victim CORRUPTED: \d+ of 32768 bytes are not ours$",),
              reject=(r"/bin/dmatest: exit",)),
+    # /dev/dma0 with the fail lease: truncate(2) and unlink(2) get ETXTBSY
+    # at once, the file is unchanged and holds the DMA's bytes; bad lease
+    # values are EINVAL.  revoke: skipped (said) while the IOMMU is off.
+    scenario("user-dmatest-fail", machine="q35", kernel="holdfast.elf", smp=2,
+             pmem=("16M",), pmem_format=True, prepare=user_programs, timeout=300,
+             stdin="/bin/dmatest fail\n/bin/dmatest revoke\npoweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"^dmatest: lease 3: Invalid argument as expected$",
+                     r"^dmatest: flag 0x100: Invalid argument as expected$",
+                     r"^dmatest: truncate with lease=fail: Text file busy after \d+ ms$",
+                     r"^dmatest: unlink with lease=fail: Text file busy$",
+                     r"^dmatest: DMA of 8 pages done in \d+ ms, result 0$",
+                     r"^dmatest: /dmatest.data unchanged by the truncate",
+                     r"^dmatest: lease=fail OK$",
+                     r"^dmatest: revoke: the kernel has no IOMMU on \(Not supported\): skipped$"),
+             reject=(r"/bin/dmatest: exit", r"WRONG", r"dma: BUG",
+                     r"dax: layout change of inode \d+ waits")),
 ]
 
 def mmap_no_leak(text):
