@@ -591,6 +591,8 @@ struct dax_pin *dax_pin_file_lease(struct dax_file f, uint64_t off, uint64_t len
 	p->off = ALIGN_DOWN(off, PAGE_SIZE);
 	p->own_pages = true;
 	set_lease(p, lease);
+	f.ops->grab(f.priv);		/* not under the layout lock (dax.h) */
+	p->file = f;
 	layout = layout_of(f);
 	/* Allocation may change the block map: hold the lock for write then. */
 	if (write)
@@ -600,13 +602,9 @@ struct dax_pin *dax_pin_file_lease(struct dax_file f, uint64_t off, uint64_t len
 	*err = flags & DAX_PIN_IN_SIZE ? check_in_size(f, off, len) : 0;
 	if (!*err)
 		i = pin_range(f, p->off, n, write, pages, err);
-	if (i == n) {
-		/* Listed, lease and all, before the lock goes: a layout change
-		 * sees these pins only with their record. */
-		f.ops->grab(f.priv);
-		p->file = f;
-		publish(p);
-	}
+	if (i == n)
+		publish(p);	/* lease and all, before the lock goes: a layout
+				 * change sees these pins only with their record */
 	if (write)
 		up_write(layout);
 	else
@@ -615,6 +613,7 @@ struct dax_pin *dax_pin_file_lease(struct dax_file f, uint64_t off, uint64_t len
 		return p;
 	while (i--)
 		pmem_unpin_page(pages[i]);
+	f.ops->put(f.priv);
 	kfree(pages);
 	kfree(p);
 	return NULL;
