@@ -446,6 +446,16 @@ void unpin_user_page(uint64_t pa);
  */
 extern bool dax_unsafe_no_wait;
 
+/*
+ * Test-only switch: allow revoke leases while DMA remapping is off, so the
+ * in-kernel tests can run the revoke path (the break, the callback, the
+ * dropped pins, the holder's quiet unpins) on machines without an IOMMU.
+ * Nothing then stops a device's late write: set it only around tests that
+ * let the device finish before the freed blocks are used again.  Defined
+ * in fs/dax.c; false at boot.
+ */
+extern bool dax_revoke_without_iommu;
+
 /* Statistics and diagnostics. */
 struct dax_stats {
 	uint64_t faults, faults_2m, pins_fast, pins_slow, pin_retries;

@@ -505,3 +505,87 @@ KTEST(lease, revoke_dma_ends_ecanceled_and_reused_blocks_intact)
 	vfs_unlink("/lease-src");
 	vfs_unlink("/lease-filler");
 }
+
+/* ------------------------------------- the revoke path, without the IOMMU */
+
+/*
+ * dax_revoke_without_iommu lets the cases below run the revoke path on any
+ * machine: the break, the holder's callback, the dropped pins, the quiet
+ * unpins.  No device write comes late into a reused block here: nothing
+ * is allocated before the device is done.
+ */
+KTEST(lease, revoke_path_with_the_test_switch)
+{
+	if (!fs_test_ready(t))
+		return;
+	dax_revoke_without_iommu = true;
+	revoke_round(t, false);
+	revoke_round(t, true);		/* the unsafe switch still revokes */
+	dax_revoke_without_iommu = false;
+}
+
+/* A page that a wait pin and a revoke lease both hold: the wait pin is
+ * waited for first, then the lease is revoked and the change goes on. */
+KTEST(lease, wait_pin_first_then_revoke)
+{
+	struct dax_lease_req req = { DAX_LEASE_REVOKE, count_revoke, NULL };
+	struct truncator tr = { "/lease-both", 0, 0, 0 };
+	struct dax_pin *w, *r;
+	struct hfs_inode *ip;
+	struct thread *th;
+	uint64_t pa;
+	int err;
+
+	if (!(ip = lease_file(t, "/lease-both", 2, 13)))
+		return;
+	pa = block_of(ip, BLK);
+	dax_revoke_without_iommu = true;
+	revoke_calls = 0;
+	r = dax_pin_file_lease(hfs_dax_file(ip), BLK, BLK, 0, &req, "test-lease", &err);
+	w = dax_pin_file(hfs_dax_file(ip), BLK, BLK, 0, "test-lease", &err);
+	dax_revoke_without_iommu = false;
+	ASSERT_NOT_NULL(t, r);
+	ASSERT_NOT_NULL(t, w);
+	EXPECT_EQ(t, pins_of(pa), 2);
+	th = thread_create("lease-truncator", truncate_thread, &tr);
+	ASSERT_NOT_NULL(t, th);
+	msleep(50);
+	EXPECT_EQ(t, __atomic_load_n(&tr.done, __ATOMIC_ACQUIRE), 0);	/* waits for w */
+	EXPECT_EQ(t, revoke_calls, 0);					/* r not yet */
+	dax_unpin(w);
+	thread_join(th);
+	EXPECT_OK(t, tr.result);
+	EXPECT_EQ(t, revoke_calls, 1);
+	EXPECT_TRUE(t, dax_pin_revoked(r));
+	EXPECT_EQ(t, pins_of(pa), 0);
+	dax_unpin(r);
+	EXPECT_EQ(t, pins_of(pa), 0);
+	EXPECT_EQ(t, size_of("/lease-both"), 0);
+	hfs_iput(ip);
+	vfs_unlink("/lease-both");
+}
+
+/* dma cp with revoke: the truncate of the destination does not wait, the
+ * job's queued descriptors are taken back and it ends -ECANCELED. */
+KTEST(lease, revoked_dma_copy_ends_ecanceled)
+{
+	struct dma_job_info j;
+	int id;
+
+	if (!need_dma(t))
+		return;
+	ASSERT_OK(t, write_pattern("/lease-src", 8 * BLK, 0x55));
+	dax_revoke_without_iommu = true;
+	id = dma_file_copy_lease("/lease-src", "/lease-dst", DAX_LEASE_REVOKE, false, NULL);
+	dax_revoke_without_iommu = false;
+	ASSERT_GT(t, id, 0);
+	EXPECT_OK(t, vfs_truncate("/lease-dst", 0, NULL));
+	EXPECT_FALSE(t, job_over(id, &j));	/* it did not wait for the copy */
+	EXPECT_EQ(t, size_of("/lease-dst"), 0);
+	while (!job_over(id, &j))
+		msleep(20);
+	EXPECT_ERR(t, j.error, -ECANCELED);
+	EXPECT_LT(t, j.done, 8 * BLK);
+	vfs_unlink("/lease-dst");
+	vfs_unlink("/lease-src");
+}
