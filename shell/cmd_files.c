@@ -605,7 +605,9 @@ static int cmd_truncate(int argc, char **argv)
 	shell_printf("truncated %s to %lu bytes in %lu.%03lu ms\n", path, size, us / 1000, us % 1000);
 	return 0;
 }
-SHELL_CMD("truncate", "truncate PATH SIZE", "shrink or grow a file (waits for DMA into the range)", cmd_truncate);
+SHELL_CMD("truncate", "truncate PATH SIZE",
+	  "shrink or grow a file (waits for DMA into the range, or fails if its pins have lease=fail)",
+	  cmd_truncate);
 
 static int cmd_fallocate(int argc, char **argv)
 {

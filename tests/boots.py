@@ -1851,6 +1851,26 @@ NVME_RACE = ("nvme fault hold 2000\n"
 ZERO_64K = bytes(65536)
 
 BOOTS += [
+    # The fail lease on both NVMe paths (a pin per command): device -> file
+    # and file -> device, each command held 2 s on the device; truncate
+    # fails at once saying why, the copies complete, the file keeps its size.
+    scenario("nvme-lease-fail", machine="q35", kernel="holdfast.elf",
+             pmem=("32M",), pmem_format=True, nvme=(("4M", None),),
+             stdin=("nvme fault hold 2000\n"
+                    "dma cp --lease=fail -n 64K /dev/nvme0n1 /t &\npins /t\ntruncate /t 0\n"
+                    "sleep 3000\nstat /t\n"
+                    "nvme fault hold 2000\n"
+                    "dma cp --lease=fail -d 1M /t /dev/nvme0n1 &\ntruncate /t 4096\n"
+                    "sleep 3000\nstat /t\ndma jobs\npoweroff\n"),
+             status=STATUS_POWEROFF, timeout=180,
+             expect=(r"\[1\] dma cp /dev/nvme0n1 /t running in the background, lease=fail",
+                     r"^dma-cp \(from NVMe\)\s+inode \d+\s+offset 0\s+16 pages\s+\d+ ms\s+lease=fail\s+nvme0n1 queue",
+                     r"^holdfast> truncate /t 0\ntruncate: /t: pinned for DMA with lease=fail \(Text file busy\)$",
+                     r"dma job 1: copied 65536 bytes /dev/nvme0n1 -> /t",
+                     r"^holdfast> truncate /t 4096\ntruncate: /t: pinned for DMA with lease=fail \(Text file busy\)$",
+                     r"dma job 2: copied 65536 bytes /t -> /dev/nvme0n1",
+                     r"^  size: 65536 (.|\n)*^  size: 65536 "),
+             reject=(r"dma: BUG", r"dax: layout change of inode \d+ waits", r"^truncated /t")),
     scenario("nvme-truncate-waits", machine="q35", kernel="holdfast.elf",
              pmem=("32M",), pmem_format=True, nvme=(("4M", None),),
              stdin=NVME_RACE + "poweroff\n",
