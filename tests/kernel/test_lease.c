@@ -385,6 +385,19 @@ static bool need_iommu(struct ktest *t)
 	return fs_test_ready(t);
 }
 
+struct find_ctx {
+	const struct dax_pin *pin;
+	bool found;		/* listed, revoked, lease revoke */
+};
+
+static void find_revoked(const struct dax_pin *p, void *arg)
+{
+	struct find_ctx *c = arg;
+
+	if (p == c->pin && dax_pin_revoked(p) && dax_pin_lease(p) == DAX_LEASE_REVOKE)
+		c->found = true;
+}
+
 /*
  * A revoke lease: the truncate does not wait; the holder is told once; the
  * page's pin is gone; the holder's own unpins afterwards are quiet no-ops
@@ -416,6 +429,11 @@ static void revoke_round(struct ktest *t, bool unsafe)
 	EXPECT_EQ(t, stats().lease_revokes, before.lease_revokes + 1);
 	EXPECT_EQ(t, pins_of(pa), 0);
 	EXPECT_EQ(t, size_of("/lease-revoke"), 0);
+	/* Still listed (for `pins`: "lease=revoke revoked") until its holder
+	 * drops it. */
+	struct find_ctx fc = { pin, false };
+	dax_for_each_pin(find_revoked, &fc);
+	EXPECT_TRUE(t, fc.found);
 	pmem_pin_page(pmem_phys_to_page(pa));		/* a witness */
 	EXPECT_OK(t, dax_unpin_dma(pin, 0, BLK, &d));	/* quiet */
 	dax_unpin(pin);
