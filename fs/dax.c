@@ -97,8 +97,8 @@ struct dax_pin {
 	void *revoke_ctx;
 	bool revoked;				/* dax_lock to set (once); atomic reads */
 	int revoking;				/* atomic: revokes running (dax_unpin waits) */
-	uint64_t unpinned[];			/* atomic: bit i set once page i's pin
-						 * was dropped by dax_unpin_dma() */
+	uint64_t unpinned[];			/* atomic: bit i set by whoever drops
+						 * page i's pin (claim_page: once) */
 };
 
 #define WORD_BITS	64

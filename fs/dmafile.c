@@ -116,7 +116,7 @@ static void job_revoked(struct dax_pin *pin, void *ctx)
 	(void)pin;
 	mutex_lock(&j->sub_lock);
 	if (!j->revoked)
-		j->revoked = s->path;
+		__atomic_store_n(&j->revoked, s->path, __ATOMIC_RELEASE);
 	if (j->chunk && j->e) {
 		for (unsigned k = 0; k < CHUNK_PAGES; k++)
 			if (dma_desc_owned(&j->chunk->desc[k]))
