@@ -22,15 +22,30 @@
  * filesystem's ops answer where an offset lives, the size, which lock is
  * the layout lock, and keep the file alive; no filesystem is named here.
  *
+ * Leases (dax.h): the layout break classifies each pinned page of its
+ * range by the records that hold it: a live entry of a fail lease fails
+ * the change; more pins on the page than live entries of revoke leases
+ * means somebody waits-pins it, so the change waits; otherwise the revoke
+ * records are revoked one at a time (revoke_one()).  A record with a lease
+ * other than wait is listed before its pins can be seen by a layout change
+ * (dax_pin_file_lease() publishes it under the layout lock), so a lease
+ * is never mistaken for a wait.  Each page pin of a record is dropped
+ * exactly once, by whoever sets its bit in unpinned[] first: the holder's
+ * dax_unpin_dma()/dax_pin_drop_page()/dax_unpin(), or a revoke.
+ *
  * Locking: dax_lock guards `mappings` and `pins` (the lists and the records'
- * list nodes); it is a spinlock and nothing sleeps under it.  It is not
- * interrupt-safe: dax_unpin_dma(), which runs in done() callbacks, uses
- * atomics on its record only.  Lock order: a file's layout lock -> dax_lock.
+ * list nodes) and the records' lease fields; it is a spinlock and nothing
+ * sleeps under it.  It is not interrupt-safe: dax_unpin_dma(), which runs
+ * in done() callbacks, uses atomics on its record only.  A revoke runs
+ * without dax_lock (the holder's callback and the IOMMU may take their own
+ * locks) and keeps the record alive with its `revoking` count, which
+ * dax_unpin() waits for.  Lock order: a file's layout lock -> dax_lock.
  */
 #include <fs/dax.h>
 #include "dax_int.h"
 #include <drivers/dma.h>
 #include <drivers/pmem.h>
+#include <drivers/iommu.h>
 #include <arch/x86_64/paging.h>
 #include <arch/x86_64/irq.h>
 #include <arch/x86_64/percpu.h>
@@ -75,8 +90,15 @@ struct dax_pin {
 	uint64_t since;
 	char holder[NAME_LEN];
 	char detail[DETAIL_LEN];
-	uint64_t unpinned[];			/* atomic: bit i set once page i's pin
-						 * was dropped by dax_unpin_dma() */
+	/* The lease (dax.h).  dax_lock: set before the record is listed, or
+	 * by dax_pin_set_lease() under the lock; read under it. */
+	enum dax_lease lease;
+	void (*revoke_fn)(struct dax_pin *pin, void *ctx);
+	void *revoke_ctx;
+	bool revoked;				/* dax_lock to set (once); atomic reads */
+	int revoking;				/* atomic: revokes running (dax_unpin waits) */
+	uint64_t unpinned[];			/* atomic: bit i set by whoever drops
+						 * page i's pin (claim_page: once) */
 };
 
 #define WORD_BITS	64
@@ -84,6 +106,8 @@ struct dax_pin {
 
 /* The test-only unsafe switch (dax.h); a filesystem's allocator may obey it too. */
 bool dax_unsafe_no_wait;
+/* Test-only: revoke leases without the IOMMU (dax.h). */
+bool dax_revoke_without_iommu;
 
 spinlock_t dax_lock = SPINLOCK_INIT("dax");
 static struct list_node mappings = LIST_INIT(mappings);	/* dax_lock */
@@ -98,6 +122,37 @@ static void put_mapping(struct dax_mapping *m);
 void dax_get_stats(struct dax_stats *st)
 {
 	*st = stats;
+}
+
+/* ---------------------------------------------------------------- leases */
+
+static const char *const lease_names[DAX_LEASE_MODES] = {
+	[DAX_LEASE_WAIT] = "wait", [DAX_LEASE_FAIL] = "fail", [DAX_LEASE_REVOKE] = "revoke",
+};
+
+int dax_lease_check(int mode)
+{
+	if (mode < 0 || mode >= DAX_LEASE_MODES)
+		return -EINVAL;
+	if (mode == DAX_LEASE_REVOKE && !iommu_enabled() && !dax_revoke_without_iommu)
+		return -EOPNOTSUPP;	/* nothing could stop a late device write */
+	return 0;
+}
+
+const char *dax_lease_name(int mode)
+{
+	return mode >= 0 && mode < DAX_LEASE_MODES ? lease_names[mode] : "?";
+}
+
+int dax_lease_parse(const char *name, enum dax_lease *mode)
+{
+	for (int m = 0; m < DAX_LEASE_MODES; m++) {
+		if (!strcmp(name, lease_names[m])) {
+			*mode = (enum dax_lease)m;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 
@@ -498,21 +553,48 @@ static int check_in_size(struct dax_file f, uint64_t off, uint64_t len)
 struct dax_pin *dax_pin_file(struct dax_file f, uint64_t off, uint64_t len,
 			     unsigned flags, const char *holder, int *err)
 {
+	return dax_pin_file_lease(f, off, len, flags, NULL, holder, err);
+}
+
+/* Give p the lease req asks for (NULL: wait).  Caller holds dax_lock, or
+ * p is not listed yet. */
+static void set_lease(struct dax_pin *p, const struct dax_lease_req *req)
+{
+	p->lease = req ? req->mode : DAX_LEASE_WAIT;
+	p->revoke_fn = req ? req->revoke : NULL;
+	p->revoke_ctx = req ? req->ctx : NULL;
+}
+
+struct dax_pin *dax_pin_file_lease(struct dax_file f, uint64_t off, uint64_t len,
+				   unsigned flags, const struct dax_lease_req *lease,
+				   const char *holder, int *err)
+{
 	bool write = flags & DAX_PIN_WRITE;
 	struct pmem_page **pages;
 	struct rwsem *layout;
-	struct dax_pin *p = NULL;
+	struct dax_pin *p;
 	unsigned n, i = 0;
 
 	if (!file_ok(f) || len == 0 || off + len < off) {
 		*err = -EINVAL;
 		return NULL;
 	}
+	if (lease && (*err = dax_lease_check(lease->mode)))
+		return NULL;
 	n = (unsigned)(ALIGN_UP(off + len, PAGE_SIZE) / PAGE_SIZE - off / PAGE_SIZE);
-	if (!(pages = kmalloc(n * sizeof(*pages)))) {
+	pages = kmalloc(n * sizeof(*pages));
+	p = pages ? new_pin(n, pages, holder) : NULL;
+	if (!p) {
+		kfree(pages);
 		*err = -ENOMEM;
 		return NULL;
 	}
+	p->ino = f.ops->ino(f.priv);
+	p->off = ALIGN_DOWN(off, PAGE_SIZE);
+	p->own_pages = true;
+	set_lease(p, lease);
+	f.ops->grab(f.priv);		/* not under the layout lock (dax.h) */
+	p->file = f;
 	layout = layout_of(f);
 	/* Allocation may change the block map: hold the lock for write then. */
 	if (write)
@@ -521,27 +603,37 @@ struct dax_pin *dax_pin_file(struct dax_file f, uint64_t off, uint64_t len,
 		down_read(layout);
 	*err = flags & DAX_PIN_IN_SIZE ? check_in_size(f, off, len) : 0;
 	if (!*err)
-		i = pin_range(f, ALIGN_DOWN(off, PAGE_SIZE), n, write, pages, err);
+		i = pin_range(f, p->off, n, write, pages, err);
+	if (i == n)
+		publish(p);	/* lease and all, before the lock goes: a layout
+				 * change sees these pins only with their record */
 	if (write)
 		up_write(layout);
 	else
 		up_read(layout);
-	if (i == n && !(p = new_pin(n, pages, holder)))
-		*err = -ENOMEM;
-	if (!p)
-		goto out_unpin;
-	f.ops->grab(f.priv);
-	p->file = f;
-	p->ino = f.ops->ino(f.priv);
-	p->off = ALIGN_DOWN(off, PAGE_SIZE);
-	p->own_pages = true;
-	publish(p);
-	return p;
-out_unpin:
+	if (i == n)
+		return p;
 	while (i--)
 		pmem_unpin_page(pages[i]);
+	f.ops->put(f.priv);
 	kfree(pages);
+	kfree(p);
 	return NULL;
+}
+
+int dax_pin_set_lease(struct dax_pin *p, const struct dax_lease_req *lease)
+{
+	int err = lease ? dax_lease_check(lease->mode) : 0;
+
+	if (err)
+		return err;
+	spin_lock(&dax_lock);
+	if (p->revoked)
+		err = -EINVAL;
+	else
+		set_lease(p, lease);
+	spin_unlock(&dax_lock);
+	return err;
 }
 
 /* Was page k of p unpinned by dax_unpin_dma()?  Any context. */
@@ -551,19 +643,35 @@ static bool page_unpinned(const struct dax_pin *p, unsigned k)
 	       (1ULL << (k % WORD_BITS));
 }
 
+/* Set page k's bit; true if this call set it (and so owns the unpin). */
+static bool claim_page(struct dax_pin *p, unsigned k)
+{
+	uint64_t bit = 1ULL << (k % WORD_BITS);
+
+	return !(__atomic_fetch_or(&p->unpinned[k / WORD_BITS], bit, __ATOMIC_ACQ_REL) & bit);
+}
+
+bool dax_pin_drop_page(struct dax_pin *p, unsigned k)
+{
+	if (!p || k >= p->n || !claim_page(p, k))
+		return false;
+	pmem_unpin_page(p->pages[k]);	/* the last unpin wakes a layout wait */
+	return true;
+}
+
 int dax_unpin_dma(struct dax_pin *p, uint64_t i, uint64_t len, const struct dma_desc *d)
 {
 	uint64_t first = i / PAGE_SIZE, last = (i + len - 1) / PAGE_SIZE;
 
 	if (!p || !d || len == 0 || i + len < i || last >= p->n)
 		return -EINVAL;
+	if (__atomic_load_n(&p->revoked, __ATOMIC_ACQUIRE))
+		return 0;		/* the revoke dropped them: the device cannot reach them */
 	if (!dma_unpin_check(d, p->holder))
 		return -EBUSY;		/* the device may still write them: keep the pins */
 	for (uint64_t k = first; k <= last; k++) {
-		uint64_t bit = 1ULL << (k % WORD_BITS);
-
-		if (__atomic_fetch_or(&p->unpinned[k / WORD_BITS], bit, __ATOMIC_ACQ_REL) & bit)
-			continue;		/* another descriptor's done() dropped it */
+		if (!claim_page(p, (unsigned)k))
+			continue;		/* another done(), or a revoke, dropped it */
 		pmem_unpin_page(p->pages[k]);	/* the last unpin wakes a layout wait */
 		STAT_INC(dma_unpins);
 	}
@@ -575,14 +683,12 @@ void dax_unpin(struct dax_pin *p)
 	spin_lock(&dax_lock);
 	list_del(&p->node);
 	spin_unlock(&dax_lock);
-	for (unsigned w = 0; !p->borrowed && w < UNPINNED_WORDS(p->n); w++) {
-		uint64_t gone = __atomic_load_n(&p->unpinned[w], __ATOMIC_ACQUIRE);
-		unsigned end = MIN(p->n, (w + 1) * WORD_BITS);
-
-		for (unsigned k = w * WORD_BITS; k < end; k++)
-			if (!(gone & (1ULL << (k % WORD_BITS))))
-				pmem_unpin_page(p->pages[k]);	/* the last unpin wakes a layout wait */
-	}
+	/* A revoke that took the record before it left the list ends first. */
+	wait_var_event(&p->revoking, __atomic_load_n(&p->revoking, __ATOMIC_ACQUIRE) == 0);
+	/* Borrowed pins are pin_user_pages()'s: their holder drops them (with
+	 * dax_pin_drop_page() under a lease).  The others, once each. */
+	for (unsigned k = 0; !p->borrowed && k < p->n; k++)
+		dax_pin_drop_page(p, k);		/* the last unpin wakes a layout wait */
 	if (p->file.ops)
 		p->file.ops->put(p->file.priv);	/* may free an unlinked file, now idle */
 	if (p->own_pages)
@@ -632,33 +738,135 @@ uint64_t dax_pin_ino(const struct dax_pin *p) { return p->ino; }
 uint64_t dax_pin_offset(const struct dax_pin *p) { return p->off; }
 unsigned dax_pin_npages(const struct dax_pin *p) { return p->n; }
 uint64_t dax_pin_since(const struct dax_pin *p) { return p->since; }
+enum dax_lease dax_pin_lease(const struct dax_pin *p) { return p->lease; }
+bool dax_pin_revoked(const struct dax_pin *p) { return __atomic_load_n(&p->revoked, __ATOMIC_ACQUIRE); }
 
 /* ---------------------------------------------------------- layout break */
 
-/* The first pinned page backing [off, off+len) of f, or NULL.  Caller
- * holds the layout lock; only this range is looked at. */
-static struct pmem_page *find_pinned(struct dax_file f, uint64_t off, uint64_t len,
-				     uint64_t *at)
+/* How the pins on the pages of a range stand (scan_range()). */
+struct scan {
+	bool fail;			/* a page held by a fail lease */
+	struct pmem_page *wait_pg;	/* the first page with a wait pin... */
+	uint64_t wait_at;		/* ...at this file offset */
+	bool wait_mixed;		/* ...that revoke leases hold too */
+	struct pmem_page *revoke_pg;	/* the first page a revoke lease holds */
+	uint64_t revoke_at;
+};
+
+/* Does record p hold a pin of its own on page k?  Wait records made by
+ * dax_pin_record() cannot say (their holder unpins without telling them). */
+static bool live_entry(const struct dax_pin *p, unsigned k)
+{
+	return !__atomic_load_n(&p->revoked, __ATOMIC_ACQUIRE) &&
+	       ((p->borrowed && p->lease == DAX_LEASE_WAIT) || !page_unpinned(p, k));
+}
+
+/* Note pinned page pg at file offset at in sc.  Takes dax_lock. */
+static void classify(struct pmem_page *pg, uint64_t at, struct scan *sc)
+{
+	unsigned revokes = 0;
+	struct dax_pin *p;
+
+	spin_lock(&dax_lock);
+	list_for_each_entry(p, &pins, node) {
+		if (p->lease == DAX_LEASE_WAIT)
+			continue;
+		for (unsigned k = 0; k < p->n; k++) {
+			if (p->pages[k] != pg || !live_entry(p, k))
+				continue;
+			if (p->lease == DAX_LEASE_FAIL)
+				sc->fail = true;
+			else
+				revokes++;
+		}
+	}
+	/* Read after the records: a pin counted above is in this count too. */
+	uint32_t n = pmem_page_pins(pg);
+	spin_unlock(&dax_lock);
+	if (n > revokes && !sc->wait_pg) {
+		sc->wait_pg = pg;
+		sc->wait_at = at;
+		sc->wait_mixed = revokes > 0;
+	}
+	if (revokes && !sc->revoke_pg) {
+		sc->revoke_pg = pg;
+		sc->revoke_at = at;
+	}
+}
+
+/* Look at every pinned page backing [off, off+len) of f (only there).
+ * Caller holds the layout lock.  Stops at the first fail lease. */
+static void scan_range(struct dax_file f, uint64_t off, uint64_t len, struct scan *sc)
 {
 	uint64_t end = off + len < off ? UINT64_MAX : off + len;
 
-	for (uint64_t o = ALIGN_DOWN(off, PAGE_SIZE); o < end;) {
+	memset(sc, 0, sizeof(*sc));
+	for (uint64_t o = ALIGN_DOWN(off, PAGE_SIZE); o < end && !sc->fail;) {
 		struct dax_extent ext;
 		if (f.ops->map(f.priv, o, false, &ext) || ext.len == 0)
 			break;				/* past the end of the file */
 		uint64_t span = MIN(ext.len, end - o);
-		if (!ext.hole) {
-			for (uint64_t b = 0; b < span; b += PAGE_SIZE) {
-				struct pmem_page *pg = pmem_phys_to_page(ext.phys + b);
-				if (pg && pmem_page_pins(pg)) {
-					*at = o + b;
-					return pg;
-				}
-			}
+		for (uint64_t b = 0; !ext.hole && b < span && !sc->fail; b += PAGE_SIZE) {
+			struct pmem_page *pg = pmem_phys_to_page(ext.phys + b);
+			if (pg && pmem_page_pins(pg))
+				classify(pg, o + b, sc);
 		}
 		o += ALIGN_UP(span, PAGE_SIZE);
 	}
-	return NULL;
+}
+
+/*
+ * Revoke record p (taken by the caller: revoked set, revoking counted):
+ * no device reaches its pages any more, the holder is told, its page pins
+ * go.  Caller holds f's layout lock for write, not dax_lock.
+ */
+static void revoke_one(struct dax_file f, struct dax_pin *p)
+{
+	uint64_t ino = f.ops->ino(f.priv);
+	unsigned ranges = 0;
+	char what[32];
+
+	snprintf(what, sizeof(what), "ino %lu", p->ino ? p->ino : ino);
+	for (unsigned k = 0; k < p->n; k++)
+		ranges += iommu_revoke_phys(pmem_page_to_phys(p->pages[k]), PAGE_SIZE, what,
+					    p->off + (uint64_t)k * PAGE_SIZE);
+	if (p->revoke_fn)
+		p->revoke_fn(p, p->revoke_ctx);
+	for (unsigned k = 0; k < p->n; k++)
+		dax_pin_drop_page(p, k);	/* the holder's own drop is now a no-op */
+	STAT_INC(lease_revokes);
+	kprintf("dax: layout change of inode %lu revoked the pin of %s%s%s (%u pages, %u IOMMU ranges)\n",
+		ino, p->holder, p->detail[0] ? ": " : "", p->detail, p->n, ranges);
+}
+
+/* Revoke every revoke lease with a pin on pg, one at a time.  Caller
+ * holds f's layout lock for write. */
+static void revoke_holders(struct dax_file f, struct pmem_page *pg)
+{
+	for (;;) {
+		struct dax_pin *p, *found = NULL;
+
+		spin_lock(&dax_lock);
+		list_for_each_entry(p, &pins, node) {
+			if (p->lease != DAX_LEASE_REVOKE || p->revoked)
+				continue;
+			for (unsigned k = 0; k < p->n && !found; k++)
+				if (p->pages[k] == pg && live_entry(p, k))
+					found = p;
+			if (found)
+				break;
+		}
+		if (found) {
+			__atomic_store_n(&found->revoked, true, __ATOMIC_RELEASE);
+			__atomic_add_fetch(&found->revoking, 1, __ATOMIC_ACQ_REL);
+		}
+		spin_unlock(&dax_lock);
+		if (!found)
+			return;
+		revoke_one(f, found);
+		if (__atomic_sub_fetch(&found->revoking, 1, __ATOMIC_ACQ_REL) == 0)
+			wake_up_var(&found->revoking);	/* a dax_unpin() may wait */
+	}
 }
 
 struct report_ctx {
@@ -671,28 +879,44 @@ static void report_pin(const struct dax_pin *p, void *arg)
 	struct report_ctx *r = arg;
 
 	for (unsigned i = 0; i < p->n; i++) {
-		if (p->pages[i] != r->page || (!p->borrowed && page_unpinned(p, i)))
+		if (p->pages[i] != r->page || !live_entry(p, i))
 			continue;
-		kprintf("dax:   held by %s%s%s (inode %lu, offset %#lx, %u pages) for %lu ms\n",
+		kprintf("dax:   held by %s%s%s (inode %lu, offset %#lx, %u pages%s%s) for %lu ms\n",
 			p->holder, p->detail[0] ? ": " : "", p->detail, p->ino, p->off, p->n,
+			p->lease ? ", lease=" : "", p->lease ? dax_lease_name(p->lease) : "",
 			(r->now - p->since) / 1000000);
 		return;
 	}
 }
 
-/* dax.h.  The loop's order matters: pins, then the interrupt, then time. */
+/* A page that a wait pin and a revoke lease both hold never goes idle
+ * while the lease lasts: its wait is a poll at this period instead. */
+#define LEASE_POLL_NS	(10ULL * 1000 * 1000)
+
+/* dax.h.  The loop's order matters: leases that fail, pins to wait for,
+ * then the interrupt, then time; revoke leases only when nothing waits. */
 int dax_break_layout(struct dax_file f, uint64_t off, uint64_t len, const struct dax_wait *w)
 {
 	struct rwsem *layout = layout_of(f);
-	uint64_t start = time_ns(), at = 0;
+	uint64_t start = time_ns();
 	bool intr = !(w && (w->flags & DAX_WAIT_NOINTR));
 	bool reported = false;
 	struct pmem_page *pg;
+	struct scan sc;
 
 	STAT_INC(layout_breaks);
 	for (;;) {
 		dax_unmap_range(f, off, len);
-		pg = find_pinned(f, off, len, &at);
+		scan_range(f, off, len, &sc);
+		if (sc.fail) {
+			STAT_INC(lease_fails);
+			return -ETXTBSY;		/* nothing changed */
+		}
+		if (sc.revoke_pg && (!sc.wait_pg || dax_unsafe_no_wait)) {
+			revoke_holders(f, sc.revoke_pg);
+			continue;			/* and look again */
+		}
+		pg = sc.wait_pg;
 		if (!pg || dax_unsafe_no_wait)
 			break;
 		if (w && (w->flags & DAX_WAIT_NONE))
@@ -710,12 +934,14 @@ int dax_break_layout(struct dax_file f, uint64_t off, uint64_t len, const struct
 		if (!reported && now - start >= DAX_REPORT_AFTER_NS) {
 			struct report_ctx r = { pg, now };
 			kprintf("dax: layout change of inode %lu waits %lu ms for pinned page at offset %#lx\n",
-				f.ops->ino(f.priv), (now - start) / 1000000, at);
+				f.ops->ino(f.priv), (now - start) / 1000000, sc.wait_at);
 			dax_for_each_pin(report_pin, &r);
 			reported = true;
 		}
 		if (!reported && (wait_ns == 0 || wait_ns > DAX_REPORT_AFTER_NS))
 			wait_ns = DAX_REPORT_AFTER_NS;	/* wake up to report the holders */
+		if (sc.wait_mixed && (wait_ns == 0 || wait_ns > LEASE_POLL_NS))
+			wait_ns = LEASE_POLL_NS;
 		STAT_INC(layout_waits);
 		up_write(layout);
 		/* Its result does not matter: the next round looks at the pins,

@@ -13,6 +13,16 @@
  * which the engine driver calls exactly once, when the device is certainly
  * done with the page (the descriptor completed, failed, timed out or was
  * cancelled), and never earlier.  Here that callback is page_done().
+ *
+ * Leases (include/fs/dax.h enum dax_lease): every pin of a job carries the
+ * job's lease.  wait: a truncate of either file waits for the chunk or
+ * command in flight.  fail: it fails with -ETXTBSY and the copy goes on.
+ * revoke: the truncate revokes the pin and goes on; job_revoked() (the
+ * pin's revoke callback) marks the job revoked and cancels the chunk's
+ * descriptors still queued, and the job ends with -ECANCELED after what is
+ * in flight has finished.  Submission and revocation are serialised by the
+ * job's sub_lock, so no descriptor of a revoked pin reaches a device
+ * after the revoke: the submitter looks at the revoked mark under the lock.
  */
 #include <fs/dmafile.h>
 #include <fs/dax.h>
@@ -45,6 +55,16 @@ struct job {
 	bool to_file;			/* device -> file */
 	uint64_t dev_off, file_off;
 	struct completion finished;
+	/* leases */
+	enum dax_lease lease;		/* for every pin the job takes */
+	struct job_side {
+		struct job *j;
+		const char *path;	/* info.src or info.dst */
+	} side[2];			/* the revoke callbacks' contexts: 0 src, 1 dst */
+	struct mutex sub_lock;		/* submitting vs revoking; guards: */
+	const char *revoked;		/* sub_lock: the file whose pin was revoked */
+	struct dma_engine *e;		/* sub_lock: the edu chunk in flight */
+	struct chunk *chunk;		/* sub_lock: (file to file copies) */
 };
 
 static spinlock_t job_lock = SPINLOCK_INIT("dma_jobs");
@@ -81,6 +101,60 @@ static void page_done(struct dma_desc *d, int status)
 		complete(&c->all_done);
 }
 
+/*
+ * A layout change revoked one of the job's pins (the revoke callback,
+ * include/fs/dax.h: the truncating thread, its layout lock held): no device
+ * reaches those pages any more.  Mark the job, and take back the chunk's
+ * descriptors still queued (their done() comes here, -ECANCELED); the one
+ * on the device finishes its step, its late writes blocked by the IOMMU.
+ */
+static void job_revoked(struct dax_pin *pin, void *ctx)
+{
+	struct job_side *s = ctx;
+	struct job *j = s->j;
+
+	(void)pin;
+	mutex_lock(&j->sub_lock);
+	if (!j->revoked)
+		__atomic_store_n(&j->revoked, s->path, __ATOMIC_RELEASE);
+	if (j->chunk && j->e) {
+		for (unsigned k = 0; k < CHUNK_PAGES; k++)
+			if (dma_desc_owned(&j->chunk->desc[k]))
+				dma_cancel(j->e, &j->chunk->desc[k]);
+	}
+	mutex_unlock(&j->sub_lock);
+}
+
+/* The lease for side @s (0 source, 1 destination) of job @j. */
+static const struct dax_lease_req *job_lease(struct job *j, unsigned s, struct dax_lease_req *req)
+{
+	req->mode = j->lease;
+	req->revoke = job_revoked;
+	req->ctx = &j->side[s];
+	return req;
+}
+
+/* Has a pin of @j been revoked?  Caller holds sub_lock. */
+static bool job_is_revoked(struct job *j)
+{
+	return j->revoked != NULL;
+}
+
+/* The job's end, on the console: copied, revoked, or failed. */
+static void job_report(struct job *j, uint64_t done, int err)
+{
+	if (err == -ECANCELED && j->revoked) {
+		kprintf("dma cp: %s: revoked by a layout change after %lu bytes (%s)\n",
+			j->revoked, done, strerror(err));
+		return;
+	}
+	kprintf("dma job %u: %s %lu bytes %s -> %s in %lu ms%s%s\n", j->info.id,
+		err ? "failed after" : "copied", done, j->info.src, j->info.dst,
+		(j->info.finished_ns - j->info.started_ns) / 1000000,
+		err ? ": " : "", err == -ESTALE ? "the destination was truncated under the copy" :
+		err ? strerror(err) : "");
+}
+
 static void job_update(struct job *j, uint64_t done, int error, bool over)
 {
 	spin_lock(&job_lock);
@@ -97,17 +171,20 @@ static int copy_chunk(struct job *j, struct dma_engine *e, struct chunk *c,
 		      uint64_t off, uint64_t len)
 {
 	char detail[DETAIL_LEN];
+	struct dax_lease_req lease;
 	struct dax_pin *ps, *pd;
 	unsigned n = 0;
 	int err;
 
-	ps = dax_pin_file(hfs_dax_file(j->src), off, len, 0, "dma-cp (source)", &err);
+	ps = dax_pin_file_lease(hfs_dax_file(j->src), off, len, 0, job_lease(j, 0, &lease),
+				"dma-cp (source)", &err);
 	if (!ps)
 		return err == -ENODATA ? 0 : err;	/* a hole: the copy reads zeros */
 	/* The destination was sized at the start: a chunk past its end now
 	 * means it was truncated under the copy, which then stops (-ESTALE)
 	 * instead of allocating blocks past the new end of file. */
-	pd = dax_pin_file(hfs_dax_file(j->dst), off, len, DAX_PIN_WRITE | DAX_PIN_IN_SIZE, "dma-cp", &err);
+	pd = dax_pin_file_lease(hfs_dax_file(j->dst), off, len, DAX_PIN_WRITE | DAX_PIN_IN_SIZE,
+				job_lease(j, 1, &lease), "dma-cp", &err);
 	if (!pd) {
 		dax_unpin(ps);
 		return err;
@@ -130,9 +207,13 @@ static int copy_chunk(struct job *j, struct dma_engine *e, struct chunk *c,
 		d->done = page_done;
 		d->cookie = c;
 	}
+	mutex_lock(&j->sub_lock);
+	j->e = e;
+	j->chunk = c;
 	for (; n < pages; n++) {
 		struct dma_desc *d = &c->desc[n];
-		if ((err = dma_submit(e, d))) {
+		err = job_is_revoked(j) ? -ECANCELED : dma_submit(e, d);
+		if (err) {
 			/*
 			 * End descriptors n.. (never submitted) here: no engine
 			 * owns them, so their pages are unpinned at once.  Not
@@ -151,8 +232,12 @@ static int copy_chunk(struct job *j, struct dma_engine *e, struct chunk *c,
 			dax_pin_set_detail(ps, detail);
 		}
 	}
+	mutex_unlock(&j->sub_lock);
 	complete_all(&j->started);
 	wait_for_completion(&c->all_done);
+	mutex_lock(&j->sub_lock);
+	j->chunk = NULL;		/* no descriptor of it is owned any more */
+	mutex_unlock(&j->sub_lock);
 	/* Every page was unpinned by its descriptor's done(): drop the
 	 * records and the file references. */
 	dax_unpin(pd);
@@ -179,6 +264,8 @@ static void job_thread(void *arg)
 			break;
 		}
 		err = copy_chunk(j, e, c, done, len);
+		if (__atomic_load_n(&j->revoked, __ATOMIC_ACQUIRE))
+			err = -ECANCELED;	/* the chunk does not count, whatever reached it */
 		if (!err)
 			done += len;
 		job_update(j, done, err, false);
@@ -190,11 +277,7 @@ static void job_thread(void *arg)
 	file_put(j->dstf);
 	job_update(j, done, err, true);
 	complete_all(&j->started);
-	kprintf("dma job %u: %s %lu bytes %s -> %s in %lu ms%s%s\n", j->info.id,
-		err ? "failed after" : "copied", done, j->info.src, j->info.dst,
-		(j->info.finished_ns - j->info.started_ns) / 1000000,
-		err ? ": " : "", err == -ESTALE ? "the destination was truncated under the copy" :
-		err ? strerror(err) : "");
+	job_report(j, done, err);
 	complete_all(&j->finished);
 }
 
@@ -211,6 +294,13 @@ static struct job *job_alloc(void)
 			j->used = true;
 			j->stop = false;
 			j->bd = NULL;
+			j->lease = DAX_LEASE_WAIT;
+			j->revoked = NULL;
+			j->chunk = NULL;
+			j->e = NULL;
+			j->side[0] = (struct job_side){ j, j->info.src };
+			j->side[1] = (struct job_side){ j, j->info.dst };
+			mutex_init(&j->sub_lock, "dma_job");
 			j->info.id = ++next_id;
 			break;
 		}
@@ -254,17 +344,26 @@ static int job_start(struct job *j, const char *name, void (*fn)(void *), bool w
 
 int dma_file_copy(const char *src, const char *dst, bool wait, int *result)
 {
+	return dma_file_copy_lease(src, dst, DAX_LEASE_WAIT, wait, result);
+}
+
+int dma_file_copy_lease(const char *src, const char *dst, enum dax_lease lease, bool wait,
+			int *result)
+{
 	struct hfs_stat st;
 	struct file *sf, *df;
 	struct job *j;
 	int err;
 
+	if ((err = dax_lease_check(lease)))
+		return err;
 	if (!vfs_mounted())
 		return -ENODEV;
 	if (dma_engine_count() == 0)
 		return -ENODEV;
 	if (!(j = job_alloc()))
 		return -EAGAIN;
+	j->lease = lease;
 	strlcpy(j->info.src, src, sizeof(j->info.src));
 	strlcpy(j->info.dst, dst, sizeof(j->info.dst));
 	completion_init(&j->finished);
@@ -450,17 +549,19 @@ static int blk_start(struct job *j, struct blk_cmd *c, uint64_t fo, uint64_t dev
 	struct blkdev *bd = j->bd;
 	struct hfs_inode *ip = j->to_file ? j->dst : j->src;
 	char detail[DETAIL_LEN];
+	struct dax_lease_req lease;
 	int err;
 
 	*taken = n;
-	c->pin = dax_pin_file(hfs_dax_file(ip), fo, n,
-			      j->to_file ? DAX_PIN_WRITE | DAX_PIN_IN_SIZE : 0,
-			      j->to_file ? "dma-cp (from NVMe)" : "dma-cp (to NVMe)", &err);
+	job_lease(j, j->to_file ? 1 : 0, &lease);
+	c->pin = dax_pin_file_lease(hfs_dax_file(ip), fo, n,
+				    j->to_file ? DAX_PIN_WRITE | DAX_PIN_IN_SIZE : 0, &lease,
+				    j->to_file ? "dma-cp (from NVMe)" : "dma-cp (to NVMe)", &err);
 	if (!c->pin && err == -ENODATA && !j->to_file) {
 		/* A hole somewhere in the range: its first page piece alone. */
 		n = MIN(n, PAGE - fo % PAGE);
 		*taken = n;
-		c->pin = dax_pin_file(hfs_dax_file(ip), fo, n, 0, "dma-cp (to NVMe)", &err);
+		c->pin = dax_pin_file_lease(hfs_dax_file(ip), fo, n, 0, &lease, "dma-cp (to NVMe)", &err);
 		if (!c->pin && err == -ENODATA) {
 			c->status = blk_write_zeros(bd, dev_off, n);
 			c->state = CMD_DONE;	/* nothing in flight: reaped at once */
@@ -482,7 +583,12 @@ static int blk_start(struct job *j, struct blk_cmd *c, uint64_t fo, uint64_t dev
 	c->rq.done = blk_cmd_done;
 	c->rq.cookie = c;
 	c->state = CMD_BUSY;
-	if ((err = bd->ops->submit(bd, &c->rq))) {
+	/* Under sub_lock: a revoke either came first (nothing submitted) or
+	 * comes after the device has the command (the IOMMU cuts it off). */
+	mutex_lock(&j->sub_lock);
+	err = job_is_revoked(j) ? -ECANCELED : bd->ops->submit(bd, &c->rq);
+	mutex_unlock(&j->sub_lock);
+	if (err) {
 		c->state = CMD_FREE;
 		dax_unpin(c->pin);	/* never accepted: the device never saw the pages */
 		c->pin = NULL;
@@ -520,6 +626,10 @@ static void blk_job_thread(void *arg)
 				err = -EINTR;
 				break;
 			}
+			if (__atomic_load_n(&j->revoked, __ATOMIC_ACQUIRE)) {
+				err = -ECANCELED;
+				break;
+			}
 			n = MIN(n, j->bd->max_io);
 			if (n > bs)
 				n -= n % bs;
@@ -549,17 +659,15 @@ static void blk_job_thread(void *arg)
 		}
 		job_update(j, done, 0, false);
 	}
+	if (__atomic_load_n(&j->revoked, __ATOMIC_ACQUIRE))
+		err = -ECANCELED;		/* whatever the commands in flight said */
 	if (!err)
 		err = j->to_file ? hfs_fsync(j->dst) : j->bd->ops->flush ? j->bd->ops->flush(j->bd) : 0;
 	kfree(b);
 	file_put(j->to_file ? j->dstf : j->srcf);
 	job_update(j, done, err, true);
 	complete_all(&j->started);
-	kprintf("dma job %u: %s %lu bytes %s -> %s in %lu ms%s%s\n", j->info.id,
-		err ? "failed after" : "copied", done, j->info.src, j->info.dst,
-		(j->info.finished_ns - j->info.started_ns) / 1000000,
-		err ? ": " : "", err == -ESTALE ? "the destination was truncated under the copy" :
-		err ? strerror(err) : "");
+	job_report(j, done, err);
 	complete_all(&j->finished);
 }
 
@@ -589,6 +697,8 @@ int dma_blk_copy(const char *src, const char *dst, const struct dma_blk_range *r
 	struct job *j;
 	int err;
 
+	if ((err = dax_lease_check(r->lease)))
+		return err;
 	if (!bd && !(bd = dma_blkdev(dst)))
 		return -ENODEV;
 	if (dma_blkdev(file))
@@ -636,6 +746,7 @@ int dma_blk_copy(const char *src, const char *dst, const struct dma_blk_range *r
 		return err;
 	}
 	j->bd = bd;
+	j->lease = r->lease;
 	j->to_file = to_file;
 	j->dev_off = r->dev_off;
 	j->file_off = r->file_off;

@@ -1,6 +1,8 @@
 /*
  * cmd_dax.c - the shell command on the DAX layer's pins:
- *   pins [PATH]          pinned pages: holder, file, offset, pages, age
+ *   pins [PATH]          pinned pages: holder, file, offset, pages, age,
+ *                        lease mode (wait/fail/revoke; "revoked" for a
+ *                        revoked pin its holder still holds)
  * (DMA into files, `dma cp` and `dma jobs`, is in cmd_dma.c with the
  * rest of the `dma` command.)
  */
@@ -24,9 +26,10 @@ static void show_pin(const struct dax_pin *p, void *arg)
 
 	if (c->ino && dax_pin_ino(p) != c->ino)
 		return;
-	shell_printf("%-18s inode %-6lu offset %#-10lx %4u pages  %6lu ms  %s\n",
+	shell_printf("%-18s inode %-6lu offset %#-10lx %4u pages  %6lu ms  lease=%s%s  %s\n",
 		     dax_pin_holder(p), dax_pin_ino(p), dax_pin_offset(p), dax_pin_npages(p),
-		     (c->now - dax_pin_since(p)) / 1000000, dax_pin_detail(p));
+		     (c->now - dax_pin_since(p)) / 1000000, dax_lease_name(dax_pin_lease(p)),
+		     dax_pin_revoked(p) ? " revoked" : "", dax_pin_detail(p));
 	c->shown++;
 }
 

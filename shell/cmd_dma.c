@@ -13,6 +13,11 @@
  *                                  file (dma_blk_copy): the device itself
  *                                  DMAs into or out of the file's pages
  *   dma jobs                       copies in progress and finished
+ *   dma cp --lease=wait|fail|revoke ...
+ *                                  the pins' lease (include/fs/dax.h): a
+ *                                  truncate of a range in flight waits
+ *                                  (default), fails with ETXTBSY, or revokes
+ *                                  the copy's access (IOMMU) and goes on
  *
  * `dma copy` follows the unpin rule of include/drivers/dma.h through
  * dma_copy_sync(), which pins every pmem page of both ranges before it
@@ -183,17 +188,46 @@ static int parse_blk_opts(int argc, char **argv, struct dma_blk_range *r, bool *
 	return out;
 }
 
+/* --lease=MODE anywhere in argv: removed into *@lease.  The new argc, or
+ * a negative errno (said). */
+static int parse_lease(int argc, char **argv, enum dax_lease *lease)
+{
+	int out = 0, err;
+
+	*lease = DAX_LEASE_WAIT;
+	for (int i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "--lease=", 8)) {
+			argv[out++] = argv[i];
+			continue;
+		}
+		if (dax_lease_parse(argv[i] + 8, lease)) {
+			shell_printf("dma cp: no lease '%s': expected wait, fail or revoke\n", argv[i] + 8);
+			return -EINVAL;
+		}
+		if ((err = dax_lease_check(*lease)) == -EOPNOTSUPP) {
+			shell_printf("dma cp: --lease=revoke: %s\n", DAX_LEASE_REVOKE_NEEDS);
+			return err;
+		}
+	}
+	argv[out] = NULL;
+	return out;
+}
+
 static int dma_cmd_cp(int argc, char **argv)
 {
 	struct dma_blk_range r;
 	bool opts, background, watch, blk;
+	enum dax_lease lease;
 	int id, result = 0;
 
+	if ((argc = parse_lease(argc, argv, &lease)) < 0)
+		return argc;
 	if ((argc = parse_blk_opts(argc, argv, &r, &opts)) < 0)
 		return argc;
+	r.lease = lease;
 	background = argc == 4 && !strcmp(argv[3], "&");
 	if (argc != 3 && !background) {
-		shell_printf("usage: dma cp [-d DEVOFF] [-f FILEOFF] [-n LEN] SRC DST [&]\n");
+		shell_printf("usage: dma cp [--lease=wait|fail|revoke] [-d DEVOFF] [-f FILEOFF] [-n LEN] SRC DST [&]\n");
 		return -EINVAL;
 	}
 	blk = dma_is_blkdev(argv[1]) || dma_is_blkdev(argv[2]);
@@ -210,7 +244,7 @@ static int dma_cmd_cp(int argc, char **argv)
 	if (blk)
 		id = dma_blk_copy(argv[1], argv[2], &r, !background && !watch, &result);
 	else
-		id = dma_file_copy(argv[1], argv[2], !background && !watch, &result);
+		id = dma_file_copy_lease(argv[1], argv[2], lease, !background && !watch, &result);
 	if (id < 0 && !blk && dma_engine_count() == 0) {
 		shell_printf("dma cp: no DMA engine: %s\n", dma_why_none());
 		return id;
@@ -220,7 +254,8 @@ static int dma_cmd_cp(int argc, char **argv)
 		return id;
 	}
 	if (background)
-		shell_printf("[%d] dma cp %s %s running in the background\n", id, argv[1], argv[2]);
+		shell_printf("[%d] dma cp %s %s running in the background%s%s\n", id, argv[1], argv[2],
+			     lease ? ", lease=" : "", lease ? dax_lease_name(lease) : "");
 	return watch ? watch_job(id) : result;
 }
 
@@ -269,5 +304,5 @@ static int cmd_dma(int argc, char **argv)
 	}
 	return shell_usage_error(argv[0], "expected status, jobs, copy SRC DST LEN, or cp SRC DST [&]");
 }
-SHELL_CMD("dma", "dma status | jobs | copy SRC_PHYS DST_PHYS LEN | cp [-d DEVOFF] [-f FILEOFF] [-n LEN] SRC DST [&]",
+SHELL_CMD("dma", "dma status | jobs | copy SRC_PHYS DST_PHYS LEN | cp [--lease=wait|fail|revoke] [-d DEVOFF] [-f FILEOFF] [-n LEN] SRC DST [&]",
 	  "the DMA engines: state and counters, raw pmem-to-pmem copies, DMA on files", cmd_dma);

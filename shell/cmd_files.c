@@ -81,6 +81,10 @@ static int fail(const char *cmd, const char *path, int err)
 
 	if (err == -ENOSPC)
 		nospc_why(why, sizeof(why));
+	if (err == -ETXTBSY) {		/* dax_break_layout(): a fail lease */
+		shell_printf("%s: %s: pinned for DMA with lease=fail (%s)\n", cmd, path, strerror(err));
+		return err;
+	}
 	shell_printf("%s: %s: %s%s\n", cmd, path, strerror(err), why);
 	return err;
 }
@@ -601,7 +605,9 @@ static int cmd_truncate(int argc, char **argv)
 	shell_printf("truncated %s to %lu bytes in %lu.%03lu ms\n", path, size, us / 1000, us % 1000);
 	return 0;
 }
-SHELL_CMD("truncate", "truncate PATH SIZE", "shrink or grow a file (waits for DMA into the range)", cmd_truncate);
+SHELL_CMD("truncate", "truncate PATH SIZE",
+	  "shrink or grow a file (waits for DMA into the range, or fails if its pins have lease=fail)",
+	  cmd_truncate);
 
 static int cmd_fallocate(int argc, char **argv)
 {

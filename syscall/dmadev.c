@@ -17,9 +17,19 @@
  * close: release waits for the device).  A descriptor never accepted by
  * dma_submit() goes through xdone() too.
  *
+ * Leases (flags & HF_DMA_LEASE_MASK, include/fs/dax.h enum dax_lease):
+ * with fail or revoke the record of the pmem pages (describe()) is
+ * required and carries the lease, and those pages' pins are dropped
+ * through it (dax_pin_drop_page), so that a revoke and xdone() drop each
+ * exactly once.  A revoke (xrevoked, the record's callback) marks the
+ * transfer and takes back its queued descriptors; the result is then
+ * -ECANCELED.  The lease applies to layout changes that start once the
+ * record exists (a truncate already waiting for those pages keeps waiting).
+ *
  * Locking: struct dmadev.lock (mutex) serialises the ioctls and release of
  * one open file; a struct xfer's counters are atomics (xdone runs in
- * interrupt context), its completion is `done`.
+ * interrupt context), its completion is `done`; its sub_lock (mutex)
+ * orders submitting against revoking.
  */
 #include "sys_int.h"
 #include <uapi/holdfast/dma.h>
@@ -58,6 +68,10 @@ struct xfer {
 	uint64_t start_ns, end_ns;
 	struct completion done;
 	struct dax_pin *record;		/* who holds the pmem pages, for `pins` */
+	int *src_rec, *dst_rec;		/* page i's index in the record, or -1 */
+	enum dax_lease lease;
+	struct mutex sub_lock;		/* guards revoked against xsubmit */
+	bool revoked;			/* sub_lock (atomic reads) */
 };
 
 struct dmadev {
@@ -74,13 +88,25 @@ static void xfree(struct xfer *x)
 	kfree(x->dst_pa);
 	kfree(x->src_uses);
 	kfree(x->dst_uses);
+	kfree(x->src_rec);
+	kfree(x->dst_rec);
 	kfree(x);
 }
 
-static void drop_use(uint32_t *uses, const uint64_t *pa, unsigned i)
+/* Drop page i's pin: through the record under a lease (a revoke may have
+ * dropped it already), else directly. */
+static void drop_pin(struct xfer *x, const uint64_t *pa, const int *rec, unsigned i)
+{
+	if (x->lease != DAX_LEASE_WAIT && x->record && rec && rec[i] >= 0)
+		dax_pin_drop_page(x->record, (unsigned)rec[i]);
+	else
+		unpin_user_page(pa[i]);		/* the last unpin wakes a truncate */
+}
+
+static void drop_use(struct xfer *x, uint32_t *uses, const uint64_t *pa, const int *rec, unsigned i)
 {
 	if (__atomic_sub_fetch(&uses[i], 1, __ATOMIC_ACQ_REL) == 0)
-		unpin_user_page(pa[i]);		/* the last unpin wakes a truncate */
+		drop_pin(x, pa, rec, i);
 }
 
 /* A descriptor is over (or was never accepted): the unpin rule's place. */
@@ -94,8 +120,8 @@ static void xdone(struct dma_desc *d, int status)
 		__atomic_compare_exchange_n(&x->error, &none, status, false, __ATOMIC_ACQ_REL,
 					    __ATOMIC_ACQUIRE);
 	if (dma_unpin_check(d, DMADEV_WHO)) {
-		drop_use(x->src_uses, x->src_pa, xd->si);
-		drop_use(x->dst_uses, x->dst_pa, xd->di);
+		drop_use(x, x->src_uses, x->src_pa, x->src_rec, xd->si);
+		drop_use(x, x->dst_uses, x->dst_pa, x->dst_rec, xd->di);
 	}
 	if (__atomic_sub_fetch(&x->outstanding, 1, __ATOMIC_ACQ_REL) == 0) {
 		x->end_ns = time_ns();
@@ -108,29 +134,62 @@ static unsigned pages_of(uint64_t addr, uint64_t len)
 	return (unsigned)((ALIGN_UP(addr + len, PAGE_SIZE) - ALIGN_DOWN(addr, PAGE_SIZE)) / PAGE_SIZE);
 }
 
-/* A record of the pinned pmem pages, naming the process (best effort). */
-static void describe(struct xfer *x, const struct hf_dma_copy *rq)
+/*
+ * A layout change revoked the record (its revoke callback: the truncating
+ * thread, the file's layout lock held): no device reaches the pmem pages
+ * any more.  Mark the transfer and take back what is still queued.
+ */
+static void xrevoked(struct dax_pin *pin, void *ctx)
+{
+	struct xfer *x = ctx;
+
+	(void)pin;
+	mutex_lock(&x->sub_lock);
+	__atomic_store_n(&x->revoked, true, __ATOMIC_RELEASE);
+	for (unsigned i = 0; i < x->ndesc; i++)
+		if (dma_desc_owned(&x->desc[i].d))
+			dma_cancel(x->e, &x->desc[i].d);
+	mutex_unlock(&x->sub_lock);
+}
+
+/*
+ * A record of the pinned pmem pages, naming the process: for `pins` (best
+ * effort under the wait lease), and the carrier of any other lease (then
+ * 0 or -ENOMEM; with no pmem page at all there is nothing to lease).
+ */
+static int describe(struct xfer *x, const struct hf_dma_copy *rq)
 {
 	struct pmem_page **pages = kmalloc((x->nsrc + x->ndst) * sizeof(*pages));
+	struct dax_lease_req lease = { x->lease, xrevoked, x };
 	struct proc *p = proc_current();
 	char who[48], what[48];
 	unsigned k = 0;
+	int err = x->lease == DAX_LEASE_WAIT ? 0 : -ENOMEM;
 
-	if (!pages)
-		return;
+	x->src_rec = kmalloc(x->nsrc * sizeof(int));
+	x->dst_rec = kmalloc(x->ndst * sizeof(int));
+	if (!pages || !x->src_rec || !x->dst_rec) {
+		kfree(pages);
+		return err;
+	}
 	for (unsigned i = 0; i < x->nsrc + x->ndst; i++) {
-		uint64_t pa = i < x->nsrc ? x->src_pa[i] : x->dst_pa[i - x->nsrc];
+		bool src = i < x->nsrc;
+		uint64_t pa = src ? x->src_pa[i] : x->dst_pa[i - x->nsrc];
 		struct pmem_page *pg = pmem_phys_to_page(pa);
+		int *rec = src ? &x->src_rec[i] : &x->dst_rec[i - x->nsrc];
+
+		*rec = pg ? (int)k : -1;
 		if (pg)
 			pages[k++] = pg;
 	}
 	snprintf(who, sizeof(who), "pid %d %s", p->pid, p->name);
 	if (!(x->record = dax_pin_record(pages, k, who))) {
 		kfree(pages);
-		return;
+		return k ? err : 0;
 	}
 	snprintf(what, sizeof(what), "/dev/dma0: %u descriptors, %lu bytes", x->ndesc, rq->len);
 	dax_pin_set_detail(x->record, what);
+	return x->lease == DAX_LEASE_WAIT ? 0 : dax_pin_set_lease(x->record, &lease);
 }
 
 /* Pin both ranges and build the descriptors: a new xfer, or NULL with *err. */
@@ -140,9 +199,13 @@ static struct xfer *xprepare(const struct hf_dma_copy *rq, int *err)
 	struct xfer *x;
 
 	*err = -EINVAL;
-	if (rq->flags || !rq->len || rq->len > HF_DMA_MAX_LEN || rq->src + rq->len < rq->src ||
+	if ((rq->flags & ~HF_DMA_LEASE_MASK) || !rq->len || rq->len > HF_DMA_MAX_LEN || rq->src + rq->len < rq->src ||
 	    rq->dst + rq->len < rq->dst || rq->src + rq->len > USER_TOP ||
 	    rq->dst + rq->len > USER_TOP)
+		return NULL;
+	/* The lease: an unknown one is -EINVAL, revoke without the IOMMU
+	 * -EOPNOTSUPP, before anything is pinned. */
+	if ((*err = dax_lease_check((int)(rq->flags & HF_DMA_LEASE_MASK))))
 		return NULL;
 	*err = -ENODEV;
 	struct dma_engine *e = dma_get_engine(0);
@@ -152,6 +215,8 @@ static struct xfer *xprepare(const struct hf_dma_copy *rq, int *err)
 	if (!(x = kzalloc(sizeof(*x))))
 		return NULL;
 	x->e = e;
+	x->lease = (enum dax_lease)(rq->flags & HF_DMA_LEASE_MASK);
+	mutex_init(&x->sub_lock, "dma0_xfer");
 	x->nsrc = pages_of(rq->src, rq->len);
 	x->ndst = pages_of(rq->dst, rq->len);
 	x->src_pa = kzalloc(x->nsrc * sizeof(uint64_t));
@@ -187,8 +252,14 @@ static struct xfer *xprepare(const struct hf_dma_copy *rq, int *err)
 		done += n;
 	}
 	x->outstanding = x->ndesc;
-	describe(x, rq);
+	if ((*err = describe(x, rq)))
+		goto out_unpin_both;
 	return x;
+out_unpin_both:
+	/* Nothing submitted: every page still has its pin (a revoke cannot
+	 * have run: the lease was not set). */
+	for (unsigned i = 0; i < x->ndst; i++)
+		unpin_user_page(x->dst_pa[i]);
 out_unpin_src:
 	for (unsigned i = 0; i < x->nsrc; i++)
 		unpin_user_page(x->src_pa[i]);
@@ -200,11 +271,13 @@ out_free:
 /* Hand every descriptor to the engine; a refused one is done at once. */
 static void xsubmit(struct xfer *x)
 {
+	mutex_lock(&x->sub_lock);
 	for (unsigned i = 0; i < x->ndesc; i++) {
-		int err = dma_submit(x->e, &x->desc[i].d);
+		int err = x->revoked ? -ECANCELED : dma_submit(x->e, &x->desc[i].d);
 		if (err)
 			xdone(&x->desc[i].d, err);	/* never accepted: unpin now */
 	}
+	mutex_unlock(&x->sub_lock);
 }
 
 /* Wait for the device; an interrupt cancels what has not run (still
@@ -217,6 +290,8 @@ static int xwait(struct xfer *x, struct hf_dma_copy *rq)
 		wait_for_completion(&x->done);
 	}
 	rq->result = __atomic_load_n(&x->error, __ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&x->revoked, __ATOMIC_ACQUIRE))
+		rq->result = -ECANCELED;	/* whatever reached the pages was cut off */
 	rq->ns = x->end_ns - x->start_ns;
 	xfree(x);
 	return 0;

@@ -798,6 +798,30 @@ BOOTS += [
                      r"truncated /b to 0 bytes in [1-9]\d{2,}\.\d+ ms"),
              # the unpin rule (include/drivers/dma.h): no unpin too early
              reject=(r"dma: BUG",)),
+    # Pin leases (include/fs/dax.h): the lease suite (its revoke cases
+    # skip without the IOMMU), and at the shell a copy with --lease=fail:
+    # `pins` shows the mode, truncate and rm of the destination fail at
+    # once saying why, and the copy completes; revoke is refused while
+    # remapping is off, an unknown mode named.
+    ktap("ktest-lease", machine="q35", kernel="holdfast.elf", append="test=lease",
+         smp=2, pmem=("16M",)),
+    scenario("dma-lease-fail", machine="q35", kernel="holdfast.elf",
+             pmem=("64M",), pmem_format=True, smp=2,
+             stdin=("fallocate /big 0 16384\ndma cp --lease=fail /big /b &\npins /b\n"
+                    "truncate /b 0\nrm /b\nsleep 3000\ndma jobs\n"
+                    "dma cp --lease=revoke /big /c\ndma cp --lease=sometimes /big /c\n"
+                    "stat /b\npoweroff\n"),
+             status=STATUS_POWEROFF,
+             expect=(r"\[1\] dma cp /big /b running in the background, lease=fail",
+                     r"^dma-cp\s+inode \d+\s+offset 0\s+4 pages\s+\d+ ms\s+lease=fail\s+DMA channel edu0",
+                     r"^truncate: /b: pinned for DMA with lease=fail \(Text file busy\)$",
+                     r"^rm: /b: pinned for DMA with lease=fail \(Text file busy\)$",
+                     r"dma job 1: copied 16384 bytes",
+                     r"^dma cp: --lease=revoke: revoke needs the IOMMU \(make run IOMMU=1\)$",
+                     r"^dma cp: no lease 'sometimes': expected wait, fail or revoke$",
+                     r"^  size: 16384 "),
+             reject=(r"dma: BUG", r"dax: layout change of inode \d+ waits",
+                     r"^truncated /b")),
 ]
 
 
@@ -1845,6 +1869,26 @@ NVME_RACE = ("nvme fault hold 2000\n"
 ZERO_64K = bytes(65536)
 
 BOOTS += [
+    # The fail lease on both NVMe paths (a pin per command): device -> file
+    # and file -> device, each command held 2 s on the device; truncate
+    # fails at once saying why, the copies complete, the file keeps its size.
+    scenario("nvme-lease-fail", machine="q35", kernel="holdfast.elf",
+             pmem=("32M",), pmem_format=True, nvme=(("4M", None),),
+             stdin=("nvme fault hold 2000\n"
+                    "dma cp --lease=fail -n 64K /dev/nvme0n1 /t &\npins /t\ntruncate /t 0\n"
+                    "sleep 3000\nstat /t\n"
+                    "nvme fault hold 2000\n"
+                    "dma cp --lease=fail -d 1M /t /dev/nvme0n1 &\ntruncate /t 4096\n"
+                    "sleep 3000\nstat /t\ndma jobs\npoweroff\n"),
+             status=STATUS_POWEROFF, timeout=180,
+             expect=(r"\[1\] dma cp /dev/nvme0n1 /t running in the background, lease=fail",
+                     r"^dma-cp \(from NVMe\)\s+inode \d+\s+offset 0\s+16 pages\s+\d+ ms\s+lease=fail\s+nvme0n1 queue",
+                     r"^holdfast> truncate /t 0\ntruncate: /t: pinned for DMA with lease=fail \(Text file busy\)$",
+                     r"dma job 1: copied 65536 bytes /dev/nvme0n1 -> /t",
+                     r"^holdfast> truncate /t 4096\ntruncate: /t: pinned for DMA with lease=fail \(Text file busy\)$",
+                     r"dma job 2: copied 65536 bytes /t -> /dev/nvme0n1",
+                     r"^  size: 65536 (.|\n)*^  size: 65536 "),
+             reject=(r"dma: BUG", r"dax: layout change of inode \d+ waits", r"^truncated /t")),
     scenario("nvme-truncate-waits", machine="q35", kernel="holdfast.elf",
              pmem=("32M",), pmem_format=True, nvme=(("4M", None),),
              stdin=NVME_RACE + "poweroff\n",
@@ -1924,6 +1968,23 @@ BOOTS += [
              status=STATUS_POWEROFF,
              expect=(r"^dmatest: /dmatest.victim CORRUPTED: \d+ of 32768 bytes are not ours$",),
              reject=(r"/bin/dmatest: exit",)),
+    # /dev/dma0 with the fail lease: truncate(2) and unlink(2) get ETXTBSY
+    # at once, the file is unchanged and holds the DMA's bytes; bad lease
+    # values are EINVAL.  revoke: skipped (said) while the IOMMU is off.
+    scenario("user-dmatest-fail", machine="q35", kernel="holdfast.elf", smp=2,
+             pmem=("16M",), pmem_format=True, prepare=user_programs, timeout=300,
+             stdin="/bin/dmatest fail\n/bin/dmatest revoke\npoweroff\n",
+             status=STATUS_POWEROFF,
+             expect=(r"^dmatest: lease 3: Invalid argument as expected$",
+                     r"^dmatest: flag 0x100: Invalid argument as expected$",
+                     r"^dmatest: truncate with lease=fail: Text file busy after \d+ ms$",
+                     r"^dmatest: unlink with lease=fail: Text file busy$",
+                     r"^dmatest: DMA of 8 pages done in \d+ ms, result 0$",
+                     r"^dmatest: /dmatest.data unchanged by the truncate",
+                     r"^dmatest: lease=fail OK$",
+                     r"^dmatest: revoke: the kernel has no IOMMU on \(Not supported\): skipped$"),
+             reject=(r"/bin/dmatest: exit", r"WRONG", r"dma: BUG",
+                     r"dax: layout change of inode \d+ waits")),
 ]
 
 def mmap_no_leak(text):

@@ -12,8 +12,18 @@
  * switch (`unsafe-demo on` at the shell) the device's bytes land in it.
  *
  *   /bin/dmatest [-n PAGES] [--expect-corrupt]
+ *   /bin/dmatest fail [-n PAGES]
+ *   /bin/dmatest revoke [-n PAGES]
  *   /bin/dmatest nvme [-n PAGES] [--expect-corrupt]
  *   /bin/dmatest nvme-bad
+ *
+ * fail: the DMA is submitted with the lease HF_DMA_LEASE_FAIL: truncate(2)
+ * and unlink(2) of the file fail at once with ETXTBSY, the file keeps its
+ * size, the DMA completes (result 0) and its bytes are in the file.  Also:
+ * an unknown lease, or another flag bit, is EINVAL.
+ * revoke: with HF_DMA_LEASE_REVOKE, when the kernel has the IOMMU on (else
+ * the ioctl says EOPNOTSUPP and the mode is skipped, exit 0): the truncate
+ * returns at once, the DMA's result is -ECANCELED, the victim is intact.
  *
  * nvme: the same race with a real device, as Linux users meet it: the DMA
  * process does pread(2) with O_DIRECT from /dev/nvme0n1 into the MAP_SHARED
@@ -37,6 +47,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -92,6 +103,11 @@ static void fill_device(void)
 	printf("dmatest: filled the device with %ld KiB\n", total / 1024);
 }
 
+/* The lease dma_side() asks for (HF_DMA_LEASE_*), and the result it
+ * expects from the DMA then (0; -ECANCELED when revoked). */
+static unsigned lease_flags;
+static int lease_result;
+
 /* The DMA process: map the file, copy into it through /dev/dma0. */
 static int dma_side(int npages, int go)
 {
@@ -114,6 +130,7 @@ static int dma_side(int npages, int go)
 	rq.dst = (uintptr_t)dst;
 	rq.src = (uintptr_t)src;
 	rq.len = len;
+	rq.flags = lease_flags;
 	if (ioctl(dev, HF_DMA_SUBMIT, &rq)) {
 		printf("dmatest: HF_DMA_SUBMIT: %s\n", strerror(errno));
 		return 1;
@@ -124,9 +141,94 @@ static int dma_side(int npages, int go)
 		printf("dmatest: HF_DMA_WAIT: %s\n", strerror(errno));
 		return 1;
 	}
-	printf("dmatest: DMA of %d pages done in %lu ms, result %d\n", npages,
-	       (unsigned long)(rq.ns / 1000000), rq.result);
-	return rq.result ? 1 : 0;
+	printf("dmatest: DMA of %d pages done in %lu ms, result %d%s%s\n", npages,
+	       (unsigned long)(rq.ns / 1000000), rq.result, rq.result ? ": " : "",
+	       rq.result ? strerror(-rq.result) : "");
+	return rq.result == lease_result ? 0 : 1;
+}
+
+/* One small blocking copy between anonymous buffers with @flags: 0, or
+ * the errno the ioctl failed with. */
+static int probe_flags(unsigned flags)
+{
+	static char a[PAGE], b[PAGE];
+	struct hf_dma_copy rq = { .dst = (uintptr_t)b, .src = (uintptr_t)a, .len = 64,
+				  .flags = flags };
+	int dev = open("/dev/dma0", O_RDWR), err = 0;
+
+	if (dev < 0)
+		return errno;
+	if (ioctl(dev, HF_DMA_COPY, &rq))
+		err = errno;
+	close(dev);
+	return err;
+}
+
+/*
+ * lease=fail: a child DMAs into DATA's pages with HF_DMA_LEASE_FAIL; the
+ * truncate and the unlink of DATA fail with ETXTBSY at once; the file is
+ * unchanged by them and holds the DMA's bytes once it is over.
+ */
+static int lease_fail(int npages)
+{
+	size_t len = (size_t)npages * PAGE;
+	int pfd[2], st = 0, fail = 0, e;
+	struct stat sb;
+	char c;
+
+	e = probe_flags(HF_DMA_LEASE_MASK);		/* no such lease */
+	printf("dmatest: lease 3: %s %s\n", strerror(e), e == EINVAL ? "as expected" : "WRONG");
+	fail |= e != EINVAL;
+	e = probe_flags(0x100);				/* a bit that means nothing */
+	printf("dmatest: flag 0x100: %s %s\n", strerror(e), e == EINVAL ? "as expected" : "WRONG");
+	fail |= e != EINVAL;
+	if (write_file(DATA, 'A', len) || pipe(pfd))
+		return 1;
+	lease_flags = HF_DMA_LEASE_FAIL;
+	pid_t pid = fork();
+	if (pid < 0)
+		return 1;
+	if (pid == 0) {
+		close(pfd[0]);
+		_exit(dma_side(npages, pfd[1]));
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &c, 1) != 1) {
+		printf("dmatest: the DMA process did not start\n");
+		waitpid(pid, &st, 0);
+		return 1;
+	}
+	long t0 = now_ms();
+	int r = truncate(DATA, 0);
+	e = errno;
+	printf("dmatest: truncate with lease=fail: %s after %ld ms\n", r ? strerror(e) : "succeeded",
+	       now_ms() - t0);
+	fail |= !(r == -1 && e == ETXTBSY);
+	r = unlink(DATA);
+	e = errno;
+	printf("dmatest: unlink with lease=fail: %s\n", r ? strerror(e) : "succeeded");
+	fail |= !(r == -1 && e == ETXTBSY);
+	fail |= stat(DATA, &sb) != 0 || sb.st_size != (off_t)len;
+	waitpid(pid, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		printf("dmatest: the DMA process failed (status %#x)\n", st);
+		fail = 1;
+	}
+	char *buf = malloc(len);
+	int fd = open(DATA, O_RDONLY), bad = 0;
+	if (!buf || fd < 0 || read(fd, buf, len) != (ssize_t)len)
+		bad = 1;
+	for (size_t i = 0; !bad && i < len; i++)
+		bad = buf[i] != 'D';
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	printf("dmatest: %s %s\n", DATA, bad ? "does NOT hold the DMA's bytes" :
+	       "unchanged by the truncate: its size, and the DMA's bytes");
+	unlink(DATA);
+	fail |= bad;
+	printf("dmatest: lease=fail %s\n", fail ? "WRONG" : "OK");
+	return fail;
 }
 
 #define NVME		"/dev/nvme0n1"
@@ -328,6 +430,14 @@ static int race(const char *what, int (*side)(int npages, int go), int npages,
 	unlink(DATA);
 	if (expect_corrupt)
 		return bad ? 0 : 1;
+	if (lease_flags == HF_DMA_LEASE_REVOKE) {
+		/* Revoked: the truncate went on at once, the device was cut off. */
+		if (waited >= min_wait_ms) {
+			printf("dmatest: the truncate waited for a revocable %s\n", what);
+			return 1;
+		}
+		return bad ? 1 : 0;
+	}
 	/* Protected: the truncate must have waited for (most of) the transfer. */
 	if (waited < min_wait_ms) {
 		printf("dmatest: the truncate did not wait for the %s\n", what);
@@ -340,9 +450,16 @@ int main(int argc, char **argv)
 {
 	int npages = 8, expect_corrupt = 0, nvme = 0;
 
+	int lease = -1;
+
 	setvbuf(stdout, NULL, _IONBF, 0);
 	if (argc == 2 && !strcmp(argv[1], "nvme-bad"))
 		return nvme_bad();
+	if (argc > 1 && (!strcmp(argv[1], "fail") || !strcmp(argv[1], "revoke"))) {
+		lease = !strcmp(argv[1], "fail") ? HF_DMA_LEASE_FAIL : HF_DMA_LEASE_REVOKE;
+		argv++;
+		argc--;
+	}
 	if (argc > 1 && !strcmp(argv[1], "nvme")) {
 		nvme = 1;
 		argv++;
@@ -356,9 +473,21 @@ int main(int argc, char **argv)
 			npages = atoi(argv[++i]);
 		else {
 			fprintf(stderr, "usage: dmatest [nvme] [-n PAGES(1-256)] [--expect-corrupt] | "
-				"dmatest nvme-bad\n");
+				"dmatest fail|revoke [-n PAGES] | dmatest nvme-bad\n");
 			return 2;
 		}
+	}
+	if (lease == (int)HF_DMA_LEASE_FAIL)
+		return lease_fail(npages);
+	if (lease == (int)HF_DMA_LEASE_REVOKE) {
+		int e = probe_flags(HF_DMA_LEASE_REVOKE);
+		if (e == EOPNOTSUPP) {
+			printf("dmatest: revoke: the kernel has no IOMMU on (%s): skipped\n", strerror(e));
+			return 0;
+		}
+		lease_flags = HF_DMA_LEASE_REVOKE;
+		lease_result = -ECANCELED;
+		return race("revocable DMA", dma_side, npages, 0, 0, 100L * npages / 2);
 	}
 	if (nvme) {
 		int r = race("NVMe read", nvme_side, npages, expect_corrupt, 300000, 1000);

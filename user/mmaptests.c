@@ -497,7 +497,9 @@ static void t_dma0_errors(void)
 	rq.src = rq.dst = (uintptr_t)a;
 	CHECK(ioctl(dev, HF_DMA_COPY, &rq) == -1 && errno == EINVAL);
 	rq.len = 16;
-	rq.flags = 1;
+	rq.flags = HF_DMA_LEASE_MASK;		/* no such lease */
+	CHECK(ioctl(dev, HF_DMA_COPY, &rq) == -1 && errno == EINVAL);
+	rq.flags = 0x100;			/* a bit outside the lease */
 	CHECK(ioctl(dev, HF_DMA_COPY, &rq) == -1 && errno == EINVAL);
 	rq.flags = 0;
 	rq.src = 0x1000;			/* nothing mapped there */

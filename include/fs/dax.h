@@ -44,6 +44,16 @@
  * interruptible: Ctrl-C on the shell's command ends it with -EINTR, the
  * file unchanged (unless the caller asked for DAX_WAIT_NOINTR).
  *
+ * Leases: each pin record carries a lease mode saying what a layout change
+ * over its pages does (enum dax_lease): wait for the unpin (the default,
+ * for transient DMA), fail at once with -ETXTBSY, or, with the IOMMU on,
+ * revoke: take every device's access to the pages away
+ * (iommu_revoke_phys()), tell the holder (its revoke callback), drop the
+ * record's page pins and go on.  dax_break_layout() looks at the whole
+ * range first: a fail lease fails it; else a wait pin is waited for (and
+ * the range scanned again); only when every pinned page is held by revoke
+ * leases alone are those revoked.
+ *
  * Locking: dax_lock (a spinlock, private to fs/dax.c) guards the list of
  * mappings and the list of pin records.  The layout lock of each file
  * orders faults, slow-path pins and layout changes.  Lock order: layout
@@ -154,6 +164,57 @@ struct dax_wait {
 struct dax_mapping;
 struct dax_pin;
 
+/*
+ * Pin leases: what a layout change (dax_break_layout()) over pinned pages
+ * does.  The names are those of `dma cp --lease=`, `pins` and /dev/dma0.
+ */
+enum dax_lease {
+	DAX_LEASE_WAIT = 0,	/* "wait": it waits for the unpin (default) */
+	DAX_LEASE_FAIL = 1,	/* "fail": it fails at once with -ETXTBSY */
+	DAX_LEASE_REVOKE = 2,	/* "revoke": it revokes the device's access
+				 * through the IOMMU and goes on; needs
+				 * iommu_enabled() */
+};
+#define DAX_LEASE_MODES	3
+
+/*
+ * A lease as the holder asks for it.  @revoke (revoke mode; may be NULL
+ * for the others) is called once if a layout change revokes the pin, after
+ * no device can reach the pages any more and before their pins are
+ * dropped: it marks the holder's transfer revoked (it is to end with
+ * -ECANCELED) and may cancel queued descriptors (dma_cancel()).
+ * Context of @revoke: the layout change's thread, with that file's layout
+ * lock held for write and no DAX lock.  It may take a mutex of the holder
+ * that is held only briefly (around a submission), but must not wait for
+ * the transfer, take that layout lock, or dax_unpin() @pin (a dax_unpin()
+ * in another thread waits for it to return).  dax_unpin_dma() from done()
+ * callbacks it causes (dma_cancel() of a queued descriptor) is fine.
+ */
+struct dax_lease_req {
+	enum dax_lease mode;
+	void (*revoke)(struct dax_pin *pin, void *ctx);
+	void *ctx;
+};
+
+/** Revoke needs this; the message of -EOPNOTSUPP for it. */
+#define DAX_LEASE_REVOKE_NEEDS	"revoke needs the IOMMU (make run IOMMU=1)"
+
+/**
+ * dax_lease_check - may a pin be taken with lease @mode now?
+ * Context: any.  Returns 0; -EINVAL (no such mode); -EOPNOTSUPP (revoke
+ * while DMA remapping is off: DAX_LEASE_REVOKE_NEEDS says why).
+ */
+int dax_lease_check(int mode);
+
+/** dax_lease_name - "wait", "fail", "revoke", or "?".  Context: any. */
+const char *dax_lease_name(int mode);
+
+/**
+ * dax_lease_parse - the mode a name (as dax_lease_name() gives) stands for,
+ * in *@mode.  Returns 0 or -EINVAL.  Context: any.
+ */
+int dax_lease_parse(const char *name, enum dax_lease *mode);
+
 /**
  * dax_init - allocate the shared zero page and install the page-fault hook.
  * Context: boot, once, after the frame allocator.  Returns 0 or -ENOMEM.
@@ -220,12 +281,47 @@ struct dax_pin *dax_pin_file(struct dax_file f, uint64_t off, uint64_t len,
 			     unsigned flags, const char *holder, int *err);
 
 /**
+ * dax_pin_file_lease - dax_pin_file() with a lease (NULL: wait).  The
+ * record is listed, with its lease, before the file's layout lock is
+ * dropped, so no layout change ever sees these pins without their lease.
+ * Locks/context as dax_pin_file().
+ * Returns as dax_pin_file(), and with *@err -EINVAL (unknown mode) or
+ * -EOPNOTSUPP (revoke with DMA remapping off), nothing pinned.
+ */
+struct dax_pin *dax_pin_file_lease(struct dax_file f, uint64_t off, uint64_t len,
+				   unsigned flags, const struct dax_lease_req *lease,
+				   const char *holder, int *err);
+
+/**
+ * dax_pin_set_lease - give a record made by dax_pin_pages() or
+ * dax_pin_record() the lease @lease.  A layout change that started
+ * waiting for those pages before this call keeps waiting for their unpin
+ * (the pins were wait pins until now); later ones obey the lease.
+ * Locks: takes dax_lock.  Context: thread; never sleeps.
+ * Returns 0, -EINVAL (unknown mode, or a record already revoked), or
+ * -EOPNOTSUPP (revoke with DMA remapping off).
+ */
+int dax_pin_set_lease(struct dax_pin *pin, const struct dax_lease_req *lease);
+
+/**
+ * dax_pin_drop_page - drop the pin on page @k of @pin, once: for records
+ * of dax_pin_record() whose holder gives the pins to the record (a lease
+ * other than wait: a revoke must drop them).  Exactly one of this and a
+ * revoke drops the page's pin; returns true if it was this call.
+ * Context: any, interrupt handlers included; never sleeps.
+ */
+bool dax_pin_drop_page(struct dax_pin *pin, unsigned k);
+
+/**
  * dax_unpin_dma - the unpin rule's unpin: drop @pin's pins on the pages
  * that hold bytes [@i, @i + @len) of the pin (byte offsets as for
  * dax_pin_phys()), because DMA descriptor @d, which transferred them, is
  * over.  Call it from @d's done() callback (or for a descriptor that
  * dma_submit() refused).  Each page's pin goes once, however often it
  * is named; the last unpin of a page wakes a layout change waiting for it.
+ *
+ * A revoked record's pages were dropped by the revoke already: then this
+ * is a quiet no-op returning 0 (not an early unpin).
  *
  * If an engine still owns @d (queued or on the device), the device may
  * still write those pages: dma_unpin_check() logs and counts the
@@ -246,6 +342,8 @@ int dax_unpin_dma(struct dax_pin *pin, uint64_t i, uint64_t len, const struct dm
  * an unlinked file frees it).  Call it once every dax_unpin_dma() on this
  * record has returned (DMA on files: when the last done() of the chunk
  * has completed the chunk).
+ * A revoked record's pages are not unpinned again; if a revoke of @pin
+ * is running in another thread, this waits for it to end.
  * Locks: none held (not the file's layout lock).  Context: thread; may
  * sleep.
  */
@@ -271,14 +369,21 @@ void dax_pin_set_detail(struct dax_pin *pin, const char *detail);
  * pins before the filesystem frees or moves its blocks (the layout wait).
  * Locks: the caller holds @f's layout lock for write; it is dropped while
  * sleeping and held again on return.  Context: thread; sleeps.
- * Returns 0; -EBUSY (DAX_WAIT_NONE and a page is pinned); -ETIMEDOUT
+ * Leases (enum dax_lease), looked at over the whole range in this order:
+ * a page pinned by a fail lease -> -ETXTBSY at once, nothing changed; a
+ * page with a wait pin -> wait as below, then look again; pages pinned by
+ * revoke leases only -> each such record is revoked (iommu_revoke_phys()
+ * of its pages, named "ino N" at their file offsets, the holder's revoke
+ * callback, its page pins dropped) and the change goes on without waiting.
+ * Returns 0; -ETXTBSY (a fail lease); -EBUSY (DAX_WAIT_NONE and a page is pinned); -ETIMEDOUT
  * (DAX_WAIT_TIMEOUT ran out); -EINTR: a page is still pinned and the
  * thread was interrupted (thread_interrupt(): Ctrl-C on the shell's
  * command), before the wait or during it, unless @w has DAX_WAIT_NOINTR.
  * Pins first: a range found idle is broken even if an interrupt is
  * pending.  On an error the caller must leave the file unchanged: nothing
  * here changes it (unmapping only makes the next access fault the same
- * blocks back in).  With dax_unsafe_no_wait set it never waits.
+ * blocks back in).  With dax_unsafe_no_wait set it never waits, but it
+ * still fails for fail leases and still revokes revoke leases.
  */
 int dax_break_layout(struct dax_file f, uint64_t off, uint64_t len, const struct dax_wait *w);
 
@@ -341,6 +446,16 @@ void unpin_user_page(uint64_t pa);
  */
 extern bool dax_unsafe_no_wait;
 
+/*
+ * Test-only switch: allow revoke leases while DMA remapping is off, so the
+ * in-kernel tests can run the revoke path (the break, the callback, the
+ * dropped pins, the holder's quiet unpins) on machines without an IOMMU.
+ * Nothing then stops a device's late write: set it only around tests that
+ * let the device finish before the freed blocks are used again.  Defined
+ * in fs/dax.c; false at boot.
+ */
+extern bool dax_revoke_without_iommu;
+
 /* Statistics and diagnostics. */
 struct dax_stats {
 	uint64_t faults, faults_2m, pins_fast, pins_slow, pin_retries;
@@ -348,6 +463,8 @@ struct dax_stats {
 	uint64_t layout_interrupted;	/* waits given up for an interrupt (-EINTR) */
 	uint64_t last_wake_ns;		/* when a layout wait last woke up */
 	uint64_t dma_unpins;		/* pages unpinned by dax_unpin_dma() */
+	uint64_t lease_fails;		/* layout changes failed by a fail lease */
+	uint64_t lease_revokes;		/* records revoked by layout changes */
 };
 
 /* Use 2 MiB entries where possible (default).  Benchmarks turn it off to
@@ -381,5 +498,9 @@ uint64_t dax_pin_offset(const struct dax_pin *p);
 unsigned dax_pin_npages(const struct dax_pin *p);
 /** dax_pin_since - when it was pinned (time_ns()). */
 uint64_t dax_pin_since(const struct dax_pin *p);
+/** dax_pin_lease - its lease mode (enum dax_lease). */
+enum dax_lease dax_pin_lease(const struct dax_pin *p);
+/** dax_pin_revoked - did a layout change revoke it?  Any context. */
+bool dax_pin_revoked(const struct dax_pin *p);
 
 #endif

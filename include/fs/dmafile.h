@@ -19,6 +19,7 @@
 
 #include <stdint.h>
 #include <stdbool.h>
+#include <fs/dax.h>
 
 #define DMA_JOBS_MAX	16
 
@@ -47,6 +48,19 @@ struct dma_job_info {
  */
 int dma_file_copy(const char *src, const char *dst, bool wait, int *result);
 
+/**
+ * dma_file_copy_lease - dma_file_copy() whose pins carry lease @lease
+ * (include/fs/dax.h): with DAX_LEASE_FAIL a truncate (punch, rm...) of a
+ * range in flight fails with -ETXTBSY and the copy goes on; with
+ * DAX_LEASE_REVOKE the truncate revokes the pins and goes on, and the job
+ * ends with -ECANCELED ("dma cp: PATH: revoked by a layout change after N
+ * bytes" on the console).  Returns as dma_file_copy(), and -EINVAL (no
+ * such lease) or -EOPNOTSUPP (revoke while DMA remapping is off) before
+ * anything is opened.  Context as dma_file_copy().
+ */
+int dma_file_copy_lease(const char *src, const char *dst, enum dax_lease lease, bool wait,
+			int *result);
+
 /* Which part of a block device and of a file dma_blk_copy() moves. */
 struct dma_blk_range {
 	uint64_t dev_off;		/* device byte offset, whole blocks */
@@ -55,6 +69,8 @@ struct dma_blk_range {
 	bool len_set;			/* else: to the end of the source */
 	bool file_off_set;		/* device -> file: else the file is
 					 * replaced (O_TRUNC), as by cp */
+	enum dax_lease lease;		/* of each command's pin (0: wait), as
+					 * for dma_file_copy_lease() */
 };
 
 /**
@@ -69,6 +85,9 @@ struct dma_blk_range {
  * device is flushed at the end.  A failed command ends the copy with its
  * error after the commands in flight have finished; the destination keeps
  * what was moved.  @wait and *@result as dma_file_copy().
+ *
+ * @r->lease: as for dma_file_copy_lease() (a revoked copy ends with
+ * -ECANCELED once its commands in flight have finished).
  *
  * Returns the job id, or -ENODEV (no such device, or nothing mounted),
  * -EXDEV (both are devices), -EINVAL (offsets not in whole blocks, or past

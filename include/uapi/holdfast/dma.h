@@ -23,10 +23,26 @@ struct hf_dma_copy {
 	uint64_t dst;		/* in: destination address (writable) */
 	uint64_t src;		/* in: source address (readable) */
 	uint64_t len;		/* in: bytes, 1 .. HF_DMA_MAX_LEN */
-	uint32_t flags;		/* in: 0 */
+	uint32_t flags;		/* in: HF_DMA_LEASE_* (0: wait); other bits 0 */
 	int32_t result;		/* out (COPY, WAIT): 0 or -errno of the transfer */
 	uint64_t ns;		/* out (COPY, WAIT): from pin to last completion */
 };
+
+/*
+ * The lease of the pins on file pages (flags & HF_DMA_LEASE_MASK), for a
+ * truncate, hole punch or unlink of those pages while the transfer runs:
+ *   WAIT    it waits until the transfer is over (0: what older programs get);
+ *   FAIL    it fails at once with ETXTBSY and changes nothing;
+ *   REVOKE  it goes on at once: the kernel takes the device's access to the
+ *           pages away through the IOMMU and the transfer's result is
+ *           -ECANCELED.  Only with DMA remapping on: else the ioctl fails
+ *           with EOPNOTSUPP before anything is pinned.
+ * Any other value, or another bit set: EINVAL.
+ */
+#define HF_DMA_LEASE_WAIT	0u
+#define HF_DMA_LEASE_FAIL	1u
+#define HF_DMA_LEASE_REVOKE	2u
+#define HF_DMA_LEASE_MASK	3u
 
 /* ioctl numbers, as Linux's _IOWR('D', nr, struct hf_dma_copy) makes them. */
 #define HF_DMA_IOWR(nr)	((3u << 30) | ((unsigned)sizeof(struct hf_dma_copy) << 16) | \
