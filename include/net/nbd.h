@@ -66,6 +66,8 @@ struct nbd_client_info {
 	uint64_t requests, bytes_read, bytes_written;
 	uint64_t reads_zero_copy;	/* READs sent from pinned pages */
 	unsigned pinned;		/* of those, not yet acknowledged */
+	uint64_t zc_bytes_ref;		/* released READ data the NIC read in place */
+	uint64_t zc_bytes_copied;	/* ... and the data the NIC driver copied */
 	uint64_t connected_ns;
 };
 
