@@ -32,7 +32,10 @@ runs them all.  Each returns None, or a sentence saying what went wrong.
                     acknowledged, descriptors back)
   nbd_trim_waits_for_dma  a TRIM of pages a `dma cp` has pinned is
                     answered only after the copy is done (the layout
-                    protocol), and the copy got the data from before
+                    protocol), and the copy got the data from before; then
+                    the unprotected run (`unsafe-demo on`): a TRIM of a DMA
+                    copy's target returns at once, a new file gets the
+                    freed blocks, and the DMA's data lands in it
 
 Run one by hand:  python3 tests/nbd_net.py nbd_clients [--build-dir build]
 """
@@ -631,8 +634,62 @@ def _trim_waits(guest):
                              DMA_FILE)
     if want not in out:
         raise Problem(f"/dst after the copy: {out.strip()!r}, want {want!r}")
+    _trim_unprotected(guest)
     guest.check_console()
     guest.poweroff()
+
+
+DF_RE = r"^pmem0\s+(\d+)\s+(\d+)\s+(\d+)\s"     # as scripts/demo.py reads df
+
+
+def _trim_unprotected(guest):
+    """The same TRIM with the protection off (`unsafe-demo on`), aimed at
+    the copy's target: it returns at once, the freed blocks go to a new
+    file /c (the device is full otherwise), and the DMA, which nobody
+    waited for, writes /s2's data into /c: the seed's corruption."""
+    guest.shell(f"pattern /s2 {DMA_FILE} trim-s2")
+    guest.shell(f"pattern /b {DMA_FILE} trim-b")
+    guest.shell("nbd export /b b")
+    m = re.search(DF_RE, guest.shell("df"), re.M)
+    if not m:
+        raise Problem("df: cannot read the free space")
+    if int(m.group(3)):
+        guest.shell(f"fallocate /filler 0 {m.group(3)}K")
+    s, _ = go(guest, "b")
+    if "ON: the protection is OFF" not in guest.shell("unsafe-demo on"):
+        raise Problem("unsafe-demo on did not turn the protection off")
+    start = len(guest.text())
+    out = guest.shell("dma cp /s2 /b &")
+    job = re.search(r"^\[(\d+)\] dma cp", out, re.M)
+    if not job:
+        raise Problem(f"dma cp /s2 /b &: {out.strip()!r}")
+    h = request(s, CMD_TRIM, 0, DMA_FILE)
+    t0 = time.monotonic()
+    err, _ = reply(s, h)
+    if err:
+        raise Problem(f"unprotected TRIM: error {err}")
+    guest.shell(f"pattern /c {DMA_FILE} trim-c")
+    done = re.compile(rf"dma job {job.group(1)}: (copied|failed after) "
+                      r"(\d+) bytes", re.M)
+    before = done.search(guest.text(), start)
+    guest.mark = start
+    guest.wait_for(done.pattern, 60, "the unprotected DMA")
+    if before:
+        raise Problem("unprotected: the DMA was done before /c was written "
+                      f"({time.monotonic() - t0:.1f} s after the TRIM): "
+                      "nothing to show")
+    if re.search(r"layout change of inode \d+ waits", guest.text()[start:]):
+        raise Problem("unprotected: the TRIM still waited for the DMA")
+    out = guest.shell("crc32 /c")
+    want = "%08x %d /c" % (zlib.crc32(pattern_bytes("trim-c", DMA_FILE)),
+                           DMA_FILE)
+    if want in out:
+        raise Problem("unprotected: /c is intact; the corruption the "
+                      "protection prevents did not show")
+    if "ON: the protection" in guest.shell("unsafe-demo off"):
+        raise Problem("unsafe-demo off did not restore the protection")
+    request(s, CMD_DISC, 0, 0)
+    s.close()
 
 
 def nbd_trim_waits_for_dma(images=None, build_dir=None, **machine):
