@@ -57,8 +57,9 @@ static int cmd_net(int argc, char **argv)
 	shell_printf("  tx: %lu packets, %lu bytes, %lu drops, %lu errors\n", nd->stats.tx_packets,
 		     nd->stats.tx_bytes, nd->stats.tx_drops, nd->stats.tx_errors);
 	net_zc_totals(&zref, &zcopied);
-	shell_printf("  zero-copy: %lu bytes of pinned data sent by reference (%lu descriptors), "
-		     "%lu copied; %lu bytes copied into transmit buffers in all\n", zref,
+	shell_printf("  zero-copy: %lu bytes of registered data (NBD READs, net bench) sent by "
+		     "reference (%lu descriptors), %lu copied; %lu bytes copied into transmit "
+		     "buffers in all\n", zref,
 		     nd->stats.tx_ref_frags, zcopied, nd->stats.tx_copied_bytes);
 	return 0;
 }

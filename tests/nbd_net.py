@@ -704,7 +704,8 @@ def nbd_trim_waits_for_dma(images=None, build_dir=None, **machine):
 ZC_FILE = 32 << 20          # more than the host and QEMU buffer unread
 
 
-ZC_SENT_RE = (r"zero-copy: (\d+) bytes of pinned data sent by reference "
+ZC_SENT_RE = (r"zero-copy: (\d+) bytes of registered data \(NBD READs, net "
+              r"bench\) sent by reference "
               r"\((\d+) descriptors\), (\d+) copied")
 ZC_MIN_SHARE = 0.99         # by reference, at least; the rest is copied:
                             # pieces shorter than the driver's copy-break

@@ -81,8 +81,10 @@ bool nbd_running(void);
 
 /*
  * Zero-copy READ replies (on by default): the data is sent from the
- * file's pmem pages, pinned until TCP has it acknowledged, so a truncate
- * or punch-hole of them waits for the network as for a DMA.  Off: READs
+ * file's pmem pages (the NIC's transmit descriptors point at them),
+ * pinned until TCP has it acknowledged and the NIC has returned every
+ * descriptor into them, so a truncate or punch-hole of them waits for the
+ * network as for a DMA.  Off: READs
  * copy the data into a buffer first.  Any thread.
  */
 void nbd_set_zero_copy(bool on);
