@@ -208,6 +208,9 @@ static struct netconn *nbd_listener;
 static bool nbd_up;
 static bool nbd_zero_copy = true;	/* nbd zerocopy on|off; atomic */
 static uint64_t nbd_reads_pinned, nbd_reads_copied;	/* atomic counters */
+/* Where a WRITE's time goes (atomic): bytes, and ns copying them out of
+ * lwIP's pbufs into the bounce buffer, and ns in vfs_pwrite (into pmem). */
+static uint64_t nbd_wr_bytes, nbd_wr_recv_copy_ns, nbd_wr_file_ns;
 
 /* --------------------------------------------------- byte order, I/O ---- */
 
@@ -249,8 +252,11 @@ static int recv_exact(struct nbd_client *c, void *dst, size_t len)
 		}
 		n = MIN((size_t)(c->rx->tot_len - c->rx_off), len);
 		if (d) {
+			uint64_t t0 = time_ns();
+
 			pbuf_copy_partial(c->rx, d, (u16_t)n, c->rx_off);
 			d += n;
+			__atomic_fetch_add(&nbd_wr_recv_copy_ns, time_ns() - t0, __ATOMIC_RELAXED);
 		}
 		c->rx_off += (uint16_t)n;
 		len -= n;
@@ -454,6 +460,13 @@ bool nbd_client_at(unsigned i, struct nbd_client_info *out)
 bool nbd_running(void)
 {
 	return READ_ONCE(nbd_up);
+}
+
+void nbd_write_costs(uint64_t *bytes, uint64_t *recv_copy_ns, uint64_t *file_ns)
+{
+	*bytes = __atomic_load_n(&nbd_wr_bytes, __ATOMIC_RELAXED);
+	*recv_copy_ns = __atomic_load_n(&nbd_wr_recv_copy_ns, __ATOMIC_RELAXED);
+	*file_ns = __atomic_load_n(&nbd_wr_file_ns, __ATOMIC_RELAXED);
 }
 
 void nbd_set_zero_copy(bool on)
@@ -1065,7 +1078,11 @@ static int do_write(struct nbd_client *c, uint64_t off, uint32_t len, bool fua)
 		if (recv_exact(c, c->buf, n))
 			return -EPIPE;
 		if (!err) {
+			uint64_t t0 = time_ns();
+
 			put = vfs_pwrite(c->exp->fd, c->buf, n, off);
+			__atomic_fetch_add(&nbd_wr_file_ns, time_ns() - t0, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&nbd_wr_bytes, n, __ATOMIC_RELAXED);
 			if (put < 0)
 				err = (int)put;
 			else if ((uint32_t)put != n)

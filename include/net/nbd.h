@@ -76,6 +76,11 @@ struct nbd_client_info {
 bool nbd_export_at(unsigned i, struct nbd_export_info *out);
 bool nbd_client_at(unsigned i, struct nbd_client_info *out);
 
+/* nbd_write_costs() - since boot: WRITE payload bytes written, and the
+ * ns spent copying received bytes out of lwIP (requests included) and in
+ * vfs_pwrite() (the copy into pmem).  Where nbd_write's time goes. */
+void nbd_write_costs(uint64_t *bytes, uint64_t *recv_copy_ns, uint64_t *file_ns);
+
 /* nbd_running() - is the listener up? */
 bool nbd_running(void);
 
