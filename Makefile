@@ -271,6 +271,7 @@ demo: $(B)/holdfast.iso tools | check-deps
 	@$(PYTHON) scripts/demo.py --build-dir $(B) --accel '$(if $(ACCEL),$(ACCEL),tcg)'
 
 bench: $(B)/holdfast.elf $(B)/holdfast.iso tools user | check-deps
+	@sh scripts/check-deps.sh --bench
 	@$(PYTHON) scripts/bench.py --build-dir $(B) --accel '$(ACCEL)'
 
 # The Linux peer harness is not part of this repository: PEER=DIR names
@@ -289,7 +290,7 @@ peer-labels: $(B)/holdfast.elf tools | check-deps
 
 DEPS_DEBIAN := gcc make binutils python3 qemu-system-x86 grub-pc-bin grub-common \
 	xorriso mtools libc6-dev pkg-config libfuse3-dev fuse3 rsync musl-tools musl-dev \
-	dpkg-dev libnbd-bin qemu-utils
+	dpkg-dev libnbd-bin qemu-utils fio
 
 check-deps:
 	@sh scripts/fetch-lwip.sh $(B)

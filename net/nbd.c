@@ -27,8 +27,9 @@
  *
  * Data path and copies: a READ is sent from the file's pmem pages, pinned
  * for the network (see "zero-copy READ" below): lwIP's segments point at
- * them, and the NIC driver copies each frame into its transmit buffer
- * (copy 1, the only one).  Where the pages cannot be pinned (a hole, a
+ * them and the NIC's transmit descriptors carry their physical addresses:
+ * no copy at all (the driver copies only the protocol headers; without
+ * indirect descriptors it copies the frame: one copy).  Where the pages cannot be pinned (a hole, a
  * file not on holdfs, `nbd zerocopy off`) the data is first read into
  * the client's bounce buffer (vfs_pread) and copied into lwIP's segments:
  * three copies.  A WRITE's payload arrives in the NIC's receive buffer,
@@ -63,6 +64,7 @@
 #include "lwip/ip_addr.h"
 #include "lwip/pbuf.h"
 #include "lwip/tcp.h"
+#include "lwip/priv/tcp_priv.h"	/* struct tcp_seg: what TCP still holds */
 #include "lwip/tcpip.h"
 
 /* ---------------------------------------------------- protocol [proto] ---- */
@@ -175,15 +177,21 @@ struct nbd_client {
 	uint16_t rx_off;
 	uint8_t *buf;			/* NBD_CHUNK bytes */
 	/* Zero-copy READ replies: pins on the file's pages, oldest first,
-	 * each released when TCP has the bytes up to end_seq acknowledged
-	 * (lwIP may retransmit from the pages until then).  Own thread. */
-	struct {
+	 * each released when TCP no longer holds the bytes up to end_seq
+	 * (lwIP may retransmit from the pages until they are acknowledged)
+	 * and the NIC has given back every descriptor that points into them
+	 * (net_zc_remove()).  Own thread. */
+	struct nbd_zc {
 		struct dax_pin *pin;
 		uint32_t end_seq;
+		bool registered;		/* z is in net's registry */
+		struct net_zc z;		/* the pages' runs, for the NIC */
+		uint8_t hdr[NBD_REPLY_LEN];	/* the reply header, sent NOCOPY */
 	} zc[NBD_ZC_MAX];
 	unsigned zc_head, zc_count;
 	uint64_t requests, bytes_read, bytes_written;	/* own thread */
 	uint64_t reads_zero_copy;	/* own thread */
+	uint64_t zc_bytes_ref, zc_bytes_copied;	/* own thread, at release */
 	uint64_t connected_ns;
 };
 
@@ -200,6 +208,9 @@ static struct netconn *nbd_listener;
 static bool nbd_up;
 static bool nbd_zero_copy = true;	/* nbd zerocopy on|off; atomic */
 static uint64_t nbd_reads_pinned, nbd_reads_copied;	/* atomic counters */
+/* Where a WRITE's time goes (atomic): bytes, and ns copying them out of
+ * lwIP's pbufs into the bounce buffer, and ns in vfs_pwrite (into pmem). */
+static uint64_t nbd_wr_bytes, nbd_wr_recv_copy_ns, nbd_wr_file_ns;
 
 /* --------------------------------------------------- byte order, I/O ---- */
 
@@ -241,8 +252,11 @@ static int recv_exact(struct nbd_client *c, void *dst, size_t len)
 		}
 		n = MIN((size_t)(c->rx->tot_len - c->rx_off), len);
 		if (d) {
+			uint64_t t0 = time_ns();
+
 			pbuf_copy_partial(c->rx, d, (u16_t)n, c->rx_off);
 			d += n;
+			__atomic_fetch_add(&nbd_wr_recv_copy_ns, time_ns() - t0, __ATOMIC_RELAXED);
 		}
 		c->rx_off += (uint16_t)n;
 		len -= n;
@@ -433,6 +447,8 @@ bool nbd_client_at(unsigned i, struct nbd_client_info *out)
 		out->bytes_written = READ_ONCE(c->bytes_written);
 		out->reads_zero_copy = READ_ONCE(c->reads_zero_copy);
 		out->pinned = READ_ONCE(c->zc_count);
+		out->zc_bytes_ref = READ_ONCE(c->zc_bytes_ref);
+		out->zc_bytes_copied = READ_ONCE(c->zc_bytes_copied);
 		out->connected_ns = c->connected_ns;
 		found = true;
 		break;
@@ -444,6 +460,13 @@ bool nbd_client_at(unsigned i, struct nbd_client_info *out)
 bool nbd_running(void)
 {
 	return READ_ONCE(nbd_up);
+}
+
+void nbd_write_costs(uint64_t *bytes, uint64_t *recv_copy_ns, uint64_t *file_ns)
+{
+	*bytes = __atomic_load_n(&nbd_wr_bytes, __ATOMIC_RELAXED);
+	*recv_copy_ns = __atomic_load_n(&nbd_wr_recv_copy_ns, __ATOMIC_RELAXED);
+	*file_ns = __atomic_load_n(&nbd_wr_file_ns, __ATOMIC_RELAXED);
 }
 
 void nbd_set_zero_copy(bool on)
@@ -739,22 +762,27 @@ static int send_reply(struct nbd_client *c, uint64_t handle, int err, bool more)
 /* ------------------------------------------------- zero-copy READ ---- */
 
 /*
- * A READ reply sent from the file's pmem pages, without copying them into
- * DRAM first:
+ * A READ reply sent from the file's pmem pages, without copying them:
  *
  *   1. dax_pin_file() pins the pages of the range (holder "nbd-read"), as
  *      DMA on files does for the DMA engine: from now on a truncate or
  *      punch-hole of them waits (chapter 7);
- *   2. the reply header is copied, the data handed to lwIP by address
- *      (NETCONN_NOCOPY: TCP segments that point at the pages);
- *   3. the pin is kept, with the sequence number just after the data,
- *      until TCP's lastack passes it: until then lwIP may retransmit
- *      from the pages.  zc_release_acked() unpins, oldest first; the
- *      client's thread calls it before each request and, while pins are
- *      out, every NBD_ZC_POLL_MS when it waits for one.
+ *   2. their physically contiguous runs are registered with the network
+ *      (net_zc_add()), so that the NIC driver puts their physical
+ *      addresses in its transmit descriptors instead of copying;
+ *   3. the reply header and the data are handed to lwIP by address
+ *      (NETCONN_NOCOPY: TCP segments that point at the record's header
+ *      and at the pages);
+ *   4. the record is kept, with the sequence number just after the data,
+ *      until both (a) TCP holds none of those bytes any more (acknowledged:
+ *      no unacked or unsent segment starts before end_seq; or the
+ *      connection is gone), and (b) the NIC has returned every descriptor
+ *      that pointed into the pages (net_zc_remove(): a retransmitted
+ *      segment may still sit in the transmit ring when the ACK of the
+ *      first copy arrives).  Only then zc_release() unpins.  The client's
+ *      thread looks before each request and, while records are out,
+ *      every NBD_ZC_POLL_MS when it waits for one.
  *
- * The NIC driver still copies each frame into its transmit buffer (its
- * copy; chapter 12's exercise 2), so the device never sees the pages.
  * A READ that cannot be pinned (a hole, past the end of file, a file that
  * is not on holdfs) takes the copying path, do_read_copy().
  *
@@ -773,9 +801,15 @@ static void *pmem_va(uint64_t pa)
 }
 
 static bool seq_geq(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 0; }
+static bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
 
-/* TCP's lastack, or false when the pcb is gone (every segment freed). */
-static bool tcp_lastack(struct nbd_client *c, uint32_t *ack, uint32_t *lbb)
+/*
+ * The first sequence number lwIP may still send from the application's
+ * memory (every byte before it is acknowledged and its segment freed), and
+ * the one after the last byte queued.  false when the pcb is gone (every
+ * segment freed).
+ */
+static bool tcp_held(struct nbd_client *c, uint32_t *from, uint32_t *lbb)
 {
 	struct tcp_pcb *pcb;
 	bool alive;
@@ -784,29 +818,64 @@ static bool tcp_lastack(struct nbd_client *c, uint32_t *ack, uint32_t *lbb)
 	pcb = c->nc->pcb.tcp;
 	alive = pcb != NULL;
 	if (alive) {
-		*ack = pcb->lastack;
+		*from = pcb->lastack;
+		/* A segment partly acknowledged (a window probe) stays whole. */
+		if (pcb->unacked && seq_lt(lwip_ntohl(pcb->unacked->tcphdr->seqno), *from))
+			*from = lwip_ntohl(pcb->unacked->tcphdr->seqno);
+		if (pcb->unsent && seq_lt(lwip_ntohl(pcb->unsent->tcphdr->seqno), *from))
+			*from = lwip_ntohl(pcb->unsent->tcphdr->seqno);
 		*lbb = pcb->snd_lbb;
 	}
 	UNLOCK_TCPIP_CORE();
 	return alive;
 }
 
+/* Unregister @z and unpin, once the NIC has nothing of it.  @wait: sleep
+ * until then (TCP has let go: the connection was aborted); else false
+ * when a descriptor is still out. */
+static bool zc_release(struct nbd_client *c, struct nbd_zc *r, bool wait)
+{
+	uint64_t since = time_ns();
+	bool said = false;
+
+	while (r->registered && !net_zc_remove(&r->z)) {
+		if (!wait)
+			return false;
+		if (!said && time_ns() - since > (uint64_t)NBD_ZC_DRAIN_MS * 1000000ull) {
+			say(c, "the NIC has not returned a descriptor into pinned pages for %u s; "
+			    "the pins stay", NBD_ZC_DRAIN_MS / 1000);
+			said = true;
+		}
+		msleep(1);
+	}
+	if (r->registered) {
+		c->zc_bytes_ref += __atomic_load_n(&r->z.bytes_ref, __ATOMIC_RELAXED);
+		c->zc_bytes_copied += __atomic_load_n(&r->z.bytes_copied, __ATOMIC_RELAXED);
+	}
+	r->registered = false;
+	kfree(r->z.runs);
+	r->z.runs = NULL;
+	dax_unpin(r->pin);
+	r->pin = NULL;
+	return true;
+}
+
 static void zc_release_acked(struct nbd_client *c)
 {
-	uint32_t ack = 0, lbb = 0;
+	uint32_t from = 0, lbb = 0;
 	bool alive;
 
 	if (!c->zc_count)
 		return;
-	alive = tcp_lastack(c, &ack, &lbb);
+	alive = tcp_held(c, &from, &lbb);
 	while (c->zc_count) {
-		unsigned i = c->zc_head;
+		struct nbd_zc *r = &c->zc[c->zc_head];
 
-		if (alive && !seq_geq(ack, c->zc[i].end_seq))
+		if (alive && !seq_geq(from, r->end_seq))
 			break;
-		dax_unpin(c->zc[i].pin);
-		c->zc[i].pin = NULL;
-		c->zc_head = (i + 1) % NBD_ZC_MAX;
+		if (!zc_release(c, r, !alive))
+			break;
+		c->zc_head = (c->zc_head + 1) % NBD_ZC_MAX;
 		c->zc_count--;
 	}
 }
@@ -816,9 +885,17 @@ static void zc_set_timeout(struct nbd_client *c)
 	netconn_set_recvtimeout(c->nc, c->zc_count ? NBD_ZC_POLL_MS : 0);
 }
 
-/* Wait until TCP has acknowledged every pinned reply (or at most
- * NBD_ZC_DRAIN_MS, then abort the connection: that frees lwIP's segments,
- * so the pins may go). */
+static void zc_abort(struct nbd_client *c)
+{
+	LOCK_TCPIP_CORE();
+	if (c->nc->pcb.tcp)
+		tcp_abort(c->nc->pcb.tcp);
+	UNLOCK_TCPIP_CORE();
+}
+
+/* Wait until TCP has acknowledged every pinned reply and the NIC has
+ * returned them (or at most NBD_ZC_DRAIN_MS, then abort the connection:
+ * that frees lwIP's segments, so only the NIC's descriptors remain). */
 static void zc_drain(struct nbd_client *c)
 {
 	uint64_t deadline = time_ns() + (uint64_t)NBD_ZC_DRAIN_MS * 1000000ull;
@@ -831,13 +908,55 @@ static void zc_drain(struct nbd_client *c)
 	if (c->zc_count) {
 		say(c, "%u pinned READ replies not acknowledged in %u s; aborting the connection",
 		    c->zc_count, NBD_ZC_DRAIN_MS / 1000);
-		LOCK_TCPIP_CORE();
-		if (c->nc->pcb.tcp)
-			tcp_abort(c->nc->pcb.tcp);
-		UNLOCK_TCPIP_CORE();
+		zc_abort(c);
 		zc_release_acked(c);
 	}
 	zc_set_timeout(c);
+}
+
+/* The physically contiguous runs of @len bytes from byte @first of @pin,
+ * in a new array (NULL: no memory, or a page that is not pmem).  Whole
+ * runs: lwIP joins NOCOPY writes that follow each other in memory into
+ * one pbuf, and a frame's piece must lie inside one registered run. */
+static struct net_zc_run *zc_runs(struct dax_pin *pin, uint64_t first, uint32_t len,
+				  unsigned *nruns)
+{
+	struct net_zc_run *runs = NULL;
+	unsigned n = 0, cap = 0;
+	uint64_t done = 0;
+
+	while (done < len) {
+		uint64_t pa = dax_pin_phys(pin, first + done);
+		uint32_t k = (uint32_t)MIN((uint64_t)len - done,
+					   PAGE_SIZE - (first + done) % PAGE_SIZE);
+		void *va = pmem_va(pa);
+
+		while (done + k < len &&
+		       dax_pin_phys(pin, first + done + k) == pa + k)
+			k += (uint32_t)MIN((uint64_t)len - done - k, PAGE_SIZE);
+		if (!va) {
+			kfree(runs);
+			return NULL;
+		}
+		if (n == cap) {
+			struct net_zc_run *more;
+
+			cap = cap ? 2 * cap : 4;
+			more = kmalloc(cap * sizeof(*more));
+			if (!more) {
+				kfree(runs);
+				return NULL;
+			}
+			if (runs)
+				memcpy(more, runs, n * sizeof(*more));
+			kfree(runs);
+			runs = more;
+		}
+		runs[n++] = (struct net_zc_run){ .va = va, .len = k };
+		done += k;
+	}
+	*nruns = n;
+	return runs;
 }
 
 /*
@@ -847,10 +966,10 @@ static void zc_drain(struct nbd_client *c)
 static int do_read_pinned(struct nbd_client *c, uint64_t handle, uint64_t off, uint32_t len)
 {
 	struct hfs_inode *ip = vfs_inode(c->exp->fd);
-	uint64_t first = off % PAGE_SIZE, done = 0;
-	struct dax_pin *pin;
-	uint32_t ack, lbb;
-	int err;
+	struct nbd_zc *r;
+	uint32_t from, lbb;
+	err_t err;
+	int perr;
 
 	if (!ip || !READ_ONCE(nbd_zero_copy))
 		return 0;
@@ -858,40 +977,49 @@ static int do_read_pinned(struct nbd_client *c, uint64_t handle, uint64_t off, u
 		zc_drain(c);
 	if (c->zc_count == NBD_ZC_MAX)
 		return -EPIPE;			/* drained by an abort */
-	pin = dax_pin_file(hfs_dax_file(ip), off, len, DAX_PIN_IN_SIZE, "nbd-read", &err);
-	if (!pin)
+	r = &c->zc[(c->zc_head + c->zc_count) % NBD_ZC_MAX];
+	r->pin = dax_pin_file(hfs_dax_file(ip), off, len, DAX_PIN_IN_SIZE, "nbd-read", &perr);
+	if (!r->pin)
 		return 0;
-	dax_pin_set_detail(pin, c->peer);
-	if (send_reply(c, handle, 0, true))
-		goto out_unpin;
-	while (done < len) {
-		/* One physically contiguous run of pages at a time. */
-		uint64_t pa = dax_pin_phys(pin, first + done);
-		uint32_t n = (uint32_t)MIN((uint64_t)len - done, PAGE_SIZE - (first + done) % PAGE_SIZE);
-		void *va = pmem_va(pa);
-
-		/* At most NBD_CHUNK per write: the send timeout counts from
-		 * the start of each write, so it stays a limit on silence. */
-		while (done + n < len && n < NBD_CHUNK &&
-		       dax_pin_phys(pin, first + done + n) == pa + n)
-			n += (uint32_t)MIN((uint64_t)len - done - n, PAGE_SIZE);
-		if (!va) {
-			say(c, "pinned page at %#lx is not pmem; closing", pa);
-			goto out_unpin;
-		}
-		err = write_whole(c, va, n, NETCONN_NOCOPY | (done + n < len ? NETCONN_MORE : 0));
-		if (err) {
-			if (err == ERR_WOULDBLOCK)
-				say(c, "read nothing for %u s; closing (its pins go)",
-				    NBD_SEND_TIMEOUT_MS / 1000);
-			goto out_unpin;
-		}
-		done += n;
+	dax_pin_set_detail(r->pin, c->peer);
+	r->z = (struct net_zc){ 0 };
+	r->z.runs = zc_runs(r->pin, off % PAGE_SIZE, len, &r->z.nruns);
+	if (!r->z.runs) {
+		say(c, "no memory for a READ's page list, or a pinned page is not pmem; copying");
+		dax_unpin(r->pin);
+		r->pin = NULL;
+		return 0;
 	}
-	if (!tcp_lastack(c, &ack, &lbb))
-		goto out_unpin;		/* the connection died: segments are gone */
-	c->zc[(c->zc_head + c->zc_count) % NBD_ZC_MAX].pin = pin;
-	c->zc[(c->zc_head + c->zc_count) % NBD_ZC_MAX].end_seq = lbb;
+	/* Not registered (memory the NIC cannot address): the driver copies. */
+	r->registered = net_zc_add(&r->z) == 0;
+	put32(r->hdr, NBD_SIMPLE_REPLY_MAGIC);
+	put32(r->hdr + 4, 0);
+	put64(r->hdr + 8, handle);
+	err = write_whole(c, r->hdr, sizeof(r->hdr), NETCONN_NOCOPY | NETCONN_MORE);
+	/* At most NBD_CHUNK per write: the send timeout counts from the
+	 * start of each write, so it stays a limit on silence. */
+	for (unsigned i = 0; i < r->z.nruns && err == ERR_OK; i++) {
+		const uint8_t *va = r->z.runs[i].va;
+		size_t left = r->z.runs[i].len;
+
+		while (left && err == ERR_OK) {
+			size_t n = MIN(left, (size_t)NBD_CHUNK);
+			bool more = left > n || i + 1 < r->z.nruns;
+
+			err = write_whole(c, va, n, NETCONN_NOCOPY | (more ? NETCONN_MORE : 0));
+			va += n;
+			left -= n;
+		}
+	}
+	if (err != ERR_OK) {
+		if (err == ERR_WOULDBLOCK)
+			say(c, "read nothing for %u s; closing (its pins go)",
+			    NBD_SEND_TIMEOUT_MS / 1000);
+		goto out_abort;
+	}
+	if (!tcp_held(c, &from, &lbb))
+		goto out_abort;		/* the connection died: segments are gone */
+	r->end_seq = lbb;
 	c->zc_count++;
 	c->bytes_read += len;
 	c->reads_zero_copy++;
@@ -899,14 +1027,12 @@ static int do_read_pinned(struct nbd_client *c, uint64_t handle, uint64_t off, u
 	zc_set_timeout(c);
 	return 1;
 
-out_unpin:
+out_abort:
 	/* lwIP may still hold segments that point at the pages: only an
-	 * aborted (or already dead) connection has certainly let them go. */
-	LOCK_TCPIP_CORE();
-	if (c->nc->pcb.tcp)
-		tcp_abort(c->nc->pcb.tcp);
-	UNLOCK_TCPIP_CORE();
-	dax_unpin(pin);
+	 * aborted (or already dead) connection has certainly let them go;
+	 * then the NIC's descriptors are waited for. */
+	zc_abort(c);
+	zc_release(c, r, true);
 	return -EPIPE;
 }
 
@@ -952,7 +1078,11 @@ static int do_write(struct nbd_client *c, uint64_t off, uint32_t len, bool fua)
 		if (recv_exact(c, c->buf, n))
 			return -EPIPE;
 		if (!err) {
+			uint64_t t0 = time_ns();
+
 			put = vfs_pwrite(c->exp->fd, c->buf, n, off);
+			__atomic_fetch_add(&nbd_wr_file_ns, time_ns() - t0, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&nbd_wr_bytes, n, __ATOMIC_RELAXED);
 			if (put < 0)
 				err = (int)put;
 			else if ((uint32_t)put != n)

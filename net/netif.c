@@ -9,7 +9,11 @@
  * a TCP segment then lands in its netconn's receive mailbox).  Out: lwIP
  * calls linkoutput() (in whichever thread holds the core lock), which
  * gathers the pbuf chain into at most NETIF_FRAGS pieces and hands them
- * to netdev_xmit(), which copies them into a transmit buffer.
+ * to netdev_xmit().  A piece that lies in memory registered with
+ * net_zc_add() (an NBD READ reply's pinned pmem pages) goes down with its
+ * physical address and a ref, so the driver can let the device read it in
+ * place; the region's inflight count holds it until the driver's tx_done.
+ * Everything else is copied by the driver into its transmit buffer.
  *
  * Link: the rx thread also looks at the device's link status after every
  * wake-up, and tells lwIP when it changed.  DHCP: started at net_init();
@@ -18,12 +22,17 @@
  *
  * Locking: lwIP's own core lock (LOCK_TCPIP_CORE) around every call into
  * lwIP made outside the tcpip thread (netif_add, dhcp_start, link and
- * address changes).  net_state.wake is an atomic flag set by the
+ * address changes).  net_zc_lock (a spinlock) guards the zero-copy
+ * registry list (include/net/net.h); a fragment found in it has its
+ * region's inflight count raised under the same lock, so net_zc_remove()
+ * (which checks the count under it) never races with a frame on its way
+ * down.  net_state.wake is an atomic flag set by the
  * interrupt, cleared by the rx thread.  The info fields are written under
  * the core lock, read without it (a snapshot for `net`).
  */
 #include <drivers/netdev.h>
 #include <net/net.h>
+#include <kernel/mm.h>
 #include <kernel/printk.h>
 #include <kernel/sched.h>
 #include <kernel/sync.h>
@@ -55,6 +64,108 @@ static struct {
 	bool started;
 } net_state;
 
+/* ----------------------------------------------- zero-copy registry ---- */
+
+static spinlock_t net_zc_lock = SPINLOCK_INIT("net_zc");
+static struct net_zc *net_zc_list;		/* net_zc_lock */
+static uint64_t net_zc_ref, net_zc_copied;	/* atomic */
+
+/* The physical address of [va, va + len), or 0 when the NIC cannot be
+ * given it: only the direct map (RAM and pmem) and the kernel image,
+ * where virtual and physical runs are both contiguous, qualify. */
+static uint64_t zc_phys(const uint8_t *va, size_t len)
+{
+	uint64_t a = (uint64_t)va, pa;
+
+	if (a >= DIRECT_MAP_BASE && a - DIRECT_MAP_BASE < DIRECT_MAP_SIZE)
+		pa = a - DIRECT_MAP_BASE;
+	else if (a >= KERNEL_BASE)
+		pa = virt_to_phys(va);
+	else
+		return 0;
+	return pa && phys_range_mapped(pa, len) ? pa : 0;
+}
+
+int net_zc_add(struct net_zc *z)
+{
+	unsigned long f;
+
+	z->lo = z->hi = NULL;
+	for (unsigned i = 0; i < z->nruns; i++) {
+		struct net_zc_run *r = &z->runs[i];
+
+		r->pa = zc_phys(r->va, r->len);
+		if (!r->pa)
+			return -EINVAL;
+		if (!z->lo || r->va < z->lo)
+			z->lo = r->va;
+		if (r->va + r->len > z->hi)
+			z->hi = r->va + r->len;
+	}
+	z->inflight = 0;
+	f = spin_lock_irqsave(&net_zc_lock);
+	z->next = net_zc_list;
+	net_zc_list = z;
+	spin_unlock_irqrestore(&net_zc_lock, f);
+	return 0;
+}
+
+bool net_zc_remove(struct net_zc *z)
+{
+	unsigned long f = spin_lock_irqsave(&net_zc_lock);
+	struct net_zc **pp;
+	bool idle = __atomic_load_n(&z->inflight, __ATOMIC_ACQUIRE) == 0;
+
+	if (idle) {
+		for (pp = &net_zc_list; *pp && *pp != z; pp = &(*pp)->next)
+			;
+		if (*pp)
+			*pp = z->next;
+	}
+	spin_unlock_irqrestore(&net_zc_lock, f);
+	return idle;
+}
+
+void net_zc_totals(uint64_t *by_ref, uint64_t *copied)
+{
+	*by_ref = __atomic_load_n(&net_zc_ref, __ATOMIC_RELAXED);
+	*copied = __atomic_load_n(&net_zc_copied, __ATOMIC_RELAXED);
+}
+
+/* Fill in @fr's pa and ref when its bytes lie in one registered run,
+ * counting it in flight.  net_zc_lock held. */
+static void zc_lookup(struct netdev_frag *fr)
+{
+	const uint8_t *va = fr->data;
+
+	for (struct net_zc *z = net_zc_list; z; z = z->next) {
+		if (va < z->lo || va + fr->len > z->hi)
+			continue;
+		for (unsigned i = 0; i < z->nruns; i++) {
+			const struct net_zc_run *r = &z->runs[i];
+
+			if (va >= r->va && va + fr->len <= r->va + r->len) {
+				fr->pa = r->pa + (uint64_t)(va - r->va);
+				fr->ref = z;
+				__atomic_fetch_add(&z->inflight, 1, __ATOMIC_RELAXED);
+				return;
+			}
+		}
+	}
+}
+
+/* netdev's tx_done: the driver copied @ref's fragment or the device
+ * finished reading it.  Driver's tx lock held: atomics only. */
+static void zc_tx_done(void *arg, void *ref, size_t len, bool by_ref)
+{
+	struct net_zc *z = ref;
+
+	(void)arg;
+	__atomic_fetch_add(by_ref ? &z->bytes_ref : &z->bytes_copied, len, __ATOMIC_RELAXED);
+	__atomic_fetch_add(by_ref ? &net_zc_ref : &net_zc_copied, len, __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&z->inflight, 1, __ATOMIC_RELEASE);
+}
+
 /* ------------------------------------------------------------ output ---- */
 
 static err_t linkoutput(struct netif *netif, struct pbuf *p)
@@ -66,7 +177,18 @@ static err_t linkoutput(struct netif *netif, struct pbuf *p)
 	int err;
 
 	for (q = p; q && n < NETIF_FRAGS; q = q->next)
-		frags[n++] = (struct netdev_frag){ q->payload, q->len };
+		frags[n++] = (struct netdev_frag){ q->payload, q->len, 0, NULL };
+	if (!q && __atomic_load_n(&net_zc_list, __ATOMIC_RELAXED)) {
+		/* By reference (PBUF_ROM/REF: lwIP points at the caller's
+		 * memory) pieces may be registered zero-copy memory. */
+		unsigned long f = spin_lock_irqsave(&net_zc_lock);
+
+		n = 0;
+		for (q = p; q; q = q->next, n++)
+			if (!(q->type_internal & PBUF_TYPE_FLAG_STRUCT_DATA_CONTIGUOUS) && q->len)
+				zc_lookup(&frags[n]);
+		spin_unlock_irqrestore(&net_zc_lock, f);
+	}
 	if (q) {
 		/* A long chain: flatten it (lwIP builds these rarely).
 		 * linkoutput runs under the core lock: one caller at a
@@ -76,7 +198,7 @@ static err_t linkoutput(struct netif *netif, struct pbuf *p)
 		if (p->tot_len > sizeof(flat))
 			return ERR_IF;
 		pbuf_copy_partial(p, flat, p->tot_len, 0);
-		frags[0] = (struct netdev_frag){ flat, p->tot_len };
+		frags[0] = (struct netdev_frag){ flat, p->tot_len, 0, NULL };
 		n = 1;
 	}
 	err = netdev_xmit(nd, frags, n);
@@ -186,6 +308,7 @@ static void rx_thread(void *arg)
 			while (netdev_rx_poll(net_state.dev, NETIF_RX_BUDGET, deliver, netif) ==
 			       NETIF_RX_BUDGET)
 				yield();
+			netdev_tx_reclaim(net_state.dev);	/* zero-copy refs */
 			check_link();
 		}
 		if (net_state.dhcp_deadline && time_ns() >= net_state.dhcp_deadline &&
@@ -250,7 +373,7 @@ int net_init(void)
 	if (!t)
 		return -ENOMEM;
 	thread_detach(t);
-	netdev_attach(nd, net_wake, NULL);
+	netdev_attach(nd, net_wake, zc_tx_done, NULL);
 	net_state.started = true;
 	net_wake(NULL);			/* the first link check, any early frames */
 

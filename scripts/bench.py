@@ -33,6 +33,11 @@ build/tools/mkfs.holdfs when that is built.  KVM is used only after a
 probe boot under KVM succeeds (qemu.choose_accel()); the accelerator is
 printed and recorded in the CSV.
 
+The network figures (nbd_read, nbd_write against the raw TCP ceilings of
+the same boot, nbd_4k_randread) come from a second boot with the network
+card, driven from the host by scripts/bench_nbd.py (nbdcopy, fio); not in
+--quick, and only when no names or some nbd_/tcp_ name were given.
+
 Linux's figures come from build/bench/linux.csv (written by
 scripts/bench_linux.py, `make bench-linux`); without it, from the peer
 README's published figures, in a column labelled as such.
@@ -288,6 +293,20 @@ FIGURES = (
            targets=(Target(CEILING, 1.7),)),
     Figure("parallel_create_speedup", "x",
            "parallel_create_2p / parallel_create_1p (the target is 1.7x on 2 CPUs)"),
+    Figure("tcp_read_ceiling", MBS,
+           "raw TCP from the guest's `net bench` source service to the host "
+           "(lwIP, virtio-net, QEMU user net), 256 MiB (scripts/bench_nbd.py)"),
+    Figure("tcp_write_ceiling", MBS,
+           "raw TCP from the host into the guest's discard service, 256 MiB"),
+    Figure("nbd_read", MBS,
+           "nbdcopy of a 256 MiB export to null: on the host (zero-copy READ replies)",
+           ceiling="tcp_read_ceiling", targets=(Target(CEILING, 0.8),)),
+    Figure("nbd_write", MBS,
+           "nbdcopy of 256 MiB of random data from the host into the export",
+           ceiling="tcp_write_ceiling", targets=(Target(CEILING, 0.8),)),
+    Figure("nbd_4k_randread", OPS,
+           "fio's nbd engine: 4 KiB random reads over the 256 MiB export, "
+           "queue depth 16, 10 s"),
     Figure("ipi_roundtrip", NS,
            "IPI to the highest-numbered CPU and back", higher_is_better=False),
     Figure("tlb_shootdown", NS,
@@ -1238,10 +1257,39 @@ def is_user_bench(name):
     return any(name.startswith(entry[3]) for entry in USER_BENCHES)
 
 
+NBD_PREFIXES = ("nbd_", "tcp_")      # scripts/bench_nbd.py's figures
+NBD_BENCH_SIZE = "256M"
+
+
+def is_nbd_bench(name):
+    return name.startswith(NBD_PREFIXES)
+
+
+def nbd_figures(args, accel):
+    """The network figures, from a boot of their own (scripts/bench_nbd.py):
+    `bench ...` lines, [] when not asked for."""
+    if args.quick or (args.names and not any(is_nbd_bench(n) for n in args.names)):
+        return []
+    import bench_nbd  # noqa: E402  (scripts/bench_nbd.py)
+    STATUS.step("network: booting with virtio-net, nbdcopy and fio from the host")
+    skip = bench_nbd.missing_clients()
+    try:
+        results = bench_nbd.run(args.build_dir, qemu.parse_size(NBD_BENCH_SIZE),
+                                accel, skip)
+    except (bench_nbd.nbd_net.Problem, OSError, qemu.QemuError) as e:
+        print(f"warning: the network benchmarks failed: {e}", file=sys.stderr)
+        return []
+    lines = bench_nbd.figure_lines(results, skip)
+    for line in lines:
+        echo_figure_line(line)
+    return lines
+
+
 def bench_command(args):
     """The kernel's `bench` command line, or None when only user-space
-    benchmarks were named."""
-    names = [n for n in (args.names or []) if not is_user_bench(n)]
+    (or network) benchmarks were named."""
+    names = [n for n in (args.names or [])
+             if not is_user_bench(n) and not is_nbd_bench(n)]
     if args.names and not names:
         return None
     words = [BENCH_COMMAND]
@@ -1444,6 +1492,8 @@ def main(argv=None):
                 echo_figure_line(line)
         else:
             text, accel, problem = boot_and_measure(args)
+            if not problem:
+                text += "\n" + "\n".join(nbd_figures(args, accel)) + "\n"
         for line in clean_output(text).split("\n"):
             m = UNKNOWN_NAME_RE.match(line.strip())
             if m:

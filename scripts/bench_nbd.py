@@ -11,14 +11,20 @@ bytes, and measures from the host:
   nbd_write         nbdcopy of random data into it   (host -> guest)
   tcp_read_ceiling  raw TCP from the guest's `net bench` source service
   tcp_write_ceiling raw TCP into its discard service
+  nbd_4k_randread   fio's nbd engine: 4 KiB random reads over the export,
+                    16 in flight, for FIO_SECONDS (IOPS)
 
-each in MB/s (10^6 bytes per second), printed as `bench NAME VALUE MB/s`
-lines as make bench prints its figures, then each NBD figure's ratio to its
-ceiling (chapter 12's target: 0.8).  Not part of make bench yet.
+the first four in MB/s (10^6 bytes per second), printed as `bench NAME
+VALUE UNIT` lines as the kernel prints its figures, then each NBD figure's
+ratio to its ceiling (chapter 12's target: 0.8).  A figure whose client is
+not installed is printed as `bench NAME skipped (why)`.  make bench runs
+this in a boot of its own (scripts/bench.py, nbd_figures()).
 """
 
 import argparse
+import json
 import os
+import shutil
 import socket
 import sys
 import time
@@ -31,6 +37,14 @@ import qemu     # noqa: E402
 
 DISCARD, SOURCE = 10810, 10811      # TCPBENCH_*_PORT in include/net/net.h
 CHUNK = 1 << 20
+FIO_SECONDS = 10
+FIO_IODEPTH = 16
+FIO_BS = 4096
+ORDER = ("tcp_read_ceiling", "tcp_write_ceiling", "nbd_read", "nbd_write",
+         "nbd_4k_randread")
+UNITS = {"nbd_4k_randread": "ops/s"}
+CLIENTS = {"nbd_read": "nbdcopy", "nbd_write": "nbdcopy",
+           "nbd_4k_randread": "fio"}
 
 
 def mbs(nbytes, seconds):
@@ -60,7 +74,31 @@ def tcp_read(port, size):
         return mbs(got, time.monotonic() - start)
 
 
-def run(build_dir, size, accel):
+def fio_randread(url, size):
+    """IOPS of 4 KiB random reads over @url, FIO_IODEPTH in flight."""
+    out = nbd_net.host(
+        ["fio", "--name=nbd_4k_randread", "--ioengine=nbd", f"--uri={url}",
+         "--rw=randread", f"--bs={FIO_BS}", f"--iodepth={FIO_IODEPTH}",
+         f"--size={size}", f"--runtime={FIO_SECONDS}", "--time_based",
+         "--output-format=json"], "fio", seconds=FIO_SECONDS + 120)
+    try:
+        job = json.loads(out[out.index("{"):])["jobs"][0]
+        if job.get("error"):
+            raise nbd_net.Problem(f"fio: job error {job['error']}")
+        return float(job["read"]["iops"])
+    except (ValueError, KeyError, IndexError) as e:
+        raise nbd_net.Problem(f"fio: cannot read its JSON ({e}): {out[:200]!r}")
+
+
+def missing_clients():
+    """{figure: why} for the figures whose host client is not installed."""
+    return {name: f"{prog} is not installed (make deps)"
+            for name, prog in CLIENTS.items() if not shutil.which(prog)}
+
+
+def run(build_dir, size, accel, skip=()):
+    """Boot, measure, power off; {figure: value}.  @skip: figures not to
+    measure (their client is missing)."""
     results = {}
 
     def body(g):
@@ -76,13 +114,18 @@ def run(build_dir, size, accel):
                 f.write(os.urandom(CHUNK))
         results["tcp_write_ceiling"] = tcp_write(g.ports[DISCARD], size)
         results["tcp_read_ceiling"] = tcp_read(g.ports[SOURCE], size)
-        start = time.monotonic()
-        nbd_net.host(["nbdcopy", g.url("bench"), "null:"], "nbdcopy out")
-        results["nbd_read"] = mbs(size, time.monotonic() - start)
-        start = time.monotonic()
-        nbd_net.host(["nbdcopy", rnd, g.url("bench")], "nbdcopy in")
-        results["nbd_write"] = mbs(size, time.monotonic() - start)
+        if "nbd_read" not in skip:
+            start = time.monotonic()
+            nbd_net.host(["nbdcopy", g.url("bench"), "null:"], "nbdcopy out")
+            results["nbd_read"] = mbs(size, time.monotonic() - start)
+        if "nbd_write" not in skip:
+            start = time.monotonic()
+            nbd_net.host(["nbdcopy", rnd, g.url("bench")], "nbdcopy in")
+            results["nbd_write"] = mbs(size, time.monotonic() - start)
         os.unlink(rnd)
+        if "nbd_4k_randread" not in skip:
+            results["nbd_4k_randread"] = fio_randread(g.url("bench"), size)
+        g.check_console()
         g.poweroff()
 
     guest = None
@@ -103,16 +146,29 @@ def main():
     p.add_argument("--accel", default="tcg")
     a = p.parse_args()
     size = qemu.parse_size(a.size)
+    skip = missing_clients()
     try:
-        r = run(a.build_dir, size, a.accel)
+        r = run(a.build_dir, size, a.accel, skip)
     except nbd_net.Problem as e:
         print(f"bench_nbd: {e}", file=sys.stderr)
         return 1
-    for name in ("tcp_read_ceiling", "tcp_write_ceiling", "nbd_read", "nbd_write"):
-        print(f"bench {name} {r[name]:.1f} MB/s")
+    for line in figure_lines(r, skip):
+        print(line)
     for name, ceiling in (("nbd_read", "tcp_read_ceiling"), ("nbd_write", "tcp_write_ceiling")):
-        print(f"{name}: {r[name] / r[ceiling]:.2f} of {ceiling}")
+        if name in r:
+            print(f"{name}: {r[name] / r[ceiling]:.2f} of {ceiling}")
     return 0
+
+
+def figure_lines(results, skip):
+    """`bench NAME VALUE UNIT` / `bench NAME skipped (why)` lines."""
+    lines = []
+    for name in ORDER:
+        if name in results:
+            lines.append(f"bench {name} {results[name]:.1f} {UNITS.get(name, 'MB/s')}")
+        elif name in skip:
+            lines.append(f"bench {name} skipped ({skip[name]})")
+    return lines
 
 
 if __name__ == "__main__":

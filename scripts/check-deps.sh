@@ -4,7 +4,8 @@
 # Debian package that provides it, then prints the one command that installs
 # them all.  Silent with exit status 0 when nothing is missing, exit status 1
 # otherwise.  With --tests it also checks the host clients make test uses
-# (nbdinfo, nbdcopy, qemu-img, qemu-io).  lwIP's source is not a package:
+# (nbdinfo, nbdcopy, qemu-img, qemu-io); with --bench the ones make bench
+# uses (nbdcopy, fio).  lwIP's source is not a package:
 # `make deps` fetches it (scripts/fetch-lwip.sh), and the build says so
 # when it is missing.  POSIX sh only.
 
@@ -51,6 +52,12 @@ if [ "${1:-}" = "--tests" ]; then
 	need_cmd nbdcopy libnbd-bin
 	need_cmd qemu-img qemu-utils
 	need_cmd qemu-io qemu-utils
+fi
+# make bench drives the NBD server with nbdcopy and fio's nbd engine
+# (scripts/check-deps.sh --bench; nbd_4k_randread needs fio).
+if [ "${1:-}" = "--bench" ]; then
+	need_cmd nbdcopy libnbd-bin
+	need_cmd fio fio
 fi
 
 [ -z "$missing_pkgs" ] && exit 0

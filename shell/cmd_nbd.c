@@ -52,14 +52,19 @@ static int nbd_do_list(void)
 static int nbd_do_clients(void)
 {
 	struct nbd_client_info c;
-	uint64_t now = time_ns();
+	uint64_t now = time_ns(), bytes, recv_ns, file_ns;
 
 	for (unsigned i = 0; nbd_client_at(i, &c); i++)
 		shell_printf("#%u %-21s %-16s %lu requests, %lu bytes read (%lu READs zero-copy, "
-			     "%u pinned), %lu written, %lu s\n",
+			     "%u pinned), %lu written, %lu s; READ data to the NIC: %lu bytes "
+			     "by reference, %lu copied\n",
 			     c.id, c.peer, c.export[0] ? c.export : "(negotiating)", c.requests,
 			     c.bytes_read, c.reads_zero_copy, c.pinned, c.bytes_written,
-			     (now - c.connected_ns) / 1000000000ul);
+			     (now - c.connected_ns) / 1000000000ul, c.zc_bytes_ref,
+			     c.zc_bytes_copied);
+	nbd_write_costs(&bytes, &recv_ns, &file_ns);
+	shell_printf("WRITE data since boot: %lu bytes; %lu ms copying out of lwIP's buffers, "
+		     "%lu ms in vfs_pwrite\n", bytes, recv_ns / 1000000ul, file_ns / 1000000ul);
 	return 0;
 }
 

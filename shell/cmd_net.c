@@ -18,6 +18,7 @@ static int cmd_net(int argc, char **argv)
 	struct net_info ni;
 	struct netdev *nd;
 	const uint8_t *m;
+	uint64_t zref, zcopied;
 
 	if (argc == 2 && !strcmp(argv[1], "bench")) {
 		int err = net_get_info(&ni) ? tcpbench_start() : -ENODEV;
@@ -55,6 +56,11 @@ static int cmd_net(int argc, char **argv)
 		     nd->stats.rx_bytes, nd->stats.rx_drops, nd->stats.rx_errors);
 	shell_printf("  tx: %lu packets, %lu bytes, %lu drops, %lu errors\n", nd->stats.tx_packets,
 		     nd->stats.tx_bytes, nd->stats.tx_drops, nd->stats.tx_errors);
+	net_zc_totals(&zref, &zcopied);
+	shell_printf("  zero-copy: %lu bytes of registered data (NBD READs, net bench) sent by "
+		     "reference (%lu descriptors), %lu copied; %lu bytes copied into transmit "
+		     "buffers in all\n", zref,
+		     nd->stats.tx_ref_frags, zcopied, nd->stats.tx_copied_bytes);
 	return 0;
 }
 SHELL_CMD("net", "net [bench]", "the network interface: address, link, packets, drops, errors; "

@@ -24,11 +24,18 @@ runs them all.  Each returns None, or a sentence saying what went wrong.
                     64 clients at once; each gets its error (or is closed)
                     and the console says why in one line; the kernel keeps
                     running and the file holds exactly the valid writes
-  nbd_zero_copy_pins  a READ reply is sent from pinned pmem pages: a
-                    truncate waits until the client has taken the data
+  nbd_zero_copy_pins  READ replies go from pinned pmem pages to the NIC by
+                    reference: nbdcopy of the export equals the file (CRC
+                    on both sides) and the counters show the bytes went by
+                    reference, none copied; then a truncate during a long
+                    READ waits until the client has taken the data (sent,
+                    acknowledged, descriptors back)
   nbd_trim_waits_for_dma  a TRIM of pages a `dma cp` has pinned is
                     answered only after the copy is done (the layout
-                    protocol), and the copy got the data from before
+                    protocol), and the copy got the data from before; then
+                    the unprotected run (`unsafe-demo on`): a TRIM of a DMA
+                    copy's target returns at once, a new file gets the
+                    freed blocks, and the DMA's data lands in it
 
 Run one by hand:  python3 tests/nbd_net.py nbd_clients [--build-dir build]
 """
@@ -627,8 +634,62 @@ def _trim_waits(guest):
                              DMA_FILE)
     if want not in out:
         raise Problem(f"/dst after the copy: {out.strip()!r}, want {want!r}")
+    _trim_unprotected(guest)
     guest.check_console()
     guest.poweroff()
+
+
+DF_RE = r"^pmem0\s+(\d+)\s+(\d+)\s+(\d+)\s"     # as scripts/demo.py reads df
+
+
+def _trim_unprotected(guest):
+    """The same TRIM with the protection off (`unsafe-demo on`), aimed at
+    the copy's target: it returns at once, the freed blocks go to a new
+    file /c (the device is full otherwise), and the DMA, which nobody
+    waited for, writes /s2's data into /c: the seed's corruption."""
+    guest.shell(f"pattern /s2 {DMA_FILE} trim-s2")
+    guest.shell(f"pattern /b {DMA_FILE} trim-b")
+    guest.shell("nbd export /b b")
+    m = re.search(DF_RE, guest.shell("df"), re.M)
+    if not m:
+        raise Problem("df: cannot read the free space")
+    if int(m.group(3)):
+        guest.shell(f"fallocate /filler 0 {m.group(3)}K")
+    s, _ = go(guest, "b")
+    if "ON: the protection is OFF" not in guest.shell("unsafe-demo on"):
+        raise Problem("unsafe-demo on did not turn the protection off")
+    start = len(guest.text())
+    out = guest.shell("dma cp /s2 /b &")
+    job = re.search(r"^\[(\d+)\] dma cp", out, re.M)
+    if not job:
+        raise Problem(f"dma cp /s2 /b &: {out.strip()!r}")
+    h = request(s, CMD_TRIM, 0, DMA_FILE)
+    t0 = time.monotonic()
+    err, _ = reply(s, h)
+    if err:
+        raise Problem(f"unprotected TRIM: error {err}")
+    guest.shell(f"pattern /c {DMA_FILE} trim-c")
+    done = re.compile(rf"dma job {job.group(1)}: (copied|failed after) "
+                      r"(\d+) bytes", re.M)
+    before = done.search(guest.text(), start)
+    guest.mark = start
+    guest.wait_for(done.pattern, 60, "the unprotected DMA")
+    if before:
+        raise Problem("unprotected: the DMA was done before /c was written "
+                      f"({time.monotonic() - t0:.1f} s after the TRIM): "
+                      "nothing to show")
+    if re.search(r"layout change of inode \d+ waits", guest.text()[start:]):
+        raise Problem("unprotected: the TRIM still waited for the DMA")
+    out = guest.shell("crc32 /c")
+    want = "%08x %d /c" % (zlib.crc32(pattern_bytes("trim-c", DMA_FILE)),
+                           DMA_FILE)
+    if want in out:
+        raise Problem("unprotected: /c is intact; the corruption the "
+                      "protection prevents did not show")
+    if "ON: the protection" in guest.shell("unsafe-demo off"):
+        raise Problem("unsafe-demo off did not restore the protection")
+    request(s, CMD_DISC, 0, 0)
+    s.close()
 
 
 def nbd_trim_waits_for_dma(images=None, build_dir=None, **machine):
@@ -643,10 +704,49 @@ def nbd_trim_waits_for_dma(images=None, build_dir=None, **machine):
 ZC_FILE = 32 << 20          # more than the host and QEMU buffer unread
 
 
+ZC_SENT_RE = (r"zero-copy: (\d+) bytes of registered data \(NBD READs, net "
+              r"bench\) sent by reference "
+              r"\((\d+) descriptors\), (\d+) copied")
+ZC_MIN_SHARE = 0.99         # by reference, at least; the rest is copied:
+                            # pieces shorter than the driver's copy-break
+                            # (VNET_TX_COPYBREAK) at a segment's edge, and
+                            # a segment lwIP splits for a small window
+
+
+def _zero_copy_read(guest):
+    """nbdcopy of the whole export: right bytes, sent by reference."""
+    out_img = os.path.join(guest.dir, "zc-out.img")
+    host(["nbdcopy", guest.url("z"), out_img], "nbdcopy out (zero-copy)")
+    with open(out_img, "rb") as f:
+        got = zlib.crc32(f.read())
+    os.unlink(out_img)
+    want = "%08x %d /z" % (zlib.crc32(pattern_bytes("zero-copy", ZC_FILE)), ZC_FILE)
+    if ("%08x" % got) != want.split()[0]:
+        raise Problem(f"nbdcopy out: CRC {got:08x}, want {want.split()[0]}")
+    out = guest.shell("crc32 /z")
+    if want not in out:
+        raise Problem(f"crc32 /z in the guest: {out.strip()!r}, want {want!r}")
+    out = guest.shell("net")
+    m = re.search(ZC_SENT_RE, out)
+    if not m:
+        raise Problem(f"net shows no zero-copy counters: {out.strip()!r}")
+    by_ref, descs, copied = (int(x) for x in m.groups())
+    if by_ref < ZC_MIN_SHARE * ZC_FILE or copied > (1 - ZC_MIN_SHARE) * ZC_FILE \
+            or not descs:
+        raise Problem(f"nbdcopy of {ZC_FILE} bytes: {by_ref} bytes by reference "
+                      f"in {descs} descriptors, {copied} copied")
+    out = guest.shell("nbd zerocopy")
+    if not re.search(r"nbd zerocopy: on \(\d+ READs sent from pinned pages, 0 "
+                     r"copied\)", out):
+        raise Problem(f"nbd zerocopy after nbdcopy: {out.strip()!r}")
+    return by_ref
+
+
 def _zero_copy_pins(guest):
     guest.boot()
     guest.shell(f"pattern /z {ZC_FILE} zero-copy")
     guest.shell("nbd export /z z")
+    _zero_copy_read(guest)
     s, _ = go(guest, "z")
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 << 10)
     # A READ of the whole file, not read by the client yet: TCP cannot
@@ -669,7 +769,10 @@ def _zero_copy_pins(guest):
                       "was before the truncate")
     guest.wait_for(re.escape(PROMPT), 60, "the truncate after the READ")
     out = guest.shell("nbd clients")
-    if not re.search(r"\(1 READs zero-copy, 0 pinned\)", out):
+    m = re.search(r"\(1 READs zero-copy, 0 pinned\).*READ data to the NIC: "
+                  r"(\d+) bytes by reference, (\d+) copied", out)
+    if not m or int(m.group(1)) < ZC_MIN_SHARE * ZC_FILE or \
+            int(m.group(2)) > (1 - ZC_MIN_SHARE) * ZC_FILE:
         raise Problem(f"nbd clients after the READ: {out.strip()!r}")
     request(s, CMD_DISC, 0, 0)
     s.close()

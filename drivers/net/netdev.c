@@ -39,13 +39,15 @@ struct netdev *netdev_get(unsigned i)
 	return i < __atomic_load_n(&nnetdevs, __ATOMIC_ACQUIRE) ? netdevs[i] : NULL;
 }
 
-int netdev_attach(struct netdev *nd, void (*wake)(void *arg), void *arg)
+int netdev_attach(struct netdev *nd, void (*wake)(void *arg),
+		  void (*tx_done)(void *arg, void *ref, size_t len, bool by_ref), void *arg)
 {
 	unsigned long f = spin_lock_irqsave(&netdev_lock);
 	int err = -EBUSY;
 
 	if (!nd->wake) {
 		nd->wake_arg = arg;
+		nd->tx_done = tx_done;
 		__atomic_store_n(&nd->wake, wake, __ATOMIC_RELEASE);
 		err = 0;
 	}

@@ -14,10 +14,29 @@
  *             the device at start; the device fills it and puts its id in
  *             the used ring; rx_poll() hands the frame to the stack (which
  *             copies it) and posts the same buffer again at once.
- *   transmit: xmit() takes a free tx descriptor, copies the frame behind a
- *             zeroed header into the descriptor's buffer and rings the
- *             doorbell; used tx ids come back to the free stack the next
- *             time xmit() runs (or waits for a slot).
+ *   transmit: xmit() takes a free tx slot (a ring descriptor, a
+ *             VNET_BUF_SIZE buffer and an indirect table of VNET_TX_SEGS
+ *             descriptors) and rings the doorbell.  Fragments the stack
+ *             handed down without a ref, and short ones, are copied into
+ *             the slot's buffer behind the zeroed virtio-net header; a
+ *             fragment with a ref (struct netdev_frag: memory that stays
+ *             valid until tx_done) of VNET_TX_COPYBREAK bytes or more gets
+ *             its own indirect descriptor with its physical address, so
+ *             the device reads it in place: zero-copy [2.4.5.3].  The ring
+ *             descriptor then points at the table (VIRTQ_DESC_F_INDIRECT);
+ *             a frame with no such fragment uses the buffer directly.
+ *             Without VIRTIO_F_INDIRECT_DESC, or when a frame would need
+ *             more than VNET_TX_SEGS descriptors, everything is copied.
+ *             Used tx ids come back to the free stack in tx_reclaim() (from
+ *             xmit(), or the stack's rx thread after an interrupt), which
+ *             then calls tx_done for each fragment the slot read in place:
+ *             only now may its memory change owner.
+ *
+ * Physical addresses: the device gets CPU physical addresses.  With QEMU's
+ * intel-iommu on, a virtio device still bypasses the IOMMU unless it is
+ * created with iommu_platform=on (it then offers VIRTIO_F_ACCESS_PLATFORM,
+ * which we do not accept: the device would refuse FEATURES_OK), so the
+ * addresses are right either way.
  *
  * One MSI-X vector (table entry 0) serves both queues and configuration
  * changes; the handler only counts and wakes (the stack's rx thread, and
@@ -33,7 +52,8 @@
  *
  * Locking: vnet.rx_lock (mutex) guards the rx queue's ring state and is
  * held by rx_poll() only; vnet.tx_lock (mutex) guards the tx queue's ring
- * state and the free stack, held by xmit().  Both are thread context
+ * state, the free stack and each slot's in-place list, held by xmit() and
+ * tx_reclaim() (tx_done is called with it held).  Both are thread context
  * (rx_poll and xmit may sleep: see netdev.h).  The interrupt handler
  * touches no ring: it counts and calls wake-ups (which take wait-queue
  * spinlocks only).  stats.rx_* are written under rx_lock, stats.tx_*
@@ -107,8 +127,10 @@
 /* feature bits [5.1.3, 6] */
 #define VIRTIO_NET_F_MAC	(1ull << 5)
 #define VIRTIO_NET_F_STATUS	(1ull << 16)
+#define VIRTIO_F_INDIRECT_DESC	(1ull << 28)	/* [6]: indirect descriptor tables */
 #define VIRTIO_F_VERSION_1	(1ull << 32)
-#define VNET_FEATURES		(VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS | VIRTIO_F_VERSION_1)
+#define VNET_FEATURES		(VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS | \
+				 VIRTIO_F_INDIRECT_DESC | VIRTIO_F_VERSION_1)
 
 /* struct virtio_net_config [5.1.4] */
 #define VNCFG_MAC		0	/* u8[6], valid with VIRTIO_NET_F_MAC */
@@ -127,7 +149,9 @@ struct vq_desc {
 	uint16_t flags;
 	uint16_t next;
 } __packed;
+#define VQ_DESC_F_NEXT		1	/* chained to desc.next [2.4.5] */
 #define VQ_DESC_F_WRITE		2	/* device writes (receive buffers) */
+#define VQ_DESC_F_INDIRECT	4	/* addr/len: a table of descriptors [2.4.5.3] */
 
 struct vq_avail {
 	uint16_t flags;
@@ -154,6 +178,10 @@ struct vq_used {
 #define VNET_RESET_SPINS	1000000
 #define VNET_POLL_NS		10000000ull	/* without MSI-X */
 #define VNET_MSIX_ENTRY		0
+#define VNET_TX_SEGS		8	/* descriptors in a tx slot's indirect table */
+#define VNET_TX_COPYBREAK	256	/* shorter fragments are copied anyway */
+#define VNET_TX_TABLE_SIZE	(VNET_TX_SEGS * sizeof(struct vq_desc))
+#define VNET_TX_TABLES_PER_PAGE	(PAGE_SIZE / VNET_TX_TABLE_SIZE)
 
 _Static_assert(VNET_HDR_LEN + NETDEV_FRAME_MAX <= VNET_BUF_SIZE, "rx buffer too small");
 _Static_assert(VQ_MAX_SIZE * sizeof(struct vq_desc) <= PAGE_SIZE, "desc table > page");
@@ -177,6 +205,15 @@ struct vq {
 	uint16_t free[VQ_MAX_SIZE];	/* tx only: ids we own */
 	uint16_t nfree;
 	bool broken;			/* the device broke a ring rule */
+	/* tx only: each slot's indirect table, and the fragments the device
+	 * reads in place through it, reported by tx_done when it comes back */
+	struct vq_desc *table[VQ_MAX_SIZE];
+	uint64_t table_pa[VQ_MAX_SIZE];
+	struct {
+		void *ref;
+		size_t len;
+	} inplace[VQ_MAX_SIZE][VNET_TX_SEGS];
+	uint8_t ninplace[VQ_MAX_SIZE];
 };
 
 struct vnet {
@@ -448,6 +485,22 @@ static int vq_setup(struct vnet *v, struct vq *q, uint16_t index, bool use_msix)
 	return 0;
 }
 
+/* The tx queue's indirect tables.  Probe only. */
+static int vq_alloc_tables(struct vq *q)
+{
+	uint64_t pa = 0;
+	uint8_t *page = NULL;
+
+	for (unsigned i = 0; i < q->size; i++) {
+		if (i % VNET_TX_TABLES_PER_PAGE == 0 && !(page = alloc_zeroed_page(&pa)))
+			return -ENOMEM;
+		q->table_pa[i] = pa + (i % VNET_TX_TABLES_PER_PAGE) * VNET_TX_TABLE_SIZE;
+		q->table[i] = (struct vq_desc *)(page + (i % VNET_TX_TABLES_PER_PAGE) *
+						 VNET_TX_TABLE_SIZE);
+	}
+	return 0;
+}
+
 static void vq_notify(struct vq *q)
 {
 	full_barrier();			/* ring writes before the doorbell */
@@ -544,15 +597,31 @@ static unsigned vnet_rx_poll(struct netdev *nd, unsigned budget,
 
 /* ----------------------------------------------------------- transmit ---- */
 
-/* Take back the tx descriptors the device is done with.  tx_lock held. */
+/* Take back the tx slots the device is done with, and report the
+ * fragments it read in place (their memory may change owner now).
+ * tx_lock held. */
 static void tx_reclaim(struct vnet *v)
 {
+	struct vq *q = &v->tx;
 	uint16_t id;
 	uint32_t len;
 
 	assert_held(&v->tx_lock);
-	while (vq_next_used(v, &v->tx, &id, &len))
-		v->tx.free[v->tx.nfree++] = id;
+	while (vq_next_used(v, q, &id, &len)) {
+		for (unsigned i = 0; i < q->ninplace[id]; i++)
+			netdev_tx_done(&v->nd, q->inplace[id][i].ref, q->inplace[id][i].len, true);
+		q->ninplace[id] = 0;
+		q->free[q->nfree++] = id;
+	}
+}
+
+static void vnet_tx_reclaim(struct netdev *nd)
+{
+	struct vnet *v = nd->priv;
+
+	mutex_lock(&v->tx_lock);
+	tx_reclaim(v);
+	mutex_unlock(&v->tx_lock);
 }
 
 static bool tx_slot(struct vnet *v)
@@ -561,23 +630,109 @@ static bool tx_slot(struct vnet *v)
 	return v->tx.nfree > 0 || v->tx.broken;
 }
 
+static bool tx_inplace(const struct netdev_frag *f)
+{
+	return f->ref && f->pa && f->len >= VNET_TX_COPYBREAK;
+}
+
+/* How many descriptors the frame takes: one per fragment read in place,
+ * one per run of copied bytes between them (the header opens the first). */
+static unsigned tx_segs(const struct netdev_frag *frags, unsigned n)
+{
+	unsigned segs = 0;
+	bool in_run = true;		/* the virtio-net header */
+
+	for (unsigned i = 0; i < n; i++) {
+		if (tx_inplace(&frags[i])) {
+			segs += 1 + in_run;
+			in_run = false;
+		} else {
+			in_run = true;
+		}
+	}
+	return segs + in_run;
+}
+
+static void tx_table_add(struct vq_desc *t, unsigned *k, uint64_t pa, size_t len)
+{
+	if (*k)
+		t[*k - 1].flags = VQ_DESC_F_NEXT;
+	t[*k] = (struct vq_desc){ .addr = pa, .len = (uint32_t)len, .flags = 0,
+				  .next = (uint16_t)(*k + 1) };
+	++*k;
+}
+
+/*
+ * Fill slot @id with the frame: copied runs in the slot's buffer, the
+ * other fragments by address in its indirect table (when @inplace).
+ * Sets the ring descriptor to the buffer or the table.  tx_lock held.
+ */
+static void tx_fill(struct vnet *v, uint16_t id, const struct netdev_frag *frags, unsigned n,
+		    bool inplace)
+{
+	struct vq *q = &v->tx;
+	struct netdev_stats *st = &v->nd.stats;
+	uint8_t *buf = q->buf[id];
+	size_t off = VNET_HDR_LEN, run = 0;
+	unsigned k = 0;
+
+	memset(buf, 0, VNET_HDR_LEN);
+	q->ninplace[id] = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const struct netdev_frag *f = &frags[i];
+
+		if (inplace && tx_inplace(f)) {
+			if (off > run)
+				tx_table_add(q->table[id], &k, q->buf_pa[id] + run, off - run);
+			run = off;
+			tx_table_add(q->table[id], &k, f->pa, f->len);
+			q->inplace[id][q->ninplace[id]].ref = f->ref;
+			q->inplace[id][q->ninplace[id]].len = f->len;
+			q->ninplace[id]++;
+			st->tx_ref_frags++;
+			st->tx_ref_bytes += f->len;
+			continue;
+		}
+		memcpy(buf + off, f->data, f->len);
+		off += f->len;
+		st->tx_copied_bytes += f->len;
+		netdev_tx_done(&v->nd, f->ref, f->len, false);
+	}
+	if (!k) {
+		q->desc[id] = (struct vq_desc){ .addr = q->buf_pa[id], .len = (uint32_t)off };
+		return;
+	}
+	if (off > run)
+		tx_table_add(q->table[id], &k, q->buf_pa[id] + run, off - run);
+	q->desc[id] = (struct vq_desc){ .addr = q->table_pa[id],
+					.len = (uint32_t)(k * sizeof(struct vq_desc)),
+					.flags = VQ_DESC_F_INDIRECT };
+}
+
+/* Report every ref of a frame that is not sent at all. */
+static void tx_drop_refs(struct vnet *v, const struct netdev_frag *frags, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		netdev_tx_done(&v->nd, frags[i].ref, frags[i].len, false);
+}
+
 static int vnet_xmit(struct netdev *nd, const struct netdev_frag *frags, unsigned n)
 {
 	struct vnet *v = nd->priv;
 	struct vq *q = &v->tx;
-	size_t total = 0, off = VNET_HDR_LEN;
+	size_t total = 0;
+	bool inplace;
 	uint16_t id;
-	uint8_t *buf;
 
 	for (unsigned i = 0; i < n; i++)
 		total += frags[i].len;
+	mutex_lock(&v->tx_lock);
 	if (total < NETDEV_FRAME_MIN || total > NETDEV_FRAME_MAX) {
-		mutex_lock(&v->tx_lock);
 		nd->stats.tx_errors++;
+		tx_drop_refs(v, frags, n);
 		mutex_unlock(&v->tx_lock);
 		return -EINVAL;
 	}
-	mutex_lock(&v->tx_lock);
 	if (!tx_slot(v)) {
 		/* The interrupt of a completed transmit wakes tx_wq. */
 		mutex_unlock(&v->tx_lock);
@@ -586,26 +741,20 @@ static int vnet_xmit(struct netdev *nd, const struct netdev_frag *frags, unsigne
 		mutex_lock(&v->tx_lock);
 		if (!tx_slot(v)) {
 			nd->stats.tx_drops++;
+			tx_drop_refs(v, frags, n);
 			mutex_unlock(&v->tx_lock);
 			return -EAGAIN;
 		}
 	}
 	if (q->broken) {
 		nd->stats.tx_errors++;
+		tx_drop_refs(v, frags, n);
 		mutex_unlock(&v->tx_lock);
 		return -EIO;
 	}
 	id = q->free[--q->nfree];
-	buf = q->buf[id];
-	memset(buf, 0, VNET_HDR_LEN);
-	for (unsigned i = 0; i < n; i++) {
-		memcpy(buf + off, frags[i].data, frags[i].len);
-		off += frags[i].len;
-	}
-	q->desc[id].addr = q->buf_pa[id];
-	q->desc[id].len = (uint32_t)off;
-	q->desc[id].flags = 0;
-	q->desc[id].next = 0;
+	inplace = q->table[id] && tx_segs(frags, n) <= VNET_TX_SEGS;
+	tx_fill(v, id, frags, n, inplace);
 	vq_post(q, id);
 	vq_publish(q);
 	vq_notify(q);
@@ -651,6 +800,7 @@ static const struct netdev_ops vnet_ops = {
 	.xmit = vnet_xmit,
 	.rx_poll = vnet_rx_poll,
 	.link_up = vnet_link_up,
+	.tx_reclaim = vnet_tx_reclaim,
 };
 
 /* --------------------------------------------------------------- probe ---- */
@@ -696,6 +846,8 @@ static int vnet_start(struct vnet *v)
 		msix = false;
 		err = vnet_setup_queues(v, false);
 	}
+	if (!err && (v->features & VIRTIO_F_INDIRECT_DESC))
+		err = vq_alloc_tables(&v->tx);
 	if (err)
 		return err;
 	v->vector = msix ? vec : -1;

@@ -21,6 +21,16 @@
  *    thread); @deliver runs in that thread, with no driver lock held.
  *  - the wake-up given to netdev_attach(): interrupt context, must not
  *    sleep (wake a thread and return).
+ *  - ops->tx_reclaim: thread context; takes back the transmit slots the
+ *    device is done with (xmit does it too, but the stack's rx thread
+ *    calls it after every wake-up so that completions are seen even when
+ *    nothing more is sent).
+ *  - the tx_done given to netdev_attach(): called by the driver, in the
+ *    thread of xmit or tx_reclaim with its tx lock held, once for every
+ *    fragment handed down with a @ref: at once when the driver copied the
+ *    fragment (by_ref false), or when the device has returned the
+ *    descriptor that pointed at it (by_ref true).  It must not sleep nor
+ *    call into the driver (atomics and wake-ups only).
  *  - stats: written by the driver (rx side by the rx poller, tx side under
  *    the driver's tx lock), read without a lock (a snapshot).
  */
@@ -46,12 +56,23 @@ struct netdev_stats {
 	uint64_t tx_packets, tx_bytes;
 	uint64_t tx_drops;	/* no transmit slot in time */
 	uint64_t tx_errors;	/* bad frames handed down, bad ids from the device */
+	uint64_t tx_ref_frags, tx_ref_bytes;	/* fragments the device read in place */
+	uint64_t tx_copied_bytes;	/* bytes copied into transmit buffers (headers too) */
 };
 
-/* One piece of a frame to send (netdev_xmit gathers them). */
+/*
+ * One piece of a frame to send (netdev_xmit gathers them).  @ref NULL:
+ * the memory is valid only during the call, so the driver copies it.
+ * @ref set: the stack vouches that [@data, @data + @len) stays valid, at
+ * physical address @pa (contiguous), until the driver calls tx_done(@ref),
+ * so the driver may let the device read it in place (a descriptor that
+ * points at it: zero-copy) or copy it, as it likes.
+ */
 struct netdev_frag {
 	const void *data;
 	size_t len;
+	uint64_t pa;
+	void *ref;
 };
 
 struct netdev;
@@ -67,6 +88,8 @@ struct netdev_ops {
 			    void (*deliver)(void *arg, const void *frame, size_t len), void *arg);
 	/* Is the link up (the device's status, or true if it has none)? */
 	bool (*link_up)(struct netdev *nd);
+	/* Take back finished transmit slots, calling tx_done for their refs. */
+	void (*tx_reclaim)(struct netdev *nd);
 };
 
 struct netdev {
@@ -81,6 +104,7 @@ struct netdev {
 
 	/* set once by netdev_attach() */
 	void (*wake)(void *arg);		/* interrupt context */
+	void (*tx_done)(void *arg, void *ref, size_t len, bool by_ref);
 	void *wake_arg;
 
 	struct netdev_stats stats;
@@ -99,9 +123,19 @@ struct netdev *netdev_get(unsigned i);
 /**
  * netdev_attach() - the stack's wake-up: the driver calls @wake(@arg) from
  * its interrupt handler when frames arrived, transmit slots came back or
- * the link changed.  Thread context.  Returns 0, -EBUSY if already attached.
+ * the link changed; and @tx_done(@arg, ...) for each fragment sent with a
+ * ref (see struct netdev_frag; may be NULL if the stack never sets refs).
+ * Thread context.  Returns 0, -EBUSY if already attached.
  */
-int netdev_attach(struct netdev *nd, void (*wake)(void *arg), void *arg);
+int netdev_attach(struct netdev *nd, void (*wake)(void *arg),
+		  void (*tx_done)(void *arg, void *ref, size_t len, bool by_ref), void *arg);
+
+/* netdev_tx_done() - for drivers: report fragment @ref finished. */
+static inline void netdev_tx_done(struct netdev *nd, void *ref, size_t len, bool by_ref)
+{
+	if (ref && nd->tx_done)
+		nd->tx_done(nd->wake_arg, ref, len, by_ref);
+}
 
 /* netdev_wake() - for drivers: call the attached wake-up, if any.  Any context. */
 void netdev_wake(struct netdev *nd);
@@ -120,6 +154,12 @@ static inline unsigned netdev_rx_poll(struct netdev *nd, unsigned budget,
 static inline bool netdev_link_up(struct netdev *nd)
 {
 	return nd->ops->link_up(nd);
+}
+
+static inline void netdev_tx_reclaim(struct netdev *nd)
+{
+	if (nd->ops->tx_reclaim)
+		nd->ops->tx_reclaim(nd);
 }
 
 #endif /* DRIVERS_NETDEV_H */

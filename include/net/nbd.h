@@ -66,6 +66,8 @@ struct nbd_client_info {
 	uint64_t requests, bytes_read, bytes_written;
 	uint64_t reads_zero_copy;	/* READs sent from pinned pages */
 	unsigned pinned;		/* of those, not yet acknowledged */
+	uint64_t zc_bytes_ref;		/* released READ data the NIC read in place */
+	uint64_t zc_bytes_copied;	/* ... and the data the NIC driver copied */
 	uint64_t connected_ns;
 };
 
@@ -74,13 +76,20 @@ struct nbd_client_info {
 bool nbd_export_at(unsigned i, struct nbd_export_info *out);
 bool nbd_client_at(unsigned i, struct nbd_client_info *out);
 
+/* nbd_write_costs() - since boot: WRITE payload bytes written, and the
+ * ns spent copying received bytes out of lwIP (requests included) and in
+ * vfs_pwrite() (the copy into pmem).  Where nbd_write's time goes. */
+void nbd_write_costs(uint64_t *bytes, uint64_t *recv_copy_ns, uint64_t *file_ns);
+
 /* nbd_running() - is the listener up? */
 bool nbd_running(void);
 
 /*
  * Zero-copy READ replies (on by default): the data is sent from the
- * file's pmem pages, pinned until TCP has it acknowledged, so a truncate
- * or punch-hole of them waits for the network as for a DMA.  Off: READs
+ * file's pmem pages (the NIC's transmit descriptors point at them),
+ * pinned until TCP has it acknowledged and the NIC has returned every
+ * descriptor into them, so a truncate or punch-hole of them waits for the
+ * network as for a DMA.  Off: READs
  * copy the data into a buffer first.  Any thread.
  */
 void nbd_set_zero_copy(bool on);

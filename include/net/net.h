@@ -61,6 +61,56 @@ static inline unsigned net_prefix_len(uint32_t mask)
 /* net_ready() - does the interface have an address?  Any thread. */
 bool net_ready(void);
 
+/*
+ * Zero-copy transmit (net/netif.c).  A user that hands lwIP data by
+ * reference (NETCONN_NOCOPY) and wants the NIC to read it in place
+ * registers the memory as a struct net_zc: a set of runs of kernel
+ * virtual addresses (each physically contiguous).  Every frame fragment
+ * that lies inside a registered run goes down to the driver by physical
+ * address, and counts as in flight until the driver reports the device
+ * done with it.  The owner may let the memory change owner only when TCP
+ * no longer holds the data (acknowledged, or the connection aborted) AND
+ * net_zc_remove() succeeded (nothing in flight).  Memory outside the
+ * direct map or the kernel image (which the driver cannot translate) is
+ * refused at net_zc_add() and always copied.
+ *
+ * Locking: net_zc_lock (a spinlock in netif.c) guards the registry list;
+ * inflight and the byte counters are atomics.  The owner's thread owns
+ * the rest of the struct while it is not registered.
+ */
+struct net_zc_run {
+	const uint8_t *va;
+	size_t len;
+	uint64_t pa;
+};
+
+struct net_zc {
+	struct net_zc *next;		/* the registry; net_zc_lock */
+	const uint8_t *lo, *hi;		/* bounds of every run */
+	struct net_zc_run *runs;	/* owner's array, @nruns long */
+	unsigned nruns;
+	unsigned inflight;		/* atomic: fragments at the device */
+	uint64_t bytes_ref, bytes_copied;	/* atomic: sent in place / copied */
+};
+
+/**
+ * net_zc_add() - register @z (runs already filled).  -EINVAL when a run
+ * is not in memory the NIC can be given by address (nothing registered).
+ * Any thread; takes net_zc_lock.
+ */
+int net_zc_add(struct net_zc *z);
+
+/**
+ * net_zc_remove() - unregister @z if nothing of it is in flight: true
+ * (the memory is the owner's again), false (try again later: a device
+ * still holds a descriptor that points into it).  Any thread.
+ */
+bool net_zc_remove(struct net_zc *z);
+
+/* net_zc_totals() - bytes of registered memory sent in place / copied
+ * since boot (retransmissions counted again). */
+void net_zc_totals(uint64_t *by_ref, uint64_t *copied);
+
 /* The raw TCP services of `net bench` (net/tcpbench.c). */
 #define TCPBENCH_DISCARD_PORT	10810	/* reads and drops */
 #define TCPBENCH_SOURCE_PORT	10811	/* sends zeroes until the client closes */

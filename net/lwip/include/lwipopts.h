@@ -35,7 +35,11 @@
 #define TCPIP_THREAD_PRIO		0
 #define TCPIP_MBOX_SIZE			256
 #define DEFAULT_THREAD_STACKSIZE	0
-#define DEFAULT_TCP_RECVMBOX_SIZE	128
+/* A connection's receive mailbox holds one entry per segment: it must
+ * take a whole window (TCP_WND / TCP_MSS = 180 full segments), or lwIP
+ * refuses the segments that do not fit, keeps the first for its next
+ * timer tick and drops the rest (the sender then retransmits). */
+#define DEFAULT_TCP_RECVMBOX_SIZE	512
 #define DEFAULT_UDP_RECVMBOX_SIZE	16
 #define DEFAULT_RAW_RECVMBOX_SIZE	16
 #define DEFAULT_ACCEPTMBOX_SIZE		16
