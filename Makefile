@@ -15,6 +15,9 @@ PYTHON  ?= python3
 
 B := build
 
+# `make` alone builds everything (included makefiles define rules earlier)
+.DEFAULT_GOAL := all
+
 # V=1 shows the full commands
 ifeq ($(V),1)
 Q :=
