@@ -65,6 +65,7 @@
 #define DAX_GUARD	PAGE_2M			/* unmapped gap between mappings */
 #define NAME_LEN	24
 #define DETAIL_LEN	64
+#define DAX_NAME_LEN	40		/* the IOMMU keeps as much of a name */
 
 struct dax_mapping {
 	uint64_t va, len, off;
@@ -95,6 +96,8 @@ struct dax_pin {
 	enum dax_lease lease;
 	void (*revoke_fn)(struct dax_pin *pin, void *ctx);
 	void *revoke_ctx;
+	char name[DAX_NAME_LEN];		/* the lease's name ("" none): what a
+						 * late access is reported as */
 	bool revoked;				/* dax_lock to set (once); atomic reads */
 	int revoking;				/* atomic: revokes running (dax_unpin waits) */
 	uint64_t unpinned[];			/* atomic: bit i set by whoever drops
@@ -563,6 +566,8 @@ static void set_lease(struct dax_pin *p, const struct dax_lease_req *req)
 	p->lease = req ? req->mode : DAX_LEASE_WAIT;
 	p->revoke_fn = req ? req->revoke : NULL;
 	p->revoke_ctx = req ? req->ctx : NULL;
+	if (req && req->name)
+		strlcpy(p->name, req->name, sizeof(p->name));
 }
 
 struct dax_pin *dax_pin_file_lease(struct dax_file f, uint64_t off, uint64_t len,
@@ -824,9 +829,12 @@ static void revoke_one(struct dax_file f, struct dax_pin *p)
 {
 	uint64_t ino = f.ops->ino(f.priv);
 	unsigned ranges = 0;
-	char what[32];
+	char what[DAX_NAME_LEN];
 
-	snprintf(what, sizeof(what), "ino %lu", p->ino ? p->ino : ino);
+	if (p->name[0])
+		strlcpy(what, p->name, sizeof(what));
+	else
+		snprintf(what, sizeof(what), "ino %lu", p->ino ? p->ino : ino);
 	for (unsigned k = 0; k < p->n; k++)
 		ranges += iommu_revoke_phys(pmem_page_to_phys(p->pages[k]), PAGE_SIZE, what,
 					    p->off + (uint64_t)k * PAGE_SIZE);

@@ -131,6 +131,7 @@ static const struct dax_lease_req *job_lease(struct job *j, unsigned s, struct d
 	req->mode = j->lease;
 	req->revoke = job_revoked;
 	req->ctx = &j->side[s];
+	req->name = j->side[s].path;
 	return req;
 }
 
@@ -647,12 +648,16 @@ static void blk_job_thread(void *arg)
 
 			if (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) != CMD_DONE)
 				continue;
+			/* A revoked command's bytes went nowhere (the IOMMU
+			 * blocked them), whatever its status says. */
+			bool revoked = c->pin && dax_pin_revoked(c->pin);
+
 			if (c->pin)
 				dax_unpin(c->pin);	/* the record; done() unpinned the pages */
 			c->pin = NULL;
 			if (c->status && !err)
 				err = c->status;
-			if (!c->status)
+			if (!c->status && !revoked)
 				done += c->bytes;
 			c->state = CMD_FREE;
 			inflight--;

@@ -160,7 +160,7 @@ static void xrevoked(struct dax_pin *pin, void *ctx)
 static int describe(struct xfer *x, const struct hf_dma_copy *rq)
 {
 	struct pmem_page **pages = kmalloc((x->nsrc + x->ndst) * sizeof(*pages));
-	struct dax_lease_req lease = { x->lease, xrevoked, x };
+	struct dax_lease_req lease = { x->lease, xrevoked, x, NULL };
 	struct proc *p = proc_current();
 	char who[48], what[48];
 	unsigned k = 0;

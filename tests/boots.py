@@ -2219,6 +2219,42 @@ BOOTS += [
              reject=(r"blocked \(",)),
 ]
 
+# Issue 19's "done when", at the shell with remapping on: a long copy from
+# the NVMe disk into /big under a revoke lease, its doorbells held 2 s so
+# the device is still to write when the truncate comes.  The truncate
+# returns at once, the copy ends revoked, the device's late writes are
+# blocked and reported with the file and offset they used to reach, the
+# blocks /victim reuses stay zero, and no pin is left.  Then --lease=fail
+# on the same path: the truncate fails saying why.
+BOOTS += [
+    scenario("iommu-nvme-revoke", machine="q35", kernel="holdfast.elf",
+             pmem=("32M",), pmem_format=True, iommu=True, edu_default_mask=True,
+             nvme=(("4M", None),),
+             stdin=("nvme fault hold 2000\n"
+                    "dma cp --lease=revoke -n 64K /dev/nvme0n1 /big &\n"
+                    "pins /big\ntruncate /big 0\n"
+                    "fallocate /victim 0 65536\n"
+                    "sleep 3000\ncrc32 /victim\ndma jobs\npins\niommu\n"
+                    "nvme fault hold 2000\n"
+                    "dma cp --lease=fail -n 64K /dev/nvme0n1 /f &\ntruncate /f 0\n"
+                    "sleep 3000\nstat /f\npoweroff\n"),
+             status=STATUS_POWEROFF, timeout=180,
+             expect=(r"\[1\] dma cp /dev/nvme0n1 /big running in the background, lease=revoke",
+                     r"^dma-cp \(from NVMe\)\s+inode \d+\s+offset 0\s+16 pages\s+\d+ ms\s+lease=revoke\s+nvme0n1 queue",
+                     r"^truncated /big to 0 bytes in (?:\d{1,3})\.\d+ ms",
+                     r"iommu: nvme 00:04\.0 write to iova 0x[0-9a-f]+ blocked \(not mapped\) - "
+                     r"was /big offset (?:0|0x[0-9a-f]+), revoked \d+ ms ago",
+                     r"^dma cp: /big: revoked by a layout change after 0 bytes \(Operation canceled\)$",
+                     r"^\s+1\s+failed\s+0/65536\s+\d+\s+/dev/nvme0n1 -> /big: Operation canceled$",
+                     r"^holdfast> crc32 /victim\n%s" % _crc_line(bytes(65536), "/victim")[1:],
+                     r"^  maps [1-9]\d*, unmaps [1-9]\d*, revoked [1-9]\d*, faults [1-9]\d*$",
+                     r"^holdfast> truncate /f 0\ntruncate: /f: pinned for DMA with lease=fail \(Text file busy\)$",
+                     r"dma job 2: copied 65536 bytes /dev/nvme0n1 -> /f",
+                     r"^  size: 65536 "),
+             reject=(r"dma: BUG", r"dax: layout change of inode \d+ waits", r"^truncated /f",
+                     r"panic")),
+]
+
 # A DMAR table QEMU's pc machine does not have, made here byte by byte
 # ([VTD] 8.1 header, 8.3 DRHD), with a good checksum so that the kernel's
 # ACPI layer keeps it and the DMAR parser (or the unit probe) must find

@@ -194,6 +194,9 @@ struct dax_lease_req {
 	enum dax_lease mode;
 	void (*revoke)(struct dax_pin *pin, void *ctx);
 	void *ctx;
+	const char *name;	/* the file as the holder named it ("/big"), for
+				 * the IOMMU's report of a late access after a
+				 * revoke; NULL: "ino N" */
 };
 
 /** Revoke needs this; the message of -EOPNOTSUPP for it. */

@@ -120,7 +120,7 @@ static struct hfs_inode *lease_file(struct ktest *t, const char *path, unsigned 
 static struct dax_pin *pin_leased(struct hfs_inode *ip, uint64_t off, uint64_t len,
 				  enum dax_lease mode, int *err)
 {
-	struct dax_lease_req req = { mode, NULL, NULL };
+	struct dax_lease_req req = { mode, NULL, NULL, NULL };
 
 	return dax_pin_file_lease(hfs_dax_file(ip), off, len, DAX_PIN_WRITE, &req, "test-lease", err);
 }
@@ -245,7 +245,7 @@ KTEST(lease, fail_goes_before_wait)
 KTEST(lease, fail_lease_set_on_a_mapping_pin)
 {
 	struct hfs_inode *ip = lease_file(t, "/lease-map", 2, 3);
-	struct dax_lease_req fail = { DAX_LEASE_FAIL, NULL, NULL };
+	struct dax_lease_req fail = { DAX_LEASE_FAIL, NULL, NULL, NULL };
 	struct pmem_page *pages[1];
 	struct dax_pin *pin;
 	void *va;
@@ -323,8 +323,8 @@ static void count_revoke(struct dax_pin *pin, void *ctx)
 
 KTEST(lease, revoke_refused_without_the_iommu)
 {
-	struct dax_lease_req revoke = { DAX_LEASE_REVOKE, count_revoke, NULL };
-	struct dax_lease_req bogus = { (enum dax_lease)7, NULL, NULL };
+	struct dax_lease_req revoke = { DAX_LEASE_REVOKE, count_revoke, NULL, NULL };
+	struct dax_lease_req bogus = { (enum dax_lease)7, NULL, NULL, NULL };
 	struct hfs_inode *ip;
 	struct dax_pin *pin;
 	uint64_t pa;
@@ -406,7 +406,7 @@ static void find_revoked(const struct dax_pin *p, void *arg)
  */
 static void revoke_round(struct ktest *t, bool unsafe)
 {
-	struct dax_lease_req req = { DAX_LEASE_REVOKE, count_revoke, NULL };
+	struct dax_lease_req req = { DAX_LEASE_REVOKE, count_revoke, NULL, NULL };
 	struct dax_stats before = stats();
 	struct dma_desc d = { 0 };
 	struct hfs_inode *ip;
@@ -546,7 +546,7 @@ KTEST(lease, revoke_path_with_the_test_switch)
  * waited for first, then the lease is revoked and the change goes on. */
 KTEST(lease, wait_pin_first_then_revoke)
 {
-	struct dax_lease_req req = { DAX_LEASE_REVOKE, count_revoke, NULL };
+	struct dax_lease_req req = { DAX_LEASE_REVOKE, count_revoke, NULL, NULL };
 	struct truncator tr = { "/lease-both", 0, 0, 0 };
 	struct dax_pin *w, *r;
 	struct hfs_inode *ip;
