@@ -11,7 +11,8 @@ whether the new file is intact) and ends with a summary and `poweroff`.
     scripts/demo.py [--build-dir build] [--accel tcg|kvm|auto]
                     [--iso PATH | --kernel ELF] [--timeout S] [--quiet]
 
-The story (the seed, the Linux review thread in docs/design.md), played twice:
+The story (the seed, the Linux review thread in docs/design.md), played
+three times:
 
   1. /src (the DMA source) and /b (the DMA target) are written; the rest
      of the device is filled, so that the next new file can only get
@@ -24,10 +25,19 @@ The story (the seed, the Linux review thread in docs/design.md), played twice:
 First with the protection on (the default): the truncate waits for the
 DMA and says who holds it, and /c is intact.  Then with `unsafe-demo on`:
 the truncate returns at once, /c gets blocks the device is still
-writing, and the DMA's data lands in /c.
+writing, and the DMA's data lands in /c.  The machine has QEMU's VT-d
+unit (intel-iommu) and the edu engine reaches memory through it, but that
+does not help: /b's pages are still pinned, so still mapped for the device.
+Third act (issue 19): protection still off, but the copy holds its pins
+with a revoke lease (`dma cp --lease=revoke`): the truncate returns at
+once having taken the device's access to /b's pages away (IOMMU unmap and
+IOTLB invalidation), the copy ends "revoked", the device's late write is
+blocked by the IOMMU and reported with the file and offset it was aimed
+at, and /c comes out intact.
 
-Exit status 0 when the demo showed both (protected: waited, /c intact;
-unprotected: /c corrupted), 1 otherwise (the reason is printed), 2 on bad
+Exit status 0 when the demo showed all three (protected: waited, /c
+intact; unprotected: /c corrupted; revoked: returned at once, write
+blocked, /c intact), 1 otherwise (the reason is printed), 2 on bad
 arguments.  run_demo() is what tests/test_demo.py and the "demo" entry of
 tests/boots.py call.
 """
@@ -58,13 +68,16 @@ CMD_FILE_NAME = "qemu.cmd"
 PMEM_SIZE = "16M"               # small: filling the device is quick
 MACHINE = "q35"
 SMP = 1
-DEFAULT_TIMEOUT_S = 120         # the whole demo; it takes ~8 s under TCG
+DEFAULT_TIMEOUT_S = 180         # the whole demo; it takes ~15 s under TCG
 COMMAND_TIMEOUT_S = 60          # one command (a truncate waits for the DMA)
 POWEROFF_GRACE_S = 15
 
 SHELL_PROMPT = "holdfast> "
 PAGE = 4096
 PAGES = 8                       # the DMA: 8 pages, ~0.4 s each under TCG
+NVME_IMAGE_NAME = "nvme.img"    # the third act's disk: /src's data at 0
+NVME_SIZE = 1 << 20
+NVME_HOLD_MS = 2000
 FILE_SIZE = PAGES * PAGE
 LINE = 64                       # pattern lines: 63 characters and "\n",
 #                                 so each page starts with a whole line
@@ -80,6 +93,18 @@ JOB_STARTED_RE = re.compile(r"^\[(\d+)\] dma cp \S+ \S+ running in the "
                             r"background", re.M)
 WAITS_RE = re.compile(r"dax: layout change of inode (\d+) waits (\d+) ms", re.M)
 HELD_RE = re.compile(r"dax:\s+held by (.*?) \(inode \d+", re.M)
+REVOKED_PIN_RE = re.compile(r"dax: layout change of inode \d+ revoked the pin "
+                            r"of (.*?) \(\d+ pages, (\d+) IOMMU ranges\)", re.M)
+# no ^ on the next two: they come whenever the device and the job get
+# there, after a prompt too
+BLOCKED_RE = re.compile(r"iommu: (\S+) \S+ (?:read|write) (?:from|to) iova "
+                        r"\S+ blocked \(.*?\) - was (\S+) offset (\S+), "
+                        r"revoked \d+ ms ago$", re.M)
+REVOKED_JOB_RE = re.compile(r"dma cp: (\S+): revoked by a layout change after "
+                            r"(\d+) bytes.*$", re.M)
+IOMMU_ON_RE = re.compile(r"^iommu: DMA remapping on\b", re.M)
+IOMMU_FAULTS_RE = re.compile(r"^  maps \d+, unmaps \d+, revoked (\d+), "
+                             r"faults (\d+)$", re.M)
 TRUNCATED_RE = re.compile(r"^truncated (\S+) to 0 bytes in (\d+\.\d+) ms", re.M)
 CRC_RE = re.compile(r"^([0-9a-f]{8}) (\d+) (\S+)$", re.M)
 HEX_ROW_RE = re.compile(r"^[0-9a-f]{8} ((?: [0-9a-f]{2}){1,16})", re.M)
@@ -117,6 +142,7 @@ clean_output = qemu.clean_output
 class Round:
     """What one telling of the story showed."""
     protected: bool
+    lease: str = "wait"             # the copy's pin lease: wait or revoke
     truncate_ms: float = -1.0       # "truncated /b to 0 bytes in N ms"
     reported_wait_ms: int = -1      # "dax: layout change ... waits N ms"
     holder: str = ""                # "held by dma-cp: DMA channel edu0 ..."
@@ -125,6 +151,10 @@ class Round:
     crc: str = ""
     expected_crc: str = ""
     pages_from_dma: list = field(default_factory=list)  # pages of /c with DMA data
+    revoked_holder: str = ""        # "revoked the pin of ..." (revoke only)
+    job_revoked: bool = False       # "dma cp: /b: revoked by a layout change"
+    blocked: list = field(default_factory=list)  # the IOMMU's reports of late accesses
+    iommu_faults: int = -1          # `iommu` after the act
 
     @property
     def intact(self):
@@ -143,9 +173,11 @@ class Result:
     fsck_after: str = ""            # fsck's verdict after the corruption
     problems: list = field(default_factory=list)
 
-    def round(self, protected):
+    iommu_on: bool = False          # the boot said DMA remapping is on
+
+    def round(self, protected, lease="wait"):
         for r in self.rounds:
-            if r.protected == protected:
+            if r.protected == protected and r.lease == lease:
                 return r
         return None
 
@@ -175,6 +207,29 @@ def judge(result):
     if u.intact:
         problems.append("unprotected: /c came out intact: the DMA finished "
                         "before /c was written (a very slow machine?)")
+    v = result.round(False, "revoke")
+    if v is None:
+        problems.append("the third act (unprotected, revoke lease) was not "
+                        "played" + ("" if result.iommu_on else
+                                    ": DMA remapping was not on"))
+        return problems
+    if v.reported_wait_ms > 0 or v.truncate_ms >= 1000:
+        problems.append(f"revoke: the truncate did not return at once "
+                        f"({v.truncate_ms} ms)")
+    if not v.revoked_holder:
+        problems.append("revoke: the truncate did not say it revoked the "
+                        "copy's pin")
+    if not v.job_revoked:
+        problems.append("revoke: the copy did not end revoked")
+    if not v.blocked:
+        problems.append("revoke: the IOMMU reported no blocked late write")
+    if v.blocked and any(f != "/b" for _, f, _ in v.blocked):
+        problems.append(f"revoke: a blocked write was not reported as "
+                        f"aimed at /b: {v.blocked}")
+    if not v.intact:
+        problems.append(f"revoke: /c is not intact (crc32 {v.crc}, expected "
+                        f"{v.expected_crc}, pages with DMA data "
+                        f"{v.pages_from_dma})")
     return problems
 
 
@@ -359,11 +414,13 @@ def pages_from_dma(console, narrator):
     return found
 
 
-def play_round(console, narrator, protected, result):
-    r = Round(protected)
+def play_round(console, narrator, protected, result, lease="wait"):
+    r = Round(protected, lease)
     result.rounds.append(r)
+    revoke = lease == "revoke"
     how = "protected (the default)" if protected else \
-        "UNPROTECTED (unsafe-demo on)"
+        "UNPROTECTED (unsafe-demo on)" if not revoke else \
+        "unprotected, but the copy's pins are a revoke lease (IOMMU on)"
     narrator.title(f"The story, {how}")
 
     narrator.say(f"1. The DMA target /b is written ({FILE_SIZE // 1024} KiB); "
@@ -374,11 +431,24 @@ def play_round(console, narrator, protected, result):
     do(console, narrator, "ls -l /")
     fill_device(console, narrator)
 
-    narrator.say(f"2. A DMA copy /src -> /b starts in the background: "
-                 f"{PAGES} pages, each written by the edu engine in turn. "
-                 "Its pages of /b are pinned until it is done.")
+    if revoke:
+        narrator.say(f"2. A DMA copy from the NVMe disk (which holds /src's "
+                     f"data) into /b starts in the background, {PAGES} pages "
+                     "in one command. /b's pages are pinned for it and "
+                     "mapped for the disk in the IOMMU only while they are; "
+                     "with --lease=revoke a layout change may take them "
+                     "away instead of waiting. The disk is made slow (a "
+                     "test switch holds its doorbell 2 s), so that it is "
+                     "sure to write after the truncate.")
+        do(console, narrator, f"nvme fault hold {NVME_HOLD_MS}")
+    else:
+        narrator.say(f"2. A DMA copy /src -> /b starts in the background: "
+                     f"{PAGES} pages, each written by the edu engine in turn. "
+                     "Its pages of /b are pinned until it is done.")
     since = console.consumed
-    out = do(console, narrator, "dma cp /src /b &")
+    out = do(console, narrator,
+             f"dma cp --lease=revoke -n {FILE_SIZE} /dev/nvme0n1 /b &"
+             if revoke else "dma cp /src /b &")
     m = JOB_STARTED_RE.search(out)
     if not m:
         raise DemoError(f"the DMA copy did not start: {out!r}")
@@ -392,6 +462,9 @@ def play_round(console, narrator, protected, result):
                  "into its blocks." + (
                      " Watch: it waits, and the kernel says who holds it."
                      if protected else
+                     " It returns at once, having revoked the copy's pins: "
+                     "the IOMMU no longer lets the device reach /b's pages."
+                     if revoke else
                      " Without the protection it returns at once."))
     out = do(console, narrator, "truncate /b 0")
     m = TRUNCATED_RE.search(out)
@@ -404,6 +477,9 @@ def play_round(console, narrator, protected, result):
     m = HELD_RE.search(out)
     if m:
         r.holder = m.group(1)
+    m = REVOKED_PIN_RE.search(out)
+    if m:
+        r.revoked_holder = m.group(1)
     done = done_re.search(out)
     r.dma_done_before_truncate = bool(done)
     if done:
@@ -417,6 +493,29 @@ def play_round(console, narrator, protected, result):
         narrator.say(f"4. The DMA completed (the 'dma job {job}' line), and "
                      f"only then did the truncate finish: it waited "
                      f"{r.truncate_ms:.0f} ms.")
+    elif revoke:
+        narrator.say("4. The truncate has returned; the disk has the command "
+                     "and writes its pages late, to I/O addresses that are "
+                     "no longer mapped: the IOMMU blocks each write and "
+                     "says what the address used to reach. The copy ends "
+                     "revoked.")
+        try:
+            _, m = console.wait_for(REVOKED_JOB_RE, "waiting for the copy "
+                                    "to end revoked", timeout=30, since=since)
+            r.job_revoked = m.group(1) == "/b"
+            narrator.note(m.group(0).strip())
+            console.shown.add(m.group(0).strip())
+            _, m = console.wait_for(BLOCKED_RE, "waiting for the IOMMU's "
+                                    "report of the late write", timeout=10,
+                                    since=since)
+        except DemoError as e:
+            result.problems.append(str(e))
+        text = console.text()[since:]
+        for m in BLOCKED_RE.finditer(text):
+            r.blocked.append((m.group(1), m.group(2), m.group(3)))
+            narrator.note(m.group(0).strip())
+            console.shown.add(m.group(0).strip())
+        do(console, narrator, "pins")
     else:
         narrator.say("4. The truncate has returned, but the device still "
                      "holds the pages (free blocks now) and keeps writing "
@@ -430,7 +529,7 @@ def play_round(console, narrator, protected, result):
     out = do(console, narrator, "df")
     m = DF_RE.search(out)
     r.free_after_c_kib = int(m.group(3)) if m else -1
-    if not protected and not r.dma_done_before_truncate:
+    if not protected and not revoke and not r.dma_done_before_truncate:
         narrator.say("... and the DMA, which nobody waited for, finishes:")
         _, m = console.wait_for(done_re, "waiting for the DMA to finish",
                                 since=since)
@@ -455,6 +554,11 @@ def play_round(console, narrator, protected, result):
                       f"{PAGES} pages hold the DMA's data from /src "
                       f"(pages {', '.join(map(str, r.pages_from_dma))})")
 
+    if revoke:
+        out = do(console, narrator, "iommu")
+        m = IOMMU_FAULTS_RE.search(out)
+        r.iommu_faults = int(m.group(2)) if m else -1
+
     for path in ("/c", "/b", "/filler"):
         do(console, narrator, f"rm {path}", show=None)
     return r
@@ -467,6 +571,8 @@ def play(console, narrator, result):
                  "unless turned on:")
     out = do(console, narrator, "unsafe-demo")
     result.default_off = bool(DEFAULT_OFF_RE.search(out))
+    out = do(console, narrator, "iommu", show=None)
+    result.iommu_on = bool(IOMMU_ON_RE.search(out))
     narrator.say(f"The DMA source /src is written: {FILE_SIZE // 1024} KiB "
                  "of a recognisable line.")
     do(console, narrator, f"pattern /src {FILE_SIZE} '{line_text(SRC_TEXT)}'",
@@ -481,10 +587,18 @@ def play(console, narrator, result):
         raise DemoError(f"unsafe-demo on did not say it is on: {out!r}")
     try:
         play_round(console, narrator, False, result)
+        if result.iommu_on:
+            narrator.title("Third act: still unprotected, but the pins are "
+                           "a revoke lease")
+            play_round(console, narrator, False, result, lease="revoke")
+        else:
+            narrator.say("No third act: DMA remapping is off on this "
+                         "machine (it needs QEMU's intel-iommu on q35).")
     finally:
         do(console, narrator, "unsafe-demo off", check=False)
-    narrator.say("The filesystem's metadata is consistent: nothing tells "
-                 "the owner of /c that its data was overwritten.")
+    narrator.say("The filesystem's metadata is consistent: nothing would "
+                 "have told the owner of the second act's /c that its data "
+                 "was overwritten.")
     out = do(console, narrator, "fsck -n", check=False)
     verdicts = FSCK_RE.findall(out)
     result.fsck_after = verdicts[-1].strip() if verdicts else "?"
@@ -511,6 +625,14 @@ def summary_lines(result):
                "new file intact (the DMA was over before it was written)")
             + (f"; fsck says: {result.fsck_after}"
                if result.fsck_after else ""))
+    v = result.round(False, "revoke")
+    if v:
+        lines.append(
+            f"revoked:     truncate returned in {v.truncate_ms:.3f} ms"
+            + (" having revoked the copy's pins" if v.revoked_holder else "")
+            + f"; {len(v.blocked)} late write(s) blocked by the IOMMU"
+            + f"; new file {'intact' if v.intact else 'CORRUPTED'}"
+            + f" (crc32 {v.crc}, expected {v.expected_crc})")
     return lines
 
 
@@ -551,9 +673,15 @@ def run_demo(build_dir="build", accel="tcg", iso=None, kernel=None,
     if not binary:
         raise DemoError(qemu.QEMU_MISSING)
     image, size = prepare_image(out_dir, build_dir)
+    nvme_image = os.path.join(out_dir, NVME_IMAGE_NAME)
+    with open(nvme_image, "wb") as f:
+        f.write(pattern_bytes(line_text(SRC_TEXT), NVME_SIZE))
+    # The VT-d unit for the third act; edu keeps its 28-bit DMA mask, which
+    # remapping makes enough (I/O addresses below 256 MiB).
     cmd = qemu.build_cmd(qemu=binary, machine=MACHINE, accel=accel, smp=SMP,
                          iso=iso, kernel=kernel, pmem=[(image, size)],
-                         serial="stdio", monitor="none")
+                         serial="stdio", monitor="none", iommu=True,
+                         edu_dma_mask=None, nvme=[nvme_image])
     result = Result()
     console = Console(cmd, out_dir, time.monotonic() + timeout)
     try:

@@ -8,7 +8,9 @@ Holdfast once through the demo's own driver (build/holdfast.iso, QEMU,
 build/tools/mkfs.holdfs; skipped when they are missing) and asserts on the
 values it read from the kernel: the protected truncate waited and named
 the DMA channel, the new file came out intact; unprotected, it came out
-corrupted; the unsafe switch was off by default.  The "demo" entry of
+corrupted; with a revoke lease and the IOMMU, still unprotected, the
+truncate returned at once, the disk's late writes were blocked and
+reported, and /c came out intact; the unsafe switch was off by default.  The "demo" entry of
 tests/boots.py runs the same driver under `make test`.
 """
 
@@ -48,7 +50,12 @@ class Offline(unittest.TestCase):
                        crc=crc, expected_crc=crc)
         u = demo.Round(False, truncate_ms=0.05, crc="deadbeef",
                        expected_crc=crc, pages_from_dma=[3, 4])
-        return demo.Result(default_off=True, rounds=[p, u])
+        v = demo.Round(False, "revoke", truncate_ms=0.9, crc=crc,
+                       expected_crc=crc, job_revoked=True,
+                       revoked_holder="dma-cp (from NVMe): nvme0n1 queue 1, "
+                                      "command 0",
+                       blocked=[("nvme", "/b", "0"), ("nvme", "/b", "0x1000")])
+        return demo.Result(default_off=True, rounds=[p, u, v], iommu_on=True)
 
     def test_judge_accepts_the_story(self):
         self.assertEqual(demo.judge(self.good_result()), [])
@@ -64,6 +71,29 @@ class Offline(unittest.TestCase):
         for what in ("off by default", "did not wait", "DMA channel",
                      "unprotected: /c came out intact"):
             self.assertIn(what, problems)
+
+    def test_judge_names_what_the_revoke_act_did_not_show(self):
+        r = self.good_result()
+        v = r.round(False, "revoke")
+        v.truncate_ms, v.job_revoked, v.blocked = 2500.0, False, []
+        v.crc = "deadbeef"
+        problems = " | ".join(demo.judge(r))
+        for what in ("revoke: the truncate did not return at once",
+                     "revoke: the copy did not end revoked",
+                     "revoke: the IOMMU reported no blocked late write",
+                     "revoke: /c is not intact"):
+            self.assertIn(what, problems)
+        r.rounds.remove(v)
+        r.iommu_on = False
+        self.assertIn("the third act (unprotected, revoke lease) was not "
+                      "played: DMA remapping was not on",
+                      " | ".join(demo.judge(r)))
+
+    def test_blocked_report_is_read(self):
+        line = ("iommu: nvme 00:04.0 write to iova 0x49000 blocked (not "
+                "mapped) - was /b offset 0x1000, revoked 2015 ms ago")
+        m = demo.BLOCKED_RE.search("holdfast> " + line)
+        self.assertEqual(m.groups(), ("nvme", "/b", "0x1000"))
 
     def test_summary_says_both_outcomes(self):
         text = "\n".join(demo.summary_lines(self.good_result()))
@@ -120,6 +150,24 @@ class AgainstTheKernel(unittest.TestCase):
         self.assertNotEqual(u.crc, u.expected_crc)
         self.assertGreater(len(u.pages_from_dma), 0)
         self.assertFalse(u.intact)
+
+    def test_revoked_new_file_intact_and_late_writes_blocked(self):
+        self.assertTrue(self.result.iommu_on)
+        v = self.result.round(False, "revoke")
+        self.assertEqual(v.reported_wait_ms, -1)    # nothing waited
+        self.assertLess(v.truncate_ms, 1000)
+        self.assertRegex(v.revoked_holder, r"^dma-cp \(from NVMe\): nvme0n1 "
+                                           r"queue \d+, command \d+$")
+        self.assertTrue(v.job_revoked)
+        self.assertGreater(len(v.blocked), 0)
+        # every blocked write was the disk's, aimed at /b's pages
+        self.assertEqual({(dev, f) for dev, f, _ in v.blocked}, {("nvme", "/b")})
+        for _, _, off in v.blocked:
+            self.assertLess(int(off, 16), demo.FILE_SIZE)
+        self.assertGreaterEqual(v.iommu_faults, len(v.blocked))
+        self.assertEqual(v.free_after_c_kib, 0)     # /c took /b's blocks
+        self.assertEqual(v.crc, v.expected_crc)
+        self.assertTrue(v.intact)
 
     def test_silent_corruption(self):
         self.assertEqual(self.result.fsck_after, "clean")
