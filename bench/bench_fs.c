@@ -6,6 +6,12 @@
  *   layout_wake_latency  us from the last unpin until the waiting truncate
  *                    runs again: the median of 20 rounds (and
  *                    layout_wake_latency_max, the slowest of them)
+ *   revoke_latency   us from the truncate call to its return when a 2 MiB
+ *                    file is pinned with a revoke lease and mapped for a
+ *                    device in the IOMMU (issue 19): the revoke (512 pages
+ *                    unmapped and invalidated, the holder told) and the
+ *                    truncate itself.  Median of 20 rounds; needs remapping
+ *                    on (make bench's second boot)
  *   dax_map_write_4k / dax_map_write_2m  MB/s storing through a DAX mapping
  *                    (then flushing, as msync would) with 4 KiB / 2 MiB entries
  * They need the root filesystem (make bench formats the image).
@@ -20,6 +26,7 @@
 #include <lib/string.h>
 #include <lib/errno.h>
 #include <fs/holdfs.h>
+#include <drivers/iommu.h>
 
 #define PIN_PAGES	512			/* 2 MiB */
 #define PIN_ROUNDS	200
@@ -192,6 +199,83 @@ static int bench_wake_max(const struct bench_opts *o, uint64_t *v, const char **
 	return 0;
 }
 BENCH(45, "layout_wake_latency_max", "us", false, bench_wake_max);
+
+#define REVOKE_ROUNDS	20
+#define REVOKE_BYTES	PAGE_2M
+
+static void count_revoke(struct dax_pin *pin, void *ctx)
+{
+	(void)pin;
+	__atomic_add_fetch((unsigned *)ctx, 1, __ATOMIC_RELAXED);
+}
+
+/* The median of REVOKE_ROUNDS: see layout_wake_latency on TCG's outliers. */
+static int bench_revoke(const struct bench_opts *o, uint64_t *v, const char **why)
+{
+	static uint64_t phys[REVOKE_BYTES / PAGE_SIZE];
+	unsigned rounds = o->quick ? 3 : REVOKE_ROUNDS, revoked = 0;
+	const unsigned n = REVOKE_BYTES / PAGE_SIZE;
+	const char *path = "/.bench-revoke";
+	struct pci_dev *dev = bench_dma_device();
+	uint64_t took[REVOKE_ROUNDS];
+
+	if (!iommu_enabled() || !dev) {
+		*why = !dev ? "no PCI device with a driver" : DAX_LEASE_REVOKE_NEEDS;
+		return -EOPNOTSUPP;
+	}
+	for (unsigned r = 0; r < rounds; r++) {
+		struct hfs_inode *ip = bench_file(path, REVOKE_BYTES, why);
+		struct dax_lease_req req = { DAX_LEASE_REVOKE, count_revoke, &revoked, path };
+		struct dax_pin *pin;
+		uint64_t iova, t0;
+		int err;
+
+		if (!ip)
+			return -ENOSPC;
+		pin = dax_pin_file_lease(hfs_dax_file(ip), 0, REVOKE_BYTES, DAX_PIN_WRITE, &req,
+					 "bench", &err);
+		if (!pin) {
+			bench_done(ip, path);
+			*why = "cannot pin with a revoke lease";
+			return err;
+		}
+		for (unsigned k = 0; k < n; k++)
+			phys[k] = dax_pin_phys(pin, k);
+		err = iommu_dma_map_pages(dev, phys, n, IOMMU_READ | IOMMU_WRITE, UINT64_MAX, &iova);
+		if (err) {
+			dax_unpin(pin);
+			bench_done(ip, path);
+			*why = "iommu_dma_map_pages failed";
+			return err < 0 ? err : -EIO;
+		}
+		t0 = time_ns();
+		err = hfs_truncate(ip, 0, NULL);
+		took[r] = time_ns() - t0;
+		bool was_revoked = dax_pin_revoked(pin);
+
+		iommu_dma_unmap(dev, iova, REVOKE_BYTES);	/* the holder's: quiet now */
+		dax_unpin(pin);					/* a no-op for revoked pages */
+		bench_done(ip, path);
+		if (err || !was_revoked) {
+			*why = err ? "truncate failed" : "the truncate did not revoke the pin";
+			return err ? err : -EIO;
+		}
+	}
+	if (__atomic_load_n(&revoked, __ATOMIC_RELAXED) != rounds) {
+		*why = "a holder was not told of its revoke";
+		return -EIO;
+	}
+	for (unsigned i = 1; i < rounds; i++)
+		for (unsigned j = i; j > 0 && took[j - 1] > took[j]; j--) {
+			uint64_t x = took[j];
+
+			took[j] = took[j - 1];
+			took[j - 1] = x;
+		}
+	*v = took[rounds / 2] / 1000;
+	return 0;
+}
+BENCH(65, "revoke_latency", "us", false, bench_revoke);
 
 static int map_write(const struct bench_opts *o, uint64_t *v, const char **why, bool huge)
 {

@@ -25,8 +25,8 @@
 #define Q_PAGES		4096
 #define PG		4096ull
 
-/* A device some driver took (edu or NVMe): its domain exists. */
-static struct pci_dev *dma_device(void)
+/* A device some driver took (edu or NVMe): its domain exists (bench.h). */
+struct pci_dev *bench_dma_device(void)
 {
 	struct pci_dev *d;
 
@@ -40,7 +40,7 @@ static struct pci_dev *dma_device(void)
 static int bench_iommu_map_unmap(const struct bench_opts *o, uint64_t *v, const char **why)
 {
 	struct pmem_region *r = pmem_region(0);
-	struct pci_dev *dev = dma_device();
+	struct pci_dev *dev = bench_dma_device();
 	uint64_t n = o->quick ? Q_PAGES : PAGES, t0, base, span;
 
 	if (!r || (!dev && iommu_enabled())) {

@@ -835,9 +835,16 @@ static void revoke_one(struct dax_file f, struct dax_pin *p)
 		strlcpy(what, p->name, sizeof(what));
 	else
 		snprintf(what, sizeof(what), "ino %lu", p->ino ? p->ino : ino);
-	for (unsigned k = 0; k < p->n; k++)
-		ranges += iommu_revoke_phys(pmem_page_to_phys(p->pages[k]), PAGE_SIZE, what,
+	/* one call per physically contiguous run of pages (an extent) */
+	for (unsigned k = 0, run; k < p->n; k += run) {
+		uint64_t pa = pmem_page_to_phys(p->pages[k]);
+
+		for (run = 1; k + run < p->n &&
+		     pmem_page_to_phys(p->pages[k + run]) == pa + (uint64_t)run * PAGE_SIZE; run++)
+			;
+		ranges += iommu_revoke_phys(pa, (uint64_t)run * PAGE_SIZE, what,
 					    p->off + (uint64_t)k * PAGE_SIZE);
+	}
 	if (p->revoke_fn)
 		p->revoke_fn(p, p->revoke_ctx);
 	for (unsigned k = 0; k < p->n; k++)

@@ -83,7 +83,7 @@ SERIAL_LOG_NAME = "serial.log"
 STDERR_LOG_NAME = "qemu-stderr.log"
 CMD_FILE_NAME = "qemu.cmd"
 IOMMU_SUBDIR = "iommu"           # the second boot's logs (remapping on)
-IOMMU_NAMES = ("nvme_to_file", "iommu_map_unmap")    # measured in it
+IOMMU_NAMES = ("nvme_to_file", "iommu_map_unmap", "revoke_latency")  # measured in it
 IOMMU_RENAMED = {"nvme_to_file": "nvme_to_file_iommu"}
 # In the first boot (remapping off) iommu_map_unmap measures the off path.
 OFF_RENAME_RE = re.compile(r"^bench (iommu_map_unmap) ", re.MULTILINE)
@@ -264,6 +264,9 @@ FIGURES = (
            ceiling="nvme_to_file", targets=(Target(CEILING, 0.8),)),
     Figure("iommu_map_unmap", NS,
            "IOMMU boot: pin + iommu_dma_map + iommu_dma_unmap (page-selective IOTLB invalidation) + unpin, ns per 4 KiB page",
+           higher_is_better=False),
+    Figure("revoke_latency", US,
+           "IOMMU boot: truncate of a 2 MiB file pinned with a revoke lease and mapped for a device: call to return (512 pages unmapped + invalidated, holder told), median of 20",
            higher_is_better=False),
     Figure("iommu_map_unmap_off", NS,
            "the same with remapping off (first boot): pin + identity map + unpin",

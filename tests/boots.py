@@ -661,10 +661,10 @@ BOOTS += [
     ktap("ktest-q35-iommu", machine="q35", kernel="holdfast.elf",
          append="test=all", pmem=("16M",), iommu=True, edu_default_mask=True,
          nvme=(("4M", None),)),
-    # The suites that do DMA, on the debug kernel (every "caller holds
+    # The suites that do DMA (and the leases), on the debug kernel (every "caller holds
     # iommu_lock" asserted) and two CPUs (maps from either CPU's interrupts).
     ktap("ktest-iommu-debug", machine="q35", kernel="debug/holdfast.elf",
-         append="test=iommu,dma,nvme,dma_files", smp=2, pmem=("16M",), iommu=True,
+         append="test=iommu,dma,nvme,dma_files,lease", smp=2, pmem=("16M",), iommu=True,
          edu_default_mask=True, nvme=(("4M", None),)),
 ]
 
@@ -1984,6 +1984,24 @@ BOOTS += [
                      r"^dmatest: lease=fail OK$",
                      r"^dmatest: revoke: the kernel has no IOMMU on \(Not supported\): skipped$"),
              reject=(r"/bin/dmatest: exit", r"WRONG", r"dma: BUG",
+                     r"dax: layout change of inode \d+ waits")),
+    # The revoke lease from user space, with the IOMMU: protected, and with
+    # the protection off (revoke does not depend on it).
+    scenario("user-dmatest-revoke", machine="q35", kernel="holdfast.elf", smp=2,
+             pmem=("16M",), pmem_format=True, prepare=user_programs, timeout=300,
+             iommu=True, edu_default_mask=True,
+             stdin=("/bin/dmatest revoke\nunsafe-demo on\n/bin/dmatest revoke\n"
+                    "unsafe-demo off\npins\npoweroff\n"),
+             status=STATUS_POWEROFF,
+             expect=((r"revoked the pin of pid \d+ /bin/dmatest: /dev/dma0: \d+ descriptors"
+                      r"(.|\n)*^dmatest: truncate returned after \d{1,3} ms$"
+                      r"\n^dmatest: DMA of 8 pages done in \d+ ms, result -125: Operation canceled$"
+                      r"\n^dmatest: /dmatest.victim intact$") + r"(.|\n)*" + "unsafe-demo: ON"
+                     + r"(.|\n)*^dmatest: truncate returned after \d{1,3} ms$"
+                     r"\n^dmatest: DMA of 8 pages done in \d+ ms, result -125: Operation canceled$"
+                     r"\n^dmatest: /dmatest.victim intact$",
+                     r"^no pinned pages$"),
+             reject=(r"/bin/dmatest: exit", r"WRONG", r"dma: BUG", r"skipped",
                      r"dax: layout change of inode \d+ waits")),
 ]
 

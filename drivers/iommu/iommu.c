@@ -439,9 +439,11 @@ unsigned iommu_revoke_phys(uint64_t pa, uint64_t len, const char *what, uint64_t
 		list_for_each_entry(m, &d->maps, node) {
 			bool hit = false;
 
+			if (m->revoked)
+				continue;
 			for (uint64_t p = 0; p < m->npages && !hit; p++)
 				hit = m->pa[p] < pa + len && m->pa[p] + VTD_PAGE > pa;
-			if (!hit || m->revoked)
+			if (!hit)
 				continue;
 			clear_ptes(d, m);
 			m->revoked = true;

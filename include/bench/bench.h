@@ -35,6 +35,11 @@ struct bench {
  * Any context, no lock. */
 void bench_file_name(char *out, size_t size, const char *dir, long i);
 
+struct pci_dev;
+/* A PCI device some driver took (edu or NVMe), so its IOMMU domain exists;
+ * NULL if none.  Thread context (bench_iommu.c). */
+struct pci_dev *bench_dma_device(void);
+
 /*
  * Run the benchmarks whose names are listed (all if none); prints lines.
  * Thread context, may sleep, one caller at a time (the shell), no lock
