@@ -89,6 +89,8 @@ struct dax_pin {
 						 * record for `pins` and the layout
 						 * wait's report only (dax_pin_record) */
 	uint64_t since;
+	int pid;				/* dax_lock: the process whose DMA
+						 * holds it (0: the kernel's) */
 	char holder[NAME_LEN];
 	char detail[DETAIL_LEN];
 	/* The lease (dax.h).  dax_lock: set before the record is listed, or
@@ -725,6 +727,28 @@ void dax_pin_set_detail(struct dax_pin *p, const char *detail)
 	spin_lock(&dax_lock);
 	strlcpy(p->detail, detail, sizeof(p->detail));
 	spin_unlock(&dax_lock);
+}
+
+void dax_pin_set_pid(struct dax_pin *p, int pid)
+{
+	spin_lock(&dax_lock);
+	p->pid = pid;
+	spin_unlock(&dax_lock);
+}
+
+unsigned dax_pinned_pages_of(int pid)
+{
+	struct dax_pin *p;
+	unsigned n = 0;
+
+	if (pid <= 0)
+		return 0;
+	spin_lock(&dax_lock);
+	list_for_each_entry(p, &pins, node)
+		if (p->pid == pid && !p->revoked)
+			n += p->n;
+	spin_unlock(&dax_lock);
+	return n;
 }
 
 void dax_for_each_pin(void (*fn)(const struct dax_pin *p, void *ctx), void *ctx)

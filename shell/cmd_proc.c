@@ -8,7 +8,9 @@
  *   /bin/hello a b &    run it in the background: the shell prints its pid
  *                       and goes on; the kernel reports its end if it was
  *                       not a clean exit
- *   ps                  the processes: pid, parent, state, CPU, pages, command
+ *   ps                  the processes: pid, parent, state, CPU, pages, the
+ *                       pages their DMA holds pinned (/dev/dma0, O_DIRECT:
+ *                       dax_pinned_pages_of()), command
  *   kill [-SIG] PID     send a signal (default SIGTERM)
  *
  * A program's end is reported as the kernel does: "[pid N /bin/x: exit 3]"
@@ -20,6 +22,7 @@
 #include <kernel/proc.h>
 #include <kernel/sched.h>
 #include <kernel/uvm.h>
+#include <fs/dax.h>
 #include <lib/errno.h>
 #include <lib/string.h>
 
@@ -79,19 +82,19 @@ static void print_proc(const struct proc_info *pi, void *ctx)
 
 	if (pi->cpu >= 0)
 		cpu[0] = (char)('0' + pi->cpu % 10), cpu[1] = 0;
-	shell_printf("%5d %5d %-9s %3s %7lu  %s\n", pi->pid, pi->ppid, pi->state, cpu,
-		     pi->pages, pi->name);
+	shell_printf("%5d %5d %-9s %3s %7lu %6u  %s\n", pi->pid, pi->ppid, pi->state, cpu,
+		     pi->pages, dax_pinned_pages_of(pi->pid), pi->name);
 }
 
 static int cmd_ps(int argc, char **argv)
 {
 	if (argc != 1)
 		return shell_usage_error(argv[0], "takes no arguments");
-	shell_printf("  PID  PPID STATE     CPU   PAGES  COMMAND\n");
+	shell_printf("  PID  PPID STATE     CPU   PAGES   PINS  COMMAND\n");
 	proc_for_each(print_proc, NULL);
 	return 0;
 }
-SHELL_CMD("ps", "ps", "list processes (pid, parent, state, CPU, pages, command)", cmd_ps);
+SHELL_CMD("ps", "ps", "list processes (pid, parent, state, CPU, pages, pins held, command)", cmd_ps);
 
 static int cmd_kill(int argc, char **argv)
 {

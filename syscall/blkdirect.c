@@ -122,6 +122,7 @@ static struct dax_pin *describe(struct blkdev *bd, struct dwin *w, bool write, u
 		kfree(pages);
 		return NULL;
 	}
+	dax_pin_set_pid(pin, p->pid);
 	snprintf(what, sizeof(what), "%s %s %lu+%lu O_DIRECT: %u commands", bd->name,
 		 write ? "write" : "read", off, len, w->ncmd);
 	dax_pin_set_detail(pin, what);

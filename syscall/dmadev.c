@@ -187,6 +187,7 @@ static int describe(struct xfer *x, const struct hf_dma_copy *rq)
 		kfree(pages);
 		return k ? err : 0;
 	}
+	dax_pin_set_pid(x->record, p->pid);
 	snprintf(what, sizeof(what), "/dev/dma0: %u descriptors, %lu bytes", x->ndesc, rq->len);
 	dax_pin_set_detail(x->record, what);
 	return x->lease == DAX_LEASE_WAIT ? 0 : dax_pin_set_lease(x->record, &lease);

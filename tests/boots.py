@@ -2078,6 +2078,21 @@ BOOTS += [
              reject=(r"CORRUPTED", r"/bin/dmatest: exit", r"did not wait", r"dma: BUG",
                      r"DIFFERS", r"failed")),
     # the same on the debug kernel: the lock rules on the O_DIRECT path
+    # ps counts the pages a process's DMA holds pinned: the O_DIRECT read
+    # of dmatest's DMA process is held on the disk, its 16 pages pinned;
+    # after it, nobody holds any.
+    scenario("user-ps-pins", machine="q35", kernel="holdfast.elf", smp=2,
+             pmem=("16M",), pmem_format=True, prepare=user_programs, timeout=300,
+             nvme=(("4M", None),),
+             stdin=("nvme fault hold 5000\n/bin/dmatest nvme -n 16 &\nsleep 2000\nps\n"
+                    "sleep 8000\nps\npins\npoweroff\n"),
+             status=STATUS_POWEROFF,
+             expect=(r"^  PID  PPID STATE     CPU   PAGES   PINS  COMMAND$",
+                     r"^\s+\d+\s+\d+ \S+\s+\S+\s+\d+\s+16  /bin/dmatest$"
+                     r"(.|\n)*^dmatest: /dmatest.victim intact$"
+                     r"(.|\n)*^holdfast> ps\n^  PID  PPID STATE     CPU   PAGES   PINS  COMMAND\n"
+                     r"^holdfast> pins\n^no pinned pages$"),
+             reject=(r"CORRUPTED", r"/bin/dmatest: exit", r"dma: BUG")),
     scenario("user-dmatest-nvme-debug", machine="q35", kernel="debug/holdfast.elf", smp=2,
              pmem=("16M",), pmem_format=True, prepare=user_programs, timeout=300,
              nvme=(("4M", None),),

@@ -437,6 +437,21 @@ int pin_user_pages(struct mm *mm, uint64_t addr, unsigned n, unsigned flags, uin
  */
 struct dax_pin *dax_pin_record(struct pmem_page **pages, unsigned n, const char *holder);
 
+/**
+ * dax_pin_set_pid - say that process @pid's DMA holds @pin (a record from
+ * dax_pin_record(): a transfer from /dev/dma0 or an O_DIRECT read or
+ * write), so that `ps` can count the pages each process has pinned.
+ * Locks: takes dax_lock.  Context: thread.
+ */
+void dax_pin_set_pid(struct dax_pin *pin, int pid);
+
+/**
+ * dax_pinned_pages_of - the pages the pin records of process @pid hold
+ * (revoked ones left out); 0 for @pid <= 0.  What `ps` shows as PINS.
+ * Locks: takes dax_lock.  Context: thread.
+ */
+unsigned dax_pinned_pages_of(int pid);
+
 /** unpin_user_page - drop one pin that pin_user_pages() took on the page at
  * physical @pa.  Any context (DMA done() callbacks); never sleeps. */
 void unpin_user_page(uint64_t pa);
