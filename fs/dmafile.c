@@ -495,9 +495,35 @@ int dma_file_buffer(struct hfs_inode *ip, uint64_t off, uint64_t buf_phys, uint6
  * record (dax_unpin) and reuses the slot.  Up to BLK_WINDOW commands are
  * in flight, each pinning only its own pages, so a truncate waits for the
  * commands in its range only.
+ *
+ * 2 MiB windows (when the device offers them: bd->dma_windows, NVMe
+ * behind an IOMMU): where the copy covers a whole 2 MiB-aligned block of
+ * the file whose pmem is one aligned 2 MiB, the job pins that block as a
+ * whole (the window pin, "2 MiB IOMMU window" in `pins`) before its first
+ * command, instead of pinning each command's pages, and names it in each
+ * command of the block (rq.win): their pages stay pinned until the
+ * window ends, after the last of them has completed (never before).  The
+ * driver then maps the block once, as one 2 MiB IOMMU page, instead of
+ * 512 pages one by one; it unmaps it when the block's last command
+ * finishes, and only after that does the job drop the window pin.  So the
+ * device can reach the whole block only while the whole block is pinned
+ * for it, and a truncate in the block waits for the block's commands (at
+ * most 2 MiB of them) rather than for one.  Without an IOMMU the device
+ * reaches all memory anyway and no window is made.
  */
 #define BLK_WINDOW	32		/* commands in flight per job */
 #define BLK_CMD_PAGES	128		/* pages per command: 512 KiB (QEMU's MDTS) */
+#define BLK_WIN_BYTES	(2ull << 20)	/* a window: one 2 MiB IOMMU page */
+#define BLK_WINS	(BLK_WINDOW / 4 + 2)	/* windows a job holds at most */
+
+/* A window (job thread only, but for w, which the driver shares). */
+struct blk_win {
+	struct blk_dma_window w;
+	struct dax_pin *pin;		/* the whole block; NULL: slot free */
+	uint64_t fo;			/* the block's first byte in the file */
+	unsigned users;			/* commands in flight naming it */
+	bool open;			/* later commands may still join */
+};
 
 enum { CMD_FREE, CMD_BUSY, CMD_DONE };
 
@@ -505,6 +531,7 @@ struct blk_cmd {
 	struct blk_req rq;
 	uint64_t pages[BLK_CMD_PAGES];
 	struct dax_pin *pin;
+	struct blk_win *win;		/* the window it names, or NULL */
 	struct completion *any_done;	/* the job's */
 	int state;			/* atomic: CMD_* */
 	int status;			/* written before state = CMD_DONE */
@@ -513,6 +540,8 @@ struct blk_cmd {
 
 struct blk_job {
 	struct blk_cmd cmd[BLK_WINDOW];
+	struct blk_win win[BLK_WINS];
+	uint64_t no_win;		/* a block that cannot be a window; or ~0 */
 	struct completion any_done;	/* one event per finished command */
 };
 
@@ -522,7 +551,8 @@ static void blk_cmd_done(struct blk_req *rq, int status)
 {
 	struct blk_cmd *c = rq->cookie;
 
-	dax_unpin_dma(c->pin, rq->first_off, rq->len, &rq->desc);
+	if (c->pin)	/* in a window, its pages stay pinned until the window ends */
+		dax_unpin_dma(c->pin, rq->first_off, rq->len, &rq->desc);
 	c->status = status;
 	__atomic_store_n(&c->state, CMD_DONE, __ATOMIC_RELEASE);
 	complete(c->any_done);
@@ -544,8 +574,8 @@ static int blk_write_zeros(struct blkdev *bd, uint64_t dev_off, uint64_t n)
  * many bytes that covers (less than @n when the source has a hole: then
  * only its first page piece is handled, a hole written as zeros at once).
  * 0, or the error (nothing left pinned). */
-static int blk_start(struct job *j, struct blk_cmd *c, uint64_t fo, uint64_t dev_off, uint64_t n,
-		     uint64_t *taken)
+static int blk_start(struct job *j, struct blk_cmd *c, struct blk_win *win, uint64_t fo,
+		     uint64_t dev_off, uint64_t n, uint64_t *taken)
 {
 	struct blkdev *bd = j->bd;
 	struct hfs_inode *ip = j->to_file ? j->dst : j->src;
@@ -554,6 +584,9 @@ static int blk_start(struct job *j, struct blk_cmd *c, uint64_t fo, uint64_t dev
 	int err;
 
 	*taken = n;
+	c->pin = NULL;
+	if (win)		/* the window pin holds the pages */
+		goto pinned;
 	job_lease(j, j->to_file ? 1 : 0, &lease);
 	c->pin = dax_pin_file_lease(hfs_dax_file(ip), fo, n,
 				    j->to_file ? DAX_PIN_WRITE | DAX_PIN_IN_SIZE : 0, &lease,
@@ -572,12 +605,16 @@ static int blk_start(struct job *j, struct blk_cmd *c, uint64_t fo, uint64_t dev
 	}
 	if (!c->pin)
 		return err;
+pinned:
 	memset(&c->rq, 0, sizeof(c->rq));
 	c->rq.first_off = (unsigned)(fo % PAGE);
 	c->rq.npages = (unsigned)DIV_ROUND_UP(c->rq.first_off + n, PAGE);
 	for (unsigned k = 0; k < c->rq.npages; k++)
-		c->pages[k] = dax_pin_phys(c->pin, (uint64_t)k * PAGE);
+		c->pages[k] = win ? win->w.pa + ((fo - win->fo) & ~(uint64_t)(PAGE - 1)) +
+					    (uint64_t)k * PAGE
+				  : dax_pin_phys(c->pin, (uint64_t)k * PAGE);
 	c->rq.pages = c->pages;
+	c->rq.win = win ? &win->w : NULL;
 	c->rq.write = !j->to_file;
 	c->rq.off = dev_off;
 	c->rq.len = n;
@@ -591,14 +628,84 @@ static int blk_start(struct job *j, struct blk_cmd *c, uint64_t fo, uint64_t dev
 	mutex_unlock(&j->sub_lock);
 	if (err) {
 		c->state = CMD_FREE;
-		dax_unpin(c->pin);	/* never accepted: the device never saw the pages */
+		if (c->pin)
+			dax_unpin(c->pin);	/* never accepted: the device never saw the pages */
 		c->pin = NULL;
 		return err;
 	}
-	snprintf(detail, sizeof(detail), "%s queue %u, command %u", bd->name, c->rq.hw_queue,
-		 c->rq.hw_tag);
-	dax_pin_set_detail(c->pin, detail);
+	c->win = win;
+	if (win)
+		win->users++;
+	snprintf(detail, sizeof(detail), "%s queue %u, command %u%s", bd->name, c->rq.hw_queue,
+		 c->rq.hw_tag, win ? " and the rest of a 2 MiB IOMMU window" : "");
+	dax_pin_set_detail(win ? win->pin : c->pin, detail);
 	return 0;
+}
+
+static void win_release(struct blk_win *w)
+{
+	dax_unpin(w->pin);	/* the driver unmapped it before the last done() */
+	w->pin = NULL;
+}
+
+/* The window for a command at [fo, fo + n) of the file, opening one for a
+ * new block (and closing the ones before it) when it can; NULL when the
+ * command goes without.  Job thread. */
+static struct blk_win *win_for(struct job *j, struct blk_job *b, uint64_t fo, uint64_t n)
+{
+	uint64_t start = fo & ~(BLK_WIN_BYTES - 1), base;
+	struct hfs_inode *ip = j->to_file ? j->dst : j->src;
+	struct blk_win *w = NULL;
+	struct dax_lease_req lease;
+	char detail[DETAIL_LEN];
+	struct dax_pin *pin;
+	int err;
+
+	if (!j->bd->dma_windows || fo + n > start + BLK_WIN_BYTES || start < j->file_off ||
+	    start + BLK_WIN_BYTES > j->file_off + j->info.total)
+		return NULL;
+	for (unsigned k = 0; k < BLK_WINS; k++)
+		if (b->win[k].pin && b->win[k].open && b->win[k].fo == start)
+			return &b->win[k];
+	/* A new block: the copy has moved past the open ones. */
+	for (unsigned k = 0; k < BLK_WINS; k++) {
+		struct blk_win *o = &b->win[k];
+
+		if (o->pin && o->open) {
+			o->open = false;
+			if (!o->users)
+				win_release(o);
+		}
+	}
+	if (b->no_win == start)
+		return NULL;
+	for (unsigned k = 0; k < BLK_WINS && !w; k++)
+		if (!b->win[k].pin)
+			w = &b->win[k];
+	if (!w)
+		return NULL;
+	job_lease(j, j->to_file ? 1 : 0, &lease);
+	pin = dax_pin_file_lease(hfs_dax_file(ip), start, BLK_WIN_BYTES,
+				 j->to_file ? DAX_PIN_WRITE | DAX_PIN_IN_SIZE : 0, &lease,
+				 j->to_file ? "dma-cp (from NVMe)" : "dma-cp (to NVMe)", &err);
+	base = pin ? dax_pin_phys(pin, 0) : 0;
+	for (uint64_t k = 1; pin && k < BLK_WIN_BYTES / PAGE && base; k++)
+		if (dax_pin_phys(pin, k * PAGE) != base + k * PAGE)
+			base = 0;
+	if (!pin || !base || base & (BLK_WIN_BYTES - 1)) {
+		if (pin)
+			dax_unpin(pin);
+		b->no_win = start;	/* not one aligned 2 MiB: page by page */
+		return NULL;
+	}
+	blk_dma_window_init(&w->w, base);
+	w->pin = pin;
+	w->fo = start;
+	w->users = 0;
+	w->open = true;
+	snprintf(detail, sizeof(detail), "%s: 2 MiB IOMMU window", j->bd->name);
+	dax_pin_set_detail(pin, detail);
+	return w;
 }
 
 static void blk_job_thread(void *arg)
@@ -610,8 +717,10 @@ static void blk_job_thread(void *arg)
 	uint64_t bs = j->bd->lba_size ? j->bd->lba_size : 1;
 	int err = b ? 0 : -ENOMEM;
 
-	if (b)
+	if (b) {
 		completion_init(&b->any_done);
+		b->no_win = ~0ull;
+	}
 	for (unsigned k = 0; b && k < BLK_WINDOW; k++)
 		b->cmd[k].any_done = &b->any_done;
 	while (b) {
@@ -634,7 +743,8 @@ static void blk_job_thread(void *arg)
 			n = MIN(n, j->bd->max_io);
 			if (n > bs)
 				n -= n % bs;
-			if ((err = blk_start(j, c, fo, j->dev_off + pos, n, &c->bytes)))
+			if ((err = blk_start(j, c, win_for(j, b, fo, n), fo, j->dev_off + pos, n,
+					     &c->bytes)))
 				break;
 			pos += c->bytes;
 			inflight++;
@@ -650,11 +760,15 @@ static void blk_job_thread(void *arg)
 				continue;
 			/* A revoked command's bytes went nowhere (the IOMMU
 			 * blocked them), whatever its status says. */
-			bool revoked = c->pin && dax_pin_revoked(c->pin);
+			bool revoked = (c->pin && dax_pin_revoked(c->pin)) ||
+				       (c->win && dax_pin_revoked(c->win->pin));
 
 			if (c->pin)
 				dax_unpin(c->pin);	/* the record; done() unpinned the pages */
 			c->pin = NULL;
+			if (c->win && --c->win->users == 0 && !c->win->open)
+				win_release(c->win);
+			c->win = NULL;
 			if (c->status && !err)
 				err = c->status;
 			if (!c->status && !revoked)
@@ -664,6 +778,9 @@ static void blk_job_thread(void *arg)
 		}
 		job_update(j, done, 0, false);
 	}
+	for (unsigned k = 0; b && k < BLK_WINS; k++)
+		if (b->win[k].pin)		/* nothing in flight any more */
+			win_release(&b->win[k]);
 	if (__atomic_load_n(&j->revoked, __ATOMIC_ACQUIRE))
 		err = -ECANCELED;		/* whatever the commands in flight said */
 	if (!err)

@@ -2300,6 +2300,34 @@ BOOTS += [
                      r"panic")),
 ]
 
+# The same through 2 MiB windows: a copy of the whole 4 MiB disk pins each
+# 2 MiB block of /big as a whole and the controller reaches it through one
+# 2 MiB IOMMU page.  The revoke takes those too: the truncate returns at
+# once, the late writes are blocked and reported, the 4 MiB /victim that
+# reuses the blocks stays zero, no pin is left.
+BOOTS += [
+    scenario("iommu-nvme-revoke-window", machine="q35", kernel="holdfast.elf",
+             pmem=("32M",), pmem_format=True, iommu=True, edu_default_mask=True,
+             nvme=(("4M", None),),
+             stdin=("nvme fault hold 2000\n"
+                    "dma cp --lease=revoke /dev/nvme0n1 /big &\n"
+                    "pins /big\ntruncate /big 0\n"
+                    "fallocate /victim 0 4194304\n"
+                    "sleep 3000\ncrc32 /victim\ndma jobs\npins\niommu\npoweroff\n"),
+             status=STATUS_POWEROFF, timeout=180,
+             expect=(r"\[1\] dma cp /dev/nvme0n1 /big running in the background, lease=revoke",
+                     r"^dma-cp \(from NVMe\)\s+inode \d+\s+offset 0\s+512 pages\s+\d+ ms\s+lease=revoke\s+"
+                     r"nvme0n1 queue \d+, command \d+ and the rest of a 2 MiB IOMMU window",
+                     r"^truncated /big to 0 bytes in (?:\d{1,3})\.\d+ ms",
+                     r"iommu: nvme 00:04\.0 write to iova 0x[0-9a-f]+ blocked \(not mapped\) - "
+                     r"was /big offset (?:0|0x[0-9a-f]+), revoked \d+ ms ago",
+                     r"^dma cp: /big: revoked by a layout change after 0 bytes \(Operation canceled\)$",
+                     r"^holdfast> crc32 /victim\n%s" % _crc_line(bytes(4 << 20), "/victim")[1:],
+                     r"^  of the maps, [1-9]\d* were one 2 MiB page \(a 2 MiB window\)$",
+                     r"^holdfast> pins\nno pinned pages$"),
+             reject=(r"dma: BUG", r"dax: layout change of inode \d+ waits", r"panic")),
+]
+
 # A DMAR table QEMU's pc machine does not have, made here byte by byte
 # ([VTD] 8.1 header, 8.3 DRHD), with a good checksum so that the kernel's
 # ACPI layer keeps it and the DMAR parser (or the unit probe) must find

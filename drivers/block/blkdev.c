@@ -226,3 +226,13 @@ void blkdev_register_pmem(void)
 {
 	blkdev_sync_pmem();
 }
+
+void blk_dma_window_init(struct blk_dma_window *w, uint64_t pa)
+{
+	w->pa = pa;
+	spin_lock_init(&w->lock, "blk_dma_window");
+	w->users = 0;
+	w->mapped = false;
+	w->failed = false;
+	w->iova = 0;
+}

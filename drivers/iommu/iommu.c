@@ -23,7 +23,9 @@
  * (0 is never handed out) up to 256 MiB, first fit below the caller's
  * mask, starting at a rotating hint so that a freed IOVA is not reused
  * at once (a late device access then faults instead of landing in the
- * next transfer).  An IOVA stays allocated until iommu_dma_unmap(), even
+ * next transfer).  A 2 MiB mapping (iommu_dma_map_2m) takes 512 IOVA
+ * pages aligned to 2 MiB and replaces, while it lasts, the level-2 entry
+ * that points at their (empty) leaf table.  An IOVA stays allocated until iommu_dma_unmap(), even
  * after a revoke, so a late unmap can never hit somebody else's mapping.
  *
  * Locking: iommu_lock (spinlock, taken irqsave: maps and unmaps come
@@ -66,6 +68,8 @@ struct iommu_mapping {
 	uint64_t npages;
 	unsigned prot;
 	bool revoked;			/* PTEs gone; IOVA kept until unmap */
+	bool large;			/* one 2 MiB entry (npages 512) */
+	uint64_t saved;			/* large: the level-2 entry it replaced */
 	uint64_t pa[];
 };
 
@@ -228,6 +232,32 @@ static int iova_alloc(struct iommu_domain *d, uint64_t n, uint64_t mask, uint64_
 	return 0;
 }
 
+/* iova_alloc() of @n pages starting at a multiple of @align pages. */
+static int iova_alloc_aligned(struct iommu_domain *d, uint64_t n, uint64_t align, uint64_t mask,
+			      uint64_t *page)
+{
+	uint64_t limit = IOVA_PAGES, from, at;
+
+	if (mask >> VTD_PAGE_SHIFT < limit)
+		limit = (mask + 1) >> VTD_PAGE_SHIFT;
+	for (int pass = 0; pass < 2; pass++) {
+		from = pass ? IOVA_BASE_PAGE : d->hint;
+		for (from = (from + align - 1) / align * align; from + n <= limit;) {
+			at = bitmap_find_zero_run(d->iova_map, limit, from, n);
+			if (at >= limit)
+				break;
+			if (at % align == 0) {
+				bitmap_set_range(d->iova_map, at, n);
+				d->hint = at + n;
+				*page = at;
+				return 0;
+			}
+			from = (at + align - 1) / align * align;
+		}
+	}
+	return -ENOSPC;
+}
+
 static void iova_free(struct iommu_domain *d, uint64_t iova, uint64_t n)
 {
 	uint64_t page = iova >> VTD_PAGE_SHIFT;
@@ -240,7 +270,10 @@ static void iova_free(struct iommu_domain *d, uint64_t iova, uint64_t n)
 
 static void clear_ptes(struct iommu_domain *d, struct iommu_mapping *m)
 {
-	vtd_unmap_range(d->unit, d->pgd_pa, m->iova, m->npages);
+	if (m->large)
+		vtd_unmap_2m(d->unit, d->pgd_pa, m->iova, m->saved);
+	else
+		vtd_unmap_range(d->unit, d->pgd_pa, m->iova, m->npages);
 	vtd_flush_iotlb(d->unit, d->did, m->iova, m->npages);
 	d->pages_mapped -= m->npages;
 	io.stats.pages_mapped -= m->npages;
@@ -252,7 +285,8 @@ static void clear_ptes(struct iommu_domain *d, struct iommu_mapping *m)
  */
 static int install(struct iommu_domain *d, struct iommu_mapping *m)
 {
-	int err = vtd_map_range(d->unit, d->pgd_pa, m->iova, m->pa, m->npages, m->prot);
+	int err = m->large ? vtd_map_2m(d->unit, d->pgd_pa, m->iova, m->pa[0], m->prot, &m->saved)
+			   : vtd_map_range(d->unit, d->pgd_pa, m->iova, m->pa, m->npages, m->prot);
 
 	if (err) {		/* its entries were present for a moment */
 		vtd_flush_iotlb(d->unit, d->did, m->iova, m->npages);
@@ -264,6 +298,8 @@ static int install(struct iommu_domain *d, struct iommu_mapping *m)
 	d->pages_mapped += m->npages;
 	io.stats.pages_mapped += m->npages;
 	io.stats.maps++;
+	if (m->large)
+		io.stats.maps_2m++;
 	return 0;
 }
 
@@ -297,7 +333,12 @@ static int map_common(struct pci_dev *dev, struct iommu_mapping *m, uint64_t mas
 		spin_unlock_irqrestore(&iommu_lock, f);
 		return err ? err : 1;		/* 1: not translated */
 	}
-	err = iova_alloc(d, m->npages, mask, &page);
+	if (m->large && !vtd_has_2m(d->unit))
+		err = -EOPNOTSUPP;
+	else if (m->large)
+		err = iova_alloc_aligned(d, m->npages, VTD_2M_PAGES, mask, &page);
+	else
+		err = iova_alloc(d, m->npages, mask, &page);
 	if (!err) {
 		m->iova = page << VTD_PAGE_SHIFT;
 		err = install(d, m);
@@ -330,6 +371,7 @@ int iommu_dma_map(struct pci_dev *dev, uint64_t pa, uint64_t len, unsigned prot,
 	m->npages = n;
 	m->prot = prot;
 	m->revoked = false;
+	m->large = false;
 	for (uint64_t i = 0; i < n; i++)
 		m->pa[i] = (pa - off) + i * VTD_PAGE;
 	err = map_common(dev, m, mask);
@@ -363,8 +405,37 @@ int iommu_dma_map_pages(struct pci_dev *dev, const uint64_t *pages, unsigned npa
 	m->npages = npages;
 	m->prot = prot;
 	m->revoked = false;
+	m->large = false;
 	for (unsigned i = 0; i < npages; i++)
 		m->pa[i] = pages[i] & ~(VTD_PAGE - 1);
+	err = map_common(dev, m, mask);
+	if (err) {
+		kfree(m);
+		return err;
+	}
+	*iova = m->iova;
+	return 0;
+}
+
+int iommu_dma_map_2m(struct pci_dev *dev, uint64_t pa, unsigned prot, uint64_t mask,
+		     uint64_t *iova)
+{
+	struct iommu_mapping *m;
+	int err;
+
+	if (pa & (VTD_2M - 1))
+		return -EINVAL;
+	if (!io.on || !dev)
+		return 1;
+	m = kmalloc(sizeof(*m) + VTD_2M_PAGES * sizeof(m->pa[0]));
+	if (!m)
+		return -ENOMEM;
+	m->npages = VTD_2M_PAGES;
+	m->prot = prot;
+	m->revoked = false;
+	m->large = true;
+	for (unsigned i = 0; i < VTD_2M_PAGES; i++)	/* for revokes and reports */
+		m->pa[i] = pa + i * VTD_PAGE;
 	err = map_common(dev, m, mask);
 	if (err) {
 		kfree(m);
@@ -563,6 +634,7 @@ static int map_rmrrs(void)
 			m->npages = n;
 			m->prot = IOMMU_READ | IOMMU_WRITE;
 			m->revoked = false;
+			m->large = false;
 			m->iova = rm->base;
 			for (uint64_t i = 0; i < n; i++)
 				m->pa[i] = rm->base + i * VTD_PAGE;
@@ -707,6 +779,9 @@ void iommu_status(void (*print)(const char *line))
 	}
 	snprintf(line, sizeof(line), "  maps %lu, unmaps %lu, revoked %lu, faults %lu",
 		 st.maps, st.unmaps, st.revokes, st.faults);
+	print(line);
+	snprintf(line, sizeof(line), "  of the maps, %lu were one 2 MiB page (a 2 MiB window)",
+		 st.maps_2m);
 	print(line);
 	if (io.last_fault[0]) {
 		snprintf(line, sizeof(line), "  last fault: %s", io.last_fault);

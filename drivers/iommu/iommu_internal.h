@@ -21,6 +21,8 @@
 
 #define VTD_PAGE_SHIFT		12
 #define VTD_PAGE		(1ull << VTD_PAGE_SHIFT)
+#define VTD_2M			(1ull << 21)
+#define VTD_2M_PAGES		(VTD_2M / VTD_PAGE)
 
 /* One remapping hardware unit (a DRHD). */
 struct vtd_unit {
@@ -93,7 +95,29 @@ int vtd_tables_prepare(struct vtd_unit *u, uint64_t pgd_pa, uint64_t end);
  * (no invalidation: the caller's vtd_flush_iotlb() follows).  Lock held. */
 void vtd_unmap_range(struct vtd_unit *u, uint64_t pgd_pa, uint64_t iova, uint64_t n);
 
-/** vtd_pte_lookup() - the leaf entry for @iova, 0 when none.  Lock held. */
+/**
+ * vtd_has_2m() - can @u's second-level tables map 2 MiB pages (CAP.SLLPS
+ * bit 0)?  Any context.
+ */
+bool vtd_has_2m(const struct vtd_unit *u);
+
+/**
+ * vtd_map_2m() - map the 2 MiB at @iova to the 2 MiB at @pa (both 2 MiB
+ * aligned) with one level-2 entry (PS set), with @prot.  The level-2 entry
+ * it replaces (an empty leaf table's pointer, or 0) goes to *@saved, for
+ * vtd_unmap_2m().  iommu_lock held.  Returns 0; -EINVAL (no 2 MiB pages,
+ * or misaligned), -ENOMEM (a table page), -EEXIST (a 4 KiB entry in the
+ * range is in use: a bookkeeping bug).
+ */
+int vtd_map_2m(struct vtd_unit *u, uint64_t pgd_pa, uint64_t iova, uint64_t pa, unsigned prot,
+	       uint64_t *saved);
+
+/** vtd_unmap_2m() - put @saved back in place of the 2 MiB entry at @iova
+ * (no invalidation: the caller's vtd_flush_iotlb() follows).  Lock held. */
+void vtd_unmap_2m(struct vtd_unit *u, uint64_t pgd_pa, uint64_t iova, uint64_t saved);
+
+/** vtd_pte_lookup() - the entry that maps @iova (a leaf, or a 2 MiB
+ * entry with VTD_SL_PS), 0 when none.  Lock held. */
 uint64_t vtd_pte_lookup(struct vtd_unit *u, uint64_t pgd_pa, uint64_t iova);
 
 /**

@@ -221,14 +221,19 @@ static unsigned level_index(uint64_t iova, unsigned level)
 	       (VTD_SL_ENTRIES - 1);
 }
 
-/* The leaf entry for @iova, allocating tables when @alloc; NULL if none. */
-static uint64_t *walk(struct vtd_unit *u, uint64_t pgd_pa, uint64_t iova, bool alloc)
+/* The entry for @iova at level @stop (1: the 4 KiB leaf, 2: the 2 MiB
+ * one), allocating tables when @alloc; NULL if a table is missing, or if
+ * a 2 MiB page sits above @stop (its entry holds no table to descend). */
+static uint64_t *walk_to(struct vtd_unit *u, uint64_t pgd_pa, uint64_t iova, bool alloc,
+			 unsigned stop)
 {
 	uint64_t *t = phys_to_virt(pgd_pa);
 
-	for (unsigned lvl = u->levels; lvl > 1; lvl--) {
+	for (unsigned lvl = u->levels; lvl > stop; lvl--) {
 		uint64_t *e = &t[level_index(iova, lvl)];
 
+		if (*e & VTD_SL_PS)
+			return NULL;
 		if (!(*e & (VTD_SL_R | VTD_SL_W))) {
 			uint64_t pa = alloc ? alloc_table(u) : 0;
 
@@ -239,7 +244,14 @@ static uint64_t *walk(struct vtd_unit *u, uint64_t pgd_pa, uint64_t iova, bool a
 		}
 		t = phys_to_virt(*e & VTD_ADDR_MASK);
 	}
-	return &t[level_index(iova, 1)];
+	return &t[level_index(iova, stop)];
+}
+
+/* The leaf entry for @iova, allocating tables when @alloc; NULL if none
+ * (or inside a 2 MiB page). */
+static uint64_t *walk(struct vtd_unit *u, uint64_t pgd_pa, uint64_t iova, bool alloc)
+{
+	return walk_to(u, pgd_pa, iova, alloc, 1);
 }
 
 /* Leaf entries of one leaf table: from @iova's up to @n, never past the
@@ -314,7 +326,53 @@ uint64_t vtd_pte_lookup(struct vtd_unit *u, uint64_t pgd_pa, uint64_t iova)
 {
 	uint64_t *e = walk(u, pgd_pa, iova, false);
 
-	return e ? *e : 0;
+	if (e)
+		return *e;
+	e = walk_to(u, pgd_pa, iova, false, 2);	/* a 2 MiB page? */
+	return e && (*e & VTD_SL_PS) ? *e : 0;
+}
+
+bool vtd_has_2m(const struct vtd_unit *u)
+{
+	return (u->cap & VTD_CAP_SLLPS_2M) != 0;
+}
+
+int vtd_map_2m(struct vtd_unit *u, uint64_t pgd_pa, uint64_t iova, uint64_t pa, unsigned prot,
+	       uint64_t *saved)
+{
+	uint64_t *e, *leaf;
+
+	assert_held(&iommu_lock);
+	if (!vtd_has_2m(u) || (iova | pa) & (VTD_2M - 1))
+		return -EINVAL;
+	e = walk_to(u, pgd_pa, iova, true, 2);
+	if (!e)
+		return -ENOMEM;
+	/* The IOVA allocator gave the whole 2 MiB: its leaf table, if any,
+	 * must be empty; anything else is a bookkeeping bug. */
+	if (*e & (VTD_SL_R | VTD_SL_W)) {
+		leaf = phys_to_virt(*e & VTD_ADDR_MASK);
+		for (unsigned i = 0; i < VTD_SL_ENTRIES; i++)
+			if (leaf[i])
+				return -EEXIST;
+	}
+	*saved = *e;
+	__atomic_store_n(e, (pa & VTD_ADDR_MASK) | VTD_SL_PS | (prot & 1 ? VTD_SL_R : 0) |
+			 (prot & 2 ? VTD_SL_W : 0), __ATOMIC_RELEASE);
+	flush_lines(u, e, sizeof(*e));
+	return 0;
+}
+
+void vtd_unmap_2m(struct vtd_unit *u, uint64_t pgd_pa, uint64_t iova, uint64_t saved)
+{
+	uint64_t *e;
+
+	assert_held(&iommu_lock);
+	e = walk_to(u, pgd_pa, iova, false, 2);
+	if (!e || !(*e & VTD_SL_PS))
+		return;
+	__atomic_store_n(e, saved, __ATOMIC_RELEASE);
+	flush_lines(u, e, sizeof(*e));
 }
 
 static void free_level(uint64_t pa, unsigned level)
@@ -323,7 +381,7 @@ static void free_level(uint64_t pa, unsigned level)
 
 	if (level > 1) {
 		for (unsigned i = 0; i < VTD_SL_ENTRIES; i++)
-			if (t[i] & (VTD_SL_R | VTD_SL_W))
+			if ((t[i] & (VTD_SL_R | VTD_SL_W)) && !(t[i] & VTD_SL_PS))
 				free_level(t[i] & VTD_ADDR_MASK, level - 1);
 	}
 	pmm_free_page(pa);

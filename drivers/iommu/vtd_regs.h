@@ -50,6 +50,7 @@
 #define VTD_SAGAW_48		(1u << 2)	/* 4-level, 48-bit */
 #define VTD_CAP_MGAW(c)		((unsigned)(((c) >> 16) & 0x3F) + 1)
 #define VTD_CAP_FRO(c)		((unsigned)(((c) >> 24) & 0x3FF))	/* x16 bytes */
+#define VTD_CAP_SLLPS_2M	(1ull << 34)	/* second-level 2 MiB pages */
 #define VTD_CAP_PSI		(1ull << 39)	/* page-selective IOTLB invalidation */
 #define VTD_CAP_NFR(c)		((unsigned)(((c) >> 40) & 0xFF) + 1)
 #define VTD_CAP_MAMV(c)		((unsigned)(((c) >> 48) & 0x3F))
@@ -127,7 +128,7 @@
  * access right at each level while walking). */
 #define VTD_SL_R		(1ull << 0)
 #define VTD_SL_W		(1ull << 1)
-#define VTD_SL_PS		(1ull << 7)	/* large page: never set here */
+#define VTD_SL_PS		(1ull << 7)	/* level 2: a 2 MiB page, no table */
 #define VTD_SL_LEVEL_BITS	9
 #define VTD_SL_ENTRIES		512
 

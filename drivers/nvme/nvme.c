@@ -30,7 +30,11 @@
  * it, CQ writable); an Identify buffer only while the command runs; the
  * data pages of each I/O command are mapped at submission as one I/O
  * range (iommu_dma_map_pages: PRPs are then consecutive I/O pages) and
- * unmapped in finish(), before done() can unpin them.  With remapping off
+ * unmapped in finish(), before done() can unpin them.  A request that
+ * names a 2 MiB window (blkdev.h: the caller keeps the whole 2 MiB
+ * pinned) shares one 2 MiB IOMMU page with the window's other requests,
+ * mapped by the first and unmapped when the last finishes: QEMU's
+ * intel-iommu then translates once per 2 MiB, not once per page.  With remapping off
  * the I/O addresses are the physical ones.
  *
  * Faults: a watchdog (ktimer, every NVME_WATCH_NS) reaps the CQs (a lost
@@ -507,9 +511,21 @@ struct reaped {
 /* End the controller's access to @rq's data pages. */
 static void unmap_data(struct nvme_ctrl *c, struct blk_req *rq)
 {
-	if (rq->hw_iova_pages)
+	if (rq->hw_in_win) {
+		/* the window's mapping ends with its last request */
+		struct blk_dma_window *w = rq->win;
+		unsigned long f = spin_lock_irqsave(&w->lock);
+
+		if (--w->users == 0) {
+			iommu_dma_unmap(c->pci, w->iova, NVME_WIN);
+			w->mapped = false;
+		}
+		spin_unlock_irqrestore(&w->lock, f);
+	} else if (rq->hw_iova_pages) {
 		iommu_dma_unmap(c->pci, rq->hw_iova, (uint64_t)rq->hw_iova_pages * NVME_PAGE);
+	}
 	rq->hw_iova_pages = 0;
+	rq->hw_in_win = false;
 }
 
 static void finish(struct nvme_ctrl *c, struct reaped *r, int forced)
@@ -804,6 +820,40 @@ static void build_prps(struct nvme_sqe *e, const struct blk_req *rq, uint64_t li
 	}
 }
 
+/* Use @rq's 2 MiB window (blkdev.h) when all its pages lie in it, in
+ * order: map the window as one 2 MiB IOMMU page for the first request
+ * that uses it.  True when rq->hw_iova is set that way. */
+static bool map_in_window(struct nvme_ns *ns, struct blk_req *rq, unsigned pages)
+{
+	struct blk_dma_window *w = rq->win;
+	unsigned long f;
+	bool ok = false;
+
+	if (!w || rq->pages[0] < w->pa ||
+	    rq->pages[0] + (uint64_t)pages * NVME_PAGE > w->pa + NVME_WIN)
+		return false;
+	for (unsigned i = 1; i < pages; i++)
+		if (rq->pages[i] != rq->pages[0] + (uint64_t)i * NVME_PAGE)
+			return false;
+	f = spin_lock_irqsave(&w->lock);
+	if (!w->mapped && !w->failed) {
+		int r = iommu_dma_map_2m(ns->c->pci, w->pa, rq->write ? IOMMU_READ : IOMMU_WRITE,
+					 UINT64_MAX, &w->iova);
+
+		w->mapped = r == 0;
+		w->failed = r != 0;	/* off, no 2 MiB pages, no room: 4 KiB maps */
+	}
+	if (w->mapped) {
+		w->users++;
+		rq->hw_iova = w->iova + (rq->pages[0] - w->pa);
+		rq->hw_iova_pages = pages;
+		rq->hw_in_win = true;
+		ok = true;
+	}
+	spin_unlock_irqrestore(&w->lock, f);
+	return ok;
+}
+
 /* Map @rq's data pages for the controller (nothing for a flush).
  * Returns 0 or -EIO (no I/O address space left: said why). */
 static int map_data(struct nvme_ns *ns, struct blk_req *rq, uint8_t opcode)
@@ -812,7 +862,10 @@ static int map_data(struct nvme_ns *ns, struct blk_req *rq, uint8_t opcode)
 	int r;
 
 	rq->hw_iova_pages = 0;
+	rq->hw_in_win = false;
 	if (opcode == NVME_CMD_FLUSH || !pages)
+		return 0;
+	if (map_in_window(ns, rq, pages))
 		return 0;
 	r = iommu_dma_map_pages(ns->c->pci, rq->pages, pages,
 				rq->write ? IOMMU_READ : IOMMU_WRITE, UINT64_MAX, &rq->hw_iova);
@@ -1268,6 +1321,7 @@ static int add_namespace(struct nvme_ctrl *c, unsigned nsid, uint64_t buf_pa)
 	ns->bd.priv = ns;
 	ns->bd.lba_size = 1u << shift;
 	ns->bd.max_io = c->max_xfer;
+	ns->bd.dma_windows = iommu_enabled();
 	ns->bd.writable = true;
 	if ((err = blkdev_register(&ns->bd))) {
 		kprintf("%s: cannot register %s (%s)\n", c->name, ns->bd.name, strerror(err));

@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdbool.h>
 #include <drivers/dma.h>
+#include <kernel/sync.h>
 
 #define BLKDEV_NAME_MAX		16	/* with the NUL */
 #define BLKDEV_MAX		32
@@ -49,8 +50,38 @@ struct blkdev;
 struct blk_req;
 typedef void (*blk_done_fn)(struct blk_req *rq, int status);
 
+/*
+ * A 2 MiB window (optional, for devices behind an IOMMU): the caller has
+ * pinned, for the device, the whole naturally aligned 2 MiB of physical
+ * memory at @pa, and keeps it pinned until done() of every request that
+ * names the window.  The driver may then map the window for the device
+ * as one 2 MiB IOMMU page, shared by those requests (one translation per
+ * 2 MiB instead of one per 4 KiB page), and unmaps it when the last of
+ * them finishes, before that one's done().  A request whose pages are not
+ * all inside the window, or a driver or IOMMU that cannot, maps its own
+ * pages as usual.
+ *
+ * Locking: @lock (spinlock, irqsave: requests finish in interrupt
+ * context) guards the driver's fields; lock order: @lock -> iommu_lock.
+ */
+struct blk_dma_window {
+	uint64_t pa;			/* caller: 2 MiB aligned */
+	/* the driver's, under lock */
+	spinlock_t lock;
+	unsigned users;			/* requests using the mapping */
+	bool mapped, failed;		/* failed: do not try again */
+	uint64_t iova;
+};
+
+/**
+ * blk_dma_window_init() - ready @w for the 2 MiB at @pa (pinned by the
+ * caller).  Any context.
+ */
+void blk_dma_window_init(struct blk_dma_window *w, uint64_t pa);
+
 struct blk_req {
 	/* set by the caller */
+	struct blk_dma_window *win;	/* NULL, or the pinned 2 MiB around @pages */
 	bool write;			/* memory -> device; else device -> memory */
 	uint64_t off;			/* device byte offset, a multiple of lba_size */
 	uint64_t len;			/* bytes, a multiple of lba_size, <= max_io */
@@ -70,6 +101,7 @@ struct blk_req {
 	 * device was given for @pages when the IOMMU maps them (pages 0: none) */
 	uint64_t hw_iova;
 	unsigned hw_iova_pages;
+	bool hw_in_win;			/* hw_iova lies in win's mapping */
 };
 
 /* For devices without a direct map.  Each returns 0 or a negative errno. */
@@ -99,6 +131,8 @@ struct blkdev {
 	uint32_t lba_size;			/* ops devices: the block size (512, 4096);
 						 * 0 means 1 (byte addressed) */
 	uint64_t max_io;			/* ops->submit: longest request, bytes */
+	bool dma_windows;			/* ops->submit maps a blk_req's win as
+						 * one 2 MiB IOMMU page: worth offering */
 	bool writable;				/* /dev node may be opened for writing
 						 * (never a DAX device: holdfs may be
 						 * mounted on it) */

@@ -81,6 +81,20 @@ int iommu_dma_map_pages(struct pci_dev *dev, const uint64_t *pages, unsigned npa
 			unsigned prot, uint64_t mask, uint64_t *iova);
 
 /**
+ * iommu_dma_map_2m() - let @dev reach the 2 MiB at @pa (2 MiB aligned)
+ * through one 2 MiB IOMMU page: one translation for the device instead of
+ * 512.  The caller must keep all 2 MiB pinned for @dev until the matching
+ * iommu_dma_unmap(dev, *@iova, 2 MiB): the device can reach every byte of
+ * it, not only the pages of one transfer.
+ * Returns 0 (mapped); 1 when remapping is off or no unit translates @dev;
+ * -EINVAL (@pa misaligned); -EOPNOTSUPP (the unit has no 2 MiB pages:
+ * use iommu_dma_map_pages()); -ENOSPC, -ENOMEM as iommu_dma_map().
+ * Locks/context: as iommu_dma_map().
+ */
+int iommu_dma_map_2m(struct pci_dev *dev, uint64_t pa, unsigned prot, uint64_t mask,
+		     uint64_t *iova);
+
+/**
  * iommu_dma_unmap() - end @dev's access to what iommu_dma_map() returned
  * (@iova, @len as given then).  Returns only when @dev can no longer
  * reach it (IOTLB entries invalidated).  A mapping that was revoked in the
@@ -103,6 +117,7 @@ unsigned iommu_revoke_phys(uint64_t pa, uint64_t len, const char *what, uint64_t
 /* Counters for `iommu`, tests and benchmarks. */
 struct iommu_stats {
 	uint64_t maps, unmaps;		/* iommu_dma_map/unmap that did work */
+	uint64_t maps_2m;		/* of the maps: one 2 MiB page (iommu_dma_map_2m) */
 	uint64_t pages_mapped;		/* 4 KiB pages mapped now, all domains */
 	uint64_t revokes;		/* IOVA ranges taken by iommu_revoke_phys */
 	uint64_t faults;		/* fault records read from the hardware */
