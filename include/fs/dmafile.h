@@ -77,8 +77,10 @@ struct dma_blk_range {
  * dma_blk_copy - copy between a block device with a submit op (/dev/nvme0n1)
  * and a holdfs file, zero copy: the device DMAs straight into or out of the
  * file's pmem pages, each command pinning its own pages from before its
- * submission until its completion (fs/dmafile.c, "block devices").  Up to
- * 32 commands in flight.  One of @src, @dst is the device.
+ * submission until its completion (fs/dmafile.c, "block devices"); behind
+ * an IOMMU, a whole 2 MiB-aligned block of the file is pinned once for
+ * all its commands (a 2 MiB window) and unpinned after the last of them
+ * completes.  Up to 32 commands in flight.  One of @src, @dst is the device.
  *
  * Device -> file: the file is created if missing, sized to cover the
  * range.  File -> device: a hole in the file is written as zeros, and the
