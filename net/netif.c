@@ -254,6 +254,12 @@ static struct pbuf *rx_by_ref(const struct netdev_rx *rx)
 				   (u16_t)rx->len);
 }
 
+bool net_rx_pbuf_lent(const struct pbuf *p)
+{
+	return (p->flags & PBUF_FLAG_IS_CUSTOM) &&
+	       ((const struct pbuf_custom *)p)->custom_free_function == rx_loan_free;
+}
+
 static void deliver(void *arg, const struct netdev_rx *rx)
 {
 	struct netif *netif = arg;

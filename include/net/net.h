@@ -62,6 +62,12 @@ bool net_get_info(struct net_info *ni);
  */
 int net_set_rx_loan_limit(unsigned n);
 
+/* net_rx_pbuf_lent() - does lwIP pbuf @p lie in a receive buffer the NIC
+ * driver lent (received by reference), rather than in a copy?  Any
+ * thread, while @p is held. */
+struct pbuf;
+bool net_rx_pbuf_lent(const struct pbuf *p);
+
 /* net_prefix_len() - the /N of a netmask (host order): its leading ones. */
 static inline unsigned net_prefix_len(uint32_t mask)
 {
