@@ -344,6 +344,41 @@ int64_t file_pwrite(struct file *f, const void *buf, size_t len, uint64_t off)
 	return do_write(f, buf, len, off);
 }
 
+/*
+ * Without a gather write of its own the filesystem gets one write per
+ * piece: the count up to the first short or failed one (its error when
+ * nothing was written).
+ */
+static int64_t do_writev(struct file *f, const struct hfs_iovec *iov, unsigned n, uint64_t off)
+{
+	int64_t done = 0;
+
+	if (FOPS(f)->writev)
+		return FOPS(f)->writev(f->at.node, off, iov, n);
+	for (unsigned i = 0; i < n; i++) {
+		int64_t r;
+
+		if (!iov[i].len)
+			continue;
+		r = do_write(f, iov[i].base, iov[i].len, off + (uint64_t)done);
+		if (r < 0)
+			return done ? done : r;
+		done += r;
+		if ((size_t)r != iov[i].len)
+			break;
+	}
+	return done;
+}
+
+int64_t file_pwritev(struct file *f, const struct hfs_iovec *iov, unsigned n, uint64_t off)
+{
+	if (!can_write(f))
+		return -EBADF;
+	if (f->fops)
+		return -ESPIPE;
+	return do_writev(f, iov, n, off);
+}
+
 int64_t file_read(struct file *f, void *buf, size_t len)
 {
 	int64_t n;
@@ -487,6 +522,25 @@ int64_t vfs_pread(int fd, void *buf, size_t len, uint64_t off)
 int64_t vfs_pwrite(int fd, const void *buf, size_t len, uint64_t off)
 {
 #define C(f) file_pwrite(f, buf, len, off)
+	return ON_FD(fd, C);
+#undef C
+}
+
+/**
+ * vfs_pwritev - gather write: the @n pieces of @iov (kernel pointers, kept
+ * valid by the caller for the call) written one after another from @off,
+ * the offset unchanged.  On holdfs this is hfs_writev(): one layout lock,
+ * each piece copied straight into the file's pmem with the stores and
+ * flushes vfs_pwrite() uses, the same allocation, size update and crash
+ * safety; durable after vfs_fsync().  Thread context; the caller holds no
+ * filesystem lock.  Returns the total written, or -EBADF (not open for
+ * writing), -ESPIPE (a special file), -EINVAL (no write operation, a NULL
+ * piece with a length), -EISDIR, -EFBIG, -ENOSPC (nothing written),
+ * -EROFS, -EUCLEAN.
+ */
+int64_t vfs_pwritev(int fd, const struct hfs_iovec *iov, unsigned n, uint64_t off)
+{
+#define C(f) file_pwritev(f, iov, n, off)
 	return ON_FD(fd, C);
 #undef C
 }

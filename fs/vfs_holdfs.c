@@ -70,6 +70,11 @@ static int64_t h_write(void *n, uint64_t off, const void *buf, size_t len)
 	return hfs_write(n, off, buf, len);
 }
 
+static int64_t h_writev(void *n, uint64_t off, const struct hfs_iovec *iov, unsigned cnt)
+{
+	return hfs_writev(n, off, iov, cnt);
+}
+
 static int h_truncate(void *n, uint64_t size, const struct hfs_wait *w)
 {
 	return hfs_truncate(n, size, w);
@@ -109,6 +114,7 @@ const struct vfs_fs_ops vfs_holdfs_ops = {
 	.symlink = h_symlink,
 	.read = h_read,
 	.write = h_write,
+	.writev = h_writev,
 	.truncate = h_truncate,
 	.fallocate = h_fallocate,
 	.fsync = h_fsync,

@@ -46,6 +46,9 @@ struct vfs_fs_ops {
 	int (*symlink)(void *fs, const char *target, void *dir, const char *name);
 	int64_t (*read)(void *node, uint64_t off, void *buf, size_t len);
 	int64_t (*write)(void *node, uint64_t off, const void *buf, size_t len);
+	/* A gather write: write() of the pieces joined, in one call.  NULL:
+	 * the VFS calls write() piece by piece. */
+	int64_t (*writev)(void *node, uint64_t off, const struct hfs_iovec *iov, unsigned n);
 	int (*truncate)(void *node, uint64_t size, const struct hfs_wait *w);
 	int (*fallocate)(void *node, int mode, uint64_t off, uint64_t len,
 			 const struct hfs_wait *w);

@@ -25,17 +25,29 @@
  * line naming the client.  Nothing is written to the file by a request
  * that failed its checks.
  *
- * Data path and copies: a READ is sent from the file's pmem pages, pinned
- * for the network (see "zero-copy READ" below): lwIP's segments point at
- * them and the NIC's transmit descriptors carry their physical addresses:
- * no copy at all (the driver copies only the protocol headers; without
- * indirect descriptors it copies the frame: one copy).  Where the pages cannot be pinned (a hole, a
- * file not on holdfs, `nbd zerocopy off`) the data is first read into
- * the client's bounce buffer (vfs_pread) and copied into lwIP's segments:
- * three copies.  A WRITE's payload arrives in the NIC's receive buffer,
- * is copied into a pbuf (copy 1), from the pbufs into the bounce buffer
- * (copy 2), and by vfs_pwrite into pmem (copy 3).  docs/12-network.md
- * discusses how to remove them.
+ * Data path and copies.  READ: zero copies on the pinned path.  The data
+ * is sent from the file's pmem pages, pinned for the network (see
+ * "zero-copy READ" below): lwIP's segments point at them and the NIC's
+ * transmit descriptors carry their physical addresses (the driver copies
+ * only the protocol headers; without indirect descriptors it copies the
+ * frame: one copy).  Where the pages cannot be pinned (a hole, a file not
+ * on holdfs, `nbd zerocopy off`) the data is first read into the client's
+ * bounce buffer (vfs_pread) and copied into lwIP's segments, then into the
+ * transmit buffer: three copies.
+ *
+ * WRITE: one copy, receive buffer -> pmem.  The NIC driver lends lwIP the
+ * buffer a frame arrived in (net/netif.c: a custom pbuf), so the payload
+ * reaches us still in the receive buffers; do_write() takes it by
+ * reference, NBD_CHUNK at a time (recv_ref(): an iovec of pointers into
+ * the pbufs, the pbufs held), and vfs_pwritev() copies each piece
+ * straight into the file's pmem; then the pbufs are freed and the buffers
+ * go back to the driver.  Two copies for the frames the driver could not
+ * lend (no spare buffer: `net` counts them) and for frames of at most
+ * 256 bytes: those were copied into a pool pbuf first.  A chunk is
+ * written once it has all arrived, so a client that leaves halfway loses
+ * the chunk it was sending (the chunks before it are in the file: only
+ * bytes the WRITE addressed).  Headers and dropped payloads go through
+ * recv_exact(), which copies (or skips) them.
  *
  * Locking: nbd_lock (mutex) guards the export list, each export's client
  * count and the client list; a client's counters are written by its own
@@ -143,7 +155,9 @@
 #define NBD_ZEROES_LEN		124	/* after EXPORT_NAME without NO_ZEROES */
 #define NBD_OPT_MAX		4096	/* longest option data we read */
 #define NBD_MAX_PAYLOAD		(32u << 20)	/* longest READ/WRITE (proto: 32 MiB) */
-#define NBD_CHUNK		(256u << 10)	/* bounce buffer */
+#define NBD_CHUNK		(256u << 10)	/* bounce buffer; a WRITE's gather */
+#define NBD_WR_IOV		256	/* pieces per gather: 256 full segments
+					 * hold more than NBD_CHUNK */
 #define NBD_BLOCK_MIN		1
 #define NBD_BLOCK_PREF		4096
 #define NBD_NEGOTIATE_MS	30000	/* silence allowed while negotiating */
@@ -176,6 +190,12 @@ struct nbd_client {
 	struct pbuf *rx;		/* received, not yet consumed */
 	uint16_t rx_off;
 	uint8_t *buf;			/* NBD_CHUNK bytes */
+	/* A WRITE chunk on its way to the file (recv_ref, do_write): pieces
+	 * of the received pbufs, and the pbuf chains they lie in, held until
+	 * the chunk is written (wr_release).  Own thread. */
+	struct hfs_iovec wr_iov[NBD_WR_IOV];
+	struct pbuf *wr_held[NBD_WR_IOV];
+	unsigned wr_nheld;
 	/* Zero-copy READ replies: pins on the file's pages, oldest first,
 	 * each released when TCP no longer holds the bytes up to end_seq
 	 * (lwIP may retransmit from the pages until they are acknowledged)
@@ -190,6 +210,7 @@ struct nbd_client {
 	} zc[NBD_ZC_MAX];
 	unsigned zc_head, zc_count;
 	uint64_t requests, bytes_read, bytes_written;	/* own thread */
+	uint64_t bytes_written_lent;	/* own thread: of those, from lent rx buffers */
 	uint64_t reads_zero_copy;	/* own thread */
 	uint64_t zc_bytes_ref, zc_bytes_copied;	/* own thread, at release */
 	uint64_t connected_ns;
@@ -208,9 +229,8 @@ static struct netconn *nbd_listener;
 static bool nbd_up;
 static bool nbd_zero_copy = true;	/* nbd zerocopy on|off; atomic */
 static uint64_t nbd_reads_pinned, nbd_reads_copied;	/* atomic counters */
-/* Where a WRITE's time goes (atomic): bytes, and ns copying them out of
- * lwIP's pbufs into the bounce buffer, and ns in vfs_pwrite (into pmem). */
-static uint64_t nbd_wr_bytes, nbd_wr_recv_copy_ns, nbd_wr_file_ns;
+/* Where WRITE payloads go (atomic): struct nbd_write_stats. */
+static uint64_t nbd_wr_payload, nbd_wr_gathered, nbd_wr_lent, nbd_wr_calls, nbd_wr_file_ns;
 
 /* --------------------------------------------------- byte order, I/O ---- */
 
@@ -224,39 +244,52 @@ static uint64_t get64(const uint8_t *p) { return (uint64_t)get32(p) << 32 | get3
 static void zc_release_acked(struct nbd_client *c);
 static void zc_set_timeout(struct nbd_client *c);
 
-/* Receive exactly @len bytes (@dst NULL: drop them).  0, or -EPIPE when
- * the connection ended, -ETIMEDOUT when the receive timeout passed.  While
- * zero-copy pins are out the receive timeout is short and only wakes us
- * to release what TCP has acknowledged; it never ends the receive. */
+/* Make c->rx the next received pbuf chain if there is none: 0, or -EPIPE
+ * when the connection ended, -ETIMEDOUT when the receive timeout passed.
+ * While zero-copy pins are out the receive timeout is short and only
+ * wakes us to release what TCP has acknowledged; it never ends the wait. */
+static int rx_more(struct nbd_client *c)
+{
+	while (!c->rx || c->rx_off == c->rx->tot_len) {
+		err_t err;
+
+		if (c->rx) {			/* an empty chain */
+			pbuf_free(c->rx);
+			c->rx = NULL;
+		}
+		err = netconn_recv_tcp_pbuf(c->nc, &c->rx);
+		if (err != ERR_OK)
+			c->rx = NULL;
+		if (err == ERR_TIMEOUT && c->exp) {
+			zc_release_acked(c);
+			zc_set_timeout(c);
+			continue;
+		}
+		if (err == ERR_TIMEOUT)
+			return -ETIMEDOUT;
+		if (err != ERR_OK || !c->rx)
+			return -EPIPE;
+		c->rx_off = 0;
+	}
+	return 0;
+}
+
+/* Receive exactly @len bytes into @dst, copied (@dst NULL: drop them).
+ * 0, -EPIPE, -ETIMEDOUT (rx_more). */
 static int recv_exact(struct nbd_client *c, void *dst, size_t len)
 {
 	uint8_t *d = dst;
 
 	while (len) {
 		size_t n;
+		int err = rx_more(c);
 
-		if (!c->rx) {
-			err_t err = netconn_recv_tcp_pbuf(c->nc, &c->rx);
-
-			if (err == ERR_TIMEOUT && c->exp) {
-				c->rx = NULL;
-				zc_release_acked(c);
-				zc_set_timeout(c);
-				continue;
-			}
-			if (err == ERR_TIMEOUT)
-				return -ETIMEDOUT;
-			if (err != ERR_OK || !c->rx)
-				return -EPIPE;
-			c->rx_off = 0;
-		}
+		if (err)
+			return err;
 		n = MIN((size_t)(c->rx->tot_len - c->rx_off), len);
 		if (d) {
-			uint64_t t0 = time_ns();
-
 			pbuf_copy_partial(c->rx, d, (u16_t)n, c->rx_off);
 			d += n;
-			__atomic_fetch_add(&nbd_wr_recv_copy_ns, time_ns() - t0, __ATOMIC_RELAXED);
 		}
 		c->rx_off += (uint16_t)n;
 		len -= n;
@@ -266,6 +299,59 @@ static int recv_exact(struct nbd_client *c, void *dst, size_t len)
 		}
 	}
 	return 0;
+}
+
+/*
+ * Take the next bytes of the stream, at most @len, by reference: c->wr_iov
+ * gets pointers into the received pbufs (nothing is copied), and every
+ * chain used up moves to c->wr_held, so that the pointers stay valid
+ * until wr_release().  A chain partly used stays c->rx (valid too).  Stops
+ * at @len bytes or when wr_iov is full (a client that sends tiny
+ * segments gets its chunk written in more pieces).  Returns the bytes
+ * taken (> 0), with *@n pieces of which *@lent bytes lie in receive
+ * buffers the NIC driver lent; or -EPIPE (the connection ended: what was
+ * taken is still held, for wr_release).
+ */
+static int64_t recv_ref(struct nbd_client *c, size_t len, unsigned *n, size_t *lent)
+{
+	size_t got = 0;
+
+	*n = 0;
+	*lent = 0;
+	while (got < len && *n < NBD_WR_IOV) {
+		struct pbuf *q;
+		u16_t off;
+
+		if (rx_more(c))
+			return -EPIPE;
+		/* Each turn adds at least one piece, so wr_nheld <= *n. */
+		q = pbuf_skip(c->rx, c->rx_off, &off);
+		for (; q && got < len && *n < NBD_WR_IOV; q = q->next, off = 0) {
+			size_t k = MIN((size_t)(q->len - off), len - got);
+
+			if (!k)
+				continue;
+			c->wr_iov[(*n)++] = (struct hfs_iovec){ (uint8_t *)q->payload + off, k };
+			if (net_rx_pbuf_lent(q))
+				*lent += k;
+			got += k;
+			c->rx_off += (uint16_t)k;
+		}
+		if (c->rx_off == c->rx->tot_len) {
+			c->wr_held[c->wr_nheld++] = c->rx;
+			c->rx = NULL;
+		}
+	}
+	return (int64_t)got;
+}
+
+/* Free the pbufs of the chunk recv_ref() took: the lent receive buffers
+ * among them go back to the driver (net/netif.c, rx_loan_free). */
+static void wr_release(struct nbd_client *c)
+{
+	for (unsigned i = 0; i < c->wr_nheld; i++)
+		pbuf_free(c->wr_held[i]);
+	c->wr_nheld = 0;
 }
 
 /* netconn_write(), but a write the send timeout cut short (lwIP then says
@@ -445,6 +531,7 @@ bool nbd_client_at(unsigned i, struct nbd_client_info *out)
 		out->requests = READ_ONCE(c->requests);
 		out->bytes_read = READ_ONCE(c->bytes_read);
 		out->bytes_written = READ_ONCE(c->bytes_written);
+		out->bytes_written_lent = READ_ONCE(c->bytes_written_lent);
 		out->reads_zero_copy = READ_ONCE(c->reads_zero_copy);
 		out->pinned = READ_ONCE(c->zc_count);
 		out->zc_bytes_ref = READ_ONCE(c->zc_bytes_ref);
@@ -462,11 +549,13 @@ bool nbd_running(void)
 	return READ_ONCE(nbd_up);
 }
 
-void nbd_write_costs(uint64_t *bytes, uint64_t *recv_copy_ns, uint64_t *file_ns)
+void nbd_write_stats(struct nbd_write_stats *out)
 {
-	*bytes = __atomic_load_n(&nbd_wr_bytes, __ATOMIC_RELAXED);
-	*recv_copy_ns = __atomic_load_n(&nbd_wr_recv_copy_ns, __ATOMIC_RELAXED);
-	*file_ns = __atomic_load_n(&nbd_wr_file_ns, __ATOMIC_RELAXED);
+	out->payload = __atomic_load_n(&nbd_wr_payload, __ATOMIC_RELAXED);
+	out->gathered = __atomic_load_n(&nbd_wr_gathered, __ATOMIC_RELAXED);
+	out->lent = __atomic_load_n(&nbd_wr_lent, __ATOMIC_RELAXED);
+	out->writev_calls = __atomic_load_n(&nbd_wr_calls, __ATOMIC_RELAXED);
+	out->file_ns = __atomic_load_n(&nbd_wr_file_ns, __ATOMIC_RELAXED);
 }
 
 void nbd_set_zero_copy(bool on)
@@ -1067,31 +1156,47 @@ static int do_read_copy(struct nbd_client *c, uint64_t handle, uint64_t off, uin
 	return 0;
 }
 
+/*
+ * A WRITE that passed its checks: the payload, NBD_CHUNK at a time, from
+ * the received pbufs straight into the file (vfs_pwritev: the one copy).
+ * After a failed chunk the rest is still read, and dropped.  0, the
+ * file's error, or -EPIPE (the client left in the middle of the payload:
+ * the chunk it was sending is not written).
+ */
 static int do_write(struct nbd_client *c, uint64_t off, uint32_t len, bool fua)
 {
 	int err = 0;
 
+	__atomic_fetch_add(&nbd_wr_payload, len, __ATOMIC_RELAXED);
 	while (len) {
-		uint32_t n = MIN(len, NBD_CHUNK);
-		int64_t put;
+		size_t lent;
+		unsigned n;
+		int64_t got = recv_ref(c, MIN(len, NBD_CHUNK), &n, &lent), put;
 
-		if (recv_exact(c, c->buf, n))
+		if (got < 0) {
+			wr_release(c);
 			return -EPIPE;
+		}
 		if (!err) {
 			uint64_t t0 = time_ns();
 
-			put = vfs_pwrite(c->exp->fd, c->buf, n, off);
+			put = vfs_pwritev(c->exp->fd, c->wr_iov, n, off);
 			__atomic_fetch_add(&nbd_wr_file_ns, time_ns() - t0, __ATOMIC_RELAXED);
-			__atomic_fetch_add(&nbd_wr_bytes, n, __ATOMIC_RELAXED);
-			if (put < 0)
+			__atomic_fetch_add(&nbd_wr_calls, 1, __ATOMIC_RELAXED);
+			if (put < 0) {
 				err = (int)put;
-			else if ((uint32_t)put != n)
+			} else if (put != got) {
 				err = -ENOSPC;
-			else
-				c->bytes_written += n;
+			} else {
+				c->bytes_written += (uint64_t)got;
+				c->bytes_written_lent += lent;
+				__atomic_fetch_add(&nbd_wr_gathered, (uint64_t)got, __ATOMIC_RELAXED);
+				__atomic_fetch_add(&nbd_wr_lent, lent, __ATOMIC_RELAXED);
+			}
 		}
-		off += n;
-		len -= n;
+		wr_release(c);
+		off += (uint64_t)got;
+		len -= (uint32_t)got;
 	}
 	if (!err && fua)
 		err = vfs_fsync(c->exp->fd);

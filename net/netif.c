@@ -4,9 +4,17 @@
  *
  * A packet's way in: the NIC interrupt calls net_wake() (netdev_attach),
  * which wakes this interface's rx thread; the thread pulls frames with
- * netdev_rx_poll(), copies each into a pbuf from lwIP's pool and hands it
- * to tcpip_input(), which queues it for the tcpip thread (ARP, IPv4, TCP;
- * a TCP segment then lands in its netconn's receive mailbox).  Out: lwIP
+ * netdev_rx_poll() and hands each to tcpip_input(), which queues it for
+ * the tcpip thread (ARP, IPv4, TCP; a TCP segment then lands in its
+ * netconn's receive mailbox).  A frame the driver lends (netdev.h,
+ * "Receive buffers on loan") longer than NET_RX_COPYBREAK goes up by
+ * reference: a custom pbuf (PBUF_REF) over the driver's buffer, whose
+ * free function, run by whichever thread frees the last pbuf of it (the
+ * tcpip thread, an NBD client after it wrote the payload to the file, the
+ * rx thread on an input error), gives the buffer back
+ * (netdev_rx_return()).  Short frames (ACKs, ARP, DHCP offers), and every
+ * frame when the driver has no spare buffer to lend, are copied into a
+ * pbuf from lwIP's pool, and a lent buffer goes back at once.  Out: lwIP
  * calls linkoutput() (in whichever thread holds the core lock), which
  * gathers the pbuf chain into at most NETIF_FRAGS pieces and hands them
  * to netdev_xmit().  A piece that lies in memory registered with
@@ -22,7 +30,11 @@
  *
  * Locking: lwIP's own core lock (LOCK_TCPIP_CORE) around every call into
  * lwIP made outside the tcpip thread (netif_add, dhcp_start, link and
- * address changes).  net_zc_lock (a spinlock) guards the zero-copy
+ * address changes).  A lent buffer's custom pbuf (net_rx.loans[loan id])
+ * belongs to whoever holds the loan: written by the rx thread when the
+ * buffer is lent, read by the free function; the driver lends an id again
+ * only after it came back, so the two never overlap.  The rx counters are
+ * written by the rx thread only, read as a snapshot.  net_zc_lock (a spinlock) guards the zero-copy
  * registry list (include/net/net.h); a fragment found in it has its
  * region's inflight count raised under the same lock, so net_zc_remove()
  * (which checks the count under it) never races with a frame on its way
@@ -37,6 +49,7 @@
 #include <kernel/sched.h>
 #include <kernel/sync.h>
 #include <kernel/timer.h>
+#include <lib/compiler.h>
 #include <lib/errno.h>
 #include <lib/string.h>
 
@@ -51,6 +64,7 @@
 #define NETIF_FRAGS		16	/* pieces per frame before we flatten */
 #define NETIF_RX_BUDGET		64	/* frames per poll */
 #define NETIF_HOSTNAME		"holdfast"
+#define NET_RX_COPYBREAK	256	/* frames this short are copied, not lent */
 
 static struct {
 	struct netdev *dev;
@@ -63,6 +77,17 @@ static struct {
 	uint64_t dhcp_deadline;		/* rx thread only; 0: done */
 	bool started;
 } net_state;
+
+/* A lent receive buffer as lwIP sees it. */
+struct net_rxloan {
+	struct pbuf_custom pc;		/* lwIP frees &pc.pbuf */
+};
+
+static struct {
+	struct net_rxloan *loans;	/* dev->rx_loan_max, by loan id; see Locking */
+	unsigned nloans;		/* set at net_init */
+	uint64_t by_ref, copied;	/* frames; rx thread only */
+} net_rx;
 
 /* ----------------------------------------------- zero-copy registry ---- */
 
@@ -207,19 +232,56 @@ static err_t linkoutput(struct netif *netif, struct pbuf *p)
 
 /* ------------------------------------------------------------- input ---- */
 
-static void deliver(void *arg, const void *frame, size_t len)
+/* The last pbuf over a lent buffer is gone: give the buffer back.  Any
+ * thread that frees pbufs; must not sleep (netdev_rx_return does not). */
+static void rx_loan_free(struct pbuf *p)
+{
+	struct net_rxloan *l = container_of(p, struct net_rxloan, pc.pbuf);
+
+	netdev_rx_return(net_state.dev, (int)(l - net_rx.loans));
+}
+
+/* A frame by reference, or NULL when it must be copied. */
+static struct pbuf *rx_by_ref(const struct netdev_rx *rx)
+{
+	struct net_rxloan *l;
+
+	if (rx->loan < 0 || (unsigned)rx->loan >= net_rx.nloans || rx->len <= NET_RX_COPYBREAK)
+		return NULL;
+	l = &net_rx.loans[rx->loan];
+	l->pc.custom_free_function = rx_loan_free;
+	return pbuf_alloced_custom(PBUF_RAW, (u16_t)rx->len, PBUF_REF, &l->pc, rx->data,
+				   (u16_t)rx->len);
+}
+
+bool net_rx_pbuf_lent(const struct pbuf *p)
+{
+	return (p->flags & PBUF_FLAG_IS_CUSTOM) &&
+	       ((const struct pbuf_custom *)p)->custom_free_function == rx_loan_free;
+}
+
+static void deliver(void *arg, const struct netdev_rx *rx)
 {
 	struct netif *netif = arg;
 	struct netdev *nd = netif->state;
-	struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+	struct pbuf *p = rx_by_ref(rx);
 
-	if (!p) {
-		nd->stats.rx_drops++;
-		return;
+	if (p) {
+		net_rx.by_ref++;
+	} else {
+		p = pbuf_alloc(PBUF_RAW, (u16_t)rx->len, PBUF_POOL);
+		if (p)
+			pbuf_take(p, rx->data, (u16_t)rx->len);
+		if (rx->loan >= 0)
+			netdev_rx_return(nd, rx->loan);
+		if (!p) {
+			nd->stats.rx_drops++;
+			return;
+		}
+		net_rx.copied++;
 	}
-	pbuf_take(p, frame, (u16_t)len);
 	if (netif->input(p, netif) != ERR_OK) {
-		pbuf_free(p);
+		pbuf_free(p);		/* a lent buffer goes back here */
 		nd->stats.rx_drops++;
 	}
 }
@@ -352,6 +414,11 @@ int net_init(void)
 		return -ENODEV;
 	net_state.dev = nd;
 	net_state.how = "waiting for DHCP";
+	if (nd->rx_loan_max) {
+		/* Without the table every frame is copied, as before. */
+		net_rx.loans = kzalloc(nd->rx_loan_max * sizeof(*net_rx.loans));
+		net_rx.nloans = net_rx.loans ? nd->rx_loan_max : 0;
+	}
 	wait_queue_init(&net_state.wq);
 	completion_init(&ready);
 	tcpip_init(tcpip_ready, &ready);
@@ -401,7 +468,21 @@ bool net_get_info(struct net_info *ni)
 	ni->mask = lwip_ntohl(ip4_addr_get_u32(netif_ip4_netmask(n)));
 	ni->gw = lwip_ntohl(ip4_addr_get_u32(netif_ip4_gw(n)));
 	ni->how = READ_ONCE(net_state.how);
+	ni->rx_by_ref = READ_ONCE(net_rx.by_ref);
+	ni->rx_copied = READ_ONCE(net_rx.copied);
+	ni->rx_lendable = net_rx.nloans;
 	return true;
+}
+
+int net_set_rx_loan_limit(unsigned n)
+{
+	if (!net_state.started)
+		return -ENODEV;
+	if (!net_rx.nloans)
+		return -EOPNOTSUPP;
+	__atomic_store_n(&net_state.dev->rx_loan_limit, MIN(n, net_state.dev->rx_loan_max),
+			 __ATOMIC_RELAXED);
+	return 0;
 }
 
 bool net_ready(void)

@@ -52,19 +52,22 @@ static int nbd_do_list(void)
 static int nbd_do_clients(void)
 {
 	struct nbd_client_info c;
-	uint64_t now = time_ns(), bytes, recv_ns, file_ns;
+	struct nbd_write_stats w;
+	uint64_t now = time_ns();
 
 	for (unsigned i = 0; nbd_client_at(i, &c); i++)
 		shell_printf("#%u %-21s %-16s %lu requests, %lu bytes read (%lu READs zero-copy, "
-			     "%u pinned), %lu written, %lu s; READ data to the NIC: %lu bytes "
-			     "by reference, %lu copied\n",
+			     "%u pinned), %lu written (%lu from lent rx buffers), %lu s; READ "
+			     "data to the NIC: %lu bytes by reference, %lu copied\n",
 			     c.id, c.peer, c.export[0] ? c.export : "(negotiating)", c.requests,
 			     c.bytes_read, c.reads_zero_copy, c.pinned, c.bytes_written,
-			     (now - c.connected_ns) / 1000000000ul, c.zc_bytes_ref,
-			     c.zc_bytes_copied);
-	nbd_write_costs(&bytes, &recv_ns, &file_ns);
-	shell_printf("WRITE data since boot: %lu bytes; %lu ms copying out of lwIP's buffers, "
-		     "%lu ms in vfs_pwrite\n", bytes, recv_ns / 1000000ul, file_ns / 1000000ul);
+			     c.bytes_written_lent, (now - c.connected_ns) / 1000000000ul,
+			     c.zc_bytes_ref, c.zc_bytes_copied);
+	nbd_write_stats(&w);
+	shell_printf("WRITE data since boot: %lu payload bytes; %lu written in place from lwIP's "
+		     "pbufs (%lu vfs_pwritev calls, %lu ms), %lu of them from lent receive "
+		     "buffers (one copy), %lu from copied frames (two)\n", w.payload, w.gathered,
+		     w.writev_calls, w.file_ns / 1000000ul, w.lent, w.gathered - w.lent);
 	return 0;
 }
 

@@ -1,7 +1,9 @@
 /*
  * cmd_net.c - `net`: the network interface, its address and its counters
  * (include/net/net.h, include/drivers/netdev.h); `net bench` starts the
- * raw TCP services scripts/bench_nbd.py measures the ceiling with.
+ * raw TCP services scripts/bench_nbd.py measures the ceiling with; `net
+ * rxloan N` lets the driver lend at most N receive buffers at once (0:
+ * every frame is copied), to test the copying fallback.
  */
 #include <net/net.h>
 #include <lib/errno.h>
@@ -30,8 +32,19 @@ static int cmd_net(int argc, char **argv)
 				     TCPBENCH_DISCARD_PORT, TCPBENCH_SOURCE_PORT);
 		return err;
 	}
+	if (argc == 3 && !strcmp(argv[1], "rxloan")) {
+		uint64_t n;
+		int err = parse_u64(argv[2], 10, &n) ? -EINVAL : net_set_rx_loan_limit(
+			n > UINT32_MAX ? UINT32_MAX : (unsigned)n);
+
+		if (err == -EINVAL)
+			return shell_usage_error(argv[0], "rxloan N (a number)");
+		if (err)
+			shell_printf("net rxloan: %s\n", strerror(err));
+		return err;
+	}
 	if (argc != 1)
-		return shell_usage_error(argv[0], "takes no arguments, or bench");
+		return shell_usage_error(argv[0], "takes no arguments, bench, or rxloan N");
 	if (!net_get_info(&ni)) {
 		nd = netdev_get(0);
 		shell_printf(nd ? "net: %s is there but the stack did not start\n"
@@ -54,6 +67,10 @@ static int cmd_net(int argc, char **argv)
 	}
 	shell_printf("  rx: %lu packets, %lu bytes, %lu drops, %lu errors\n", nd->stats.rx_packets,
 		     nd->stats.rx_bytes, nd->stats.rx_drops, nd->stats.rx_errors);
+	shell_printf("  rx buffers: %lu frames by reference, %lu copied (%lu with no buffer to "
+		     "spare); %u of %u on loan now, limit %u\n", ni.rx_by_ref, ni.rx_copied,
+		     nd->stats.rx_loan_dry, __atomic_load_n(&nd->rx_on_loan, __ATOMIC_RELAXED),
+		     ni.rx_lendable, __atomic_load_n(&nd->rx_loan_limit, __ATOMIC_RELAXED));
 	shell_printf("  tx: %lu packets, %lu bytes, %lu drops, %lu errors\n", nd->stats.tx_packets,
 		     nd->stats.tx_bytes, nd->stats.tx_drops, nd->stats.tx_errors);
 	net_zc_totals(&zref, &zcopied);
@@ -63,5 +80,7 @@ static int cmd_net(int argc, char **argv)
 		     nd->stats.tx_ref_frags, zcopied, nd->stats.tx_copied_bytes);
 	return 0;
 }
-SHELL_CMD("net", "net [bench]", "the network interface: address, link, packets, drops, errors; "
-	  "bench: start the raw TCP discard/source services (ports 10810, 10811)", cmd_net);
+SHELL_CMD("net", "net [bench | rxloan N]", "the network interface: address, link, packets, "
+	  "drops, errors, receive buffers lent to the stack; bench: start the raw TCP "
+	  "discard/source services (ports 10810, 10811); rxloan N: lend at most N receive "
+	  "buffers at once (0: copy every frame)", cmd_net);

@@ -1254,11 +1254,17 @@ BOOTS += [
     # READ replies go out from pinned pmem pages: a truncate waits until
     # the client has the data, and the client gets the data from before.
     sequence("nbd-zero-copy-pins", (_nbd_check("nbd_zero_copy_pins"),)),
+    # WRITE payloads go from the lent receive buffers into pmem (one copy):
+    # the data and the counters; with `net rxloan 0` frames are copied.
+    sequence("nbd-write-one-copy", (_nbd_check("nbd_write_one_copy"),)),
     # TRIM (a punch-hole) of pages a DMA copy has pinned waits for the copy.
     sequence("nbd-trim-waits-for-dma", (_nbd_check("nbd_trim_waits_for_dma"),)),
     # The debug kernel (lock rules asserted) on two CPUs, and the pc machine.
     sequence("nbd-bad-input-debug-smp2", (_nbd_check(
         "nbd_bad_input", name="nbd-bad-input-debug-smp2",
+        kernel="debug/holdfast.elf", smp=2),)),
+    sequence("nbd-write-one-copy-debug-smp2", (_nbd_check(
+        "nbd_write_one_copy", name="nbd-write-one-copy-debug-smp2",
         kernel="debug/holdfast.elf", smp=2),)),
     sequence("nbd-clients-pc-smp2", (_nbd_check(
         "nbd_clients", name="nbd-clients-pc-smp2", machine="pc", smp=2,

@@ -30,6 +30,14 @@ runs them all.  Each returns None, or a sentence saying what went wrong.
                     reference, none copied; then a truncate during a long
                     READ waits until the client has taken the data (sent,
                     acknowledged, descriptors back)
+  nbd_write_one_copy  WRITE payloads go from the NIC's receive buffers into
+                    pmem with one copy: nbdcopy of random data in (and
+                    qemu-io with FUA), read back equal; the counters show the
+                    frames came by reference, every payload byte was written
+                    in place from them (vfs_pwritev), and every lent buffer
+                    came back; with `net rxloan 0` a qemu-io write is
+                    copied (two copies) and still lands; the file after
+                    poweroff is what was written
   nbd_trim_waits_for_dma  a TRIM of pages a `dma cp` has pinned is
                     answered only after the copy is done (the layout
                     protocol), and the copy got the data from before; then
@@ -594,6 +602,136 @@ def nbd_bad_input(images=None, build_dir=None, name="nbd-bad-input", **machine):
     return run_check(name, _bad_input, build_dir, "16M", **machine)
 
 
+# ------------------------------------------------ WRITE in one copy ----
+
+WRITE_FILE = 16 << 20
+RX_LOAN_RE = (r"rx buffers: (\d+) frames by reference, (\d+) copied \((\d+) with no "
+              r"buffer to spare\); (\d+) of (\d+) on loan now, limit (\d+)")
+WRITE_STATS_RE = (r"WRITE data since boot: (\d+) payload bytes; (\d+) written in place "
+                  r"from lwIP's pbufs \((\d+) vfs_pwritev calls, \d+ ms\), (\d+) of "
+                  r"them from lent receive buffers \(one copy\), (\d+) from copied "
+                  r"frames \(two\)")
+LOAN_RETURN_S = 20          # lent buffers come back once lwIP lets go
+
+
+def rx_loans(guest):
+    """(by_ref, copied, dry, on_loan, lendable, limit) from `net`."""
+    out = guest.shell("net")
+    m = re.search(RX_LOAN_RE, out)
+    if not m:
+        raise Problem(f"net shows no rx buffer counters: {out.strip()!r}")
+    return tuple(int(x) for x in m.groups())
+
+
+def write_stats(guest):
+    """(payload, gathered, calls, lent, copied) from `nbd clients`."""
+    out = guest.shell("nbd clients")
+    m = re.search(WRITE_STATS_RE, out)
+    if not m:
+        raise Problem(f"nbd clients shows no WRITE counters: {out.strip()!r}")
+    return tuple(int(x) for x in m.groups())
+
+
+def all_loans_back(guest):
+    """Wait until no receive buffer is out on loan (the clients have left,
+    lwIP has freed their pbufs); the last counters."""
+    deadline = time.monotonic() + LOAN_RETURN_S
+    while True:
+        loans = rx_loans(guest)
+        if loans[3] == 0:
+            return loans
+        if time.monotonic() > deadline:
+            raise Problem(f"{loans[3]} receive buffers still on loan "
+                          f"{LOAN_RETURN_S} s after the clients left")
+        time.sleep(1)
+
+
+def _write_one_copy(guest):
+    guest.boot()
+    guest.shell(f"pattern /w {WRITE_FILE} one-copy")
+    guest.shell("nbd export /w w")
+    want = bytearray(os.urandom(WRITE_FILE))
+    loans0, stats0 = all_loans_back(guest), write_stats(guest)
+    if loans0[4] < 256 or loans0[5] != loans0[4]:
+        raise Problem(f"net at boot: {loans0[4]} buffers to lend, limit "
+                      f"{loans0[5]} (want hundreds, no limit)")
+
+    # By reference: nbdcopy in, then a FUA write at an odd offset.
+    in_img = os.path.join(guest.dir, "one-in.img")
+    with open(in_img, "wb") as f:
+        f.write(want)
+    host(["nbdcopy", in_img, guest.url("w")], "nbdcopy in")
+    fua_off, fua_len = 1000003, 300001
+    want[fua_off:fua_off + fua_len] = b"\x3c" * fua_len
+    out = host(["qemu-io", "-f", "raw", "-c",
+                f"write -f -P 0x3c {fua_off} {fua_len}", guest.url("w")],
+               "qemu-io write with FUA")
+    if "wrote " not in out:
+        raise Problem(f"qemu-io FUA write: {out.strip()[:300]}")
+    loans1, stats1 = all_loans_back(guest), write_stats(guest)
+    sent = WRITE_FILE + fua_len
+    payload, gathered, calls, lent, copied = (b - a for a, b in zip(stats0, stats1))
+    if payload != sent or gathered != sent:
+        raise Problem(f"{sent} bytes written: the server counted {payload} payload "
+                      f"bytes, {gathered} written in place from the pbufs "
+                      "(a bounce copy, or lost bytes)")
+    if lent + copied != gathered or lent < sent // 2 or not calls:
+        raise Problem(f"{sent} bytes written: {lent} from lent receive buffers, "
+                      f"{copied} from copied frames, {calls} vfs_pwritev calls")
+    if loans1[0] - loans0[0] < lent // 1500:
+        raise Problem(f"{lent} bytes from lent buffers, but only "
+                      f"{loans1[0] - loans0[0]} frames came by reference")
+
+    # No buffer may be lent: every frame is copied, and still lands.
+    guest.shell("net rxloan 0")
+    cp_off, cp_len = 7 * 4096 + 5, 1 << 20
+    want[cp_off:cp_off + cp_len] = b"\xc5" * cp_len
+    out = host(["qemu-io", "-f", "raw", "-c",
+                f"write -P 0xc5 {cp_off} {cp_len}", "-c",
+                f"read -P 0xc5 {cp_off} {cp_len}", guest.url("w")],
+               "qemu-io write with rxloan 0")
+    if "wrote " not in out or "read " not in out or "fail" in out.lower():
+        raise Problem(f"qemu-io with rxloan 0: {out.strip()[:300]}")
+    loans2, stats2 = all_loans_back(guest), write_stats(guest)
+    payload, gathered, calls, lent, copied = (b - a for a, b in zip(stats1, stats2))
+    if payload != cp_len or gathered != cp_len or lent or copied != cp_len:
+        raise Problem(f"rxloan 0, {cp_len} bytes written: {payload} payload, "
+                      f"{gathered} in place, {lent} from lent buffers, {copied} "
+                      "from copied frames (want all copied)")
+    if loans2[0] != loans1[0] or loans2[2] - loans1[2] < cp_len // 1500 or \
+            loans2[5] != 0:
+        raise Problem(f"rxloan 0: frames by reference {loans1[0]} -> {loans2[0]}, "
+                      f"with no spare {loans1[2]} -> {loans2[2]}, limit {loans2[5]}")
+    guest.shell("net rxloan 100000")
+    if rx_loans(guest)[5] != loans0[4]:
+        raise Problem("net rxloan 100000 did not restore the limit to every buffer")
+
+    back = os.path.join(guest.dir, "one-back.img")
+    host(["nbdcopy", guest.url("w"), back], "nbdcopy out")
+    with open(back, "rb") as f:
+        if f.read() != bytes(want):
+            raise Problem("nbdcopy out after the writes differs from what was written")
+    all_loans_back(guest)
+    guest.check_console()
+    guest.poweroff()
+    got = os.path.join(guest.dir, "one-got.img")
+    host([os.path.join(guest.build_dir, "tools", "holdfs"), guest.image,
+          "get", "/w", got], "holdfs get")
+    with open(got, "rb") as f:
+        if f.read() != bytes(want):
+            raise Problem("the file after poweroff differs from what was written")
+    for scratch in (in_img, back, got):
+        os.unlink(scratch)          # kept only when the check fails
+
+
+def nbd_write_one_copy(images=None, build_dir=None, name="nbd-write-one-copy",
+                       **machine):
+    """WRITE payloads are written from the lent receive buffers into pmem
+    (one copy), or from copied frames when none may be lent; the data is
+    right either way and every buffer comes back."""
+    return run_check(name, _write_one_copy, build_dir, "64M", **machine)
+
+
 # ------------------------------------------------- TRIM waits for DMA ----
 
 DMA_FILE = 64 << 10         # edu copies 64 KiB in about 3 s of virtual time
@@ -795,7 +933,7 @@ if __name__ == "__main__":
     import argparse
     p = argparse.ArgumentParser()
     p.add_argument("check", choices=["net_dhcp_lease", "nbd_clients",
-                                      "nbd_bad_input",
+                                      "nbd_bad_input", "nbd_write_one_copy",
                                       "nbd_trim_waits_for_dma",
                                       "nbd_zero_copy_pins"])
     p.add_argument("--build-dir", default=os.path.join(ROOT, "build"))

@@ -28,6 +28,7 @@ int netdev_register(struct netdev *nd)
 		return -ENOSPC;
 	}
 	snprintf(nd->name, sizeof(nd->name), "eth%u", i);
+	nd->rx_loan_limit = nd->rx_loan_max;
 	netdevs[i] = nd;
 	__atomic_store_n(&nnetdevs, i + 1, __ATOMIC_RELEASE);
 	spin_unlock_irqrestore(&netdev_lock, f);

@@ -10,10 +10,18 @@
  * transmits.  Each frame travels with a 12-byte virtio_net_hdr in front
  * (all zero: no checksum or segmentation offload is negotiated).
  *
- *   receive:  every rx descriptor owns one VNET_BUF_SIZE buffer, posted to
- *             the device at start; the device fills it and puts its id in
- *             the used ring; rx_poll() hands the frame to the stack (which
- *             copies it) and posts the same buffer again at once.
+ *   receive:  a pool of VNET_RX_POOL buffers of VNET_BUF_SIZE bytes, more
+ *             than the ring holds; each rx descriptor holds one of them,
+ *             the others are spares.  The device fills a descriptor's
+ *             buffer and puts its id in the used ring; rx_poll() lends
+ *             that buffer to the stack (netdev.h, "Receive buffers on
+ *             loan") and posts a spare in its place, so the ring stays
+ *             full while buffers are out; the stack keeps the frame by
+ *             reference (lwIP: a custom pbuf) or copies it, and gives the
+ *             buffer back with rx_return(), from whatever thread frees it.
+ *             With no spare left (or the stack's rx_loan_limit reached)
+ *             the frame is delivered unlent, to be copied, and the same
+ *             buffer goes back to the device.
  *   transmit: xmit() takes a free tx slot (a ring descriptor, a
  *             VNET_BUF_SIZE buffer and an indirect table of VNET_TX_SEGS
  *             descriptors) and rings the doorbell.  Fragments the stack
@@ -50,8 +58,13 @@
  * Ethernet header, at most one buffer).  A bad value is counted as an
  * error and reported once; it never indexes memory.
  *
- * Locking: vnet.rx_lock (mutex) guards the rx queue's ring state and is
- * held by rx_poll() only; vnet.tx_lock (mutex) guards the tx queue's ring
+ * Locking: vnet.rx_lock (mutex) guards the rx queue's ring state and
+ * which pool buffer each rx descriptor holds, and is held by rx_poll()
+ * only (across deliver); vnet.rxpool_lock (a spinlock, irqsave: it is
+ * taken from any thread that frees a pbuf, with whatever else it holds)
+ * guards the spare stack and the lent marks, held by rx_poll() to lend
+ * and by rx_return() to take back, never across anything that sleeps;
+ * nd.rx_on_loan is an atomic counted under it (read without it); vnet.tx_lock (mutex) guards the tx queue's ring
  * state, the free stack and each slot's in-place list, held by xmit() and
  * tx_reclaim() (tx_done is called with it held).  Both are thread context
  * (rx_poll and xmit may sleep: see netdev.h).  The interrupt handler
@@ -182,9 +195,11 @@ struct vq_used {
 #define VNET_TX_COPYBREAK	256	/* shorter fragments are copied anyway */
 #define VNET_TX_TABLE_SIZE	(VNET_TX_SEGS * sizeof(struct vq_desc))
 #define VNET_TX_TABLES_PER_PAGE	(PAGE_SIZE / VNET_TX_TABLE_SIZE)
+#define VNET_RX_POOL		1024	/* rx buffers: the ring's and the spares */
 
 _Static_assert(VNET_HDR_LEN + NETDEV_FRAME_MAX <= VNET_BUF_SIZE, "rx buffer too small");
 _Static_assert(VQ_MAX_SIZE * sizeof(struct vq_desc) <= PAGE_SIZE, "desc table > page");
+_Static_assert(VNET_RX_POOL > VQ_MAX_SIZE && VNET_RX_POOL <= UINT16_MAX, "rx pool size");
 _Static_assert(4 + 2 * VQ_MAX_SIZE + 2 <= PAGE_SIZE, "avail ring > page");
 _Static_assert(4 + 8 * VQ_MAX_SIZE + 2 <= PAGE_SIZE, "used ring > page");
 
@@ -195,7 +210,7 @@ struct vq {
 	struct vq_avail *avail;
 	struct vq_used *used;
 	volatile uint16_t *doorbell;
-	uint8_t *buf[VQ_MAX_SIZE];
+	uint8_t *buf[VQ_MAX_SIZE];	/* tx only (rx: vnet.rx_slot) */
 	uint64_t buf_pa[VQ_MAX_SIZE];
 
 	/* the owning lock (rx_lock or tx_lock) */
@@ -228,8 +243,20 @@ struct vnet {
 	struct netdev nd;
 	struct ktimer poll;
 
+	/* The rx buffer pool: VNET_RX_POOL buffers, set at probe, then
+	 * read-only. */
+	uint8_t **rxb_va;
+	uint64_t *rxb_pa;
+
 	struct mutex rx_lock;
 	struct vq rx;
+	uint16_t rx_slot[VQ_MAX_SIZE];	/* rx_lock: the buffer each descriptor holds */
+
+	spinlock_t rxpool_lock;
+	uint16_t *rx_spare;		/* rxpool_lock: buffers neither posted nor lent */
+	unsigned nspare;		/* rxpool_lock */
+	bool *rx_lent;			/* rxpool_lock: out on loan to the stack */
+	bool rx_bad_return;		/* rxpool_lock: reported once */
 	struct mutex tx_lock;
 	struct vq tx;
 	struct wait_queue tx_wq;	/* transmitters waiting for a slot */
@@ -458,7 +485,7 @@ static int vq_setup(struct vnet *v, struct vq *q, uint16_t index, bool use_msix)
 	q->used = alloc_zeroed_page(&used_pa);
 	if (!q->desc || !q->avail || !q->used)
 		return -ENOMEM;
-	for (unsigned i = 0; i < q->size; i++) {
+	for (unsigned i = 0; i < q->size && index == VQ_TX; i++) {
 		if (i % VNET_BUFS_PER_PAGE == 0 && !alloc_zeroed_page(&pa))
 			return -ENOMEM;
 		q->buf_pa[i] = pa + (i % VNET_BUFS_PER_PAGE) * VNET_BUF_SIZE;
@@ -559,8 +586,84 @@ static bool vq_next_used(struct vnet *v, struct vq *q, uint16_t *id, uint32_t *l
 
 /* ------------------------------------------------------------ receive ---- */
 
+/* The rx buffer pool, once (a second queue set-up keeps it).  Probe only. */
+static int rx_pool_alloc(struct vnet *v)
+{
+	uint64_t pa = 0;
+
+	if (v->rxb_va)
+		return 0;
+	v->rxb_va = kzalloc(VNET_RX_POOL * sizeof(*v->rxb_va));
+	v->rxb_pa = kzalloc(VNET_RX_POOL * sizeof(*v->rxb_pa));
+	v->rx_spare = kzalloc(VNET_RX_POOL * sizeof(*v->rx_spare));
+	v->rx_lent = kzalloc(VNET_RX_POOL * sizeof(*v->rx_lent));
+	if (!v->rxb_va || !v->rxb_pa || !v->rx_spare || !v->rx_lent)
+		return -ENOMEM;
+	for (unsigned i = 0; i < VNET_RX_POOL; i++) {
+		if (i % VNET_BUFS_PER_PAGE == 0 && !alloc_zeroed_page(&pa))
+			return -ENOMEM;
+		v->rxb_pa[i] = pa + (i % VNET_BUFS_PER_PAGE) * VNET_BUF_SIZE;
+		v->rxb_va[i] = phys_to_virt(v->rxb_pa[i]);
+	}
+	return 0;
+}
+
+/* Give rx descriptor @id pool buffer @b (posted later).  rx_lock held. */
+static void rx_slot_set(struct vnet *v, uint16_t id, uint16_t b)
+{
+	v->rx_slot[id] = b;
+	v->rx.desc[id] = (struct vq_desc){ .addr = v->rxb_pa[b], .len = VNET_BUF_SIZE,
+					   .flags = VQ_DESC_F_WRITE };
+}
+
+/*
+ * Lend buffer @b (just filled by the device) to the stack: returns the
+ * spare that takes its place in the ring, or -1 when there is none (no
+ * spare left, or rx_loan_limit buffers already out): then @b is not lent.
+ */
+static int rx_lend(struct vnet *v, uint16_t b)
+{
+	unsigned long f;
+	int spare = -1;
+
+	if (__atomic_load_n(&v->nd.rx_on_loan, __ATOMIC_RELAXED) >=
+	    __atomic_load_n(&v->nd.rx_loan_limit, __ATOMIC_RELAXED))
+		return -1;
+	f = spin_lock_irqsave(&v->rxpool_lock);
+	if (v->nspare) {
+		spare = v->rx_spare[--v->nspare];
+		v->rx_lent[b] = true;
+		__atomic_fetch_add(&v->nd.rx_on_loan, 1, __ATOMIC_RELAXED);
+	}
+	spin_unlock_irqrestore(&v->rxpool_lock, f);
+	return spare;
+}
+
+/* ops->rx_return: lent buffer @loan is a spare again.  Any thread, never
+ * sleeps.  A buffer that is not out on loan is reported (once) and
+ * ignored: taking it would put one buffer in the ring twice. */
+static void vnet_rx_return(struct netdev *nd, int loan)
+{
+	struct vnet *v = nd->priv;
+	unsigned long f = spin_lock_irqsave(&v->rxpool_lock);
+	bool say = false;
+
+	if (loan >= 0 && loan < VNET_RX_POOL && v->rx_lent[loan]) {
+		v->rx_lent[loan] = false;
+		v->rx_spare[v->nspare++] = (uint16_t)loan;
+		__atomic_fetch_sub(&v->nd.rx_on_loan, 1, __ATOMIC_RELAXED);
+	} else {
+		say = !v->rx_bad_return;
+		v->rx_bad_return = true;
+	}
+	spin_unlock_irqrestore(&v->rxpool_lock, f);
+	if (say)
+		kprintf("virtio-net %s: rx buffer %d given back but not on loan; ignored\n",
+			v->pci->name, loan);
+}
+
 static unsigned vnet_rx_poll(struct netdev *nd, unsigned budget,
-			     void (*deliver)(void *, const void *, size_t), void *arg)
+			     void (*deliver)(void *, const struct netdev_rx *), void *arg)
 {
 	struct vnet *v = nd->priv;
 	struct vq *q = &v->rx;
@@ -579,7 +682,17 @@ static unsigned vnet_rx_poll(struct netdev *nd, unsigned budget,
 					VNET_HDR_LEN + NETDEV_FRAME_MAX);
 			nd->stats.rx_errors++;
 		} else {
-			deliver(arg, q->buf[id] + VNET_HDR_LEN, len - VNET_HDR_LEN);
+			uint16_t b = v->rx_slot[id];
+			int spare = rx_lend(v, b);
+			struct netdev_rx rx = { .data = v->rxb_va[b] + VNET_HDR_LEN,
+						.len = len - VNET_HDR_LEN,
+						.loan = spare >= 0 ? b : -1 };
+
+			if (spare >= 0)
+				rx_slot_set(v, id, (uint16_t)spare);
+			else
+				nd->stats.rx_loan_dry++;
+			deliver(arg, &rx);
 			nd->stats.rx_packets++;
 			nd->stats.rx_bytes += len - VNET_HDR_LEN;
 			n++;
@@ -799,6 +912,7 @@ static void vnet_poll_timer(void *arg)
 static const struct netdev_ops vnet_ops = {
 	.xmit = vnet_xmit,
 	.rx_poll = vnet_rx_poll,
+	.rx_return = vnet_rx_return,
 	.link_up = vnet_link_up,
 	.tx_reclaim = vnet_tx_reclaim,
 };
@@ -848,18 +962,23 @@ static int vnet_start(struct vnet *v)
 	}
 	if (!err && (v->features & VIRTIO_F_INDIRECT_DESC))
 		err = vq_alloc_tables(&v->tx);
+	if (!err)
+		err = rx_pool_alloc(v);
 	if (err)
 		return err;
 	v->vector = msix ? vec : -1;
 	v->nd.irq_mode = msix ? "MSI-X" : "polled";
 
+	/* Buffers 0..size-1 in the ring, the rest spares. */
 	for (uint16_t i = 0; i < v->rx.size; i++) {
-		v->rx.desc[i].addr = v->rx.buf_pa[i];
-		v->rx.desc[i].len = VNET_BUF_SIZE;
-		v->rx.desc[i].flags = VQ_DESC_F_WRITE;
+		rx_slot_set(v, i, i);
 		vq_post(&v->rx, i);
 	}
 	vq_publish(&v->rx);
+	v->nspare = 0;
+	for (unsigned b = VNET_RX_POOL; b-- > v->rx.size;)
+		v->rx_spare[v->nspare++] = (uint16_t)b;
+	v->nd.rx_loan_max = VNET_RX_POOL;
 	for (uint16_t i = 0; i < v->tx.size; i++)
 		v->tx.free[v->tx.nfree++] = i;
 	vnet_set_status(v, VSTAT_DRIVER_OK);
@@ -884,6 +1003,7 @@ static int vnet_probe(struct pci_dev *pci)
 	v->pci = pci;
 	v->vector = -1;
 	mutex_init(&v->rx_lock, "vnet_rx");
+	spin_lock_init(&v->rxpool_lock, "vnet_rxpool");
 	mutex_init(&v->tx_lock, "vnet_tx");
 	wait_queue_init(&v->tx_wq);
 	ktimer_init(&v->poll, vnet_poll_timer, v);
@@ -911,9 +1031,10 @@ static int vnet_probe(struct pci_dev *pci)
 		return err;
 	pci->driver_data = v;
 	kprintf("net: %s: virtio-net %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, %s, "
-		"queues %u/%u, link %s\n", v->nd.name, pci->name, v->nd.mac[0], v->nd.mac[1],
-		v->nd.mac[2], v->nd.mac[3], v->nd.mac[4], v->nd.mac[5], v->nd.irq_mode,
-		v->rx.size, v->tx.size, vnet_link_up(&v->nd) ? "up" : "down");
+		"queues %u/%u, %u rx buffers, link %s\n", v->nd.name, pci->name, v->nd.mac[0],
+		v->nd.mac[1], v->nd.mac[2], v->nd.mac[3], v->nd.mac[4], v->nd.mac[5],
+		v->nd.irq_mode, v->rx.size, v->tx.size, VNET_RX_POOL,
+		vnet_link_up(&v->nd) ? "up" : "down");
 	return 0;
 }
 

@@ -4,7 +4,10 @@
  * Data never goes through the journal.  A write copies straight into the
  * file's blocks (non-temporal stores for whole cache lines, cached stores
  * plus a flush for the ragged edges); only block allocation is a
- * transaction.  Appends allocate ahead (doubling, then 2 MiB-aligned
+ * transaction.  A gather write (hfs_writev: the NBD server's WRITE, whose
+ * payload lies in received frames) is the same write with its source in
+ * pieces: each piece is stored from where it lies, and hfs_write is a
+ * gather write of one piece.  Appends allocate ahead (doubling, then 2 MiB-aligned
  * chunks) so that a file written 4 KiB at a time costs a transaction per
  * 2 MiB, not per block, and its extents grow in place.  A file created
  * for writing already has its first block (namei.c), so its first write
@@ -258,25 +261,28 @@ static int write_alloc(struct hfs_inode *ip, uint64_t off, uint64_t end, struct 
 	return r;
 }
 
-/* @e: the extent of BLK(@off) if the caller has it (e->len != 0). */
+/*
+ * Copy @len bytes from @src to file offset @off, whose blocks are
+ * allocated.  *@e: the extent last used (e->len 0: none yet); it is
+ * updated, so that the pieces of a gather write that follow each other
+ * look the extent up once.  Caller holds the layout lock exclusive.
+ */
 static void copy_out(struct hfs_inode *ip, uint64_t off, const uint8_t *src, size_t len,
-		     const struct hfs_dext *e_in, int *err)
+		     struct hfs_dext *e, int *err)
 {
-	struct hfs_dext e = *e_in;
-
 	while (len && !*err) {
 		uint64_t hole, n;
 
-		if (!(e.len && BLK(off) >= e.lblk && BLK(off) < (uint64_t)e.lblk + e.len)) {
-			int r = hfs_ext_lookup(ip, BLK(off), &e, &hole);
+		if (!(e->len && BLK(off) >= e->lblk && BLK(off) < (uint64_t)e->lblk + e->len)) {
+			int r = hfs_ext_lookup(ip, BLK(off), e, &hole);
 
 			if (r != 1) {
 				*err = r < 0 ? r : -EIO;
 				return;
 			}
 		}
-		n = MIN((uint64_t)len, HFS_BLOCK_OFF((uint64_t)e.lblk + e.len) - off);
-		data_store(ip->fs->pm, HFS_BLOCK_OFF(e.pblk) + (off - HFS_BLOCK_OFF(e.lblk)),
+		n = MIN((uint64_t)len, HFS_BLOCK_OFF((uint64_t)e->lblk + e->len) - off);
+		data_store(ip->fs->pm, HFS_BLOCK_OFF(e->pblk) + (off - HFS_BLOCK_OFF(e->lblk)),
 			   src, (size_t)n);
 		off += n;
 		src += n;
@@ -291,9 +297,27 @@ static void copy_out(struct hfs_inode *ip, uint64_t off, const uint8_t *src, siz
  */
 int64_t hfs_write(struct hfs_inode *ip, uint64_t off, const void *buf, size_t len)
 {
+	struct hfs_iovec v = { .base = buf, .len = len };
+
+	return hfs_writev(ip, off, &v, 1);
+}
+
+/**
+ * hfs_writev - hfs_write() of the concatenation of @iov[0..@n), each
+ * piece copied from where it lies (holdfs.h).  One allocation and one
+ * layout lock for the whole range; the data of every piece is stored
+ * (non-temporal for whole lines, flushed at ragged edges) before the one
+ * fence that precedes a size raise, as for a single buffer.  Returns the
+ * total or -EISDIR, -EINVAL, -EFBIG, -ENOSPC (nothing written), -EROFS,
+ * -EUCLEAN.  Takes the layout lock exclusive.
+ */
+int64_t hfs_writev(struct hfs_inode *ip, uint64_t off, const struct hfs_iovec *iov,
+		   unsigned n)
+{
 	struct hfs_fs *fs = ip->fs;
-	uint64_t end, size;
+	uint64_t end, size, pos;
 	struct hfs_dext e = { 0 };
+	size_t len = 0;
 	int err;
 
 	if (hfs_is_dir(ip))
@@ -302,6 +326,13 @@ int64_t hfs_write(struct hfs_inode *ip, uint64_t off, const void *buf, size_t le
 		return -EINVAL;
 	if (hfs_rdonly(fs))
 		return -EROFS;
+	for (unsigned i = 0; i < n; i++) {
+		if (iov[i].len && !iov[i].base)
+			return -EINVAL;
+		if (iov[i].len > HFS_MAX_FILE_BYTES - len)
+			return -EFBIG;
+		len += iov[i].len;
+	}
 	if (len == 0)
 		return 0;
 	if (off >= HFS_MAX_FILE_BYTES || len > HFS_MAX_FILE_BYTES - off)
@@ -312,8 +343,11 @@ int64_t hfs_write(struct hfs_inode *ip, uint64_t off, const void *buf, size_t le
 	err = write_alloc(ip, off, end, &e);
 	if (!err && off > size)
 		err = hfs_zero_gap(ip, size, off);
-	if (!err)
-		copy_out(ip, off, buf, len, &e, &err);
+	pos = off;
+	for (unsigned i = 0; i < n && !err; i++) {
+		copy_out(ip, pos, iov[i].base, iov[i].len, &e, &err);
+		pos += iov[i].len;
+	}
 	if (!err && end > size) {
 		hfs_pm_fence(fs->pm);		/* data before the size that shows it */
 		__atomic_store_n(&ip->d.size, end, __ATOMIC_RELAXED);

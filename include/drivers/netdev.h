@@ -18,7 +18,12 @@
  *  - ops->xmit: thread context, may sleep (waits for a free transmit slot
  *    at most NETDEV_XMIT_WAIT_NS); the driver serialises its callers.
  *  - ops->rx_poll: thread context; one caller at a time (the stack's rx
- *    thread); @deliver runs in that thread, with no driver lock held.
+ *    thread); @deliver runs in that thread, with the driver's rx lock
+ *    held (so it must not call rx_poll; netdev_rx_return is fine).
+ *  - netdev_rx_return (ops->rx_return): any thread, and from inside
+ *    @deliver; never sleeps (the driver's pool spinlock only).  It is how
+ *    a receive buffer lent to the stack comes back (see "Receive buffers
+ *    on loan" below).
  *  - the wake-up given to netdev_attach(): interrupt context, must not
  *    sleep (wake a thread and return).
  *  - ops->tx_reclaim: thread context; takes back the transmit slots the
@@ -33,6 +38,18 @@
  *    call into the driver (atomics and wake-ups only).
  *  - stats: written by the driver (rx side by the rx poller, tx side under
  *    the driver's tx lock), read without a lock (a snapshot).
+ *
+ * Receive buffers on loan.  A driver that has more receive buffers than
+ * its ring holds (rx_loan_max > 0) may lend the buffer a frame arrived in
+ * to the stack instead of taking it back at once: it puts a spare buffer
+ * in the ring in its place and hands the frame over with a loan id
+ * (struct netdev_rx).  From then on the buffer is the stack's, which may
+ * keep it as long as it likes (lwIP: until the last pbuf that points into
+ * it is freed) and must give it back exactly once with
+ * netdev_rx_return(), from any thread; a frame it copies it gives back
+ * at once.  When no spare is left (every buffer out, or rx_loan_limit
+ * reached) the frame comes with loan -1: the buffer goes back to the
+ * device when @deliver returns, so the stack must copy what it keeps.
  */
 #ifndef DRIVERS_NETDEV_H
 #define DRIVERS_NETDEV_H
@@ -58,6 +75,20 @@ struct netdev_stats {
 	uint64_t tx_errors;	/* bad frames handed down, bad ids from the device */
 	uint64_t tx_ref_frags, tx_ref_bytes;	/* fragments the device read in place */
 	uint64_t tx_copied_bytes;	/* bytes copied into transmit buffers (headers too) */
+	uint64_t rx_loan_dry;	/* frames delivered with loan -1: no spare buffer */
+};
+
+/*
+ * A received frame as rx_poll hands it to @deliver.  @data may be written
+ * (the stack's headers are processed in place).  @loan >= 0: the buffer
+ * is lent to the stack (see "Receive buffers on loan"): valid until the
+ * stack calls netdev_rx_return(nd, @loan), which it must do once.  @loan
+ * -1: valid only during @deliver.
+ */
+struct netdev_rx {
+	void *data;
+	size_t len;
+	int loan;
 };
 
 /*
@@ -82,10 +113,13 @@ struct netdev_ops {
 	 * NETDEV_FRAME_MAX or shorter than NETDEV_FRAME_MIN), -EAGAIN (no
 	 * transmit slot within NETDEV_XMIT_WAIT_NS), -EIO (the device broke its queue). */
 	int (*xmit)(struct netdev *nd, const struct netdev_frag *frags, unsigned n);
-	/* Hand at most @budget received frames to @deliver, give their
-	 * buffers back to the device, and return how many were delivered. */
+	/* Hand at most @budget received frames to @deliver (lent, or to be
+	 * copied during the call), refill the ring, and return how many were
+	 * delivered. */
 	unsigned (*rx_poll)(struct netdev *nd, unsigned budget,
-			    void (*deliver)(void *arg, const void *frame, size_t len), void *arg);
+			    void (*deliver)(void *arg, const struct netdev_rx *rx), void *arg);
+	/* Take back lent buffer @loan (NULL when the driver never lends). */
+	void (*rx_return)(struct netdev *nd, int loan);
 	/* Is the link up (the device's status, or true if it has none)? */
 	bool (*link_up)(struct netdev *nd);
 	/* Take back finished transmit slots, calling tx_done for their refs. */
@@ -101,6 +135,12 @@ struct netdev {
 	const struct netdev_ops *ops;
 	void *priv;
 	const char *irq_mode;			/* "MSI-X", "MSI", "polled" */
+	unsigned rx_loan_max;			/* loan ids are below it; 0: never lends */
+
+	/* The stack's wish (atomic, any thread): lend at most this many
+	 * buffers at once (netdev_register sets it to rx_loan_max). */
+	unsigned rx_loan_limit;
+	unsigned rx_on_loan;			/* atomic: lent now (the driver's count) */
 
 	/* set once by netdev_attach() */
 	void (*wake)(void *arg);		/* interrupt context */
@@ -146,9 +186,17 @@ static inline int netdev_xmit(struct netdev *nd, const struct netdev_frag *f, un
 }
 
 static inline unsigned netdev_rx_poll(struct netdev *nd, unsigned budget,
-				      void (*deliver)(void *, const void *, size_t), void *arg)
+				      void (*deliver)(void *, const struct netdev_rx *),
+				      void *arg)
 {
 	return nd->ops->rx_poll(nd, budget, deliver, arg);
+}
+
+/* netdev_rx_return() - give lent receive buffer @loan back.  Any thread;
+ * does not sleep. */
+static inline void netdev_rx_return(struct netdev *nd, int loan)
+{
+	nd->ops->rx_return(nd, loan);
 }
 
 static inline bool netdev_link_up(struct netdev *nd)

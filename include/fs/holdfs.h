@@ -94,6 +94,15 @@ struct hfs_wait {
 struct hfs_fs;
 struct hfs_inode;
 
+/*
+ * One piece of a gather write (hfs_writev): @len bytes at @base, a kernel
+ * (or host) pointer the caller keeps valid for the call.
+ */
+struct hfs_iovec {
+	const void *base;
+	size_t len;
+};
+
 struct hfs_stat {
 	uint64_t ino;
 	uint32_t mode;			/* type and permission bits */
@@ -413,6 +422,20 @@ int64_t hfs_read(struct hfs_inode *ip, uint64_t off, void *buf, size_t len);
  * a regular file), -EFBIG, -ENOSPC (nothing written), -EROFS, -EUCLEAN.
  */
 int64_t hfs_write(struct hfs_inode *ip, uint64_t off, const void *buf, size_t len);
+/**
+ * hfs_writev - write the @n pieces of @iov one after another from @off:
+ * exactly what hfs_write() of their concatenation does (allocation, gap
+ * zeroing, size, persistence, crash safety), but each piece is copied
+ * straight from where it lies into the file's blocks, with no buffer in
+ * between.  Pieces of length 0 are skipped.  Takes the layout lock
+ * exclusive, once for the whole write.  Returns the total length (0 for
+ * no bytes at all) or -EISDIR, -EINVAL (not a regular file, or a piece
+ * with a NULL @base and a length), -EFBIG (past the largest file, or
+ * lengths whose sum overflows), -ENOSPC (nothing written), -EROFS,
+ * -EUCLEAN.
+ */
+int64_t hfs_writev(struct hfs_inode *ip, uint64_t off, const struct hfs_iovec *iov,
+		   unsigned n);
 /**
  * hfs_truncate - set @ip's size; shrinking frees the blocks past it, after
  * waiting for pinned pages there per @w.  Takes the layout lock exclusive.

@@ -40,6 +40,7 @@ struct hfs_statfs;
 struct hfs_mkfs_opts;
 struct hfs_wait;
 struct hfs_dirent;
+struct hfs_iovec;
 struct blkdev;
 
 #define VFS_MAX_FILES	256
@@ -105,6 +106,9 @@ int64_t vfs_read(int fd, void *buf, size_t len);
 int64_t vfs_write(int fd, const void *buf, size_t len);
 int64_t vfs_pread(int fd, void *buf, size_t len, uint64_t off);
 int64_t vfs_pwrite(int fd, const void *buf, size_t len, uint64_t off);
+/* A gather write: vfs_pwrite() of @iov's pieces joined, each copied from
+ * where it lies (fs/vfs_file.c says more). */
+int64_t vfs_pwritev(int fd, const struct hfs_iovec *iov, unsigned n, uint64_t off);
 int64_t vfs_lseek(int fd, int64_t off, int whence);
 int vfs_ftruncate(int fd, uint64_t size, const struct hfs_wait *w);
 int vfs_fallocate(int fd, int mode, uint64_t off, uint64_t len, const struct hfs_wait *w);
@@ -164,6 +168,7 @@ int64_t file_read(struct file *f, void *buf, size_t len);
 int64_t file_write(struct file *f, const void *buf, size_t len);
 int64_t file_pread(struct file *f, void *buf, size_t len, uint64_t off);
 int64_t file_pwrite(struct file *f, const void *buf, size_t len, uint64_t off);
+int64_t file_pwritev(struct file *f, const struct hfs_iovec *iov, unsigned n, uint64_t off);
 int64_t file_lseek(struct file *f, int64_t off, int whence);
 int file_truncate(struct file *f, uint64_t size);
 int file_fallocate(struct file *f, int mode, uint64_t off, uint64_t len);

@@ -64,6 +64,7 @@ struct nbd_client_info {
 	char peer[32];			/* "10.0.2.2:41234" */
 	char export[NBD_NAME_MAX + 1];	/* "" while negotiating */
 	uint64_t requests, bytes_read, bytes_written;
+	uint64_t bytes_written_lent;	/* written from lent receive buffers */
 	uint64_t reads_zero_copy;	/* READs sent from pinned pages */
 	unsigned pinned;		/* of those, not yet acknowledged */
 	uint64_t zc_bytes_ref;		/* released READ data the NIC read in place */
@@ -76,10 +77,23 @@ struct nbd_client_info {
 bool nbd_export_at(unsigned i, struct nbd_export_info *out);
 bool nbd_client_at(unsigned i, struct nbd_client_info *out);
 
-/* nbd_write_costs() - since boot: WRITE payload bytes written, and the
- * ns spent copying received bytes out of lwIP (requests included) and in
- * vfs_pwrite() (the copy into pmem).  Where nbd_write's time goes. */
-void nbd_write_costs(uint64_t *bytes, uint64_t *recv_copy_ns, uint64_t *file_ns);
+/*
+ * Where WRITE payloads went since boot.  A WRITE's payload is written
+ * from lwIP's pbufs straight into the file (vfs_pwritev): one copy when
+ * the pbufs lie in receive buffers the NIC driver lent (received by
+ * reference), two when the frame had been copied into a pool pbuf (short
+ * frames, and frames the driver had no spare buffer for).
+ */
+struct nbd_write_stats {
+	uint64_t payload;	/* payload bytes of WRITEs that passed their checks */
+	uint64_t gathered;	/* bytes written from the pbufs by vfs_pwritev */
+	uint64_t lent;		/* of those, in lent receive buffers: one copy */
+	uint64_t writev_calls;	/* vfs_pwritev calls (a chunk, up to 256 KiB, each) */
+	uint64_t file_ns;	/* time in vfs_pwritev: the copy into pmem, flushes */
+};
+
+/* nbd_write_stats() - the counts above, a snapshot.  Any thread. */
+void nbd_write_stats(struct nbd_write_stats *out);
 
 /* nbd_running() - is the listener up? */
 bool nbd_running(void);

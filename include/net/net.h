@@ -43,10 +43,30 @@ struct net_info {
 	bool link;
 	uint32_t addr, mask, gw;	/* host byte order; 0: none yet */
 	const char *how;		/* "DHCP", "static", "waiting for DHCP" */
+	/* Received frames handed to lwIP by reference (the driver's buffer
+	 * lent, netdev.h) and copied into lwIP's pool (short ones, and all
+	 * when no buffer could be lent; dev->stats.rx_loan_dry of those had
+	 * none to spare); buffers the driver can lend (0: it never does). */
+	uint64_t rx_by_ref, rx_copied;
+	unsigned rx_lendable;
 };
 
 /* net_get_info() - fill @ni.  false when net_init() found no device. */
 bool net_get_info(struct net_info *ni);
+
+/**
+ * net_set_rx_loan_limit() - let the driver lend at most @n receive buffers
+ * at once (more than it has: all); past that, frames are copied.  For
+ * tests of the copying fallback (`net rxloan N`).  0, -ENODEV (no stack),
+ * -EOPNOTSUPP (the driver does not lend).  Any thread.
+ */
+int net_set_rx_loan_limit(unsigned n);
+
+/* net_rx_pbuf_lent() - does lwIP pbuf @p lie in a receive buffer the NIC
+ * driver lent (received by reference), rather than in a copy?  Any
+ * thread, while @p is held. */
+struct pbuf;
+bool net_rx_pbuf_lent(const struct pbuf *p);
 
 /* net_prefix_len() - the /N of a netmask (host order): its leading ones. */
 static inline unsigned net_prefix_len(uint32_t mask)

@@ -1064,6 +1064,33 @@ static int64_t model_apply(struct hfsd *d, struct hfsm *m, const struct hfsd_op 
 	}
 }
 
+/*
+ * A WRITE as a gather write (hfs_writev) every third time, chosen from
+ * the operation itself so that a replayed step does the same: the buffer
+ * cut into up to 8 pieces of uneven lengths (some empty), as received
+ * frames cut an NBD WRITE's payload.  Either way the model's plain write
+ * is the oracle.
+ */
+static int64_t fs_write(struct hfs_inode *ip, uint64_t off, const uint8_t *buf, size_t len)
+{
+	struct hfs_iovec iov[8];
+	unsigned n = 0;
+	size_t done = 0;
+
+	if ((off + len) % 3)
+		return hfs_write(ip, off, buf, len);
+	while (done < len && n < 7) {
+		size_t k = MIN(len - done, (size_t)(1 + (off * 7 + n * 1459) % 5000));
+
+		if (n == 2)
+			k = 0;				/* an empty piece */
+		iov[n++] = (struct hfs_iovec){ buf + done, k };
+		done += k;
+	}
+	iov[n++] = (struct hfs_iovec){ buf + done, len - done };
+	return hfs_writev(ip, off, iov, n);
+}
+
 static int64_t fs_apply(struct hfsd *d, const struct hfsd_op *op, struct hfs_inode **ipout,
 			char *lbuf, struct hfs_stat *fst)
 {
@@ -1081,13 +1108,13 @@ static int64_t fs_apply(struct hfsd *d, const struct hfsd_op *op, struct hfs_ino
 	case HFSD_READ:
 		return hfs_read(ip, op->off, d->buf_a, op->len);
 	case HFSD_WRITE:
-		return hfs_write(ip, op->off, d->wbuf, op->len);
+		return fs_write(ip, op->off, d->wbuf, op->len);
 	case HFSD_APPEND:
 		r = hfs_getattr(ip, &st);
 		if (r)
 			return r;
-		return hfs_write(ip, (st.mode & HFS_S_IFMT) == HFS_S_IFREG ? st.size : 0,
-				 d->wbuf, op->len);
+		return fs_write(ip, (st.mode & HFS_S_IFMT) == HFS_S_IFREG ? st.size : 0,
+				d->wbuf, op->len);
 	case HFSD_TRUNCATE:
 		return hfs_truncate(ip, op->off, NULL);
 	case HFSD_FALLOCATE:

@@ -197,6 +197,27 @@ int64_t hfs_write(struct hfs_inode *ip, uint64_t off, const void *buf, size_t le
 	return r;
 }
 
+/* The pieces joined, then hfs_write(): the model has no gather write. */
+int64_t hfs_writev(struct hfs_inode *ip, uint64_t off, const struct hfs_iovec *iov, unsigned n)
+{
+	size_t len = 0, done = 0;
+	uint8_t *buf;
+	int64_t r;
+
+	for (unsigned i = 0; i < n; i++)
+		len += iov[i].len;
+	buf = malloc(len ? len : 1);
+	if (!buf)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		memcpy(buf + done, iov[i].base, iov[i].len);
+		done += iov[i].len;
+	}
+	r = hfs_write(ip, off, buf, len);
+	free(buf);
+	return r;
+}
+
 int hfs_truncate(struct hfs_inode *ip, uint64_t size, const struct hfs_wait *w)
 {
 	return hfsm_truncate(ip->fs->m, ip->id, size);

@@ -11,7 +11,7 @@ HOLDFS_HOST_LIB := tools/hfs_host.c tools/hfs_services.c lib/string.c lib/crc.c 
 HOLDFS_TESTS := tests/host/test_holdfs_tiny.c tests/host/test_holdfs_ops.c tests/host/test_holdfs_files.c \
 	tests/host/test_holdfs_mount.c tests/host/test_holdfs_fsck.c \
 	tests/host/test_holdfs_fsck_corpus.c tests/host/test_holdfs_locks.c \
-	tests/host/test_holdfs_attrs.c \
+	tests/host/test_holdfs_attrs.c tests/host/test_holdfs_writev.c \
 	tests/host/holdfs_test_util.c
 
 HOST_TESTS += holdfs

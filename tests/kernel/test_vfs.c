@@ -243,6 +243,37 @@ KTEST(vfs, read_only_mount_refuses_changes)
 	teardown(t);
 }
 
+/* vfs_pwritev: the pieces land one after another, through the file's
+ * access mode, and the offset is not moved. */
+KTEST(vfs, pwritev_gathers_pieces)
+{
+	static const char want[] = "a gather write, in pieces";
+	struct hfs_iovec iov[4] = { { "a gat", 5 }, { "", 0 }, { "her write, in", 13 },
+				    { " pieces", 7 } };
+	char got[64];
+	int fd;
+
+	if (!setup(t))
+		return;
+	ASSERT_OK(t, vfs_mount("vfst0", MNT, 0, why, sizeof(why)));
+	fd = vfs_open(MNT "/v", HFS_O_RDWR | HFS_O_CREAT, 0644);
+	ASSERT_GE(t, fd, 0);
+	EXPECT_EQ(t, vfs_pwritev(fd, iov, 4, 3), (int64_t)strlen(want));
+	EXPECT_EQ(t, vfs_lseek(fd, 0, VFS_SEEK_CUR), 0);
+	EXPECT_EQ(t, vfs_pread(fd, got, sizeof(got), 0), (int64_t)(3 + strlen(want)));
+	EXPECT_MEMEQ(t, got, "\0\0\0", 3);
+	EXPECT_MEMEQ(t, got + 3, want, strlen(want));
+	EXPECT_OK(t, vfs_close(fd));
+	fd = vfs_open(MNT "/v", HFS_O_RDONLY, 0);
+	ASSERT_GE(t, fd, 0);
+	EXPECT_ERR(t, vfs_pwritev(fd, iov, 4, 0), -EBADF);
+	EXPECT_OK(t, vfs_close(fd));
+	EXPECT_ERR(t, vfs_pwritev(fd, iov, 4, 0), -EBADF);	/* closed */
+	EXPECT_OK(t, vfs_unlink(MNT "/v"));
+	EXPECT_OK(t, vfs_umount(MNT, why, sizeof(why)));
+	teardown(t);
+}
+
 KTEST(vfs, dev_lists_block_devices)
 {
 	struct pmem_region *r0 = pmem_region(0);

@@ -57,6 +57,10 @@ void lwip_port_free(void *p);
 #define mem_clib_calloc			lwip_port_calloc
 #define mem_clib_free			lwip_port_free
 #define MEM_SIZE			(4 * 1024 * 1024)	/* unused with the heap */
+/* Received frames are lent to lwIP by reference (net/netif.c): a custom
+ * pbuf (PBUF_REF) over the NIC's receive buffer, whose free function
+ * gives the buffer back to the driver. */
+#define LWIP_SUPPORT_CUSTOM_PBUF	1
 #define PBUF_POOL_SIZE			512
 #define PBUF_POOL_BUFSIZE		1536
 #define MEMP_NUM_NETCONN		80
