@@ -349,6 +349,24 @@ static int map_common(struct pci_dev *dev, struct iommu_mapping *m, uint64_t mas
 	return err;
 }
 
+/* A mapping record of @n pages, contiguous from @first_pa when @contig
+ * (else the caller fills pa[]).  NULL: no memory. */
+static struct iommu_mapping *mapping_new(uint64_t n, unsigned prot, bool large, bool contig,
+					 uint64_t first_pa)
+{
+	struct iommu_mapping *m = kmalloc(sizeof(*m) + n * sizeof(m->pa[0]));
+
+	if (!m)
+		return NULL;
+	m->npages = n;
+	m->prot = prot;
+	m->revoked = false;
+	m->large = large;
+	for (uint64_t i = 0; contig && i < n; i++)
+		m->pa[i] = first_pa + i * VTD_PAGE;
+	return m;
+}
+
 int iommu_dma_map(struct pci_dev *dev, uint64_t pa, uint64_t len, unsigned prot,
 		  uint64_t mask, uint64_t *iova)
 {
@@ -365,15 +383,9 @@ int iommu_dma_map(struct pci_dev *dev, uint64_t pa, uint64_t len, unsigned prot,
 		return 0;
 	}
 	n = (off + len + VTD_PAGE - 1) >> VTD_PAGE_SHIFT;
-	m = kmalloc(sizeof(*m) + n * sizeof(m->pa[0]));
+	m = mapping_new(n, prot, false, true, pa - off);
 	if (!m)
 		return -ENOMEM;
-	m->npages = n;
-	m->prot = prot;
-	m->revoked = false;
-	m->large = false;
-	for (uint64_t i = 0; i < n; i++)
-		m->pa[i] = (pa - off) + i * VTD_PAGE;
 	err = map_common(dev, m, mask);
 	if (err) {
 		kfree(m);
@@ -399,13 +411,9 @@ int iommu_dma_map_pages(struct pci_dev *dev, const uint64_t *pages, unsigned npa
 		return -EINVAL;
 	if (!io.on || !dev)
 		return 1;
-	m = kmalloc(sizeof(*m) + npages * sizeof(m->pa[0]));
+	m = mapping_new(npages, prot, false, false, 0);
 	if (!m)
 		return -ENOMEM;
-	m->npages = npages;
-	m->prot = prot;
-	m->revoked = false;
-	m->large = false;
 	for (unsigned i = 0; i < npages; i++)
 		m->pa[i] = pages[i] & ~(VTD_PAGE - 1);
 	err = map_common(dev, m, mask);
@@ -427,15 +435,9 @@ int iommu_dma_map_2m(struct pci_dev *dev, uint64_t pa, unsigned prot, uint64_t m
 		return -EINVAL;
 	if (!io.on || !dev)
 		return 1;
-	m = kmalloc(sizeof(*m) + VTD_2M_PAGES * sizeof(m->pa[0]));
+	m = mapping_new(VTD_2M_PAGES, prot, true, true, pa);	/* pa[]: for revokes, reports */
 	if (!m)
 		return -ENOMEM;
-	m->npages = VTD_2M_PAGES;
-	m->prot = prot;
-	m->revoked = false;
-	m->large = true;
-	for (unsigned i = 0; i < VTD_2M_PAGES; i++)	/* for revokes and reports */
-		m->pa[i] = pa + i * VTD_PAGE;
 	err = map_common(dev, m, mask);
 	if (err) {
 		kfree(m);
