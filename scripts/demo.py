@@ -96,12 +96,14 @@ HELD_RE = re.compile(r"dax:\s+held by (.*?) \(inode \d+", re.M)
 REVOKED_PIN_RE = re.compile(r"dax: layout change of inode \d+ revoked the pin "
                             r"of (.*?) \(\d+ pages, (\d+) IOMMU ranges\)", re.M)
 # no ^ on the next two: they come whenever the device and the job get
-# there, after a prompt too
+# there, after a prompt too.  They end at a newline, not at $: with re.M,
+# $ also matches at the end of the text, so a line still arriving would
+# match cut short and not be recognised (and filtered) when it is whole.
 BLOCKED_RE = re.compile(r"iommu: (\S+) \S+ (?:read|write) (?:from|to) iova "
                         r"\S+ blocked \(.*?\) - was (\S+) offset (\S+), "
-                        r"revoked \d+ ms ago$", re.M)
+                        r"revoked \d+ ms ago(?=\n)", re.M)
 REVOKED_JOB_RE = re.compile(r"dma cp: (\S+): revoked by a layout change after "
-                            r"(\d+) bytes.*$", re.M)
+                            r"(\d+) bytes.*(?=\n)", re.M)
 IOMMU_ON_RE = re.compile(r"^iommu: DMA remapping on\b", re.M)
 IOMMU_FAULTS_RE = re.compile(r"^  maps \d+, unmaps \d+, revoked (\d+), "
                              r"faults (\d+)$", re.M)
@@ -455,7 +457,7 @@ def play_round(console, narrator, protected, result, lease="wait"):
     job = m.group(1)
     # no ^: the kernel prints it whenever the job ends, after a prompt too
     done_re = re.compile(rf"dma job {job}: (copied|failed after) (\d+) bytes"
-                         rf".* in (\d+) ms(.*)$", re.M)
+                         rf".* in (\d+) ms(.*)(?=\n)", re.M)
     do(console, narrator, "pins /b")
 
     narrator.say("3. /b is truncated to 0 while the DMA is still writing "
