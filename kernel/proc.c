@@ -330,6 +330,7 @@ static __attribute__((noreturn)) void leave(int status, bool group)
 
 	if (!p)
 		panic("proc_exit from a kernel thread");
+	thread_exit_begin();	/* `mem` waits for what we free below */
 	if (!group && !p->exiting)
 		clear_child_tid(p, ut);
 	spin_lock(&proc_lock);

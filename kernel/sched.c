@@ -37,6 +37,11 @@ static spinlock_t threads_lock = SPINLOCK_INIT("threads");
 static struct list_node all_threads = LIST_INIT(all_threads);	/* threads_lock */
 static struct list_node dead_threads = LIST_INIT(dead_threads); /* threads_lock */
 static unsigned nthreads;					/* threads_lock */
+/* Threads between thread_exit_begin() and the finish_switch() that lets
+ * go of them: still freeing their things, or on their stacks, so not yet
+ * reapable.  Atomic. */
+static int exiting_threads;
+#define REAP_WAIT_MS	100
 static unsigned next_thread_id;					/* threads_lock */
 
 static struct thread boot_thread;
@@ -100,8 +105,10 @@ static void kick_idle_cpus(struct thread *t)
 }
 
 /* Drop one reference; on the last, unlink the thread from the list of all
- * threads and return true (the caller frees it or queues it for reaping). */
-static bool thread_unref(struct thread *t)
+ * threads and return true: the caller frees it, or (@to_reap) it goes on
+ * the dead list in the same hold of threads_lock, so that it is always on
+ * one list or the other for sched_reap_dead(). */
+static bool thread_unref_to(struct thread *t, bool to_reap)
 {
 	bool last;
 
@@ -110,9 +117,16 @@ static bool thread_unref(struct thread *t)
 	if (last) {
 		list_del(&t->all_node);
 		nthreads--;
+		if (to_reap)
+			list_add_tail(&dead_threads, &t->all_node);
 	}
 	spin_unlock(&threads_lock);
 	return last;
+}
+
+static bool thread_unref(struct thread *t)
+{
+	return thread_unref_to(t, false);
 }
 
 /*
@@ -128,10 +142,9 @@ static void finish_switch(void)
 
 	prev->on_cpu = false;
 	spin_unlock(&rq_lock);
-	if (dead && thread_unref(prev)) {
-		spin_lock(&threads_lock);
-		list_add_tail(&dead_threads, &prev->all_node);
-		spin_unlock(&threads_lock);
+	if (dead) {
+		thread_unref_to(prev, true);
+		__atomic_fetch_sub(&exiting_threads, 1, __ATOMIC_RELEASE);
 	}
 }
 
@@ -381,6 +394,26 @@ static void thread_free(struct thread *t)
 	kfree(t);
 }
 
+/**
+ * sched_reap_dead - free now the threads that have exited and that nobody
+ * holds, instead of at the next thread_create().
+ *
+ * For memory reports (`mem`), whose figures should not depend on whether a
+ * thread was created since the last exit.  A thread on its way out
+ * (thread_exit_begin() called, and still on its stack until the switch
+ * away from it is finished) is waited for, a millisecond at a time, up to
+ * REAP_WAIT_MS; after that it is left for later.
+ *
+ * Context: thread; sleeps; takes threads_lock.
+ */
+void sched_reap_dead(void)
+{
+	for (int ms = 0; ms < REAP_WAIT_MS &&
+	     __atomic_load_n(&exiting_threads, __ATOMIC_ACQUIRE) > 0; ms++)
+		thread_sleep_ns(1000000);
+	reap_dead();
+}
+
 static struct thread *thread_alloc(int cpu, const char *name, void (*fn)(void *), void *arg)
 {
 	struct thread *t;
@@ -463,10 +496,21 @@ void thread_detach(struct thread *t)
 		thread_free(t);
 }
 
+void thread_exit_begin(void)
+{
+	struct thread *t = current_thread();
+
+	if (!t->exit_begun) {
+		t->exit_begun = true;
+		__atomic_fetch_add(&exiting_threads, 1, __ATOMIC_SEQ_CST);
+	}
+}
+
 void thread_exit(void)
 {
 	struct thread *t = current_thread();
 
+	thread_exit_begin();
 	complete_all(&t->exited);
 	irq_disable();
 	spin_lock(&rq_lock);

@@ -49,10 +49,13 @@ SHELL_CMD("date", "date", "the date and time, UTC, and where the clock came from
 
 static int cmd_mem(int argc, char **argv)
 {
-	size_t total = pmm_total_count(), free = pmm_free_count();
+	size_t total, free;
 
 	if (argc != 1)
 		return shell_usage_error(argv[0], "takes no arguments");
+	sched_reap_dead();	/* exited threads' stacks count as free */
+	total = pmm_total_count();
+	free = pmm_free_count();
 	shell_printf("physical memory: %lu KiB total, %lu KiB free, %lu KiB used\n",
 		     total * 4, free * 4, (total - free) * 4);
 	shell_printf("kernel heap: %lu objects, %lu KiB in size classes\n",

@@ -2225,11 +2225,8 @@ BOOTS += [
     scenario("user-fuzz", machine="q35", kernel="holdfast.elf", smp=2,
              pmem=("64M",), pmem_format=True, prepare=user_programs,
              timeout=int(os.environ.get("FUZZ_TIMEOUT", "600")),
-             # sleep: exited threads and processes are freed by the
-             # reaper a little later; on a loaded host the count could
-             # otherwise catch one still on its way out
-             stdin=(f"/bin/fuzz {FUZZ_CALLS} {FUZZ_SEED}\nsleep 500\nmem\n"
-                    f"/bin/fuzz {FUZZ_CALLS} {FUZZ_SEED}\nsleep 500\nmem\npins\npoweroff\n"),
+             stdin=(f"/bin/fuzz {FUZZ_CALLS} {FUZZ_SEED}\nmem\n"
+                    f"/bin/fuzz {FUZZ_CALLS} {FUZZ_SEED}\nmem\npins\npoweroff\n"),
              status=STATUS_POWEROFF,
              expect=(r"^fuzz: done, \d+ calls",),
              check=fuzz_clean),

@@ -614,22 +614,23 @@ WRITE_STATS_RE = (r"WRITE data since boot: (\d+) payload bytes; (\d+) written in
 LOAN_RETURN_S = 20          # lent buffers come back once lwIP lets go
 
 
+def shell_counters(guest, command, regex, what):
+    """The integers @regex captures from @command's output at the shell."""
+    out = guest.shell(command)
+    m = re.search(regex, out)
+    if not m:
+        raise Problem(f"{command} shows no {what}: {out.strip()!r}")
+    return tuple(int(x) for x in m.groups())
+
+
 def rx_loans(guest):
     """(by_ref, copied, dry, on_loan, lendable, limit) from `net`."""
-    out = guest.shell("net")
-    m = re.search(RX_LOAN_RE, out)
-    if not m:
-        raise Problem(f"net shows no rx buffer counters: {out.strip()!r}")
-    return tuple(int(x) for x in m.groups())
+    return shell_counters(guest, "net", RX_LOAN_RE, "rx buffer counters")
 
 
 def write_stats(guest):
     """(payload, gathered, calls, lent, copied) from `nbd clients`."""
-    out = guest.shell("nbd clients")
-    m = re.search(WRITE_STATS_RE, out)
-    if not m:
-        raise Problem(f"nbd clients shows no WRITE counters: {out.strip()!r}")
-    return tuple(int(x) for x in m.groups())
+    return shell_counters(guest, "nbd clients", WRITE_STATS_RE, "WRITE counters")
 
 
 def all_loans_back(guest):

@@ -72,6 +72,7 @@ struct thread {
 	uint64_t slice_start_ns;
 	uint64_t slice_ticks;
 	unsigned sched_depth;	/* __schedule frames on this stack (own, irqs off) */
+	bool exit_begun;	/* counted in exiting_threads (own) */
 
 	struct completion exited;	/* completed by thread_exit */
 
@@ -112,6 +113,13 @@ void thread_join(struct thread *t);
 void thread_detach(struct thread *t);
 /** thread_exit - end the calling thread (returning from fn does the same). */
 void thread_exit(void) __attribute__((noreturn));
+/**
+ * thread_exit_begin - the calling thread is on its way to thread_exit():
+ * sched_reap_dead() waits for it from now on, so that what it frees on
+ * the way (a process's per-thread state) is freed before a memory report
+ * counts.  thread_exit() does it too; once is enough.  Thread context.
+ */
+void thread_exit_begin(void);
 
 /** current_thread - the thread running here: one load from this CPU's block (%gs).  Any context. */
 static inline struct thread *current_thread(void)
@@ -187,6 +195,8 @@ void sched_nmi_stop(void);
  * threads.
  */
 void sched_for_each_thread(void (*fn)(const struct thread *t, void *ctx), void *ctx);
+/* Free the exited threads nobody holds now (kernel-doc in sched.c). */
+void sched_reap_dead(void);
 /** sched_thread_count - threads alive now (a snapshot).  Any context. */
 unsigned sched_thread_count(void);
 /** thread_state_name - "running", "runnable", "blocked", "dead" ("?" otherwise). */

@@ -78,6 +78,16 @@ struct hfs_fs *ht_remount(struct ktest *t, struct hfs_host_pm *h, struct hfs_fs 
 	return fs;
 }
 
+struct hfs_inode *ht_create(struct ktest *t, struct hfs_fs *fs, const char *path)
+{
+	struct hfs_inode *ip = NULL;
+	int err = hfs_open(fs, path, HFS_O_RDWR | HFS_O_CREAT, 0644, &ip);
+
+	if (err)
+		ktest_fail_msg(t, "create %s: %d", path, err);
+	return ip;
+}
+
 int ht_put(struct hfs_fs *fs, const char *path, const void *buf, size_t len)
 {
 	struct hfs_inode *ip;

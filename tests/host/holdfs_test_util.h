@@ -21,6 +21,8 @@ struct hfs_fs *ht_setup(struct ktest *t, struct hfs_host_pm *h, uint64_t size);
 void ht_teardown(struct ktest *t, struct hfs_host_pm *h, struct hfs_fs *fs);
 /* unmount + mount again (a clean remount). */
 struct hfs_fs *ht_remount(struct ktest *t, struct hfs_host_pm *h, struct hfs_fs *fs);
+/* Open @path read-write, creating it (0644); NULL (and @t failed) on error. */
+struct hfs_inode *ht_create(struct ktest *t, struct hfs_fs *fs, const char *path);
 /* Write a whole file at @path; 0 or -errno. */
 int ht_put(struct hfs_fs *fs, const char *path, const void *buf, size_t len);
 /* Read a whole file (up to cap bytes); returns the length or -errno. */

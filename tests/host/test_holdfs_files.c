@@ -8,21 +8,11 @@
 #include <lib/string.h>
 #include "holdfs_test_util.h"
 
-static struct hfs_inode *mkfile(struct ktest *t, struct hfs_fs *fs, const char *path)
-{
-	struct hfs_inode *ip = NULL;
-	int err = hfs_open(fs, path, HFS_O_RDWR | HFS_O_CREAT, 0644, &ip);
-
-	if (err)
-		ktest_fail_msg(t, "create %s: %d", path, err);
-	return ip;
-}
-
 /* Give the root directory its first entry block, so that block counts
  * taken afterwards see only a file's own blocks. */
 static void root_gets_a_block(struct ktest *t, struct hfs_fs *fs)
 {
-	struct hfs_inode *ip = mkfile(t, fs, "/.warm");
+	struct hfs_inode *ip = ht_create(t, fs, "/.warm");
 
 	hfs_iput(ip);
 	EXPECT_OK(t, hfs_unlink(fs, "/.warm", NULL));
@@ -45,7 +35,7 @@ KTEST(holdfs_files, sparse_reads_zeros)
 	struct hfs_stat st;
 
 	ASSERT_NOT_NULL(t, fs);
-	ip = mkfile(t, fs, "/sparse");
+	ip = ht_create(t, fs, "/sparse");
 	ASSERT_NOT_NULL(t, ip);
 	EXPECT_EQ(t, hfs_write(ip, 2 * MiB + 100, "tail", 4), 4);
 	hfs_getattr(ip, &st);
@@ -77,7 +67,7 @@ KTEST(holdfs_files, truncate_grow_and_shrink)
 	ASSERT_NOT_NULL(t, fs);
 	root_gets_a_block(t, fs);
 	hfs_statfs(fs, &s0);		/* before the file (and its first block) */
-	ip = mkfile(t, fs, "/t");
+	ip = ht_create(t, fs, "/t");
 	ASSERT_NOT_NULL(t, ip);
 	memset(buf, 'q', sizeof(buf));
 	EXPECT_EQ(t, hfs_write(ip, 0, buf, sizeof(buf)), (int64_t)sizeof(buf));
@@ -149,7 +139,7 @@ KTEST(holdfs_files, sequential_appends_make_few_large_extents)
 	struct hfs_mapping m;
 
 	ASSERT_NOT_NULL(t, fs);
-	ip = mkfile(t, fs, "/seq");
+	ip = ht_create(t, fs, "/seq");
 	ASSERT_NOT_NULL(t, ip);
 	tx0 = fs->tx_count;
 	EXPECT_EQ(t, write_seq(ip, 16 * MiB, 4096, 1), 16 * MiB);
@@ -206,7 +196,7 @@ KTEST(holdfs_files, first_write_allocates_nothing_ahead)
 	root_gets_a_block(t, fs);
 	ASSERT_OK(t, hfs_statfs(fs, &s0));
 	tx0 = fs->tx_count;
-	ip = mkfile(t, fs, "/small");
+	ip = ht_create(t, fs, "/small");
 	ASSERT_NOT_NULL(t, ip);
 	EXPECT_EQ(t, fs->tx_count - tx0, 1u);	/* the create */
 	ASSERT_OK(t, hfs_statfs(fs, &s1));
@@ -255,7 +245,7 @@ KTEST(holdfs_files, first_block_gives_way_to_bigger_first_writes)
 
 	ASSERT_NOT_NULL(t, fs);
 	memset(big, 0x3c, sizeof(big));
-	ip = mkfile(t, fs, "/big");
+	ip = ht_create(t, fs, "/big");
 	ASSERT_NOT_NULL(t, ip);
 	EXPECT_EQ(t, hfs_write(ip, 0, big, sizeof(big)), (int64_t)sizeof(big));
 	ASSERT_OK(t, map_shared(ip, 0, &m));
@@ -264,7 +254,7 @@ KTEST(holdfs_files, first_block_gives_way_to_bigger_first_writes)
 	EXPECT_EQ(t, m.len, 2 * MiB);
 	hfs_iput(ip);
 
-	ip = mkfile(t, fs, "/far");
+	ip = ht_create(t, fs, "/far");
 	ASSERT_NOT_NULL(t, ip);
 	EXPECT_EQ(t, hfs_write(ip, 8192, big, 100), 100);
 	ASSERT_OK(t, map_shared(ip, 0, &m));
@@ -293,14 +283,14 @@ KTEST(holdfs_files, unwritten_new_file_gives_its_block_back)
 	ASSERT_NOT_NULL(t, fs);
 	/* Leave an old file's bytes in a freed block the next create may get. */
 	memset(data, 0x77, sizeof(data));
-	ip = mkfile(t, fs, "/old");
+	ip = ht_create(t, fs, "/old");
 	ASSERT_NOT_NULL(t, ip);
 	EXPECT_EQ(t, hfs_write(ip, 0, data, sizeof(data)), (int64_t)sizeof(data));
 	hfs_iput(ip);
 	ASSERT_OK(t, hfs_unlink(fs, "/old", NULL));
 
 	ASSERT_OK(t, hfs_statfs(fs, &s0));
-	ip = mkfile(t, fs, "/empty");
+	ip = ht_create(t, fs, "/empty");
 	ASSERT_NOT_NULL(t, ip);
 	ASSERT_OK(t, hfs_statfs(fs, &s1));
 	EXPECT_EQ(t, s0.free_blocks - s1.free_blocks, 1u);	/* taken ahead */
@@ -320,7 +310,7 @@ KTEST(holdfs_files, unwritten_new_file_gives_its_block_back)
 	EXPECT_EQ(t, s1.free_blocks, s0.free_blocks);		/* none taken */
 	hfs_iput(ip);
 
-	ip = mkfile(t, fs, "/closed");
+	ip = ht_create(t, fs, "/closed");
 	ASSERT_NOT_NULL(t, ip);
 	hfs_iput(ip);						/* never written */
 	ASSERT_OK(t, hfs_statfs(fs, &s1));
@@ -356,7 +346,7 @@ KTEST(holdfs_files, append_size_reaches_media_at_fsync_and_close)
 
 	ASSERT_NOT_NULL(t, fs);
 	memset(data, 0x3c, sizeof(data));
-	ip = mkfile(t, fs, "/log");
+	ip = ht_create(t, fs, "/log");
 	ASSERT_NOT_NULL(t, ip);
 	EXPECT_EQ(t, hfs_write(ip, 0, data, sizeof(data)), (int64_t)sizeof(data));
 	ASSERT_OK(t, hfs_getattr(ip, &st));
@@ -394,7 +384,7 @@ KTEST(holdfs_files, abort_restores_only_a_size_it_set)
 
 	ASSERT_NOT_NULL(t, fs);
 	memset(data, 0x5a, sizeof(data));
-	ip = mkfile(t, fs, "/f");
+	ip = ht_create(t, fs, "/f");
 	ASSERT_NOT_NULL(t, ip);
 	EXPECT_EQ(t, hfs_write(ip, 0, data, sizeof(data)), (int64_t)sizeof(data));
 	EXPECT_EQ(t, hfs_write(ip, 4096, data, sizeof(data)), (int64_t)sizeof(data));
@@ -429,7 +419,7 @@ KTEST(holdfs_files, map_allocates_aligned_zeroed_blocks)
 	uint8_t buf[64];
 
 	ASSERT_NOT_NULL(t, fs);
-	ip = mkfile(t, fs, "/dax");
+	ip = ht_create(t, fs, "/dax");
 	ASSERT_NOT_NULL(t, ip);
 	ASSERT_OK(t, hfs_truncate(ip, 8 * MiB, NULL));
 	hfs_down_read(hfs_layout_lock(ip));
@@ -458,7 +448,7 @@ KTEST(holdfs_files, fallocate_modes)
 	uint8_t buf[4096];
 
 	ASSERT_NOT_NULL(t, fs);
-	ip = mkfile(t, fs, "/fa");
+	ip = ht_create(t, fs, "/fa");
 	ASSERT_NOT_NULL(t, ip);
 	/* default: allocates, raises size */
 	ASSERT_OK(t, hfs_fallocate(ip, 0, 0, 4 * MiB, NULL));
@@ -529,7 +519,7 @@ KTEST(holdfs_files, layout_break_refusal_changes_nothing)
 	struct hfs_stat st;
 
 	ASSERT_NOT_NULL(t, fs);
-	ip = mkfile(t, fs, "/pinned");
+	ip = ht_create(t, fs, "/pinned");
 	ASSERT_NOT_NULL(t, ip);
 	EXPECT_EQ(t, write_seq(ip, 65536, 4096, 3), 65536u);
 	hfs_host_break_hook = busy_hook;
@@ -559,7 +549,7 @@ KTEST(holdfs_files, full_device_enospc_changes_nothing)
 	int i, err = 0;
 
 	ASSERT_NOT_NULL(t, fs);
-	ip = mkfile(t, fs, "/fill");
+	ip = ht_create(t, fs, "/fill");
 	ASSERT_NOT_NULL(t, ip);
 	EXPECT_EQ(t, hfs_write(ip, 0, "head", 4), 4);
 	hfs_statfs(fs, &s0);

@@ -17,16 +17,6 @@
 #define SEGMENT		1448u		/* a TCP segment's payload, timestamps on */
 #define MAX_PIECES	1024
 
-static struct hfs_inode *mkfile(struct ktest *t, struct hfs_fs *fs, const char *path)
-{
-	struct hfs_inode *ip = NULL;
-	int err = hfs_open(fs, path, HFS_O_RDWR | HFS_O_CREAT, 0644, &ip);
-
-	if (err)
-		ktest_fail_msg(t, "create %s: %d", path, err);
-	return ip;
-}
-
 /* @len bytes of pattern @seed at file offset @off (so a file's bytes
  * depend only on where they are). */
 static uint8_t *pattern(uint64_t seed, uint64_t off, size_t len)
@@ -108,8 +98,8 @@ KTEST(holdfs_writev, same_as_write_across_blocks)
 	unsigned n;
 
 	ASSERT_NOT_NULL(t, fs);
-	a = mkfile(t, fs, "/gather");
-	b = mkfile(t, fs, "/plain");
+	a = ht_create(t, fs, "/gather");
+	b = ht_create(t, fs, "/plain");
 	ASSERT_NOT_NULL(t, a);
 	ASSERT_NOT_NULL(t, b);
 	buf = pattern(1, off, len);
@@ -156,7 +146,7 @@ KTEST(holdfs_writev, fills_a_hole)
 	unsigned n;
 
 	ASSERT_NOT_NULL(t, fs);
-	ip = mkfile(t, fs, "/sparse");
+	ip = ht_create(t, fs, "/sparse");
 	ASSERT_NOT_NULL(t, ip);
 	head = pattern(3, 0, hole_at);
 	tail = pattern(3, far, BLK);
@@ -202,7 +192,7 @@ KTEST(holdfs_writev, extends_the_file)
 	unsigned n;
 
 	ASSERT_NOT_NULL(t, fs);
-	ip = mkfile(t, fs, "/grow");
+	ip = ht_create(t, fs, "/grow");
 	ASSERT_NOT_NULL(t, ip);
 	a = pattern(5, 0, 5000);
 	n = cut(a, 5000, 999, iov);
@@ -252,7 +242,7 @@ KTEST(holdfs_writev, errors_change_nothing)
 	unsigned n;
 
 	ASSERT_NOT_NULL(t, fs);
-	ip = mkfile(t, fs, "/e");
+	ip = ht_create(t, fs, "/e");
 	ASSERT_NOT_NULL(t, ip);
 	buf = pattern(8, 0, 10000);
 	EXPECT_EQ(t, hfs_write(ip, 0, buf, 10000), 10000);
