@@ -212,29 +212,10 @@ out_free:
 
 /* -------------------------------------------------------- IOVAs ---- */
 
-/* First fit of @n pages ending at or below @mask, from the hint on. */
-static int iova_alloc(struct iommu_domain *d, uint64_t n, uint64_t mask, uint64_t *page)
-{
-	uint64_t limit = IOVA_PAGES, at;
-
-	if (mask >> VTD_PAGE_SHIFT < limit)
-		limit = (mask + 1) >> VTD_PAGE_SHIFT;
-	if (n > limit)
-		return -ENOSPC;
-	at = d->hint < limit ? bitmap_find_zero_run(d->iova_map, limit, d->hint, n) : limit;
-	if (at >= limit)
-		at = bitmap_find_zero_run(d->iova_map, limit, IOVA_BASE_PAGE, n);
-	if (at >= limit)
-		return -ENOSPC;
-	bitmap_set_range(d->iova_map, at, n);
-	d->hint = at + n;
-	*page = at;
-	return 0;
-}
-
-/* iova_alloc() of @n pages starting at a multiple of @align pages. */
-static int iova_alloc_aligned(struct iommu_domain *d, uint64_t n, uint64_t align, uint64_t mask,
-			      uint64_t *page)
+/* First fit of @n pages starting at a multiple of @align pages and ending
+ * at or below @mask: from the hint on, then from the bottom. */
+static int iova_alloc(struct iommu_domain *d, uint64_t n, uint64_t align, uint64_t mask,
+		      uint64_t *page)
 {
 	uint64_t limit = IOVA_PAGES, from, at;
 
@@ -336,9 +317,9 @@ static int map_common(struct pci_dev *dev, struct iommu_mapping *m, uint64_t mas
 	if (m->large && !vtd_has_2m(d->unit))
 		err = -EOPNOTSUPP;
 	else if (m->large)
-		err = iova_alloc_aligned(d, m->npages, VTD_2M_PAGES, mask, &page);
+		err = iova_alloc(d, m->npages, VTD_2M_PAGES, mask, &page);
 	else
-		err = iova_alloc(d, m->npages, mask, &page);
+		err = iova_alloc(d, m->npages, 1, mask, &page);
 	if (!err) {
 		m->iova = page << VTD_PAGE_SHIFT;
 		err = install(d, m);

@@ -26,6 +26,29 @@ bool kernel_test_mode(void);
  */
 bool fs_test_ready(struct ktest *t);
 
+/*
+ * Test files with a known pattern: byte @pos of pattern @seed.  It
+ * depends only on where the byte is, and neighbouring pages differ, so a
+ * page that lands at the wrong offset shows.
+ */
+static inline uint8_t ktest_pattern_byte(uint8_t seed, uint64_t pos)
+{
+	return (uint8_t)(seed + pos + pos / 4096);
+}
+
+/**
+ * ktest_write_pattern - create (or truncate) @path with @len bytes of
+ * pattern @seed, fsync'd.  Returns 0 or -errno (the open's, the first
+ * short write's, or the fsync's).  Thread context, a root mounted.
+ */
+int ktest_write_pattern(const char *path, uint64_t len, uint8_t seed);
+
+/**
+ * ktest_has_pattern - whether the first @len bytes of @path read back as
+ * pattern @seed.  Thread context, a root mounted.
+ */
+bool ktest_has_pattern(const char *path, uint64_t len, uint8_t seed);
+
 /* What a caught fault looked like. */
 struct probe_fault {
 	uint64_t addr;		/* CR2 for a page fault, else RIP */

@@ -147,6 +147,47 @@ bool fs_test_ready(struct ktest *t)
 	return true;
 }
 
+int ktest_write_pattern(const char *path, uint64_t len, uint8_t seed)
+{
+	static uint8_t buf[4096];	/* the test thread's alone */
+	int fd = vfs_open(path, HFS_O_WRONLY | HFS_O_CREAT | HFS_O_TRUNC, 0644);
+	int err = 0;
+
+	if (fd < 0)
+		return fd;
+	for (uint64_t off = 0; !err && off < len; off += sizeof(buf)) {
+		uint64_t n = MIN((uint64_t)sizeof(buf), len - off);
+		int64_t got;
+
+		for (uint64_t i = 0; i < n; i++)
+			buf[i] = ktest_pattern_byte(seed, off + i);
+		got = vfs_pwrite(fd, buf, n, off);
+		err = got < 0 ? (int)got : got != (int64_t)n ? -EIO : 0;
+	}
+	if (!err)
+		err = vfs_fsync(fd);
+	vfs_close(fd);
+	return err;
+}
+
+bool ktest_has_pattern(const char *path, uint64_t len, uint8_t seed)
+{
+	static uint8_t buf[4096];
+	int fd = vfs_open(path, HFS_O_RDONLY, 0);
+	bool ok = fd >= 0;
+
+	for (uint64_t off = 0; ok && off < len; off += sizeof(buf)) {
+		uint64_t n = MIN((uint64_t)sizeof(buf), len - off);
+
+		ok = vfs_pread(fd, buf, n, off) == (int64_t)n;
+		for (uint64_t i = 0; ok && i < n; i++)
+			ok = buf[i] == ktest_pattern_byte(seed, off + i);
+	}
+	if (fd >= 0)
+		vfs_close(fd);
+	return ok;
+}
+
 /* A panic during the run: the harness must not wait for a timeout. */
 static void test_panic(void)
 {

@@ -49,40 +49,6 @@ static uint64_t free_blocks(void)
 	return vfs_statfs(&st) ? 0 : st.free_blocks;
 }
 
-static int write_pattern(const char *path, uint64_t len, uint8_t seed)
-{
-	static uint8_t buf[BLK];
-	int fd = vfs_open(path, HFS_O_WRONLY | HFS_O_CREAT | HFS_O_TRUNC, 0644);
-
-	if (fd < 0)
-		return fd;
-	for (uint64_t off = 0; off < len; off += BLK) {
-		for (int i = 0; i < BLK; i++)
-			buf[i] = (uint8_t)(seed + off + i);
-		vfs_pwrite(fd, buf, MIN((uint64_t)BLK, len - off), off);
-	}
-	vfs_fsync(fd);
-	vfs_close(fd);
-	return 0;
-}
-
-static bool has_pattern(const char *path, uint64_t len, uint8_t seed)
-{
-	static uint8_t buf[BLK];
-	int fd = vfs_open(path, HFS_O_RDONLY, 0);
-	bool ok = fd >= 0;
-
-	for (uint64_t off = 0; ok && off < len; off += BLK) {
-		uint64_t n = MIN((uint64_t)BLK, len - off);
-		ok = vfs_pread(fd, buf, n, off) == (int64_t)n;
-		for (uint64_t i = 0; ok && i < n; i++)
-			ok = buf[i] == (uint8_t)(seed + off + i);
-	}
-	if (fd >= 0)
-		vfs_close(fd);
-	return ok;
-}
-
 /* Fill all free space so the next allocation must reuse freed blocks. */
 static void fill(void)
 {
@@ -120,7 +86,7 @@ static bool dma_round(struct ktest *t, bool unsafe, uint64_t pages, uint64_t del
 	int id;
 
 	*reused = 0;
-	write_pattern("/dmaf-src", len, 0xD0);
+	ktest_write_pattern("/dmaf-src", len, 0xD0);
 	id = dma_file_copy("/dmaf-src", "/dmaf-a", false, NULL);	/* background */
 	if (id < 0) {
 		ktest_fail_msg(t, "dma_file_copy: %d", id);
@@ -145,7 +111,7 @@ static bool dma_round(struct ktest *t, bool unsafe, uint64_t pages, uint64_t del
 		if (pg && pmem_page_pins(pg))
 			ktest_fail_msg(t, "truncate returned while page %lu of A was pinned", p);
 	}
-	write_pattern("/dmaf-b", len, 0x70);
+	ktest_write_pattern("/dmaf-b", len, 0x70);
 	if (hfs_lookup(vfs_root(), "/dmaf-b", true, &b) == 0) {
 		hfs_down_read(hfs_layout_lock(b));
 		for (uint64_t p = 0; p < pages; p++) {
@@ -159,7 +125,7 @@ static bool dma_round(struct ktest *t, bool unsafe, uint64_t pages, uint64_t del
 	while (!job_over(id))
 		msleep(20);
 	dax_unsafe_no_wait = false;
-	bool corrupted = !has_pattern("/dmaf-b", len, 0x70);
+	bool corrupted = !ktest_has_pattern("/dmaf-b", len, 0x70);
 	vfs_unlink("/dmaf-a");
 	vfs_unlink("/dmaf-b");
 	vfs_unlink("/dmaf-src");
@@ -372,7 +338,7 @@ KTEST(dma_files, file_to_buffer_and_back)
 	}
 	ASSERT_NE(t, pa, 0);
 	buf = phys_to_virt(pa);
-	ASSERT_OK(t, write_pattern("/dmaf-buf", 3 * BLK, 0x21));
+	ASSERT_OK(t, ktest_write_pattern("/dmaf-buf", 3 * BLK, 0x21));
 	ASSERT_OK(t, hfs_lookup(vfs_root(), "/dmaf-buf", true, &ip));
 	struct dax_stats before, after;
 	uint64_t early = dma_early_unpins();
@@ -382,7 +348,7 @@ KTEST(dma_files, file_to_buffer_and_back)
 	EXPECT_OK(t, dma_file_buffer(ip, 3000, pa, 5000, false));
 	bool same = true;
 	for (int i = 0; i < 5000; i++)
-		same &= buf[i] == (uint8_t)(0x21 + 3000 + i);
+		same &= buf[i] == ktest_pattern_byte(0x21, 3000 + i);
 	EXPECT_TRUE(t, same);
 	/* and back, shifted: buffer -> file at offset 100 */
 	EXPECT_OK(t, dma_file_buffer(ip, 100, pa, 5000, true));

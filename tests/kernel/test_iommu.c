@@ -299,40 +299,6 @@ KTEST(iommu, nvme_data_integrity_through_iommu)
 #define WIN		(2ull << 20)
 #define WIN_LEN		(4ull << 20)		/* the boot's whole NVMe disk */
 
-/* @path: @len bytes, byte i = seed + i * 7 (a page-shifted pattern), fsync'd. */
-static int win_pattern(const char *path, uint64_t len, uint8_t seed)
-{
-	static uint8_t buf[PG];
-	int fd = vfs_open(path, HFS_O_WRONLY | HFS_O_CREAT | HFS_O_TRUNC, 0644);
-
-	if (fd < 0)
-		return fd;
-	for (uint64_t off = 0; off < len; off += PG) {
-		for (unsigned i = 0; i < PG; i++)
-			buf[i] = (uint8_t)(seed + (off + i) * 7 + off / PG);
-		vfs_pwrite(fd, buf, PG, off);
-	}
-	vfs_fsync(fd);
-	vfs_close(fd);
-	return 0;
-}
-
-static bool win_has_pattern(const char *path, uint64_t len, uint8_t seed)
-{
-	static uint8_t buf[PG];
-	int fd = vfs_open(path, HFS_O_RDONLY, 0);
-	bool ok = fd >= 0;
-
-	for (uint64_t off = 0; ok && off < len; off += PG) {
-		ok = vfs_pread(fd, buf, PG, off) == (int64_t)PG;
-		for (unsigned i = 0; ok && i < PG; i++)
-			ok = buf[i] == (uint8_t)(seed + (off + i) * 7 + off / PG);
-	}
-	if (fd >= 0)
-		vfs_close(fd);
-	return ok;
-}
-
 /* How many 2 MiB blocks of @path lie in one aligned 2 MiB of pmem each:
  * the windows a copy of it can use. */
 static unsigned aligned_blocks(const char *path, uint64_t len)
@@ -396,7 +362,7 @@ KTEST(iommu, nvme_copy_maps_each_2mib_window_once)
 	if (!fs_test_ready(t))
 		return;
 	EXPECT_TRUE(t, bd->dma_windows);
-	ASSERT_OK(t, win_pattern("/win-src", WIN_LEN, 0x31));
+	ASSERT_OK(t, ktest_write_pattern("/win-src", WIN_LEN, 0x31));
 	src_windows = aligned_blocks("/win-src", WIN_LEN);
 	pins0 = pinned_pages();
 	iommu_get_stats(&a);
@@ -410,7 +376,7 @@ KTEST(iommu, nvme_copy_maps_each_2mib_window_once)
 	dst_windows = aligned_blocks("/win-dst", WIN_LEN);
 	ktest_log(t, "windows: %u of the source's 2 MiB blocks, %u of the copy's; 2 MiB maps %lu, %lu",
 		  src_windows, dst_windows, b.maps_2m - a.maps_2m, c.maps_2m - b.maps_2m);
-	EXPECT_TRUE(t, win_has_pattern("/win-dst", WIN_LEN, 0x31));
+	EXPECT_TRUE(t, ktest_has_pattern("/win-dst", WIN_LEN, 0x31));
 	if (!src_windows && !dst_windows) {
 		ktest_skip(t, "holdfs gave neither file an aligned 2 MiB extent (a fragmented pmem)");
 		goto out;

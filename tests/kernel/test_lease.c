@@ -32,41 +32,6 @@
 #define BLK		4096
 #define NEEDS_IOMMU	"needs the IOMMU (a boot with intel-iommu)"
 
-/* @path with @len bytes of a pattern (byte i = seed + i), fsync'd. */
-static int write_pattern(const char *path, uint64_t len, uint8_t seed)
-{
-	static uint8_t buf[BLK];
-	int fd = vfs_open(path, HFS_O_WRONLY | HFS_O_CREAT | HFS_O_TRUNC, 0644);
-
-	if (fd < 0)
-		return fd;
-	for (uint64_t off = 0; off < len; off += BLK) {
-		for (int i = 0; i < BLK; i++)
-			buf[i] = (uint8_t)(seed + off + i);
-		vfs_pwrite(fd, buf, MIN((uint64_t)BLK, len - off), off);
-	}
-	vfs_fsync(fd);
-	vfs_close(fd);
-	return 0;
-}
-
-static bool has_pattern(const char *path, uint64_t len, uint8_t seed)
-{
-	static uint8_t buf[BLK];
-	int fd = vfs_open(path, HFS_O_RDONLY, 0);
-	bool ok = fd >= 0;
-
-	for (uint64_t off = 0; ok && off < len; off += BLK) {
-		uint64_t n = MIN((uint64_t)BLK, len - off);
-		ok = vfs_pread(fd, buf, n, off) == (int64_t)n;
-		for (uint64_t i = 0; ok && i < n; i++)
-			ok = buf[i] == (uint8_t)(seed + off + i);
-	}
-	if (fd >= 0)
-		vfs_close(fd);
-	return ok;
-}
-
 static uint64_t size_of(const char *path)
 {
 	struct hfs_stat st;
@@ -109,7 +74,7 @@ static struct hfs_inode *lease_file(struct ktest *t, const char *path, unsigned 
 
 	if (!fs_test_ready(t))
 		return NULL;
-	if (write_pattern(path, (uint64_t)pages * BLK, seed) ||
+	if (ktest_write_pattern(path, (uint64_t)pages * BLK, seed) ||
 	    hfs_lookup(vfs_root(), path, true, &ip)) {
 		ktest_fail_msg(t, "cannot make %s", path);
 		return NULL;
@@ -201,7 +166,7 @@ KTEST(lease, fail_layout_changes_get_etxtbsy_and_change_nothing)
 
 	/* Nothing changed: size, data, the block, the pin, the record. */
 	EXPECT_EQ(t, size_of("/lease-fail"), 4 * BLK);
-	EXPECT_TRUE(t, has_pattern("/lease-fail", 4 * BLK, 7));
+	EXPECT_TRUE(t, ktest_has_pattern("/lease-fail", 4 * BLK, 7));
 	EXPECT_EQ(t, block_of(ip, 2 * BLK), pa);
 	EXPECT_EQ(t, pins_of(pa), 1);
 	EXPECT_FALSE(t, dax_pin_revoked(pin));
@@ -294,7 +259,7 @@ KTEST(lease, fail_dma_copy_completes_and_truncate_gets_etxtbsy)
 
 	if (!need_dma(t))
 		return;
-	ASSERT_OK(t, write_pattern("/lease-src", 8 * BLK, 0x31));
+	ASSERT_OK(t, ktest_write_pattern("/lease-src", 8 * BLK, 0x31));
 	id = dma_file_copy_lease("/lease-src", "/lease-dst", DAX_LEASE_FAIL, false, NULL);
 	ASSERT_GT(t, id, 0);
 	/* The first chunk (all 8 pages) is pinned by now, for ~0.8 s. */
@@ -305,7 +270,7 @@ KTEST(lease, fail_dma_copy_completes_and_truncate_gets_etxtbsy)
 		msleep(20);
 	EXPECT_OK(t, j.error);
 	EXPECT_EQ(t, j.done, 8 * BLK);
-	EXPECT_TRUE(t, has_pattern("/lease-dst", 8 * BLK, 0x31));
+	EXPECT_TRUE(t, ktest_has_pattern("/lease-dst", 8 * BLK, 0x31));
 	EXPECT_OK(t, vfs_truncate("/lease-dst", 0, NULL));	/* no pins now */
 	vfs_unlink("/lease-dst");
 	vfs_unlink("/lease-src");
@@ -491,7 +456,7 @@ KTEST(lease, revoke_dma_ends_ecanceled_and_reused_blocks_intact)
 
 	if (!need_iommu(t) || !need_dma(t))
 		return;
-	ASSERT_OK(t, write_pattern("/lease-src", PAGES * BLK, 0xD0));
+	ASSERT_OK(t, ktest_write_pattern("/lease-src", PAGES * BLK, 0xD0));
 	id = dma_file_copy_lease("/lease-src", "/lease-a", DAX_LEASE_REVOKE, false, NULL);
 	ASSERT_GT(t, id, 0);
 	ASSERT_OK(t, hfs_lookup(vfs_root(), "/lease-a", true, &a));
@@ -504,7 +469,7 @@ KTEST(lease, revoke_dma_ends_ecanceled_and_reused_blocks_intact)
 	took = time_ns() - t0;
 	EXPECT_LT(t, took, 100 * MS);			/* not one edu step */
 	EXPECT_FALSE(t, job_over(id, &j));		/* the device is still at it */
-	ASSERT_OK(t, write_pattern("/lease-b", PAGES * BLK, 0x70));
+	ASSERT_OK(t, ktest_write_pattern("/lease-b", PAGES * BLK, 0x70));
 	if (!hfs_lookup(vfs_root(), "/lease-b", true, &b)) {
 		for (unsigned p = 0; p < PAGES; p++)
 			for (unsigned q = 0; q < PAGES; q++)
@@ -517,7 +482,7 @@ KTEST(lease, revoke_dma_ends_ecanceled_and_reused_blocks_intact)
 		msleep(20);
 	EXPECT_ERR(t, j.error, -ECANCELED);
 	EXPECT_LT(t, j.done, PAGES * BLK);
-	EXPECT_TRUE(t, has_pattern("/lease-b", PAGES * BLK, 0x70));
+	EXPECT_TRUE(t, ktest_has_pattern("/lease-b", PAGES * BLK, 0x70));
 	vfs_unlink("/lease-a");
 	vfs_unlink("/lease-b");
 	vfs_unlink("/lease-src");
@@ -592,7 +557,7 @@ KTEST(lease, revoked_dma_copy_ends_ecanceled)
 
 	if (!need_dma(t))
 		return;
-	ASSERT_OK(t, write_pattern("/lease-src", 8 * BLK, 0x55));
+	ASSERT_OK(t, ktest_write_pattern("/lease-src", 8 * BLK, 0x55));
 	dax_revoke_without_iommu = true;
 	id = dma_file_copy_lease("/lease-src", "/lease-dst", DAX_LEASE_REVOKE, false, NULL);
 	dax_revoke_without_iommu = false;
