@@ -745,8 +745,8 @@ unsigned dax_pinned_pages_of(int pid)
 		return 0;
 	spin_lock(&dax_lock);
 	list_for_each_entry(p, &pins, node)
-		if (p->pid == pid && !p->revoked)
-			n += p->n;
+		if (p->pid == pid)
+			n += dax_pin_held_pages(p);
 	spin_unlock(&dax_lock);
 	return n;
 }
@@ -788,6 +788,17 @@ static bool live_entry(const struct dax_pin *p, unsigned k)
 {
 	return !__atomic_load_n(&p->revoked, __ATOMIC_ACQUIRE) &&
 	       ((p->borrowed && p->lease == DAX_LEASE_WAIT) || !page_unpinned(p, k));
+}
+
+unsigned dax_pin_held_pages(const struct dax_pin *p)
+{
+	unsigned n = 0;
+
+	if (dax_pin_revoked(p))
+		return 0;
+	for (unsigned k = 0; k < p->n; k++)
+		n += live_entry(p, k);
+	return n;
 }
 
 /* Note pinned page pg at file offset at in sc.  Takes dax_lock. */

@@ -1,8 +1,9 @@
 /*
  * cmd_dax.c - the shell command on the DAX layer's pins:
- *   pins [PATH]          pinned pages: holder, file, offset, pages, age,
+ *   pins [PATH]          pin records: holder, file, offset, pages, age,
  *                        lease mode (wait/fail/revoke; "revoked" for a
- *                        revoked pin its holder still holds)
+ *                        revoked pin its holder still holds); a record
+ *                        whose pages are all unpinned already is left out
  * (DMA into files, `dma cp` and `dma jobs`, is in cmd_dma.c with the
  * rest of the `dma` command.)
  */
@@ -25,6 +26,11 @@ static void show_pin(const struct dax_pin *p, void *arg)
 	struct pins_ctx *c = arg;
 
 	if (c->ino && dax_pin_ino(p) != c->ino)
+		return;
+	/* A record whose pages have all been unpinned by their done()s is
+	 * on its way out: nothing is pinned by it any more.  A revoked one
+	 * is shown (with the pages it had) while its holder keeps it. */
+	if (!dax_pin_held_pages(p) && !dax_pin_revoked(p))
 		return;
 	shell_printf("%-18s inode %-6lu offset %#-10lx %4u pages  %6lu ms  lease=%s%s  %s\n",
 		     dax_pin_holder(p), dax_pin_ino(p), dax_pin_offset(p), dax_pin_npages(p),

@@ -552,7 +552,7 @@ def _bad_input(guest):
         raise Problem(f"nbd unexport with a client: {out.strip()!r}")
     request(u, CMD_DISC, 0, 0)
     closed(u, 10)
-    time.sleep(0.5)
+    no_clients(guest, "fro")
     out = guest.shell("nbd unexport fro") + guest.shell("nbd list")
     if "fro" in out or "has clients" in out:
         raise Problem(f"nbd unexport after the client left: {out.strip()!r}")
@@ -579,7 +579,7 @@ def _bad_input(guest):
     s.close()
     silent.close()
 
-    out = guest.shell("nbd list") + guest.shell("net")
+    out = no_clients(guest, "f") + guest.shell("net")
     if not re.search(r"^f +/f +1048576 bytes +rw +0 clients", out, re.M):
         raise Problem(f"nbd list after the bad clients: {out!r}")
     guest.check_console()
@@ -631,6 +631,28 @@ def rx_loans(guest):
 def write_stats(guest):
     """(payload, gathered, calls, lent, copied) from `nbd clients`."""
     return shell_counters(guest, "nbd clients", WRITE_STATS_RE, "WRITE counters")
+
+
+def shell_until(guest, command, regex, what, seconds=20):
+    """Run @command at the shell until its output matches @regex (the
+    guest gets there a little later, later still on a loaded host);
+    returns the output.  Problem naming @what after @seconds."""
+    deadline = time.monotonic() + seconds
+    while True:
+        out = guest.shell(command)
+        if re.search(regex, out, re.M):
+            return out
+        if time.monotonic() > deadline:
+            raise Problem(f"{what} ({seconds} s): {command} shows {out.strip()!r}")
+        time.sleep(0.5)
+
+
+def no_clients(guest, export):
+    """Wait until `nbd list` shows @export with no clients: the server lets
+    go of a client a little after its connection closes."""
+    return shell_until(guest, "nbd list",
+                       rf"^{re.escape(export)} +\S+ +\d+ bytes +\S+ +0 clients",
+                       f"export {export} still has clients after they left")
 
 
 def all_loans_back(guest):
@@ -891,10 +913,8 @@ def _zero_copy_pins(guest):
     # A READ of the whole file, not read by the client yet: TCP cannot
     # get it all acknowledged, so its pages stay pinned.
     h = request(s, CMD_READ, 0, ZC_FILE)
-    time.sleep(1)
-    out = guest.shell("pins")
-    if not re.search(r"^nbd-read +inode \d+ +offset 0 +8192 pages", out, re.M):
-        raise Problem(f"pins during the READ: {out.strip()!r}")
+    shell_until(guest, "pins", r"^nbd-read +inode \d+ +offset 0 +8192 pages",
+                "the READ's pages are not all pinned")
     # A truncate of the file waits for the network like for a DMA...
     guest.mark = len(guest.text())
     guest.proc.stdin.write(b"truncate /z 0\n")

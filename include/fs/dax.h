@@ -446,8 +446,8 @@ struct dax_pin *dax_pin_record(struct pmem_page **pages, unsigned n, const char 
 void dax_pin_set_pid(struct dax_pin *pin, int pid);
 
 /**
- * dax_pinned_pages_of - the pages the pin records of process @pid hold
- * (revoked ones left out); 0 for @pid <= 0.  What `ps` shows as PINS.
+ * dax_pinned_pages_of - the pages the pin records of process @pid still
+ * hold (dax_pin_held_pages()); 0 for @pid <= 0.  What `ps` shows as PINS.
  * Locks: takes dax_lock.  Context: thread.
  */
 unsigned dax_pinned_pages_of(int pid);
@@ -514,6 +514,13 @@ uint64_t dax_pin_ino(const struct dax_pin *p);
 uint64_t dax_pin_offset(const struct dax_pin *p);
 /** dax_pin_npages - how many pages the record pinned. */
 unsigned dax_pin_npages(const struct dax_pin *p);
+/**
+ * dax_pin_held_pages - how many of its pages @p still holds: 0 once a
+ * revoke took them, or once every page's done() has unpinned it (the
+ * record itself goes at dax_unpin(), a little later); all of them for a
+ * dax_pin_record() wait record, which cannot tell.
+ */
+unsigned dax_pin_held_pages(const struct dax_pin *p);
 /** dax_pin_since - when it was pinned (time_ns()). */
 uint64_t dax_pin_since(const struct dax_pin *p);
 /** dax_pin_lease - its lease mode (enum dax_lease). */
