@@ -78,6 +78,10 @@ static int cmd_net(int argc, char **argv)
 		     "reference (%lu descriptors), %lu copied; %lu bytes copied into transmit "
 		     "buffers in all\n", zref,
 		     nd->stats.tx_ref_frags, zcopied, nd->stats.tx_copied_bytes);
+	shell_printf("  doorbells: rx %lu rung, %lu left out; tx %lu rung, %lu left out "
+		     "(the device said it was already at work)\n", nd->stats.rx_kicks.rung,
+		     nd->stats.rx_kicks.left_out, nd->stats.tx_kicks.rung,
+		     nd->stats.tx_kicks.left_out);
 	return 0;
 }
 SHELL_CMD("net", "net [bench | rxloan N]", "the network interface: address, link, packets, "

@@ -655,6 +655,23 @@ def no_clients(guest, export):
                        f"export {export} still has clients after they left")
 
 
+DOORBELL_RE = (r"tx: (\d+) packets(?:.|\n)*doorbells: rx (\d+) rung, (\d+) left out; "
+               r"tx (\d+) rung, (\d+) left out")
+
+
+def doorbells(guest):
+    """Every transmit either rang the doorbell or left it out because the
+    device said it was at work (virtio notification suppression): the two
+    add up to the packets sent (a frame or two may go between the lines
+    `net` prints), and both queues rang at least once."""
+    tx, rx_rung, rx_left, tx_rung, tx_left = shell_counters(
+        guest, "net", DOORBELL_RE, "doorbell counters")
+    if not tx <= tx_rung + tx_left <= tx + 2 or not rx_rung or not tx_rung:
+        raise Problem(f"{tx} packets sent, but tx doorbells {tx_rung} rung + {tx_left} "
+                      f"left out; rx {rx_rung} rung")
+    return rx_rung, rx_left, tx_rung, tx_left
+
+
 def all_loans_back(guest):
     """Wait until no receive buffer is out on loan (the clients have left,
     lwIP has freed their pbufs); the last counters."""
@@ -728,6 +745,8 @@ def _write_one_copy(guest):
     guest.shell("net rxloan 100000")
     if rx_loans(guest)[5] != loans0[4]:
         raise Problem("net rxloan 100000 did not restore the limit to every buffer")
+
+    doorbells(guest)
 
     back = os.path.join(guest.dir, "one-back.img")
     host(["nbdcopy", guest.url("w"), back], "nbdcopy out")

@@ -49,7 +49,9 @@
  * One MSI-X vector (table entry 0) serves both queues and configuration
  * changes; the handler only counts and wakes (the stack's rx thread, and
  * a transmitter waiting for a slot).  Without MSI-X a 10 ms ktimer does
- * the same.  Interrupt suppression and event indexes are not used.
+ * the same.  The doorbell is left out while the device says it needs no
+ * notification (vq_notify()); we never ask the device to hold back its
+ * interrupts, and event indexes are not used.
  *
  * Everything the device gives back is checked before use: capability
  * lengths and BAR ranges, queue sizes (non-zero, a power of two), MSI-X
@@ -165,6 +167,7 @@ struct vq_desc {
 #define VQ_DESC_F_NEXT		1	/* chained to desc.next [2.4.5] */
 #define VQ_DESC_F_WRITE		2	/* device writes (receive buffers) */
 #define VQ_DESC_F_INDIRECT	4	/* addr/len: a table of descriptors [2.4.5.3] */
+#define VQ_USED_F_NO_NOTIFY	1	/* the device: no need to ring [2.4.7] */
 
 struct vq_avail {
 	uint16_t flags;
@@ -178,7 +181,7 @@ struct vq_used_elem {
 } __packed;
 
 struct vq_used {
-	uint16_t flags;
+	uint16_t flags;			/* VQ_USED_F_NO_NOTIFY */
 	uint16_t idx;
 	struct vq_used_elem ring[];
 } __packed;
@@ -528,10 +531,24 @@ static int vq_alloc_tables(struct vq *q)
 	return 0;
 }
 
-static void vq_notify(struct vq *q)
+/*
+ * Ring the queue's doorbell, unless the device has asked not to be
+ * notified (VQ_USED_F_NO_NOTIFY in the used ring's flags [2.4.7.2]):
+ * QEMU sets it while it is already working through the queue and looks
+ * at the avail ring again before it clears it, so the new entries are
+ * seen either way.  Under TCG a doorbell is an exit into QEMU that waits
+ * for its big lock; a transmit-heavy run (the ACKs of an NBD WRITE) left
+ * out most of them.  The caller holds the queue's lock.
+ */
+static void vq_notify(struct vq *q, struct netdev_kicks *k)
 {
-	full_barrier();			/* ring writes before the doorbell */
+	full_barrier();			/* ring writes before the flag is read [2.4.7.2] */
+	if (READ_ONCE(q->used->flags) & VQ_USED_F_NO_NOTIFY) {
+		k->left_out++;
+		return;
+	}
 	*q->doorbell = q->index;
+	k->rung++;
 }
 
 /* Put descriptor @id in the avail ring (published by vq_publish). */
@@ -702,7 +719,7 @@ static unsigned vnet_rx_poll(struct netdev *nd, unsigned budget,
 	}
 	if (reposted) {
 		vq_publish(q);
-		vq_notify(q);
+		vq_notify(q, &nd->stats.rx_kicks);
 	}
 	mutex_unlock(&v->rx_lock);
 	return n;
@@ -870,7 +887,7 @@ static int vnet_xmit(struct netdev *nd, const struct netdev_frag *frags, unsigne
 	tx_fill(v, id, frags, n, inplace);
 	vq_post(q, id);
 	vq_publish(q);
-	vq_notify(q);
+	vq_notify(q, &nd->stats.tx_kicks);
 	nd->stats.tx_packets++;
 	nd->stats.tx_bytes += total;
 	mutex_unlock(&v->tx_lock);
@@ -987,7 +1004,7 @@ static int vnet_start(struct vnet *v)
 			com_rd8(v, VCOM_STATUS));
 		return -EIO;
 	}
-	vq_notify(&v->rx);
+	vq_notify(&v->rx, &v->nd.stats.rx_kicks);
 	if (!msix)
 		ktimer_arm(&v->poll, time_ns() + VNET_POLL_NS);
 	return 0;

@@ -66,6 +66,12 @@
 #define NETDEV_FRAME_MIN	NETDEV_ETH_HLEN
 #define NETDEV_XMIT_WAIT_NS	200000000ull	/* 200 ms for a tx slot */
 
+/* Doorbells of one queue: rung, and left out because the device said it
+ * needed none (virtio's notification suppression). */
+struct netdev_kicks {
+	uint64_t rung, left_out;
+};
+
 struct netdev_stats {
 	uint64_t rx_packets, rx_bytes;
 	uint64_t rx_drops;	/* frames the stack could not take (no memory) */
@@ -76,6 +82,7 @@ struct netdev_stats {
 	uint64_t tx_ref_frags, tx_ref_bytes;	/* fragments the device read in place */
 	uint64_t tx_copied_bytes;	/* bytes copied into transmit buffers (headers too) */
 	uint64_t rx_loan_dry;	/* frames delivered with loan -1: no spare buffer */
+	struct netdev_kicks rx_kicks, tx_kicks;	/* under the rx, tx paths' locks */
 };
 
 /*
