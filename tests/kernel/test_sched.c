@@ -7,6 +7,8 @@
 #include <kernel/sched.h>
 #include <kernel/timer.h>
 #include <kernel/sync.h>
+#include <kernel/kmalloc.h>
+#include <kernel/mm.h>
 #include <arch/x86_64/percpu.h>
 #include <arch/x86_64/smp.h>
 #include <lib/string.h>
@@ -34,6 +36,37 @@ KTEST(sched, create_and_join_many)
 	for (int i = 0; i < N; i++)
 		thread_join(th[i]);
 	EXPECT_EQ(t, count, N);
+}
+
+/* Detached threads that exit are freed by sched_reap_dead(), not only at
+ * the next thread_create(): the heap objects and frames come back (what
+ * `mem` counts after a program ends). */
+KTEST(sched, reap_dead_frees_exited_detached_threads)
+{
+	enum { N = 8 };
+	uint64_t objs0;
+	size_t frames0;
+	unsigned threads0;
+	int count = 0;
+
+	sched_reap_dead();
+	threads0 = sched_thread_count();
+	objs0 = kmalloc_in_use();
+	frames0 = pmm_free_count() + kmalloc_slab_frames();
+	for (int i = 0; i < N; i++) {
+		struct thread *th = thread_create("reaped", add_one, &count);
+
+		ASSERT_NOT_NULL(t, th);
+		thread_detach(th);
+	}
+	/* gone from the thread list: off their stacks, on the dead list */
+	for (int i = 0; i < 1000 && sched_thread_count() > threads0; i++)
+		thread_sleep_ns(MS);
+	EXPECT_EQ(t, count, N);
+	EXPECT_EQ(t, sched_thread_count(), threads0);
+	sched_reap_dead();
+	EXPECT_EQ(t, kmalloc_in_use(), objs0);
+	EXPECT_EQ(t, pmm_free_count() + kmalloc_slab_frames(), frames0);
 }
 
 struct spin_pair {
