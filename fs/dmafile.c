@@ -504,8 +504,10 @@ int dma_file_buffer(struct hfs_inode *ip, uint64_t off, uint64_t buf_phys, uint6
  * command of the block (rq.win): their pages stay pinned until the
  * window ends, after the last of them has completed (never before).  The
  * driver then maps the block once, as one 2 MiB IOMMU page, instead of
- * 512 pages one by one; it unmaps it when the block's last command
- * finishes, and only after that does the job drop the window pin.  So the
+ * 512 pages one by one; the mapping lasts until the job has moved past
+ * the block and the block's last command has finished (blkdev.h,
+ * blk_dma_window_put), and only after that does the job drop the window
+ * pin.  So the
  * device can reach the whole block only while the whole block is pinned
  * for it, and a truncate in the block waits for the block's commands (at
  * most 2 MiB of them) rather than for one.  Without an IOMMU the device
@@ -513,7 +515,6 @@ int dma_file_buffer(struct hfs_inode *ip, uint64_t off, uint64_t buf_phys, uint6
  */
 #define BLK_WINDOW	32		/* commands in flight per job */
 #define BLK_CMD_PAGES	128		/* pages per command: 512 KiB (QEMU's MDTS) */
-#define BLK_WIN_BYTES	(2ull << 20)	/* a window: one 2 MiB IOMMU page */
 #define BLK_WINS	(BLK_WINDOW / 4 + 2)	/* windows a job holds at most */
 
 /* A window (job thread only, but for w, which the driver shares). */
@@ -570,42 +571,59 @@ static int blk_write_zeros(struct blkdev *bd, uint64_t dev_off, uint64_t n)
 	return err;
 }
 
-/* Pin [fo, fo+n) of the file and submit it as slot @c; *@taken says how
- * many bytes that covers (less than @n when the source has a hole: then
- * only its first page piece is handled, a hole written as zeros at once).
- * 0, or the error (nothing left pinned). */
+/* Pin [fo, fo+n) of the job's file for the device, with the job's lease. */
+static struct dax_pin *blk_pin(struct job *j, uint64_t fo, uint64_t n, int *err)
+{
+	struct hfs_inode *ip = j->to_file ? j->dst : j->src;
+	struct dax_lease_req lease;
+
+	job_lease(j, j->to_file ? 1 : 0, &lease);
+	return dax_pin_file_lease(hfs_dax_file(ip), fo, n,
+				  j->to_file ? DAX_PIN_WRITE | DAX_PIN_IN_SIZE : 0, &lease,
+				  j->to_file ? "dma-cp (from NVMe)" : "dma-cp (to NVMe)", err);
+}
+
+/* Pin slot @c's [fo, fo + *n) of the file.  0 (pinned); 1 when the
+ * source has a hole there: then only its first page piece is taken (*@n,
+ * *@taken shrink) and, if that is the hole, it is written as zeros at once
+ * and @c is done; or the error. */
+static int blk_pin_cmd(struct job *j, struct blk_cmd *c, uint64_t fo, uint64_t dev_off,
+		       uint64_t *n, uint64_t *taken)
+{
+	int err;
+
+	c->pin = blk_pin(j, fo, *n, &err);
+	if (!c->pin && err == -ENODATA && !j->to_file) {
+		/* A hole somewhere in the range: its first page piece alone. */
+		*n = MIN(*n, PAGE - fo % PAGE);
+		*taken = *n;
+		c->pin = blk_pin(j, fo, *n, &err);
+		if (!c->pin && err == -ENODATA) {
+			c->status = blk_write_zeros(j->bd, dev_off, *n);
+			c->state = CMD_DONE;	/* nothing in flight: reaped at once */
+			complete(c->any_done);
+			return 1;
+		}
+	}
+	return c->pin ? 0 : err;
+}
+
+/* Pin [fo, fo+n) of the file (unless @win's pin holds it) and submit it
+ * as slot @c; *@taken says how many bytes that covers (less than @n when
+ * the source has a hole: then only its first page piece is handled, a
+ * hole written as zeros at once).  0, or the error (nothing left pinned). */
 static int blk_start(struct job *j, struct blk_cmd *c, struct blk_win *win, uint64_t fo,
 		     uint64_t dev_off, uint64_t n, uint64_t *taken)
 {
 	struct blkdev *bd = j->bd;
-	struct hfs_inode *ip = j->to_file ? j->dst : j->src;
 	char detail[DETAIL_LEN];
-	struct dax_lease_req lease;
 	int err;
 
 	*taken = n;
 	c->pin = NULL;
-	if (win)		/* the window pin holds the pages */
-		goto pinned;
-	job_lease(j, j->to_file ? 1 : 0, &lease);
-	c->pin = dax_pin_file_lease(hfs_dax_file(ip), fo, n,
-				    j->to_file ? DAX_PIN_WRITE | DAX_PIN_IN_SIZE : 0, &lease,
-				    j->to_file ? "dma-cp (from NVMe)" : "dma-cp (to NVMe)", &err);
-	if (!c->pin && err == -ENODATA && !j->to_file) {
-		/* A hole somewhere in the range: its first page piece alone. */
-		n = MIN(n, PAGE - fo % PAGE);
-		*taken = n;
-		c->pin = dax_pin_file_lease(hfs_dax_file(ip), fo, n, 0, &lease, "dma-cp (to NVMe)", &err);
-		if (!c->pin && err == -ENODATA) {
-			c->status = blk_write_zeros(bd, dev_off, n);
-			c->state = CMD_DONE;	/* nothing in flight: reaped at once */
-			complete(c->any_done);
-			return 0;
-		}
-	}
-	if (!c->pin)
-		return err;
-pinned:
+	/* a window's pin holds its pages; 1: a hole, written as zeros */
+	if (!win && (err = blk_pin_cmd(j, c, fo, dev_off, &n, taken)))
+		return err < 0 ? err : 0;
 	memset(&c->rq, 0, sizeof(c->rq));
 	c->rq.first_off = (unsigned)(fo % PAGE);
 	c->rq.npages = (unsigned)DIV_ROUND_UP(c->rq.first_off + n, PAGE);
@@ -644,7 +662,8 @@ pinned:
 
 static void win_release(struct blk_win *w)
 {
-	dax_unpin(w->pin);	/* the driver unmapped it before the last done() */
+	blk_dma_window_put(&w->w);	/* the last use: unmapped when this returns */
+	dax_unpin(w->pin);
 	w->pin = NULL;
 }
 
@@ -653,16 +672,14 @@ static void win_release(struct blk_win *w)
  * command goes without.  Job thread. */
 static struct blk_win *win_for(struct job *j, struct blk_job *b, uint64_t fo, uint64_t n)
 {
-	uint64_t start = fo & ~(BLK_WIN_BYTES - 1), base;
-	struct hfs_inode *ip = j->to_file ? j->dst : j->src;
+	uint64_t start = fo & ~(BLK_DMA_WINDOW - 1), base;
 	struct blk_win *w = NULL;
-	struct dax_lease_req lease;
 	char detail[DETAIL_LEN];
 	struct dax_pin *pin;
 	int err;
 
-	if (!j->bd->dma_windows || fo + n > start + BLK_WIN_BYTES || start < j->file_off ||
-	    start + BLK_WIN_BYTES > j->file_off + j->info.total)
+	if (!j->bd->dma_windows || fo + n > start + BLK_DMA_WINDOW || start < j->file_off ||
+	    start + BLK_DMA_WINDOW > j->file_off + j->info.total)
 		return NULL;
 	for (unsigned k = 0; k < BLK_WINS; k++)
 		if (b->win[k].pin && b->win[k].open && b->win[k].fo == start)
@@ -684,15 +701,12 @@ static struct blk_win *win_for(struct job *j, struct blk_job *b, uint64_t fo, ui
 			w = &b->win[k];
 	if (!w)
 		return NULL;
-	job_lease(j, j->to_file ? 1 : 0, &lease);
-	pin = dax_pin_file_lease(hfs_dax_file(ip), start, BLK_WIN_BYTES,
-				 j->to_file ? DAX_PIN_WRITE | DAX_PIN_IN_SIZE : 0, &lease,
-				 j->to_file ? "dma-cp (from NVMe)" : "dma-cp (to NVMe)", &err);
+	pin = blk_pin(j, start, BLK_DMA_WINDOW, &err);
 	base = pin ? dax_pin_phys(pin, 0) : 0;
-	for (uint64_t k = 1; pin && k < BLK_WIN_BYTES / PAGE && base; k++)
+	for (uint64_t k = 1; pin && k < BLK_DMA_WINDOW / PAGE && base; k++)
 		if (dax_pin_phys(pin, k * PAGE) != base + k * PAGE)
 			base = 0;
-	if (!pin || !base || base & (BLK_WIN_BYTES - 1)) {
+	if (!pin || !base || base & (BLK_DMA_WINDOW - 1)) {
 		if (pin)
 			dax_unpin(pin);
 		b->no_win = start;	/* not one aligned 2 MiB: page by page */

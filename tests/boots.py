@@ -2277,10 +2277,14 @@ BOOTS += [
 # blocked and reported with the file and offset they used to reach, the
 # blocks /victim reuses stay zero, and no pin is left.  Then --lease=fail
 # on the same path: the truncate fails saying why.
+# The machine of both revoke stories: q35 with VT-d, a formatted 32 MiB
+# NVDIMM, a 4 MiB NVMe disk, powered off at the end.
+IOMMU_NVME = dict(machine="q35", kernel="holdfast.elf", pmem=("32M",), pmem_format=True,
+                  iommu=True, edu_default_mask=True, nvme=(("4M", None),),
+                  status=STATUS_POWEROFF, timeout=180)
+
 BOOTS += [
-    scenario("iommu-nvme-revoke", machine="q35", kernel="holdfast.elf",
-             pmem=("32M",), pmem_format=True, iommu=True, edu_default_mask=True,
-             nvme=(("4M", None),),
+    scenario("iommu-nvme-revoke", **IOMMU_NVME,
              stdin=("nvme fault hold 2000\n"
                     "dma cp --lease=revoke -n 64K /dev/nvme0n1 /big &\n"
                     "pins /big\ntruncate /big 0\n"
@@ -2289,7 +2293,6 @@ BOOTS += [
                     "nvme fault hold 2000\n"
                     "dma cp --lease=fail -n 64K /dev/nvme0n1 /f &\ntruncate /f 0\n"
                     "sleep 3000\nstat /f\npoweroff\n"),
-             status=STATUS_POWEROFF, timeout=180,
              expect=(r"\[1\] dma cp /dev/nvme0n1 /big running in the background, lease=revoke",
                      r"^dma-cp \(from NVMe\)\s+inode \d+\s+offset 0\s+16 pages\s+\d+ ms\s+lease=revoke\s+nvme0n1 queue",
                      r"^truncated /big to 0 bytes in (?:\d{1,3})\.\d+ ms",
@@ -2312,15 +2315,12 @@ BOOTS += [
 # once, the late writes are blocked and reported, the 4 MiB /victim that
 # reuses the blocks stays zero, no pin is left.
 BOOTS += [
-    scenario("iommu-nvme-revoke-window", machine="q35", kernel="holdfast.elf",
-             pmem=("32M",), pmem_format=True, iommu=True, edu_default_mask=True,
-             nvme=(("4M", None),),
+    scenario("iommu-nvme-revoke-window", **IOMMU_NVME,
              stdin=("nvme fault hold 2000\n"
                     "dma cp --lease=revoke /dev/nvme0n1 /big &\n"
                     "pins /big\ntruncate /big 0\n"
                     "fallocate /victim 0 4194304\n"
                     "sleep 3000\ncrc32 /victim\ndma jobs\npins\niommu\npoweroff\n"),
-             status=STATUS_POWEROFF, timeout=180,
              expect=(r"\[1\] dma cp /dev/nvme0n1 /big running in the background, lease=revoke",
                      r"^dma-cp \(from NVMe\)\s+inode \d+\s+offset 0\s+512 pages\s+\d+ ms\s+lease=revoke\s+"
                      r"nvme0n1 queue \d+, command \d+ and the rest of a 2 MiB IOMMU window",

@@ -231,8 +231,21 @@ void blk_dma_window_init(struct blk_dma_window *w, uint64_t pa)
 {
 	w->pa = pa;
 	spin_lock_init(&w->lock, "blk_dma_window");
-	w->users = 0;
+	w->users = 1;			/* the owner's */
 	w->mapped = false;
 	w->failed = false;
 	w->iova = 0;
+	w->unmap = NULL;
+	w->dev = NULL;
+}
+
+void blk_dma_window_put(struct blk_dma_window *w)
+{
+	unsigned long f = spin_lock_irqsave(&w->lock);
+
+	if (--w->users == 0 && w->mapped) {
+		w->unmap(w);
+		w->mapped = false;
+	}
+	spin_unlock_irqrestore(&w->lock, f);
 }

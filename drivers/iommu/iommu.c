@@ -25,8 +25,9 @@
  * at once (a late device access then faults instead of landing in the
  * next transfer).  A 2 MiB mapping (iommu_dma_map_2m) takes 512 IOVA
  * pages aligned to 2 MiB and replaces, while it lasts, the level-2 entry
- * that points at their (empty) leaf table.  An IOVA stays allocated until iommu_dma_unmap(), even
- * after a revoke, so a late unmap can never hit somebody else's mapping.
+ * that points at their (empty) leaf table.  An IOVA stays allocated until
+ * iommu_dma_unmap(), even after a revoke, so a late unmap can never hit
+ * somebody else's mapping.
  *
  * Locking: iommu_lock (spinlock, taken irqsave: maps and unmaps come
  * from interrupt handlers and ktimers) guards everything below marked
@@ -611,16 +612,10 @@ static int map_rmrrs(void)
 					s, sc->type, sc->npath);
 				continue;
 			}
-			m = kmalloc(sizeof(*m) + n * sizeof(m->pa[0]));
+			m = mapping_new(n, IOMMU_READ | IOMMU_WRITE, false, true, rm->base);
 			if (!m)
 				return -ENOMEM;
-			m->npages = n;
-			m->prot = IOMMU_READ | IOMMU_WRITE;
-			m->revoked = false;
-			m->large = false;
-			m->iova = rm->base;
-			for (uint64_t i = 0; i < n; i++)
-				m->pa[i] = rm->base + i * VTD_PAGE;
+			m->iova = rm->base;		/* identity */
 			f = spin_lock_irqsave(&iommu_lock);
 			d = domain_get(u, rm->segment, sid_of(sc->start_bus, dev, fn));
 			if (!d)

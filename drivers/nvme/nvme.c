@@ -33,8 +33,9 @@
  * unmapped in finish(), before done() can unpin them.  A request that
  * names a 2 MiB window (blkdev.h: the caller keeps the whole 2 MiB
  * pinned) shares one 2 MiB IOMMU page with the window's other requests,
- * mapped by the first and unmapped when the last finishes: QEMU's
- * intel-iommu then translates once per 2 MiB, not once per page.  With remapping off
+ * mapped by the first and unmapped when the window's last user lets go
+ * (blk_dma_window_put): QEMU's intel-iommu then translates once per
+ * 2 MiB, not once per page.  With remapping off
  * the I/O addresses are the physical ones.
  *
  * Faults: a watchdog (ktimer, every NVME_WATCH_NS) reaps the CQs (a lost
@@ -511,19 +512,10 @@ struct reaped {
 /* End the controller's access to @rq's data pages. */
 static void unmap_data(struct nvme_ctrl *c, struct blk_req *rq)
 {
-	if (rq->hw_in_win) {
-		/* the window's mapping ends with its last request */
-		struct blk_dma_window *w = rq->win;
-		unsigned long f = spin_lock_irqsave(&w->lock);
-
-		if (--w->users == 0) {
-			iommu_dma_unmap(c->pci, w->iova, NVME_WIN);
-			w->mapped = false;
-		}
-		spin_unlock_irqrestore(&w->lock, f);
-	} else if (rq->hw_iova_pages) {
+	if (rq->hw_in_win)
+		blk_dma_window_put(rq->win);	/* the last user unmaps it */
+	else if (rq->hw_iova_pages)
 		iommu_dma_unmap(c->pci, rq->hw_iova, (uint64_t)rq->hw_iova_pages * NVME_PAGE);
-	}
 	rq->hw_iova_pages = 0;
 	rq->hw_in_win = false;
 }
@@ -820,6 +812,14 @@ static void build_prps(struct nvme_sqe *e, const struct blk_req *rq, uint64_t li
 	}
 }
 
+/* A window's unmap (blkdev.h), called by its last user's put. */
+static void win_unmap(struct blk_dma_window *w)
+{
+	struct nvme_ctrl *c = w->dev;
+
+	iommu_dma_unmap(c->pci, w->iova, BLK_DMA_WINDOW);
+}
+
 /* Use @rq's 2 MiB window (blkdev.h) when all its pages lie in it, in
  * order: map the window as one 2 MiB IOMMU page for the first request
  * that uses it.  True when rq->hw_iova is set that way. */
@@ -830,7 +830,7 @@ static bool map_in_window(struct nvme_ns *ns, struct blk_req *rq, unsigned pages
 	bool ok = false;
 
 	if (!w || rq->pages[0] < w->pa ||
-	    rq->pages[0] + (uint64_t)pages * NVME_PAGE > w->pa + NVME_WIN)
+	    rq->pages[0] + (uint64_t)pages * NVME_PAGE > w->pa + BLK_DMA_WINDOW)
 		return false;
 	for (unsigned i = 1; i < pages; i++)
 		if (rq->pages[i] != rq->pages[0] + (uint64_t)i * NVME_PAGE)
@@ -842,6 +842,8 @@ static bool map_in_window(struct nvme_ns *ns, struct blk_req *rq, unsigned pages
 
 		w->mapped = r == 0;
 		w->failed = r != 0;	/* off, no 2 MiB pages, no room: 4 KiB maps */
+		w->unmap = win_unmap;
+		w->dev = ns->c;
 	}
 	if (w->mapped) {
 		w->users++;

@@ -147,7 +147,6 @@ _Static_assert(sizeof(struct nvme_cqe) == NVME_CQE_SIZE, "CQ entry is 16 bytes")
  * entries; this driver never chains lists, so a command moves at most
  * 513 pages (and MDTS usually less). */
 #define NVME_PAGE		4096u
-#define NVME_WIN		(2u << 20)	/* a blk_dma_window */
 #define NVME_PRP_PER_PAGE	(NVME_PAGE / sizeof(uint64_t))
 
 /* Status code types and the codes the driver names [NVMe 4.6.1.2] */

@@ -50,34 +50,48 @@ struct blkdev;
 struct blk_req;
 typedef void (*blk_done_fn)(struct blk_req *rq, int status);
 
+#define BLK_DMA_WINDOW		(2ull << 20)	/* a window's size and alignment */
+
 /*
- * A 2 MiB window (optional, for devices behind an IOMMU): the caller has
- * pinned, for the device, the whole naturally aligned 2 MiB of physical
- * memory at @pa, and keeps it pinned until done() of every request that
- * names the window.  The driver may then map the window for the device
- * as one 2 MiB IOMMU page, shared by those requests (one translation per
- * 2 MiB instead of one per 4 KiB page), and unmaps it when the last of
- * them finishes, before that one's done().  A request whose pages are not
- * all inside the window, or a driver or IOMMU that cannot, maps its own
- * pages as usual.
+ * A 2 MiB window (optional, for devices behind an IOMMU): the caller (the
+ * owner) has pinned, for the device, the whole naturally aligned 2 MiB of
+ * physical memory at @pa.  The driver may map the window for the device
+ * as one 2 MiB IOMMU page, the first time a request names it, and share
+ * that mapping with every later request that names it (one translation
+ * per 2 MiB instead of one per 4 KiB page).  The mapping lasts while
+ * anybody uses the window: the owner, from blk_dma_window_init() to its
+ * blk_dma_window_put(), and each request that uses the mapping, until it
+ * finishes (before its done()).  The last put unmaps; the owner may unpin
+ * the 2 MiB only after its own put, and after done() of every request
+ * that named the window.  A request whose pages are not all inside the
+ * window, or a driver or IOMMU that cannot, maps its own pages as usual.
  *
  * Locking: @lock (spinlock, irqsave: requests finish in interrupt
- * context) guards the driver's fields; lock order: @lock -> iommu_lock.
+ * context) guards the fields below it; lock order: @lock -> iommu_lock.
  */
 struct blk_dma_window {
-	uint64_t pa;			/* caller: 2 MiB aligned */
-	/* the driver's, under lock */
+	uint64_t pa;			/* caller: BLK_DMA_WINDOW aligned */
 	spinlock_t lock;
-	unsigned users;			/* requests using the mapping */
-	bool mapped, failed;		/* failed: do not try again */
-	uint64_t iova;
+	unsigned users;			/* the owner (until its put) + requests mapped in it */
+	bool mapped, failed;		/* the driver's; failed: do not try again */
+	uint64_t iova;			/* the driver's, while mapped */
+	void (*unmap)(struct blk_dma_window *w);	/* the driver's, set when it maps */
+	void *dev;			/* the driver's, for unmap */
 };
 
 /**
  * blk_dma_window_init() - ready @w for the 2 MiB at @pa (pinned by the
- * caller).  Any context.
+ * caller), holding the owner's use of it.  Any context.
  */
 void blk_dma_window_init(struct blk_dma_window *w, uint64_t pa);
+
+/**
+ * blk_dma_window_put() - end one use of @w (the owner's, or a request's,
+ * by its driver); the last one unmaps the window if it is mapped, and
+ * returns after the device can no longer reach it.  Takes @w->lock
+ * (irqsave); any context the driver's unmap allows (the IOMMU's: any).
+ */
+void blk_dma_window_put(struct blk_dma_window *w);
 
 struct blk_req {
 	/* set by the caller */
