@@ -796,15 +796,24 @@ uint64_t edu_test_set_watchdog(struct dma_engine *eng, uint64_t ns)
 int edu_test_force_polling(struct dma_engine *eng, bool on)
 {
 	struct edu *e = eng->priv;
-	unsigned long f = spin_lock_irqsave(&e->lock);
-	bool idle = !e->active && !e->completing && list_empty(&e->queue);
-	int vec = e->vector;
+	unsigned long f;
+	bool idle = false;
+	int vec = -1;
 
-	if (idle && on && vec >= 0) {
-		e->msi_vector = vec;
-		e->vector = -1;
+	/* A waiter woken by done() may get here while that done() is still
+	 * running (e->completing) on another CPU: give it a moment. */
+	for (unsigned ms = 0; !idle && ms <= EDU_TEST_IDLE_WAIT_MS; ms++) {
+		if (ms)
+			thread_sleep_ns(1000000);
+		f = spin_lock_irqsave(&e->lock);
+		idle = !e->active && !e->completing && list_empty(&e->queue);
+		vec = e->vector;
+		if (idle && on && vec >= 0) {
+			e->msi_vector = vec;
+			e->vector = -1;
+		}
+		spin_unlock_irqrestore(&e->lock, f);
 	}
-	spin_unlock_irqrestore(&e->lock, f);
 	if (!idle)
 		return -EBUSY;
 	if (on && vec >= 0)

@@ -45,9 +45,11 @@ int edu_test_selftest(struct dma_engine *e);
 
 /**
  * edu_test_force_polling() - turn MSI off and poll for completions (@on),
- * or go back to MSI.  The channel must be idle: -EBUSY otherwise.
- * Thread context.
+ * or go back to MSI.  The channel must be idle: it is waited for up to
+ * EDU_TEST_IDLE_WAIT_MS (a done() may still be finishing on another
+ * CPU), -EBUSY after that.  Thread context; may sleep.
  */
+#define EDU_TEST_IDLE_WAIT_MS	1000
 int edu_test_force_polling(struct dma_engine *e, bool on);
 
 /**
